@@ -1,0 +1,77 @@
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { parse } from 'yaml';
+
+/** A DVC remote kept in MinIO (any S3 API). */
+export interface DvcRemote {
+  /** e.g. `s3://ctrain-datasets/dvc` */
+  url: string;
+  /** S3 API URL, e.g. http://127.0.0.1:9000 */
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+}
+
+/** The content address DVC gives a tracked file: the same bytes always give the same md5. */
+export interface DvcVersion {
+  md5: string;
+  size: number;
+  path: string;
+}
+
+export class DvcError extends Error {
+  override name = 'DvcError';
+}
+
+const REMOTE_NAME = 'minio';
+
+/** Drives the DVC command line through execa, always against one MinIO-backed remote. */
+export class Dvc {
+  constructor(
+    private readonly binary: string,
+    private readonly remote: DvcRemote,
+  ) {}
+
+  /** Makes `workspace` a DVC workspace (no Git) whose default remote is the MinIO one. Idempotent. */
+  async init(workspace: string): Promise<void> {
+    const initialised = await access(join(workspace, '.dvc')).then(() => true, () => false);
+    if (!initialised) await this.run(workspace, ['init', '--no-scm', '--quiet']);
+    await this.run(workspace, ['config', 'core.analytics', 'false']);
+    await this.run(workspace, ['remote', 'add', '--default', '--force', REMOTE_NAME, this.remote.url]);
+    await this.run(workspace, ['remote', 'modify', REMOTE_NAME, 'endpointurl', this.remote.endpoint]);
+  }
+
+  /** `dvc add`: moves the file into DVC's cache and returns its version from the `.dvc` file. */
+  async add(workspace: string, file: string): Promise<DvcVersion> {
+    await this.run(workspace, ['add', '--quiet', file]);
+    return readDvcFile(workspace, `${file}.dvc`);
+  }
+
+  async push(workspace: string, targets: string[] = []): Promise<void> {
+    await this.run(workspace, ['push', '--quiet', ...targets]);
+  }
+
+  async pull(workspace: string, targets: string[] = []): Promise<void> {
+    await this.run(workspace, ['pull', '--quiet', ...targets]);
+  }
+
+  private async run(workspace: string, args: string[]): Promise<string> {
+    const result = await execa(this.binary, args, {
+      cwd: workspace,
+      reject: false,
+      all: true,
+      env: { AWS_ACCESS_KEY_ID: this.remote.accessKey, AWS_SECRET_ACCESS_KEY: this.remote.secretKey, DVC_NO_ANALYTICS: '1' },
+    });
+    if (result.exitCode !== 0) throw new DvcError(`dvc ${args.join(' ')} failed in ${workspace} (exit ${result.exitCode}): ${(result.all ?? '').trim().slice(-2000)}`);
+    return result.stdout;
+  }
+}
+
+/** Reads the single output recorded in a `.dvc` file. */
+export async function readDvcFile(workspace: string, dvcFile: string): Promise<DvcVersion> {
+  const parsed = parse(await readFile(join(workspace, dvcFile), 'utf8')) as { outs?: { md5?: string; size?: number; path?: string }[] };
+  const out = parsed.outs?.[0];
+  if (!out?.md5 || out.size === undefined || !out.path) throw new DvcError(`${dvcFile} does not record an output with md5, size and path`);
+  return { md5: out.md5, size: out.size, path: out.path };
+}

@@ -1,0 +1,90 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEV_MINIO_CREDENTIALS } from '../../contracts/stack.js';
+import type { StackState } from '../../stack/local-stack.js';
+import { startStack, stackUrls } from '../../stack/local-stack.js';
+import { cacheDir } from '../../stack/paths.js';
+import { freePort } from '../../stack/ports.js';
+import { isAlive, killNow, stopProcess } from '../../stack/processes.js';
+import type { Toolchain } from '../../stack/provision.js';
+
+/** What tests receive about the stack the harness started for them. */
+export interface TestStack {
+  home: string;
+  temporalAddress: string;
+  namespace: string;
+  webUi: string;
+  minio: { endpoint: string; accessKey: string; secretKey: string };
+  tools: Toolchain;
+}
+
+/** One record per harness-owned stack, so a later run can clean up after a killed one. */
+interface OwnerRecord {
+  ownerPid: number;
+  home: string;
+  services: StackState['services'];
+}
+
+const recordsDir = (): string => join(cacheDir(), 'test-stacks');
+const recordPath = (ownerPid: number): string => join(recordsDir(), `${ownerPid}.json`);
+
+/** Starts a private Temporal + MinIO on free loopback ports in a temporary folder, owned by this process. */
+export async function startTestStack(tools: Toolchain, ownerPid = process.pid): Promise<TestStack> {
+  await mkdir(recordsDir(), { recursive: true });
+  const home = await mkdtemp(join(tmpdir(), 'ctrain-test-'));
+  const ports = { temporal: await freePort(), temporalUi: await freePort(), minio: await freePort(), minioConsole: await freePort() };
+  const state = await startStack({ home, ports, minio: { ...DEV_MINIO_CREDENTIALS } }, tools);
+  const record: OwnerRecord = { ownerPid, home, services: state.services };
+  await writeFile(recordPath(ownerPid), JSON.stringify(record));
+  const urls = stackUrls(ports);
+  return {
+    home,
+    temporalAddress: urls.temporalAddress,
+    namespace: 'default',
+    webUi: urls.webUi,
+    minio: { endpoint: urls.minioEndpoint, ...DEV_MINIO_CREDENTIALS },
+    tools,
+  };
+}
+
+/** Stops the stack this owner started and removes its folder and record. */
+export async function stopTestStack(ownerPid = process.pid): Promise<void> {
+  const record = await readRecord(recordPath(ownerPid));
+  if (record) await removeStack(record);
+}
+
+/** Last-resort synchronous kill for process exit, when async teardown never ran. */
+export function killTestStackNow(stack: TestStack, services: StackState['services']): void {
+  for (const service of services) killNow(service.pid, stack.home);
+}
+
+/**
+ * Removes stacks whose owning test run is gone (killed halfway). Only processes recorded by the
+ * harness, and still carrying their stack's folder in their command line, are touched.
+ */
+export async function cleanStaleTestStacks(): Promise<string[]> {
+  const cleaned: string[] = [];
+  const names = await readdir(recordsDir()).catch(() => [] as string[]);
+  for (const name of names.filter((file) => file.endsWith('.json'))) {
+    const record = await readRecord(join(recordsDir(), name));
+    if (!record || isAlive(record.ownerPid)) continue;
+    await removeStack(record);
+    cleaned.push(record.home);
+  }
+  return cleaned;
+}
+
+async function removeStack(record: OwnerRecord): Promise<void> {
+  for (const service of record.services) await stopProcess(service.pid, record.home);
+  await rm(record.home, { recursive: true, force: true });
+  await rm(recordPath(record.ownerPid), { force: true });
+}
+
+async function readRecord(path: string): Promise<OwnerRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as OwnerRecord;
+  } catch {
+    return undefined;
+  }
+}
