@@ -22,7 +22,9 @@ afterAll(async () => {
 
 async function listKeys(prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const item of createStorage(stack.minio).listObjectsV2(BUCKETS.datasets, prefix, true)) if (item.name) keys.push(item.name);
+  for await (const item of createStorage(stack.minio).listObjectsV2(BUCKETS.datasets, prefix, true) as AsyncIterable<{ name?: string }>) {
+    if (item.name) keys.push(item.name);
+  }
   return keys;
 }
 

@@ -1,0 +1,17 @@
+# ctrain's one image: workers, trainer, model server and alert receiver differ only by command.
+FROM node:20.19.5-bookworm-slim
+
+ENV NODE_ENV=production
+WORKDIR /app
+
+# Dependencies first, so source edits reuse this layer. tsx is a runtime dependency:
+# bin/ctrain.js runs the TypeScript sources directly, so there is no build step.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+
+COPY . .
+# Working state (CTRAIN_HOME defaults to .ctrain/) must be writable by the unprivileged user.
+RUN mkdir -p .ctrain && chown node:node .ctrain
+
+USER node
+CMD ["node", "bin/ctrain.js", "--help"]
