@@ -99,7 +99,7 @@ async function isExecutable(path: string, mode = constants.X_OK): Promise<boolea
   }
 }
 
-async function requireCommand(command: string, why: string): Promise<string> {
+export async function requireCommand(command: string, why: string): Promise<string> {
   const { exitCode, stdout } = await execa('sh', ['-c', `command -v ${command}`], { reject: false });
   if (exitCode !== 0 || !stdout.trim()) throw new ProvisionError(`${why} (\`${command}\` was not found on PATH)`);
   return stdout.trim();
