@@ -4,6 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { BUCKETS, TASK_QUEUES } from '../contracts/stack.js';
 import { configFromEnv } from '../infra/config.js';
 import { createStorage } from '../infra/storage.js';
+import { installWorkerRuntime } from '../infra/temporal.js';
 import { devLayout } from '../stack/dev-stack.js';
 import { startStack, stackUrls } from '../stack/local-stack.js';
 import { provision } from '../stack/provision.js';
@@ -23,6 +24,7 @@ async function runDemo(): Promise<void> {
   const urls = stackUrls(state.ports);
   const config = configFromEnv({ ...process.env, CTRAIN_TEMPORAL_ADDRESS: urls.temporalAddress, CTRAIN_MINIO_ENDPOINT: urls.minioEndpoint });
 
+  installWorkerRuntime();
   const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createGeneralWorker({ connection: workerConnection, namespace: config.temporal.namespace, deps: { storage: createStorage(config.minio) } });
   const connection = await Connection.connect({ address: config.temporal.address });

@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import { installWorkerRuntime } from '../../infra/temporal.js';
 import type { TestStack } from './test-stack.js';
-
-let runtimeInstalled = false;
-
-/** Keeps worker logs to warnings so test output stays readable. */
-export function quietRuntime(): void {
-  if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  runtimeInstalled = true;
-}
 
 /** A client and a worker connection to the harness's real Temporal server. */
 export async function connectTemporal(stack: TestStack): Promise<{ client: Client; workerConnection: NativeConnection; close: () => Promise<void> }> {
-  quietRuntime();
+  installWorkerRuntime();
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const workerConnection = await NativeConnection.connect({ address: stack.temporalAddress });
   return {
