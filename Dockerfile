@@ -6,6 +6,12 @@ WORKDIR /app
 
 # Dependencies first, so source edits reuse this layer. tsx is a runtime dependency:
 # bin/ctrain.js runs the TypeScript sources directly, so there is no build step.
+# DVC (pinned with every dependency) in its own virtual environment; workers version datasets with it.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv && rm -rf /var/lib/apt/lists/*
+COPY stack/requirements-dvc.txt /opt/dvc/requirements.txt
+RUN python3 -m venv /opt/dvc/venv && /opt/dvc/venv/bin/pip install --no-cache-dir -r /opt/dvc/requirements.txt
+ENV CTRAIN_DVC_BIN=/opt/dvc/venv/bin/dvc
+
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 

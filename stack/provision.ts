@@ -22,14 +22,33 @@ type Log = (line: string) => void;
 const COMPLETE_MARKER = '.complete';
 const DVC_REQUIREMENTS = join(PROJECT_ROOT, 'stack', 'requirements-dvc.txt');
 
+/** Variables that point at an already-installed tool (e.g. in a container image) instead of the cache. */
+export const TOOL_OVERRIDES: Record<keyof Toolchain, string> = {
+  temporal: 'CTRAIN_TEMPORAL_BIN',
+  minio: 'CTRAIN_MINIO_BIN',
+  dvc: 'CTRAIN_DVC_BIN',
+};
+
 /** Installs (once) and returns the Temporal CLI, MinIO and DVC, each at its pinned version. */
 export async function provision(log: Log = (line) => console.log(line)): Promise<Toolchain> {
-  const root = cacheDir();
   return {
-    temporal: await ensureTemporalCli(root, log),
-    minio: await ensureMinio(root, log),
-    dvc: await ensureDvc(root, log),
+    temporal: await provisionTool('temporal', log),
+    minio: await provisionTool('minio', log),
+    dvc: await provisionTool('dvc', log),
   };
+}
+
+/** One tool: the override named in TOOL_OVERRIDES when set, else the cached install (made once). */
+export async function provisionTool(tool: keyof Toolchain, log: Log = (line) => console.log(line)): Promise<string> {
+  const override = process.env[TOOL_OVERRIDES[tool]];
+  if (override) {
+    if (!(await isExecutable(override))) throw new ProvisionError(`${TOOL_OVERRIDES[tool]}=${override} is not an executable file.`);
+    return override;
+  }
+  const root = cacheDir();
+  if (tool === 'temporal') return ensureTemporalCli(root, log);
+  if (tool === 'minio') return ensureMinio(root, log);
+  return ensureDvc(root, log);
 }
 
 async function ensureTemporalCli(root: string, log: Log): Promise<string> {

@@ -1,6 +1,6 @@
 import { access, constants } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { provision, ProvisionError, requireCommand } from '../../stack/provision.js';
+import { provision, ProvisionError, provisionTool, requireCommand } from '../../stack/provision.js';
 import { cacheDir } from '../../stack/paths.js';
 
 describe('provisioning', () => {
@@ -25,5 +25,20 @@ describe('provisioning', () => {
   it('keys the cache by CTRAIN_CACHE_DIR when set', () => {
     expect(cacheDir({ CTRAIN_CACHE_DIR: '/srv/ctrain-cache' })).toBe('/srv/ctrain-cache');
     expect(cacheDir({ XDG_CACHE_HOME: '/home/u/.xdg' })).toBe('/home/u/.xdg/ctrain');
+  });
+});
+
+describe('tool overrides', () => {
+  it('uses an installed binary named by its variable, and refuses one that is not executable', async () => {
+    const saved = process.env.CTRAIN_DVC_BIN;
+    try {
+      process.env.CTRAIN_DVC_BIN = process.execPath;
+      await expect(provisionTool('dvc')).resolves.toBe(process.execPath);
+      process.env.CTRAIN_DVC_BIN = '/nonexistent/dvc';
+      await expect(provisionTool('dvc')).rejects.toThrow('CTRAIN_DVC_BIN=/nonexistent/dvc is not an executable file.');
+    } finally {
+      if (saved === undefined) delete process.env.CTRAIN_DVC_BIN;
+      else process.env.CTRAIN_DVC_BIN = saved;
+    }
   });
 });
