@@ -1,0 +1,207 @@
+/**
+ * The sections of a pipeline spec, each a zod schema with its defaults. The whole spec, with its
+ * cross-field rules, is assembled in pipeline-spec.ts.
+ */
+import { z } from 'zod';
+import { isDuration } from './duration.js';
+import { parseSourceUri } from './source-uri.js';
+import { TASK_QUEUES } from './stack.js';
+
+/** Error option: "is required" when the field is absent, else `message`. */
+const expecting = (message: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : message) });
+
+const positiveInt = (message = 'must be a positive integer') =>
+  z.number(expecting(message)).refine((n) => Number.isInteger(n) && n > 0, message);
+const nonNegativeInt = (message = 'must be an integer >= 0') =>
+  z.number(expecting(message)).refine((n) => Number.isInteger(n) && n >= 0, message);
+const positiveNumber = (message = 'must be a number > 0') => z.number(expecting(message)).refine((n) => n > 0, message);
+
+const column = z.string(expecting('must be a column name')).min(1, 'must be a non-empty column name');
+const columns = z.array(column, expecting('must be a list of column names'));
+
+/** A duration string such as '2 minutes' (see contracts/duration.ts). */
+export const durationSchema = z
+  .string(expecting('must be a duration string'))
+  .refine(isDuration, "must be a positive duration like '30 seconds', '2 minutes', '1 hour' or '1 day'");
+
+/** Pipeline (and model) name: a lowercase slug, used in workflow ids and object keys. */
+export const pipelineNameSchema = z
+  .string(expecting('must be a string'))
+  .regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, 'must be a lowercase slug like "flight-delay" (a-z, 0-9, single hyphens)')
+  .max(63, 'must be at most 63 characters');
+
+export const sourceSchema = z.strictObject({
+  /** Plain path or file:// URL, package://<npm-package>/<path>, http(s):// URL or s3://bucket/key. */
+  uri: z.string(expecting('must be a URI string')).superRefine((uri, ctx) => {
+    try {
+      parseSourceUri(uri);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
+  format: z.enum(['csv', 'jsonl', 'parquet']),
+  /** Read at most this many rows, from the start of the source. Default: all rows. */
+  limit: positiveInt().optional(),
+});
+
+const COMPARATORS = ['greaterThan', 'atLeast', 'lessThan', 'atMost', 'equals'] as const;
+
+/**
+ * Derives a binary label from another column: 1 when the comparison holds, 0 when it does not,
+ * no label when the source value is missing. Exactly one comparator.
+ */
+export const positiveWhenSchema = z
+  .strictObject({
+    /** The column the label is derived from, e.g. 'delay'. */
+    column,
+    greaterThan: z.number().optional(),
+    atLeast: z.number().optional(),
+    lessThan: z.number().optional(),
+    atMost: z.number().optional(),
+    /** Positive when the value equals this (strings compare as text, numbers numerically). */
+    equals: z.union([z.string(), z.number(), z.boolean()], expecting('must be a string, number or boolean')).optional(),
+  })
+  .superRefine((rule, ctx) => {
+    const given = COMPARATORS.filter((name) => rule[name] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `needs exactly one of ${COMPARATORS.join(', ')} (got ${given.length})` });
+    }
+  });
+
+export const labelSchema = z.strictObject({
+  /** The label's column; for a derived label, the name the derived value is given (e.g. 'late'). */
+  column,
+  /** 'binary': 0/1 or true/false (or derived with positiveWhen); 'regression': a number. */
+  kind: z.enum(['binary', 'regression']),
+  /** Derive a binary label from another column instead of reading `column`. */
+  positiveWhen: positiveWhenSchema.optional(),
+});
+
+/** Calendar parts taken from a time column, in UTC: hour 0–23, dayOfWeek 0 (Sunday)–6, dayOfMonth 1–31, month 1–12. */
+export const TIME_PARTS = ['hour', 'dayOfWeek', 'dayOfMonth', 'month'] as const;
+
+export const featuresSchema = z.strictObject({
+  /** Numeric columns: imputed, then standardised. Default []. */
+  numeric: columns.default([]),
+  /** Categorical columns: one-hot over a vocabulary plus an out-of-vocabulary bucket. Default []. */
+  categorical: columns.default([]),
+  /** Numeric features derived from a time column (ISO string, Date or epoch ms), in UTC. */
+  timeParts: z
+    .strictObject({
+      column,
+      parts: z.array(z.enum(TIME_PARTS)).min(1, 'must name at least one time part'),
+    })
+    .optional(),
+  /** Value given to a missing number: the training split's mean or median. Default 'mean'. */
+  impute: z.enum(['mean', 'median']).default('mean'),
+  /** Most frequent categories kept per categorical feature; the rest share the OOV bucket. Default 1000. */
+  maxVocabulary: positiveInt().default(1000),
+});
+
+const testFraction = z
+  .number(expecting('must be a fraction'))
+  .refine((f) => f > 0 && f < 1, 'must be a fraction > 0 and < 1')
+  .default(0.2);
+const validationFraction = z
+  .number(expecting('must be a fraction'))
+  .refine((f) => f >= 0 && f < 1, 'must be a fraction >= 0 and < 1')
+  .default(0.1);
+
+/** Fractions are of rows. `time`: the latest rows are test, the ones before them validation. `hash`: by hashed key columns. */
+export const splitSchema = z.discriminatedUnion('by', [
+  z.strictObject({ by: z.literal('time'), column, test: testFraction, validation: validationFraction }),
+  z.strictObject({
+    by: z.literal('hash'),
+    keys: z.array(column).min(1, 'must name at least one key column'),
+    test: testFraction,
+    validation: validationFraction,
+  }),
+]);
+
+/** 'mlp': dense ReLU layers of `hidden` units (default [64, 32]) with `dropout` (default 0) after each; 'linear': no hidden layer. */
+export const modelSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('mlp'),
+      hidden: z.array(positiveInt()).min(1, 'must list at least one layer width').default([64, 32]),
+      dropout: z
+        .number(expecting('must be a fraction'))
+        .refine((f) => f >= 0 && f < 1, 'must be a fraction >= 0 and < 1')
+        .default(0),
+    }),
+    z.strictObject({ kind: z.literal('linear') }),
+  ])
+  .prefault({ kind: 'mlp' });
+
+export const trainingSchema = z
+  .strictObject({
+    /** Passes over the training split. Default 20. */
+    epochs: positiveInt().default(20),
+    /** Rows per gradient step. Default 512. */
+    batchSize: positiveInt().default(512),
+    /** Adam step size. Default 1e-3. */
+    learningRate: positiveNumber().default(1e-3),
+    /** Epochs without validation improvement before stopping; 0 turns early stopping off. Default 3. */
+    earlyStopPatience: nonNegativeInt().default(3),
+    /** Seeds weight initialisation and shuffling, so a run repeats. Default 42. */
+    seed: nonNegativeInt().default(42),
+    /** Task queue of the trainer worker. Default 'ctrain-train'. */
+    taskQueue: z.string(expecting('must be a task queue name')).min(1, 'must not be empty').default(TASK_QUEUES.train),
+  })
+  .prefault({});
+
+export const BINARY_METRICS = ['auc', 'accuracy', 'f1', 'logLoss'] as const;
+export const REGRESSION_METRICS = ['rmse', 'mae', 'r2'] as const;
+/** Metrics where a smaller value is the better model. */
+export const LOWER_IS_BETTER = ['logLoss', 'rmse', 'mae'] as const;
+
+export type Metric = (typeof BINARY_METRICS)[number] | (typeof REGRESSION_METRICS)[number];
+
+/** True for metrics where smaller is better (logLoss, rmse, mae): their threshold is a maximum. */
+export function isLowerBetter(metric: Metric): boolean {
+  return (LOWER_IS_BETTER as readonly string[]).includes(metric);
+}
+
+export const evaluationSchema = z.strictObject({
+  /** The blessing metric, on the test split. Binary: auc, accuracy, f1, logLoss; regression: rmse, mae, r2. */
+  metric: z.enum([...BINARY_METRICS, ...REGRESSION_METRICS]),
+  /**
+   * The bar to bless: the minimum for higher-is-better metrics, the maximum for logLoss, rmse
+   * and mae. Required: without it no model is ever blessed.
+   */
+  threshold: z.number({
+    error: (issue) => (issue.input === undefined ? 'is required: without a threshold no model is ever blessed' : 'must be a number'),
+  }),
+  /** How much worse than production (in metric units) a new model may be and still be blessed. Default 0. */
+  maxRegression: z
+    .number(expecting('must be a number'))
+    .refine((n) => n >= 0, 'must be >= 0')
+    .default(0),
+});
+
+export const deploySchema = z
+  .strictObject({
+    /** Percent of live traffic the canary receives while it soaks, (0, 100]. Default 10. */
+    canaryPercent: z
+      .number(expecting('must be a number'))
+      .refine((p) => p > 0 && p <= 100, 'must be a percentage > 0 and <= 100')
+      .default(10),
+    /** How long the canary serves before it is promoted or rolled back. Default '2 minutes'. */
+    soak: durationSchema.default('2 minutes'),
+    /** 'auto' promotes a healthy canary; 'manual' waits for an approve or reject. Default 'auto'. */
+    approval: z.enum(['auto', 'manual']).default('auto'),
+  })
+  .prefault({});
+
+export const driftSchema = z
+  .strictObject({
+    /** How often the drift check runs. Default '5 minutes'. */
+    check: durationSchema.default('5 minutes'),
+    /** Population stability index above which a feature counts as drifted. Default 0.2. */
+    psi: positiveNumber().default(0.2),
+    /** Logged rows needed before drift is judged. Default 500. */
+    minRows: positiveInt().default(500),
+    /** Least time between two drift-triggered retrainings. Default '30 minutes'. */
+    cooldown: durationSchema.default('30 minutes'),
+  })
+  .prefault({});

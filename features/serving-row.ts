@@ -1,0 +1,43 @@
+/** Checks a row posted to the model server before it is transformed; each problem becomes part of a 400 reply. */
+import { inputColumns } from './feature-transform.js';
+import type { FeatureTransform } from './feature-transform.js';
+import { FeatureValueError, readCategory, readNumber, readTime } from './values.js';
+import type { Row } from './values.js';
+
+/** One problem with a serving row: the field (column) and what is wrong with it. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * Every problem with a serving row, or [] when the transform can take it. Each input column must
+ * be present; null stands for an unknown value (imputed, or the OOV slot). Values are checked with
+ * the same readers training uses, so what passes here transforms the same way. Other fields
+ * (ids, the label) are ignored.
+ */
+export function validateServingRow(transform: FeatureTransform, row: unknown): FieldError[] {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+    return [{ field: '(row)', message: 'must be a JSON object mapping column names to values' }];
+  }
+  const readers = readersByColumn(transform);
+  return inputColumns(transform).flatMap((column): FieldError[] => {
+    if (!Object.hasOwn(row, column)) return [{ field: column, message: 'is missing (send null when the value is unknown)' }];
+    try {
+      readers.get(column)?.(row as Row, column);
+      return [];
+    } catch (error) {
+      if (error instanceof FeatureValueError) return [{ field: column, message: `must be ${error.expected}` }];
+      throw error;
+    }
+  });
+}
+
+type Reader = (row: Row, column: string) => unknown;
+
+function readersByColumn(transform: FeatureTransform): Map<string, Reader> {
+  const readers = new Map<string, Reader>();
+  for (const feature of transform.numeric) readers.set(feature.column, feature.timePart ? readTime : readNumber);
+  for (const feature of transform.categorical) readers.set(feature.column, readCategory);
+  return readers;
+}

@@ -1,0 +1,62 @@
+/** Reading typed values out of rows, shared by fitting, transforming and serving-input checks. */
+import { toEpochMs } from './time.js';
+
+/** A row as read from a source or posted to the model server: column name → value. */
+export type Row = Readonly<Record<string, unknown>>;
+
+/** A value of the wrong type for its column. Bad data: retrying cannot fix it. */
+export class FeatureValueError extends Error {
+  override name = 'FeatureValueError';
+
+  constructor(
+    readonly column: string,
+    readonly expected: string,
+    readonly value: unknown,
+  ) {
+    super(`column "${column}": expected ${expected}, got ${describe(value)}`);
+  }
+}
+
+/** The row's own value for a column (never an inherited property such as `constructor`). */
+export function valueOf(row: Row, column: string): unknown {
+  return Object.hasOwn(row, column) ? row[column] : undefined;
+}
+
+/** Missing means absent, null, an empty string or NaN; such values are imputed, not rejected. */
+export function isMissing(value: unknown): boolean {
+  return value === undefined || value === null || value === '' || (typeof value === 'number' && Number.isNaN(value));
+}
+
+/** A numeric column's value: a finite number (a bigint is converted), or undefined when missing. */
+export function readNumber(row: Row, column: string): number | undefined {
+  const value = valueOf(row, column);
+  if (isMissing(value)) return undefined;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  throw new FeatureValueError(column, 'a finite number', value);
+}
+
+/** A categorical column's value as text (numbers and booleans by their string form), or undefined when missing. */
+export function readCategory(row: Row, column: string): string | undefined {
+  const value = valueOf(row, column);
+  if (isMissing(value)) return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  throw new FeatureValueError(column, 'a string', value);
+}
+
+/** A time column's value in epoch milliseconds, or undefined when missing. */
+export function readTime(row: Row, column: string): number | undefined {
+  const value = valueOf(row, column);
+  if (isMissing(value)) return undefined;
+  const ms = toEpochMs(value);
+  if (ms === undefined) throw new FeatureValueError(column, 'an ISO 8601 date-time, a Date or epoch milliseconds', value);
+  return ms;
+}
+
+function describe(value: unknown): string {
+  if (value instanceof Date) return 'an invalid Date';
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return `${typeof value} ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
+}

@@ -1,0 +1,20 @@
+/** The model module: pure training and evaluation logic for the train and evaluate activities. */
+export { exportModel, importModel } from './artifact.js';
+export type { EncodedWeights } from './artifact.js';
+export { BACKEND_ENV, BACKEND_NAMES, selectBackend } from './backend.js';
+export type { BackendChoice, BackendName } from './backend.js';
+export { decideBlessing, HIGHER_IS_BETTER, LOWER_IS_BETTER } from './blessing.js';
+export type { Blessing, BlessingInput, BlessingMetric } from './blessing.js';
+export { deserializeCheckpoint, serializeCheckpoint } from './checkpoint.js';
+export type { BestSoFar, Checkpoint } from './checkpoint.js';
+export * from './errors.js';
+export { auc, binaryMetrics, calibration, logLoss, regressionMetrics } from './metrics.js';
+export type { BinaryMetrics, Calibration, CalibrationBin, RegressionMetrics } from './metrics.js';
+export { buildNetwork, compileNetwork } from './network.js';
+export type { NetworkSpec, Task } from './network.js';
+export { DEFAULT_PREDICT_BATCH, predict } from './predict.js';
+export { trainModel } from './train.js';
+export type { EpochReport, TrainOptions, TrainResult, TrainSummary } from './train.js';
+export { trainInThread } from './train-in-thread.js';
+export type { ThreadTrainOptions, ThreadTrainResult } from './train-in-thread.js';
+export type { DataSplit, EpochLog, TrainData, TrainSpec } from './types.js';

@@ -1,0 +1,81 @@
+import { Worker } from 'node:worker_threads';
+import type { EpochAck, PlainError, ThreadInput, ThreadMessage } from './thread-protocol.js';
+import type { TrainOptions, TrainSummary } from './train.js';
+
+export interface ThreadTrainOptions extends TrainOptions {
+  /** Aborting terminates the training thread at once and rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface ThreadTrainResult extends TrainSummary {
+  /** The trained model (best epoch's weights) as written by exportModel. */
+  model: Uint8Array;
+}
+
+/**
+ * Runs trainModel in a worker thread so the caller's event loop (a Temporal worker's
+ * heartbeats) stays free. `onEpoch` runs here, in the caller's thread, and is awaited before
+ * the thread starts the next epoch.
+ */
+export async function trainInThread({ data, spec, resumeFrom, onEpoch, signal }: ThreadTrainOptions): Promise<ThreadTrainResult> {
+  signal?.throwIfAborted();
+  const worker = startTrainThread({ data, spec, resumeFrom });
+  return new Promise<ThreadTrainResult>((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      void worker.terminate();
+      outcome();
+    };
+    const onAbort = (): void => settle(() => reject(toError(signal?.reason)));
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    worker.on('message', (message: ThreadMessage) => {
+      if (message.type === 'epoch') {
+        // Through then(), so a synchronous throw in onEpoch rejects too instead of escaping the handler.
+        Promise.resolve()
+          .then(() => onEpoch?.(message.report))
+          .then(
+            () => {
+              if (!settled) worker.postMessage({ type: 'ack' } satisfies EpochAck);
+            },
+            (error: unknown) => settle(() => reject(toError(error))),
+          );
+      } else if (message.type === 'done') {
+        settle(() => resolve({ ...message.summary, model: message.model }));
+      } else {
+        settle(() => reject(revive(message.error)));
+      }
+    });
+    worker.on('error', (error) => settle(() => reject(error)));
+    worker.on('exit', (code) => settle(() => reject(new Error(`Training thread exited with code ${code} before finishing`))));
+  });
+}
+
+function startTrainThread(input: ThreadInput): Worker {
+  const self = new URL(import.meta.url);
+  const typescript = self.pathname.endsWith('.ts');
+  const entry = new URL(`./train-thread.${typescript ? 'ts' : 'js'}`, self);
+  if (!typescript) return new Worker(entry, { workerData: input });
+  // Node 20 does not apply `--import tsx` hooks to a worker's entry module, so a tiny
+  // bootstrap registers tsx inside the thread before importing the TypeScript entry.
+  const bootstrap = [
+    `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});`,
+    'register();',
+    `await import(${JSON.stringify(entry.href)});`,
+  ].join('\n');
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), { workerData: input });
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+function revive({ name, message, stack }: PlainError): Error {
+  const error = new Error(message);
+  error.name = name;
+  if (stack) error.stack = stack;
+  return error;
+}

@@ -1,0 +1,78 @@
+import { compressors } from 'hyparquet-compressors';
+import { gunzipSync, brotliDecompressSync } from 'node:zlib';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import type { AsyncBuffer, CompressionCodec, Compressors, FileMetaData } from 'hyparquet';
+import { TabularReadError, errorMessage } from './errors.js';
+import { toCell } from './row.js';
+import type { Row } from './row.js';
+
+// hyparquet decodes these itself; Node's zlib adds GZIP and BROTLI, hyparquet-compressors
+// ZSTD and the rest (Node 20's zlib has no ZSTD).
+const BUILT_IN_CODECS: readonly CompressionCodec[] = ['UNCOMPRESSED', 'SNAPPY'];
+const NODE_COMPRESSORS: Compressors = {
+  ...compressors,
+  GZIP: (input) => gunzipSync(input),
+  BROTLI: (input) => brotliDecompressSync(input),
+};
+
+/** Fails up front, naming the column, when the file uses a codec nobody here can decode. */
+function checkCodecs(path: string, metadata: FileMetaData, compressors: Compressors): void {
+  for (const group of metadata.row_groups) {
+    for (const chunk of group.columns) {
+      const codec = chunk.meta_data?.codec;
+      if (codec === undefined || BUILT_IN_CODECS.includes(codec) || compressors[codec]) continue;
+      const column = chunk.meta_data?.path_in_schema.join('.') ?? '?';
+      const known = [...BUILT_IN_CODECS, ...Object.keys(compressors)].join(', ');
+      throw new TabularReadError(
+        path,
+        undefined,
+        `column "${column}" is compressed with ${codec}, which this reader cannot decode (it decodes ${known}); ` +
+          `supply a ${codec} decompressor in the read options' compressors, or rewrite the file with another codec`,
+      );
+    }
+  }
+}
+
+function toRow(record: Record<string, unknown>): Row {
+  const row: Row = {};
+  for (const key in record) row[key] = toCell(record[key]);
+  return row;
+}
+
+/**
+ * Streams a Parquet file one row group at a time: only the footer and the current group's
+ * column chunks are in memory. `compressors` adds decoders for codecs beyond UNCOMPRESSED,
+ * SNAPPY, GZIP and BROTLI (ZSTD, LZ4), in hyparquet's shape.
+ */
+export async function* readParquet(path: string, limit: number, compressors: Compressors = {}): AsyncGenerator<Row> {
+  const decoders: Compressors = { ...NODE_COMPRESSORS, ...compressors };
+  let file: AsyncBuffer;
+  let metadata: FileMetaData;
+  try {
+    file = await asyncBufferFromFile(path);
+    metadata = await parquetMetadataAsync(file);
+  } catch (error) {
+    throw new TabularReadError(path, undefined, errorMessage(error), { cause: error });
+  }
+  checkCodecs(path, metadata, decoders);
+
+  let groupStart = 0;
+  let emitted = 0;
+  for (const [index, group] of metadata.row_groups.entries()) {
+    if (emitted >= limit) return;
+    const rowStart = groupStart;
+    const rowEnd = rowStart + Math.min(Number(group.num_rows), limit - emitted);
+    groupStart += Number(group.num_rows);
+    let records: Record<string, unknown>[];
+    try {
+      records = await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors: decoders });
+    } catch (error) {
+      const where = `row group ${index} (rows ${rowStart}–${rowEnd - 1})`;
+      throw new TabularReadError(path, undefined, `${where}: ${errorMessage(error)}`, { cause: error });
+    }
+    for (const record of records) {
+      yield toRow(record);
+      emitted++;
+    }
+  }
+}

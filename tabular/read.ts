@@ -1,0 +1,67 @@
+import type { Compressors } from 'hyparquet';
+import { readCsv } from './read-csv.js';
+import { readJsonl } from './read-jsonl.js';
+import { readParquet } from './read-parquet.js';
+import type { Row } from './row.js';
+
+export type { Cell, Row } from './row.js';
+export { TabularReadError } from './errors.js';
+
+/** The source formats ctrain ingests. */
+export type TabularFormat = 'csv' | 'jsonl' | 'parquet';
+
+export interface ReadOptions {
+  /** Stop after this many rows (a non-negative integer). Default: every row. */
+  limit?: number;
+  /**
+   * Parquet only: extra page decompressors by codec (hyparquet's `Compressors`), for codecs
+   * the reader does not decode itself (it decodes UNCOMPRESSED, SNAPPY, GZIP, BROTLI).
+   */
+  compressors?: Compressors;
+}
+
+const FORMAT_BY_EXTENSION: Record<string, TabularFormat> = {
+  csv: 'csv',
+  jsonl: 'jsonl',
+  ndjson: 'jsonl',
+  parquet: 'parquet',
+};
+
+/**
+ * The format a source holds, from its extension (.csv, .jsonl/.ndjson, .parquet; any case).
+ * Accepts paths and URIs; a URI's query and fragment are ignored.
+ * @throws Error naming the source when the extension is none of those.
+ */
+export function detectFormat(uriOrPath: string): TabularFormat {
+  const path = /^[a-z][a-z0-9+.-]*:\/\//i.test(uriOrPath) ? uriOrPath.replace(/[?#].*$/, '') : uriOrPath;
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  const format = dot > 0 ? FORMAT_BY_EXTENSION[name.slice(dot + 1).toLowerCase()] : undefined;
+  if (format) return format;
+  throw new Error(
+    `Cannot tell the format of "${uriOrPath}" from its extension: expected .csv, .jsonl, .ndjson or .parquet. ` +
+      `Rename the file or state the format in the pipeline spec (source.format).`,
+  );
+}
+
+/**
+ * Streams the rows of a local file, never holding the whole file in memory.
+ * CSV: the first line is the header; empty fields become null, decimal numbers numbers,
+ * true/false booleans. JSON Lines: one object per line. Parquet: INT64 becomes a number
+ * (or its digits as text past 2^53), timestamps ISO-8601 text, nested values JSON text.
+ * @throws TabularReadError naming the file and the line or row group at fault.
+ */
+export function readRows(path: string, format: TabularFormat, options: ReadOptions = {}): AsyncIterable<Row> {
+  const limit = options.limit ?? Infinity;
+  if (limit !== Infinity && !(Number.isInteger(limit) && limit >= 0)) {
+    throw new RangeError(`readRows limit must be a non-negative integer, got ${limit}`);
+  }
+  switch (format) {
+    case 'csv':
+      return readCsv(path, limit);
+    case 'jsonl':
+      return readJsonl(path, limit);
+    case 'parquet':
+      return readParquet(path, limit, options.compressors);
+  }
+}

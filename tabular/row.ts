@@ -1,0 +1,26 @@
+/** One cell of a tabular row, after the reader has typed it. `null` means missing. */
+export type Cell = string | number | boolean | null;
+
+/** One row: column name → cell. A column absent from a row counts as null. */
+export type Row = Record<string, Cell>;
+
+/**
+ * Turns a value decoded from JSON or Parquet into a cell. Rows are flat, so nested values
+ * (lists, structs, JSON) become their JSON text rather than being dropped.
+ */
+export function toCell(value: unknown): Cell {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isNaN(value) ? null : value;
+    case 'bigint':
+      // Past 2^53 a number would silently change the value (think 64-bit ids): keep the digits.
+      return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return JSON.stringify(value, (_key, nested: unknown) => (typeof nested === 'bigint' ? nested.toString() : nested));
+}

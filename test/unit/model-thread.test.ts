@@ -1,0 +1,141 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type * as tf from '@tensorflow/tfjs';
+import { importModel } from '../../model/artifact.js';
+import { selectBackend } from '../../model/backend.js';
+import type { Checkpoint } from '../../model/checkpoint.js';
+import { deserializeCheckpoint, serializeCheckpoint } from '../../model/checkpoint.js';
+import { binaryMetrics } from '../../model/metrics.js';
+import { predict } from '../../model/predict.js';
+import { trainModel } from '../../model/train.js';
+import { trainInThread } from '../../model/train-in-thread.js';
+import type { DataSplit, TrainData, TrainSpec } from '../../model/types.js';
+
+/** Gaussian features; the label is the sign of a fixed linear score plus noise. */
+function synthetic(rows: number, width: number, seed: number): DataSplit {
+  let state = seed >>> 0;
+  const uniform = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  const features = new Float32Array(rows * width);
+  const labels = new Float32Array(rows);
+  for (let row = 0; row < rows; row++) {
+    let score = 0;
+    for (let col = 0; col < width; col++) {
+      const value = gaussian();
+      features[row * width + col] = value;
+      score += (value * (col % 2 === 0 ? 1 : -1) * (col + 1)) / width;
+    }
+    labels[row] = Number(score + 0.3 * gaussian() > 0);
+  }
+  return { features, rows, width, labels };
+}
+
+const data: TrainData = { train: synthetic(1500, 8, 1), validation: synthetic(300, 8, 2) };
+const spec: TrainSpec = {
+  task: 'binary',
+  network: { kind: 'mlp', hidden: [16, 8], dropout: 0.1 },
+  epochs: 6,
+  batchSize: 64,
+  learningRate: 0.01,
+  earlyStopPatience: 10,
+  seed: 11,
+};
+
+const flatWeights = (model: tf.LayersModel): number[] => model.getWeights().flatMap((w) => [...w.dataSync()]);
+
+beforeAll(async () => {
+  await selectBackend();
+});
+
+describe('trainInThread', () => {
+  it('reports every epoch with a checkpoint, awaits onEpoch, and returns a usable model', async () => {
+    const seen: number[] = [];
+    let inFlight = 0;
+    let overlapped = false;
+    const result = await trainInThread({
+      data,
+      spec: { ...spec, epochs: 4 },
+      onEpoch: async ({ epoch, checkpoint }) => {
+        overlapped ||= inFlight > 0;
+        inFlight++;
+        await new Promise((resolve) => setImmediate(resolve));
+        seen.push(epoch);
+        expect(checkpoint.epoch).toBe(epoch);
+        inFlight--;
+      },
+    });
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect(overlapped).toBe(false);
+    expect(result).toMatchObject({ epochs: 4, backend: { name: 'wasm' } });
+    const model = await importModel(result.model);
+    const test = synthetic(500, 8, 3);
+    expect(binaryMetrics(test.labels, predict(model, test.features, test.rows, test.width)).auc).toBeGreaterThan(0.9);
+    model.dispose();
+  });
+
+  it('resumes in a fresh thread from a serialised checkpoint to the weights of an unbroken run', async () => {
+    const straight = await trainModel({ data, spec });
+    let third: Checkpoint | undefined;
+    const partial = await trainModel({ data, spec: { ...spec, epochs: 3 }, onEpoch: ({ checkpoint }) => void (third = checkpoint) });
+    partial.model.dispose();
+    const epochs: number[] = [];
+    const resumed = await trainInThread({
+      data,
+      spec,
+      resumeFrom: deserializeCheckpoint(serializeCheckpoint(third as Checkpoint)),
+      onEpoch: ({ epoch }) => void epochs.push(epoch),
+    });
+    expect(epochs).toEqual([4, 5, 6]);
+    expect(resumed.history).toEqual(expect.arrayContaining(straight.history.slice(0, 3)));
+    const model = await importModel(resumed.model);
+    const a = flatWeights(straight.model);
+    const b = flatWeights(model);
+    // Adam's bias-correction power is recomputed on restore (beta^t vs a running product): measured 1.2e-7.
+    expect(Math.max(...a.map((v, i) => Math.abs(v - (b[i] ?? Number.NaN))))).toBeLessThan(1e-6);
+    [straight.model, model].forEach((m) => m.dispose());
+  });
+
+  it('stops the thread when the signal aborts', async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const run = trainInThread({
+      data,
+      spec: { ...spec, epochs: 200 },
+      signal: controller.signal,
+      onEpoch: ({ epoch }) => {
+        seen.push(epoch);
+        if (epoch === 2) controller.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen).toEqual([1, 2]);
+  });
+
+  it('does not start when the signal is already aborted', async () => {
+    await expect(trainInThread({ data, spec, signal: AbortSignal.abort(new Error('cancelled by the workflow')) })).rejects.toThrow(
+      'cancelled by the workflow',
+    );
+  });
+
+  it('rejects with the error onEpoch threw, ending the thread', async () => {
+    const run = trainInThread({
+      data,
+      spec,
+      onEpoch: () => {
+        throw new Error('checkpoint upload failed');
+      },
+    });
+    await expect(run).rejects.toThrow('checkpoint upload failed');
+  });
+
+  it('passes the thread’s named errors through', async () => {
+    await expect(trainInThread({ data, spec: { ...spec, learningRate: -1 } })).rejects.toMatchObject({
+      name: 'InvalidTrainSpecError',
+      message: expect.stringContaining('learningRate') as unknown,
+    });
+  });
+});

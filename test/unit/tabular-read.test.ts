@@ -1,0 +1,193 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Compressors } from 'hyparquet';
+import { TabularReadError, detectFormat, readRows } from '../../tabular/read.js';
+import type { ReadOptions, Row, TabularFormat } from '../../tabular/read.js';
+import { writeParquetFixture } from './tabular-parquet-fixture.js';
+
+const DATA = join(import.meta.dirname, '../../node_modules/vega-datasets/data');
+const dir = mkdtempSync(join(tmpdir(), 'ctrain-tabular-read-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+async function collect(path: string, format: TabularFormat, options?: ReadOptions): Promise<Row[]> {
+  const rows: Row[] = [];
+  for await (const row of readRows(path, format, options)) rows.push(row);
+  return rows;
+}
+
+async function readError(path: string, format: TabularFormat, options?: ReadOptions): Promise<TabularReadError> {
+  const error = await collect(path, format, options).then(() => undefined, (caught: unknown) => caught);
+  expect(error).toBeInstanceOf(TabularReadError);
+  return error as TabularReadError;
+}
+
+describe('detectFormat', () => {
+  it('reads the format from the extension of paths and URIs', () => {
+    expect(detectFormat('/data/weather.csv')).toBe('csv');
+    expect(detectFormat('events.JSONL')).toBe('jsonl');
+    expect(detectFormat('s3://bucket/logs/2024.ndjson')).toBe('jsonl');
+    expect(detectFormat('https://example.org/flights.parquet?version=3#top')).toBe('parquet');
+    expect(detectFormat('file:///data/archive.v2/flights.parquet')).toBe('parquet');
+  });
+
+  it('names the source and the accepted extensions when it cannot tell', () => {
+    expect(() => detectFormat('/data/flights.json')).toThrow(/"\/data\/flights\.json".*\.csv, \.jsonl, \.ndjson or \.parquet/);
+    expect(() => detectFormat('/data.v2/README')).toThrow(/Cannot tell the format/);
+    expect(() => detectFormat('https://example.org/download?file=x.csv')).toThrow(/Cannot tell the format/);
+  });
+});
+
+describe('readRows: CSV', () => {
+  it('types fields: numbers, empty as null, booleans, and keeps text that only looks numeric', async () => {
+    const path = file(
+      'typed.csv',
+      '\uFEFFid,score,zip,city,active,note\r\n1,2.5,02134,"Boston, MA",true,\r\n2,-1e3,10001,,FALSE,"says ""hi"""\r\n\r\n3,.5,0,0x1F,yes,Infinity\r\n',
+    );
+    expect(await collect(path, 'csv')).toEqual([
+      { id: 1, score: 2.5, zip: '02134', city: 'Boston, MA', active: true, note: null },
+      { id: 2, score: -1000, zip: 10001, city: null, active: false, note: 'says "hi"' },
+      { id: 3, score: 0.5, zip: 0, city: '0x1F', active: 'yes', note: 'Infinity' },
+    ]);
+  });
+
+  it('reads every row of seattle-weather.csv', async () => {
+    const rows = await collect(join(DATA, 'seattle-weather.csv'), 'csv');
+    expect(rows).toHaveLength(1461);
+    expect(rows[0]).toEqual({ date: '2012-01-01', precipitation: 0, temp_max: 12.8, temp_min: 5, wind: 4.7, weather: 'drizzle' });
+    expect(rows.at(-1)).toEqual({ date: '2015-12-31', precipitation: 0, temp_max: 5.6, temp_min: -2.1, wind: 3.5, weather: 'sun' });
+  });
+
+  it('stops after limit rows', async () => {
+    const path = join(DATA, 'seattle-weather.csv');
+    expect((await collect(path, 'csv', { limit: 10 })).map((row) => row.date)).toEqual(
+      Array.from({ length: 10 }, (_, day) => `2012-01-${String(day + 1).padStart(2, '0')}`),
+    );
+    expect(await collect(path, 'csv', { limit: 0 })).toEqual([]);
+  });
+
+  it('rejects a limit that is not a non-negative integer', () => {
+    expect(() => readRows('x.csv', 'csv', { limit: -1 })).toThrow(RangeError);
+    expect(() => readRows('x.csv', 'csv', { limit: 2.5 })).toThrow(/non-negative integer, got 2.5/);
+  });
+
+  it('names the file and line of a row with the wrong number of fields', async () => {
+    const error = await readError(file('ragged.csv', 'a,b\n1,2\n3,4,5\n'), 'csv');
+    expect(error.message).toMatch(/^ragged\.csv line 3: /);
+    expect(error.line).toBe(3);
+    expect(error.file).toBe(join(dir, 'ragged.csv'));
+  });
+
+  it('names the line of an unclosed quote', async () => {
+    const error = await readError(file('quote.csv', 'a,b\n1,2\n3,"4\n'), 'csv');
+    expect(error.message).toMatch(/^quote\.csv line \d+: .*quote/i);
+  });
+
+  it('refuses a header that names a column twice or leaves one unnamed', async () => {
+    expect((await readError(file('twice.csv', 'a,b,a\n1,2,3\n'), 'csv')).message).toBe('twice.csv line 1: the header names column "a" twice');
+    expect((await readError(file('unnamed.csv', 'a,,c\n1,2,3\n'), 'csv')).message).toBe('unnamed.csv line 1: column 2 of the header has no name');
+  });
+
+  it('fails on a missing file', async () => {
+    await expect(collect(join(dir, 'absent.csv'), 'csv')).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('readRows: JSON Lines', () => {
+  it('reads one object per line, skipping blank lines and flattening nested values to JSON', async () => {
+    const path = file('events.jsonl', '{"a":1,"b":"x","c":null}\n\n{"a":2.5,"b":true,"d":{"e":[1,2]}}\r\n   \n{"a":-3}');
+    expect(await collect(path, 'jsonl')).toEqual([
+      { a: 1, b: 'x', c: null },
+      { a: 2.5, b: true, d: '{"e":[1,2]}' },
+      { a: -3 },
+    ]);
+    expect(await collect(path, 'jsonl', { limit: 2 })).toHaveLength(2);
+  });
+
+  it('names the file and line of malformed JSON', async () => {
+    const lines = Array.from({ length: 16 }, (_, index) => JSON.stringify({ delay: index }));
+    const error = await readError(file('flights.jsonl', [...lines, '{"delay": 3,,}', '{"delay": 4}'].join('\n')), 'jsonl');
+    expect(error.message).toMatch(/^flights\.jsonl line 17: .*JSON/);
+    expect(error.line).toBe(17);
+  });
+
+  it('refuses a line that is not an object', async () => {
+    const error = await readError(file('array.jsonl', '{"a":1}\n[1,2]\n'), 'jsonl');
+    expect(error.message).toBe('array.jsonl line 2: expected a JSON object per line, got an array');
+  });
+
+  it('fails on a missing file', async () => {
+    await expect(collect(join(dir, 'absent.jsonl'), 'jsonl')).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('readRows: Parquet', () => {
+  const typed = join(dir, 'typed.parquet');
+  writeParquetFixture(typed, [
+    { name: 'id', type: 'int64', values: [1n, 2n, null, 9007199254740993n, 5n] },
+    { name: 'score', type: 'double', values: [0.5, null, 1.25, -3, 1e10] },
+    { name: 'ok', type: 'boolean', values: [true, false, null, true, true] },
+    { name: 'city', type: 'utf8', values: ['Zürich', null, 'a"b', '', 'x'] },
+    { name: 'at', type: 'timestamp_millis', values: [0n, 1_700_000_000_000n, null, 86_400_000n, 1n] },
+  ], { rowGroupSize: 2 });
+  const expected: Row[] = [
+    { id: 1, score: 0.5, ok: true, city: 'Zürich', at: '1970-01-01T00:00:00.000Z' },
+    { id: 2, score: null, ok: false, city: null, at: '2023-11-14T22:13:20.000Z' },
+    { id: null, score: 1.25, ok: null, city: 'a"b', at: null },
+    // Past 2^53 an INT64 keeps its digits as text rather than becoming a different number.
+    { id: '9007199254740993', score: -3, ok: true, city: '', at: '1970-01-02T00:00:00.000Z' },
+    { id: 5, score: 1e10, ok: true, city: 'x', at: '1970-01-01T00:00:00.001Z' },
+  ];
+
+  it('reads every row group, converting INT64, timestamps and nulls', async () => {
+    expect(await collect(typed, 'parquet')).toEqual(expected);
+  });
+
+  it('stops after limit rows, across row groups', async () => {
+    expect(await collect(typed, 'parquet', { limit: 3 })).toEqual(expected.slice(0, 3));
+    expect(await collect(typed, 'parquet', { limit: 0 })).toEqual([]);
+  });
+
+  it('decodes GZIP pages with Node’s zlib', async () => {
+    const path = join(dir, 'gzip.parquet');
+    writeParquetFixture(path, [{ name: 'v', type: 'double', values: [1, 2, null] }], { rowGroupSize: 2, compress: { gzip: true, codecId: 2 } });
+    expect(await collect(path, 'parquet')).toEqual([{ v: 1 }, { v: 2 }, { v: null }]);
+  });
+
+  it('uses the decompressors it is given, and names the column and codec it cannot decode', async () => {
+    const path = join(dir, 'lz4.parquet');
+    // Pages are gzipped but labelled LZ4: only a supplied LZ4 decoder (here gunzip) can read them.
+    writeParquetFixture(path, [{ name: 'v', type: 'utf8', values: ['a', null] }], { rowGroupSize: 5, compress: { gzip: true, codecId: 5 } });
+    const error = await readError(path, 'parquet');
+    expect(error.message).toMatch(/^lz4\.parquet: column "v" is compressed with LZ4, which this reader cannot decode/);
+    const { gunzipSync } = await import('node:zlib');
+    expect(await collect(path, 'parquet', { compressors: { LZ4: (input) => gunzipSync(input) } })).toEqual([{ v: 'a' }, { v: null }]);
+  });
+
+  it('names the file and row group of a corrupt file', async () => {
+    const path = join(dir, 'corrupt.parquet');
+    writeParquetFixture(path, [{ name: 'v', type: 'double', values: [1, 2, 3, 4] }], { rowGroupSize: 2, compress: { gzip: true, codecId: 2 } });
+    const { readFileSync } = await import('node:fs');
+    const bytes = readFileSync(path);
+    bytes.fill(0, 40, 60); // inside the first row group's gzip stream
+    writeFileSync(path, bytes);
+    expect((await readError(path, 'parquet')).message).toMatch(/^corrupt\.parquet: row group 0 \(rows 0–1\): /);
+    await expect(collect(file('not.parquet', 'a,b\n1,2\n'), 'parquet')).rejects.toThrow(/^not\.parquet: /);
+  });
+
+  it('reads the first 50k rows of flights-3m.parquet (ZSTD pages)', async () => {
+    const rows = await collect(join(DATA, 'flights-3m.parquet'), 'parquet', { limit: 50_000 });
+    expect(rows).toHaveLength(50_000);
+    expect(rows[0]).toEqual({ date: '2001-01-01T00:01:00.000Z', delay: 33, distance: 2176, origin: 'LAS', destination: 'PHL' });
+    expect(rows.every((row) => typeof row.delay === 'number' && typeof row.distance === 'number')).toBe(true);
+    expect(rows.every((row) => typeof row.date === 'string' && row.date.startsWith('2001-01-'))).toBe(true);
+  });
+});
