@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Compressors } from 'hyparquet';
 import { TabularReadError, detectFormat, readRows } from '../../tabular/read.js';
 import type { ReadOptions, Row, TabularFormat } from '../../tabular/read.js';
 import { writeParquetFixture } from './tabular-parquet-fixture.js';
