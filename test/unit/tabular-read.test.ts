@@ -161,13 +161,13 @@ describe('readRows: Parquet', () => {
   });
 
   it('uses the decompressors it is given, and names the column and codec it cannot decode', async () => {
-    const path = join(dir, 'lz4.parquet');
-    // Pages are gzipped but labelled LZ4: only a supplied LZ4 decoder (here gunzip) can read them.
-    writeParquetFixture(path, [{ name: 'v', type: 'utf8', values: ['a', null] }], { rowGroupSize: 5, compress: { gzip: true, codecId: 5 } });
+    const path = join(dir, 'lzo.parquet');
+    // Pages are gzipped but labelled LZO, which no bundled decoder reads: only a supplied one (here gunzip) can.
+    writeParquetFixture(path, [{ name: 'v', type: 'utf8', values: ['a', null] }], { rowGroupSize: 5, compress: { gzip: true, codecId: 3 } });
     const error = await readError(path, 'parquet');
-    expect(error.message).toMatch(/^lz4\.parquet: column "v" is compressed with LZ4, which this reader cannot decode/);
+    expect(error.message).toMatch(/^lzo\.parquet: column "v" is compressed with LZO, which this reader cannot decode/);
     const { gunzipSync } = await import('node:zlib');
-    expect(await collect(path, 'parquet', { compressors: { LZ4: (input) => gunzipSync(input) } })).toEqual([{ v: 'a' }, { v: null }]);
+    expect(await collect(path, 'parquet', { compressors: { LZO: (input) => gunzipSync(input) } })).toEqual([{ v: 'a' }, { v: null }]);
   });
 
   it('names the file and row group of a corrupt file', async () => {
