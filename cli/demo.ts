@@ -3,11 +3,11 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { BUCKETS, TASK_QUEUES } from '../contracts/stack.js';
 import { configFromEnv } from '../infra/config.js';
-import { createStorage } from '../infra/storage.js';
 import { installWorkerRuntime } from '../infra/temporal.js';
 import { devLayout } from '../stack/dev-stack.js';
 import { startStack, stackUrls } from '../stack/local-stack.js';
 import { provision } from '../stack/provision.js';
+import { createDependencies } from '../workers/dependencies.js';
 import { createGeneralWorker } from '../workers/general.js';
 import { stackCheckWorkflow } from '../workflows/index.js';
 
@@ -26,7 +26,7 @@ async function runDemo(): Promise<void> {
 
   installWorkerRuntime();
   const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await createGeneralWorker({ connection: workerConnection, namespace: config.temporal.namespace, deps: { storage: createStorage(config.minio) } });
+  const worker = await createGeneralWorker({ connection: workerConnection, namespace: config.temporal.namespace, deps: await createDependencies(config) });
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   try {

@@ -1,1 +1,3 @@
+export { modelWorkflow } from './model.js';
 export { stackCheckWorkflow } from './stack-check.js';
+export { trainingPipelineWorkflow } from './training-pipeline.js';

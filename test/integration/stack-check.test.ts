@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
+import { datasetRemote, Dvc } from '../../infra/dvc.js';
 import { createStorage, readText } from '../../infra/storage.js';
 import { createGeneralWorker } from '../../workers/general.js';
 import { stackCheckWorkflow } from '../../workflows/index.js';
@@ -19,7 +20,7 @@ describe('a workflow on the real Temporal server with an activity on the real Mi
   it('writes an object and reads it back through the activity', async () => {
     const storage = createStorage(stack.minio);
     const taskQueue = uniqueId('stack-check');
-    const worker = await createGeneralWorker({ connection: temporal.workerConnection, namespace: stack.namespace, deps: { storage }, taskQueue });
+    const worker = await createGeneralWorker({ connection: temporal.workerConnection, namespace: stack.namespace, deps: { storage, dvc: new Dvc(stack.tools.dvc, datasetRemote(stack.minio)) }, taskQueue });
     const key = `tests/${taskQueue}.txt`;
     const text = `round trip ${taskQueue} ✓`;
 

@@ -1,0 +1,84 @@
+import { createWriteStream } from 'node:fs';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { IngestManifest } from '../contracts/pipeline-run.js';
+import type { PipelineSpec } from '../contracts/pipeline-spec.js';
+import { BUCKETS } from '../contracts/stack.js';
+import { artifactKeys, putBuffer } from '../infra/artifacts.js';
+import { DVC_REMOTE_PREFIX } from '../infra/dvc.js';
+import { readRows, TabularReadError } from '../tabular/read.js';
+import type { ActivityDependencies } from './index.js';
+import { localSourceFile } from './source.js';
+
+const HEARTBEAT_EVERY_ROWS = 50_000;
+
+export interface IngestInput {
+  spec: PipelineSpec;
+}
+
+/**
+ * Streams the source into a JSON Lines snapshot, versions it with DVC (`dvc add`, `dvc push` to
+ * the MinIO remote) and keeps the `.dvc` file in MinIO. The same rows give the same version,
+ * and DVC stores them once.
+ */
+export function createIngestActivities({ storage, dvc }: ActivityDependencies) {
+  return {
+    async ingest({ spec }: IngestInput): Promise<IngestManifest> {
+      const workspace = await mkdtemp(join(tmpdir(), `ctrain-ingest-${spec.name}-`));
+      try {
+        const source = await localSourceFile(spec.source.uri, join(workspace, 'source.download'), storage);
+        await access(source).catch(() => {
+          throw ApplicationFailure.nonRetryable(`Source file ${source} (from ${spec.source.uri}) does not exist.`, 'SourceNotFound');
+        });
+        const snapshotName = `${spec.name}.jsonl`;
+        const { rows, bytes } = await writeSnapshot(source, spec, join(workspace, snapshotName));
+        if (rows === 0) throw ApplicationFailure.nonRetryable(`Source ${spec.source.uri} has no rows.`, 'EmptyDataset');
+
+        await dvc.init(workspace);
+        const version = await dvc.add(workspace, snapshotName);
+        await dvc.push(workspace);
+        const dvcFile = artifactKeys.dvcFile(spec.name, version.md5);
+        await putBuffer(storage, dvcFile, await readFile(join(workspace, `${snapshotName}.dvc`)), 'text/yaml');
+        return {
+          step: 'ingest',
+          cacheKey: version.md5,
+          cached: false,
+          contentHash: version.md5,
+          finishedAt: new Date().toISOString(),
+          datasetVersion: version.md5,
+          snapshot: { bucket: BUCKETS.datasets, key: `${DVC_REMOTE_PREFIX}/files/md5/${version.md5.slice(0, 2)}/${version.md5.slice(2)}` },
+          dvcFile,
+          rows,
+          bytes,
+        };
+      } finally {
+        await rm(workspace, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+async function writeSnapshot(source: string, spec: PipelineSpec, target: string): Promise<{ rows: number; bytes: number }> {
+  const out = createWriteStream(target);
+  let rows = 0;
+  let bytes = 0;
+  try {
+    for await (const row of readRows(source, spec.source.format, { limit: spec.source.limit })) {
+      const line = `${JSON.stringify(row)}\n`;
+      bytes += Buffer.byteLength(line);
+      if (!out.write(line)) await once(out, 'drain');
+      if (++rows % HEARTBEAT_EVERY_ROWS === 0) Context.current().heartbeat({ rows });
+    }
+  } catch (error) {
+    if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(error.message, 'UnreadableSource');
+    throw error;
+  } finally {
+    out.end();
+    await once(out, 'close');
+  }
+  return { rows, bytes };
+}

@@ -1,0 +1,40 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { ResolvedPipeline, StepManifest, StepName } from '../contracts/pipeline-run.js';
+import { STEPS } from '../contracts/pipeline-run.js';
+import { artifactKeys, getJson, putJson } from '../infra/artifacts.js';
+import { loadPipeline, PipelineSpecError, specHash, UnknownPipelineError } from '../pipelines/index.js';
+import type { ActivityDependencies } from './index.js';
+
+/** Resolving the spec, and each run's record of its finished steps (what `--resume` reuses). */
+export function createRunRecordActivities({ storage }: ActivityDependencies) {
+  return {
+    // eslint-disable-next-line @typescript-eslint/require-await -- an activity is async by contract
+    async resolvePipeline({ pipeline }: { pipeline: string }): Promise<ResolvedPipeline> {
+      try {
+        const spec = loadPipeline(pipeline);
+        return { spec, specHash: specHash(spec) };
+      } catch (error) {
+        if (error instanceof PipelineSpecError || error instanceof UnknownPipelineError) {
+          throw ApplicationFailure.nonRetryable(error.message, 'PipelineSpecError');
+        }
+        throw error;
+      }
+    },
+
+    async recordRunStep({ runId, manifest }: { runId: string; manifest: StepManifest }): Promise<void> {
+      await putJson(storage, artifactKeys.runStep(runId, manifest.step), manifest);
+    },
+
+    /** The steps an earlier run finished, in DAG order, stopping at the first it did not. */
+    async loadRunSteps({ runId }: { runId: string }): Promise<Partial<Record<StepName, StepManifest>>> {
+      const steps: Partial<Record<StepName, StepManifest>> = {};
+      for (const step of STEPS) {
+        const manifest = await getJson<StepManifest>(storage, artifactKeys.runStep(runId, step));
+        if (!manifest) break;
+        steps[step] = manifest;
+      }
+      if (!steps.ingest) throw ApplicationFailure.nonRetryable(`Run ${runId} has no recorded steps to resume from.`, 'PipelineSpecError');
+      return steps;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { createWriteStream, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from 'minio';
+import type { SourceLocation } from '../contracts/source-uri.js';
+import { parseSourceUri } from '../contracts/source-uri.js';
+import { PROJECT_ROOT } from '../stack/paths.js';
+
+const requireFromProject = createRequire(join(PROJECT_ROOT, 'package.json'));
+
+/**
+ * Makes a source readable as a local file: local and package files are used in place; http(s)
+ * and s3 sources are streamed to `scratch` first (never held whole in memory).
+ */
+export async function localSourceFile(uri: string, scratch: string, storage: Client): Promise<string> {
+  const location = parseSourceUri(uri);
+  switch (location.kind) {
+    case 'file':
+      return resolve(location.path);
+    case 'package':
+      return packageFile(location);
+    case 'http':
+      return download(location.url, scratch);
+    case 's3':
+      await pipeline(await storage.getObject(location.bucket, location.key), createWriteStream(scratch));
+      return scratch;
+  }
+}
+
+function packageFile({ packageName, path }: Extract<SourceLocation, { kind: 'package' }>): string {
+  return join(packageRoot(packageName), path);
+}
+
+/** The installed package's folder; packages whose `exports` hide package.json are found in node_modules. */
+function packageRoot(packageName: string): string {
+  try {
+    return dirname(requireFromProject.resolve(`${packageName}/package.json`));
+  } catch {
+    const candidate = join(PROJECT_ROOT, 'node_modules', packageName);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    throw ApplicationFailure.nonRetryable(`Source package "${packageName}" is not installed; add it to package.json.`, 'SourceNotFound');
+  }
+}
+
+async function download(url: string, scratch: string): Promise<string> {
+  const response = await fetch(url);
+  if (!response.ok || !response.body) {
+    const message = `GET ${url} answered HTTP ${response.status}`;
+    // 4xx will not fix itself; 5xx and network errors are retried by Temporal.
+    throw response.status >= 400 && response.status < 500 ? ApplicationFailure.nonRetryable(message, 'SourceNotFound') : new Error(message);
+  }
+  await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(scratch));
+  return scratch;
+}

@@ -1,0 +1,37 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { log } from '@temporalio/activity';
+import type { Client } from 'minio';
+import type { CacheOptions, StepManifestBase, StepName } from '../contracts/pipeline-run.js';
+import { artifactKeys, getJson, putJson } from '../infra/artifacts.js';
+
+/** False when the run or the step turned caching off. */
+export function cacheEnabled(cache: CacheOptions | undefined, step: StepName): boolean {
+  return cache?.enabled !== false && !(cache?.disabledSteps ?? []).includes(step);
+}
+
+/** The complete output already stored under this key, marked as reused; undefined when there is none or caching is off. */
+export async function reuseCached<T extends StepManifestBase>(storage: Client, step: StepName, key: string, cache: CacheOptions | undefined): Promise<T | undefined> {
+  if (!cacheEnabled(cache, step)) return undefined;
+  const manifest = await getJson<T>(storage, artifactKeys.stepManifest(step, key));
+  if (!manifest) return undefined;
+  log.info(`${step}: reusing the complete output cached under ${key}`);
+  return { ...manifest, cached: true, reusedBy: 'cache' };
+}
+
+/** Writes the manifest last: only then is the step's output under its key complete. */
+export async function completeStep<T extends StepManifestBase>(storage: Client, manifest: T): Promise<T> {
+  await putJson(storage, artifactKeys.stepManifest(manifest.step, manifest.cacheKey), manifest);
+  return manifest;
+}
+
+/** Runs `body` with a private scratch folder that is always removed. */
+export async function withScratch<T>(name: string, body: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `ctrain-${name}-`));
+  try {
+    return await body(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,96 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { CacheOptions, FeatureManifest, TrainManifest } from '../contracts/pipeline-run.js';
+import type { PipelineSpec } from '../contracts/pipeline-spec.js';
+import { artifactKeys, cacheKey, getBuffer, putBuffer } from '../infra/artifacts.js';
+import type { Checkpoint, TrainSpec } from '../model/index.js';
+import { deserializeCheckpoint, InvalidTrainingDataError, InvalidTrainSpecError, serializeCheckpoint, trainInThread } from '../model/index.js';
+import type { ActivityDependencies } from './index.js';
+import { loadSplit } from './matrices.js';
+import { completeStep, reuseCached } from './step-cache.js';
+
+/** Bump when training the same inputs would give a different model. */
+const TRAIN_CODE_VERSION = 'train-1';
+const HEARTBEAT_INTERVAL_MS = 2_000;
+
+export interface TrainInput {
+  spec: PipelineSpec;
+  feature: FeatureManifest;
+  cache?: CacheOptions;
+}
+
+/** The model part of a spec, as the trainer reads it. */
+export function trainSpecOf(spec: PipelineSpec): TrainSpec {
+  const { epochs, batchSize, learningRate, earlyStopPatience, seed } = spec.training;
+  const network = spec.model.kind === 'mlp' ? { kind: 'mlp' as const, hidden: spec.model.hidden, dropout: spec.model.dropout } : { kind: 'linear' as const };
+  return { task: spec.label.kind, network, epochs, batchSize, learningRate, earlyStopPatience, seed };
+}
+
+/**
+ * Trains in a worker thread (the event loop stays free for heartbeats and cancellation),
+ * heartbeats epoch and losses, checkpoints to MinIO after every epoch, and when Temporal
+ * retries it (a crashed worker, say) resumes from the last checkpoint of this run.
+ */
+export function createTrainActivities({ storage }: ActivityDependencies) {
+  return {
+    async train({ spec, feature, cache }: TrainInput): Promise<TrainManifest> {
+      const trainSpec = trainSpecOf(spec);
+      const key = cacheKey('train', TRAIN_CODE_VERSION, trainSpec, { features: feature.contentHash });
+      const cached = await reuseCached<TrainManifest>(storage, 'train', key, cache);
+      if (cached) return cached;
+
+      const context = Context.current();
+      // Per workflow run: a retry resumes, a new run with caching off starts afresh.
+      const checkpointRef = artifactKeys.stepOutput('train', key, `checkpoints/${context.info.workflowExecution?.workflowId ?? "standalone"}.bin`);
+      const resumeFrom = await loadCheckpoint(storage, checkpointRef);
+      const data = { train: await loadSplit(storage, feature, 'train'), validation: feature.splits.validation.rows > 0 ? await loadSplit(storage, feature, 'validation') : undefined };
+
+      let progress: Record<string, unknown> = { epoch: resumeFrom?.epoch ?? 0, resumedFromEpoch: resumeFrom?.epoch };
+      const beat = setInterval(() => context.heartbeat(progress), HEARTBEAT_INTERVAL_MS);
+      try {
+        const result = await trainInThread({
+          data,
+          spec: trainSpec,
+          resumeFrom,
+          signal: context.cancellationSignal,
+          onEpoch: async ({ checkpoint, epoch, loss, valLoss }) => {
+            await putBuffer(storage, checkpointRef, serializeCheckpoint(checkpoint));
+            progress = { epoch, loss, valLoss, resumedFromEpoch: resumeFrom?.epoch };
+            context.heartbeat(progress);
+          },
+        });
+        const model = artifactKeys.stepOutput('train', key, 'model.bin');
+        await putBuffer(storage, model, Buffer.from(result.model));
+        const last = result.history.at(-1);
+        return completeStep(storage, {
+          step: 'train',
+          cacheKey: key,
+          cached: false,
+          contentHash: key,
+          finishedAt: new Date().toISOString(),
+          model,
+          backend: result.backend.name,
+          epochsRun: result.epochs,
+          bestEpoch: result.bestEpoch,
+          resumedFromEpoch: resumeFrom?.epoch,
+          loss: last?.loss ?? Number.NaN,
+          valLoss: last?.valLoss ?? Number.NaN,
+        });
+      } catch (error) {
+        if (error instanceof InvalidTrainSpecError || error instanceof InvalidTrainingDataError) throw ApplicationFailure.nonRetryable(error.message, 'PipelineSpecError');
+        throw error;
+      } finally {
+        clearInterval(beat);
+      }
+    },
+  };
+}
+
+async function loadCheckpoint(storage: ActivityDependencies['storage'], ref: { bucket: string; key: string }): Promise<Checkpoint | undefined> {
+  try {
+    return deserializeCheckpoint(await getBuffer(storage, ref));
+  } catch (error) {
+    if ((error as { code?: string }).code === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import type { CacheOptions, IngestManifest, ValidateManifest } from '../contracts/pipeline-run.js';
+import type { PipelineSpec } from '../contracts/pipeline-spec.js';
+import { artifactKeys, cacheKey, canonicalJson, getJson, putBuffer, putJson, uriOf } from '../infra/artifacts.js';
+import type { DatasetSchema } from '../tabular/index.js';
+import { buildValidationReport, checkAgainstSchema, computeStatistics, inferSchema, readRows, renderValidationHtml } from '../tabular/index.js';
+import type { ActivityDependencies } from './index.js';
+import { completeStep, reuseCached, withScratch } from './step-cache.js';
+
+/** Bump when validating the same data against the same reference could decide differently. */
+const VALIDATE_CODE_VERSION = 'validate-1';
+
+export interface ValidateInput {
+  spec: PipelineSpec;
+  specHash: string;
+  ingest: IngestManifest;
+  cache?: CacheOptions;
+}
+
+/**
+ * Computes the snapshot's statistics and checks them against the pipeline's reference schema,
+ * inferring that reference on the first run. Anomalies fail the run, not retryable, with a
+ * JSON and an HTML report in MinIO.
+ */
+export function createValidateActivities({ storage }: ActivityDependencies) {
+  return {
+    async validate({ spec, ingest, cache }: ValidateInput): Promise<ValidateManifest> {
+      const referenceRef = artifactKeys.referenceSchema(spec.name);
+      const existing = await getJson<DatasetSchema>(storage, referenceRef);
+      const labelColumn = spec.label.positiveWhen?.column ?? spec.label.column;
+      const config = { labelColumn };
+      if (existing) {
+        const cached = await reuseCached<ValidateManifest>(storage, 'validate', keyFor(config, ingest, existing), cache);
+        if (cached) return cached;
+      }
+
+      const statistics = await withScratch('validate', async (dir) => {
+        const path = join(dir, 'snapshot.jsonl');
+        await storage.fGetObject(ingest.snapshot.bucket, ingest.snapshot.key, path);
+        return computeStatistics(readRows(path, 'jsonl'));
+      });
+      const reference = existing ?? inferSchema(statistics);
+      const key = keyFor(config, ingest, reference);
+      const output = (name: string) => artifactKeys.stepOutput('validate', key, name);
+      const anomalies = checkAgainstSchema(reference, statistics, { labelColumn });
+      const report = buildValidationReport({ dataset: `${spec.name}@${ingest.datasetVersion}`, statistics, anomalies, schema: reference });
+      const refs = { statistics: output('statistics.json'), report: output('report.json'), reportHtml: output('report.html') };
+      await putJson(storage, refs.statistics, statistics);
+      await putJson(storage, refs.report, report);
+      await putBuffer(storage, refs.reportHtml, Buffer.from(renderValidationHtml(report)), 'text/html; charset=utf-8');
+
+      if (!report.passed) {
+        const errors = report.anomalies.filter((anomaly) => anomaly.severity === 'error');
+        throw ApplicationFailure.create({
+          nonRetryable: true,
+          type: 'DataValidationError',
+          message: `Dataset ${ingest.datasetVersion} of ${spec.name} failed validation with ${errors.length} anomalies: ${errors.map((anomaly) => anomaly.message).join(' | ')} Report: ${uriOf(refs.reportHtml)}`,
+          details: [{ report: refs.report, reportHtml: refs.reportHtml, anomalies: errors }],
+        });
+      }
+      // The reference is stored only once data has passed against it.
+      if (!existing) await putJson(storage, referenceRef, reference);
+      return completeStep(storage, {
+        step: 'validate',
+        cacheKey: key,
+        cached: false,
+        contentHash: key,
+        finishedAt: new Date().toISOString(),
+        ...refs,
+        referenceSchema: referenceRef,
+        inferredReference: !existing,
+        warnings: report.summary.warnings,
+      });
+    },
+  };
+}
+
+function keyFor(config: unknown, ingest: IngestManifest, reference: DatasetSchema): string {
+  const referenceHash = createHash('sha256').update(canonicalJson(reference)).digest('hex');
+  return cacheKey('validate', VALIDATE_CODE_VERSION, config, { dataset: ingest.contentHash, reference: referenceHash });
+}

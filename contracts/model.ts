@@ -1,0 +1,98 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CacheOptions, ObjectRef } from './pipeline-run.js';
+
+/** A registered model version with its full lineage. */
+export interface ModelVersion {
+  version: number;
+  /** The training pipeline run (child workflow id) that produced it: exactly one version per run. */
+  runId: string;
+  pipeline: string;
+  specHash: string;
+  datasetVersion: string;
+  /** TensorFlow.js backend that trained it, e.g. 'wasm'. */
+  backend: string;
+  hyperparameters: Record<string, unknown>;
+  metrics: Record<string, number>;
+  productionMetrics?: Record<string, number>;
+  blessed: boolean;
+  blessingReason: string;
+  model: ObjectRef;
+  transform: ObjectRef;
+  /** The model workflow's id and run id at registration. */
+  registeredBy: { workflowId: string; runId: string };
+  createdAt: string;
+}
+
+export const ALIASES = ['production', 'canary', 'previous'] as const;
+export type AliasName = (typeof ALIASES)[number];
+
+/** One move of an alias: who or what moved it, when and why. */
+export interface AliasChange {
+  alias: AliasName;
+  from?: number;
+  to?: number;
+  at: string;
+  by: string;
+  reason: string;
+}
+
+export type RunStatus = 'queued' | 'running' | 'registered' | 'not-blessed' | 'rejected' | 'failed';
+
+export interface RunRecord {
+  runId: string;
+  status: RunStatus;
+  /** Why the run was requested (the first request when several were folded into it). */
+  requests: RetrainRequest[];
+  version?: number;
+  error?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** The registry of one model, as the model workflow holds it and writes it to MinIO. */
+export interface Registry {
+  model: string;
+  versions: ModelVersion[];
+  aliases: Partial<Record<AliasName, number>>;
+  history: AliasChange[];
+  runs: RunRecord[];
+  paused: boolean;
+}
+
+/** A request to retrain, from a person, a drift check or an alert. */
+export interface RetrainRequest {
+  reason: string;
+  source: 'cli' | 'drift' | 'alert' | 'schedule' | 'temporal-cli';
+  cache?: CacheOptions;
+  /** Run id of a failed run to resume. */
+  resumeOf?: string;
+  requestedAt?: string;
+}
+
+export interface AliasRequest {
+  version?: number;
+  reason?: string;
+  by?: string;
+}
+
+/** The id of the model workflow for a model: `model:<name>`. */
+export const modelWorkflowId = (model: string): string => `model:${model}`;
+
+export const retrainSignal = defineSignal<[RetrainRequest]>('retrain');
+/** Like the retrain signal, but answers with the id the (possibly folded) run will have. */
+export const requestRunUpdate = defineUpdate<{ runId: string; folded: boolean }, [RetrainRequest]>('requestRun');
+export const promoteUpdate = defineUpdate<AliasChange, [AliasRequest]>('promote');
+export const rollbackUpdate = defineUpdate<AliasChange, [AliasRequest]>('rollback');
+export const approveUpdate = defineUpdate<{ version: number }, [AliasRequest]>('approve');
+export const rejectUpdate = defineUpdate<{ version: number }, [AliasRequest]>('reject');
+export const pauseUpdate = defineUpdate<{ paused: boolean }, [{ paused: boolean }]>('setPaused');
+export const registryQuery = defineQuery<Registry>('registry');
+
+/** Input of the model workflow; carries the registry across continue-as-new. */
+export interface ModelWorkflowInput {
+  model: string;
+  /** Task queue of the trainer workers; default: the spec's training.taskQueue. */
+  trainTaskQueue?: string;
+  registry?: Registry;
+  pending?: RunRecord;
+}

@@ -1,0 +1,130 @@
+import type { PipelineSpec } from './pipeline-spec.js';
+
+/** Contracts of a training-pipeline run: its input, each step's manifest, and its result. Only ids, URIs, hashes and metrics. */
+
+export const STEPS = ['ingest', 'validate', 'feature', 'train', 'evaluate', 'register', 'deploy'] as const;
+export type StepName = (typeof STEPS)[number];
+
+/** Step caching: a step whose cache key already has a complete output is reused unless turned off here. */
+export interface CacheOptions {
+  /** false turns caching off for the whole run. Default true. */
+  enabled?: boolean;
+  /** Steps that always recompute in this run. */
+  disabledSteps?: StepName[];
+}
+
+/** Input of the training pipeline workflow; plain JSON so `temporal workflow start` can start one. */
+export interface PipelineRunInput {
+  /** A shipped pipeline spec's name, e.g. 'flight-delay'. */
+  pipeline: string;
+  cache?: CacheOptions;
+  /** Workflow id of an earlier, failed run whose successful steps are reused as they are. */
+  resumeOf?: string;
+  /** Task queue of the trainer workers; default: the spec's training.taskQueue. */
+  trainTaskQueue?: string;
+  /** The model in production when the run started, which evaluate compares against. Set by the model workflow. */
+  production?: ModelRef;
+}
+
+/** A registered model's artifacts. */
+export interface ModelRef {
+  version: number;
+  model: ObjectRef;
+  transform: ObjectRef;
+}
+
+/** An object in MinIO. */
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+}
+
+/** Common to every step's manifest. */
+export interface StepManifestBase {
+  step: StepName;
+  /** The step cache key: code version + configuration + input content hashes. */
+  cacheKey: string;
+  /** True when this run reused a complete earlier output instead of computing it. */
+  cached: boolean;
+  /** Why it was reused: 'cache' (same key) or 'resume' (taken from the failed run being resumed). */
+  reusedBy?: 'cache' | 'resume';
+  /** Identifies the output's content, fed into the next steps' cache keys. */
+  contentHash: string;
+  finishedAt: string;
+}
+
+export interface IngestManifest extends StepManifestBase {
+  step: 'ingest';
+  /** DVC's md5 of the snapshot: the same bytes always give the same version. */
+  datasetVersion: string;
+  /** The snapshot (JSON Lines) as stored by `dvc push` in the DVC remote. */
+  snapshot: ObjectRef;
+  /** The `.dvc` metadata, kept in MinIO so any worker can `dvc pull` this version. */
+  dvcFile: ObjectRef;
+  rows: number;
+  bytes: number;
+}
+
+export interface ValidateManifest extends StepManifestBase {
+  step: 'validate';
+  statistics: ObjectRef;
+  report: ObjectRef;
+  reportHtml: ObjectRef;
+  /** The pipeline's reference schema this run was checked against (inferred on the first run). */
+  referenceSchema: ObjectRef;
+  inferredReference: boolean;
+  warnings: number;
+}
+
+export interface FeatureManifest extends StepManifestBase {
+  step: 'feature';
+  transform: ObjectRef;
+  /** Transformed matrices (float32) per split, and the raw test rows for comparing other models. */
+  splits: Record<'train' | 'validation' | 'test', { features: ObjectRef; labels: ObjectRef; rows: number }>;
+  testRows: ObjectRef;
+  width: number;
+}
+
+export interface TrainManifest extends StepManifestBase {
+  step: 'train';
+  model: ObjectRef;
+  backend: string;
+  epochsRun: number;
+  bestEpoch: number;
+  /** Epoch a retried attempt resumed from (its checkpoint), when it did. */
+  resumedFromEpoch?: number;
+  loss: number;
+  valLoss: number;
+}
+
+export interface EvaluateManifest extends StepManifestBase {
+  step: 'evaluate';
+  metrics: Record<string, number>;
+  /** The production model's metrics on the same test rows, when there is one. */
+  productionMetrics?: Record<string, number>;
+  productionVersion?: number;
+  blessed: boolean;
+  reason: string;
+  evaluation: ObjectRef;
+}
+
+export type StepManifest = IngestManifest | ValidateManifest | FeatureManifest | TrainManifest | EvaluateManifest;
+
+/** What a pipeline run hands back to the model workflow, which registers and deploys it. */
+export interface PipelineRunResult {
+  runId: string;
+  pipeline: string;
+  specHash: string;
+  datasetVersion: string;
+  ingest: IngestManifest;
+  validate: ValidateManifest;
+  feature: FeatureManifest;
+  train: TrainManifest;
+  evaluate: EvaluateManifest;
+}
+
+/** A resolved spec as activities receive it: validated, with defaults, and its content hash. */
+export interface ResolvedPipeline {
+  spec: PipelineSpec;
+  specHash: string;
+}

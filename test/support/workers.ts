@@ -1,0 +1,37 @@
+import type { Worker } from '@temporalio/worker';
+import { datasetRemote, Dvc } from '../../infra/dvc.js';
+import { createStorage } from '../../infra/storage.js';
+import { createGeneralWorker } from '../../workers/general.js';
+import { createTrainerWorker } from '../../workers/trainer.js';
+import type { connectTemporal } from './temporal.js';
+import { uniqueId } from './temporal.js';
+import type { TestStack } from './test-stack.js';
+
+export interface RunningWorkers {
+  taskQueue: string;
+  trainTaskQueue: string;
+  general: Worker;
+  trainer: Worker;
+  stop: () => Promise<void>;
+}
+
+/** A general and a trainer worker on unique task queues, against the harness's real services. */
+export async function startWorkers(stack: TestStack, temporal: Awaited<ReturnType<typeof connectTemporal>>): Promise<RunningWorkers> {
+  const deps = { storage: createStorage(stack.minio), dvc: new Dvc(stack.tools.dvc, datasetRemote(stack.minio)) };
+  const taskQueue = uniqueId('general');
+  const trainTaskQueue = uniqueId('train');
+  const general = await createGeneralWorker({ connection: temporal.workerConnection, namespace: stack.namespace, deps, taskQueue });
+  const trainer = await createTrainerWorker({ connection: temporal.workerConnection, namespace: stack.namespace, deps, taskQueue: trainTaskQueue });
+  const running = Promise.all([general.run(), trainer.run()]);
+  return {
+    taskQueue,
+    trainTaskQueue,
+    general,
+    trainer,
+    stop: async () => {
+      general.shutdown();
+      trainer.shutdown();
+      await running;
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { NativeConnection } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import type { ActivityDependencies } from '../activities/index.js';
+import { createTrainActivities } from '../activities/train.js';
+import { TASK_QUEUES } from '../contracts/stack.js';
+
+export interface TrainerWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  deps: ActivityDependencies;
+  /** Defaults to the trainer task queue; tests pass a unique one. */
+  taskQueue?: string;
+}
+
+/**
+ * The trainer worker serves only the training task queue, so a GPU machine can run training
+ * alone. One training at a time: the trainer already uses every core it has.
+ */
+export async function createTrainerWorker({ connection, namespace, deps, taskQueue = TASK_QUEUES.train }: TrainerWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    activities: createTrainActivities(deps),
+    maxConcurrentActivityTaskExecutions: 1,
+  });
+}

@@ -1,0 +1,144 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  executeChild,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { AliasRequest, ModelWorkflowInput } from '../contracts/model.js';
+import {
+  approveUpdate,
+  pauseUpdate,
+  promoteUpdate,
+  registryQuery,
+  rejectUpdate,
+  requestRunUpdate,
+  retrainSignal,
+  rollbackUpdate,
+} from '../contracts/model.js';
+import type { PipelineRunResult } from '../contracts/pipeline-run.js';
+import { ModelState } from './model-state.js';
+import { trainingPipelineWorkflow } from './training-pipeline.js';
+
+const { writeRegistry, resolvePipeline } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['PipelineSpecError'] },
+});
+
+/** Runs before continuing as new, so the history stays small. */
+const RUNS_PER_HISTORY = 20;
+
+/**
+ * One per model (`model:<name>`): the single writer of its registry and the one place where
+ * retraining is decided. Never runs two trainings at once; requests that arrive meanwhile are
+ * folded into one follow-up run.
+ */
+export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
+  const state = new ModelState(input.model, input.registry, input.pending);
+  const now = (): string => new Date().toISOString();
+  const by = (who: string | undefined): string => who ?? 'operator';
+  const newRunId = (): string => `${input.model}.train.${now().replace(/[-:.]/g, '')}`;
+
+  setHandler(registryQuery, () => state.registry);
+  setHandler(retrainSignal, (request) => void state.request({ ...request, requestedAt: now() }, newRunId));
+  setHandler(requestRunUpdate, (request) => state.request({ ...request, requestedAt: now() }, newRunId));
+  setHandler(
+    promoteUpdate,
+    async (request) => {
+      const change = state.promote(request.version!, by(request.by), request.reason ?? 'promoted by hand', now());
+      await writeRegistry({ registry: state.registry });
+      return change;
+    },
+    { validator: (request: AliasRequest) => state.validatePromote(request) },
+  );
+  setHandler(
+    rollbackUpdate,
+    async (request) => {
+      const change = state.promote(state.registry.aliases.previous!, by(request.by), request.reason ?? 'rolled back by hand', now());
+      await writeRegistry({ registry: state.registry });
+      return change;
+    },
+    { validator: (_request) => state.validateRollback() },
+  );
+  for (const [update, approved] of [[approveUpdate, true], [rejectUpdate, false]] as const) {
+    setHandler(
+      update,
+      (request) => {
+        const version = state.awaitingApproval!;
+        state.decision = { version, approved, by: by(request.by), reason: request.reason ?? (approved ? 'approved' : 'rejected') };
+        return { version };
+      },
+      { validator: (request: AliasRequest) => state.validateDecision(request) },
+    );
+  }
+  setHandler(pauseUpdate, async ({ paused }) => {
+    state.registry.paused = paused;
+    await writeRegistry({ registry: state.registry });
+    return { paused };
+  });
+
+  for (let runs = 0; runs < RUNS_PER_HISTORY; runs++) {
+    await condition(() => state.pending !== undefined && !state.registry.paused);
+    const run = state.start(now());
+    await writeRegistry({ registry: state.registry });
+    const request = run.requests[0];
+    try {
+      const result = await executeChild(trainingPipelineWorkflow, {
+        workflowId: run.runId,
+        args: [{ pipeline: input.model, cache: request?.cache, resumeOf: request?.resumeOf, production: state.productionRef(), trainTaskQueue: input.trainTaskQueue }],
+        searchAttributes: { ModelName: [input.model] },
+      });
+      await registerAndDeploy(state, result, now);
+    } catch (error) {
+      state.finish('failed', now(), { error: describe(error) });
+    }
+    await writeRegistry({ registry: state.registry });
+  }
+
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof modelWorkflow>({ ...input, registry: state.registry, pending: state.pending });
+
+  async function registerAndDeploy(model: ModelState, result: PipelineRunResult, clock: () => string): Promise<void> {
+    const unchanged = model.sameAs(result);
+    if (unchanged) {
+      model.finish('registered', clock(), { version: unchanged.version });
+      return;
+    }
+    const { spec } = await resolvePipeline({ pipeline: input.model });
+    const version = model.register(result, { workflowId: workflowInfo().workflowId, runId: workflowInfo().runId }, { model: spec.model, training: spec.training }, clock());
+    if (!version.blessed) {
+      model.finish('not-blessed', clock(), { version: version.version });
+      return;
+    }
+    await writeRegistry({ registry: model.registry });
+    if (spec.deploy.approval === 'manual') {
+      model.moveAlias('canary', version.version, 'deploy', 'waiting for approval', clock());
+      model.awaitingApproval = version.version;
+      await writeRegistry({ registry: model.registry });
+      await condition(() => model.decision?.version === version.version);
+      const decision = model.decision!;
+      model.awaitingApproval = undefined;
+      if (!decision.approved) {
+        model.moveAlias('canary', undefined, decision.by, decision.reason, clock());
+        model.finish('rejected', clock(), { version: version.version });
+        return;
+      }
+      model.promote(version.version, decision.by, decision.reason, clock());
+    } else {
+      model.promote(version.version, 'deploy', `blessed: ${version.blessingReason}`, clock());
+    }
+    model.finish('registered', clock(), { version: version.version });
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ApplicationFailure || error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${error.message}: ${describe(cause)}` : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,48 @@
+import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { PipelineRunInput, PipelineRunResult, StepManifest, StepName } from '../contracts/pipeline-run.js';
+
+/** Errors no retry can fix: bad spec, bad data, bad source. They fail the run at once. */
+const NON_RETRYABLE = ['PipelineSpecError', 'DataValidationError', 'SourceNotFound', 'UnreadableSource', 'EmptyDataset'];
+
+const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+const dataStep = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** ingest → validate → feature → train → evaluate for one pipeline spec; the model workflow registers and deploys. */
+export async function trainingPipelineWorkflow(input: PipelineRunInput): Promise<PipelineRunResult> {
+  const runId = workflowInfo().workflowId;
+  const { spec, specHash } = await quick.resolvePipeline({ pipeline: input.pipeline });
+  const trainer = proxyActivities<Activities>({
+    taskQueue: input.trainTaskQueue ?? spec.training.taskQueue,
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+  const resumed = input.resumeOf ? await quick.loadRunSteps({ runId: input.resumeOf }) : {};
+  const cache = input.cache ?? {};
+
+  /** Runs one step, or takes it from the run being resumed, and records it for a later resume. */
+  async function step<T extends StepManifest>(name: StepName, run: () => Promise<T>): Promise<T> {
+    upsertSearchAttributes({ PipelineStep: [name] });
+    const earlier = resumed[name] as T | undefined;
+    const manifest: T = earlier ? { ...earlier, cached: true, reusedBy: 'resume' } : await run();
+    await quick.recordRunStep({ runId, manifest });
+    return manifest;
+  }
+
+  const ingest = await step('ingest', () => dataStep.ingest({ spec }));
+  upsertSearchAttributes({ DatasetVersion: [ingest.datasetVersion] });
+  const validate = await step('validate', () => dataStep.validate({ spec, specHash, ingest, cache }));
+  const feature = await step('feature', () => dataStep.feature({ spec, ingest, cache }));
+  const train = await step('train', () => trainer.train({ spec, feature, cache }));
+  const evaluate = await step('evaluate', () => dataStep.evaluate({ spec, feature, train, production: input.production, cache }));
+  return { runId, pipeline: spec.name, specHash, datasetVersion: ingest.datasetVersion, ingest, validate, feature, train, evaluate };
+}
