@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { ResolvedPipeline, StepManifest, StepName } from '../contracts/pipeline-run.js';
+import type { PipelineOverrides, ResolvedPipeline, StepManifest, StepName } from '../contracts/pipeline-run.js';
 import { STEPS } from '../contracts/pipeline-run.js';
 import { artifactKeys, getJson, putJson } from '../infra/artifacts.js';
 import { loadPipeline, PipelineSpecError, specHash, UnknownPipelineError } from '../pipelines/index.js';
@@ -9,9 +9,9 @@ import type { ActivityDependencies } from './index.js';
 export function createRunRecordActivities({ storage }: ActivityDependencies) {
   return {
     // eslint-disable-next-line @typescript-eslint/require-await -- an activity is async by contract
-    async resolvePipeline({ pipeline }: { pipeline: string }): Promise<ResolvedPipeline> {
+    async resolvePipeline({ pipeline, overrides }: { pipeline: string; overrides?: PipelineOverrides }): Promise<ResolvedPipeline> {
       try {
-        const spec = loadPipeline(pipeline);
+        const spec = loadPipeline(pipeline, overrides);
         return { spec, specHash: specHash(spec) };
       } catch (error) {
         if (error instanceof PipelineSpecError || error instanceof UnknownPipelineError) {

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CacheOptions, ObjectRef } from './pipeline-run.js';
+import type { CacheOptions, ObjectRef, PipelineOverrides } from './pipeline-run.js';
 
 /** A registered model version with its full lineage. */
 export interface ModelVersion {
@@ -64,6 +64,8 @@ export interface RetrainRequest {
   reason: string;
   source: 'cli' | 'drift' | 'alert' | 'schedule' | 'temporal-cli';
   cache?: CacheOptions;
+  /** Per-run spec overrides; a resume without its own takes those of the run it resumes. */
+  overrides?: PipelineOverrides;
   /** Run id of a failed run to resume. */
   resumeOf?: string;
   requestedAt?: string;

@@ -20,11 +20,19 @@ export interface PipelineRunInput {
   cache?: CacheOptions;
   /** Workflow id of an earlier, failed run whose successful steps are reused as they are. */
   resumeOf?: string;
+  /** Changes to the shipped spec for this run only; the result is validated like the spec itself. */
+  overrides?: PipelineOverrides;
   /** Task queue of the trainer workers; default: the spec's training.taskQueue. */
   trainTaskQueue?: string;
   /** The model in production when the run started, which evaluate compares against. Set by the model workflow. */
   production?: ModelRef;
 }
+
+/**
+ * Per-run changes to a spec's sections (e.g. another source, more epochs, a shorter soak),
+ * merged field by field over the shipped spec before it is validated.
+ */
+export type PipelineOverrides = Partial<Record<'source' | 'training' | 'evaluation' | 'deploy', Record<string, unknown>>>;
 
 /** A registered model's artifacts. */
 export interface ModelRef {
@@ -114,6 +122,8 @@ export type StepManifest = IngestManifest | ValidateManifest | FeatureManifest |
 export interface PipelineRunResult {
   runId: string;
   pipeline: string;
+  /** The effective spec (overrides applied) and its hash. */
+  spec: PipelineSpec;
   specHash: string;
   datasetVersion: string;
   ingest: IngestManifest;

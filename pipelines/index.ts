@@ -1,5 +1,6 @@
 /** The pipelines ctrain ships, by name, and the content hash that identifies a spec in a run's inputs. */
 import { createHash } from 'node:crypto';
+import type { PipelineOverrides } from '../contracts/pipeline-run.js';
 import type { PipelineSpec, PipelineSpecInput } from '../contracts/pipeline-spec.js';
 import flightDelay from './flight-delay.js';
 import seattleTemperature from './seattle-temperature.js';
@@ -20,11 +21,16 @@ export function pipelineNames(): string[] {
   return SHIPPED.map((spec) => spec.name).sort();
 }
 
-/** The shipped spec with this name, validated, defaults filled in. */
-export function loadPipeline(name: string): PipelineSpec {
+/** The shipped spec with this name, with per-run overrides merged over its sections, validated, defaults filled in. */
+export function loadPipeline(name: string, overrides: PipelineOverrides = {}): PipelineSpec {
   const spec = SHIPPED.find((s) => s.name === name);
   if (!spec) throw new UnknownPipelineError(`unknown pipeline "${name}"; known pipelines: ${pipelineNames().join(', ')}`);
-  return parsePipelineSpec(spec);
+  const merged: Record<string, unknown> = { ...spec };
+  for (const [section, fields] of Object.entries(overrides)) {
+    const base = merged[section];
+    merged[section] = { ...(base && typeof base === 'object' ? base : {}), ...fields };
+  }
+  return parsePipelineSpec(merged);
 }
 
 /**

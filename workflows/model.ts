@@ -24,7 +24,7 @@ import type { PipelineRunResult } from '../contracts/pipeline-run.js';
 import { ModelState } from './model-state.js';
 import { trainingPipelineWorkflow } from './training-pipeline.js';
 
-const { writeRegistry, resolvePipeline } = proxyActivities<Activities>({
+const { writeRegistry } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['PipelineSpecError'] },
 });
@@ -86,10 +86,20 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
     const run = state.start(now());
     await writeRegistry({ registry: state.registry });
     const request = run.requests[0];
+    const resumed = state.registry.runs.find((earlier) => earlier.runId === request?.resumeOf)?.requests[0];
     try {
       const result = await executeChild(trainingPipelineWorkflow, {
         workflowId: run.runId,
-        args: [{ pipeline: input.model, cache: request?.cache, resumeOf: request?.resumeOf, production: state.productionRef(), trainTaskQueue: input.trainTaskQueue }],
+        args: [
+          {
+            pipeline: input.model,
+            cache: request?.cache ?? resumed?.cache,
+            overrides: request?.overrides ?? resumed?.overrides,
+            resumeOf: request?.resumeOf,
+            production: state.productionRef(),
+            trainTaskQueue: input.trainTaskQueue,
+          },
+        ],
         searchAttributes: { ModelName: [input.model] },
       });
       await registerAndDeploy(state, result, now);
@@ -108,7 +118,7 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
       model.finish('registered', clock(), { version: unchanged.version });
       return;
     }
-    const { spec } = await resolvePipeline({ pipeline: input.model });
+    const { spec } = result;
     const version = model.register(result, { workflowId: workflowInfo().workflowId, runId: workflowInfo().runId }, { model: spec.model, training: spec.training }, clock());
     if (!version.blessed) {
       model.finish('not-blessed', clock(), { version: version.version });

@@ -19,7 +19,7 @@ const dataStep = proxyActivities<Activities>({
 /** ingest → validate → feature → train → evaluate for one pipeline spec; the model workflow registers and deploys. */
 export async function trainingPipelineWorkflow(input: PipelineRunInput): Promise<PipelineRunResult> {
   const runId = workflowInfo().workflowId;
-  const { spec, specHash } = await quick.resolvePipeline({ pipeline: input.pipeline });
+  const { spec, specHash } = await quick.resolvePipeline({ pipeline: input.pipeline, overrides: input.overrides });
   const trainer = proxyActivities<Activities>({
     taskQueue: input.trainTaskQueue ?? spec.training.taskQueue,
     startToCloseTimeout: '2 hours',
@@ -44,5 +44,5 @@ export async function trainingPipelineWorkflow(input: PipelineRunInput): Promise
   const feature = await step('feature', () => dataStep.feature({ spec, ingest, cache }));
   const train = await step('train', () => trainer.train({ spec, feature, cache }));
   const evaluate = await step('evaluate', () => dataStep.evaluate({ spec, feature, train, production: input.production, cache }));
-  return { runId, pipeline: spec.name, specHash, datasetVersion: ingest.datasetVersion, ingest, validate, feature, train, evaluate };
+  return { runId, pipeline: spec.name, spec, specHash, datasetVersion: ingest.datasetVersion, ingest, validate, feature, train, evaluate };
 }

@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import type { AliasChange, AliasRequest, ModelVersion, Registry } from '../contracts/model.js';
+import { approveUpdate, modelWorkflowId, promoteUpdate, rejectUpdate, rollbackUpdate } from '../contracts/model.js';
+import { readRegistry } from '../infra/model-client.js';
+import { pipelineNames } from '../pipelines/index.js';
+import { output, withClient } from './connect.js';
+
+export function registerModelCommands(program: Command): void {
+  const models = program.command('models').description('the model registry');
+  models
+    .command('ls')
+    .description('every model with its versions and aliases')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      await withClient(async (client) => {
+        const registries: Registry[] = [];
+        for (const name of pipelineNames()) {
+          const registry = await readRegistry(client, name).catch(() => undefined);
+          if (registry) registries.push(registry);
+        }
+        output(options.json ?? false, registries, () =>
+          registries.length === 0
+            ? ['no model has been trained yet; start one with `npx ctrain run <pipeline>`']
+            : registries.map((r) => `${r.model.padEnd(22)} ${String(r.versions.length).padStart(3)} versions  ${aliasesOf(r)}${r.paused ? '  (retraining paused)' : ''}`),
+        );
+      });
+    });
+
+  models
+    .command('show')
+    .description("a model's versions, aliases and their history, or one version's lineage")
+    .argument('<model>')
+    .argument('[version]', 'a version number')
+    .option('--json', 'print JSON')
+    .action(async (model: string, version: string | undefined, options: { json?: boolean }) => {
+      await withClient(async (client) => {
+        const registry = await readRegistry(client, model);
+        if (version === undefined) {
+          output(options.json ?? false, registry, () => [
+            `${model}: ${aliasesOf(registry)}`,
+            ...registry.versions.map(describeVersion),
+            'alias history:',
+            ...registry.history.map((change) => `  ${change.at} ${change.alias}: ${change.from ?? '-'} -> ${change.to ?? '-'} by ${change.by} (${change.reason})`),
+          ]);
+          return;
+        }
+        const found = registry.versions.find((candidate) => candidate.version === Number(version));
+        if (!found) throw new Error(`${model} has no version ${version}`);
+        output(options.json ?? false, found, () => [describeVersion(found), JSON.stringify(found, null, 2)]);
+      });
+    });
+
+  const aliasCommand = (name: string, description: string, needsVersion: boolean, run: (model: string, request: AliasRequest) => Promise<unknown>) =>
+    program
+      .command(name)
+      .description(description)
+      .argument('<model>')
+      .argument(needsVersion ? '<version>' : '[version]')
+      .option('--reason <text>', 'recorded in the alias history')
+      .option('--json', 'print JSON')
+      .action(async (model: string, version: string | undefined, options: { reason?: string; json?: boolean }) => {
+        const request: AliasRequest = { version: version === undefined ? undefined : Number(version), reason: options.reason, by: `cli:${process.env.USER ?? 'unknown'}` };
+        const result = await run(model, request);
+        output(options.json ?? false, result, () => [describeChange(name, result)]);
+      });
+
+  const update = (definition: typeof promoteUpdate | typeof approveUpdate | typeof rejectUpdate) => (model: string, request: AliasRequest) =>
+    withClient((client) => client.workflow.getHandle(modelWorkflowId(model)).executeUpdate(definition as typeof promoteUpdate, { args: [request] }));
+  aliasCommand('promote', 'make a version production (the current one becomes previous)', true, update(promoteUpdate));
+  aliasCommand('rollback', 'put the previous production version back', false, update(rollbackUpdate));
+  aliasCommand('approve', 'approve the version waiting for manual approval', false, update(approveUpdate));
+  aliasCommand('reject', 'reject the version waiting for manual approval', false, update(rejectUpdate));
+}
+
+function aliasesOf(registry: Registry): string {
+  const aliases = Object.entries(registry.aliases).map(([alias, version]) => `${alias}=v${version}`);
+  return aliases.length ? aliases.join(' ') : 'no aliases';
+}
+
+function describeVersion(version: ModelVersion): string {
+  const metrics = Object.entries(version.metrics).map(([name, value]) => `${name}=${Number(value.toFixed(4))}`).join(' ');
+  return `  v${version.version} ${version.createdAt} dataset ${version.datasetVersion.slice(0, 12)} ${version.backend} ${version.blessed ? 'blessed' : 'not blessed'} ${metrics} (run ${version.runId})`;
+}
+
+function describeChange(command: string, result: unknown): string {
+  const change = result as Partial<AliasChange> & { version?: number };
+  return change.alias ? `${change.alias}: ${change.from ?? '-'} -> ${change.to ?? '-'} (${change.reason})` : `${command}d version ${change.version}`;
+}

@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import { TASK_QUEUES } from '../contracts/stack.js';
+import { configFromEnv } from '../infra/config.js';
+import { installWorkerRuntime } from '../infra/temporal.js';
+import { createDependencies } from '../workers/dependencies.js';
+import { createGeneralWorker } from '../workers/general.js';
+import { createTrainerWorker } from '../workers/trainer.js';
+
+interface WorkerOptions {
+  role: 'general' | 'trainer' | 'all';
+  taskQueue: string;
+  trainTaskQueue: string;
+}
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('run workers until SIGINT/SIGTERM: general (workflows and CPU steps), trainer (training only, e.g. on a GPU machine) or all')
+    .addOption(new Option('--role <role>', 'which task queues to serve').choices(['general', 'trainer', 'all']).default('all'))
+    .option('--task-queue <queue>', 'general task queue', TASK_QUEUES.general)
+    .option('--train-task-queue <queue>', 'trainer task queue', TASK_QUEUES.train)
+    .action(async (options: WorkerOptions) => {
+      const config = configFromEnv();
+      installWorkerRuntime();
+      const connection = await NativeConnection.connect({ address: config.temporal.address });
+      const deps = await createDependencies(config);
+      const workers: Worker[] = [];
+      const base = { connection, namespace: config.temporal.namespace, deps };
+      if (options.role !== 'trainer') workers.push(await createGeneralWorker({ ...base, taskQueue: options.taskQueue }));
+      if (options.role !== 'general') workers.push(await createTrainerWorker({ ...base, taskQueue: options.trainTaskQueue }));
+      const queues = [options.role !== 'trainer' ? options.taskQueue : undefined, options.role !== 'general' ? options.trainTaskQueue : undefined].filter(Boolean);
+      console.log(`ctrain: worker (${options.role}) ready on ${queues.join(', ')} at ${config.temporal.address}`);
+      // Each worker stops on SIGINT/SIGTERM, finishing or handing back its tasks.
+      await Promise.all(workers.map((worker) => worker.run()));
+      await connection.close();
+    });
+}
