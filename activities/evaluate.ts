@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CacheOptions, EvaluateManifest, FeatureManifest, ModelRef, TrainManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { featureWidth, readFeatureTransform } from '../features/transform.js';
-import { artifactKeys, cacheKey, getBuffer, getJson, putJson } from '../infra/artifacts.js';
+import { artifactKeys, cacheKey, getBuffer, getJson, putJson, uriOf } from '../infra/artifacts.js';
 import { binaryMetrics, decideBlessing, importModel, predict, regressionMetrics, selectBackend } from '../model/index.js';
 import type { Row } from '../tabular/index.js';
 import { toMatrix } from './feature.js';
@@ -41,14 +41,7 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
       const candidate = await scoreModel(storage, train.model, test.features, test.rows, test.width);
       const metrics = metricsOf(spec, test.labels, candidate);
 
-      let productionMetrics: Record<string, number> | undefined;
-      if (production) {
-        const rows = (await getBuffer(storage, feature.testRows)).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Row);
-        const transform = readFeatureTransform(await getJson(storage, production.transform));
-        const width = featureWidth(transform);
-        const matrix = toMatrix(transform, rows, width);
-        productionMetrics = metricsOf(spec, matrix.labels, await scoreModel(storage, production.model, matrix.features, rows.length, width));
-      }
+      const productionMetrics = production ? await productionMetricsOn(storage, spec, feature, production) : undefined;
       const { metric, threshold, maxRegression } = spec.evaluation;
       const blessing = decideBlessing({ metric, candidate: metrics[metric] ?? Number.NaN, production: productionMetrics?.[metric], threshold, maxRegression });
       const evaluation = artifactKeys.stepOutput('evaluate', key, 'evaluation.json');
@@ -68,6 +61,24 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
       });
     },
   };
+}
+
+/** The production model's metrics on the same raw test rows, through its own transform. */
+async function productionMetricsOn(storage: ActivityDependencies['storage'], spec: PipelineSpec, feature: FeatureManifest, production: ModelRef): Promise<Record<string, number>> {
+  const rows = (await getBuffer(storage, feature.testRows)).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Row);
+  try {
+    const transform = readFeatureTransform(await getJson(storage, production.transform));
+    const width = featureWidth(transform);
+    const matrix = toMatrix(transform, rows, width);
+    return metricsOf(spec, matrix.labels, await scoreModel(storage, production.model, matrix.features, rows.length, width));
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'NoSuchKey') throw error;
+    // Retrying cannot bring a deleted artifact back; a person restores it or rolls back, then resumes the run.
+    throw ApplicationFailure.nonRetryable(
+      `Production model v${production.version} of ${spec.name} cannot be read (${uriOf(production.model)} or ${uriOf(production.transform)} is missing). Restore it or roll back, then resume this run.`,
+      'ProductionModelMissing',
+    );
+  }
 }
 
 async function scoreModel(storage: ActivityDependencies['storage'], ref: { bucket: string; key: string }, features: Float32Array, rows: number, width: number): Promise<Float32Array> {

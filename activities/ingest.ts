@@ -2,7 +2,8 @@ import { createWriteStream } from 'node:fs';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { IngestManifest } from '../contracts/pipeline-run.js';
@@ -63,22 +64,23 @@ export function createIngestActivities({ storage, dvc }: ActivityDependencies) {
 }
 
 async function writeSnapshot(source: string, spec: PipelineSpec, target: string): Promise<{ rows: number; bytes: number }> {
-  const out = createWriteStream(target);
   let rows = 0;
   let bytes = 0;
-  try {
+  async function* lines(): AsyncGenerator<string> {
     for await (const row of readRows(source, spec.source.format, { limit: spec.source.limit })) {
       const line = `${JSON.stringify(row)}\n`;
       bytes += Buffer.byteLength(line);
-      if (!out.write(line)) await once(out, 'drain');
       if (++rows % HEARTBEAT_EVERY_ROWS === 0) Context.current().heartbeat({ rows });
+      yield line;
     }
+  }
+  try {
+    // pipeline handles backpressure, and errors and closing on both sides.
+    await pipeline(Readable.from(lines()), createWriteStream(target));
   } catch (error) {
-    if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(error.message, 'UnreadableSource');
+    // The reader names the file it read, which for http and s3 is a scratch copy: name the source.
+    if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(`${spec.source.uri}: ${error.message}`, 'UnreadableSource');
     throw error;
-  } finally {
-    out.end();
-    await once(out, 'close');
   }
   return { rows, bytes };
 }

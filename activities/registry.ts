@@ -1,10 +1,7 @@
 import type { Registry } from '../contracts/model.js';
-import { BUCKETS } from '../contracts/stack.js';
+import { registryRef } from '../contracts/model.js';
 import { putJson } from '../infra/artifacts.js';
 import type { ActivityDependencies } from './index.js';
-
-/** Where a model's registry lives in MinIO, readable without Temporal (by the model server and people). */
-export const registryRef = (model: string) => ({ bucket: BUCKETS.registry, key: `${model}/registry.json` });
 
 export function createRegistryActivities({ storage }: ActivityDependencies) {
   return {

@@ -26,7 +26,13 @@ export async function localSourceFile(uri: string, scratch: string, storage: Cli
     case 'http':
       return download(location.url, scratch);
     case 's3':
-      await pipeline(await storage.getObject(location.bucket, location.key), createWriteStream(scratch));
+      try {
+        await pipeline(await storage.getObject(location.bucket, location.key), createWriteStream(scratch));
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === 'NoSuchKey' || code === 'NoSuchBucket') throw ApplicationFailure.nonRetryable(`Source ${uri} does not exist (${code}).`, 'SourceNotFound');
+        throw error;
+      }
       return scratch;
   }
 }
@@ -47,11 +53,15 @@ function packageRoot(packageName: string): string {
 }
 
 async function download(url: string, scratch: string): Promise<string> {
-  const response = await fetch(url);
+  const response = await fetch(url).catch((error: unknown) => {
+    throw new Error(`GET ${url} failed: ${(error as Error).message}`, { cause: error });
+  });
   if (!response.ok || !response.body) {
+    await response.body?.cancel();
     const message = `GET ${url} answered HTTP ${response.status}`;
-    // 4xx will not fix itself; 5xx and network errors are retried by Temporal.
-    throw response.status >= 400 && response.status < 500 ? ApplicationFailure.nonRetryable(message, 'SourceNotFound') : new Error(message);
+    // Most 4xx will not fix themselves; 408, 429, 5xx and network errors are retried by Temporal.
+    const permanent = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
+    throw permanent ? ApplicationFailure.nonRetryable(message, response.status === 404 || response.status === 410 ? 'SourceNotFound' : 'SourceRefused') : new Error(message);
   }
   await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(scratch));
   return scratch;

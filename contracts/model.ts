@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CacheOptions, ObjectRef, PipelineOverrides } from './pipeline-run.js';
+import { BUCKETS } from './stack.js';
 
 /** A registered model version with its full lineage. */
 export interface ModelVersion {
@@ -76,6 +77,9 @@ export interface AliasRequest {
   reason?: string;
   by?: string;
 }
+
+/** Where a model's registry lives in MinIO, readable without Temporal (by the model server and people). */
+export const registryRef = (model: string): ObjectRef => ({ bucket: BUCKETS.registry, key: `${model}/registry.json` });
 
 /** The id of the model workflow for a model: `model:<name>`. */
 export const modelWorkflowId = (model: string): string => `model:${model}`;

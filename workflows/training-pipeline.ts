@@ -3,7 +3,7 @@ import type { Activities } from '../activities/index.js';
 import type { PipelineRunInput, PipelineRunResult, StepManifest, StepName } from '../contracts/pipeline-run.js';
 
 /** Errors no retry can fix: bad spec, bad data, bad source. They fail the run at once. */
-const NON_RETRYABLE = ['PipelineSpecError', 'DataValidationError', 'SourceNotFound', 'UnreadableSource', 'EmptyDataset'];
+const NON_RETRYABLE = ['PipelineSpecError', 'DataValidationError', 'SourceNotFound', 'SourceRefused', 'UnreadableSource', 'EmptyDataset', 'ProductionModelMissing'];
 
 const quick = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -23,7 +23,8 @@ export async function trainingPipelineWorkflow(input: PipelineRunInput): Promise
   const trainer = proxyActivities<Activities>({
     taskQueue: input.trainTaskQueue ?? spec.training.taskQueue,
     startToCloseTimeout: '2 hours',
-    heartbeatTimeout: '1 minute',
+    // Training heartbeats every 2 s from a free event loop; a dead trainer is noticed within this.
+    heartbeatTimeout: '15 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
   });
   const resumed = input.resumeOf ? await quick.loadRunSteps({ runId: input.resumeOf }) : {};

@@ -1,16 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Registry } from '../../contracts/model.js';
-import { registryRef } from '../../activities/registry.js';
-import { getJson } from '../../infra/artifacts.js';
+import { registryRef } from '../../contracts/model.js';
+import type { Registry, RetrainRequest } from '../../contracts/model.js';
+import type { PipelineRunResult, TrainManifest } from '../../contracts/pipeline-run.js';
+import { BUCKETS } from '../../contracts/stack.js';
+import { getBuffer, getJson, putBuffer } from '../../infra/artifacts.js';
 import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
 import { createStorage } from '../../infra/storage.js';
-import type { PipelineRunResult } from '../../contracts/pipeline-run.js';
-import { connectTemporal } from '../support/temporal.js';
+import { PROJECT_ROOT } from '../../stack/paths.js';
+import { connectTemporal, uniqueId } from '../support/temporal.js';
+import { startWorkerProcess } from '../support/worker-process.js';
 import type { RunningWorkers } from '../support/workers.js';
 import { startWorkers } from '../support/workers.js';
 
 const stack = inject('stack');
 const MODEL = 'seattle-temperature';
+const storage = createStorage(stack.minio);
 let temporal: Awaited<ReturnType<typeof connectTemporal>>;
 let workers: RunningWorkers;
 
@@ -23,10 +30,18 @@ afterAll(async () => {
   await temporal.close();
 });
 
-describe('the seattle-temperature regressor, end to end on the real stack', () => {
+async function train(request: Omit<RetrainRequest, 'source'>) {
+  const { runId } = await requestRun(temporal.client, MODEL, { source: 'cli', ...request }, workers);
+  const { run, registry } = await waitForRun(temporal.client, MODEL, runId);
+  const result = run.status === 'failed' ? undefined : ((await temporal.client.workflow.getHandle(runId).result()) as PipelineRunResult);
+  return { runId, run, registry, result };
+}
+
+const registryInMinio = () => getJson<Registry>(storage, registryRef(MODEL));
+
+describe.sequential('the seattle-temperature regressor, end to end on the real stack', () => {
   it('trains, registers exactly one version and makes it production; the registry is in MinIO', async () => {
-    const { runId } = await requestRun(temporal.client, MODEL, { reason: 'first training', source: 'cli' }, workers);
-    const { run, registry } = await waitForRun(temporal.client, MODEL, runId);
+    const { runId, run, registry, result } = await train({ reason: 'first training' });
 
     expect(run.error).toBeUndefined();
     expect(run.status).toBe('registered');
@@ -35,22 +50,116 @@ describe('the seattle-temperature regressor, end to end on the real stack', () =
     const version = registry.versions[0]!;
     expect(version.runId).toBe(runId);
     expect(version.backend).toBe('wasm');
-    expect(version.metrics.rmse).toBeLessThan(5);
-    expect(await getJson<Registry>(createStorage(stack.minio), registryRef(MODEL))).toEqual(registry);
-
-    const result = (await temporal.client.workflow.getHandle(runId).result()) as PipelineRunResult;
-    expect(result.ingest.rows).toBe(1461);
-    expect(result.validate.inferredReference).toBe(true);
+    expect(version.metrics.rmse).toBeLessThan(4);
+    expect(await registryInMinio()).toEqual(registry);
+    expect(result?.ingest.rows).toBe(1461);
+    expect(result?.validate.inferredReference).toBe(true);
   });
 
-  it('re-runs unchanged: every step but ingest comes from the cache and no second version is registered', async () => {
-    const { runId } = await requestRun(temporal.client, MODEL, { reason: 'unchanged re-run', source: 'cli' }, workers);
-    const { run } = await waitForRun(temporal.client, MODEL, runId);
-    const result = (await temporal.client.workflow.getHandle(runId).result()) as PipelineRunResult;
+  it('re-runs unchanged: the same dataset version, every later step from the cache, no second version', async () => {
+    const { run, result } = await train({ reason: 'unchanged re-run' });
+    const registry = await readRegistry(temporal.client, MODEL);
 
     expect(run.status).toBe('registered');
-    expect([result.validate.cached, result.feature.cached, result.train.cached, result.evaluate.cached]).toEqual([true, true, true, true]);
-    expect(result.ingest.datasetVersion).toBe((await readRegistry(temporal.client, MODEL)).versions[0]!.datasetVersion);
-    expect((await readRegistry(temporal.client, MODEL)).versions).toHaveLength(1);
+    expect(result?.ingest.datasetVersion).toBe(registry.versions[0]!.datasetVersion);
+    expect([result?.validate.cached, result?.feature.cached, result?.train.cached, result?.evaluate.cached]).toEqual([true, true, true, true]);
+    expect(registry.versions).toHaveLength(1);
+  });
+
+  it('fails at validate on data that breaks the schema, with a report, and leaves the registry as it was', async () => {
+    const before = await readRegistry(temporal.client, MODEL);
+    const csv = readFileSync(join(PROJECT_ROOT, 'node_modules/vega-datasets/data/seattle-weather.csv'), 'utf8')
+      .split('\n')
+      .map((line, index) => (index > 0 && index % 3 === 0 ? line.replace(/^([^,]*),([^,]*),([^,]*),([^,]*),/, '$1,$2,$3,cold,') : line))
+      .join('\n');
+    const key = `tests/${uniqueId('broken')}.csv`;
+    await putBuffer(storage, { bucket: BUCKETS.datasets, key }, Buffer.from(csv));
+
+    const { run } = await train({ reason: 'broken data', overrides: { source: { uri: `s3://${BUCKETS.datasets}/${key}`, format: 'csv' } } });
+
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/failed validation/);
+    expect(run.error).toMatch(/temp_min/);
+    const reportUri = /Report: s3:\/\/([^/]+)\/(\S+)/.exec(run.error ?? '');
+    expect(reportUri).not.toBeNull();
+    expect((await getBuffer(storage, { bucket: reportUri![1]!, key: reportUri![2]! })).toString()).toContain('temp_min');
+    const after = await readRegistry(temporal.client, MODEL);
+    expect(after.versions).toEqual(before.versions);
+    expect(after.aliases).toEqual(before.aliases);
+    expect((await registryInMinio())?.aliases.production).toBe(before.aliases.production);
+  });
+
+  it('registers a model worse than production as not blessed and does not deploy it', async () => {
+    const { run, registry } = await train({ reason: 'fewer epochs', overrides: { training: { epochs: 4 } } });
+
+    expect(run.status).toBe('not-blessed');
+    const candidate = registry.versions.find((version) => version.version === run.version)!;
+    expect(candidate.blessed).toBe(false);
+    expect(candidate.blessingReason).toMatch(/worse than production/);
+    expect(candidate.metrics.rmse).toBeGreaterThan(registry.versions[0]!.metrics.rmse!);
+    expect(registry.aliases.production).toBe(1);
+  });
+
+  it('resumes a run that failed at evaluate: only evaluate and what follows run again', async () => {
+    const production = (await readRegistry(temporal.client, MODEL)).versions[0]!;
+    const saved = await getBuffer(storage, production.model);
+    await storage.removeObject(production.model.bucket, production.model.key);
+    const failed = await train({ reason: 'another seed', overrides: { training: { seed: 11 } } });
+    expect(failed.run.status).toBe('failed');
+    expect(failed.run.error).toMatch(/cannot be read/);
+
+    await putBuffer(storage, production.model, saved);
+    const { run, result } = await train({ reason: 'resume', resumeOf: failed.runId });
+
+    expect(run.status).not.toBe('failed');
+    expect(['ingest', 'validate', 'feature', 'train'].map((step) => result?.[step as 'ingest']?.reusedBy)).toEqual(['resume', 'resume', 'resume', 'resume']);
+    expect(result?.evaluate.cached).toBe(false);
+    expect(result?.evaluate.productionVersion).toBe(1);
+  });
+
+  it('finishes from the last checkpoint when the trainer worker is killed mid-training, with one new version', async () => {
+    await workers.stopTrainer();
+    const trainerArgs = ['--role', 'trainer', '--train-task-queue', workers.trainTaskQueue];
+    const first = await startWorkerProcess(stack, trainerArgs);
+    const versionsBefore = (await readRegistry(temporal.client, MODEL)).versions.length;
+    const { runId } = await requestRun(
+      temporal.client,
+      MODEL,
+      { source: 'cli', reason: 'long training', overrides: { training: { epochs: 400, earlyStopPatience: 0, seed: 23 } } },
+      workers,
+    );
+    const killedAt = await waitForEpoch(temporal.client, runId, 5);
+    first.process.kill('SIGKILL');
+    await first.process;
+    const second = await startWorkerProcess(stack, trainerArgs);
+    try {
+      const { run, registry } = await waitForRun(temporal.client, MODEL, runId);
+      const result = (await temporal.client.workflow.getHandle(runId).result()) as PipelineRunResult;
+      const train: TrainManifest = result.train;
+
+      expect(run.status).not.toBe('failed');
+      expect(train.resumedFromEpoch).toBeGreaterThanOrEqual(killedAt);
+      expect(train.resumedFromEpoch).toBeLessThan(400);
+      expect(train.epochsRun).toBe(400);
+      expect(registry.versions.filter((version) => version.runId === runId)).toHaveLength(1);
+      expect(registry.versions).toHaveLength(versionsBefore + 1);
+    } finally {
+      second.process.kill('SIGTERM');
+      await second.process;
+    }
   });
 });
+
+/** Waits until the run's training heartbeats at least `epoch`, and returns the epoch it saw. */
+async function waitForEpoch(client: Client, runId: string, epoch: number): Promise<number> {
+  for (;;) {
+    const description = await client.workflow.getHandle(runId).describe().catch(() => undefined);
+    const train = description?.raw.pendingActivities?.find((activity) => activity.activityType?.name === 'train');
+    const payload = train?.heartbeatDetails?.payloads?.[0];
+    if (payload?.data) {
+      const details = JSON.parse(Buffer.from(payload.data).toString()) as { epoch?: number };
+      if ((details.epoch ?? 0) >= epoch) return details.epoch!;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

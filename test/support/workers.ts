@@ -12,6 +12,8 @@ export interface RunningWorkers {
   trainTaskQueue: string;
   general: Worker;
   trainer: Worker;
+  /** Stops only the in-process trainer, so a test can serve the trainer queue from other processes. */
+  stopTrainer: () => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -22,16 +24,22 @@ export async function startWorkers(stack: TestStack, temporal: Awaited<ReturnTyp
   const trainTaskQueue = uniqueId('train');
   const general = await createGeneralWorker({ connection: temporal.workerConnection, namespace: stack.namespace, deps, taskQueue });
   const trainer = await createTrainerWorker({ connection: temporal.workerConnection, namespace: stack.namespace, deps, taskQueue: trainTaskQueue });
-  const running = Promise.all([general.run(), trainer.run()]);
+  const generalRun = general.run();
+  const trainerRun = trainer.run();
+  const stopTrainer = async (): Promise<void> => {
+    if (trainer.getState() === 'RUNNING') trainer.shutdown();
+    await trainerRun;
+  };
   return {
     taskQueue,
     trainTaskQueue,
     general,
     trainer,
+    stopTrainer,
     stop: async () => {
+      await stopTrainer();
       general.shutdown();
-      trainer.shutdown();
-      await running;
+      await generalRun;
     },
   };
 }

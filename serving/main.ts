@@ -1,0 +1,81 @@
+/** Running the model server as a process (`ctrain serve`): listen, log with pino, and shut down cleanly on a signal. */
+import type { Client } from 'minio';
+import { configFromEnv } from '../infra/config.js';
+import { createStorage } from '../infra/storage.js';
+import type { ModelServer, ModelServerOptions } from './server.js';
+import { createModelServer } from './server.js';
+
+/** Default listening port (the compose file maps it and Prometheus scrapes it). */
+export const DEFAULT_SERVE_PORT = 8080;
+
+export interface RunModelServerOptions extends Omit<ModelServerOptions, 'storage' | 'logger'> {
+  /** TCP port; 0 picks a free one. Default {@link DEFAULT_SERVE_PORT}. */
+  port?: number;
+  /** Address to listen on. Default 127.0.0.1 (loopback only); a container needs 0.0.0.0. */
+  host?: string;
+  /** Default: a client for the MinIO named by the environment ({@link configFromEnv}). */
+  storage?: Client;
+  /** pino log level. Default 'info'. */
+  logLevel?: string;
+  /** Close on the first SIGINT or SIGTERM (a second one kills the process). Default true. */
+  handleSignals?: boolean;
+}
+
+export interface RunningModelServer {
+  server: ModelServer;
+  /** Base URL it listens on, e.g. http://127.0.0.1:8080. */
+  url: string;
+  /** Stops the server and flushes the prediction log; the same promise however often it is called. */
+  close(): Promise<void>;
+  /** Settles once the server has closed, by close() or by a signal. */
+  closed: Promise<void>;
+}
+
+/** Starts the model server and listens. Models that fail to load do not stop it: /readyz reports them. */
+export async function runModelServer(options: RunModelServerOptions): Promise<RunningModelServer> {
+  const { port = DEFAULT_SERVE_PORT, host = '127.0.0.1', logLevel = 'info', handleSignals = true, storage, ...serverOptions } = options;
+  const server = await createModelServer({ ...serverOptions, storage: storage ?? createStorage(configFromEnv().minio), logger: { level: logLevel } });
+  const { log } = server.app;
+
+  let resolveClosed: () => void = () => undefined;
+  let rejectClosed: (error: unknown) => void = () => undefined;
+  const closed = new Promise<void>((resolve, reject) => {
+    resolveClosed = resolve;
+    rejectClosed = reject;
+  });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log.info(`${signal} received: finishing requests in flight and flushing the prediction log`);
+    void close().catch((error: unknown) => {
+      log.error({ err: error }, 'model server did not shut down cleanly');
+      process.exitCode = 1;
+    });
+  };
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      try {
+        await server.close();
+        log.info('model server stopped');
+        resolveClosed();
+      } catch (error) {
+        rejectClosed(error);
+        throw error;
+      }
+    })());
+  // Consumers that only call close() must not see an unhandled rejection from `closed`.
+  closed.catch(() => undefined);
+
+  if (handleSignals) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  try {
+    const url = await server.app.listen({ port, host });
+    return { server, url, close, closed };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

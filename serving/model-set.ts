@@ -1,0 +1,121 @@
+/** The models one server answers for: a fixed list, or every model with a registry ('all', rediscovered as models appear). */
+import type { BucketItem, Client } from 'minio';
+import { pipelineNameSchema } from '../contracts/pipeline-spec-sections.js';
+import { BUCKETS } from '../contracts/stack.js';
+import type { ReloadEvent } from './registry-watch.js';
+import { DEFAULT_POLL_MS, RegistryWatch } from './registry-watch.js';
+
+export interface ModelSetOptions {
+  storage: Client;
+  /** Model names, or 'all' for every registry in the registry bucket. */
+  models: readonly string[] | 'all';
+  /** Registry (and, for 'all', discovery) poll interval in milliseconds. Default {@link DEFAULT_POLL_MS}. */
+  pollMs?: number;
+  onReload?: (event: ReloadEvent) => void;
+  /** Listing the registry bucket failed (for 'all'); retried on the next tick. */
+  onDiscoveryError?: (error: Error) => void;
+}
+
+/** Why a model cannot answer yet. */
+export interface Unready {
+  model: string;
+  reason: string;
+}
+
+export class ModelSet {
+  private readonly watches = new Map<string, RegistryWatch>();
+  private discoveryError: Error | undefined = undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private discovering: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: ModelSetOptions) {
+    if (options.models !== 'all') {
+      for (const model of options.models) {
+        const parsed = pipelineNameSchema.safeParse(model);
+        if (!parsed.success) throw new RangeError(`model name "${model}" ${parsed.error.issues[0]?.message ?? 'is not valid'}`);
+      }
+    }
+  }
+
+  /** Loads every model once (failures are recorded, not thrown), then keeps polling. */
+  async start(): Promise<void> {
+    if (this.options.models === 'all') {
+      await this.discover();
+      this.schedule();
+    } else {
+      await Promise.all(this.options.models.map((model) => this.add(model)));
+    }
+  }
+
+  get(model: string): RegistryWatch | undefined {
+    return this.watches.get(model);
+  }
+
+  names(): string[] {
+    return [...this.watches.keys()].sort();
+  }
+
+  /**
+   * Models that cannot answer yet. A listed model needs a loaded production version. With 'all',
+   * a discovered model whose registry names no production (or cannot be read) is not counted, so one
+   * broken registry does not take every other model out of service.
+   */
+  unready(): Unready[] {
+    const unready: Unready[] = [];
+    if (this.discoveryError) unready.push({ model: '*', reason: `cannot list registries: ${this.discoveryError.message}` });
+    for (const [model, watch] of this.watches) {
+      if (watch.state?.production) continue;
+      const named = watch.state?.registry.aliases.production !== undefined;
+      if (this.options.models === 'all' && !named) continue;
+      unready.push({ model, reason: watch.error?.message ?? (named ? 'production version not loaded yet' : 'no production version in its registry') });
+    }
+    return unready;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.discovering;
+    await Promise.all([...this.watches.values()].map((watch) => watch.close()));
+  }
+
+  private async add(model: string): Promise<void> {
+    if (this.watches.has(model) || this.closed) return;
+    const watch = new RegistryWatch({ storage: this.options.storage, model, pollMs: this.options.pollMs, onReload: this.options.onReload });
+    this.watches.set(model, watch);
+    await watch.start();
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      this.discovering = this.discover().finally(() => (this.discovering = undefined));
+      void this.discovering.then(() => this.schedule());
+    }, this.options.pollMs ?? DEFAULT_POLL_MS);
+    this.timer.unref();
+  }
+
+  private async discover(): Promise<void> {
+    try {
+      const found = await listRegistries(this.options.storage);
+      this.discoveryError = undefined;
+      await Promise.all(found.map((model) => this.add(model)));
+    } catch (error) {
+      this.discoveryError = error instanceof Error ? error : new Error(String(error));
+      this.options.onDiscoveryError?.(this.discoveryError);
+    }
+  }
+}
+
+/** Model names with a folder in the registry bucket; names that are not valid model names are skipped. */
+async function listRegistries(storage: Client): Promise<string[]> {
+  const names: string[] = [];
+  // Not recursive: each model's folder comes back once, as a prefix.
+  const listing = storage.listObjectsV2(BUCKETS.registry, '', false) as AsyncIterable<BucketItem>;
+  for await (const item of listing) {
+    const name = item.prefix?.replace(/\/$/, '');
+    if (name && pipelineNameSchema.safeParse(name).success) names.push(name);
+  }
+  return names;
+}

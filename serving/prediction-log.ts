@@ -1,0 +1,175 @@
+/**
+ * The prediction log: a sample of requests and their predictions, and the outcomes posted back
+ * later, written to MinIO as JSON Lines in batches for the drift check and for future training data.
+ * Recording never waits on MinIO; a failed upload stays queued and is retried on the next flush.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Client } from 'minio';
+import type { ObjectRef } from '../contracts/pipeline-run.js';
+import { BUCKETS } from '../contracts/stack.js';
+import { putBuffer } from '../infra/artifacts.js';
+import type { ServedAlias } from './registry-watch.js';
+
+/** One logged prediction: one line of a predictions object. */
+export interface PredictionRecord {
+  /** Unique per prediction; outcomes refer to it. */
+  id: string;
+  /** ISO time the prediction was made. */
+  at: string;
+  model: string;
+  version: number;
+  alias: ServedAlias;
+  /** The HTTP request it was part of (a batch shares one). */
+  requestId: string;
+  /** The row as posted. */
+  input: unknown;
+  score: number;
+}
+
+/** One outcome posted back for an earlier prediction: one line of an outcomes object. */
+export interface OutcomeRecord {
+  /** The prediction's id. */
+  id: string;
+  /** ISO time the outcome was received. */
+  at: string;
+  model: string;
+  label: number | boolean;
+}
+
+export type LogKind = 'predictions' | 'outcomes';
+
+export interface PredictionLogOptions {
+  storage: Client;
+  /** Default `ctrain-logs`. */
+  bucket?: string;
+  /** Share of predictions logged, 0–1. Default 1. Outcomes are always logged. */
+  sampleRate?: number;
+  /** Flush once this many rows are buffered. Default 1000. */
+  flushRows?: number;
+  /** Flush at least this often, in milliseconds. Default 5000. */
+  flushMs?: number;
+  /** Rows held (buffered or failed to upload) before new ones are dropped, so a MinIO outage cannot exhaust memory. Default 100 000. */
+  maxPendingRows?: number;
+  /** How long close() waits for the last flush, in milliseconds. Default 10 000. */
+  closeTimeoutMs?: number;
+  /** Told about failed uploads and dropped rows; serving goes on regardless. */
+  onError?: (error: Error) => void;
+}
+
+/** Counters since start, for metrics and tests. */
+export interface PredictionLogStats {
+  pendingRows: number;
+  writtenRows: number;
+  writtenObjects: number;
+  failedUploads: number;
+  droppedRows: number;
+}
+
+/** Where a batch goes: `<model>/<kind>/<yyyy-mm-dd>/<timestamp>-<random>.jsonl` in the logs bucket. */
+export function logObjectKey(model: string, kind: LogKind, day: string, now = new Date()): string {
+  return `${model}/${kind}/${day}/${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}.jsonl`;
+}
+
+interface Batch {
+  /** Fixed when the batch is sealed, so a retried upload rewrites the same object. */
+  ref: ObjectRef;
+  lines: string[];
+}
+
+export class PredictionLog {
+  private readonly open = new Map<string, { model: string; kind: LogKind; day: string; lines: string[] }>();
+  private openRows = 0;
+  private readonly unsent: Batch[] = [];
+  private readonly counts = { writtenRows: 0, writtenObjects: 0, failedUploads: 0, droppedRows: 0 };
+  private tail: Promise<void> = Promise.resolve();
+  private flushing = 0;
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly options: PredictionLogOptions) {
+    const rate = options.sampleRate ?? 1;
+    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`prediction log sampleRate is ${rate}; expected 0 to 1`);
+    this.timer = setInterval(() => void this.flush(), options.flushMs ?? 5000);
+    this.timer.unref();
+  }
+
+  /** Samples and buffers predictions. */
+  recordPredictions(records: readonly PredictionRecord[]): void {
+    const rate = this.options.sampleRate ?? 1;
+    for (const record of records) if (rate >= 1 || Math.random() < rate) this.append(record.model, 'predictions', record.at, record);
+    this.flushIfFull();
+  }
+
+  /** Buffers outcomes; all of them, since each is rare and worth more than a prediction. */
+  recordOutcomes(records: readonly OutcomeRecord[]): void {
+    for (const record of records) this.append(record.model, 'outcomes', record.at, record);
+    this.flushIfFull();
+  }
+
+  /** Uploads everything buffered and retries earlier failures. Never rejects. */
+  flush(): Promise<void> {
+    this.flushing++;
+    this.tail = this.tail.then(() => this.upload()).finally(() => this.flushing--);
+    return this.tail;
+  }
+
+  /** Stops the timer and flushes, waiting at most `closeTimeoutMs`; rows still unsent then are reported lost. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    let timeout: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'timeout'>((resolve) => (timeout = setTimeout(() => resolve('timeout'), this.options.closeTimeoutMs ?? 10_000)));
+    await Promise.race([this.flush(), gaveUp]);
+    clearTimeout(timeout);
+    const { pendingRows } = this.stats();
+    if (pendingRows > 0) this.options.onError?.(new Error(`prediction log closed with ${pendingRows} rows not uploaded`));
+  }
+
+  stats(): PredictionLogStats {
+    const pendingRows = this.openRows + this.unsent.reduce((sum, batch) => sum + batch.lines.length, 0);
+    return { pendingRows, ...this.counts };
+  }
+
+  private append(model: string, kind: LogKind, at: string, record: PredictionRecord | OutcomeRecord): void {
+    if (this.closed || this.stats().pendingRows >= (this.options.maxPendingRows ?? 100_000)) {
+      this.counts.droppedRows++;
+      if (this.counts.droppedRows === 1 || this.counts.droppedRows % 10_000 === 0) {
+        this.options.onError?.(new Error(`prediction log dropped ${this.counts.droppedRows} rows so far (${this.closed ? 'closed' : 'too many rows not uploaded'})`));
+      }
+      return;
+    }
+    const day = at.slice(0, 10);
+    const key = `${model}\n${kind}\n${day}`;
+    let buffer = this.open.get(key);
+    if (!buffer) this.open.set(key, (buffer = { model, kind, day, lines: [] }));
+    buffer.lines.push(JSON.stringify(record));
+    this.openRows++;
+  }
+
+  private flushIfFull(): void {
+    if (this.flushing === 0 && this.openRows >= (this.options.flushRows ?? 1000)) void this.flush();
+  }
+
+  private async upload(): Promise<void> {
+    const now = new Date();
+    for (const { model, kind, day, lines } of this.open.values()) {
+      this.unsent.push({ ref: { bucket: this.options.bucket ?? BUCKETS.logs, key: logObjectKey(model, kind, day, now) }, lines });
+    }
+    this.open.clear();
+    this.openRows = 0;
+    while (this.unsent[0]) {
+      const batch = this.unsent[0];
+      try {
+        await putBuffer(this.options.storage, batch.ref, Buffer.from(`${batch.lines.join('\n')}\n`), 'application/x-ndjson');
+      } catch (error) {
+        this.counts.failedUploads++;
+        const reason = error instanceof Error ? error.message : String(error);
+        this.options.onError?.(new Error(`prediction log upload of ${batch.lines.length} rows to ${batch.ref.bucket}/${batch.ref.key} failed (retried on the next flush): ${reason}`));
+        return;
+      }
+      this.unsent.shift();
+      this.counts.writtenRows += batch.lines.length;
+      this.counts.writtenObjects++;
+    }
+  }
+}

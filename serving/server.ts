@@ -1,0 +1,184 @@
+/**
+ * The model server (DESIGN §6): production and canary versions over HTTP, JSON in and scores out,
+ * inputs checked against the training transform, hot reload on alias changes, Prometheus metrics,
+ * and a prediction log in MinIO.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { Client } from 'minio';
+import { inputColumns } from '../features/transform.js';
+import { selectBackend } from '../model/index.js';
+import { readOutcomesBody, readPredictBody } from './bodies.js';
+import { DEFAULT_CANARY_PERCENT, checkCanaryPercents, chooseAlias } from './canary.js';
+import { UNROUTED, createServingMetrics, recordReload } from './metrics.js';
+import { ModelSet } from './model-set.js';
+import { PredictionLog } from './prediction-log.js';
+import type { PredictionLogOptions } from './prediction-log.js';
+import { SERVED_ALIASES } from './registry-watch.js';
+import { reloadLogger } from './reload-log.js';
+import { scoreRows } from './scoring.js';
+
+export interface ModelServerOptions {
+  storage: Client;
+  /** Models to serve, or 'all' for every model with a registry in MinIO (new ones are picked up while running). */
+  models: readonly string[] | 'all';
+  /** Percent (0–100) of a model's requests routed to its canary, by model name. Default 10. */
+  canaryPercent?: Readonly<Record<string, number>>;
+  /** Mixed into the request-id hash that routes canary traffic; change it to reshuffle which requests go there. */
+  canarySeed?: string | number;
+  /** Prediction log settings (sample rate, batch size and interval). */
+  logSink?: Omit<PredictionLogOptions, 'storage' | 'onError'>;
+  /** Registry poll interval in milliseconds. Default 1000. */
+  pollMs?: number;
+  /** Fastify's pino logger settings. Default false (silent). */
+  logger?: FastifyServerOptions['logger'];
+  /** Largest request body in bytes; larger ones get 413. Default 1 MiB. */
+  bodyLimit?: number;
+  /** Most rows (or outcomes) in one request. Default 10 000. */
+  maxRowsPerRequest?: number;
+}
+
+export interface ModelServer {
+  app: FastifyInstance;
+  models: ModelSet;
+  predictionLog: PredictionLog;
+  /** Stops taking requests, waits for those in flight, flushes the prediction log, then frees the models. */
+  close(): Promise<void>;
+}
+
+type Params = { Params: { model: string } };
+
+/** Builds the server and loads every model once; a model that fails to load is retried by polling and reported by /readyz. */
+export async function createModelServer(options: ModelServerOptions): Promise<ModelServer> {
+  const canaryPercent = options.canaryPercent ?? {};
+  checkCanaryPercents(canaryPercent);
+  const maxRows = options.maxRowsPerRequest ?? 10_000;
+  await selectBackend();
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // A caller may pin a request id (and so its canary routing) with X-Request-Id.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+  });
+  const predictionLog = new PredictionLog({ ...options.logSink, storage: options.storage, onError: (error) => app.log.warn(error.message) });
+  const metrics = createServingMetrics(() => predictionLog.stats());
+  const models = new ModelSet({
+    storage: options.storage,
+    models: options.models,
+    pollMs: options.pollMs,
+    onReload: reloadLogger(app.log, (event) => recordReload(metrics, event)),
+    onDiscoveryError: (error) => app.log.warn(`listing model registries failed: ${error.message}`),
+  });
+
+  // Set by the predict handler once a version is chosen; read when the response is sent.
+  const routed = new WeakMap<FastifyRequest, { version: string; alias: string }>();
+  const countRequest = (request: FastifyRequest<Params>, reply: FastifyReply, done: () => void): void => {
+    const model = models.get(request.params.model) ? request.params.model : '(unknown)';
+    const labels = { model, ...(routed.get(request) ?? UNROUTED) };
+    metrics.requests.inc({ ...labels, status: String(reply.statusCode) });
+    metrics.latency.observe(labels, reply.elapsedTime / 1000);
+    done();
+  };
+
+  app.post<Params>('/v1/models/:model/predict', { onResponse: countRequest }, async (request, reply) => {
+    const { model } = request.params;
+    const state = models.get(model)?.state;
+    const production = state?.production;
+    if (!production) return notFound(model, models, reply);
+    const body = readPredictBody(request.body, maxRows);
+    if ('problem' in body) return reply.code(400).send({ error: 'invalid_request', message: body.problem });
+    const alias = chooseAlias({ requestId: request.id, percent: canaryPercent[model] ?? DEFAULT_CANARY_PERCENT, hasCanary: state.canary !== undefined, seed: options.canarySeed });
+    const loaded = (alias === 'canary' ? state.canary : undefined) ?? production;
+    const version = String(loaded.version);
+    routed.set(request, { version, alias });
+    const result = scoreRows(loaded, body.rows);
+    if ('problems' in result) {
+      const rows = new Set(result.problems.map((p) => p.row)).size;
+      return reply.code(400).send({ error: 'invalid_input', message: `${rows} of ${body.rows.length} rows are invalid for ${model} version ${version}`, problems: result.problems });
+    }
+    const at = new Date().toISOString();
+    const predictions = Array.from(result.scores, (score) => ({ id: randomUUID(), version: loaded.version, alias, score }));
+    metrics.predictions.inc({ model, version, alias }, predictions.length);
+    for (const { score } of predictions) metrics.scores.observe({ model, version }, score);
+    predictionLog.recordPredictions(predictions.map((p, i) => ({ ...p, at, model, requestId: request.id, input: body.rows[i] })));
+    void reply.header('x-request-id', request.id);
+    return { model, predictions };
+  });
+
+  app.post<Params>('/v1/models/:model/outcomes', async (request, reply) => {
+    const { model } = request.params;
+    if (!models.get(model)) return notFound(model, models, reply);
+    const body = readOutcomesBody(request.body, maxRows);
+    if ('problem' in body) return reply.code(400).send({ error: 'invalid_request', message: body.problem });
+    const at = new Date().toISOString();
+    predictionLog.recordOutcomes(body.outcomes.map((outcome) => ({ ...outcome, at, model })));
+    metrics.outcomes.inc({ model }, body.outcomes.length);
+    return reply.code(202).send({ accepted: body.outcomes.length });
+  });
+
+  app.get('/v1/models', () => ({ models: models.names().map((model) => describe(model, models)) }));
+  app.get<Params>('/v1/models/:model', (request, reply) => {
+    const { model } = request.params;
+    return models.get(model) ? describe(model, models) : notFound(model, models, reply);
+  });
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get('/readyz', (_request, reply) => {
+    const missing = models.unready();
+    return missing.length ? reply.code(503).send({ status: 'not_ready', missing }) : { status: 'ready', models: models.names() };
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` }));
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error(error);
+      return reply.code(500).send({ error: 'internal', message: 'internal server error' });
+    }
+    return reply.code(status).send({ error: ERROR_NAMES[status] ?? 'bad_request', message: error.message });
+  });
+
+  app.addHook('onClose', async () => {
+    await predictionLog.close();
+    await models.close();
+  });
+  await models.start();
+  let closing: Promise<void> | undefined;
+  return { app, models, predictionLog, close: () => (closing ??= app.close()) };
+}
+
+/** Fastify's own client errors (bad JSON, too large, wrong type) get a stable name in the reply. */
+const ERROR_NAMES: Record<number, string> = { 400: 'invalid_json', 413: 'body_too_large', 415: 'unsupported_media_type' };
+
+function notFound(model: string, models: ModelSet, reply: FastifyReply): FastifyReply {
+  const watch = models.get(model);
+  const message = !watch
+    ? `model "${model}" is not served here (serving: ${listed(models.names())})`
+    : `model "${model}" has no production version loaded${watch.error ? `: ${watch.error.message}` : ''}`;
+  return reply.code(404).send({ error: 'model_not_found', message });
+}
+
+/** What GET /v1/models/:model reports: the registry's aliases and the versions loaded for them. */
+function describe(model: string, models: ModelSet) {
+  const watch = models.get(model);
+  const state = watch?.state;
+  return {
+    model,
+    aliases: state?.registry.aliases ?? {},
+    loaded: SERVED_ALIASES.flatMap((alias) => {
+      const loaded = state?.[alias];
+      return loaded ? [{ alias, version: loaded.version, task: loaded.transform.label.kind, inputs: inputColumns(loaded.transform) }] : [];
+    }),
+    loadedAt: state?.loadedAt ?? null,
+    error: watch?.error?.message ?? null,
+  };
+}
+
+function listed(names: string[]): string {
+  if (names.length === 0) return 'none';
+  return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+}

@@ -1,0 +1,316 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
+import { createIngestActivities } from '../../activities/ingest.js';
+import type { IngestManifest } from '../../contracts/pipeline-run.js';
+import type { PipelineSpec } from '../../contracts/pipeline-spec.js';
+import { BUCKETS } from '../../contracts/stack.js';
+import { getBuffer } from '../../infra/artifacts.js';
+import { datasetRemote, Dvc, DVC_REMOTE_PREFIX } from '../../infra/dvc.js';
+import { createStorage } from '../../infra/storage.js';
+import { loadPipeline } from '../../pipelines/index.js';
+import type { Row } from '../../tabular/read.js';
+import type { HttpSource } from '../support/http-source.js';
+import { serveHttpSource } from '../support/http-source.js';
+
+const stack = inject('stack');
+const storage = createStorage(stack.minio);
+const dvc = new Dvc(stack.tools.dvc, datasetRemote(stack.minio));
+const activities = createIngestActivities({ storage, dvc });
+const baseSpec = loadPipeline('seattle-temperature');
+const scratchDirs: string[] = [];
+
+/** A copy of a shipped spec with a unique name (so meta/<name>/ is this test's alone) and this source. */
+function specFor(source: PipelineSpec['source']): PipelineSpec {
+  return { ...baseSpec, name: `ingest-test-${randomUUID().slice(0, 8)}`, source };
+}
+
+/** Runs the activity with a Temporal activity context, as a worker would; expected failures are not logged. */
+function runIngest(spec: PipelineSpec): Promise<IngestManifest> {
+  return new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(() => activities.ingest({ spec }));
+}
+
+async function scratchDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'ctrain-ingest-test-'));
+  scratchDirs.push(dir);
+  return dir;
+}
+
+async function scratchFile(name: string, content: string): Promise<string> {
+  const path = join(await scratchDir(), name);
+  await writeFile(path, content);
+  return path;
+}
+
+async function listKeys(bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const item of storage.listObjectsV2(bucket, prefix, true) as AsyncIterable<{ name?: string }>) {
+    if (item.name) keys.push(item.name);
+  }
+  return keys;
+}
+
+interface DvcFile {
+  outs: { md5: string; size: number; path: string }[];
+}
+
+/**
+ * Checks what ingest left in MinIO: the snapshot (JSON Lines, one line per row, md5 = version)
+ * and the `.dvc` file recording that version. Returns the snapshot's rows.
+ */
+async function expectStoredVersion(manifest: IngestManifest, rows: number): Promise<Row[]> {
+  expect(manifest.rows).toBe(rows);
+  expect(manifest.datasetVersion).toMatch(/^[0-9a-f]{32}$/);
+  expect(manifest.snapshot).toEqual({
+    bucket: BUCKETS.datasets,
+    key: `${DVC_REMOTE_PREFIX}/files/md5/${manifest.datasetVersion.slice(0, 2)}/${manifest.datasetVersion.slice(2)}`,
+  });
+
+  const snapshot = await getBuffer(storage, manifest.snapshot);
+  expect(createHash('md5').update(snapshot).digest('hex')).toBe(manifest.datasetVersion);
+  expect(snapshot.length).toBe(manifest.bytes);
+  const text = snapshot.toString('utf8');
+  expect(text.endsWith('\n')).toBe(true);
+  const lines = text.slice(0, -1).split('\n');
+  expect(lines).toHaveLength(rows);
+
+  expect(manifest.dvcFile.bucket).toBe(BUCKETS.datasets);
+  const dvcFile = parse((await getBuffer(storage, manifest.dvcFile)).toString('utf8')) as DvcFile;
+  expect(dvcFile.outs[0]?.md5).toBe(manifest.datasetVersion);
+  expect(dvcFile.outs[0]?.size).toBe(snapshot.length);
+  return lines.map((line) => JSON.parse(line) as Row);
+}
+
+/** Awaits a promise that must reject with an ApplicationFailure and returns it. */
+async function applicationFailure(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  return error as ApplicationFailure;
+}
+
+/** After any ingest: its workspace (DVC cache, downloaded source) is gone from the temp folder. */
+async function expectNothingLeftLocally(spec: PipelineSpec): Promise<void> {
+  const workspaces = (await readdir(tmpdir())).filter((name) => name.startsWith(`ctrain-ingest-${spec.name}-`));
+  expect(workspaces).toEqual([]);
+}
+
+/** After a failed ingest: no `.dvc` file under the pipeline's prefix and no workspace left behind. */
+async function expectNothingLeft(spec: PipelineSpec): Promise<void> {
+  expect(await listKeys(BUCKETS.datasets, `meta/${spec.name}/`)).toEqual([]);
+  await expectNothingLeftLocally(spec);
+}
+
+afterAll(async () => {
+  await Promise.all(scratchDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** The same typed table as CSV and as JSON Lines; `token` makes its content new to this run. */
+function sameTable(token: string): { csv: string; jsonl: string; rows: Row[] } {
+  const rows: Row[] = [
+    { id: 1, city: 'Seattle', temp: 12.5, rainy: true, note: token },
+    { id: 2, city: 'Portland', temp: -3, rainy: false, note: null },
+    { id: 3, city: 'Boise', temp: 30.25, rainy: false, note: 'dry, hot' },
+  ];
+  const csv = 'id,city,temp,rainy,note\n1,Seattle,12.5,true,' + token + '\n2,Portland,-3,false,\n3,Boise,30.25,false,"dry, hot"\n';
+  const jsonl = rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+  return { csv, jsonl, rows };
+}
+
+describe('ingest against real MinIO and DVC', () => {
+  it('ingests CSV from a local path: typed rows, snapshot in the DVC remote, .dvc in MinIO', async () => {
+    const table = sameTable(randomUUID());
+    const spec = specFor({ uri: await scratchFile('weather.csv', table.csv), format: 'csv' });
+
+    const manifest = await runIngest(spec);
+
+    expect(manifest.step).toBe('ingest');
+    expect(manifest.contentHash).toBe(manifest.datasetVersion);
+    expect(manifest.dvcFile.key).toBe(`meta/${spec.name}/${manifest.datasetVersion}.dvc`);
+    expect(await expectStoredVersion(manifest, 3)).toEqual(table.rows);
+    await expectNothingLeftLocally(spec);
+  });
+
+  it('ingests JSON Lines from a file:// URL (percent-encoded path)', async () => {
+    const rows = Array.from({ length: 250 }, (_, i) => ({ i, label: `row ${i}`, even: i % 2 === 0, ratio: i / 8 }));
+    const path = await scratchFile('my rows.jsonl', rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+    const uri = pathToFileURL(path).href;
+    expect(uri).toContain('my%20rows.jsonl');
+
+    const manifest = await runIngest(specFor({ uri, format: 'jsonl' }));
+
+    expect(await expectStoredVersion(manifest, 250)).toEqual(rows);
+  });
+
+  it('ingests the first 2,000 rows of a Parquet file from an npm package', async () => {
+    const spec = specFor({ uri: 'package://vega-datasets/data/flights-3m.parquet', format: 'parquet', limit: 2000 });
+
+    const manifest = await runIngest(spec);
+
+    const rows = await expectStoredVersion(manifest, 2000);
+    for (const row of [rows[0], rows[1999]]) {
+      expect(Object.keys(row ?? {}).sort()).toEqual(['date', 'delay', 'destination', 'distance', 'origin']);
+      expect(typeof row?.distance).toBe('number');
+      expect(typeof row?.origin).toBe('string');
+    }
+  });
+
+  it('gives the same rows from CSV and from JSON Lines the same version, stored once', async () => {
+    const table = sameTable(randomUUID());
+    const fromCsv = await runIngest(specFor({ uri: await scratchFile('same.csv', table.csv), format: 'csv' }));
+    const remoteKey = fromCsv.snapshot.key;
+    const firstPush = await storage.statObject(BUCKETS.datasets, remoteKey);
+
+    const fromJsonl = await runIngest(specFor({ uri: pathToFileURL(await scratchFile('same.jsonl', table.jsonl)).href, format: 'jsonl' }));
+
+    expect(fromJsonl.datasetVersion).toBe(fromCsv.datasetVersion);
+    expect(fromJsonl.snapshot).toEqual(fromCsv.snapshot);
+    const md5 = fromCsv.datasetVersion;
+    expect(await listKeys(BUCKETS.datasets, `${DVC_REMOTE_PREFIX}/files/md5/${md5.slice(0, 2)}/${md5.slice(2)}`)).toEqual([remoteKey]);
+    // The second push found the object already there and did not upload it again.
+    const afterSecond = await storage.statObject(BUCKETS.datasets, remoteKey);
+    expect(afterSecond.lastModified).toEqual(firstPush.lastModified);
+    expect(afterSecond.etag).toBe(firstPush.etag);
+    // Each pipeline keeps its own .dvc file for the shared version.
+    expect(fromJsonl.dvcFile.key).not.toBe(fromCsv.dvcFile.key);
+    expect(await expectStoredVersion(fromJsonl, 3)).toEqual(table.rows);
+  });
+
+  it('pulls an ingested version into a fresh DVC workspace from the .dvc file kept in MinIO', async () => {
+    const table = sameTable(randomUUID());
+    const manifest = await runIngest(specFor({ uri: await scratchFile('pull.csv', table.csv), format: 'csv' }));
+    const dvcBytes = await getBuffer(storage, manifest.dvcFile);
+    const out = (parse(dvcBytes.toString('utf8')) as DvcFile).outs[0];
+    expect(out).toBeDefined();
+
+    const fresh = await scratchDir();
+    const puller = new Dvc(stack.tools.dvc, datasetRemote(stack.minio));
+    await puller.init(fresh);
+    await writeFile(join(fresh, `${out?.path}.dvc`), dvcBytes);
+    await puller.pull(fresh);
+
+    const pulled = await readFile(join(fresh, out?.path ?? ''));
+    expect(pulled.equals(await getBuffer(storage, manifest.snapshot))).toBe(true);
+  });
+
+  describe('from an http server', () => {
+    let server: HttpSource;
+    const table = sameTable(randomUUID());
+
+    beforeAll(async () => {
+      server = await serveHttpSource({
+        '/x.csv': { body: table.csv, chunks: 4 },
+        '/broken.csv': { status: 500, body: 'internal error' },
+      });
+    });
+    afterAll(async () => {
+      await server.close();
+    });
+
+    it('streams an http:// CSV and versions it', async () => {
+      const spec = specFor({ uri: server.url('/x.csv'), format: 'csv' });
+
+      const manifest = await runIngest(spec);
+
+      expect(await expectStoredVersion(manifest, 3)).toEqual(table.rows);
+      await expectNothingLeftLocally(spec);
+    });
+
+    it('fails a 404 as non-retryable SourceNotFound naming the URL', async () => {
+      const spec = specFor({ uri: server.url('/missing.csv'), format: 'csv' });
+
+      const failure = await applicationFailure(runIngest(spec));
+
+      expect(failure.type).toBe('SourceNotFound');
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toContain(server.url('/missing.csv'));
+      expect(failure.message).toContain('404');
+      await expectNothingLeft(spec);
+    });
+
+    it('fails a 500 with an error Temporal retries', async () => {
+      const spec = specFor({ uri: server.url('/broken.csv'), format: 'csv' });
+
+      const error = await runIngest(spec).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+
+      expect(error).toBeInstanceOf(Error);
+      expect(error instanceof ApplicationFailure && error.nonRetryable).toBe(false);
+      expect((error as Error).message).toContain('500');
+      expect((error as Error).message).toContain(server.url('/broken.csv'));
+      await expectNothingLeft(spec);
+    });
+  });
+
+  it('ingests a CSV from s3://ctrain-datasets/<key>', async () => {
+    const table = sameTable(randomUUID());
+    const key = `tests/ingest/${randomUUID()}/weather.csv`;
+    await storage.putObject(BUCKETS.datasets, key, Buffer.from(table.csv));
+    const spec = specFor({ uri: `s3://${BUCKETS.datasets}/${key}`, format: 'csv' });
+
+    const manifest = await runIngest(spec);
+
+    expect(await expectStoredVersion(manifest, 3)).toEqual(table.rows);
+    await expectNothingLeftLocally(spec);
+  });
+
+  describe('bad sources fail non-retryably and push nothing', () => {
+    it('a missing local file: SourceNotFound naming the path', async () => {
+      const path = join(await scratchDir(), 'absent.csv');
+      const spec = specFor({ uri: path, format: 'csv' });
+
+      const failure = await applicationFailure(runIngest(spec));
+
+      expect(failure.type).toBe('SourceNotFound');
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toContain(path);
+      await expectNothingLeft(spec);
+    });
+
+    it('a file missing from an installed package: SourceNotFound naming it', async () => {
+      const spec = specFor({ uri: 'package://vega-datasets/data/no-such-file.csv', format: 'csv' });
+
+      const failure = await applicationFailure(runIngest(spec));
+
+      expect(failure.type).toBe('SourceNotFound');
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toContain('no-such-file.csv');
+      await expectNothingLeft(spec);
+    });
+
+    it('malformed JSON Lines: UnreadableSource naming the line', async () => {
+      const path = await scratchFile('broken.jsonl', '{"a":1}\n{"a":2}\n{"a":3,\n{"a":4}\n');
+      const spec = specFor({ uri: path, format: 'jsonl' });
+
+      const failure = await applicationFailure(runIngest(spec));
+
+      expect(failure.type).toBe('UnreadableSource');
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toContain('broken.jsonl line 3');
+      await expectNothingLeft(spec);
+    });
+
+    it('a header-only CSV: EmptyDataset', async () => {
+      const path = await scratchFile('empty.csv', 'id,city,temp\n');
+      const spec = specFor({ uri: path, format: 'csv' });
+
+      const failure = await applicationFailure(runIngest(spec));
+
+      expect(failure.type).toBe('EmptyDataset');
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toContain(path);
+      await expectNothingLeft(spec);
+    });
+  });
+});

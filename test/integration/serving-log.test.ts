@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from 'minio';
+import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createStorage } from '../../infra/storage.js';
+import type { PredictionRecord } from '../../serving/prediction-log.js';
+import { PredictionLog } from '../../serving/prediction-log.js';
+import { readLog } from '../support/serving-fixtures.js';
+
+const stack = inject('stack');
+let storage: Client;
+const buckets: string[] = [];
+
+beforeAll(() => {
+  storage = createStorage(stack.minio);
+});
+afterEach(async () => {
+  for (const bucket of buckets.splice(0)) {
+    if (!(await storage.bucketExists(bucket))) continue;
+    const keys: string[] = [];
+    for await (const item of storage.listObjectsV2(bucket, '', true) as AsyncIterable<{ name?: string }>) if (item.name) keys.push(item.name);
+    await storage.removeObjects(bucket, keys);
+    await storage.removeBucket(bucket);
+  }
+});
+
+/** A bucket name no other test uses, not created yet. */
+function freshBucket(): string {
+  const bucket = `ctrain-test-${randomUUID()}`;
+  buckets.push(bucket);
+  return bucket;
+}
+
+const records = (model: string, count: number): PredictionRecord[] =>
+  Array.from({ length: count }, (_, i) => ({ id: `${model}-${i}`, at: new Date().toISOString(), model, version: 1, alias: 'production', requestId: 'r', input: { x: i }, score: i / count }));
+
+describe('the prediction log', () => {
+  it('keeps a batch whose upload failed and writes it on a later flush, without throwing', async () => {
+    const bucket = freshBucket();
+    const errors: string[] = [];
+    const log = new PredictionLog({ storage, bucket, flushMs: 600_000, onError: (error) => errors.push(error.message) });
+    log.recordPredictions(records('m', 3));
+
+    // The bucket does not exist yet, so the upload fails: a real MinIO error, not a mock.
+    await log.flush();
+    expect(log.stats()).toMatchObject({ pendingRows: 3, writtenRows: 0, failedUploads: 1 });
+    expect(errors[0]).toMatch(new RegExp(`upload of 3 rows to ${bucket}/m/predictions/.* failed \\(retried on the next flush\\)`));
+
+    await storage.makeBucket(bucket, 'us-east-1');
+    log.recordPredictions(records('m', 2).map((r) => ({ ...r, id: `${r.id}-late` })));
+    await log.close();
+    expect(log.stats()).toMatchObject({ pendingRows: 0, writtenRows: 5, writtenObjects: 2, failedUploads: 1 });
+    const { lines } = await readLog(storage, 'm', 'predictions', bucket);
+    expect(lines.map((line) => line.id).sort()).toEqual(['m-0', 'm-1', 'm-2', 'm-0-late', 'm-1-late'].sort());
+  });
+
+  it('flushes on its own once flushRows rows are buffered', async () => {
+    const bucket = freshBucket();
+    await storage.makeBucket(bucket, 'us-east-1');
+    const log = new PredictionLog({ storage, bucket, flushRows: 4, flushMs: 600_000 });
+    log.recordPredictions(records('m', 5));
+    await log.flush(); // waits for the flush the fifth row started, which took all five
+    expect(log.stats()).toMatchObject({ writtenRows: 5, writtenObjects: 1 });
+    await log.close();
+  });
+
+  it('logs no predictions at sample rate 0 but every outcome, and drops rows beyond maxPendingRows', async () => {
+    const bucket = freshBucket();
+    await storage.makeBucket(bucket, 'us-east-1');
+    const errors: string[] = [];
+    const log = new PredictionLog({ storage, bucket, sampleRate: 0, maxPendingRows: 2, flushMs: 600_000, onError: (error) => errors.push(error.message) });
+    log.recordPredictions(records('m', 10));
+    log.recordOutcomes(['a', 'b', 'c'].map((id) => ({ id, at: new Date().toISOString(), model: 'm', label: 1 })));
+    expect(log.stats()).toMatchObject({ pendingRows: 2, droppedRows: 1 });
+    expect(errors).toEqual(['prediction log dropped 1 rows so far (too many rows not uploaded)']);
+    await log.close();
+    expect((await readLog(storage, 'm', 'outcomes', bucket)).lines.map((line) => line.id)).toEqual(['a', 'b']);
+    expect((await readLog(storage, 'm', 'predictions', bucket)).keys).toEqual([]);
+    expect(() => new PredictionLog({ storage, sampleRate: 2 })).toThrow(/sampleRate is 2/);
+  });
+});

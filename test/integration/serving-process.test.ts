@@ -1,0 +1,48 @@
+import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { execa } from 'execa';
+import { describe, expect, inject, it } from 'vitest';
+import { createStorage } from '../../infra/storage.js';
+import { fittedTransform, flightRows, publishVersion, readLog, writeRegistry } from '../support/serving-fixtures.js';
+import { selectBackend } from '../../model/index.js';
+
+const CHILD = fileURLToPath(new URL('../support/serving-child.ts', import.meta.url));
+const stack = inject('stack');
+
+describe('runModelServer', () => {
+  it('listens on loopback, answers over HTTP, and on SIGTERM exits 0 after flushing the prediction log', async () => {
+    const storage = createStorage(stack.minio);
+    await selectBackend();
+    const model = `serving-test-${randomUUID()}`;
+    const { entry, network } = await publishVersion(storage, model, 1, fittedTransform());
+    network.dispose();
+    await writeRegistry(storage, model, [entry], { production: 1 });
+
+    const child = execa(process.execPath, ['--import', 'tsx', CHILD, model], {
+      reject: false,
+      env: { CTRAIN_MINIO_ENDPOINT: stack.minio.endpoint, CTRAIN_MINIO_ACCESS_KEY: stack.minio.accessKey, CTRAIN_MINIO_SECRET_KEY: stack.minio.secretKey },
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          const line = chunk.toString().split('\n').find((text) => text.includes('"listening"'));
+          if (line) resolve((JSON.parse(line) as { listening: string }).listening);
+        });
+        void child.then((result) => reject(new Error(`server exited before listening: ${result.stderr}`)));
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+      const reply = await fetch(`${url}/v1/models/${model}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows: flightRows(2) }) });
+      expect(reply.status).toBe(200);
+      const { predictions } = (await reply.json()) as { predictions: { id: string }[] };
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+
+      child.kill('SIGTERM');
+      const result = await child;
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect((await readLog(storage, model, 'predictions')).lines.map((line) => line.id)).toEqual(predictions.map((p) => p.id));
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
+import type { LightMyRequestResponse } from 'fastify';
+import type { Client } from 'minio';
+import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BUCKETS } from '../../contracts/stack.js';
+import type { FeatureTransform } from '../../features/transform.js';
+import { applyTransform, featureWidth } from '../../features/transform.js';
+import type { Row } from '../../features/values.js';
+import { createStorage } from '../../infra/storage.js';
+import { predict, selectBackend } from '../../model/index.js';
+import type { ModelServer, ModelServerOptions } from '../../serving/server.js';
+import { createModelServer } from '../../serving/server.js';
+import { eventually, fittedTransform, flightRows, publishVersion, readLog, versionEntry, writeRegistry } from '../support/serving-fixtures.js';
+
+const stack = inject('stack');
+let storage: Client;
+let transform: FeatureTransform;
+const servers: ModelServer[] = [];
+
+interface Prediction {
+  id: string;
+  version: number;
+  alias: 'production' | 'canary';
+  score: number;
+}
+
+beforeAll(async () => {
+  storage = createStorage(stack.minio);
+  await selectBackend();
+  transform = fittedTransform();
+});
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+const uniqueModel = (): string => `serving-test-${randomUUID()}`;
+
+async function serve(options: Partial<ModelServerOptions> & Pick<ModelServerOptions, 'models'>): Promise<ModelServer> {
+  const server = await createModelServer({ storage, pollMs: 100, ...options });
+  servers.push(server);
+  return server;
+}
+
+const post = (server: ModelServer, url: string, payload: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> =>
+  server.app.inject({ method: 'POST', url, payload: payload as object, headers });
+
+async function predictions(server: ModelServer, model: string, payload: unknown, headers?: Record<string, string>): Promise<Prediction[]> {
+  const reply = await post(server, `/v1/models/${model}/predict`, payload, headers);
+  expect(reply.statusCode, reply.body).toBe(200);
+  const body = reply.json<{ model: string; predictions: Prediction[] }>();
+  expect(body.model).toBe(model);
+  return body.predictions;
+}
+
+/** What the training side computes for the same rows: the transform, then predict(), with no server in between. */
+function directScores(network: tf.LayersModel, rows: readonly Row[]): number[] {
+  const width = featureWidth(transform);
+  const features = new Float32Array(rows.length * width);
+  rows.forEach((row, i) => features.set(applyTransform(transform, row).features, i * width));
+  return Array.from(predict(network, features, rows.length, width));
+}
+
+describe('the model server', () => {
+  it('scores single rows and batches exactly as predict() on applyTransform(), with a unique id per prediction', async () => {
+    const model = uniqueModel();
+    const { entry, network } = await publishVersion(storage, model, 1, transform);
+    await writeRegistry(storage, model, [entry], { production: 1 });
+    const server = await serve({ models: [model] });
+
+    // Unseen category, unknown (null) values and an extra field the transform ignores.
+    const rows: Row[] = [...flightRows(5), { distance: null, hour: 3, carrier: 'ZZ' }, { distance: 800, hour: null, carrier: null, note: 'ignored' }];
+    const batch = await predictions(server, model, { rows });
+    expect(batch.map((p) => p.score)).toEqual(directScores(network, rows));
+    expect(batch.every((p) => p.version === 1 && p.alias === 'production')).toBe(true);
+    const single = await predictions(server, model, { row: rows[5] });
+    expect(single).toHaveLength(1);
+    expect(single[0]?.score).toBe(directScores(network, [rows[5] ?? {}])[0]);
+    expect(new Set([...batch, ...single].map((p) => p.id)).size).toBe(rows.length + 1);
+
+    expect((await server.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready', models: [model] });
+    expect((await server.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect((await server.app.inject({ url: `/v1/models/${model}` })).json()).toMatchObject({
+      model,
+      aliases: { production: 1 },
+      loaded: [{ alias: 'production', version: 1, task: 'binary', inputs: ['distance', 'hour', 'carrier'] }],
+      error: null,
+    });
+    network.dispose();
+  });
+
+  it('rejects bad rows naming the row and field, bad bodies with 4xx, and unknown models with 404', async () => {
+    const model = uniqueModel();
+    const unregistered = uniqueModel();
+    const { entry, network } = await publishVersion(storage, model, 1, transform);
+    network.dispose();
+    await writeRegistry(storage, model, [entry], { production: 1 });
+    const server = await serve({ models: [model, unregistered], bodyLimit: 4096 });
+    const url = `/v1/models/${model}/predict`;
+
+    const [good, other] = flightRows(2);
+    const bad = await post(server, url, { rows: [good, { distance: 10, carrier: 'AA' }, { ...other, distance: 'far' }] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({
+      error: 'invalid_input',
+      problems: [
+        { row: 1, field: 'hour', message: expect.stringMatching(/missing/) as unknown },
+        { row: 2, field: 'distance', message: 'must be a finite number' },
+      ],
+    });
+    expect((await post(server, url, { row: 'not an object' })).json()).toMatchObject({ error: 'invalid_input', problems: [{ row: 0, field: '(row)' }] });
+    expect((await post(server, url, {})).json()).toMatchObject({ error: 'invalid_request', message: expect.stringMatching(/"rows"/) as unknown });
+    expect((await post(server, url, { rows: [] })).statusCode).toBe(400);
+
+    const notJson = await server.app.inject({ method: 'POST', url, payload: '{"rows": [', headers: { 'content-type': 'application/json' } });
+    expect([notJson.statusCode, notJson.json<{ error: string }>().error]).toEqual([400, 'invalid_json']);
+    const tooLarge = await post(server, url, { rows: flightRows(200) });
+    expect([tooLarge.statusCode, tooLarge.json<{ error: string }>().error]).toEqual([413, 'body_too_large']);
+
+    const unknown = await post(server, '/v1/models/no-such-model/predict', { row: good });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json<{ message: string }>().message).toMatch(/model "no-such-model" is not served here/);
+    const noProduction = await post(server, `/v1/models/${unregistered}/predict`, { row: good });
+    expect([noProduction.statusCode, noProduction.json<{ message: string }>().message]).toEqual([404, `model "${unregistered}" has no production version loaded`]);
+
+    const ready = await server.app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toEqual({ status: 'not_ready', missing: [{ model: unregistered, reason: 'no production version in its registry' }] });
+  });
+
+  it('hot-reloads a new production version, frees the old one, and keeps serving when a reload fails', async () => {
+    const model = uniqueModel();
+    const v1 = await publishVersion(storage, model, 1, transform);
+    const v2 = await publishVersion(storage, model, 2, transform);
+    const rows = flightRows(3);
+    const tensorsBefore = tf.memory().numTensors;
+    await writeRegistry(storage, model, [v1.entry], { production: 1 });
+    const server = await serve({ models: [model] });
+    expect((await predictions(server, model, { rows }))[0]?.version).toBe(1);
+
+    await writeRegistry(storage, model, [v1.entry, v2.entry], { production: 2, previous: 1 });
+    await eventually('version 2 answers', async () => (await predictions(server, model, { rows }))[0]?.version === 2);
+    expect((await predictions(server, model, { rows })).map((p) => p.score)).toEqual(directScores(v2.network, rows));
+    expect((await server.app.inject({ url: `/v1/models/${model}` })).json()).toMatchObject({ loaded: [{ alias: 'production', version: 2 }] });
+
+    // Version 3's model was never uploaded: the reload fails and version 2 keeps answering.
+    const missing = versionEntry(model, 3, { bucket: BUCKETS.artifacts, key: `tests/serving/${model}/v3/absent.bin` }, v2.entry.transform);
+    await writeRegistry(storage, model, [v1.entry, v2.entry, missing], { production: 3, previous: 2 });
+    await eventually('the failed reload is reported', async () => {
+      const { error } = (await server.app.inject({ url: `/v1/models/${model}` })).json<{ error: string | null }>();
+      return error?.includes('version 3: cannot load model') ?? false;
+    });
+    expect((await predictions(server, model, { rows }))[0]?.version).toBe(2);
+    const metrics = (await server.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toContain(`ctrain_serving_reloads_total{model="${model}",result="failure"}`);
+    expect(metrics).toContain(`ctrain_serving_loaded_version{model="${model}",alias="production"} 2`);
+
+    await server.close();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    [v1, v2].forEach(({ network }) => network.dispose());
+  });
+
+  it('routes canaryPercent of requests to the canary by request id, and says which version answered', async () => {
+    const model = uniqueModel();
+    const v1 = await publishVersion(storage, model, 1, transform);
+    const v2 = await publishVersion(storage, model, 2, transform);
+    await writeRegistry(storage, model, [v1.entry, v2.entry], { production: 1, canary: 2 });
+    const server = await serve({ models: [model], canaryPercent: { [model]: 50 } });
+    const [row = {}] = flightRows(1);
+    const expected = { 1: directScores(v1.network, [row])[0], 2: directScores(v2.network, [row])[0] };
+
+    const answered = { production: 0, canary: 0 };
+    for (let i = 0; i < 200; i++) {
+      const [prediction] = await predictions(server, model, { row });
+      if (!prediction) throw new Error('no prediction');
+      answered[prediction.alias]++;
+      expect([prediction.alias, prediction.score]).toEqual(prediction.version === 2 ? ['canary', expected[2]] : ['production', expected[1]]);
+    }
+    // Binomial(200, 0.5): outside 60..140 has probability below 1e-8.
+    expect(answered.canary).toBeGreaterThan(60);
+    expect(answered.production).toBeGreaterThan(60);
+
+    // The same request id always gets the same version.
+    for (const requestId of ['a', 'b', 'c', 'd']) {
+      const versions = new Set<number>();
+      for (let i = 0; i < 5; i++) versions.add((await predictions(server, model, { row }, { 'x-request-id': requestId }))[0]?.version ?? 0);
+      expect(versions.size).toBe(1);
+    }
+    [v1, v2].forEach(({ network }) => network.dispose());
+  });
+
+  it('sends all traffic to production while the canary cannot be loaded', async () => {
+    const model = uniqueModel();
+    const v1 = await publishVersion(storage, model, 1, transform);
+    v1.network.dispose();
+    const broken = versionEntry(model, 2, { bucket: BUCKETS.artifacts, key: `tests/serving/${model}/v2/absent.bin` }, v1.entry.transform);
+    await writeRegistry(storage, model, [v1.entry, broken], { production: 1, canary: 2 });
+    const server = await serve({ models: [model], canaryPercent: { [model]: 100 } });
+
+    expect((await predictions(server, model, { rows: flightRows(3) })).map((p) => [p.version, p.alias])).toEqual([[1, 'production'], [1, 'production'], [1, 'production']]);
+    expect((await server.app.inject({ url: `/v1/models/${model}` })).json()).toMatchObject({
+      aliases: { production: 1, canary: 2 },
+      loaded: [{ alias: 'production', version: 1 }],
+      error: expect.stringMatching(/^version 2: cannot load model s3:\/\/ctrain-artifacts\/tests\/serving\/.*absent\.bin/) as unknown,
+    });
+    expect((await server.app.inject({ url: '/readyz' })).statusCode).toBe(200);
+  });
+
+  it('exposes Prometheus metrics for requests, latency, scores, reloads and loaded versions', async () => {
+    const model = uniqueModel();
+    const { entry, network } = await publishVersion(storage, model, 1, transform);
+    network.dispose();
+    await writeRegistry(storage, model, [entry], { production: 1 });
+    const server = await serve({ models: [model] });
+    for (let i = 0; i < 3; i++) await predictions(server, model, { rows: flightRows(2) });
+    await post(server, `/v1/models/${model}/predict`, { row: {} });
+    await post(server, '/v1/models/nope/predict', { row: {} });
+
+    const reply = await server.app.inject({ url: '/metrics' });
+    expect(reply.headers['content-type']).toMatch(/^text\/plain/);
+    const text = reply.body;
+    expect(text).toContain(`ctrain_serving_requests_total{model="${model}",version="1",alias="production",status="200"} 3`);
+    expect(text).toContain(`ctrain_serving_requests_total{model="${model}",version="1",alias="production",status="400"} 1`);
+    expect(text).toContain('ctrain_serving_requests_total{model="(unknown)",version="",alias="",status="404"} 1');
+    expect(text).toContain(`ctrain_serving_request_duration_seconds_count{model="${model}",version="1",alias="production"} 4`);
+    expect(text).toContain(`ctrain_serving_predictions_total{model="${model}",version="1",alias="production"} 6`);
+    expect(text).toContain(`ctrain_serving_prediction_score_count{model="${model}",version="1"} 6`);
+    expect(text).toContain(`ctrain_serving_reloads_total{model="${model}",result="success"} 1`);
+    expect(text).toContain(`ctrain_serving_loaded_version{model="${model}",alias="production"} 1`);
+    expect(text).toContain('ctrain_serving_log_pending_rows 6');
+    expect(text).toContain('ctrain_serving_process_cpu_seconds_total');
+  });
+
+  it('writes sampled predictions and posted outcomes to MinIO as JSON Lines when it closes', async () => {
+    const model = uniqueModel();
+    const { entry, network } = await publishVersion(storage, model, 1, transform);
+    network.dispose();
+    await writeRegistry(storage, model, [entry], { production: 1 });
+    const server = await serve({ models: [model], logSink: { flushRows: 1000, flushMs: 600_000 } });
+    const rows = flightRows(4);
+    const returned = [...(await predictions(server, model, { rows: rows.slice(0, 3) })), ...(await predictions(server, model, { row: rows[3] }))];
+
+    const outcomes = returned.slice(0, 2).map(({ id }, i) => ({ id, label: i === 0 }));
+    const accepted = await post(server, `/v1/models/${model}/outcomes`, { outcomes });
+    expect([accepted.statusCode, accepted.json()]).toEqual([202, { accepted: 2 }]);
+    expect((await post(server, `/v1/models/${model}/outcomes`, { outcomes: [{ id: 'x', label: 'yes' }] })).statusCode).toBe(400);
+    expect((await readLog(storage, model, 'predictions')).keys).toEqual([]);
+
+    await server.close();
+    const logged = await readLog(storage, model, 'predictions');
+    const day = new Date().toISOString().slice(0, 10);
+    expect(logged.keys).toHaveLength(1);
+    expect(logged.keys[0]).toMatch(new RegExp(`^${model}/predictions/${day}/\\d{8}T\\d{9}Z-[0-9a-f]{8}\\.jsonl$`));
+    expect(logged.lines.map((line) => line.id)).toEqual(returned.map((p) => p.id));
+    expect(logged.lines[3]).toEqual({ id: returned[3]?.id, at: expect.any(String) as unknown, model, version: 1, alias: 'production', requestId: expect.any(String) as unknown, input: rows[3], score: returned[3]?.score });
+    const stored = await readLog(storage, model, 'outcomes');
+    expect(stored.keys[0]).toMatch(new RegExp(`^${model}/outcomes/${day}/`));
+    expect(stored.lines).toEqual(outcomes.map((outcome) => ({ ...outcome, at: expect.any(String) as unknown, model })));
+  });
+
+  it("with models 'all', picks up a model whose registry appears after start", async () => {
+    const model = uniqueModel();
+    const server = await serve({ models: 'all' });
+    const { entry, network } = await publishVersion(storage, model, 1, transform);
+    await writeRegistry(storage, model, [entry], { production: 1 });
+    await eventually('the new model answers', async () => (await post(server, `/v1/models/${model}/predict`, { row: flightRows(1)[0] })).statusCode === 200);
+    expect((await predictions(server, model, { rows: flightRows(2) })).map((p) => p.score)).toEqual(directScores(network, flightRows(2)));
+    network.dispose();
+  });
+});
