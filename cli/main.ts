@@ -4,6 +4,7 @@ import { registerDevCommands } from './dev.js';
 import { registerModelCommands } from './models.js';
 import { registerProvisionCommand } from './provision.js';
 import { registerRunCommand } from './run.js';
+import { registerServeCommand } from './serve.js';
 import { registerStatusCommand } from './status.js';
 import { registerWorkerCommand } from './worker.js';
 
@@ -16,6 +17,7 @@ registerRunCommand(program);
 registerStatusCommand(program);
 registerModelCommands(program);
 registerWorkerCommand(program);
+registerServeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

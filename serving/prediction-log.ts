@@ -24,6 +24,8 @@ export interface PredictionRecord {
   /** The row as posted. */
   input: unknown;
   score: number;
+  /** Milliseconds from the request's arrival to its scores. */
+  latencyMs?: number;
 }
 
 /** One outcome posted back for an earlier prediction: one line of an outcomes object. */

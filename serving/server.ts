@@ -103,7 +103,9 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     const predictions = Array.from(result.scores, (score) => ({ id: randomUUID(), version: loaded.version, alias, score }));
     metrics.predictions.inc({ model, version, alias }, predictions.length);
     for (const { score } of predictions) metrics.scores.observe({ model, version }, score);
-    predictionLog.recordPredictions(predictions.map((p, i) => ({ ...p, at, model, requestId: request.id, input: body.rows[i] })));
+    // Latency so far (validation and scoring) goes with each line: deploy compares canary and production on it.
+    const latencyMs = reply.elapsedTime;
+    predictionLog.recordPredictions(predictions.map((p, i) => ({ ...p, at, model, requestId: request.id, input: body.rows[i], latencyMs })));
     void reply.header('x-request-id', request.id);
     return { model, predictions };
   });
