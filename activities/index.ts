@@ -1,5 +1,6 @@
 import type { Client } from 'minio';
 import type { Dvc } from '../infra/dvc.js';
+import { createDeployActivities } from './deploy.js';
 import { createEvaluateActivities } from './evaluate.js';
 import { createFeatureActivities } from './feature.js';
 import { createIngestActivities } from './ingest.js';
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createTrainActivities(deps),
     ...createEvaluateActivities(deps),
     ...createRegistryActivities(deps),
+    ...createDeployActivities(deps),
   };
 }
 

@@ -19,6 +19,8 @@ export interface ModelVersion {
   blessingReason: string;
   model: ObjectRef;
   transform: ObjectRef;
+  /** The canary soak's evidence and decision, when the version went through one. */
+  deployment?: CanaryAssessment;
   /** The model workflow's id and run id at registration. */
   registeredBy: { workflowId: string; runId: string };
   createdAt: string;
@@ -37,7 +39,31 @@ export interface AliasChange {
   reason: string;
 }
 
-export type RunStatus = 'queued' | 'running' | 'registered' | 'not-blessed' | 'rejected' | 'failed';
+export type RunStatus = 'queued' | 'running' | 'registered' | 'not-blessed' | 'rolled-back' | 'rejected' | 'failed';
+
+/** Live behaviour of one served version during a canary soak, from the prediction log. */
+export interface LiveStats {
+  version: number;
+  predictions: number;
+  p95LatencyMs?: number;
+  meanScore?: number;
+  /** Predictions whose outcome was posted back. */
+  outcomes: number;
+  /** Binary: share misclassified at 0.5; regression: mean absolute error. Needs outcomes. */
+  liveError?: number;
+}
+
+/** The deploy step's comparison of canary and production, and its decision. */
+export interface CanaryAssessment {
+  promote: boolean;
+  reason: string;
+  canary: LiveStats;
+  production: LiveStats;
+  /** Population stability index of the canary's scores against production's. */
+  scorePsi?: number;
+  since: string;
+  until: string;
+}
 
 export interface RunRecord {
   runId: string;

@@ -8,37 +8,11 @@ import type { Client } from 'minio';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
 import { BUCKETS } from '../contracts/stack.js';
 import { putBuffer } from '../infra/artifacts.js';
-import type { ServedAlias } from './registry-watch.js';
+import type { LogKind, OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
+import { logPrefix } from '../contracts/prediction-log.js';
 
-/** One logged prediction: one line of a predictions object. */
-export interface PredictionRecord {
-  /** Unique per prediction; outcomes refer to it. */
-  id: string;
-  /** ISO time the prediction was made. */
-  at: string;
-  model: string;
-  version: number;
-  alias: ServedAlias;
-  /** The HTTP request it was part of (a batch shares one). */
-  requestId: string;
-  /** The row as posted. */
-  input: unknown;
-  score: number;
-  /** Milliseconds from the request's arrival to its scores. */
-  latencyMs?: number;
-}
+export type { LogKind, OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
 
-/** One outcome posted back for an earlier prediction: one line of an outcomes object. */
-export interface OutcomeRecord {
-  /** The prediction's id. */
-  id: string;
-  /** ISO time the outcome was received. */
-  at: string;
-  model: string;
-  label: number | boolean;
-}
-
-export type LogKind = 'predictions' | 'outcomes';
 
 export interface PredictionLogOptions {
   storage: Client;
@@ -69,7 +43,7 @@ export interface PredictionLogStats {
 
 /** Where a batch goes: `<model>/<kind>/<yyyy-mm-dd>/<timestamp>-<random>.jsonl` in the logs bucket. */
 export function logObjectKey(model: string, kind: LogKind, day: string, now = new Date()): string {
-  return `${model}/${kind}/${day}/${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}.jsonl`;
+  return `${logPrefix(model, kind, day)}${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}.jsonl`;
 }
 
 interface Batch {

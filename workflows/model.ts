@@ -21,6 +21,7 @@ import {
   rollbackUpdate,
 } from '../contracts/model.js';
 import type { PipelineRunResult } from '../contracts/pipeline-run.js';
+import { deployVersion } from './deploy.js';
 import { ModelState } from './model-state.js';
 import { trainingPipelineWorkflow } from './training-pipeline.js';
 
@@ -125,25 +126,11 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
       return;
     }
     await writeRegistry({ registry: model.registry });
-    if (spec.deploy.approval === 'manual') {
-      model.moveAlias('canary', version.version, 'deploy', 'waiting for approval', clock());
-      model.awaitingApproval = version.version;
-      await writeRegistry({ registry: model.registry });
-      await condition(() => model.decision?.version === version.version);
-      const decision = model.decision!;
-      model.awaitingApproval = undefined;
-      if (!decision.approved) {
-        model.moveAlias('canary', undefined, decision.by, decision.reason, clock());
-        model.finish('rejected', clock(), { version: version.version });
-        return;
-      }
-      model.promote(version.version, decision.by, decision.reason, clock());
-    } else {
-      model.promote(version.version, 'deploy', `blessed: ${version.blessingReason}`, clock());
-    }
-    model.finish('registered', clock(), { version: version.version });
+    const outcome = await deployVersion(model, version, spec, clock);
+    model.finish(outcome, clock(), { version: version.version });
   }
 }
+
 
 function describe(error: unknown): string {
   if (error instanceof ApplicationFailure || error instanceof Error) {

@@ -104,7 +104,7 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
     const production = (await readRegistry(temporal.client, MODEL)).versions[0]!;
     const saved = await getBuffer(storage, production.model);
     await storage.removeObject(production.model.bucket, production.model.key);
-    const failed = await train({ reason: 'another seed', overrides: { training: { seed: 11 } } });
+    const failed = await train({ reason: 'another seed', overrides: { training: { seed: 11 }, deploy: { soak: '1 second' } } });
     expect(failed.run.status).toBe('failed');
     expect(failed.run.error).toMatch(/cannot be read/);
 
@@ -125,7 +125,7 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
     const { runId } = await requestRun(
       temporal.client,
       MODEL,
-      { source: 'cli', reason: 'long training', overrides: { training: { epochs: 400, earlyStopPatience: 0, seed: 23 } } },
+      { source: 'cli', reason: 'long training', overrides: { training: { epochs: 400, earlyStopPatience: 0, seed: 23 }, deploy: { soak: '1 second' } } },
       workers,
     );
     const killedAt = await waitForEpoch(temporal.client, runId, 5);

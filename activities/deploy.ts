@@ -1,0 +1,114 @@
+import type { Client } from 'minio';
+import type { CanaryAssessment, LiveStats } from '../contracts/model.js';
+import type { OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
+import { logPrefix } from '../contracts/prediction-log.js';
+import { BUCKETS } from '../contracts/stack.js';
+import { readText } from '../infra/storage.js';
+import type { ActivityDependencies } from './index.js';
+
+/** Fewer live predictions than this on either side says nothing; the offline evaluation stands. */
+const MIN_LIVE = 20;
+/** A canary slower than this multiple of production's p95 latency (plus slack) is rolled back. */
+const LATENCY_FACTOR = 2;
+const LATENCY_SLACK_MS = 25;
+
+export interface AssessCanaryInput {
+  model: string;
+  task: 'binary' | 'regression';
+  canaryVersion: number;
+  productionVersion: number;
+  /** ISO time the canary started taking traffic. */
+  since: string;
+  /** How much worse the canary's live error may be: error-rate points (binary) or units of the label (regression). */
+  tolerance: number;
+}
+
+/**
+ * Compares canary and production on the traffic they served during the soak, from the
+ * prediction log in MinIO (so every server replica counts): live error on the outcomes posted
+ * back, latency, and the shift of the score distribution. Decides promote or roll back.
+ */
+export function createDeployActivities({ storage }: ActivityDependencies) {
+  return {
+    async assessCanary(input: AssessCanaryInput): Promise<CanaryAssessment> {
+      const until = new Date().toISOString();
+      const predictions = (await readLog<PredictionRecord>(storage, input.model, 'predictions', input.since, until)).filter((p) => p.at >= input.since);
+      const outcomes = new Map((await readLog<OutcomeRecord>(storage, input.model, 'outcomes', input.since, until)).map((o) => [o.id, Number(o.label)]));
+      const canary = liveStats(input, input.canaryVersion, predictions, outcomes);
+      const production = liveStats(input, input.productionVersion, predictions, outcomes);
+      const scorePsi = psi(scoresOf(predictions, input.productionVersion), scoresOf(predictions, input.canaryVersion));
+      return { ...decide(input, canary, production), canary, production, scorePsi, since: input.since, until };
+    },
+  };
+}
+
+function decide(input: AssessCanaryInput, canary: LiveStats, production: LiveStats): { promote: boolean; reason: string } {
+  if (canary.predictions < MIN_LIVE) {
+    return { promote: true, reason: `the canary answered ${canary.predictions} requests during the soak (fewer than ${MIN_LIVE}); promoted on the offline evaluation` };
+  }
+  if (canary.outcomes >= MIN_LIVE && production.outcomes >= MIN_LIVE && canary.liveError! > production.liveError! + input.tolerance) {
+    return { promote: false, reason: `live error ${fmt(canary.liveError)} of canary v${canary.version} is worse than production's ${fmt(production.liveError)} by more than ${input.tolerance} (${canary.outcomes} and ${production.outcomes} outcomes)` };
+  }
+  if (production.predictions >= MIN_LIVE && canary.p95LatencyMs! > LATENCY_FACTOR * production.p95LatencyMs! + LATENCY_SLACK_MS) {
+    return { promote: false, reason: `p95 latency ${fmt(canary.p95LatencyMs)} ms of canary v${canary.version} is over ${LATENCY_FACTOR}x production's ${fmt(production.p95LatencyMs)} ms` };
+  }
+  const error = canary.outcomes >= MIN_LIVE ? `live error ${fmt(canary.liveError)} vs ${fmt(production.liveError)}` : `no outcomes to compare live error (${canary.outcomes})`;
+  return { promote: true, reason: `canary v${canary.version} held up over ${canary.predictions} requests: ${error}, p95 latency ${fmt(canary.p95LatencyMs)} vs ${fmt(production.p95LatencyMs)} ms` };
+}
+
+function liveStats(input: AssessCanaryInput, version: number, predictions: PredictionRecord[], outcomes: Map<string, number>): LiveStats {
+  const mine = predictions.filter((p) => p.version === version);
+  const latencies = mine.map((p) => p.latencyMs).filter((l): l is number => l !== undefined).sort((a, b) => a - b);
+  const scored = mine.filter((p) => outcomes.has(p.id));
+  const errors = scored.map((p) => {
+    const label = outcomes.get(p.id)!;
+    return input.task === 'binary' ? Number((p.score >= 0.5 ? 1 : 0) !== label) : Math.abs(p.score - label);
+  });
+  return {
+    version,
+    predictions: mine.length,
+    p95LatencyMs: latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(0.95 * latencies.length))] : undefined,
+    meanScore: mine.length ? mine.reduce((sum, p) => sum + p.score, 0) / mine.length : undefined,
+    outcomes: scored.length,
+    liveError: errors.length ? errors.reduce((a, b) => a + b, 0) / errors.length : undefined,
+  };
+}
+
+/** PSI over ten bins cut at the reference's deciles; undefined with too few scores. */
+function psi(reference: number[], current: number[]): number | undefined {
+  if (reference.length < MIN_LIVE || current.length < MIN_LIVE) return undefined;
+  const sorted = [...reference].sort((a, b) => a - b);
+  const edges = Array.from({ length: 9 }, (_, i) => sorted[Math.floor(((i + 1) / 10) * sorted.length)]!);
+  const share = (values: number[]) => {
+    const counts = new Array<number>(10).fill(0);
+    for (const value of values) counts[edges.filter((edge) => value > edge).length]! += 1;
+    return counts.map((count) => Math.max(count / values.length, 1e-4));
+  };
+  const [expected, actual] = [share(reference), share(current)];
+  return expected.reduce((sum, e, i) => sum + (actual[i]! - e) * Math.log(actual[i]! / e), 0);
+}
+
+const scoresOf = (predictions: PredictionRecord[], version: number): number[] => predictions.filter((p) => p.version === version).map((p) => p.score);
+const fmt = (value: number | undefined): string => (value === undefined ? 'n/a' : String(Number(value.toFixed(4))));
+
+/** Every record of one kind written for the model between two ISO times (by UTC day folder). */
+async function readLog<T>(storage: Client, model: string, kind: 'predictions' | 'outcomes', since: string, until: string): Promise<T[]> {
+  const records: T[] = [];
+  for (const day of daysBetween(since, until)) {
+    const keys: string[] = [];
+    const listing = storage.listObjectsV2(BUCKETS.logs, logPrefix(model, kind, day), true) as AsyncIterable<{ name?: string }>;
+    for await (const item of listing) if (item.name) keys.push(item.name);
+    for (const key of keys) {
+      for (const line of (await readText(storage, BUCKETS.logs, key)).split('\n')) if (line) records.push(JSON.parse(line) as T);
+    }
+  }
+  return records;
+}
+
+function daysBetween(since: string, until: string): string[] {
+  const days: string[] = [];
+  for (let day = new Date(since.slice(0, 10)); day.toISOString().slice(0, 10) <= until.slice(0, 10); day.setUTCDate(day.getUTCDate() + 1)) {
+    days.push(day.toISOString().slice(0, 10));
+  }
+  return days;
+}

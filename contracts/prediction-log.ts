@@ -1,0 +1,40 @@
+/**
+ * The prediction log's records, as the model server writes them to the logs bucket and as
+ * deploy (canary assessment) and the drift check read them back.
+ */
+
+/** Aliases the model server answers with. */
+export type ServedAlias = 'production' | 'canary';
+
+/** One logged prediction: one line of a predictions object. */
+export interface PredictionRecord {
+  /** Unique per prediction; outcomes refer to it. */
+  id: string;
+  /** ISO time the prediction was made. */
+  at: string;
+  model: string;
+  version: number;
+  alias: ServedAlias;
+  /** The HTTP request it was part of (a batch shares one). */
+  requestId: string;
+  /** The row as posted. */
+  input: unknown;
+  score: number;
+  /** Milliseconds from the request's arrival to its scores. */
+  latencyMs?: number;
+}
+
+/** One outcome posted back for an earlier prediction: one line of an outcomes object. */
+export interface OutcomeRecord {
+  /** The prediction's id. */
+  id: string;
+  /** ISO time the outcome was received. */
+  at: string;
+  model: string;
+  label: number | boolean;
+}
+
+export type LogKind = 'predictions' | 'outcomes';
+
+/** Objects of one model, kind and UTC day (yyyy-mm-dd) sit under this prefix. */
+export const logPrefix = (model: string, kind: LogKind, day: string): string => `${model}/${kind}/${day}/`;

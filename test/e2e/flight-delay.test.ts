@@ -1,0 +1,121 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { RetrainRequest } from '../../contracts/model.js';
+import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
+import { createStorage } from '../../infra/storage.js';
+import type { ModelServer } from '../../serving/server.js';
+import { createModelServer } from '../../serving/server.js';
+import { PROJECT_ROOT } from '../../stack/paths.js';
+import type { Row } from '../../tabular/index.js';
+import { readRows } from '../../tabular/index.js';
+import { connectTemporal } from '../support/temporal.js';
+import type { RunningWorkers } from '../support/workers.js';
+import { startWorkers } from '../support/workers.js';
+
+const stack = inject('stack');
+const MODEL = 'flight-delay';
+let temporal: Awaited<ReturnType<typeof connectTemporal>>;
+let workers: RunningWorkers;
+let server: ModelServer;
+/** Real flights the model never trained on: the rows right after the spec's 150,000. */
+let liveRows: Row[];
+
+beforeAll(async () => {
+  temporal = await connectTemporal(stack);
+  workers = await startWorkers(stack, temporal);
+  liveRows = [];
+  for await (const row of readRows(join(PROJECT_ROOT, 'node_modules/vega-datasets/data/flights-3m.parquet'), 'parquet', { limit: 150_300 })) liveRows.push(row);
+  liveRows = liveRows.slice(150_000);
+});
+afterAll(async () => {
+  await server?.close();
+  await workers.stop();
+  await temporal.close();
+});
+
+async function train(request: Omit<RetrainRequest, 'source'>) {
+  const { runId } = await requestRun(temporal.client, MODEL, { source: 'cli', ...request }, workers);
+  return waitForRun(temporal.client, MODEL, runId);
+}
+
+const input = ({ date, distance, origin, destination }: Row) => ({ date, distance, origin, destination });
+const late = (row: Row): number => Number((row.delay as number) > 15);
+
+async function predict(app: FastifyInstance, row: Row): Promise<{ id: string; version: number; alias: string; score: number }> {
+  const response = await app.inject({ method: 'POST', url: `/v1/models/${MODEL}/predict`, payload: { row: input(row) } });
+  expect(response.statusCode).toBe(200);
+  return response.json<{ predictions: { id: string; version: number; alias: string; score: number }[] }>().predictions[0]!;
+}
+
+/** Waits until the server has loaded a canary (or, with `none`, until it has none). */
+async function untilCanary(app: FastifyInstance, want: 'loaded' | 'none'): Promise<void> {
+  for (;;) {
+    const { aliases } = (await app.inject({ url: `/v1/models/${MODEL}` })).json<{ aliases: { canary?: number } }>();
+    if ((want === 'loaded') === (aliases.canary !== undefined)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Live traffic during a soak; `outcome` decides the label posted back for each prediction. */
+async function sendTraffic(app: FastifyInstance, outcome: (row: Row, prediction: { alias: string; score: number }) => number): Promise<Set<string>> {
+  const aliases = new Set<string>();
+  const outcomes: { id: string; label: number }[] = [];
+  for (const row of liveRows) {
+    const prediction = await predict(app, row);
+    aliases.add(prediction.alias);
+    outcomes.push({ id: prediction.id, label: outcome(row, prediction) });
+  }
+  expect((await app.inject({ method: 'POST', url: `/v1/models/${MODEL}/outcomes`, payload: { outcomes } })).statusCode).toBe(202);
+  await server.predictionLog.flush();
+  return aliases;
+}
+
+const CANARY_RUN = { evaluation: { maxRegression: 1 }, deploy: { soak: '12 seconds', canaryPercent: 50 } };
+
+describe.sequential('the flight-delay classifier, end to end with the model server', () => {
+  it('trains on 150,000 real flights, registers one version and serves it', async () => {
+    const { run, registry } = await train({ reason: 'first training' });
+    expect(run.status).toBe('registered');
+    expect(registry.versions).toHaveLength(1);
+    expect(registry.aliases.production).toBe(1);
+    expect(registry.versions[0]!.metrics.auc).toBeGreaterThan(0.6);
+
+    server = await createModelServer({ storage: createStorage(stack.minio), models: [MODEL], canaryPercent: { [MODEL]: 50 }, pollMs: 200, logger: false });
+    const prediction = await predict(server.app, liveRows[0]!);
+    expect(prediction.version).toBe(1);
+    expect(prediction.score).toBeGreaterThan(0);
+    expect(prediction.score).toBeLessThan(1);
+  });
+
+  it('rolls a canary back when it does worse than production on live outcomes', async () => {
+    const pending = train({ reason: 'new seed', overrides: { ...CANARY_RUN, training: { seed: 99 } } });
+    await untilCanary(server.app, 'loaded');
+    // Outcomes that prove the canary wrong every time and production right every time.
+    const aliases = await sendTraffic(server.app, (_row, p) => (p.alias === 'canary' ? Number(p.score < 0.5) : Number(p.score >= 0.5)));
+    const { run, registry } = await pending;
+
+    expect(aliases).toEqual(new Set(['production', 'canary']));
+    expect(run.status).toBe('rolled-back');
+    expect(registry.aliases).toEqual({ production: 1 });
+    const candidate = registry.versions.find((version) => version.version === run.version)!;
+    expect(candidate.deployment?.promote).toBe(false);
+    expect(candidate.deployment?.reason).toMatch(/live error/);
+    expect(candidate.deployment!.canary.outcomes + candidate.deployment!.production.outcomes).toBe(liveRows.length);
+    await untilCanary(server.app, 'none');
+  });
+
+  it('promotes a canary that holds up on real outcomes; the server then answers with it', async () => {
+    const pending = train({ reason: 'another seed', overrides: { ...CANARY_RUN, training: { seed: 100 } } });
+    await untilCanary(server.app, 'loaded');
+    await sendTraffic(server.app, (row) => late(row));
+    const { run, registry } = await pending;
+
+    expect(run.status).toBe('registered');
+    expect(registry.aliases).toEqual({ production: run.version, previous: 1 });
+    expect(registry.versions.find((version) => version.version === run.version)?.deployment?.promote).toBe(true);
+    await untilCanary(server.app, 'none');
+    expect((await predict(server.app, liveRows[1]!)).version).toBe(run.version);
+    expect((await readRegistry(temporal.client, MODEL)).history.map((change) => change.alias)).toContain('previous');
+  });
+});
