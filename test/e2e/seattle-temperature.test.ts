@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registryRef } from '../../contracts/model.js';
 import type { Registry, RetrainRequest } from '../../contracts/model.js';
+import { approveUpdate, modelWorkflowId, promoteUpdate, rejectUpdate, rollbackUpdate } from '../../contracts/model.js';
 import type { PipelineRunResult, TrainManifest } from '../../contracts/pipeline-run.js';
 import { BUCKETS } from '../../contracts/stack.js';
 import { getBuffer, getJson, putBuffer } from '../../infra/artifacts.js';
 import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
 import { createStorage } from '../../infra/storage.js';
+import { workflowBundle } from '../../workers/general.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
 import { connectTemporal, uniqueId } from '../support/temporal.js';
 import { startWorkerProcess } from '../support/worker-process.js';
@@ -20,6 +23,7 @@ const MODEL = 'seattle-temperature';
 const storage = createStorage(stack.minio);
 let temporal: Awaited<ReturnType<typeof connectTemporal>>;
 let workers: RunningWorkers;
+let firstRunId: string;
 
 beforeAll(async () => {
   temporal = await connectTemporal(stack);
@@ -42,6 +46,7 @@ const registryInMinio = () => getJson<Registry>(storage, registryRef(MODEL));
 describe.sequential('the seattle-temperature regressor, end to end on the real stack', () => {
   it('trains, registers exactly one version and makes it production; the registry is in MinIO', async () => {
     const { runId, run, registry, result } = await train({ reason: 'first training' });
+    firstRunId = runId;
 
     expect(run.error).toBeUndefined();
     expect(run.status).toBe('registered');
@@ -100,6 +105,52 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
     expect(registry.aliases.production).toBe(1);
   });
 
+  it('turns the cache off for one step: only that step runs again', async () => {
+    const { run, result } = await train({ reason: 'recompute evaluate', cache: { disabledSteps: ['evaluate'] } });
+
+    expect(run.status).toBe('registered');
+    expect([result?.validate.cached, result?.feature.cached, result?.train.cached]).toEqual([true, true, true]);
+    expect(result?.evaluate.cached).toBe(false);
+    expect((await readRegistry(temporal.client, MODEL)).versions).toHaveLength(2);
+  });
+
+  it('moves aliases by hand through validated updates, with who, when and why in the history', async () => {
+    const handle = temporal.client.workflow.getHandle(modelWorkflowId(MODEL));
+    await expect(handle.executeUpdate(promoteUpdate, { args: [{ version: 99 }] })).rejects.toThrow(/has no version 99/);
+    await expect(handle.executeUpdate(approveUpdate, { args: [{}] })).rejects.toThrow(/no version waiting for approval/);
+
+    const promoted = await handle.executeUpdate(promoteUpdate, { args: [{ version: 2, reason: 'trying the smaller model', by: 'test' }] });
+    expect(promoted).toMatchObject({ alias: 'production', from: 1, to: 2, by: 'test', reason: 'trying the smaller model' });
+    const rolledBack = await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'test' }] });
+    expect(rolledBack).toMatchObject({ alias: 'production', from: 2, to: 1 });
+
+    const registry = await readRegistry(temporal.client, MODEL);
+    expect(registry.aliases.production).toBe(1);
+    expect(registry.history.filter((change) => change.by === 'test').map((change) => `${change.alias}:${change.to}`)).toEqual(['production:2', 'previous:2', 'production:1']);
+    expect((await registryInMinio())?.aliases).toEqual(registry.aliases);
+  });
+
+  it('waits for a person when approval is manual: a rejected version is not deployed, an approved one is', async () => {
+    const manual = { evaluation: { maxRegression: 10 }, deploy: { approval: 'manual', soak: '1 second' } };
+    const handle = temporal.client.workflow.getHandle(modelWorkflowId(MODEL));
+    for (const [seed, decision] of [[5, rejectUpdate], [6, approveUpdate]] as const) {
+      const { runId } = await requestRun(temporal.client, MODEL, { source: 'cli', reason: `manual ${seed}`, overrides: { ...manual, training: { seed } } }, workers);
+      const waiting = await waitForRegistry(temporal.client, (r) => r.runs.find((candidate) => candidate.runId === runId)?.version !== undefined && r.aliases.canary !== undefined);
+      const version = waiting.aliases.canary!;
+      await retryUntilAccepted(() => handle.executeUpdate(decision, { args: [{ by: 'test', reason: `seed ${seed}` }] }));
+      const { run, registry } = await waitForRun(temporal.client, MODEL, runId);
+      if (decision === rejectUpdate) {
+        expect(run.status).toBe('rejected');
+        expect(registry.aliases.production).toBe(1);
+      } else {
+        expect(run.status).toBe('registered');
+        expect(registry.aliases.production).toBe(version);
+        await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'test', reason: 'back to v1 for the next tests' }] });
+      }
+      expect(registry.aliases.canary).toBeUndefined();
+    }
+  });
+
   it('resumes a run that failed at evaluate: only evaluate and what follows run again', async () => {
     const production = (await readRegistry(temporal.client, MODEL)).versions[0]!;
     const saved = await getBuffer(storage, production.model);
@@ -148,7 +199,35 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
       await second.process;
     }
   });
+
+  it("replays the recorded histories with today's workflow code, so it stays deterministic", async () => {
+    const bundle = await workflowBundle();
+    for (const workflowId of [modelWorkflowId(MODEL), firstRunId]) {
+      const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+      await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowId)).resolves.toBeUndefined();
+    }
+  });
 });
+
+async function waitForRegistry(client: Client, done: (registry: Registry) => boolean): Promise<Registry> {
+  for (;;) {
+    const registry = await readRegistry(client, MODEL);
+    if (done(registry)) return registry;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The approval update is refused until the soak is over and the version waits; try until it is accepted. */
+async function retryUntilAccepted<T>(update: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await update();
+    } catch (error) {
+      if (!/no version waiting for approval/.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
 
 /** Waits until the run's training heartbeats at least `epoch`, and returns the epoch it saw. */
 async function waitForEpoch(client: Client, runId: string, epoch: number): Promise<number> {

@@ -252,7 +252,7 @@ describe('the model server', () => {
     expect(logged.keys).toHaveLength(1);
     expect(logged.keys[0]).toMatch(new RegExp(`^${model}/predictions/${day}/\\d{8}T\\d{9}Z-[0-9a-f]{8}\\.jsonl$`));
     expect(logged.lines.map((line) => line.id)).toEqual(returned.map((p) => p.id));
-    expect(logged.lines[3]).toEqual({ id: returned[3]?.id, at: expect.any(String) as unknown, model, version: 1, alias: 'production', requestId: expect.any(String) as unknown, input: rows[3], score: returned[3]?.score });
+    expect(logged.lines[3]).toEqual({ id: returned[3]?.id, at: expect.any(String) as unknown, model, version: 1, alias: 'production', requestId: expect.any(String) as unknown, input: rows[3], score: returned[3]?.score, latencyMs: expect.any(Number) as unknown });
     const stored = await readLog(storage, model, 'outcomes');
     expect(stored.keys[0]).toMatch(new RegExp(`^${model}/outcomes/${day}/`));
     expect(stored.lines).toEqual(outcomes.map((outcome) => ({ ...outcome, at: expect.any(String) as unknown, model })));
