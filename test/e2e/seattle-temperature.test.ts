@@ -116,8 +116,9 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
 
   it('moves aliases by hand through validated updates, with who, when and why in the history', async () => {
     const handle = temporal.client.workflow.getHandle(modelWorkflowId(MODEL));
-    await expect(handle.executeUpdate(promoteUpdate, { args: [{ version: 99 }] })).rejects.toThrow(/has no version 99/);
-    await expect(handle.executeUpdate(approveUpdate, { args: [{}] })).rejects.toThrow(/no version waiting for approval/);
+    // A validator's refusal comes back as the update failure's cause.
+    await expect(handle.executeUpdate(promoteUpdate, { args: [{ version: 99 }] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/has no version 99/) as unknown } });
+    await expect(handle.executeUpdate(approveUpdate, { args: [{}] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/no version waiting for approval/) as unknown } });
 
     const promoted = await handle.executeUpdate(promoteUpdate, { args: [{ version: 2, reason: 'trying the smaller model', by: 'test' }] });
     expect(promoted).toMatchObject({ alias: 'production', from: 1, to: 2, by: 'test', reason: 'trying the smaller model' });
@@ -126,7 +127,7 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
 
     const registry = await readRegistry(temporal.client, MODEL);
     expect(registry.aliases.production).toBe(1);
-    expect(registry.history.filter((change) => change.by === 'test').map((change) => `${change.alias}:${change.to}`)).toEqual(['production:2', 'previous:2', 'production:1']);
+    expect(registry.history.filter((change) => change.by === 'test').map((change) => `${change.alias}:${change.to}`)).toEqual(['previous:1', 'production:2', 'previous:2', 'production:1']);
     expect((await registryInMinio())?.aliases).toEqual(registry.aliases);
   });
 
@@ -135,8 +136,9 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
     const handle = temporal.client.workflow.getHandle(modelWorkflowId(MODEL));
     for (const [seed, decision] of [[5, rejectUpdate], [6, approveUpdate]] as const) {
       const { runId } = await requestRun(temporal.client, MODEL, { source: 'cli', reason: `manual ${seed}`, overrides: { ...manual, training: { seed } } }, workers);
-      const waiting = await waitForRegistry(temporal.client, (r) => r.runs.find((candidate) => candidate.runId === runId)?.version !== undefined && r.aliases.canary !== undefined);
-      const version = waiting.aliases.canary!;
+      const waiting = await waitForRegistry(temporal.client, (r) => r.versions.some((candidate) => candidate.runId === runId) && r.aliases.canary !== undefined);
+      const version = waiting.versions.find((candidate) => candidate.runId === runId)!.version;
+      expect(waiting.aliases.canary).toBe(version);
       await retryUntilAccepted(() => handle.executeUpdate(decision, { args: [{ by: 'test', reason: `seed ${seed}` }] }));
       const { run, registry } = await waitForRun(temporal.client, MODEL, runId);
       if (decision === rejectUpdate) {
@@ -223,7 +225,7 @@ async function retryUntilAccepted<T>(update: () => Promise<T>): Promise<T> {
     try {
       return await update();
     } catch (error) {
-      if (!/no version waiting for approval/.test((error as Error).message)) throw error;
+      if (!/no version waiting for approval/.test(String((error as { cause?: Error }).cause?.message))) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
