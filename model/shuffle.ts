@@ -2,10 +2,11 @@
  * Seeded row order for each epoch. Derived from (seed, epoch) alone, so a run resumed at
  * epoch k visits rows in the same order an uninterrupted run would.
  */
+import { seededRandom } from '../tabular/seeded-random.js';
 
 /** A Fisher–Yates permutation of 0..n-1 drawn from a generator seeded by (seed, epoch). */
 export function epochPermutation(n: number, seed: number, epoch: number): Int32Array {
-  const random = mulberry32(mix(seed, epoch));
+  const random = seededRandom(mix(seed, epoch));
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   for (let i = n - 1; i > 0; i--) {
@@ -27,14 +28,3 @@ function mix(a: number, b: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** mulberry32: a small, fast generator; statistical quality is ample for shuffling rows. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

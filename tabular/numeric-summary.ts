@@ -1,3 +1,5 @@
+import { seededRandom } from './seeded-random.js';
+
 /** The quantiles every numeric column reports. */
 export const QUANTILES = { p01: 0.01, p05: 0.05, p25: 0.25, p50: 0.5, p75: 0.75, p95: 0.95, p99: 0.99 } as const;
 
@@ -43,18 +45,6 @@ function quantile(sorted: Float64Array, p: number): number {
   const lower = sorted[below]!;
   const upper = sorted[Math.min(below + 1, sorted.length - 1)]!;
   return lower + (h - below) * (upper - lower);
-}
-
-/** mulberry32: a tiny seeded generator, so the sample (and the quantiles) repeat run to run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

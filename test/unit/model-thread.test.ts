@@ -8,31 +8,8 @@ import { binaryMetrics } from '../../model/metrics.js';
 import { predict } from '../../model/predict.js';
 import { trainModel } from '../../model/train.js';
 import { trainInThread } from '../../model/train-in-thread.js';
-import type { DataSplit, TrainData, TrainSpec } from '../../model/types.js';
-
-/** Gaussian features; the label is the sign of a fixed linear score plus noise. */
-function synthetic(rows: number, width: number, seed: number): DataSplit {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-  const features = new Float32Array(rows * width);
-  const labels = new Float32Array(rows);
-  for (let row = 0; row < rows; row++) {
-    let score = 0;
-    for (let col = 0; col < width; col++) {
-      const value = gaussian();
-      features[row * width + col] = value;
-      score += (value * (col % 2 === 0 ? 1 : -1) * (col + 1)) / width;
-    }
-    labels[row] = Number(score + 0.3 * gaussian() > 0);
-  }
-  return { features, rows, width, labels };
-}
+import type { TrainData, TrainSpec } from '../../model/types.js';
+import { synthetic } from '../support/synthetic-data.js';
 
 const data: TrainData = { train: synthetic(1500, 8, 1), validation: synthetic(300, 8, 2) };
 const spec: TrainSpec = {
