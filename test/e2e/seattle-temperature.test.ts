@@ -11,6 +11,8 @@ import { BUCKETS } from '../../contracts/stack.js';
 import { getBuffer, getJson, putBuffer } from '../../infra/artifacts.js';
 import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
 import { createStorage } from '../../infra/storage.js';
+import type { ModelServer } from '../../serving/server.js';
+import { createModelServer } from '../../serving/server.js';
 import { workflowBundle } from '../../workers/general.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
 import { connectTemporal, uniqueId } from '../support/temporal.js';
@@ -24,12 +26,23 @@ const storage = createStorage(stack.minio);
 let temporal: Awaited<ReturnType<typeof connectTemporal>>;
 let workers: RunningWorkers;
 let firstRunId: string;
+let server: ModelServer;
+
+/** A day the model never saw, as a client would send it. */
+const DAY = { date: '2016-01-02', precipitation: 1.2, temp_min: 3.3, wind: 4.1, weather: 'rain' };
+
+async function servedVersion(): Promise<{ version: number; score: number }> {
+  const response = await server.app.inject({ method: 'POST', url: `/v1/models/${MODEL}/predict`, payload: { row: DAY } });
+  expect(response.statusCode).toBe(200);
+  return response.json<{ predictions: { version: number; score: number }[] }>().predictions[0]!;
+}
 
 beforeAll(async () => {
   temporal = await connectTemporal(stack);
   workers = await startWorkers(stack, temporal);
 });
 afterAll(async () => {
+  await server?.close();
   await workers.stop();
   await temporal.close();
 });
@@ -59,6 +72,13 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
     expect(await registryInMinio()).toEqual(registry);
     expect(result?.ingest.rows).toBe(1461);
     expect(result?.validate.inferredReference).toBe(true);
+
+    server = await createModelServer({ storage, models: [MODEL], pollMs: 200, logger: false });
+    const served = await servedVersion();
+    expect(served.version).toBe(1);
+    // A cold January day: the predicted maximum is a plausible temperature in °C.
+    expect(served.score).toBeGreaterThan(-5);
+    expect(served.score).toBeLessThan(20);
   });
 
   it('re-runs unchanged: the same dataset version, every later step from the cache, no second version', async () => {
@@ -92,6 +112,7 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
     expect(after.versions).toEqual(before.versions);
     expect(after.aliases).toEqual(before.aliases);
     expect((await registryInMinio())?.aliases.production).toBe(before.aliases.production);
+    expect((await servedVersion()).version).toBe(before.aliases.production);
   });
 
   it('registers a model worse than production as not blessed and does not deploy it', async () => {

@@ -6,7 +6,8 @@ import type { TestStack } from './test-stack.js';
 
 /** A client and a worker connection to the harness's real Temporal server. */
 export async function connectTemporal(stack: TestStack): Promise<{ client: Client; workerConnection: NativeConnection; close: () => Promise<void> }> {
-  installWorkerRuntime();
+  // Tests provoke activity failures on purpose; their warnings would bury real output.
+  installWorkerRuntime('ERROR');
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const workerConnection = await NativeConnection.connect({ address: stack.temporalAddress });
   return {
