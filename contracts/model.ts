@@ -76,6 +76,16 @@ export interface RunRecord {
   finishedAt?: string;
 }
 
+/** What the model workflow did with one retraining request, and why. */
+export interface SignalDecision {
+  at: string;
+  request: RetrainRequest;
+  decision: 'scheduled' | 'debounced' | 'folded' | 'started' | 'ignored-cooldown' | 'ignored-paused';
+  /** The run it started or was folded into. */
+  runId?: string;
+  reason: string;
+}
+
 /** The registry of one model, as the model workflow holds it and writes it to MinIO. */
 export interface Registry {
   model: string;
@@ -83,7 +93,12 @@ export interface Registry {
   aliases: Partial<Record<AliasName, number>>;
   history: AliasChange[];
   runs: RunRecord[];
+  /** Automatic retraining is paused: drift, alert and schedule signals are recorded, not acted on. */
   paused: boolean;
+  /** The latest retraining decisions, newest last (bounded). */
+  decisions: SignalDecision[];
+  /** When the last run finished; the cooldown counts from here. */
+  lastRunFinishedAt?: string;
 }
 
 /** A request to retrain, from a person, a drift check or an alert. */
@@ -123,8 +138,10 @@ export const registryQuery = defineQuery<Registry>('registry');
 /** Input of the model workflow; carries the registry across continue-as-new. */
 export interface ModelWorkflowInput {
   model: string;
+  /** Runs before the workflow continues as new (keeping its state). Default 20. */
+  continueAsNewAfterRuns?: number;
   /** Task queue of the trainer workers; default: the spec's training.taskQueue. */
   trainTaskQueue?: string;
   registry?: Registry;
-  pending?: RunRecord;
+  pending?: RunRecord & { notBefore?: string };
 }

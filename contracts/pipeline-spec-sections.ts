@@ -203,5 +203,7 @@ export const driftSchema = z
     minRows: positiveInt().default(500),
     /** Least time between two drift-triggered retrainings. Default '30 minutes'. */
     cooldown: durationSchema.default('30 minutes'),
+    /** Automatic signals arriving within this window of the first are folded into one run. Default '10 seconds'. */
+    debounce: durationSchema.default('10 seconds'),
   })
   .prefault({});

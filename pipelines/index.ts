@@ -6,10 +6,24 @@ import flightDelay from './flight-delay.js';
 import seattleTemperature from './seattle-temperature.js';
 import { parsePipelineSpec } from './spec-errors.js';
 
+import { PipelineSpecError } from './spec-errors.js';
+
 export { PipelineSpecError, parsePipelineSpec } from './spec-errors.js';
 export type { SpecProblem } from './spec-errors.js';
 
 const SHIPPED: readonly PipelineSpecInput[] = [flightDelay, seattleTemperature];
+/** Specs added at run time in this process (tests, embedding applications). */
+const ADDED: PipelineSpecInput[] = [];
+
+/** Adds a spec beside the shipped ones, for this process's workers and clients; validated now. */
+export function registerPipeline(spec: PipelineSpecInput): PipelineSpec {
+  const parsed = parsePipelineSpec(spec);
+  if (known().some((existing) => existing.name === spec.name)) throw new PipelineSpecError(spec.name, [{ path: 'name', message: `a pipeline named "${spec.name}" already exists` }]);
+  ADDED.push(spec);
+  return parsed;
+}
+
+const known = (): readonly PipelineSpecInput[] => [...SHIPPED, ...ADDED];
 
 /** Thrown by {@link loadPipeline} for a name no shipped pipeline has. */
 export class UnknownPipelineError extends Error {
@@ -18,12 +32,12 @@ export class UnknownPipelineError extends Error {
 
 /** Names of the shipped pipelines, sorted. */
 export function pipelineNames(): string[] {
-  return SHIPPED.map((spec) => spec.name).sort();
+  return known().map((spec) => spec.name).sort();
 }
 
 /** The shipped spec with this name, with per-run overrides merged over its sections, validated, defaults filled in. */
 export function loadPipeline(name: string, overrides: PipelineOverrides = {}): PipelineSpec {
-  const spec = SHIPPED.find((s) => s.name === name);
+  const spec = known().find((s) => s.name === name);
   if (!spec) throw new UnknownPipelineError(`unknown pipeline "${name}"; known pipelines: ${pipelineNames().join(', ')}`);
   const merged: Record<string, unknown> = { ...spec };
   for (const [section, fields] of Object.entries(overrides)) {

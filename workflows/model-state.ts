@@ -1,5 +1,17 @@
-import type { AliasChange, AliasName, AliasRequest, ModelVersion, Registry, RetrainRequest, RunRecord } from '../contracts/model.js';
+import type { AliasChange, AliasName, AliasRequest, ModelVersion, Registry, RetrainRequest, RunRecord, SignalDecision } from '../contracts/model.js';
 import type { ModelRef, PipelineRunResult } from '../contracts/pipeline-run.js';
+
+/** Sources that retrain on their own; pause and cooldown apply to them, not to a person's explicit request. */
+const AUTOMATIC: readonly RetrainRequest['source'][] = ['drift', 'alert', 'schedule'];
+const MAX_DECISIONS = 200;
+
+/** How the model workflow paces automatic retraining, from the spec's drift section. */
+export interface RetrainPolicy {
+  debounceMs: number;
+  cooldownMs: number;
+}
+
+export const isAutomatic = (request: RetrainRequest): boolean => AUTOMATIC.includes(request.source);
 
 /** Thrown by validators; the update is refused and nothing changes. */
 export class RegistryRequestError extends Error {
@@ -20,18 +32,58 @@ export class ModelState {
   decision?: { version: number; approved: boolean; by: string; reason: string };
 
   constructor(model: string, registry?: Registry, pending?: RunRecord) {
-    this.registry = registry ?? { model, versions: [], aliases: {}, history: [], runs: [], paused: false };
+    this.registry = registry ?? { model, versions: [], aliases: {}, history: [], runs: [], paused: false, decisions: [] };
+    this.registry.decisions ??= [];
     this.pending = pending;
   }
 
-  /** Queues a run, or folds the request into the one already queued. */
+  /** A person's explicit request: queued at once (folded into the queued run, if any); no pause, cooldown or debounce. */
   request(request: RetrainRequest, newRunId: () => string): { runId: string; folded: boolean } {
-    if (this.pending) {
-      this.pending.requests.push(request);
-      return { runId: this.pending.runId, folded: true };
+    const folded = this.pending !== undefined;
+    const runId = this.enqueue(request, newRunId);
+    this.decide(request, folded ? 'folded' : 'scheduled', folded ? 'folded into the run already queued' : 'explicit request: queued now', runId);
+    return { runId, folded };
+  }
+
+  /**
+   * A signal (drift, alert, schedule, or a person through Temporal): automatic ones are ignored
+   * while paused or inside the cooldown after the last run; during a run they fold into one
+   * follow-up; otherwise the first opens a debounce window that later ones join.
+   */
+  signal(request: RetrainRequest, newRunId: () => string, policy: RetrainPolicy): SignalDecision {
+    const automatic = isAutomatic(request);
+    if (automatic && this.registry.paused) return this.decide(request, 'ignored-paused', 'automatic retraining is paused');
+    const cooldownEnds = this.registry.lastRunFinishedAt ? Date.parse(this.registry.lastRunFinishedAt) + policy.cooldownMs : 0;
+    if (automatic && !this.current && !this.pending && Date.parse(request.requestedAt!) < cooldownEnds) {
+      return this.decide(request, 'ignored-cooldown', `inside the cooldown after the last run, until ${new Date(cooldownEnds).toISOString()}`);
     }
-    this.pending = { runId: newRunId(), status: 'queued', requests: [request] };
-    return { runId: this.pending.runId, folded: false };
+    if (this.pending) {
+      const runId = this.enqueue(request, newRunId);
+      return this.decide(request, this.current ? 'folded' : 'debounced', this.current ? 'a run is in progress: folded into its one follow-up run' : 'joined the run waiting out its debounce window', runId);
+    }
+    const runId = this.enqueue(request, newRunId);
+    const reason = this.current ? 'a run is in progress: queued as its follow-up run' : automatic ? `starts after a debounce window of ${policy.debounceMs / 1000} s` : 'queued now';
+    return this.decide(request, this.current ? 'folded' : 'scheduled', reason, runId);
+  }
+
+  /** When the queued run may start: automatic-only requests wait out the debounce window from the first of them. */
+  startsAt(policy: RetrainPolicy): number {
+    const requests = this.pending?.requests ?? [];
+    if (requests.length === 0 || !requests.every(isAutomatic)) return 0;
+    return Date.parse(requests[0]!.requestedAt!) + policy.debounceMs;
+  }
+
+  private enqueue(request: RetrainRequest, newRunId: () => string): string {
+    if (this.pending) this.pending.requests.push(request);
+    else this.pending = { runId: newRunId(), status: 'queued', requests: [request] };
+    return this.pending.runId;
+  }
+
+  private decide(request: RetrainRequest, decision: SignalDecision['decision'], reason: string, runId?: string): SignalDecision {
+    const entry: SignalDecision = { at: request.requestedAt ?? '', request, decision, reason, runId };
+    this.registry.decisions.push(entry);
+    if (this.registry.decisions.length > MAX_DECISIONS) this.registry.decisions.splice(0, this.registry.decisions.length - MAX_DECISIONS);
+    return entry;
   }
 
   start(at: string): RunRecord {
@@ -47,6 +99,7 @@ export class ModelState {
     if (!this.current) return;
     Object.assign(this.current, { status, finishedAt: at, ...details });
     this.current = undefined;
+    this.registry.lastRunFinishedAt = at;
   }
 
   /** Registers the run's model; registering the same run again returns the same version. */

@@ -6,6 +6,7 @@ import {
   executeChild,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -22,16 +23,21 @@ import {
 } from '../contracts/model.js';
 import type { PipelineRunResult } from '../contracts/pipeline-run.js';
 import { deployVersion } from './deploy.js';
+import type { RetrainPolicy } from './model-state.js';
 import { ModelState } from './model-state.js';
+import { parseDuration } from '../contracts/duration.js';
 import { trainingPipelineWorkflow } from './training-pipeline.js';
 
-const { writeRegistry } = proxyActivities<Activities>({
+const { writeRegistry, resolvePipeline } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['PipelineSpecError'] },
 });
 
 /** Runs before continuing as new, so the history stays small. */
 const RUNS_PER_HISTORY = 20;
+/** Continue as new past this many history events even without runs (a flood of signals). */
+const MAX_HISTORY_EVENTS = 5_000;
+const DEFAULT_POLICY: RetrainPolicy = { debounceMs: parseDuration('10 seconds'), cooldownMs: parseDuration('30 minutes') };
 
 /**
  * One per model (`model:<name>`): the single writer of its registry and the one place where
@@ -44,8 +50,10 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
   const by = (who: string | undefined): string => who ?? 'operator';
   const newRunId = (): string => `${input.model}.train.${now().replace(/[-:.]/g, '')}`;
 
+  let policy = DEFAULT_POLICY;
+
   setHandler(registryQuery, () => state.registry);
-  setHandler(retrainSignal, (request) => void state.request({ ...request, requestedAt: now() }, newRunId));
+  setHandler(retrainSignal, (request) => void state.signal({ ...request, requestedAt: now() }, newRunId, policy));
   setHandler(requestRunUpdate, (request) => state.request({ ...request, requestedAt: now() }, newRunId));
   setHandler(
     promoteUpdate,
@@ -82,8 +90,14 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
     return { paused };
   });
 
-  for (let runs = 0; runs < RUNS_PER_HISTORY; runs++) {
-    await condition(() => state.pending !== undefined && !state.registry.paused);
+  policy = await retrainPolicy(input.model);
+  const runsBeforeContinuing = input.continueAsNewAfterRuns ?? RUNS_PER_HISTORY;
+  const historyFull = (): boolean => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
+  for (let runs = 0; runs < runsBeforeContinuing; runs++) {
+    await condition(() => state.pending !== undefined || historyFull());
+    if (!state.pending) break;
+    // Automatic requests wait out the debounce window; more may join meanwhile.
+    for (let wait = state.startsAt(policy) - Date.now(); wait > 0; wait = state.startsAt(policy) - Date.now()) await sleep(wait);
     const run = state.start(now());
     await writeRegistry({ registry: state.registry });
     const request = run.requests[0];
@@ -108,6 +122,7 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
       state.finish('failed', now(), { error: describe(error) });
     }
     await writeRegistry({ registry: state.registry });
+    policy = await retrainPolicy(input.model);
   }
 
   await condition(allHandlersFinished);
@@ -131,6 +146,16 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
   }
 }
 
+
+/** The spec's debounce and cooldown; defaults when the spec cannot be resolved (its runs will fail and say why). */
+async function retrainPolicy(model: string): Promise<RetrainPolicy> {
+  try {
+    const { spec } = await resolvePipeline({ pipeline: model });
+    return { debounceMs: parseDuration(spec.drift.debounce), cooldownMs: parseDuration(spec.drift.cooldown) };
+  } catch {
+    return DEFAULT_POLICY;
+  }
+}
 
 function describe(error: unknown): string {
   if (error instanceof ApplicationFailure || error instanceof Error) {

@@ -66,7 +66,7 @@ export function versionEntry(model: string, version: number, modelRef: ModelVers
 
 /** Writes the registry JSON where the model workflow would. */
 export async function writeRegistry(storage: Client, model: string, versions: ModelVersion[], aliases: Partial<Record<AliasName, number>>): Promise<void> {
-  const registry: Registry = { model, versions, aliases, history: [], runs: [], paused: false };
+  const registry: Registry = { model, versions, aliases, history: [], runs: [], paused: false, decisions: [] };
   await putJson(storage, registryRef(model), registry);
 }
 
