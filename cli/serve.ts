@@ -26,6 +26,8 @@ export function registerServeCommand(program: Command): void {
         models: options.models ?? 'all',
         canaryPercent,
         logLevel: options.logLevel,
+        // Comma-separated bearer tokens for posting outcomes; unset means open (development only).
+        feedbackTokens: process.env.CTRAIN_FEEDBACK_TOKENS?.split(',').filter(Boolean),
       });
       console.log(`ctrain: model server listening on ${server.url}`);
       await server.closed;

@@ -110,6 +110,8 @@ export interface RetrainRequest {
   overrides?: PipelineOverrides;
   /** Run id of a failed run to resume. */
   resumeOf?: string;
+  /** What the sender saw: drift scores, the alert's labels, a report's location. */
+  evidence?: Record<string, unknown>;
   requestedAt?: string;
 }
 

@@ -205,5 +205,7 @@ export const driftSchema = z
     cooldown: durationSchema.default('30 minutes'),
     /** Automatic signals arriving within this window of the first are folded into one run. Default '10 seconds'. */
     debounce: durationSchema.default('10 seconds'),
+    /** Retrain on a schedule too, this often, drift or not. Default: never. */
+    retrainEvery: durationSchema.optional(),
   })
   .prefault({});

@@ -3,7 +3,7 @@
  * inputs checked against the training transform, hot reload on alias changes, Prometheus metrics,
  * and a prediction log in MinIO.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Client } from 'minio';
@@ -37,6 +37,8 @@ export interface ModelServerOptions {
   bodyLimit?: number;
   /** Most rows (or outcomes) in one request. Default 10 000. */
   maxRowsPerRequest?: number;
+  /** Bearer tokens that may post outcomes (feedback). None: outcomes need no token (development). */
+  feedbackTokens?: readonly string[];
 }
 
 export interface ModelServer {
@@ -110,7 +112,8 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     return { model, predictions };
   });
 
-  app.post<Params>('/v1/models/:model/outcomes', async (request, reply) => {
+  const acceptOutcomes = async (request: FastifyRequest<Params>, reply: FastifyReply) => {
+    if (!authorized(request.headers.authorization, options.feedbackTokens)) return reply.code(401).send({ error: 'unauthorized', message: 'posting outcomes needs a valid bearer token' });
     const { model } = request.params;
     if (!models.get(model)) return notFound(model, models, reply);
     const body = readOutcomesBody(request.body, maxRows);
@@ -119,7 +122,10 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     predictionLog.recordOutcomes(body.outcomes.map((outcome) => ({ ...outcome, at, model })));
     metrics.outcomes.inc({ model }, body.outcomes.length);
     return reply.code(202).send({ accepted: body.outcomes.length });
-  });
+  };
+  // Outcomes that arrive later, against the ids predictions were given: the feedback loop.
+  app.post<Params>('/v1/models/:model/outcomes', acceptOutcomes);
+  app.post<Params>('/v1/models/:model/feedback', acceptOutcomes);
 
   app.get('/v1/models', () => ({ models: models.names().map((model) => describe(model, models)) }));
   app.get<Params>('/v1/models/:model', (request, reply) => {
@@ -183,4 +189,14 @@ function describe(model: string, models: ModelSet) {
 function listed(names: string[]): string {
   if (names.length === 0) return 'none';
   return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+}
+
+/** Constant-time check of `Authorization: Bearer <token>` against the configured tokens; none configured lets everyone in. */
+function authorized(header: string | undefined, tokens: readonly string[] | undefined): boolean {
+  if (!tokens || tokens.length === 0) return true;
+  const given = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
+  return tokens.some((token) => {
+    const expected = Buffer.from(token);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
 }
