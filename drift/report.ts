@@ -1,0 +1,200 @@
+/**
+ * Compares recent inputs and scores with the training reference and says, with the numbers,
+ * whether they drifted. Pure: the drift-check activity reads the logs and the reference.
+ */
+import type { Row } from '../features/values.js';
+import { readCategory, readNumber } from '../features/values.js';
+import type { ChiSquareResult } from './categorical.js';
+import { categoricalChiSquare, jensenShannon as jensenShannonDivergence } from './categorical.js';
+import { fmt } from './format.js';
+import type { KsResult } from './ks.js';
+import { ksAgainstReference } from './ks.js';
+import { alignCategories, binCounts, psi, toShares } from './psi.js';
+import type { CategoricalFeatureReference, DriftReference, NumericSummary } from './reference.js';
+import { DRIFT_REFERENCE_VERSION } from './reference.js';
+
+export { liveMetric, performanceVerdict } from './performance.js';
+export type { LiveMetric, PerformanceVerdict, PerformanceVerdictInput } from './performance.js';
+
+export type DriftVerdict = 'drift' | 'no-drift' | 'insufficient-data';
+
+export interface DriftThresholds {
+  /** PSI above which a feature, or the predictions, counts as drifted (the spec's drift.psi). */
+  psi: number;
+  /** KS p-value below which a numeric feature or the predictions count as drifted; absent: KS is reported, not judged. */
+  ksPValue?: number;
+  /** Chi-square p-value below which a categorical feature counts as drifted; absent: reported, not judged. */
+  chiSquarePValue?: number;
+  /** Jensen–Shannon divergence (bits) above which a categorical feature counts as drifted; absent: reported, not judged. */
+  jensenShannon?: number;
+  /** Current rows needed before drift is judged (the spec's drift.minRows). */
+  minRows: number;
+}
+
+export interface FeatureDrift {
+  name: string;
+  kind: 'numeric' | 'categorical';
+  psi: number;
+  /** Numeric only; absent when either side has no non-missing values. */
+  ks?: KsResult;
+  /** Categorical only. */
+  chiSquare?: ChiSquareResult;
+  /** Categorical only: divergence in bits, in [0, 1]. */
+  jensenShannon?: number;
+  drifted: boolean;
+  /** One sentence with the numbers. */
+  reason: string;
+}
+
+export interface PredictionDrift {
+  psi: number;
+  ks?: KsResult;
+  drifted: boolean;
+  reason: string;
+}
+
+export interface DriftReport {
+  verdict: DriftVerdict;
+  /** One sentence saying why. */
+  reason: string;
+  /** Current rows compared. */
+  rows: number;
+  thresholds: DriftThresholds;
+  /** Per feature, in the reference's order; empty when the data were insufficient. */
+  features: FeatureDrift[];
+  /** Absent when the data were insufficient. */
+  prediction?: PredictionDrift;
+  /** Names of the drifted features. */
+  driftedFeatures: string[];
+}
+
+/**
+ * Judges current rows (as logged: raw inputs) and the model's scores on them against the
+ * reference. A feature drifts when its PSI is above thresholds.psi, or a configured p-value or
+ * divergence threshold is crossed; the verdict is 'drift' when any feature or the predictions
+ * drifted. Fewer than minRows rows gives 'insufficient-data' without judging anything. Values
+ * are read as at training time (features/values.ts); a wrongly typed one throws FeatureValueError.
+ */
+export function compareToReference(
+  reference: DriftReference,
+  currentRows: readonly Row[],
+  currentScores: readonly number[],
+  thresholds: DriftThresholds,
+): DriftReport {
+  const version: number = reference.version;
+  if (version !== DRIFT_REFERENCE_VERSION) {
+    throw new RangeError(`drift reference version ${version} is not the supported ${DRIFT_REFERENCE_VERSION}`);
+  }
+  if (currentScores.length !== currentRows.length) {
+    throw new RangeError(`${currentRows.length} current rows but ${currentScores.length} scores; each logged row has one score`);
+  }
+  const badScore = currentScores.findIndex((s) => !Number.isFinite(s));
+  if (badScore >= 0) throw new RangeError(`score at row ${badScore} is ${currentScores[badScore]}, not a finite number`);
+  if (!(thresholds.psi >= 0)) throw new RangeError(`the PSI threshold must be a number >= 0, got ${thresholds.psi}`);
+  const rows = currentRows.length;
+  if (rows === 0 || rows < thresholds.minRows) {
+    const reason = `Insufficient data: ${rows} logged row${rows === 1 ? '' : 's'}, fewer than the ${Math.max(thresholds.minRows, 1)} needed to judge drift.`;
+    return { verdict: 'insufficient-data', reason, rows, thresholds, features: [], driftedFeatures: [] };
+  }
+
+  const features = reference.features.map((feature): FeatureDrift => {
+    if (feature.kind === 'categorical') return categoricalDrift(feature, currentRows, thresholds);
+    const judged = numericDrift(
+      feature,
+      currentRows.map((row) => readNumber(row, feature.name)),
+      thresholds,
+      `"${feature.name}"`,
+    );
+    return { name: feature.name, kind: 'numeric', ...judged };
+  });
+  const prediction = numericDrift(reference.prediction, currentScores, thresholds, 'the predictions');
+  const driftedFeatures = features.filter((f) => f.drifted).map((f) => f.name);
+  return {
+    verdict: driftedFeatures.length > 0 || prediction.drifted ? 'drift' : 'no-drift',
+    reason: verdictReason(features.length, driftedFeatures, prediction, rows),
+    rows,
+    thresholds,
+    features,
+    prediction,
+    driftedFeatures,
+  };
+}
+
+function numericDrift(
+  reference: NumericSummary,
+  values: readonly (number | undefined)[],
+  thresholds: DriftThresholds,
+  subject: string,
+): PredictionDrift {
+  const currentShares = toShares(binCounts(reference.edges, values));
+  const psiValue = psi([...reference.shares, reference.missingShare], currentShares);
+  const present = values.filter((v): v is number => v !== undefined);
+  const ks = reference.sample.length > 0 && present.length > 0 ? ksAgainstReference(reference.sample, present) : undefined;
+
+  const findings: Finding[] = [psiFinding(psiValue, thresholds.psi)];
+  if (ks && thresholds.ksPValue !== undefined) {
+    const drifted = ks.pValue < thresholds.ksPValue;
+    findings.push({
+      drifted,
+      text: `KS p-value ${fmt(ks.pValue)} (statistic ${fmt(ks.statistic)}) is ${drifted ? 'below' : 'at least'} ${fmt(thresholds.ksPValue)}`,
+    });
+  }
+  return { psi: psiValue, ...(ks ? { ks } : {}), ...judge(subject, findings) };
+}
+
+function categoricalDrift(reference: CategoricalFeatureReference, rows: readonly Row[], thresholds: DriftThresholds): FeatureDrift {
+  const values = rows.map((row) => readCategory(row, reference.name));
+  const aligned = alignCategories(reference, values);
+  const psiValue = psi(toShares(aligned.reference), toShares(aligned.current));
+  const chiSquare = categoricalChiSquare(aligned);
+  const jensenShannon = jensenShannonDivergence(aligned.reference, aligned.current);
+
+  const findings: Finding[] = [psiFinding(psiValue, thresholds.psi)];
+  if (thresholds.chiSquarePValue !== undefined) {
+    const drifted = chiSquare.pValue < thresholds.chiSquarePValue;
+    findings.push({
+      drifted,
+      text: `chi-square p-value ${fmt(chiSquare.pValue)} (statistic ${fmt(chiSquare.statistic)}, ${chiSquare.df} df) is ${drifted ? 'below' : 'at least'} ${fmt(thresholds.chiSquarePValue)}`,
+    });
+  }
+  if (thresholds.jensenShannon !== undefined) {
+    const drifted = jensenShannon > thresholds.jensenShannon;
+    findings.push({
+      drifted,
+      text: `Jensen–Shannon divergence ${fmt(jensenShannon)} is ${drifted ? 'above' : 'within'} ${fmt(thresholds.jensenShannon)}`,
+    });
+  }
+  const unseen = aligned.current[aligned.current.length - 2] as number;
+  const note = unseen > 0 ? ` ${unseen} of ${values.length} rows hold categories the reference does not list.` : '';
+  const judged = judge(`"${reference.name}"`, findings);
+  return { name: reference.name, kind: 'categorical', psi: psiValue, chiSquare, jensenShannon, ...judged, reason: judged.reason + note };
+}
+
+interface Finding {
+  drifted: boolean;
+  text: string;
+}
+
+function psiFinding(value: number, threshold: number): Finding {
+  const drifted = value > threshold;
+  return { drifted, text: `PSI ${fmt(value)} is ${drifted ? 'above' : 'within'} ${fmt(threshold)}` };
+}
+
+function judge(subject: string, findings: Finding[]): { drifted: boolean; reason: string } {
+  const fired = findings.filter((f) => f.drifted);
+  if (fired.length > 0) return { drifted: true, reason: `${capitalize(subject)} drifted: ${fired.map((f) => f.text).join('; ')}.` };
+  return { drifted: false, reason: `${capitalize(subject)} did not drift: ${findings.map((f) => f.text).join('; ')}.` };
+}
+
+function verdictReason(featureCount: number, drifted: string[], prediction: PredictionDrift, rows: number): string {
+  const over = `over ${rows} logged row${rows === 1 ? '' : 's'}`;
+  const features = `${featureCount} feature${featureCount === 1 ? '' : 's'}`;
+  if (drifted.length === 0 && !prediction.drifted) return `No drift ${over}: all ${features} and the predictions are within thresholds.`;
+  if (drifted.length === 0) return `Drift ${over}: the predictions drifted, though none of the ${features} did.`;
+  const which = `${drifted.length} of ${features} drifted (${drifted.join(', ')})`;
+  return `Drift ${over}: ${which}; the predictions ${prediction.drifted ? 'drifted too' : 'did not'}.`;
+}
+
+function capitalize(text: string): string {
+  return text.startsWith('"') ? text : text.charAt(0).toUpperCase() + text.slice(1);
+}
