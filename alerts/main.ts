@@ -1,0 +1,112 @@
+/** Running the alert receiver as a process (`ctrain alerts`): connect to Temporal, listen, and shut down cleanly on a signal. */
+import { Client, Connection } from '@temporalio/client';
+import { configFromEnv } from '../infra/config.js';
+import { pipelineNames } from '../pipelines/index.js';
+import type { AlertAuth } from './auth.js';
+import { authFromEnv, checkAuthConfig } from './auth.js';
+import type { AlertReceiver, AlertReceiverOptions } from './server.js';
+import { createAlertReceiver } from './server.js';
+
+/** Default listening port. */
+export const DEFAULT_ALERTS_PORT = 8090;
+
+export interface RunAlertReceiverOptions extends Omit<AlertReceiverOptions, 'client' | 'auth' | 'logger' | 'knownModels'> {
+  /** TCP port; 0 picks a free one. Default {@link DEFAULT_ALERTS_PORT}. */
+  port?: number;
+  /** Address to listen on. Default 127.0.0.1 (loopback only); a container needs 0.0.0.0. */
+  host?: string;
+  /** Default: a client for the Temporal named by the environment ({@link configFromEnv}), closed with the receiver. */
+  client?: Client;
+  /** Each field not given comes from CTRAIN_ALERT_TOKENS (comma-separated) or CTRAIN_ALERT_HMAC_SECRET. */
+  auth?: AlertAuth;
+  /** Default: the pipelines this process knows (shipped, or added with registerPipeline), asked per alert. */
+  knownModels?: (model: string) => boolean;
+  /** pino log level. Default 'info'. */
+  logLevel?: string;
+  /** Close on the first SIGINT or SIGTERM. Default true. */
+  handleSignals?: boolean;
+  /** Where the credentials and the Temporal address come from. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningAlertReceiver {
+  receiver: AlertReceiver;
+  /** Base URL it listens on, e.g. http://127.0.0.1:8090. */
+  url: string;
+  /** Stops the receiver and closes the Temporal connection it opened; the same promise however often it is called. */
+  close(): Promise<void>;
+  /** Settles once the receiver has closed, by close() or by a signal. */
+  closed: Promise<void>;
+}
+
+/** Starts the alert receiver and listens. Refuses to start without credentials unless `allowUnauthenticated` is true. */
+export async function runAlertReceiver(options: RunAlertReceiverOptions = {}): Promise<RunningAlertReceiver> {
+  const { port = DEFAULT_ALERTS_PORT, host = '127.0.0.1', logLevel = 'info', handleSignals = true, env = process.env, client: given, auth, ...receiverOptions } = options;
+  const fromEnv = authFromEnv(env);
+  const credentials: AlertAuth = { bearerTokens: auth?.bearerTokens ?? fromEnv.bearerTokens, hmacSecret: auth?.hmacSecret ?? fromEnv.hmacSecret };
+  const knownModels = receiverOptions.knownModels ?? ((model: string) => pipelineNames().includes(model));
+
+  // Refuse a receiver without credentials before reaching for Temporal.
+  checkAuthConfig(credentials, receiverOptions.allowUnauthenticated);
+  const connection = given ? undefined : await connect(env);
+  let receiver: AlertReceiver;
+  try {
+    const client = given ?? new Client({ connection, namespace: configFromEnv(env).temporal.namespace });
+    receiver = createAlertReceiver({ ...receiverOptions, knownModels, client, auth: credentials, logger: { level: logLevel } });
+  } catch (error) {
+    await connection?.close();
+    throw error;
+  }
+  const { log } = receiver.app;
+  if (!credentials.bearerTokens?.some((token) => token.trim() !== '') && !credentials.hmacSecret) log.warn('alert receiver accepts unauthenticated requests');
+
+  let resolveClosed: () => void = () => undefined;
+  let rejectClosed: (error: unknown) => void = () => undefined;
+  const closed = new Promise<void>((resolve, reject) => {
+    resolveClosed = resolve;
+    rejectClosed = reject;
+  });
+  // Consumers that only call close() must not see an unhandled rejection from `closed`.
+  closed.catch(() => undefined);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log.info(`${signal} received: finishing requests in flight`);
+    void close().catch((error: unknown) => {
+      log.error({ err: error }, 'alert receiver did not shut down cleanly');
+      process.exitCode = 1;
+    });
+  };
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      try {
+        await receiver.close();
+        await connection?.close();
+        log.info('alert receiver stopped');
+        resolveClosed();
+      } catch (error) {
+        rejectClosed(error);
+        throw error;
+      }
+    })());
+
+  if (handleSignals) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  try {
+    const url = await receiver.app.listen({ port, host });
+    return { receiver, url, close, closed };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function connect(env: NodeJS.ProcessEnv): Promise<Connection> {
+  const { address } = configFromEnv(env).temporal;
+  return Connection.connect({ address, connectTimeout: 5_000 }).catch((error: unknown) => {
+    throw new Error(`Cannot reach Temporal at ${address} (${(error as Error).message}). Start the stack with \`npx ctrain dev up\` or set CTRAIN_TEMPORAL_ADDRESS.`);
+  });
+}

@@ -1,0 +1,71 @@
+/** What to do with one payload's alerts: which models to signal, and an outcome for every alert. */
+import { modelWorkflowId } from '../contracts/model.js';
+import type { ReceivedAlert } from './payloads.js';
+
+export type AlertOutcomeKind = 'signalled' | 'resolved-ignored' | 'unknown-model' | 'no-model-label' | 'signal-failed';
+
+/** One alert's fate, in the reply. */
+export interface AlertOutcome {
+  /** Alertname, fingerprint or (plain form) reason. */
+  alert: string;
+  model?: string;
+  outcome: AlertOutcomeKind;
+  /** The model workflow signalled (or that a failed signal was meant for). */
+  workflowId?: string;
+  /** Why the signal failed; only with 'signal-failed'. */
+  error?: string;
+}
+
+/** One retrain signal: every firing alert of a payload for the same model, folded into one reason. */
+export interface PlannedSignal {
+  model: string;
+  workflowId: string;
+  reason: string;
+  /** The evidence of its alerts (the first {@link MAX_EVIDENCE_ALERTS}), as `{ alerts: [...], omitted? }`. */
+  evidence: Record<string, unknown>;
+  /** Indexes into the payload's alerts (and outcomes) this signal answers for. */
+  alerts: number[];
+}
+
+/** A reason longer than this is cut, so one noisy payload cannot bloat the model workflow's history. */
+export const MAX_REASON_LENGTH = 2000;
+/** Alerts whose evidence goes with one signal; the rest are counted as `omitted`. */
+export const MAX_EVIDENCE_ALERTS = 20;
+
+/**
+ * One signal per model per payload, reasons joined with "; " (each once); resolved alerts and
+ * alerts for no model or an unknown one are answered but not acted on. Outcomes of planned
+ * signals read 'signalled' until the signal's result says otherwise.
+ */
+export function planSignals(alerts: readonly ReceivedAlert[], knownModels: (model: string) => boolean): { outcomes: AlertOutcome[]; signals: PlannedSignal[] } {
+  const byModel = new Map<string, { alerts: number[]; reasons: Set<string>; evidence: Record<string, unknown>[] }>();
+  const outcomes = alerts.map((alert, index): AlertOutcome => {
+    const { name, model } = alert;
+    if (!alert.firing) return { alert: name, model, outcome: 'resolved-ignored' };
+    if (model === undefined) return { alert: name, outcome: 'no-model-label' };
+    if (!knownModels(model)) return { alert: name, model, outcome: 'unknown-model' };
+    const entry = byModel.get(model) ?? { alerts: [], reasons: new Set<string>(), evidence: [] };
+    entry.alerts.push(index);
+    entry.reasons.add(alert.reason);
+    entry.evidence.push(alert.evidence);
+    byModel.set(model, entry);
+    return { alert: name, model, outcome: 'signalled', workflowId: modelWorkflowId(model) };
+  });
+  const signals = [...byModel].map(([model, entry]) => ({
+    model,
+    workflowId: modelWorkflowId(model),
+    reason: truncate([...entry.reasons].join('; ')),
+    evidence: evidenceOf(entry.evidence),
+    alerts: entry.alerts,
+  }));
+  return { outcomes, signals };
+}
+
+function evidenceOf(alerts: Record<string, unknown>[]): Record<string, unknown> {
+  const omitted = alerts.length - MAX_EVIDENCE_ALERTS;
+  return omitted > 0 ? { alerts: alerts.slice(0, MAX_EVIDENCE_ALERTS), omitted } : { alerts };
+}
+
+function truncate(reason: string): string {
+  return reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 1)}…` : reason;
+}
