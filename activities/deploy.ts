@@ -1,9 +1,6 @@
-import type { Client } from 'minio';
 import type { CanaryAssessment, LiveStats } from '../contracts/model.js';
 import type { OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
-import { logPrefix } from '../contracts/prediction-log.js';
-import { BUCKETS } from '../contracts/stack.js';
-import { readText } from '../infra/storage.js';
+import { readLog } from '../infra/prediction-logs.js';
 import type { ActivityDependencies } from './index.js';
 
 /** Fewer live predictions than this on either side says nothing; the offline evaluation stands. */
@@ -90,25 +87,3 @@ function psi(reference: number[], current: number[]): number | undefined {
 
 const scoresOf = (predictions: PredictionRecord[], version: number): number[] => predictions.filter((p) => p.version === version).map((p) => p.score);
 const fmt = (value: number | undefined): string => (value === undefined ? 'n/a' : String(Number(value.toFixed(4))));
-
-/** Every record of one kind written for the model between two ISO times (by UTC day folder). */
-async function readLog<T>(storage: Client, model: string, kind: 'predictions' | 'outcomes', since: string, until: string): Promise<T[]> {
-  const records: T[] = [];
-  for (const day of daysBetween(since, until)) {
-    const keys: string[] = [];
-    const listing = storage.listObjectsV2(BUCKETS.logs, logPrefix(model, kind, day), true) as AsyncIterable<{ name?: string }>;
-    for await (const item of listing) if (item.name) keys.push(item.name);
-    for (const key of keys) {
-      for (const line of (await readText(storage, BUCKETS.logs, key)).split('\n')) if (line) records.push(JSON.parse(line) as T);
-    }
-  }
-  return records;
-}
-
-function daysBetween(since: string, until: string): string[] {
-  const days: string[] = [];
-  for (let day = new Date(since.slice(0, 10)); day.toISOString().slice(0, 10) <= until.slice(0, 10); day.setUTCDate(day.getUTCDate() + 1)) {
-    days.push(day.toISOString().slice(0, 10));
-  }
-  return days;
-}

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { CacheOptions, EvaluateManifest, FeatureManifest, ModelRef, TrainManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
+import { buildDriftReference } from '../drift/reference.js';
 import { featureWidth, readFeatureTransform } from '../features/transform.js';
 import { artifactKeys, cacheKey, getBuffer, getJson, putJson, uriOf } from '../infra/artifacts.js';
 import { binaryMetrics, decideBlessing, importModel, predict, regressionMetrics, selectBackend } from '../model/index.js';
@@ -11,7 +12,7 @@ import { loadSplit } from './matrices.js';
 import { completeStep, reuseCached } from './step-cache.js';
 
 /** Bump when the same model and split could get different metrics or a different blessing. */
-const EVALUATE_CODE_VERSION = 'evaluate-1';
+const EVALUATE_CODE_VERSION = 'evaluate-2';
 
 export interface EvaluateInput {
   spec: PipelineSpec;
@@ -40,6 +41,10 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
       if (test.rows === 0) throw ApplicationFailure.nonRetryable(`The test split of ${spec.name} is empty; lower split.test or add data.`, 'DataValidationError');
       const candidate = await scoreModel(storage, train.model, test.features, test.rows, test.width);
       const metrics = metricsOf(spec, test.labels, candidate);
+      const testRows = await readTestRows(storage, feature);
+      const driftReference = artifactKeys.stepOutput('evaluate', key, 'drift-reference.json');
+      const { numeric, categorical } = spec.features;
+      await putJson(storage, driftReference, buildDriftReference({ rows: testRows, numeric, categorical, scores: Array.from(candidate) }));
 
       const productionMetrics = production ? await productionMetricsOn(storage, spec, feature, production) : undefined;
       const { metric, threshold, maxRegression } = spec.evaluation;
@@ -58,6 +63,7 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
         blessed: blessing.blessed,
         reason: blessing.reason,
         evaluation,
+        driftReference,
       });
     },
   };
@@ -65,7 +71,7 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
 
 /** The production model's metrics on the same raw test rows, through its own transform. */
 async function productionMetricsOn(storage: ActivityDependencies['storage'], spec: PipelineSpec, feature: FeatureManifest, production: ModelRef): Promise<Record<string, number>> {
-  const rows = (await getBuffer(storage, feature.testRows)).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Row);
+  const rows = await readTestRows(storage, feature);
   try {
     const transform = readFeatureTransform(await getJson(storage, production.transform));
     const width = featureWidth(transform);
@@ -79,6 +85,10 @@ async function productionMetricsOn(storage: ActivityDependencies['storage'], spe
       'ProductionModelMissing',
     );
   }
+}
+
+async function readTestRows(storage: ActivityDependencies['storage'], feature: FeatureManifest): Promise<Row[]> {
+  return (await getBuffer(storage, feature.testRows)).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Row);
 }
 
 async function scoreModel(storage: ActivityDependencies['storage'], ref: { bucket: string; key: string }, features: Float32Array, rows: number, width: number): Promise<Float32Array> {

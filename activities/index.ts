@@ -1,11 +1,14 @@
+import type { Client as TemporalClient } from '@temporalio/client';
 import type { Client } from 'minio';
 import type { Dvc } from '../infra/dvc.js';
 import { createDeployActivities } from './deploy.js';
+import { createDriftCheckActivities } from './drift-check.js';
 import { createEvaluateActivities } from './evaluate.js';
 import { createFeatureActivities } from './feature.js';
 import { createIngestActivities } from './ingest.js';
 import { createRegistryActivities } from './registry.js';
 import { createRunRecordActivities } from './run-record.js';
+import { createScheduleActivities } from './schedules.js';
 import { createTrainActivities } from './train.js';
 import { createValidateActivities } from './validate.js';
 import { createStackCheckActivities } from './stack-check.js';
@@ -14,6 +17,8 @@ import { createStackCheckActivities } from './stack-check.js';
 export interface ActivityDependencies {
   storage: Client;
   dvc: Dvc;
+  /** A Temporal client, and the general task queue, for activities that manage Schedules. */
+  temporal?: { client: TemporalClient; taskQueue: string };
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -27,6 +32,8 @@ export function createActivities(deps: ActivityDependencies) {
     ...createEvaluateActivities(deps),
     ...createRegistryActivities(deps),
     ...createDeployActivities(deps),
+    ...createDriftCheckActivities(deps),
+    ...createScheduleActivities(deps),
   };
 }
 

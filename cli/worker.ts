@@ -26,7 +26,7 @@ export function registerWorkerCommand(program: Command): void {
       const config = configFromEnv();
       installWorkerRuntime();
       const connection = await NativeConnection.connect({ address: config.temporal.address });
-      const deps = await createDependencies(config);
+      const deps = await createDependencies(config, options.taskQueue);
       const workers: Worker[] = [];
       const base = { connection, namespace: config.temporal.namespace, deps };
       if (options.role !== 'trainer') workers.push(await createGeneralWorker({ ...base, taskQueue: options.taskQueue }));

@@ -19,6 +19,8 @@ export interface ModelVersion {
   blessingReason: string;
   model: ObjectRef;
   transform: ObjectRef;
+  /** Reference distributions for the drift check (absent on versions registered before it existed). */
+  driftReference?: ObjectRef;
   /** The canary soak's evidence and decision, when the version went through one. */
   deployment?: CanaryAssessment;
   /** The model workflow's id and run id at registration. */
@@ -99,6 +101,8 @@ export interface Registry {
   decisions: SignalDecision[];
   /** When the last run finished; the cooldown counts from here. */
   lastRunFinishedAt?: string;
+  /** The pacing of automatic retraining in force, from the spec (or the defaults, with why). */
+  policy?: { debounce: string; cooldown: string; source: string };
 }
 
 /** A request to retrain, from a person, a drift check or an alert. */

@@ -114,6 +114,8 @@ export interface EvaluateManifest extends StepManifestBase {
   blessed: boolean;
   reason: string;
   evaluation: ObjectRef;
+  /** Distributions of the raw features and of the model's scores on the test split: what drift checks compare live traffic with. */
+  driftReference: ObjectRef;
 }
 
 export type StepManifest = IngestManifest | ValidateManifest | FeatureManifest | TrainManifest | EvaluateManifest;

@@ -1,3 +1,4 @@
+export { driftCheckWorkflow, scheduledRetrainWorkflow } from './drift-check.js';
 export { modelWorkflow } from './model.js';
 export { stackCheckWorkflow } from './stack-check.js';
 export { trainingPipelineWorkflow } from './training-pipeline.js';

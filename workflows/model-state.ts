@@ -120,6 +120,7 @@ export class ModelState {
       blessingReason: result.evaluate.reason,
       model: result.train.model,
       transform: result.feature.transform,
+      driftReference: result.evaluate.driftReference,
       registeredBy,
       createdAt: at,
     };

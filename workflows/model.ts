@@ -10,7 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { AliasRequest, ModelWorkflowInput } from '../contracts/model.js';
+import type { AliasRequest, ModelWorkflowInput, Registry } from '../contracts/model.js';
 import {
   approveUpdate,
   pauseUpdate,
@@ -28,7 +28,7 @@ import { ModelState } from './model-state.js';
 import { parseDuration } from '../contracts/duration.js';
 import { trainingPipelineWorkflow } from './training-pipeline.js';
 
-const { writeRegistry, resolvePipeline } = proxyActivities<Activities>({
+const { writeRegistry, resolvePipeline, ensureSchedules } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['PipelineSpecError'] },
 });
@@ -90,7 +90,7 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
     return { paused };
   });
 
-  policy = await retrainPolicy(input.model);
+  policy = await retrainPolicy(input.model, state.registry);
   const runsBeforeContinuing = input.continueAsNewAfterRuns ?? RUNS_PER_HISTORY;
   const historyFull = (): boolean => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
   for (let runs = 0; runs < runsBeforeContinuing; runs++) {
@@ -122,7 +122,7 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
       state.finish('failed', now(), { error: describe(error) });
     }
     await writeRegistry({ registry: state.registry });
-    policy = await retrainPolicy(input.model);
+    policy = await retrainPolicy(input.model, state.registry);
   }
 
   await condition(allHandlersFinished);
@@ -143,16 +143,20 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
     await writeRegistry({ registry: model.registry });
     const outcome = await deployVersion(model, version, spec, clock);
     model.finish(outcome, clock(), { version: version.version });
+    // A model in production gets its drift check (and periodic retraining, if the spec asks).
+    if (model.registry.aliases.production !== undefined) await ensureSchedules({ spec });
   }
 }
 
 
-/** The spec's debounce and cooldown; defaults when the spec cannot be resolved (its runs will fail and say why). */
-async function retrainPolicy(model: string): Promise<RetrainPolicy> {
+/** The spec's debounce and cooldown, recorded in the registry; defaults when the spec cannot be resolved (its runs will fail and say why). */
+async function retrainPolicy(model: string, registry: Registry): Promise<RetrainPolicy> {
   try {
     const { spec } = await resolvePipeline({ pipeline: model });
+    registry.policy = { debounce: spec.drift.debounce, cooldown: spec.drift.cooldown, source: 'spec' };
     return { debounceMs: parseDuration(spec.drift.debounce), cooldownMs: parseDuration(spec.drift.cooldown) };
-  } catch {
+  } catch (error) {
+    registry.policy = { debounce: '10 seconds', cooldown: '30 minutes', source: `defaults: ${describe(error)}` };
     return DEFAULT_POLICY;
   }
 }

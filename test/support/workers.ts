@@ -19,8 +19,8 @@ export interface RunningWorkers {
 
 /** A general and a trainer worker on unique task queues, against the harness's real services. */
 export async function startWorkers(stack: TestStack, temporal: Awaited<ReturnType<typeof connectTemporal>>): Promise<RunningWorkers> {
-  const deps = { storage: createStorage(stack.minio), dvc: new Dvc(stack.tools.dvc, datasetRemote(stack.minio)) };
   const taskQueue = uniqueId('general');
+  const deps = { storage: createStorage(stack.minio), dvc: new Dvc(stack.tools.dvc, datasetRemote(stack.minio)), temporal: { client: temporal.client, taskQueue } };
   const trainTaskQueue = uniqueId('train');
   const general = await createGeneralWorker({ connection: temporal.workerConnection, namespace: stack.namespace, deps, taskQueue });
   const trainer = await createTrainerWorker({ connection: temporal.workerConnection, namespace: stack.namespace, deps, taskQueue: trainTaskQueue });

@@ -1,0 +1,52 @@
+import type { DriftCheckResult } from '../contracts/drift-check.js';
+import type { Registry } from '../contracts/model.js';
+import { registryRef } from '../contracts/model.js';
+import type { OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
+import { BUCKETS } from '../contracts/stack.js';
+import type { DriftReference } from '../drift/reference.js';
+import { compareToReference, liveMetric, performanceVerdict } from '../drift/report.js';
+import { getJson, putJson } from '../infra/artifacts.js';
+import { readLog } from '../infra/prediction-logs.js';
+import { loadPipeline } from '../pipelines/index.js';
+import type { Row } from '../tabular/index.js';
+import type { ActivityDependencies } from './index.js';
+
+const lastCheckRef = (model: string) => ({ bucket: BUCKETS.artifacts, key: `drift/${model}/last-check.json` });
+
+/**
+ * Compares the production model's logged traffic since the last check with its drift reference
+ * (feature and prediction distributions), and its live metric on the outcomes fed back with the
+ * spec's threshold. Stores the report in MinIO. Too few rows: no verdict, and the window stays
+ * open so the next check sees more.
+ */
+export function createDriftCheckActivities({ storage }: ActivityDependencies) {
+  return {
+    async checkDrift({ model }: { model: string }): Promise<DriftCheckResult> {
+      const until = new Date().toISOString();
+      const registry = await getJson<Registry>(storage, registryRef(model));
+      const production = registry?.versions.find((version) => version.version === registry.aliases.production);
+      const promotedAt = [...(registry?.history ?? [])].reverse().find((change) => change.alias === 'production' && change.to === production?.version)?.at ?? until;
+      const since = (await getJson<{ until: string; version: number }>(storage, lastCheckRef(model)).then((last) => (last?.version === production?.version ? last?.until : undefined))) ?? promotedAt;
+      const base = { model, since, until, rows: 0, driftedFeatures: [], signalled: false, productionVersion: production?.version };
+      if (!production?.driftReference) return { ...base, verdict: 'no-model', reason: `${model} has no production version with a drift reference yet.` };
+
+      const spec = loadPipeline(model);
+      const reference = (await getJson<DriftReference>(storage, production.driftReference))!;
+      // The production version's whole life, for the live metric: outcomes come after their predictions.
+      const served = (await readLog<PredictionRecord>(storage, model, 'predictions', promotedAt, until)).filter((p) => p.version === production.version);
+      const recent = served.filter((p) => p.at > since);
+      const drift = compareToReference(reference, recent.map((p) => p.input as Row), recent.map((p) => p.score), { psi: spec.drift.psi, minRows: spec.drift.minRows });
+
+      const outcomes = new Map((await readLog<OutcomeRecord>(storage, model, 'outcomes', promotedAt, until)).map((o) => [o.id, Number(o.label)]));
+      const labelled = served.filter((p) => outcomes.has(p.id));
+      const metric = spec.evaluation.metric;
+      const value = labelled.length ? liveMetric(spec.label.kind, metric, labelled.map((p) => outcomes.get(p.id)!), labelled.map((p) => p.score)) : Number.NaN;
+      const performance = { ...performanceVerdict({ metric, value, threshold: spec.evaluation.threshold, minOutcomes: spec.drift.minRows, outcomes: labelled.length }), value: Number.isFinite(value) ? value : undefined };
+
+      const report = { bucket: BUCKETS.artifacts, key: `drift/${model}/reports/${until.replace(/[-:.]/g, '')}.json` };
+      await putJson(storage, report, { model, productionVersion: production.version, since, until, drift, performance });
+      if (drift.verdict !== 'insufficient-data') await putJson(storage, lastCheckRef(model), { until, version: production.version });
+      return { ...base, verdict: drift.verdict, reason: drift.reason, performance, rows: drift.rows, driftedFeatures: drift.driftedFeatures, report };
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { DriftCheckResult } from '../contracts/drift-check.js';
+import { modelWorkflowId, retrainSignal } from '../contracts/model.js';
+import type { ScheduledModelInput } from '../contracts/schedules.js';
+
+const { checkDrift } = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 5 } });
+
+/** Started by the model's drift-check Schedule: checks, and signals the model workflow when it finds drift. */
+export async function driftCheckWorkflow({ model }: ScheduledModelInput): Promise<DriftCheckResult> {
+  const result = await checkDrift({ model });
+  const reasons = [result.verdict === 'drift' ? result.reason : undefined, result.performance?.verdict === 'drift' ? result.performance.reason : undefined].filter(Boolean);
+  if (reasons.length === 0) return result;
+  await getExternalWorkflowHandle(modelWorkflowId(model)).signal(retrainSignal, {
+    reason: reasons.join(' '),
+    source: 'drift',
+    evidence: { report: result.report, driftedFeatures: result.driftedFeatures, performance: result.performance, rows: result.rows, since: result.since, until: result.until },
+  });
+  return { ...result, signalled: true };
+}
+
+/** Started by the model's retrain Schedule, when the spec asks for periodic retraining. */
+export async function scheduledRetrainWorkflow({ model }: ScheduledModelInput): Promise<void> {
+  await getExternalWorkflowHandle(modelWorkflowId(model)).signal(retrainSignal, { reason: 'scheduled retraining', source: 'schedule' });
+}
