@@ -1,9 +1,12 @@
 import { Command } from 'commander';
+import { registerAlertsCommand } from './alerts.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDevCommands } from './dev.js';
+import { registerDriftCommands } from './drift.js';
 import { registerModelCommands } from './models.js';
 import { registerProvisionCommand } from './provision.js';
 import { registerRunCommand } from './run.js';
+import { registerScheduleCommands } from './schedule.js';
 import { registerServeCommand } from './serve.js';
 import { registerStatusCommand } from './status.js';
 import { registerWorkerCommand } from './worker.js';
@@ -18,6 +21,9 @@ registerStatusCommand(program);
 registerModelCommands(program);
 registerWorkerCommand(program);
 registerServeCommand(program);
+registerAlertsCommand(program);
+registerDriftCommands(program);
+registerScheduleCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import { DEFAULT_ALERTS_PORT, runAlertReceiver } from '../alerts/main.js';
+
+export function registerAlertsCommand(program: Command): void {
+  program
+    .command('alerts')
+    .description('receive Alertmanager webhooks (and a plain JSON form) and turn firing alerts into retraining signals; tokens from CTRAIN_ALERT_TOKENS, or an HMAC secret from CTRAIN_ALERT_HMAC_SECRET')
+    .option('--port <port>', 'TCP port', String(DEFAULT_ALERTS_PORT))
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--model-label <label>', 'the alert label that names the model', 'model')
+    .action(async (options: { port: string; host: string; modelLabel: string }) => {
+      const running = await runAlertReceiver({ port: Number(options.port), host: options.host, modelLabel: options.modelLabel });
+      console.log(`ctrain: alert receiver listening on ${running.url} (POST /alerts/alertmanager, POST /alerts)`);
+      await running.closed;
+    });
+}

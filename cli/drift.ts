@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import type { DriftCheckResult } from '../contracts/drift-check.js';
+import type { RetrainRequest } from '../contracts/model.js';
+import { modelWorkflowId, pauseUpdate, retrainSignal } from '../contracts/model.js';
+import { BUCKETS, TASK_QUEUES } from '../contracts/stack.js';
+import { getJson } from '../infra/artifacts.js';
+import { createStorage } from '../infra/storage.js';
+import type { modelWorkflow } from '../workflows/model.js';
+import { driftCheckWorkflow } from '../workflows/index.js';
+import { output, withClient } from './connect.js';
+
+export function registerDriftCommands(program: Command): void {
+  const drift = program.command('drift').description('drift signals, checks and reports');
+
+  drift
+    .command('signal')
+    .description('send the model workflow a drift signal by hand (starts it if it is not running)')
+    .argument('<model>')
+    .requiredOption('--reason <text>', 'why, recorded with the decision')
+    .action(async (model: string, options: { reason: string }) => {
+      await withClient(async (client) => {
+        await client.workflow.signalWithStart<typeof modelWorkflow, [RetrainRequest]>('modelWorkflow', {
+          workflowId: modelWorkflowId(model),
+          taskQueue: TASK_QUEUES.general,
+          args: [{ model }],
+          signal: retrainSignal,
+          signalArgs: [{ reason: options.reason, source: 'cli' }],
+          searchAttributes: { ModelName: [model] },
+        });
+        console.log(`signalled ${modelWorkflowId(model)}; see its decision with \`npx ctrain models show ${model} --json\``);
+      });
+    });
+
+  drift
+    .command('check')
+    .description('run the drift check now and print its verdict')
+    .argument('<model>')
+    .option('--json', 'print JSON')
+    .action(async (model: string, options: { json?: boolean }) => {
+      await withClient(async (client) => {
+        const result = await client.workflow.execute(driftCheckWorkflow, { taskQueue: TASK_QUEUES.general, workflowId: `drift-check:${model}:${randomUUID().slice(0, 8)}`, args: [{ model }] });
+        output(options.json ?? false, result, () => describeCheck(result));
+      });
+    });
+
+  drift
+    .command('report')
+    .description("the model's latest drift report")
+    .argument('<model>')
+    .option('--json', 'print JSON')
+    .action(async (model: string, options: { json?: boolean }) => {
+      await withClient(async (_client, config) => {
+        const storage = createStorage(config.minio);
+        const keys: string[] = [];
+        for await (const item of storage.listObjectsV2(BUCKETS.artifacts, `drift/${model}/reports/`, true) as AsyncIterable<{ name?: string }>) if (item.name) keys.push(item.name);
+        const latest = keys.sort().at(-1);
+        if (!latest) throw new Error(`no drift report for ${model} yet; run \`npx ctrain drift check ${model}\``);
+        const report = await getJson<Record<string, unknown>>(storage, { bucket: BUCKETS.artifacts, key: latest });
+        output(options.json ?? false, report, () => [`s3://${BUCKETS.artifacts}/${latest}`, JSON.stringify(report, null, 2)]);
+      });
+    });
+
+  const retrain = program.command('retrain').description('automatic retraining of a model');
+  for (const [name, paused] of [['pause', true], ['resume', false]] as const) {
+    retrain
+      .command(name)
+      .description(`${name} automatic retraining (drift, alert and schedule signals); explicit runs still run`)
+      .argument('<model>')
+      .action(async (model: string) => {
+        await withClient(async (client) => {
+          const result = await client.workflow.getHandle(modelWorkflowId(model)).executeUpdate(pauseUpdate, { args: [{ paused }] });
+          console.log(`${model}: automatic retraining ${result.paused ? 'paused' : 'resumed'}`);
+        });
+      });
+  }
+}
+
+function describeCheck(result: DriftCheckResult): string[] {
+  return [
+    `${result.model} v${result.productionVersion ?? '-'}: ${result.verdict} (${result.rows} rows, ${result.since} .. ${result.until})`,
+    `  ${result.reason}`,
+    ...(result.performance ? [`  performance: ${result.performance.verdict}: ${result.performance.reason}`] : []),
+    `  ${result.signalled ? 'signalled the model workflow' : 'no signal sent'}${result.report ? `; report s3://${result.report.bucket}/${result.report.key}` : ''}`,
+  ];
+}
