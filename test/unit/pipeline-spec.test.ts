@@ -75,7 +75,7 @@ describe('defaults', () => {
     expect(spec.training).toEqual({ epochs: 20, batchSize: 512, learningRate: 1e-3, earlyStopPatience: 3, seed: 42, taskQueue: 'ctrain-train' });
     expect(spec.evaluation).toEqual({ metric: 'rmse', threshold: 4, maxRegression: 0 });
     expect(spec.deploy).toEqual({ canaryPercent: 10, soak: '2 minutes', approval: 'auto' });
-    expect(spec.drift).toEqual({ check: '5 minutes', psi: 0.2, minRows: 500, cooldown: '30 minutes' });
+    expect(spec.drift).toEqual({ check: '5 minutes', psi: 0.2, minRows: 500, cooldown: '30 minutes', debounce: '10 seconds' });
     expect(spec.features).toMatchObject({ impute: 'mean', maxVocabulary: 1000 });
   });
 
