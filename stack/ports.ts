@@ -16,6 +16,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** `count` distinct free loopback ports: all are held open together, so none is handed out twice. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
 /** Fails fast, naming the service and how to move it, when a port is already taken. */
 export async function assertPortFree(port: number, what: string, envVar: string): Promise<void> {
   const free = await new Promise<boolean>((resolve) => {

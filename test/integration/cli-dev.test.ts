@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKETS, TASK_QUEUES } from '../../contracts/stack.js';
 import { createStorage, readText } from '../../infra/storage.js';
 import { readState } from '../../stack/local-stack.js';
-import { freePort } from '../../stack/ports.js';
+import { freePort, freePorts } from '../../stack/ports.js';
 import { isAlive } from '../../stack/processes.js';
 import { ctrain } from '../support/ctrain-cli.js';
 
@@ -15,13 +15,8 @@ let home: string;
 let env: Record<string, string>;
 
 async function stackEnv(dir: string): Promise<Record<string, string>> {
-  return {
-    CTRAIN_HOME: dir,
-    CTRAIN_TEMPORAL_PORT: String(await freePort()),
-    CTRAIN_TEMPORAL_UI_PORT: String(await freePort()),
-    CTRAIN_MINIO_PORT: String(await freePort()),
-    CTRAIN_MINIO_CONSOLE_PORT: String(await freePort()),
-  };
+  const [temporal, ui, minio, console] = (await freePorts(4)).map(String);
+  return { CTRAIN_HOME: dir, CTRAIN_TEMPORAL_PORT: temporal!, CTRAIN_TEMPORAL_UI_PORT: ui!, CTRAIN_MINIO_PORT: minio!, CTRAIN_MINIO_CONSOLE_PORT: console! };
 }
 
 beforeAll(async () => {

@@ -11,9 +11,11 @@ const stack = inject('stack');
 describe('a test run killed halfway', () => {
   it('leaves a stack that the next run removes, without touching live runs', async () => {
     const child = execa(process.execPath, ['--import', 'tsx', CHILD], { reject: false, buffer: false });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const started = await new Promise<{ home: string; pids: number[] }>((resolve, reject) => {
       child.stdout?.once('data', (line: Buffer) => resolve(JSON.parse(line.toString()) as { home: string; pids: number[] }));
-      child.once('exit', (code) => reject(new Error(`child exited early with ${code}`)));
+      child.once('exit', (code) => reject(new Error(`child exited early with ${code}: ${stderr}`)));
     });
     child.kill('SIGKILL');
     await child;

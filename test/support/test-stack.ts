@@ -5,7 +5,7 @@ import { DEV_MINIO_CREDENTIALS } from '../../contracts/stack.js';
 import type { StackState } from '../../stack/local-stack.js';
 import { startStack, stackUrls } from '../../stack/local-stack.js';
 import { cacheDir } from '../../stack/paths.js';
-import { freePort } from '../../stack/ports.js';
+import { freePorts } from '../../stack/ports.js';
 import { isAlive, killNow, stopProcess } from '../../stack/processes.js';
 import type { Toolchain } from '../../stack/provision.js';
 
@@ -33,8 +33,13 @@ const recordPath = (ownerPid: number): string => join(recordsDir(), `${ownerPid}
 export async function startTestStack(tools: Toolchain, ownerPid = process.pid): Promise<TestStack> {
   await mkdir(recordsDir(), { recursive: true });
   const home = await mkdtemp(join(tmpdir(), 'ctrain-test-'));
-  const ports = { temporal: await freePort(), temporalUi: await freePort(), minio: await freePort(), minioConsole: await freePort() };
-  const state = await startStack({ home, ports, minio: { ...DEV_MINIO_CREDENTIALS } }, tools);
+  // Another process can take a free port before our service binds it: one more try on new ports.
+  const start = async () => {
+    const [temporal, temporalUi, minio, minioConsole] = await freePorts(4);
+    const ports = { temporal: temporal!, temporalUi: temporalUi!, minio: minio!, minioConsole: minioConsole! };
+    return { ports, state: await startStack({ home, ports, minio: { ...DEV_MINIO_CREDENTIALS } }, tools) };
+  };
+  const { ports, state } = await start().catch(start);
   const record: OwnerRecord = { ownerPid, home, services: state.services };
   await writeFile(recordPath(ownerPid), JSON.stringify(record));
   const urls = stackUrls(ports);
