@@ -53,6 +53,8 @@ export interface LiveStats {
   outcomes: number;
   /** Binary: share misclassified at 0.5; regression: mean absolute error. Needs outcomes. */
   liveError?: number;
+  /** Standard deviation of the per-prediction error behind liveError. */
+  liveErrorStd?: number;
 }
 
 /** The deploy step's comparison of canary and production, and its decision. */
@@ -63,6 +65,8 @@ export interface CanaryAssessment {
   production: LiveStats;
   /** Population stability index of the canary's scores against production's. */
   scorePsi?: number;
+  /** One-sided p-value that the canary's live error is no worse than production's (a z-test). */
+  liveErrorPValue?: number;
   since: string;
   until: string;
 }
