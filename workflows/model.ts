@@ -35,6 +35,8 @@ const { writeRegistry, resolvePipeline, ensureSchedules } = proxyActivities<Acti
 
 /** Runs before continuing as new, so the history stays small. */
 const RUNS_PER_HISTORY = 20;
+/** Debounce waits shorter than this start the run at once. */
+const MIN_TIMER_MS = 100;
 /** Continue as new past this many history events even without runs (a flood of signals). */
 const MAX_HISTORY_EVENTS = 5_000;
 const DEFAULT_POLICY: RetrainPolicy = { debounceMs: parseDuration('10 seconds'), cooldownMs: parseDuration('30 minutes') };
@@ -96,8 +98,9 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
   for (let runs = 0; runs < runsBeforeContinuing; runs++) {
     await condition(() => state.pending !== undefined || historyFull());
     if (!state.pending) break;
-    // Automatic requests wait out the debounce window; more may join meanwhile.
-    for (let wait = state.startsAt(policy) - Date.now(); wait > 0; wait = state.startsAt(policy) - Date.now()) await sleep(wait);
+    // Automatic requests wait out the debounce window; more may join meanwhile. A wait shorter
+    // than a server timer's own latency (up to about a second) is not worth one.
+    for (let wait = state.startsAt(policy) - Date.now(); wait > MIN_TIMER_MS; wait = state.startsAt(policy) - Date.now()) await sleep(wait);
     const run = state.start(now());
     await writeRegistry({ registry: state.registry });
     const request = run.requests[0];
