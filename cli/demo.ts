@@ -61,6 +61,7 @@ async function runDemo(options: { serve?: boolean }): Promise<void> {
       console.log(describeRun(run, result).join('\n'));
       if (!registry.aliases.production) throw new Error(`no production version of ${MODEL}: ${run.error ?? run.status}`);
 
+      await untilServing(server.url, registry.aliases.production);
       const live = await sendLiveRows(server.url);
       console.log(`\nctrain demo: summary (${((Date.now() - started) / 1000).toFixed(1)} s)`);
       console.log(`  dataset version   ${result?.datasetVersion ?? '-'}`);
@@ -82,6 +83,17 @@ async function runDemo(options: { serve?: boolean }): Promise<void> {
     await connection.close();
   }
   console.log('ctrain demo: done. The stack keeps running (`npx ctrain dev status`); `npx ctrain serve` serves the model again; `npx ctrain dev down` stops it all.');
+}
+
+/** Waits until the model server has loaded the production version (it polls the registry). */
+async function untilServing(serverUrl: string, version: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const info = await fetch(`${serverUrl}/v1/models/${MODEL}`).then((r) => (r.ok ? (r.json() as Promise<{ loaded?: { alias: string; version: number }[] }>) : undefined), () => undefined);
+    if (info?.loaded?.some((loaded) => loaded.alias === 'production' && loaded.version === version)) return;
+    if (Date.now() > deadline) throw new Error(`the model server did not load ${MODEL} v${version} within a minute`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Real flights after the training slice, scored by the server, with their real outcomes posted back. */
