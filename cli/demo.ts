@@ -18,6 +18,7 @@ import { createDependencies } from '../workers/dependencies.js';
 import { createGeneralWorker } from '../workers/general.js';
 import { createTrainerWorker } from '../workers/trainer.js';
 import { withClient } from './connect.js';
+import { LIVE_MODEL, runDriftStory } from './demo-drift-story.js';
 import { describeRun } from './run.js';
 
 const MODEL = 'flight-delay';
@@ -49,7 +50,15 @@ async function runDemo(options: { serve?: boolean }): Promise<void> {
   const workers = [await createGeneralWorker(base), await createTrainerWorker(base)];
   const running = Promise.all(workers.map((worker) => worker.run()));
   const spec = loadPipeline(MODEL);
-  const server = await runModelServer({ port: servePort, models: [MODEL], canaryPercent: { [MODEL]: spec.deploy.canaryPercent }, logLevel: 'warn', pollMs: 500 });
+  const live = loadPipeline(LIVE_MODEL);
+  const server = await runModelServer({
+    port: servePort,
+    models: [MODEL, LIVE_MODEL],
+    canaryPercent: { [MODEL]: spec.deploy.canaryPercent, [LIVE_MODEL]: live.deploy.canaryPercent },
+    logLevel: 'warn',
+    pollMs: 500,
+  });
+  const untilLoaded = (model: string, alias: 'production' | 'canary', version: number) => untilServing(server.url, model, alias, version);
   console.log(`ctrain demo: workers on ${workers.map((w) => w.options.taskQueue).join(', ')}; model server on ${server.url}`);
 
   try {
@@ -61,16 +70,20 @@ async function runDemo(options: { serve?: boolean }): Promise<void> {
       console.log(describeRun(run, result).join('\n'));
       if (!registry.aliases.production) throw new Error(`no production version of ${MODEL}: ${run.error ?? run.status}`);
 
-      await untilServing(server.url, registry.aliases.production);
-      const live = await sendLiveRows(server.url);
+      await untilLoaded(MODEL, 'production', registry.aliases.production);
+      const scored = await sendLiveRows(server.url);
       console.log(`\nctrain demo: summary (${((Date.now() - started) / 1000).toFixed(1)} s)`);
       console.log(`  dataset version   ${result?.datasetVersion ?? '-'}`);
       console.log(`  metrics (test)    ${result ? Object.entries(result.evaluate.metrics).filter(([n]) => ['auc', 'accuracy', 'logLoss'].includes(n)).map(([n, v]) => `${n}=${v.toFixed(4)}`).join(' ') : '-'}`);
       console.log(`  backend           ${result?.train.backend ?? '-'}`);
       console.log(`  registry          ${MODEL} v${run.version} (production v${registry.aliases.production}); s3://ctrain-registry/${MODEL}/registry.json`);
-      console.log(`  serving           ${server.url}/v1/models/${MODEL}/predict — ${live.sent} real flights scored, ${live.versions}, live accuracy ${live.accuracy.toFixed(3)}`);
+      console.log(`  serving           ${server.url}/v1/models/${MODEL}/predict — ${scored.sent} real flights scored, ${scored.versions}, live accuracy ${scored.accuracy.toFixed(3)}`);
       console.log(`  Web UI (this run) ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(runId)}`);
       console.log(`  model workflow    ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(`model:${MODEL}`)}`);
+
+      console.log(`\nctrain demo: continuous training — ${LIVE_MODEL}, drift detected in live traffic, retrained on fresh data, canaried, promoted`);
+      await runDriftStory(client, deps.storage, { url: server.url, flush: () => server.server.predictionLog.flush(), untilLoaded });
+      console.log(`  model workflow    ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(`model:${LIVE_MODEL}`)}`);
     });
     if (options.serve) {
       console.log('ctrain demo: serving until Ctrl-C');
@@ -85,13 +98,13 @@ async function runDemo(options: { serve?: boolean }): Promise<void> {
   console.log('ctrain demo: done. The stack keeps running (`npx ctrain dev status`); `npx ctrain serve` serves the model again; `npx ctrain dev down` stops it all.');
 }
 
-/** Waits until the model server has loaded the production version (it polls the registry). */
-async function untilServing(serverUrl: string, version: number): Promise<void> {
+/** Waits until the model server has loaded a version under an alias (it polls the registry). */
+async function untilServing(serverUrl: string, model: string, alias: 'production' | 'canary', version: number): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const info = await fetch(`${serverUrl}/v1/models/${MODEL}`).then((r) => (r.ok ? (r.json() as Promise<{ loaded?: { alias: string; version: number }[] }>) : undefined), () => undefined);
-    if (info?.loaded?.some((loaded) => loaded.alias === 'production' && loaded.version === version)) return;
-    if (Date.now() > deadline) throw new Error(`the model server did not load ${MODEL} v${version} within a minute`);
+    const info = await fetch(`${serverUrl}/v1/models/${model}`).then((r) => (r.ok ? (r.json() as Promise<{ loaded?: { alias: string; version: number }[] }>) : undefined), () => undefined);
+    if (info?.loaded?.some((loaded) => loaded.alias === alias && loaded.version === version)) return;
+    if (Date.now() > deadline) throw new Error(`the model server did not load ${model} v${version} as ${alias} within a minute`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

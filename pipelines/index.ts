@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { PipelineOverrides } from '../contracts/pipeline-run.js';
 import type { PipelineSpec, PipelineSpecInput } from '../contracts/pipeline-spec.js';
 import flightDelay from './flight-delay.js';
+import seattleLive from './seattle-live.js';
 import seattleTemperature from './seattle-temperature.js';
 import { parsePipelineSpec } from './spec-errors.js';
 
@@ -11,7 +12,7 @@ import { PipelineSpecError } from './spec-errors.js';
 export { PipelineSpecError, parsePipelineSpec } from './spec-errors.js';
 export type { SpecProblem } from './spec-errors.js';
 
-const SHIPPED: readonly PipelineSpecInput[] = [flightDelay, seattleTemperature];
+const SHIPPED: readonly PipelineSpecInput[] = [flightDelay, seattleTemperature, seattleLive];
 /** Specs added at run time in this process (tests, embedding applications). */
 const ADDED: PipelineSpecInput[] = [];
 

@@ -43,7 +43,7 @@ function problemsOf(input: unknown): string[] {
 
 describe('shipped pipelines', () => {
   it('lists flight-delay and seattle-temperature', () => {
-    expect(pipelineNames()).toEqual(['flight-delay', 'seattle-temperature']);
+    expect(pipelineNames()).toEqual(['flight-delay', 'seattle-live', 'seattle-temperature']);
   });
 
   it.each(['flight-delay', 'seattle-temperature'])('%s validates and fills in defaults', (name) => {
@@ -63,7 +63,7 @@ describe('shipped pipelines', () => {
 
   it('names the known pipelines when asked for an unknown one', () => {
     expect(() => loadPipeline('nope')).toThrow(UnknownPipelineError);
-    expect(() => loadPipeline('nope')).toThrow('unknown pipeline "nope"; known pipelines: flight-delay, seattle-temperature');
+    expect(() => loadPipeline('nope')).toThrow('unknown pipeline "nope"; known pipelines: flight-delay, seattle-live, seattle-temperature');
   });
 });
 
