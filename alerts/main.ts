@@ -6,6 +6,7 @@ import type { AlertAuth } from './auth.js';
 import { authFromEnv, checkAuthConfig } from './auth.js';
 import type { AlertReceiver, AlertReceiverOptions } from './server.js';
 import { createAlertReceiver } from './server.js';
+import { gracefulShutdown } from '../infra/shutdown.js';
 
 /** Default listening port. */
 export const DEFAULT_ALERTS_PORT = 8090;
@@ -60,41 +61,16 @@ export async function runAlertReceiver(options: RunAlertReceiverOptions = {}): P
   const { log } = receiver.app;
   if (!credentials.bearerTokens?.some((token) => token.trim() !== '') && !credentials.hmacSecret) log.warn('alert receiver accepts unauthenticated requests');
 
-  let resolveClosed: () => void = () => undefined;
-  let rejectClosed: (error: unknown) => void = () => undefined;
-  const closed = new Promise<void>((resolve, reject) => {
-    resolveClosed = resolve;
-    rejectClosed = reject;
+  const { close, closed } = gracefulShutdown({
+    what: 'alert receiver',
+    log,
+    stop: async () => {
+      await receiver.close();
+      await connection?.close();
+    },
+    handleSignals,
+    onSignalDoing: 'finishing requests in flight',
   });
-  // Consumers that only call close() must not see an unhandled rejection from `closed`.
-  closed.catch(() => undefined);
-  const onSignal = (signal: NodeJS.Signals): void => {
-    log.info(`${signal} received: finishing requests in flight`);
-    void close().catch((error: unknown) => {
-      log.error({ err: error }, 'alert receiver did not shut down cleanly');
-      process.exitCode = 1;
-    });
-  };
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      try {
-        await receiver.close();
-        await connection?.close();
-        log.info('alert receiver stopped');
-        resolveClosed();
-      } catch (error) {
-        rejectClosed(error);
-        throw error;
-      }
-    })());
-
-  if (handleSignals) {
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
   try {
     const url = await receiver.app.listen({ port, host });
     return { receiver, url, close, closed };

@@ -4,6 +4,7 @@ import { configFromEnv } from '../infra/config.js';
 import { createStorage } from '../infra/storage.js';
 import type { ModelServer, ModelServerOptions } from './server.js';
 import { createModelServer } from './server.js';
+import { gracefulShutdown } from '../infra/shutdown.js';
 
 /** Default listening port (the compose file maps it and Prometheus scrapes it). */
 export const DEFAULT_SERVE_PORT = 8080;
@@ -37,40 +38,13 @@ export async function runModelServer(options: RunModelServerOptions): Promise<Ru
   const server = await createModelServer({ ...serverOptions, storage: storage ?? createStorage(configFromEnv().minio), logger: { level: logLevel } });
   const { log } = server.app;
 
-  let resolveClosed: () => void = () => undefined;
-  let rejectClosed: (error: unknown) => void = () => undefined;
-  const closed = new Promise<void>((resolve, reject) => {
-    resolveClosed = resolve;
-    rejectClosed = reject;
+  const { close, closed } = gracefulShutdown({
+    what: 'model server',
+    log,
+    stop: () => server.close(),
+    handleSignals,
+    onSignalDoing: 'finishing requests in flight and flushing the prediction log',
   });
-  const onSignal = (signal: NodeJS.Signals): void => {
-    log.info(`${signal} received: finishing requests in flight and flushing the prediction log`);
-    void close().catch((error: unknown) => {
-      log.error({ err: error }, 'model server did not shut down cleanly');
-      process.exitCode = 1;
-    });
-  };
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      try {
-        await server.close();
-        log.info('model server stopped');
-        resolveClosed();
-      } catch (error) {
-        rejectClosed(error);
-        throw error;
-      }
-    })());
-  // Consumers that only call close() must not see an unhandled rejection from `closed`.
-  closed.catch(() => undefined);
-
-  if (handleSignals) {
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
   try {
     const url = await server.app.listen({ port, host });
     return { server, url, close, closed };
