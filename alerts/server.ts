@@ -3,7 +3,7 @@
  * each firing alert turned into a retrain signal for the model it names.
  */
 import Fastify from 'fastify';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { TASK_QUEUES } from '../contracts/stack.js';
 import type { AlertAuth } from './auth.js';
@@ -15,6 +15,7 @@ import { parseAlertmanager, parsePlainAlerts } from './payloads.js';
 import type { AlertOutcome } from './plan.js';
 import { planSignals } from './plan.js';
 import { sendSignals } from './signal.js';
+import { installJsonErrors } from '../infra/http-errors.js';
 
 export interface AlertReceiverOptions {
   client: Client;
@@ -90,15 +91,7 @@ export function createAlertReceiver(options: AlertReceiverOptions): AlertReceive
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` }));
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode ?? 500;
-    if (status >= 500) {
-      request.log.error(error);
-      return reply.code(500).send({ error: 'internal', message: 'internal server error' });
-    }
-    return reply.code(status).send({ error: status === 413 ? 'body_too_large' : 'bad_request', message: error.message });
-  });
+  installJsonErrors(app, { 413: 'body_too_large' });
 
   let closing: Promise<void> | undefined;
   return { app, metrics, close: () => (closing ??= app.close()) };

@@ -5,7 +5,7 @@
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify from 'fastify';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Client } from 'minio';
 import { inputColumns } from '../features/transform.js';
 import { selectBackend } from '../model/index.js';
@@ -18,6 +18,7 @@ import type { PredictionLogOptions } from './prediction-log.js';
 import { SERVED_ALIASES } from './registry-watch.js';
 import { reloadLogger } from './reload-log.js';
 import { scoreRows } from './scoring.js';
+import { installJsonErrors } from '../infra/http-errors.js';
 
 export interface ModelServerOptions {
   storage: Client;
@@ -140,15 +141,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` }));
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode ?? 500;
-    if (status >= 500) {
-      request.log.error(error);
-      return reply.code(500).send({ error: 'internal', message: 'internal server error' });
-    }
-    return reply.code(status).send({ error: ERROR_NAMES[status] ?? 'bad_request', message: error.message });
-  });
+  installJsonErrors(app, ERROR_NAMES);
 
   app.addHook('onClose', async () => {
     await predictionLog.close();

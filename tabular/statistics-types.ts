@@ -1,4 +1,4 @@
-import type { Histogram, Quantiles } from './numeric-summary.js';
+import type { NumericSummaryResult } from './numeric-summary.js';
 import type { ValueFrequencies } from './value-counts.js';
 
 export type { Histogram, Quantiles } from './numeric-summary.js';
@@ -15,16 +15,9 @@ interface ColumnStatisticsBase {
   nulls: number;
 }
 
-export interface NumericColumnStatistics extends ColumnStatisticsBase {
+/** Numeric columns: min, max, mean, population std, quantiles (exact up to the sample size, else over a deterministic uniform sample) and histogram. */
+export interface NumericColumnStatistics extends ColumnStatisticsBase, NumericSummaryResult {
   kind: 'numeric';
-  min: number;
-  max: number;
-  mean: number;
-  /** Population standard deviation (divides by `count`). */
-  std: number;
-  /** Exact while `count` is at most the sample size, else over a deterministic uniform sample. */
-  quantiles: Quantiles;
-  histogram: Histogram;
 }
 
 /**
