@@ -47,6 +47,7 @@ export type RunStatus = 'queued' | 'running' | 'registered' | 'not-blessed' | 'r
 export interface LiveStats {
   version: number;
   predictions: number;
+  p50LatencyMs?: number;
   p95LatencyMs?: number;
   meanScore?: number;
   /** Predictions whose outcome was posted back. */

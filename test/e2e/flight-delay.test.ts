@@ -111,10 +111,11 @@ describe.sequential('the flight-delay classifier, end to end with the model serv
     await untilCanary(server.app, 'loaded');
     await sendTraffic(server.app, (row) => late(row));
     const { run, registry } = await pending;
+    const candidate = registry.versions.find((version) => version.version === run.version);
 
-    expect(run.status).toBe('registered');
+    expect(run.status, candidate?.deployment?.reason).toBe('registered');
     expect(registry.aliases).toEqual({ production: run.version, previous: 1 });
-    expect(registry.versions.find((version) => version.version === run.version)?.deployment?.promote).toBe(true);
+    expect(candidate?.deployment?.promote).toBe(true);
     await untilCanary(server.app, 'none');
     expect((await predict(server.app, liveRows[1]!)).version).toBe(run.version);
     expect((await readRegistry(temporal.client, MODEL)).history.map((change) => change.alias)).toContain('previous');
