@@ -1,5 +1,9 @@
 /** Who may signal: a bearer token, or an HMAC-SHA256 signature of the raw body. Every compare is constant-time. */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { bearerMatches } from '../infra/bearer.js';
+import { secretFromEnv, secretListFromEnv } from '../infra/secrets.js';
+
+export { bearerMatches } from '../infra/bearer.js';
 
 /** The credentials the receiver accepts; at least one kind must be configured. */
 export interface AlertAuth {
@@ -25,17 +29,18 @@ export function checkAuthConfig(auth: AlertAuth, allowUnauthenticated = false): 
   const hmacSecret = auth.hmacSecret === '' ? undefined : auth.hmacSecret;
   if (bearerTokens.length === 0 && hmacSecret === undefined && !allowUnauthenticated) {
     throw new AlertReceiverConfigError(
-      'the alert receiver needs credentials: set CTRAIN_ALERT_TOKENS (comma-separated bearer tokens) or CTRAIN_ALERT_HMAC_SECRET, or pass allowUnauthenticated: true to accept anyone who can reach it',
+      'the alert receiver needs credentials: set CTRAIN_ALERT_TOKENS (comma-separated bearer tokens) or CTRAIN_ALERT_HMAC_SECRET (or CTRAIN_ALERT_TOKENS_FILE / CTRAIN_ALERT_HMAC_SECRET_FILE naming a file), or pass allowUnauthenticated: true to accept anyone who can reach it',
     );
   }
   return { bearerTokens, hmacSecret };
 }
 
-/** Tokens from CTRAIN_ALERT_TOKENS (comma-separated) and the secret from CTRAIN_ALERT_HMAC_SECRET. */
+/**
+ * Tokens from CTRAIN_ALERT_TOKENS (comma-separated) and CTRAIN_ALERT_TOKENS_FILE (one per line);
+ * the secret from CTRAIN_ALERT_HMAC_SECRET or CTRAIN_ALERT_HMAC_SECRET_FILE.
+ */
 export function authFromEnv(env: NodeJS.ProcessEnv = process.env): AlertAuth {
-  const tokens = (env.CTRAIN_ALERT_TOKENS ?? '').split(',').map((token) => token.trim()).filter((token) => token !== '');
-  const secret = env.CTRAIN_ALERT_HMAC_SECRET;
-  return { bearerTokens: tokens, hmacSecret: secret === undefined || secret === '' ? undefined : secret };
+  return { bearerTokens: secretListFromEnv(env, 'CTRAIN_ALERT_TOKENS'), hmacSecret: secretFromEnv(env, 'CTRAIN_ALERT_HMAC_SECRET') };
 }
 
 /** `sha256=<hex>` for a body: what a sender puts in {@link SIGNATURE_HEADER}. */
@@ -51,16 +56,6 @@ export function signatureMatches(body: Buffer, header: unknown, secret: string):
   return timingSafeEqual(Buffer.from(match[1], 'hex'), expected);
 }
 
-/** True when `header` is `Bearer <token>` for one of `tokens`. Every token is compared, by digest, so time tells nothing. */
-export function bearerMatches(header: unknown, tokens: readonly string[]): boolean {
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (!match?.[1]) return false;
-  const offered = digest(match[1]);
-  let found = false;
-  for (const token of tokens) found = timingSafeEqual(offered, digest(token)) || found;
-  return found;
-}
-
 /** Checks a request's credentials against the configured ones. */
 export function authenticate(headers: Record<string, unknown>, body: Buffer, auth: AlertAuth): AuthResult {
   const tokens = auth.bearerTokens ?? [];
@@ -70,8 +65,4 @@ export function authenticate(headers: Record<string, unknown>, body: Buffer, aut
   if (tokens.length > 0 && bearerMatches(authorization, tokens)) return { ok: true, via: 'bearer' };
   if (auth.hmacSecret !== undefined && signatureMatches(body, signature, auth.hmacSecret)) return { ok: true, via: 'hmac' };
   return { ok: false, reason: authorization === undefined && signature === undefined ? 'missing' : 'invalid' };
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }

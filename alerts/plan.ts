@@ -1,8 +1,9 @@
 /** What to do with one payload's alerts: which models to signal, and an outcome for every alert. */
 import { modelWorkflowId } from '../contracts/model.js';
+import { nameProblem, quote } from '../contracts/names.js';
 import type { ReceivedAlert } from './payloads.js';
 
-export type AlertOutcomeKind = 'signalled' | 'resolved-ignored' | 'unknown-model' | 'no-model-label' | 'signal-failed';
+export type AlertOutcomeKind = 'signalled' | 'resolved-ignored' | 'unknown-model' | 'invalid-model' | 'no-model-label' | 'signal-failed';
 
 /** One alert's fate, in the reply. */
 export interface AlertOutcome {
@@ -12,7 +13,7 @@ export interface AlertOutcome {
   outcome: AlertOutcomeKind;
   /** The model workflow signalled (or that a failed signal was meant for). */
   workflowId?: string;
-  /** Why the signal failed; only with 'signal-failed'. */
+  /** Why the signal failed ('signal-failed'), or why the model label is no model name ('invalid-model'). */
   error?: string;
 }
 
@@ -34,7 +35,8 @@ export const MAX_EVIDENCE_ALERTS = 20;
 
 /**
  * One signal per model per payload, reasons joined with "; " (each once); resolved alerts and
- * alerts for no model or an unknown one are answered but not acted on. Outcomes of planned
+ * alerts for no model, an unknown one or a label that is no valid model name (which could
+ * otherwise reach workflow ids and object keys) are answered but not acted on. Outcomes of planned
  * signals read 'signalled' until the signal's result says otherwise.
  */
 export function planSignals(alerts: readonly ReceivedAlert[], knownModels: (model: string) => boolean): { outcomes: AlertOutcome[]; signals: PlannedSignal[] } {
@@ -43,6 +45,8 @@ export function planSignals(alerts: readonly ReceivedAlert[], knownModels: (mode
     const { name, model } = alert;
     if (!alert.firing) return { alert: name, model, outcome: 'resolved-ignored' };
     if (model === undefined) return { alert: name, outcome: 'no-model-label' };
+    const problem = nameProblem(model);
+    if (problem !== undefined) return { alert: name, model: model.slice(0, 100), outcome: 'invalid-model', error: `model label ${quote(model)} ${problem}` };
     if (!knownModels(model)) return { alert: name, model, outcome: 'unknown-model' };
     const entry = byModel.get(model) ?? { alerts: [], reasons: new Set<string>(), evidence: [] };
     entry.alerts.push(index);

@@ -16,6 +16,11 @@ import type { AlertOutcome } from './plan.js';
 import { planSignals } from './plan.js';
 import { sendSignals } from './signal.js';
 import { installJsonErrors } from '../infra/http-errors.js';
+import type { RateLimit } from '../serving/rate-limit.js';
+import { rateLimitHook } from '../serving/rate-limit.js';
+
+/** Default per-caller rate limit: far above what Alertmanager sends, far below a flood of signals. */
+export const DEFAULT_ALERT_RATE_LIMIT: RateLimit = { max: 600, windowMs: 60_000 };
 
 export interface AlertReceiverOptions {
   client: Client;
@@ -34,6 +39,8 @@ export interface AlertReceiverOptions {
   logger?: FastifyServerOptions['logger'];
   /** Largest request body in bytes; larger ones get 413. Default 1 MiB. */
   bodyLimit?: number;
+  /** Requests per caller (bearer token, else IP) on the alert routes; more get 429. false: no limit. Default {@link DEFAULT_ALERT_RATE_LIMIT}. */
+  rateLimit?: RateLimit | false;
 }
 
 export interface AlertReceiver {
@@ -53,6 +60,7 @@ export function createAlertReceiver(options: AlertReceiverOptions): AlertReceive
   const target = { client: options.client, taskQueue: options.taskQueue ?? TASK_QUEUES.general, trainTaskQueue: options.trainTaskQueue };
   const metrics = createAlertMetrics();
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 1024 * 1024 });
+  const limited = { onRequest: rateLimitHook(options.rateLimit ?? DEFAULT_ALERT_RATE_LIMIT, auth.bearerTokens) };
 
   // The HMAC is over the raw bytes, and credentials are checked before the body is read: keep it as a Buffer.
   app.removeAllContentTypeParsers();
@@ -73,6 +81,11 @@ export function createAlertReceiver(options: AlertReceiverOptions): AlertReceive
     if ('problem' in parsed) return reply.code(400).send({ error: 'invalid_payload', message: parsed.problem });
 
     const { outcomes, signals } = planSignals(parsed.alerts, knownModels);
+    const invalid = outcomes.find((outcome) => outcome.outcome === 'invalid-model');
+    if (invalid && signals.length === 0) {
+      logOutcomes(request, route, parsed.alerts, outcomes, metrics);
+      return reply.code(400).send({ error: 'invalid_model', message: invalid.error, outcomes });
+    }
     const results = await sendSignals(target, signals, new Date().toISOString());
     for (const result of results) {
       metrics.signalLatency.observe(result.seconds);
@@ -86,12 +99,12 @@ export function createAlertReceiver(options: AlertReceiverOptions): AlertReceive
     return reply.code(results.every((result) => result.ok) ? 202 : 503).send({ outcomes });
   };
 
-  app.post('/alerts/alertmanager', receive('alertmanager', (body) => parseAlertmanager(body, modelLabel)));
-  app.post('/alerts', receive('plain', parsePlainAlerts));
+  app.post('/alerts/alertmanager', limited, receive('alertmanager', (body) => parseAlertmanager(body, modelLabel)));
+  app.post('/alerts', limited, receive('plain', parsePlainAlerts));
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
-  installJsonErrors(app, { 413: 'body_too_large' });
+  installJsonErrors(app, { 413: 'body_too_large', 429: 'rate_limited' });
 
   let closing: Promise<void> | undefined;
   return { app, metrics, close: () => (closing ??= app.close()) };

@@ -1,6 +1,7 @@
 /** Turns planned signals into retrain signals, starting each model workflow that is not running (signal-with-start). */
 import type { Client } from '@temporalio/client';
 import type { RetrainRequest } from '../contracts/model.js';
+import { checkName } from '../contracts/names.js';
 import { retrainSignal } from '../contracts/model.js';
 import type { modelWorkflow } from '../workflows/model.js';
 import type { PlannedSignal } from './plan.js';
@@ -32,6 +33,8 @@ export async function sendSignals(target: SignalTarget, signals: readonly Planne
 }
 
 async function signalRetrain({ client, taskQueue, trainTaskQueue }: SignalTarget, { model, workflowId }: PlannedSignal, request: RetrainRequest): Promise<void> {
+  // The name becomes a workflow id and, through the model workflow, registry keys.
+  checkName(model);
   await client.workflow.signalWithStart<typeof modelWorkflow, [RetrainRequest]>('modelWorkflow', {
     workflowId,
     taskQueue,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadPipeline, pipelineNames } from '../pipelines/index.js';
-import { DEFAULT_SERVE_PORT, runModelServer } from '../serving/main.js';
+import { DEFAULT_SERVE_PORT, modelServerOptionsFromEnv, runModelServer } from '../serving/main.js';
 
 interface ServeOptions {
   port: string;
@@ -18,16 +18,17 @@ export function registerServeCommand(program: Command): void {
     .option('--models <names...>', 'models to serve (default: every model in the registry)')
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (options: ServeOptions) => {
-      // Each model's canary share comes from its spec's deploy policy.
-      const canaryPercent = Object.fromEntries(pipelineNames().map((name) => [name, loadPipeline(name).deploy.canaryPercent]));
+      // Each model's canary share and personal-data columns come from its spec.
+      const specs = pipelineNames().map((name) => loadPipeline(name));
       const server = await runModelServer({
         port: Number(options.port),
         host: options.host,
         models: options.models ?? 'all',
-        canaryPercent,
+        canaryPercent: Object.fromEntries(specs.map((spec) => [spec.name, spec.deploy.canaryPercent])),
+        personalColumns: Object.fromEntries(specs.map((spec) => [spec.name, spec.personal ?? []])),
         logLevel: options.logLevel,
-        // Comma-separated bearer tokens for posting outcomes; unset means open (development only).
-        feedbackTokens: process.env.CTRAIN_FEEDBACK_TOKENS?.split(',').filter(Boolean),
+        // Feedback tokens (unset: outcomes are open, for development only), rate limit, pseudonym key.
+        ...modelServerOptionsFromEnv(process.env),
       });
       console.log(`ctrain: model server listening on ${server.url}`);
       await server.closed;

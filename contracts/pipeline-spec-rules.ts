@@ -100,6 +100,34 @@ const earlyStopNeedsValidation = rule(z.looseObject({ split: splitSchema, traini
   }
 });
 
+/**
+ * A keyed hash keeps equality and nothing else, so personal columns may be those that need only
+ * equality: categorical features and hash-split keys. A hashed label, number or time is useless.
+ */
+const personalColumnsCanBeHashed = rule(
+  z.looseObject({ personal: z.array(z.unknown()), label: namedLabel.optional().catch(undefined), features: listedFeatures.optional().catch(undefined), split: z.unknown() }),
+  ({ personal, label, features, split }, report) => {
+    const { column: splitColumn, keys } = (split && typeof split === 'object' ? split : {}) as { column?: unknown; keys?: unknown };
+    const role = new Map<unknown, string>([
+      ...(Array.isArray(keys) ? keys.map((key): [unknown, string] => [key, 'ok']) : []),
+      ...(features?.categorical ?? []).map((column): [unknown, string] => [column, 'ok']),
+      ...(features?.numeric ?? []).map((column): [unknown, string] => [column, 'is a numeric feature: its hash has no order or scale to train on']),
+      [features?.timeParts?.column, 'is the time-parts column: its hash is no time'],
+      [splitColumn, 'is the time-split column: its hash has no order'],
+      [label?.positiveWhen?.column, "is the label's source: a hashed label cannot be trained on"],
+      [label?.column, 'is the label: a hashed label cannot be trained on'],
+    ]);
+    personal.forEach((column, i) => {
+      if (typeof column !== 'string') return;
+      const why = role.get(column);
+      if (personal.indexOf(column) !== i) report(['personal', i], `"${column}" is listed twice`);
+      else if (why !== undefined && why !== 'ok') report(['personal', i], `"${column}" ${why}; personal columns are logged as a keyed hash`);
+      // Judged only when label and features parsed, so a broken section does not make every entry look unknown.
+      else if (why === undefined && label && features) report(['personal', i], `"${column}" is not a categorical feature or hash-split key of this spec`);
+    });
+  },
+);
+
 /** Every cross-section rule, in the order its problems are listed. */
 export const RULES = [
   labelIsNoFeature,
@@ -111,6 +139,7 @@ export const RULES = [
   splitLeavesTraining,
   splitIsNotByLabel,
   earlyStopNeedsValidation,
+  personalColumnsCanBeHashed,
 ];
 
 /** The features section as far as column lists go: well-formed in a parsed spec, possibly not while validating. */

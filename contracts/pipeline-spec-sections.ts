@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { isDuration } from './duration.js';
+import { nameProblem } from './names.js';
 import { parseSourceUri } from './source-uri.js';
 import { TASK_QUEUES } from './stack.js';
 
@@ -24,11 +25,13 @@ export const durationSchema = z
   .string(expecting('must be a duration string'))
   .refine(isDuration, "must be a positive duration like '30 seconds', '2 minutes', '1 hour' or '1 day'");
 
-/** Pipeline (and model) name: a lowercase slug, used in workflow ids and object keys. */
+/** Pipeline (and model) name: a lowercase slug, used in workflow ids and object keys (the rule is contracts/names.ts). */
 export const pipelineNameSchema = z
   .string(expecting('must be a string'))
-  .regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, 'must be a lowercase slug like "flight-delay" (a-z, 0-9, single hyphens)')
-  .max(63, 'must be at most 63 characters');
+  .superRefine((name, ctx) => {
+    const problem = nameProblem(name);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const sourceSchema = z.strictObject({
   /** Plain path or file:// URL, package://<npm-package>/<path>, http(s):// URL or s3://bucket/key. */
@@ -43,6 +46,12 @@ export const sourceSchema = z.strictObject({
   /** Read at most this many rows, from the start of the source. Default: all rows. */
   limit: positiveInt().optional(),
 });
+
+/**
+ * Columns holding personal data. The model server logs a keyed hash of each in their place
+ * (privacy/pseudonym.ts), never the value. Each must be a column the spec names elsewhere.
+ */
+export const personalSchema = z.array(column, expecting('must be a list of column names'));
 
 const COMPARATORS = ['greaterThan', 'atLeast', 'lessThan', 'atMost', 'equals'] as const;
 

@@ -12,6 +12,7 @@ import {
   featuresSchema,
   labelSchema,
   modelSchema,
+  personalSchema,
   pipelineNameSchema,
   sourceSchema,
   splitSchema,
@@ -37,6 +38,8 @@ export const pipelineSpecSchema = z
     evaluation: evaluationSchema,
     deploy: deploySchema,
     drift: driftSchema,
+    /** Columns holding personal data: logged as a keyed hash, never in clear. Default: none. */
+    personal: personalSchema.optional(),
   })
   .superRefine(
     (spec, ctx) => {

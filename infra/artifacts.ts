@@ -1,18 +1,25 @@
 import { createHash } from 'node:crypto';
 import type { Client } from 'minio';
+import { checkKeySegment, checkName } from '../contracts/names.js';
 import { BUCKETS } from '../contracts/stack.js';
 import type { ObjectRef, StepName } from '../contracts/pipeline-run.js';
 import { readText } from './storage.js';
 
-/** Where each kind of output lives in MinIO. Keys derive from inputs, so retries overwrite the same bytes. */
+/**
+ * Where each kind of output lives in MinIO. Keys derive from inputs, so retries overwrite the same
+ * bytes. Names and ids from outside are checked (contracts/names.ts), so no key leaves its prefix.
+ */
 export const artifactKeys = {
   stepOutput: (step: StepName, cacheKey: string, name: string): ObjectRef => ({ bucket: BUCKETS.artifacts, key: `steps/${step}/${cacheKey}/${name}` }),
   /** Written last: its presence marks the step's output under that key as complete. */
   stepManifest: (step: StepName, cacheKey: string): ObjectRef => ({ bucket: BUCKETS.artifacts, key: `steps/${step}/${cacheKey}/manifest.json` }),
   /** Each run's record of its steps, read by `--resume`. */
-  runStep: (runId: string, step: StepName): ObjectRef => ({ bucket: BUCKETS.artifacts, key: `runs/${runId}/${step}.json` }),
-  referenceSchema: (pipeline: string): ObjectRef => ({ bucket: BUCKETS.artifacts, key: `pipelines/${pipeline}/reference-schema.json` }),
-  dvcFile: (pipeline: string, datasetVersion: string): ObjectRef => ({ bucket: BUCKETS.datasets, key: `meta/${pipeline}/${datasetVersion}.dvc` }),
+  runStep: (runId: string, step: StepName): ObjectRef => ({ bucket: BUCKETS.artifacts, key: `runs/${checkKeySegment(runId, 'run id')}/${step}.json` }),
+  referenceSchema: (pipeline: string): ObjectRef => ({ bucket: BUCKETS.artifacts, key: `pipelines/${checkName(pipeline, 'pipeline name')}/reference-schema.json` }),
+  dvcFile: (pipeline: string, datasetVersion: string): ObjectRef => ({
+    bucket: BUCKETS.datasets,
+    key: `meta/${checkName(pipeline, 'pipeline name')}/${checkKeySegment(datasetVersion, 'dataset version')}.dvc`,
+  }),
 };
 
 /** A step's cache key: sha256 over its code version, configuration and input content hashes, canonically ordered. */

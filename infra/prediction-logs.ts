@@ -1,11 +1,13 @@
 import type { Client } from 'minio';
 import type { LogKind } from '../contracts/prediction-log.js';
 import { logPrefix } from '../contracts/prediction-log.js';
+import { checkName } from '../contracts/names.js';
 import { BUCKETS } from '../contracts/stack.js';
 import { readText } from './storage.js';
 
 /** Every record of one kind written for the model between two ISO times (by UTC day folder). */
 export async function readLog<T>(storage: Client, model: string, kind: LogKind, since: string, until: string): Promise<T[]> {
+  checkName(model);
   const records: T[] = [];
   for (const day of daysBetween(since, until)) {
     const keys: string[] = [];

@@ -1,9 +1,12 @@
 /** Running the model server as a process (`ctrain serve`): listen, log with pino, and shut down cleanly on a signal. */
 import type { Client } from 'minio';
 import { configFromEnv } from '../infra/config.js';
+import { secretListFromEnv } from '../infra/secrets.js';
 import { createStorage } from '../infra/storage.js';
+import { pseudonymKeyFromEnv } from '../privacy/pseudonym.js';
+import { rateLimitFromEnv } from './rate-limit.js';
 import type { ModelServer, ModelServerOptions } from './server.js';
-import { createModelServer } from './server.js';
+import { DEFAULT_SERVE_RATE_LIMIT, createModelServer } from './server.js';
 import { gracefulShutdown } from '../infra/shutdown.js';
 
 /** Default listening port (the compose file maps it and Prometheus scrapes it). */
@@ -30,6 +33,20 @@ export interface RunningModelServer {
   close(): Promise<void>;
   /** Settles once the server has closed, by close() or by a signal. */
   closed: Promise<void>;
+}
+
+/**
+ * What `ctrain serve` reads from the environment: feedback tokens (CTRAIN_FEEDBACK_TOKENS,
+ * comma-separated, or CTRAIN_FEEDBACK_TOKENS_FILE, one per line), the per-caller rate limit
+ * (CTRAIN_SERVE_RATE_LIMIT requests per CTRAIN_SERVE_RATE_WINDOW; 0 turns it off) and the
+ * pseudonym key (CTRAIN_PSEUDONYM_KEY or CTRAIN_PSEUDONYM_KEY_FILE).
+ */
+export function modelServerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<ModelServerOptions, 'feedbackTokens' | 'rateLimit' | 'pseudonymKey'> {
+  return {
+    feedbackTokens: secretListFromEnv(env, 'CTRAIN_FEEDBACK_TOKENS'),
+    rateLimit: rateLimitFromEnv(env, 'CTRAIN_SERVE', DEFAULT_SERVE_RATE_LIMIT),
+    pseudonymKey: pseudonymKeyFromEnv(env),
+  };
 }
 
 /** Starts the model server and listens. Models that fail to load do not stop it: /readyz reports them. */

@@ -1,6 +1,6 @@
 /** The models one server answers for: a fixed list, or every model with a registry ('all', rediscovered as models appear). */
 import type { BucketItem, Client } from 'minio';
-import { pipelineNameSchema } from '../contracts/pipeline-spec-sections.js';
+import { checkName, nameProblem } from '../contracts/names.js';
 import { BUCKETS } from '../contracts/stack.js';
 import type { ReloadEvent } from './registry-watch.js';
 import { DEFAULT_POLL_MS, RegistryWatch } from './registry-watch.js';
@@ -31,10 +31,8 @@ export class ModelSet {
 
   constructor(private readonly options: ModelSetOptions) {
     if (options.models !== 'all') {
-      for (const model of options.models) {
-        const parsed = pipelineNameSchema.safeParse(model);
-        if (!parsed.success) throw new RangeError(`model name "${model}" ${parsed.error.issues[0]?.message ?? 'is not valid'}`);
-      }
+      // Each name becomes a registry key: refuse one that could leave its prefix.
+      for (const model of options.models) checkName(model);
     }
   }
 
@@ -115,7 +113,7 @@ async function listRegistries(storage: Client): Promise<string[]> {
   const listing = storage.listObjectsV2(BUCKETS.registry, '', false) as AsyncIterable<BucketItem>;
   for await (const item of listing) {
     const name = item.prefix?.replace(/\/$/, '');
-    if (name && pipelineNameSchema.safeParse(name).success) names.push(name);
+    if (name && nameProblem(name) === undefined) names.push(name);
   }
   return names;
 }

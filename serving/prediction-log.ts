@@ -10,9 +10,10 @@ import { BUCKETS } from '../contracts/stack.js';
 import { putBuffer } from '../infra/artifacts.js';
 import type { LogKind, OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
 import { logPrefix } from '../contracts/prediction-log.js';
+import { checkName, nameProblem, quote } from '../contracts/names.js';
+import { PSEUDONYM_KEY_VARIABLE, PseudonymKeyError, pseudonymizeRow } from '../privacy/pseudonym.js';
 
 export type { LogKind, OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
-
 
 export interface PredictionLogOptions {
   storage: Client;
@@ -30,6 +31,10 @@ export interface PredictionLogOptions {
   closeTimeoutMs?: number;
   /** Told about failed uploads and dropped rows; serving goes on regardless. */
   onError?: (error: Error) => void;
+  /** Personal-data columns of each model's inputs (the spec's `personal`): logged as their pseudonym, never in clear. */
+  personal?: Readonly<Record<string, readonly string[]>>;
+  /** The pseudonym key (privacy/pseudonym.ts); required when any model has personal columns. */
+  pseudonymKey?: Buffer;
 }
 
 /** Counters since start, for metrics and tests. */
@@ -43,6 +48,7 @@ export interface PredictionLogStats {
 
 /** Where a batch goes: `<model>/<kind>/<yyyy-mm-dd>/<timestamp>-<random>.jsonl` in the logs bucket. */
 export function logObjectKey(model: string, kind: LogKind, day: string, now = new Date()): string {
+  checkName(model);
   return `${logPrefix(model, kind, day)}${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}.jsonl`;
 }
 
@@ -65,14 +71,19 @@ export class PredictionLog {
   constructor(private readonly options: PredictionLogOptions) {
     const rate = options.sampleRate ?? 1;
     if (!(rate >= 0 && rate <= 1)) throw new RangeError(`prediction log sampleRate is ${rate}; expected 0 to 1`);
+    const personal = Object.entries(options.personal ?? {}).filter(([, columns]) => columns.length > 0);
+    if (personal.length > 0 && !options.pseudonymKey) {
+      const [model, columns] = personal[0]!;
+      throw new PseudonymKeyError(`model "${model}" has personal columns (${columns.join(', ')}) and no pseudonym key is set: set ${PSEUDONYM_KEY_VARIABLE} or ${PSEUDONYM_KEY_VARIABLE}_FILE, so they are logged as a keyed hash`);
+    }
     this.timer = setInterval(() => void this.flush(), options.flushMs ?? 5000);
     this.timer.unref();
   }
 
-  /** Samples and buffers predictions. */
+  /** Samples and buffers predictions; personal columns of the inputs are replaced by their pseudonyms first. */
   recordPredictions(records: readonly PredictionRecord[]): void {
     const rate = this.options.sampleRate ?? 1;
-    for (const record of records) if (rate >= 1 || Math.random() < rate) this.append(record.model, 'predictions', record.at, record);
+    for (const record of records) if (rate >= 1 || Math.random() < rate) this.append(record.model, 'predictions', record.at, this.withoutPersonalData(record));
     this.flushIfFull();
   }
 
@@ -107,6 +118,12 @@ export class PredictionLog {
   }
 
   private append(model: string, kind: LogKind, at: string, record: PredictionRecord | OutcomeRecord): void {
+    // Checked here too, so a bad name is refused as it arrives and never reaches the key builder in upload().
+    const problem = nameProblem(model);
+    if (problem !== undefined) {
+      this.options.onError?.(new Error(`prediction log refused a row for model ${quote(model)}: the name ${problem}`));
+      return;
+    }
     if (this.closed || this.stats().pendingRows >= (this.options.maxPendingRows ?? 100_000)) {
       this.counts.droppedRows++;
       if (this.counts.droppedRows === 1 || this.counts.droppedRows % 10_000 === 0) {
@@ -120,6 +137,12 @@ export class PredictionLog {
     if (!buffer) this.open.set(key, (buffer = { model, kind, day, lines: [] }));
     buffer.lines.push(JSON.stringify(record));
     this.openRows++;
+  }
+
+  private withoutPersonalData(record: PredictionRecord): PredictionRecord {
+    const columns = this.options.personal?.[record.model] ?? [];
+    const key = this.options.pseudonymKey;
+    return columns.length > 0 && key ? { ...record, input: pseudonymizeRow(record.input, columns, key) } : record;
   }
 
   private flushIfFull(): void {

@@ -3,11 +3,14 @@
  * inputs checked against the training transform, hot reload on alias changes, Prometheus metrics,
  * and a prediction log in MinIO.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Client } from 'minio';
+import { nameProblem, quote } from '../contracts/names.js';
 import { inputColumns } from '../features/transform.js';
+import { bearerMatches } from '../infra/bearer.js';
+import { pseudonymKey } from '../privacy/pseudonym.js';
 import { selectBackend } from '../model/index.js';
 import { readOutcomesBody, readPredictBody } from './bodies.js';
 import { DEFAULT_CANARY_PERCENT, checkCanaryPercents, chooseAlias } from './canary.js';
@@ -15,6 +18,8 @@ import { UNROUTED, createServingMetrics, recordReload } from './metrics.js';
 import { ModelSet } from './model-set.js';
 import { PredictionLog } from './prediction-log.js';
 import type { PredictionLogOptions } from './prediction-log.js';
+import type { RateLimit } from './rate-limit.js';
+import { rateLimitHook } from './rate-limit.js';
 import { SERVED_ALIASES } from './registry-watch.js';
 import { reloadLogger } from './reload-log.js';
 import { scoreRows } from './scoring.js';
@@ -29,7 +34,11 @@ export interface ModelServerOptions {
   /** Mixed into the request-id hash that routes canary traffic; change it to reshuffle which requests go there. */
   canarySeed?: string | number;
   /** Prediction log settings (sample rate, batch size and interval). */
-  logSink?: Omit<PredictionLogOptions, 'storage' | 'onError'>;
+  logSink?: Omit<PredictionLogOptions, 'storage' | 'onError' | 'personal' | 'pseudonymKey'>;
+  /** Personal-data columns by model (the spec's `personal`): the prediction log holds their keyed hash, never the value. */
+  personalColumns?: Readonly<Record<string, readonly string[]>>;
+  /** Key of that hash, at least 16 bytes (CTRAIN_PSEUDONYM_KEY); required when any model has personal columns. */
+  pseudonymKey?: string | Buffer;
   /** Registry poll interval in milliseconds. Default 1000. */
   pollMs?: number;
   /** Fastify's pino logger settings. Default false (silent). */
@@ -40,7 +49,12 @@ export interface ModelServerOptions {
   maxRowsPerRequest?: number;
   /** Bearer tokens that may post outcomes (feedback). None: outcomes need no token (development). */
   feedbackTokens?: readonly string[];
+  /** Requests per caller (feedback token, else IP) on the /v1 routes; more get 429. false: no limit. Default {@link DEFAULT_SERVE_RATE_LIMIT}. */
+  rateLimit?: RateLimit | false;
 }
+
+/** Default per-caller rate limit: 1000 requests a second sustained, bursts up to 60 000 (all traffic through one load balancer is one caller). */
+export const DEFAULT_SERVE_RATE_LIMIT: RateLimit = { max: 60_000, windowMs: 60_000 };
 
 export interface ModelServer {
   app: FastifyInstance;
@@ -57,6 +71,8 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   const canaryPercent = options.canaryPercent ?? {};
   checkCanaryPercents(canaryPercent);
   const maxRows = options.maxRowsPerRequest ?? 10_000;
+  const feedbackTokens = (options.feedbackTokens ?? []).map((token) => token.trim()).filter((token) => token !== '');
+  const key = options.pseudonymKey === undefined ? undefined : pseudonymKey(options.pseudonymKey);
   await selectBackend();
 
   const app = Fastify({
@@ -66,7 +82,14 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
   });
-  const predictionLog = new PredictionLog({ ...options.logSink, storage: options.storage, onError: (error) => app.log.warn(error.message) });
+  const predictionLog = new PredictionLog({
+    ...options.logSink,
+    storage: options.storage,
+    personal: options.personalColumns,
+    pseudonymKey: key,
+    onError: (error) => app.log.warn(error.message),
+  });
+  const limit = rateLimitHook(options.rateLimit ?? DEFAULT_SERVE_RATE_LIMIT, feedbackTokens);
   const metrics = createServingMetrics(() => predictionLog.stats());
   const models = new ModelSet({
     storage: options.storage,
@@ -86,8 +109,9 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     done();
   };
 
-  app.post<Params>('/v1/models/:model/predict', { onResponse: countRequest }, async (request, reply) => {
+  app.post<Params>('/v1/models/:model/predict', { onRequest: limit, onResponse: countRequest }, async (request, reply) => {
     const { model } = request.params;
+    if (nameProblem(model) !== undefined) return invalidName(model, reply);
     const state = models.get(model)?.state;
     const production = state?.production;
     if (!production) return notFound(model, models, reply);
@@ -114,8 +138,13 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   });
 
   const acceptOutcomes = async (request: FastifyRequest<Params>, reply: FastifyReply) => {
-    if (!authorized(request.headers.authorization, options.feedbackTokens)) return reply.code(401).send({ error: 'unauthorized', message: 'posting outcomes needs a valid bearer token' });
+    // Credentials first: a caller without them learns nothing, not even whether the name is valid.
+    if (feedbackTokens.length > 0 && !bearerMatches(request.headers.authorization, feedbackTokens)) {
+      void reply.header('www-authenticate', 'Bearer');
+      return reply.code(401).send({ error: 'unauthorized', message: 'posting outcomes needs a valid bearer token' });
+    }
     const { model } = request.params;
+    if (nameProblem(model) !== undefined) return invalidName(model, reply);
     if (!models.get(model)) return notFound(model, models, reply);
     const body = readOutcomesBody(request.body, maxRows);
     if ('problem' in body) return reply.code(400).send({ error: 'invalid_request', message: body.problem });
@@ -125,12 +154,13 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     return reply.code(202).send({ accepted: body.outcomes.length });
   };
   // Outcomes that arrive later, against the ids predictions were given: the feedback loop.
-  app.post<Params>('/v1/models/:model/outcomes', acceptOutcomes);
-  app.post<Params>('/v1/models/:model/feedback', acceptOutcomes);
+  app.post<Params>('/v1/models/:model/outcomes', { onRequest: limit }, acceptOutcomes);
+  app.post<Params>('/v1/models/:model/feedback', { onRequest: limit }, acceptOutcomes);
 
-  app.get('/v1/models', () => ({ models: models.names().map((model) => describe(model, models)) }));
-  app.get<Params>('/v1/models/:model', (request, reply) => {
+  app.get('/v1/models', { onRequest: limit }, () => ({ models: models.names().map((model) => describe(model, models)) }));
+  app.get<Params>('/v1/models/:model', { onRequest: limit }, (request, reply) => {
     const { model } = request.params;
+    if (nameProblem(model) !== undefined) return invalidName(model, reply);
     return models.get(model) ? describe(model, models) : notFound(model, models, reply);
   });
 
@@ -153,7 +183,12 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
 }
 
 /** Fastify's own client errors (bad JSON, too large, wrong type) get a stable name in the reply. */
-const ERROR_NAMES: Record<number, string> = { 400: 'invalid_json', 413: 'body_too_large', 415: 'unsupported_media_type' };
+const ERROR_NAMES: Record<number, string> = { 400: 'invalid_json', 413: 'body_too_large', 415: 'unsupported_media_type', 429: 'rate_limited' };
+
+/** A model name from the URL that could not name a model (or a key under its prefix): 400, before anything is looked up. */
+function invalidName(model: string, reply: FastifyReply): FastifyReply {
+  return reply.code(400).send({ error: 'invalid_model_name', message: `model name ${quote(model)} ${nameProblem(model) ?? 'is not valid'}` });
+}
 
 function notFound(model: string, models: ModelSet, reply: FastifyReply): FastifyReply {
   const watch = models.get(model);
@@ -182,14 +217,4 @@ function describe(model: string, models: ModelSet) {
 function listed(names: string[]): string {
   if (names.length === 0) return 'none';
   return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
-}
-
-/** Constant-time check of `Authorization: Bearer <token>` against the configured tokens; none configured lets everyone in. */
-function authorized(header: string | undefined, tokens: readonly string[] | undefined): boolean {
-  if (!tokens || tokens.length === 0) return true;
-  const given = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
-  return tokens.some((token) => {
-    const expected = Buffer.from(token);
-    return expected.length === given.length && timingSafeEqual(expected, given);
-  });
 }

@@ -205,3 +205,23 @@ describe('field formats', () => {
     expect(parsePipelineSpec(withChanges({ model: { kind: 'linear' } })).model).toEqual({ kind: 'linear' });
   });
 });
+
+describe('personal-data columns', () => {
+  it('accepts categorical features and hash-split keys, and leaves the spec hash alone when absent', () => {
+    const spec = parsePipelineSpec(withChanges({ personal: ['weather', 'station'], split: { by: 'hash', keys: ['station'], column: undefined } }));
+    expect(spec.personal).toEqual(['weather', 'station']);
+    expect(specHash(parsePipelineSpec(base))).toBe(specHash(parsePipelineSpec(structuredClone(base))));
+    expect(parsePipelineSpec(base).personal).toBeUndefined();
+  });
+
+  it('refuses columns the spec does not name, columns a hash would break, and repeats, naming each', () => {
+    expect(problemsOf(withChanges({ personal: ['email', 'temp_min', 'temp_max', 'date', 'weather', 'weather', 7] }))).toEqual([
+      'personal[6]: must be a column name',
+      'personal[0]: "email" is not a categorical feature or hash-split key of this spec',
+      'personal[1]: "temp_min" is a numeric feature: its hash has no order or scale to train on; personal columns are logged as a keyed hash',
+      'personal[2]: "temp_max" is the label: a hashed label cannot be trained on; personal columns are logged as a keyed hash',
+      'personal[3]: "date" is the time-split column: its hash has no order; personal columns are logged as a keyed hash',
+      'personal[5]: "weather" is listed twice',
+    ]);
+  });
+});
