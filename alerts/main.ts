@@ -1,6 +1,6 @@
 /** Running the alert receiver as a process (`ctrain alerts`): connect to Temporal, listen, and shut down cleanly on a signal. */
-import { Client, Connection } from '@temporalio/client';
-import { configFromEnv } from '../infra/config.js';
+import type { Client } from '@temporalio/client';
+import { connectClient, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
 import { pipelineNames } from '../pipelines/index.js';
 import type { AlertAuth } from './auth.js';
 import { authFromEnv, checkAuthConfig } from './auth.js';
@@ -16,7 +16,7 @@ export interface RunAlertReceiverOptions extends Omit<AlertReceiverOptions, 'cli
   port?: number;
   /** Address to listen on. Default 127.0.0.1 (loopback only); a container needs 0.0.0.0. */
   host?: string;
-  /** Default: a client for the Temporal named by the environment ({@link configFromEnv}), closed with the receiver. */
+  /** Default: a client for the Temporal named by the environment ({@link temporalOptionsFromEnv}: address, TLS, payload encryption), closed with the receiver. */
   client?: Client;
   /** Each field not given comes from CTRAIN_ALERT_TOKENS (comma-separated) or CTRAIN_ALERT_HMAC_SECRET. */
   auth?: AlertAuth;
@@ -49,10 +49,10 @@ export async function runAlertReceiver(options: RunAlertReceiverOptions = {}): P
 
   // Refuse a receiver without credentials before reaching for Temporal.
   checkAuthConfig(credentials, receiverOptions.allowUnauthenticated);
-  const connection = given ? undefined : await connect(env);
+  const client = given ?? (await connectClient(await temporalOptionsFromEnv(env)));
+  const connection = given ? undefined : client.connection;
   let receiver: AlertReceiver;
   try {
-    const client = given ?? new Client({ connection, namespace: configFromEnv(env).temporal.namespace });
     receiver = createAlertReceiver({ ...receiverOptions, knownModels, client, auth: credentials, logger: { level: logLevel } });
   } catch (error) {
     await connection?.close();
@@ -78,11 +78,4 @@ export async function runAlertReceiver(options: RunAlertReceiverOptions = {}): P
     await close();
     throw error;
   }
-}
-
-async function connect(env: NodeJS.ProcessEnv): Promise<Connection> {
-  const { address } = configFromEnv(env).temporal;
-  return Connection.connect({ address, connectTimeout: 5_000 }).catch((error: unknown) => {
-    throw new Error(`Cannot reach Temporal at ${address} (${(error as Error).message}). Start the stack with \`npx ctrain dev up\` or set CTRAIN_TEMPORAL_ADDRESS.`);
-  });
 }

@@ -1,17 +1,16 @@
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { ServiceConfig } from '../infra/config.js';
 import { configFromEnv } from '../infra/config.js';
+import { connectClient, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
 
 /** Runs `body` with a Temporal client for the configured server, and always closes the connection. */
 export async function withClient<T>(body: (client: Client, config: ServiceConfig) => Promise<T>): Promise<T> {
   const config = configFromEnv();
-  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 5_000 }).catch((error: unknown) => {
-    throw new Error(`Cannot reach Temporal at ${config.temporal.address} (${(error as Error).message}). Start the stack with \`npx ctrain dev up\` or set CTRAIN_TEMPORAL_ADDRESS.`);
-  });
+  const client = await connectClient(await temporalOptionsFromEnv(process.env, config.temporal));
   try {
-    return await body(new Client({ connection, namespace: config.temporal.namespace }), config);
+    return await body(client, config);
   } finally {
-    await connection.close();
+    await client.connection.close();
   }
 }
 

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { NativeConnection } from '@temporalio/worker';
 import type { PipelineRunResult } from '../contracts/pipeline-run.js';
 import { configFromEnv } from '../infra/config.js';
 import { requestRun, waitForRun } from '../infra/model-client.js';
 import { installWorkerRuntime } from '../infra/temporal.js';
+import { connectWorkers, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
 import { loadPipeline } from '../pipelines/index.js';
 import { runModelServer } from '../serving/main.js';
 import { devLayout } from '../stack/dev-stack.js';
@@ -44,9 +44,10 @@ async function runDemo(options: { serve?: boolean }): Promise<void> {
   console.log(`ctrain demo: stack up — Web UI ${urls.webUi}, MinIO ${urls.minioEndpoint}`);
 
   installWorkerRuntime();
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const deps = await createDependencies(config);
-  const base = { connection, namespace: config.temporal.namespace, deps };
+  const temporal = await temporalOptionsFromEnv(env, config.temporal);
+  const connection = await connectWorkers(temporal);
+  const deps = await createDependencies(config, undefined, temporal);
+  const base = { connection, namespace: temporal.namespace, dataConverter: temporal.dataConverter, deps };
   const workers = [await createGeneralWorker(base), await createTrainerWorker(base)];
   const running = Promise.all(workers.map((worker) => worker.run()));
   const spec = loadPipeline(MODEL);

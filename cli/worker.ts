@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Worker } from '@temporalio/worker';
-import { NativeConnection } from '@temporalio/worker';
 import { TASK_QUEUES } from '../contracts/stack.js';
 import { configFromEnv } from '../infra/config.js';
 import { installWorkerRuntime } from '../infra/temporal.js';
+import { connectWorkers, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
 import { createDependencies } from '../workers/dependencies.js';
 import { createGeneralWorker } from '../workers/general.js';
 import { createTrainerWorker } from '../workers/trainer.js';
@@ -24,15 +24,17 @@ export function registerWorkerCommand(program: Command): void {
     .option('--train-task-queue <queue>', 'trainer task queue', TASK_QUEUES.train)
     .action(async (options: WorkerOptions) => {
       const config = configFromEnv();
+      const temporal = await temporalOptionsFromEnv(process.env, config.temporal);
       installWorkerRuntime();
-      const connection = await NativeConnection.connect({ address: config.temporal.address });
-      const deps = await createDependencies(config, options.taskQueue);
+      const connection = await connectWorkers(temporal);
+      const deps = await createDependencies(config, options.taskQueue, temporal);
       const workers: Worker[] = [];
-      const base = { connection, namespace: config.temporal.namespace, deps };
+      const base = { connection, namespace: temporal.namespace, dataConverter: temporal.dataConverter, deps };
       if (options.role !== 'trainer') workers.push(await createGeneralWorker({ ...base, taskQueue: options.taskQueue }));
       if (options.role !== 'general') workers.push(await createTrainerWorker({ ...base, taskQueue: options.trainTaskQueue }));
       const queues = [options.role !== 'trainer' ? options.taskQueue : undefined, options.role !== 'general' ? options.trainTaskQueue : undefined].filter(Boolean);
-      console.log(`ctrain: worker (${options.role}) ready on ${queues.join(', ')} at ${config.temporal.address}`);
+      const security = [temporal.tls ? 'TLS' : undefined, temporal.payloadKeyId ? `payloads encrypted with key ${temporal.payloadKeyId}` : undefined].filter(Boolean);
+      console.log(`ctrain: worker (${options.role}) ready on ${queues.join(', ')} at ${config.temporal.address}${security.length ? ` (${security.join(', ')})` : ''}`);
       // Each worker stops on SIGINT/SIGTERM, finishing or handing back its tasks.
       await Promise.all(workers.map((worker) => worker.run()));
       await connection.close();

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection } from '@temporalio/client';
+import { openConnection } from '../infra/temporal-connection.js';
 
 /** Tells a health wait whether the process it waits for is still there, and where its log is. */
 export type Liveness = () => { alive: boolean; log: string };
@@ -11,10 +11,10 @@ export class ServiceStartError extends Error {
 
 const POLL_MS = 250;
 
-/** Waits until the Temporal frontend answers a real RPC. */
+/** Waits until the Temporal frontend answers a real RPC. The embedded dev server listens on loopback without TLS. */
 export async function waitForTemporal(address: string, deadline: number, liveness: Liveness): Promise<void> {
   await poll(`Temporal at ${address}`, deadline, liveness, async () => {
-    const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+    const connection = await openConnection({ address }, 2_000);
     try {
       await connection.workflowService.getSystemInfo({});
       return true;

@@ -1,13 +1,17 @@
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import type { ActivityDependencies } from '../activities/index.js';
 import { createTrainActivities } from '../activities/train.js';
 import { TASK_QUEUES } from '../contracts/stack.js';
+import { dataConverterFromEnv } from '../infra/temporal-connection.js';
 
 export interface TrainerWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   deps: ActivityDependencies;
+  /** Payload codecs (encryption). Default: those the environment configures ({@link dataConverterFromEnv}). */
+  dataConverter?: DataConverter;
   /** Defaults to the trainer task queue; tests pass a unique one. */
   taskQueue?: string;
 }
@@ -16,11 +20,12 @@ export interface TrainerWorkerOptions {
  * The trainer worker serves only the training task queue, so a GPU machine can run training
  * alone. One training at a time: the trainer already uses every core it has.
  */
-export async function createTrainerWorker({ connection, namespace, deps, taskQueue = TASK_QUEUES.train }: TrainerWorkerOptions): Promise<Worker> {
+export async function createTrainerWorker({ connection, namespace, deps, dataConverter, taskQueue = TASK_QUEUES.train }: TrainerWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
+    dataConverter: dataConverter ?? dataConverterFromEnv().dataConverter,
     activities: createTrainActivities(deps),
     maxConcurrentActivityTaskExecutions: 1,
   });

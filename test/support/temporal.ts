@@ -1,20 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import type { NativeConnection } from '@temporalio/worker';
 import { installWorkerRuntime } from '../../infra/temporal.js';
+import { connectClient, connectWorkers, dataConverterFromEnv } from '../../infra/temporal-connection.js';
 import type { TestStack } from './test-stack.js';
 
-/** A client and a worker connection to the harness's real Temporal server. */
-export async function connectTemporal(stack: TestStack): Promise<{ client: Client; workerConnection: NativeConnection; close: () => Promise<void> }> {
+/**
+ * A client and a worker connection to the harness's real Temporal server, built the way ctrain
+ * builds its own. Payload encryption follows `env` (CTRAIN_PAYLOAD_KEY), so the suite can run
+ * encrypted; TLS does not, since the harness's dev server is plaintext on loopback.
+ */
+export async function connectTemporal(stack: TestStack, env: NodeJS.ProcessEnv = process.env): Promise<{ client: Client; workerConnection: NativeConnection; dataConverter: DataConverter; close: () => Promise<void> }> {
   // Tests provoke activity failures on purpose; their warnings would bury real output.
   installWorkerRuntime('ERROR');
-  const connection = await Connection.connect({ address: stack.temporalAddress });
-  const workerConnection = await NativeConnection.connect({ address: stack.temporalAddress });
+  const options = { address: stack.temporalAddress, namespace: stack.namespace, ...dataConverterFromEnv(env) };
+  const client = await connectClient(options);
+  const workerConnection = await connectWorkers(options);
   return {
-    client: new Client({ connection, namespace: stack.namespace }),
+    client,
     workerConnection,
+    dataConverter: options.dataConverter,
     close: async () => {
-      await connection.close();
+      await client.connection.close();
       await workerConnection.close();
     },
   };
