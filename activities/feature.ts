@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CacheOptions, FeatureManifest, IngestManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { labelOf } from '../features/label.js';
+import { FeatureValueError } from '../features/values.js';
 import { SplitError, splitRows } from '../features/split.js';
 import type { FeatureTransform } from '../features/transform.js';
 import { applyTransform, FeatureFitError, featureWidth, fitTransform } from '../features/transform.js';
@@ -34,7 +35,11 @@ export function createFeatureActivities({ storage }: ActivityDependencies) {
         const path = join(dir, 'snapshot.jsonl');
         await storage.fGetObject(ingest.snapshot.bucket, ingest.snapshot.key, path);
         const labelled: Row[] = [];
-        for await (const row of readRows(path, 'jsonl')) if (labelOf(spec.label, row) !== undefined) labelled.push(row);
+        try {
+          for await (const row of readRows(path, 'jsonl')) if (labelOf(spec.label, row) !== undefined) labelled.push(row);
+        } catch (error) {
+          throw dataError(error);
+        }
         return labelled;
       });
       if (rows.length === 0) throw ApplicationFailure.nonRetryable(`No row of dataset ${ingest.datasetVersion} has a label "${spec.label.column}".`, 'DataValidationError');
@@ -45,8 +50,7 @@ export function createFeatureActivities({ storage }: ActivityDependencies) {
         splits = splitRows(rows, spec.split);
         transform = fitTransform(splits.train, spec);
       } catch (error) {
-        if (error instanceof SplitError || error instanceof FeatureFitError) throw ApplicationFailure.nonRetryable(error.message, 'DataValidationError');
-        throw error;
+        throw dataError(error);
       }
       const output = (name: string) => artifactKeys.stepOutput('feature', key, name);
       const transformRef = output('transform.json');
@@ -74,6 +78,12 @@ export function createFeatureActivities({ storage }: ActivityDependencies) {
       });
     },
   };
+}
+
+/** Bad values in the data are the data's fault: no retry fixes them. */
+function dataError(error: unknown): unknown {
+  if (error instanceof SplitError || error instanceof FeatureFitError || error instanceof FeatureValueError) return ApplicationFailure.nonRetryable(error.message, 'DataValidationError');
+  return error;
 }
 
 /** Row-major float32 features and labels for one split. */

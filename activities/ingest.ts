@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -37,7 +37,7 @@ export function createIngestActivities({ storage, dvc }: ActivityDependencies) {
         });
         const snapshotName = `${spec.name}.jsonl`;
         const { rows, bytes } = await writeSnapshot(source, spec, join(workspace, snapshotName));
-        if (rows === 0) throw ApplicationFailure.nonRetryable(`Source ${spec.source.uri} has no rows.`, 'EmptyDataset');
+        if (rows === 0) throw ApplicationFailure.nonRetryable(await noRows(source, spec), 'EmptyDataset');
 
         await dvc.init(workspace);
         const version = await dvc.add(workspace, snapshotName);
@@ -61,6 +61,12 @@ export function createIngestActivities({ storage, dvc }: ActivityDependencies) {
       }
     },
   };
+}
+
+/** Why a source gave no rows, in words a person can act on. */
+async function noRows(source: string, spec: PipelineSpec): Promise<string> {
+  if ((await stat(source)).size === 0) return `Source ${spec.source.uri} has no rows: it is an empty file (0 bytes).`;
+  return `Source ${spec.source.uri} has no rows${spec.source.format === 'csv' ? ': it holds a header line only' : ''}.`;
 }
 
 async function writeSnapshot(source: string, spec: PipelineSpec, target: string): Promise<{ rows: number; bytes: number }> {

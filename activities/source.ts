@@ -54,7 +54,11 @@ function packageRoot(packageName: string): string {
 
 async function download(url: string, scratch: string): Promise<string> {
   const response = await fetch(url).catch((error: unknown) => {
-    throw new Error(`GET ${url} failed: ${(error as Error).message}`, { cause: error });
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, a TLS fault) is its cause.
+    const reason = (error as { cause?: unknown }).cause;
+    const detail = reason instanceof Error ? reason.message : (error as Error).message;
+    // Retryable: a server that is down or restarting may well answer the next attempt.
+    throw ApplicationFailure.retryable(`GET ${url} failed: ${detail}`, 'SourceUnreachable');
   });
   if (!response.ok || !response.body) {
     await response.body?.cancel();

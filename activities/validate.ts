@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { CacheOptions, IngestManifest, ValidateManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
+import { LabelTally } from '../features/label-check.js';
 import { artifactKeys, cacheKey, canonicalJson, getJson, putBuffer, putJson, uriOf } from '../infra/artifacts.js';
-import type { DatasetSchema } from '../tabular/index.js';
+import type { DatasetSchema, Row } from '../tabular/index.js';
 import { buildValidationReport, checkAgainstSchema, computeStatistics, inferSchema, readRows, renderValidationHtml } from '../tabular/index.js';
 import type { ActivityDependencies } from './index.js';
 import { completeStep, reuseCached, withScratch } from './step-cache.js';
 
 /** Bump when validating the same data against the same reference could decide differently. */
-const VALIDATE_CODE_VERSION = 'validate-1';
+const VALIDATE_CODE_VERSION = 'validate-2';
 
 export interface ValidateInput {
   spec: PipelineSpec;
@@ -36,15 +37,17 @@ export function createValidateActivities({ storage }: ActivityDependencies) {
         if (cached) return cached;
       }
 
+      const labels = new LabelTally(spec.label);
       const statistics = await withScratch('validate', async (dir) => {
         const path = join(dir, 'snapshot.jsonl');
         await storage.fGetObject(ingest.snapshot.bucket, ingest.snapshot.key, path);
-        return computeStatistics(readRows(path, 'jsonl'));
+        return computeStatistics(tally(readRows(path, 'jsonl'), labels));
       });
       const reference = existing ?? inferSchema(statistics);
       const key = keyFor(config, ingest, reference);
       const output = (name: string) => artifactKeys.stepOutput('validate', key, name);
-      const anomalies = checkAgainstSchema(reference, statistics, { labelColumn });
+      const anomalies = checkAgainstSchema(reference, statistics, { labelColumn, numericColumns: spec.features.numeric });
+      if (statistics.rowCount > 0) anomalies.unshift(...labels.anomalies());
       const report = buildValidationReport({ dataset: `${spec.name}@${ingest.datasetVersion}`, statistics, anomalies, schema: reference });
       const refs = { statistics: output('statistics.json'), report: output('report.json'), reportHtml: output('report.html') };
       await putJson(storage, refs.statistics, statistics);
@@ -75,6 +78,14 @@ export function createValidateActivities({ storage }: ActivityDependencies) {
       });
     },
   };
+}
+
+/** Feeds each row to the label checks on its way to the statistics: one pass over the snapshot. */
+async function* tally(rows: AsyncIterable<Row>, labels: LabelTally): AsyncGenerator<Row> {
+  for await (const row of rows) {
+    labels.add(row);
+    yield row;
+  }
 }
 
 function keyFor(config: unknown, ingest: IngestManifest, reference: DatasetSchema): string {

@@ -3,6 +3,9 @@
 /** A predict body: `{ rows: [...] }` or `{ row: {...} }`. Rows themselves are checked against the answering version's transform. */
 export function readPredictBody(body: unknown, maxRows: number): { rows: unknown[] } | { problem: string } {
   if (!isObject(body)) return { problem: 'body must be a JSON object with "rows" (an array of objects) or "row" (an object)' };
+  // Extra fields inside a row are ignored (ids, the label); beside "rows" they are most likely a typo.
+  const unknown = Object.keys(body).filter((key) => key !== 'rows' && key !== 'row');
+  if (unknown.length > 0) return { problem: `body has unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => JSON.stringify(key)).join(', ')}; it takes "rows" (an array of objects) or "row" (an object)` };
   const hasRows = Object.hasOwn(body, 'rows');
   if (hasRows === Object.hasOwn(body, 'row')) return { problem: 'body must have exactly one of "rows" and "row"' };
   if (!hasRows) return { rows: [body.row] };

@@ -1,8 +1,10 @@
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream';
 import { TabularReadError, errorMessage } from './errors.js';
-import { toCell } from './row.js';
+import { nonFinite, toCell } from './row.js';
 import type { Row } from './row.js';
+import { strictUtf8 } from './utf8.js';
 
 function parseLine(path: string, lineNumber: number, line: string): Row {
   let value: unknown;
@@ -16,7 +18,11 @@ function parseLine(path: string, lineNumber: number, line: string): Row {
     throw new TabularReadError(path, lineNumber, `expected a JSON object per line, got ${got}`);
   }
   const row: Row = {};
-  for (const [key, cell] of Object.entries(value)) row[key] = toCell(cell);
+  for (const [key, cell] of Object.entries(value)) {
+    // JSON has no NaN or Infinity, but 1e999 overflows to Infinity, which the snapshot would write as null.
+    if (typeof cell === 'number' && !Number.isFinite(cell)) throw new TabularReadError(path, lineNumber, nonFinite(key, cell));
+    row[key] = toCell(cell);
+  }
   return row;
 }
 
@@ -24,7 +30,8 @@ function parseLine(path: string, lineNumber: number, line: string): Row {
 export async function* readJsonl(path: string, limit: number): AsyncGenerator<Row> {
   if (limit === 0) return;
   const handle = await open(path);
-  const input = handle.createReadStream({ encoding: 'utf8' });
+  const input = pipeline(handle.createReadStream(), strictUtf8(path), () => undefined);
+  input.setEncoding('utf8');
   const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNumber = 0;
   let emitted = 0;

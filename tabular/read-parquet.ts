@@ -3,7 +3,7 @@ import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { AsyncBuffer, CompressionCodec, Compressors, FileMetaData } from 'hyparquet';
 import { TabularReadError, errorMessage } from './errors.js';
-import { toCell } from './row.js';
+import { nonFinite, toCell } from './row.js';
 import type { Row } from './row.js';
 
 // hyparquet decodes these itself; Node's zlib adds GZIP and BROTLI, hyparquet-compressors
@@ -33,10 +33,32 @@ function checkCodecs(path: string, metadata: FileMetaData, compressors: Compress
   }
 }
 
-function toRow(record: Record<string, unknown>): Row {
+function toRow(path: string, rowNumber: number, record: Record<string, unknown>): Row {
   const row: Row = {};
-  for (const key in record) row[key] = toCell(record[key]);
+  for (const key in record) {
+    const cell = toCell(record[key]);
+    if (typeof cell === 'number' && !Number.isFinite(cell)) throw new TabularReadError(path, undefined, `row ${rowNumber}: ${nonFinite(key, cell)}`);
+    row[key] = cell;
+  }
   return row;
+}
+
+const MAGIC = 'PAR1';
+
+/**
+ * A Parquet file is PAR1, the data, the footer, the footer's length (4 bytes) and PAR1 again.
+ * Checked before decoding, so a truncated download or a lying length is named as such.
+ */
+async function checkFrame(path: string, file: AsyncBuffer): Promise<void> {
+  const size = file.byteLength;
+  const fault = (detail: string) => new TabularReadError(path, undefined, `${detail}; the file is truncated or is not Parquet`);
+  if (size < 12) throw fault(`${size} bytes is too short for a Parquet file (at least 12)`);
+  const head = Buffer.from(await file.slice(0, 4)).toString('latin1');
+  const tail = Buffer.from(await file.slice(size - 8, size));
+  if (head !== MAGIC) throw fault('it does not start with the PAR1 magic');
+  if (tail.toString('latin1', 4) !== MAGIC) throw fault(`it does not end with the PAR1 magic (${size} bytes)`);
+  const footer = tail.readUInt32LE(0);
+  if (footer + 12 > size) throw fault(`its footer claims ${footer} bytes but the file has only ${size}`);
 }
 
 /**
@@ -50,9 +72,14 @@ export async function* readParquet(path: string, limit: number, compressors: Com
   let metadata: FileMetaData;
   try {
     file = await asyncBufferFromFile(path);
-    metadata = await parquetMetadataAsync(file);
   } catch (error) {
     throw new TabularReadError(path, undefined, errorMessage(error), { cause: error });
+  }
+  await checkFrame(path, file);
+  try {
+    metadata = await parquetMetadataAsync(file);
+  } catch (error) {
+    throw new TabularReadError(path, undefined, `its footer (the file's metadata) cannot be decoded: ${errorMessage(error)}; the file is corrupt, or its footer length is wrong`, { cause: error });
   }
   checkCodecs(path, metadata, decoders);
 
@@ -70,8 +97,8 @@ export async function* readParquet(path: string, limit: number, compressors: Com
       const where = `row group ${index} (rows ${rowStart}–${rowEnd - 1})`;
       throw new TabularReadError(path, undefined, `${where}: ${errorMessage(error)}`, { cause: error });
     }
-    for (const record of records) {
-      yield toRow(record);
+    for (const [offset, record] of records.entries()) {
+      yield toRow(path, rowStart + offset, record);
       emitted++;
     }
   }

@@ -24,3 +24,8 @@ export function toCell(value: unknown): Cell {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   return JSON.stringify(value, (_key, nested: unknown) => (typeof nested === 'bigint' ? nested.toString() : nested));
 }
+
+/** The message for a ±Infinity cell, which no reader lets through: the snapshot (JSON) cannot hold it, and nothing can learn from it. */
+export function nonFinite(column: string, value: number): string {
+  return `column ${JSON.stringify(column)} is ${value > 0 ? '' : '-'}Infinity; write a finite number, or leave the cell empty for a missing value`;
+}

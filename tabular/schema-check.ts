@@ -5,6 +5,9 @@ export type AnomalyCode =
   | 'empty_dataset'
   | 'label_missing'
   | 'label_all_null'
+  | 'label_invalid'
+  | 'label_one_class'
+  | 'not_numeric'
   | 'missing_column'
   | 'retyped_column'
   | 'unexpected_column'
@@ -30,6 +33,8 @@ export interface SchemaCheckOptions {
   nullRateJump?: number;
   /** Slack beyond the reference min and max, as a share of the reference range (max − min). Default 0.1. */
   rangeSlack?: number;
+  /** Columns the pipeline reads as numbers: any text among their values is an error, reference or not. */
+  numericColumns?: readonly string[];
 }
 
 const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
@@ -127,6 +132,19 @@ function checkLabel(stats: DatasetStatistics, label: string): Anomaly[] {
   }];
 }
 
+function notNumeric(current: ColumnStatistics): Anomaly[] {
+  if (current.count === 0 || current.kind === 'numeric') return [];
+  const examples = current.kind === 'categorical' ? current.top.slice(0, 5).map((entry) => `${JSON.stringify(entry.value)} (${entry.count})`).join(', ') : current.kind;
+  return [{
+    severity: 'error',
+    code: 'not_numeric',
+    column: current.name,
+    message:
+      `Column "${current.name}" is a numeric feature but holds ${current.kind === 'categorical' ? 'text' : `${current.kind} values`}: ${examples}. ` +
+      `Numbers must be plain numbers, not quoted strings, NaN or Infinity (leave a missing value empty or null); fix the source, or list the column under features.categorical.`,
+  }];
+}
+
 /**
  * Checks a dataset's statistics against the reference schema. Returns every anomaly found
  * (empty when the dataset conforms); an empty dataset yields only `empty_dataset`.
@@ -161,6 +179,10 @@ export function checkAgainstSchema(reference: DatasetSchema, stats: DatasetStati
     } else if (column.name !== labelColumn) {
       anomalies.push(...nullRateJump(column, observed, stats.rowCount, jump));
     }
+  }
+  for (const name of options.numericColumns ?? []) {
+    const observed = current.get(name);
+    if (observed && !anomalies.some((anomaly) => anomaly.column === name && anomaly.code === 'retyped_column')) anomalies.push(...notNumeric(observed));
   }
   const known = new Set(reference.columns.map((column) => column.name));
   for (const column of stats.columns) {

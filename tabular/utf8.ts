@@ -1,0 +1,77 @@
+import { Transform } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { TabularReadError } from './errors.js';
+
+const UTF16_BOMS = [Buffer.from([0xff, 0xfe]), Buffer.from([0xfe, 0xff])];
+
+/**
+ * Passes a text file's bytes through unchanged, failing on the first byte that is not UTF-8
+ * (a Latin-1 or Windows-1252 export, say), where a decoder would silently write U+FFFD.
+ * Files that open with a UTF-16 byte-order mark are left to the parser, which reads them.
+ */
+export function strictUtf8(path: string): Transform {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let lines = 1;
+  let checked = false;
+  let skip = false;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done: TransformCallback) {
+      if (!checked) {
+        checked = true;
+        skip = UTF16_BOMS.some((bom) => chunk.subarray(0, 2).equals(bom));
+      }
+      if (skip) return done(null, chunk);
+      try {
+        decoder.decode(chunk, { stream: true });
+      } catch {
+        const offset = firstInvalidByte(chunk);
+        const at = lines + count(chunk.subarray(0, offset), 0x0a);
+        return done(new TabularReadError(path, at, `byte 0x${(chunk[offset] ?? 0).toString(16).toUpperCase()} is not UTF-8; re-export the file as UTF-8`));
+      }
+      lines += count(chunk, 0x0a);
+      done(null, chunk);
+    },
+    flush(done: TransformCallback) {
+      try {
+        if (!skip) decoder.decode();
+        done();
+      } catch {
+        done(new TabularReadError(path, lines, 'the file ends inside a UTF-8 character; it is truncated or not UTF-8'));
+      }
+    },
+  });
+}
+
+/** The first byte of the first invalid sequence in `bytes`, read alone. */
+function firstInvalidByte(bytes: Buffer): number {
+  const failing = failingByte(bytes);
+  // A lead byte (0xC0 and up) whose continuation never came is the culprit, not the byte after it.
+  for (let back = failing - 1; back >= Math.max(0, failing - 3); back--) {
+    const byte = bytes[back]!;
+    if (byte >= 0xc0) return back;
+    if (byte < 0x80) break;
+  }
+  return failing;
+}
+
+/** Where decoding `bytes` alone first fails: the shortest prefix a fresh decoder refuses, less one. */
+function failingByte(bytes: Buffer): number {
+  let low = 0;
+  let high = bytes.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, middle + 1), { stream: true });
+      low = middle + 1;
+    } catch {
+      high = middle;
+    }
+  }
+  return Math.min(low, bytes.length - 1);
+}
+
+function count(bytes: Buffer, byte: number): number {
+  let found = 0;
+  for (let index = bytes.indexOf(byte); index !== -1; index = bytes.indexOf(byte, index + 1)) found++;
+  return found;
+}
