@@ -5,6 +5,7 @@ import { createDeployActivities } from './deploy.js';
 import { createDriftCheckActivities } from './drift-check.js';
 import { createEvaluateActivities } from './evaluate.js';
 import { createFeatureActivities } from './feature.js';
+import { withHeartbeats } from './heartbeat.js';
 import { createIngestActivities } from './ingest.js';
 import { createRegistryActivities } from './registry.js';
 import { createRunRecordActivities } from './run-record.js';
@@ -19,20 +20,22 @@ export interface ActivityDependencies {
   dvc: Dvc;
   /** A Temporal client, and the general task queue, for activities that manage Schedules. */
   temporal?: { client: TemporalClient; taskQueue: string };
+  /** Key of the keyed hash that replaces a spec's personal columns at ingest (privacy/pseudonym.ts). */
+  pseudonymKey?: Buffer;
 }
 
 export function createActivities(deps: ActivityDependencies) {
   return {
     ...createStackCheckActivities(deps),
     ...createRunRecordActivities(deps),
-    ...createIngestActivities(deps),
-    ...createValidateActivities(deps),
-    ...createFeatureActivities(deps),
+    ...withHeartbeats(createIngestActivities(deps)),
+    ...withHeartbeats(createValidateActivities(deps)),
+    ...withHeartbeats(createFeatureActivities(deps)),
     ...createTrainActivities(deps),
-    ...createEvaluateActivities(deps),
+    ...withHeartbeats(createEvaluateActivities(deps)),
     ...createRegistryActivities(deps),
-    ...createDeployActivities(deps),
-    ...createDriftCheckActivities(deps),
+    ...withHeartbeats(createDeployActivities(deps)),
+    ...withHeartbeats(createDriftCheckActivities(deps)),
     ...createScheduleActivities(deps),
   };
 }

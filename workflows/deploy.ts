@@ -4,9 +4,16 @@ import type { ModelVersion, RunStatus } from '../contracts/model.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import type { ModelState } from './model-state.js';
 
-const { writeRegistry, assessCanary } = proxyActivities<Activities>({
+// A registry write is one small object: a worker killed during one is noticed in seconds.
+const { writeRegistry } = proxyActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { maximumInterval: '10 seconds', maximumAttempts: 30 },
+});
+// Reading the soak's prediction log may take a while; it heartbeats (activities/heartbeat.ts).
+const { assessCanary } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  retry: { maximumAttempts: 10 },
+  heartbeatTimeout: '30 seconds',
+  retry: { maximumInterval: '10 seconds', maximumAttempts: 30 },
 });
 
 /**

@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   executeChild,
+  isCancellation,
   proxyActivities,
   setHandler,
   sleep,
@@ -28,9 +29,10 @@ import { ModelState } from './model-state.js';
 import { parseDuration } from '../contracts/duration.js';
 import { trainingPipelineWorkflow } from './training-pipeline.js';
 
+// Small reads and writes: a worker killed during one is noticed in seconds, and retries outlast a storage outage.
 const { writeRegistry, resolvePipeline, ensureSchedules } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['PipelineSpecError'] },
+  startToCloseTimeout: '20 seconds',
+  retry: { maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: ['PipelineSpecError'] },
 });
 
 /** Runs before continuing as new, so the history stays small. */
@@ -122,7 +124,8 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
       });
       await registerAndDeploy(state, result, now);
     } catch (error) {
-      state.finish('failed', now(), { error: describe(error) });
+      // A run cancelled by a person (`ctrain cancel`) is not a failure of the pipeline.
+      state.finish(isCancellation(error) ? 'cancelled' : 'failed', now(), { error: describe(error) });
     }
     await writeRegistry({ registry: state.registry });
     policy = await retrainPolicy(input.model, state.registry);

@@ -1,19 +1,21 @@
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { PipelineRunInput, PipelineRunResult, StepManifest, StepName } from '../contracts/pipeline-run.js';
 
 /** Errors no retry can fix: bad spec, bad data, bad source. They fail the run at once. */
 const NON_RETRYABLE = ['PipelineSpecError', 'DataValidationError', 'SourceNotFound', 'SourceRefused', 'UnreadableSource', 'EmptyDataset', 'ProductionModelMissing'];
 
+// Retries outlast a storage outage of a few minutes (attempts every 10 s at most).
 const quick = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  startToCloseTimeout: '20 seconds',
+  retry: { maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+// Data steps heartbeat every 2 s (activities/heartbeat.ts): a killed worker is noticed in 15 s.
 const dataStep = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+  heartbeatTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
 /** ingest → validate → feature → train → evaluate for one pipeline spec; the model workflow registers and deploys. */
@@ -25,6 +27,8 @@ export async function trainingPipelineWorkflow(input: PipelineRunInput): Promise
     startToCloseTimeout: '2 hours',
     // Training heartbeats every 2 s from a free event loop; a dead trainer is noticed within this.
     heartbeatTimeout: '15 seconds',
+    // A cancelled run ends once training has stopped and removed its checkpoint, not before.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
   });
   const resumed = input.resumeOf ? await quick.loadRunSteps({ runId: input.resumeOf }) : {};
