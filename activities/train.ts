@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { CacheOptions, FeatureManifest, TrainManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { artifactKeys, cacheKey, getBuffer, putBuffer } from '../infra/artifacts.js';
@@ -47,6 +47,8 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
 
       let progress: Record<string, unknown> = { epoch: resumeFrom?.epoch ?? 0, resumedFromEpoch: resumeFrom?.epoch };
       const beat = setInterval(() => context.heartbeat(progress), HEARTBEAT_INTERVAL_MS);
+      // The checkpoint write in flight, awaited before a cancelled run removes the checkpoint.
+      let writing: Promise<void> = Promise.resolve();
       try {
         const result = await trainInThread({
           data,
@@ -54,7 +56,8 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
           resumeFrom,
           signal: context.cancellationSignal,
           onEpoch: async ({ checkpoint, epoch, loss, valLoss }) => {
-            await putBuffer(storage, checkpointRef, serializeCheckpoint(checkpoint));
+            writing = putBuffer(storage, checkpointRef, serializeCheckpoint(checkpoint));
+            await writing;
             progress = { epoch, loss, valLoss, resumedFromEpoch: resumeFrom?.epoch };
             context.heartbeat(progress);
           },
@@ -77,6 +80,13 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
           valLoss: last?.valLoss ?? Number.NaN,
         });
       } catch (error) {
+        // A run cancelled by a person leaves no half-done training behind: its checkpoint goes with it.
+        // A worker shutting down or timing out keeps it, so the retry resumes from there.
+        if (context.cancellationSignal.aborted && context.cancellationDetails?.cancelRequested) {
+          await writing.catch(() => undefined);
+          await storage.removeObject(checkpointRef.bucket, checkpointRef.key);
+          throw new CancelledFailure(`training cancelled at epoch ${String(progress.epoch)}; checkpoint removed`);
+        }
         if (error instanceof InvalidTrainSpecError || error instanceof InvalidTrainingDataError) throw ApplicationFailure.nonRetryable(error.message, 'PipelineSpecError');
         throw error;
       } finally {

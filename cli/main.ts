@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { registerAlertsCommand } from './alerts.js';
+import { registerCancelCommand } from './cancel.js';
+import { registerCodecServerCommand } from './codec-server.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDevCommands } from './dev.js';
 import { registerDriftCommands } from './drift.js';
@@ -17,11 +19,13 @@ registerProvisionCommand(program);
 registerDevCommands(program);
 registerDemoCommand(program);
 registerRunCommand(program);
+registerCancelCommand(program);
 registerStatusCommand(program);
 registerModelCommands(program);
 registerWorkerCommand(program);
 registerServeCommand(program);
 registerAlertsCommand(program);
+registerCodecServerCommand(program);
 registerDriftCommands(program);
 registerScheduleCommands(program);
 

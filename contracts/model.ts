@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CacheOptions, ObjectRef, PipelineOverrides } from './pipeline-run.js';
+import { checkName } from './names.js';
 import { BUCKETS } from './stack.js';
 
 /** A registered model version with its full lineage. */
@@ -41,7 +42,7 @@ export interface AliasChange {
   reason: string;
 }
 
-export type RunStatus = 'queued' | 'running' | 'registered' | 'not-blessed' | 'rolled-back' | 'rejected' | 'failed';
+export type RunStatus = 'queued' | 'running' | 'registered' | 'not-blessed' | 'rolled-back' | 'rejected' | 'cancelled' | 'failed';
 
 /** Live behaviour of one served version during a canary soak, from the prediction log. */
 export interface LiveStats {
@@ -131,7 +132,8 @@ export interface AliasRequest {
 }
 
 /** Where a model's registry lives in MinIO, readable without Temporal (by the model server and people). */
-export const registryRef = (model: string): ObjectRef => ({ bucket: BUCKETS.registry, key: `${model}/registry.json` });
+/** A model's registry as plain JSON; the name is checked so the key cannot leave its prefix. */
+export const registryRef = (model: string): ObjectRef => ({ bucket: BUCKETS.registry, key: `${checkName(model)}/registry.json` });
 
 /** The id of the model workflow for a model: `model:<name>`. */
 export const modelWorkflowId = (model: string): string => `model:${model}`;

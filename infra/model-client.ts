@@ -12,7 +12,7 @@ export interface ModelClientOptions {
   trainTaskQueue?: string;
 }
 
-const FINAL: RunRecord['status'][] = ['registered', 'not-blessed', 'rolled-back', 'rejected', 'failed'];
+const FINAL: RunRecord['status'][] = ['registered', 'not-blessed', 'rolled-back', 'rejected', 'cancelled', 'failed'];
 
 /**
  * Asks the model workflow for a training run, starting the workflow if it is not running
