@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Client } from 'minio';
 import { checkKeySegment, checkName } from '../contracts/names.js';
 import { BUCKETS } from '../contracts/stack.js';
 import type { ObjectRef, StepName } from '../contracts/pipeline-run.js';
-import { readText } from './storage.js';
 
 /**
  * Where each kind of output lives in MinIO. Keys derive from inputs, so retries overwrite the same
@@ -38,26 +38,44 @@ export function canonicalJson(value: unknown): string {
 
 export const uriOf = (ref: ObjectRef): string => `s3://${ref.bucket}/${ref.key}`;
 
+/** User metadata carrying the SHA-256 of an artifact's bytes, set on write and checked on every read. */
+const CHECKSUM_HEADER = 'x-amz-meta-sha256';
+
+/** An artifact whose bytes do not match the checksum written with them. Retried: a re-read may succeed; a lasting mismatch fails the step with this message. */
+export class ArtifactChecksumError extends Error {
+  override name = 'ArtifactChecksumError';
+}
+
+const sha256 = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
+
 export async function putJson(storage: Client, ref: ObjectRef, value: unknown): Promise<void> {
-  const body = Buffer.from(JSON.stringify(value, null, 2));
-  await storage.putObject(ref.bucket, ref.key, body, body.length, { 'Content-Type': 'application/json' });
+  await putBuffer(storage, ref, Buffer.from(JSON.stringify(value, null, 2)), 'application/json');
 }
 
 export async function getJson<T>(storage: Client, ref: ObjectRef): Promise<T | undefined> {
   try {
-    return JSON.parse(await readText(storage, ref.bucket, ref.key)) as T;
+    return JSON.parse((await getBuffer(storage, ref)).toString('utf8')) as T;
   } catch (error) {
     if ((error as { code?: string }).code === 'NoSuchKey') return undefined;
     throw error;
   }
 }
 
+/** One PUT (S3 makes it visible whole or not at all), with the bytes' SHA-256 beside them. */
 export async function putBuffer(storage: Client, ref: ObjectRef, body: Buffer, contentType = 'application/octet-stream'): Promise<void> {
-  await storage.putObject(ref.bucket, ref.key, body, body.length, { 'Content-Type': contentType });
+  await storage.putObject(ref.bucket, ref.key, body, body.length, { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': sha256(body) });
 }
 
+/** The artifact's bytes, checked against the SHA-256 they were written with (objects written without one are taken as they are). */
 export async function getBuffer(storage: Client, ref: ObjectRef): Promise<Buffer> {
+  const response = await storage.getObject(ref.bucket, ref.key);
   const chunks: Buffer[] = [];
-  for await (const chunk of await storage.getObject(ref.bucket, ref.key)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks);
+  // The SDK answers with the HTTP response itself, so the checksum comes with the same GET as the bytes.
+  const expected = (response as Partial<IncomingMessage>).headers?.[CHECKSUM_HEADER];
+  if (typeof expected === 'string' && expected !== sha256(body)) {
+    throw new ArtifactChecksumError(`${uriOf(ref)} is corrupt: its ${body.length} bytes do not match the SHA-256 written with them`);
+  }
+  return body;
 }
