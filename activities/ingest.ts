@@ -11,6 +11,7 @@ import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { BUCKETS } from '../contracts/stack.js';
 import { artifactKeys, putBuffer } from '../infra/artifacts.js';
 import { DVC_REMOTE_PREFIX } from '../infra/dvc.js';
+import { pseudonymizeRow } from '../privacy/pseudonym.js';
 import { readRows, TabularReadError } from '../tabular/read.js';
 import type { ActivityDependencies } from './index.js';
 import { localSourceFile } from './source.js';
@@ -26,9 +27,10 @@ export interface IngestInput {
  * the MinIO remote) and keeps the `.dvc` file in MinIO. The same rows give the same version,
  * and DVC stores them once.
  */
-export function createIngestActivities({ storage, dvc }: ActivityDependencies) {
+export function createIngestActivities({ storage, dvc, pseudonymKey }: ActivityDependencies) {
   return {
     async ingest({ spec }: IngestInput): Promise<IngestManifest> {
+      const personal = personalData(spec, pseudonymKey);
       const workspace = await mkdtemp(join(tmpdir(), `ctrain-ingest-${spec.name}-`));
       try {
         const source = await localSourceFile(spec.source.uri, join(workspace, 'source.download'), storage);
@@ -36,7 +38,7 @@ export function createIngestActivities({ storage, dvc }: ActivityDependencies) {
           throw ApplicationFailure.nonRetryable(`Source file ${source} (from ${spec.source.uri}) does not exist.`, 'SourceNotFound');
         });
         const snapshotName = `${spec.name}.jsonl`;
-        const { rows, bytes } = await writeSnapshot(source, spec, join(workspace, snapshotName));
+        const { rows, bytes } = await writeSnapshot(source, spec, join(workspace, snapshotName), personal);
         if (rows === 0) throw ApplicationFailure.nonRetryable(await noRows(source, spec), 'EmptyDataset');
 
         await dvc.init(workspace);
@@ -69,12 +71,24 @@ async function noRows(source: string, spec: PipelineSpec): Promise<string> {
   return `Source ${spec.source.uri} has no rows${spec.source.format === 'csv' ? ': it holds a header line only' : ''}.`;
 }
 
-async function writeSnapshot(source: string, spec: PipelineSpec, target: string): Promise<{ rows: number; bytes: number }> {
+/**
+ * The spec's personal columns and the key that hashes them. A spec that marks personal data on a
+ * worker without a key fails at once: its snapshot would otherwise hold the values in clear.
+ */
+function personalData(spec: PipelineSpec, key: Buffer | undefined): { columns: string[]; key: Buffer } | undefined {
+  const columns = spec.personal ?? [];
+  if (columns.length === 0) return undefined;
+  if (!key) throw ApplicationFailure.nonRetryable(`${spec.name} marks ${columns.join(', ')} as personal data, and this worker has no pseudonym key to hash them with: set CTRAIN_PSEUDONYM_KEY (or CTRAIN_PSEUDONYM_KEY_FILE) on the workers and the model server.`, 'PipelineSpecError');
+  return { columns, key };
+}
+
+async function writeSnapshot(source: string, spec: PipelineSpec, target: string, personal: { columns: string[]; key: Buffer } | undefined): Promise<{ rows: number; bytes: number }> {
   let rows = 0;
   let bytes = 0;
   async function* lines(): AsyncGenerator<string> {
     for await (const row of readRows(source, spec.source.format, { limit: spec.source.limit })) {
-      const line = `${JSON.stringify(row)}\n`;
+      // Personal values never reach the snapshot, the reports or the model: only their pseudonyms do.
+      const line = `${JSON.stringify(personal ? pseudonymizeRow(row, personal.columns, personal.key) : row)}\n`;
       bytes += Buffer.byteLength(line);
       if (++rows % HEARTBEAT_EVERY_ROWS === 0) Context.current().heartbeat({ rows });
       yield line;

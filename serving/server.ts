@@ -10,7 +10,7 @@ import type { Client } from 'minio';
 import { nameProblem, quote } from '../contracts/names.js';
 import { inputColumns } from '../features/transform.js';
 import { bearerMatches } from '../infra/bearer.js';
-import { pseudonymKey } from '../privacy/pseudonym.js';
+import { pseudonymKey, pseudonymizeRow } from '../privacy/pseudonym.js';
 import { selectBackend } from '../model/index.js';
 import { readOutcomesBody, readPredictBody } from './bodies.js';
 import { DEFAULT_CANARY_PERCENT, checkCanaryPercents, chooseAlias } from './canary.js';
@@ -35,7 +35,7 @@ export interface ModelServerOptions {
   canarySeed?: string | number;
   /** Prediction log settings (sample rate, batch size and interval). */
   logSink?: Omit<PredictionLogOptions, 'storage' | 'onError' | 'personal' | 'pseudonymKey'>;
-  /** Personal-data columns by model (the spec's `personal`): the prediction log holds their keyed hash, never the value. */
+  /** Personal-data columns by model (the spec's `personal`): scored and logged as their keyed hash, as ingest stored them for training; never logged in clear. */
   personalColumns?: Readonly<Record<string, readonly string[]>>;
   /** Key of that hash, at least 16 bytes (CTRAIN_PSEUDONYM_KEY); required when any model has personal columns. */
   pseudonymKey?: string | Buffer;
@@ -121,7 +121,9 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     const loaded = (alias === 'canary' ? state.canary : undefined) ?? production;
     const version = String(loaded.version);
     routed.set(request, { version, alias });
-    const result = scoreRows(loaded, body.rows);
+    // The model learned personal columns as their pseudonyms (ingest hashed them): score those.
+    const personal = options.personalColumns?.[model] ?? [];
+    const result = scoreRows(loaded, personal.length && key ? body.rows.map((row) => pseudonymizeRow(row, personal, key)) : body.rows);
     if ('problems' in result) {
       const rows = new Set(result.problems.map((p) => p.row)).size;
       return reply.code(400).send({ error: 'invalid_input', message: `${rows} of ${body.rows.length} rows are invalid for ${model} version ${version}`, problems: result.problems });

@@ -5,11 +5,13 @@ import { datasetRemote, Dvc } from '../infra/dvc.js';
 import { createStorage } from '../infra/storage.js';
 import type { TemporalOptions } from '../infra/temporal-connection.js';
 import { connectClient, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
+import { pseudonymKeyFromEnv } from '../privacy/pseudonym.js';
 import { provisionTool } from '../stack/provision.js';
 
 /**
- * The real clients every worker hands its activities: MinIO, DVC with MinIO as its remote, and
- * Temporal (for Schedules), the latter with `temporal` (default: from the environment, for `config`'s server).
+ * The real clients every worker hands its activities: MinIO, DVC with MinIO as its remote,
+ * Temporal (for Schedules), the latter with `temporal` (default: from the environment, for `config`'s server),
+ * and the pseudonym key for specs with personal columns (CTRAIN_PSEUDONYM_KEY, if set).
  */
 export async function createDependencies(config: ServiceConfig, taskQueue: string = TASK_QUEUES.general, temporal?: TemporalOptions): Promise<ActivityDependencies> {
   const client = await connectClient(temporal ?? (await temporalOptionsFromEnv(process.env, config.temporal)));
@@ -17,5 +19,6 @@ export async function createDependencies(config: ServiceConfig, taskQueue: strin
     storage: createStorage(config.minio),
     dvc: new Dvc(await provisionTool('dvc'), datasetRemote(config.minio)),
     temporal: { client, taskQueue },
+    pseudonymKey: pseudonymKeyFromEnv(),
   };
 }

@@ -16,6 +16,7 @@ import { getBuffer } from '../../infra/artifacts.js';
 import { datasetRemote, Dvc, DVC_REMOTE_PREFIX } from '../../infra/dvc.js';
 import { createStorage } from '../../infra/storage.js';
 import { loadPipeline } from '../../pipelines/index.js';
+import { pseudonymize } from '../../privacy/pseudonym.js';
 import type { Row } from '../../tabular/read.js';
 import type { HttpSource } from '../support/http-source.js';
 import { serveHttpSource } from '../support/http-source.js';
@@ -33,8 +34,8 @@ function specFor(source: PipelineSpec['source']): PipelineSpec {
 }
 
 /** Runs the activity with a Temporal activity context, as a worker would; expected failures are not logged. */
-function runIngest(spec: PipelineSpec): Promise<IngestManifest> {
-  return new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(() => activities.ingest({ spec }));
+function runIngest(spec: PipelineSpec, ingest = activities): Promise<IngestManifest> {
+  return new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(() => ingest.ingest({ spec }));
 }
 
 async function scratchDir(): Promise<string> {
@@ -310,6 +311,35 @@ describe('ingest against real MinIO and DVC', () => {
       expect(failure.type).toBe('EmptyDataset');
       expect(failure.nonRetryable).toBe(true);
       expect(failure.message).toContain(path);
+      await expectNothingLeft(spec);
+    });
+  });
+
+  describe('personal data', () => {
+    const key = Buffer.from('ingest-test-pseudonym-key-32-bytes!');
+
+    it('writes only the keyed hash of a personal column to the snapshot, the same value to the same hash', async () => {
+      const table = sameTable(randomUUID());
+      const spec: PipelineSpec = { ...specFor({ uri: await scratchFile('weather.csv', table.csv), format: 'csv' }), personal: ['city'] };
+      const withKey = createIngestActivities({ storage, dvc, pseudonymKey: key });
+
+      const manifest = await runIngest(spec, withKey);
+      const stored = await expectStoredVersion(manifest, 3);
+      const snapshot = (await getBuffer(storage, manifest.snapshot)).toString('utf8');
+
+      expect(stored.map((row) => row.city)).toEqual(table.rows.map((row) => pseudonymize(row.city, key)));
+      expect(stored.map(({ city: _city, ...rest }) => rest)).toEqual(table.rows.map(({ city: _city, ...rest }) => rest));
+      for (const city of ['Seattle', 'Portland', 'Boise']) expect(snapshot).not.toContain(city);
+    });
+
+    it('refuses, before reading anything, a spec with personal columns on a worker without a key', async () => {
+      const spec: PipelineSpec = { ...specFor({ uri: await scratchFile('weather.csv', sameTable(randomUUID()).csv), format: 'csv' }), personal: ['city'] };
+
+      const failure = await applicationFailure(runIngest(spec));
+
+      expect(failure.type).toBe('PipelineSpecError');
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toContain(`${spec.name} marks city as personal data, and this worker has no pseudonym key`);
       await expectNothingLeft(spec);
     });
   });
