@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SEARCH_ATTRIBUTES } from '../contracts/stack.js';
 import type { StackPorts } from '../infra/config.js';
 import { PORT_VARIABLES } from '../infra/config.js';
 import { createStorage, ensureBuckets } from '../infra/storage.js';
 import { waitForMinio, waitForTemporal, waitForWebUi } from './health.js';
-import { isOurs, stopProcess } from './processes.js';
+import { isAlive, isOurs, killNow, stopProcess } from './processes.js';
 import { assertPortFree } from './ports.js';
 import type { Toolchain } from './provision.js';
 
@@ -113,6 +114,38 @@ export async function stopStack(home: string): Promise<ServiceName[]> {
   }
   await rm(statePath(home), { force: true });
   return stopped;
+}
+
+/**
+ * Stops one service of a running stack (SIGTERM, or SIGKILL for a crash) and keeps its data:
+ * the fault tests take MinIO or Temporal away mid-run and bring it back with startService.
+ */
+export async function stopService(home: string, name: ServiceName, how: 'terminate' | 'kill' = 'terminate'): Promise<boolean> {
+  const state = await readState(home);
+  const service = state?.services.find((candidate) => candidate.name === name);
+  if (!state || !service) return false;
+  if (how === 'terminate') return stopProcess(service.pid, state.home);
+  if (!isOurs(service.pid, state.home)) return false;
+  killNow(service.pid, state.home);
+  while (isAlive(service.pid)) await sleep(50);
+  return true;
+}
+
+/** Starts one service of a stack again, on the same ports and data, waits until it answers, and records its new pid. */
+export async function startService(layout: StackLayout, tools: Toolchain, name: ServiceName): Promise<StackState> {
+  const state = await readState(layout.home);
+  if (!state) throw new Error(`no stack recorded in ${layout.home}; start it first`);
+  const running = state.services.find((service) => service.name === name && isOurs(service.pid, state.home));
+  if (!running) {
+    const logs = join(layout.home, 'logs');
+    const started = name === 'temporal'
+      ? spawnService('temporal', tools.temporal, temporalArgs(layout), {}, logs)
+      : spawnService('minio', tools.minio, minioArgs(layout), { MINIO_ROOT_USER: layout.minio.accessKey, MINIO_ROOT_PASSWORD: layout.minio.secretKey }, logs);
+    state.services = [...state.services.filter((service) => service.name !== name), started];
+    await writeFile(statePath(layout.home), JSON.stringify(state, null, 2));
+  }
+  await waitUntilHealthy(layout, state);
+  return state;
 }
 
 async function waitUntilHealthy(layout: StackLayout, state: StackState): Promise<void> {

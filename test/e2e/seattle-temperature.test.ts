@@ -15,6 +15,7 @@ import type { ModelServer } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
 import { workflowBundle } from '../../workers/general.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
+import { untilEpoch } from '../support/run-progress.js';
 import { connectTemporal, uniqueId } from '../support/temporal.js';
 import { startWorkerProcess } from '../support/worker-process.js';
 import type { RunningWorkers } from '../support/workers.js';
@@ -202,7 +203,7 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
       { source: 'cli', reason: 'long training', overrides: { training: { epochs: 400, earlyStopPatience: 0, seed: 23 }, deploy: { soak: '1 second' } } },
       workers,
     );
-    const killedAt = await waitForEpoch(temporal.client, runId, 5);
+    const killedAt = await untilEpoch(temporal.client, runId, 5);
     first.process.kill('SIGKILL');
     await first.process;
     const second = await startWorkerProcess(stack, trainerArgs);
@@ -249,19 +250,5 @@ async function retryUntilAccepted<T>(update: () => Promise<T>): Promise<T> {
       if (!/no version waiting for approval/.test(String((error as { cause?: Error }).cause?.message))) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-  }
-}
-
-/** Waits until the run's training heartbeats at least `epoch`, and returns the epoch it saw. */
-async function waitForEpoch(client: Client, runId: string, epoch: number): Promise<number> {
-  for (;;) {
-    const description = await client.workflow.getHandle(runId).describe().catch(() => undefined);
-    const train = description?.raw.pendingActivities?.find((activity) => activity.activityType?.name === 'train');
-    const payload = train?.heartbeatDetails?.payloads?.[0];
-    if (payload?.data) {
-      const details = JSON.parse(Buffer.from(payload.data).toString()) as { epoch?: number };
-      if ((details.epoch ?? 0) >= epoch) return details.epoch!;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

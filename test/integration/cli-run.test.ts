@@ -27,12 +27,11 @@ describe('ctrain run refuses a bad spec before any workflow starts', () => {
 });
 
 describe('the ctrain command line', () => {
-  it('has --help on every command', async () => {
-    for (const command of [[], ['run'], ['status'], ['models', 'ls'], ['models', 'show'], ['promote'], ['rollback'], ['approve'], ['reject'], ['serve'], ['worker'], ['dev', 'up'], ['demo'], ['alerts'], ['drift', 'signal'], ['drift', 'check'], ['drift', 'report'], ['retrain', 'pause'], ['schedule', 'ls'], ['schedule', 'trigger']]) {
-      const result = await ctrain([...command, '--help'], {});
-      expect(result.exitCode, command.join(' ')).toBe(0);
-      expect(result.stdout).toContain('Usage: ctrain');
-    }
+  const commands = [[], ['run'], ['cancel'], ['status'], ['models', 'ls'], ['models', 'show'], ['promote'], ['rollback'], ['approve'], ['reject'], ['serve'], ['worker'], ['dev', 'up'], ['demo'], ['alerts'], ['codec-server'], ['drift', 'signal'], ['drift', 'check'], ['drift', 'report'], ['retrain', 'pause'], ['schedule', 'ls'], ['schedule', 'trigger']];
+  it.each(commands.map((command) => [command.join(' ') || '(none)', command] as const))('has --help on %s', async (_name, command) => {
+    const result = await ctrain([...command, '--help'], {});
+    expect(result.exitCode, command.join(' ')).toBe(0);
+    expect(result.stdout).toContain('Usage: ctrain');
   });
 
   it('prints recent workflows as JSON from the real server', async () => {

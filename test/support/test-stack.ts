@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_MINIO_CREDENTIALS } from '../../contracts/stack.js';
 import type { StackState } from '../../stack/local-stack.js';
-import { startStack, stackUrls } from '../../stack/local-stack.js';
+import { readState, startStack, stackUrls } from '../../stack/local-stack.js';
 import { cacheDir } from '../../stack/paths.js';
 import { freePorts } from '../../stack/ports.js';
 import { isAlive, killNow, stopProcess } from '../../stack/processes.js';
@@ -61,7 +62,7 @@ export async function stopTestStack(ownerPid = process.pid): Promise<void> {
 
 /** Last-resort synchronous kill for process exit, when async teardown never ran. */
 export function killTestStackNow(stack: TestStack, services: StackState['services']): void {
-  for (const service of services) killNow(service.pid, stack.home);
+  for (const service of [...services, ...liveServicesNow(stack.home)]) killNow(service.pid, stack.home);
 }
 
 /**
@@ -81,9 +82,20 @@ export async function cleanStaleTestStacks(): Promise<string[]> {
 }
 
 async function removeStack(record: OwnerRecord): Promise<void> {
-  for (const service of record.services) await stopProcess(service.pid, record.home);
+  // A fault test may have restarted a service: its new pid is in the stack's own state file.
+  const live = (await readState(record.home))?.services ?? [];
+  for (const service of [...record.services, ...live]) await stopProcess(service.pid, record.home);
   await rm(record.home, { recursive: true, force: true });
   await rm(recordPath(record.ownerPid), { force: true });
+}
+
+/** The services in the stack's state file now (restarted ones included), read synchronously for exit handlers. */
+function liveServicesNow(home: string): StackState['services'] {
+  try {
+    return (JSON.parse(readFileSync(join(home, 'stack.json'), 'utf8')) as StackState).services;
+  } catch {
+    return [];
+  }
 }
 
 async function readRecord(path: string): Promise<OwnerRecord | undefined> {
