@@ -74,11 +74,11 @@ describe('the model server SIGKILLed during a canary soak', () => {
     }
     const after = await traffic(server.url, days.slice(51, 151));
 
-    expect(before.ok).toBe(50);
-    expect(['registered', 'rolled-back']).toContain(run.status);
+    expect(before.ok, 'requests answered before the kill').toBe(50);
+    expect(['registered', 'rolled-back'], `${run.status}: ${run.error ?? ''}`).toContain(run.status);
     expect(registry.aliases.canary).toBeUndefined();
     expect(registry.versions.filter((version) => version.runId === runId)).toHaveLength(1);
-    expect(after.ok).toBe(100);
+    expect(after.ok, 'requests answered after the restart').toBe(100);
     expect([...after.versions]).toEqual([registry.aliases.production]);
     await recordFault({ fault: 'model server SIGKILL during a canary soak', injected: 1, runsCompleted: 1, versionsRegistered: 1, bytesVerified: 0, outcome: `${run.status}; production v${registry.aliases.production} serves after the restart` });
   });
