@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { IngestManifest } from '../contracts/pipeline-run.js';
+import type { Client } from 'minio';
+import type { IngestManifest, ObjectRef } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { BUCKETS } from '../contracts/stack.js';
 import { artifactKeys, putBuffer } from '../infra/artifacts.js';
@@ -38,31 +40,53 @@ export function createIngestActivities({ storage, dvc, pseudonymKey }: ActivityD
           throw ApplicationFailure.nonRetryable(`Source file ${source} (from ${spec.source.uri}) does not exist.`, 'SourceNotFound');
         });
         const snapshotName = `${spec.name}.jsonl`;
-        const { rows, bytes } = await writeSnapshot(source, spec, join(workspace, snapshotName), personal);
+        const { rows, bytes, md5 } = await writeSnapshot(source, spec, join(workspace, snapshotName), personal);
         if (rows === 0) throw ApplicationFailure.nonRetryable(await noRows(source, spec), 'EmptyDataset');
+
+        const manifest = (datasetVersion: string, reusedVersion: boolean): IngestManifest => ({
+          step: 'ingest',
+          cacheKey: datasetVersion,
+          cached: false,
+          contentHash: datasetVersion,
+          finishedAt: new Date().toISOString(),
+          datasetVersion,
+          snapshot: remoteSnapshot(datasetVersion),
+          dvcFile: artifactKeys.dvcFile(spec.name, datasetVersion),
+          rows,
+          bytes,
+          reusedVersion,
+        });
+        // DVC 3 addresses a file by the md5 of its bytes. When DVC has already versioned these bytes
+        // for this pipeline, running it again (three Python start-ups) would only find the same version.
+        if (await isVersioned(storage, spec.name, md5, bytes)) return manifest(md5, true);
 
         await dvc.init(workspace);
         const version = await dvc.add(workspace, snapshotName);
         await dvc.push(workspace);
-        const dvcFile = artifactKeys.dvcFile(spec.name, version.md5);
-        await putBuffer(storage, dvcFile, await readFile(join(workspace, `${snapshotName}.dvc`)), 'text/yaml');
-        return {
-          step: 'ingest',
-          cacheKey: version.md5,
-          cached: false,
-          contentHash: version.md5,
-          finishedAt: new Date().toISOString(),
-          datasetVersion: version.md5,
-          snapshot: { bucket: BUCKETS.datasets, key: `${DVC_REMOTE_PREFIX}/files/md5/${version.md5.slice(0, 2)}/${version.md5.slice(2)}` },
-          dvcFile,
-          rows,
-          bytes,
-        };
+        await putBuffer(storage, artifactKeys.dvcFile(spec.name, version.md5), await readFile(join(workspace, `${snapshotName}.dvc`)), 'text/yaml');
+        return manifest(version.md5, false);
       } finally {
         await rm(workspace, { recursive: true, force: true });
       }
     },
   };
+}
+
+/** Where `dvc push` stores a version in the MinIO remote. */
+const remoteSnapshot = (md5: string): ObjectRef => ({ bucket: BUCKETS.datasets, key: `${DVC_REMOTE_PREFIX}/files/md5/${md5.slice(0, 2)}/${md5.slice(2)}` });
+
+/** Whether DVC has pushed exactly these bytes (same md5 and size) and their `.dvc` file is kept for this pipeline. */
+async function isVersioned(storage: Client, pipeline: string, md5: string, bytes: number): Promise<boolean> {
+  const size = async (ref: ObjectRef): Promise<number | undefined> =>
+    storage.statObject(ref.bucket, ref.key).then(
+      (stat) => stat.size,
+      (error: { code?: string }) => {
+        if (error.code === 'NotFound' || error.code === 'NoSuchKey') return undefined;
+        throw error;
+      },
+    );
+  const dvcFile = artifactKeys.dvcFile(pipeline, md5);
+  return (await size(remoteSnapshot(md5))) === bytes && (await size(dvcFile)) !== undefined;
 }
 
 /** Why a source gave no rows, in words a person can act on. */
@@ -82,14 +106,16 @@ function personalData(spec: PipelineSpec, key: Buffer | undefined): { columns: s
   return { columns, key };
 }
 
-async function writeSnapshot(source: string, spec: PipelineSpec, target: string, personal: { columns: string[]; key: Buffer } | undefined): Promise<{ rows: number; bytes: number }> {
+async function writeSnapshot(source: string, spec: PipelineSpec, target: string, personal: { columns: string[]; key: Buffer } | undefined): Promise<{ rows: number; bytes: number; md5: string }> {
   let rows = 0;
   let bytes = 0;
+  const md5 = createHash('md5');
   async function* lines(): AsyncGenerator<string> {
     for await (const row of readRows(source, spec.source.format, { limit: spec.source.limit })) {
       // Personal values never reach the snapshot, the reports or the model: only their pseudonyms do.
       const line = `${JSON.stringify(personal ? pseudonymizeRow(row, personal.columns, personal.key) : row)}\n`;
       bytes += Buffer.byteLength(line);
+      md5.update(line);
       if (++rows % HEARTBEAT_EVERY_ROWS === 0) Context.current().heartbeat({ rows });
       yield line;
     }
@@ -102,5 +128,5 @@ async function writeSnapshot(source: string, spec: PipelineSpec, target: string,
     if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(`${spec.source.uri}: ${error.message}`, 'UnreadableSource');
     throw error;
   }
-  return { rows, bytes };
+  return { rows, bytes, md5: md5.digest('hex') };
 }

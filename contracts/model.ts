@@ -147,6 +147,12 @@ export const approveUpdate = defineUpdate<{ version: number }, [AliasRequest]>('
 export const rejectUpdate = defineUpdate<{ version: number }, [AliasRequest]>('reject');
 export const pauseUpdate = defineUpdate<{ paused: boolean }, [{ paused: boolean }]>('setPaused');
 export const registryQuery = defineQuery<Registry>('registry');
+/**
+ * The registry as last written to MinIO, which is what the model server and the drift checks
+ * read. It lags `registryQuery` by one registry write: a run is final here only once its outcome
+ * is durable.
+ */
+export const publishedRegistryQuery = defineQuery<Registry>('publishedRegistry');
 
 /** Input of the model workflow; carries the registry across continue-as-new. */
 export interface ModelWorkflowInput {

@@ -71,6 +71,8 @@ export interface IngestManifest extends StepManifestBase {
   dvcFile: ObjectRef;
   rows: number;
   bytes: number;
+  /** These bytes were already versioned (the `.dvc` file and the remote copy exist): DVC was not run again. */
+  reusedVersion: boolean;
 }
 
 export interface ValidateManifest extends StepManifestBase {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { Registry, RetrainRequest, RunRecord } from '../contracts/model.js';
-import { modelWorkflowId, registryQuery, requestRunUpdate } from '../contracts/model.js';
+import { modelWorkflowId, publishedRegistryQuery, registryQuery, requestRunUpdate } from '../contracts/model.js';
 import { TASK_QUEUES } from '../contracts/stack.js';
 import type { modelWorkflow } from '../workflows/model.js';
 
@@ -33,10 +33,13 @@ export async function readRegistry(client: Client, model: string): Promise<Regis
   return client.workflow.getHandle(modelWorkflowId(model)).query(registryQuery);
 }
 
-/** Waits until the model workflow has finished with a run (registered, not blessed, rejected or failed). */
+/**
+ * Waits until the model workflow has finished with a run (registered, not blessed, rejected or
+ * failed) and its outcome is in MinIO, so the model server can already serve what it registered.
+ */
 export async function waitForRun(client: Client, model: string, runId: string, pollMs = 500): Promise<{ run: RunRecord; registry: Registry }> {
   for (;;) {
-    const registry = await readRegistry(client, model);
+    const registry = await client.workflow.getHandle(modelWorkflowId(model)).query(publishedRegistryQuery);
     const run = registry.runs.find((candidate) => candidate.runId === runId);
     if (run && FINAL.includes(run.status)) return { run, registry };
     await sleep(pollMs);

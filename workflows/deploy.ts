@@ -4,11 +4,6 @@ import type { ModelVersion, RunStatus } from '../contracts/model.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import type { ModelState } from './model-state.js';
 
-// A registry write is one small object: a worker killed during one is noticed in seconds.
-const { writeRegistry } = proxyActivities<Activities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { maximumInterval: '10 seconds', maximumAttempts: 30 },
-});
 // Reading the soak's prediction log may take a while; it heartbeats (activities/heartbeat.ts).
 const { assessCanary } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -20,14 +15,15 @@ const { assessCanary } = proxyActivities<Activities>({
  * The deploy step of a blessed version: with a model in production, it becomes the canary for
  * the soak, then is compared with production on live traffic and promoted or rolled back;
  * `approval: 'manual'` also waits for a person's approve or reject before promotion.
+ * `publish` writes the registry to MinIO (the model workflow's single writer).
  */
-export async function deployVersion(model: ModelState, version: ModelVersion, spec: PipelineSpec, clock: () => string): Promise<RunStatus> {
+export async function deployVersion(model: ModelState, version: ModelVersion, spec: PipelineSpec, clock: () => string, publish: () => Promise<void>): Promise<RunStatus> {
   const production = model.registry.aliases.production;
   const canary = production !== undefined && spec.deploy.canaryPercent > 0;
   if (canary) {
     const since = clock();
     model.moveAlias('canary', version.version, 'deploy', `canary at ${spec.deploy.canaryPercent}% for ${spec.deploy.soak}`, since);
-    await writeRegistry({ registry: model.registry });
+    await publish();
     try {
       await sleep(spec.deploy.soak);
       const task = spec.label.kind;
@@ -36,7 +32,7 @@ export async function deployVersion(model: ModelState, version: ModelVersion, sp
     } catch (error) {
       // Compensate: take the canary out before the failure propagates.
       model.moveAlias('canary', undefined, 'deploy', 'deploy failed', clock());
-      await writeRegistry({ registry: model.registry });
+      await publish();
       throw error;
     }
     if (!version.deployment.promote) {
@@ -47,7 +43,7 @@ export async function deployVersion(model: ModelState, version: ModelVersion, sp
   if (spec.deploy.approval === 'manual') {
     if (!canary) model.moveAlias('canary', version.version, 'deploy', 'waiting for approval', clock());
     model.awaitingApproval = version.version;
-    await writeRegistry({ registry: model.registry });
+    await publish();
     await condition(() => model.decision?.version === version.version);
     const decision = model.decision!;
     model.awaitingApproval = undefined;

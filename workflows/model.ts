@@ -16,6 +16,7 @@ import {
   approveUpdate,
   pauseUpdate,
   promoteUpdate,
+  publishedRegistryQuery,
   registryQuery,
   rejectUpdate,
   requestRunUpdate,
@@ -55,15 +56,27 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
   const newRunId = (): string => `${input.model}.train.${now().replace(/[-:.]/g, '')}`;
 
   let policy = DEFAULT_POLICY;
+  // What MinIO holds: a copy taken at each write, so later changes in memory do not show in it.
+  // Writes can overlap (an update handler during a run): the latest snapshot written wins.
+  let published = copy(state.registry);
+  let snapshots = 0;
+  let publishedSnapshot = 0;
+  const publish = async (): Promise<void> => {
+    const snapshot = copy(state.registry);
+    const number = ++snapshots;
+    await writeRegistry({ registry: snapshot });
+    if (number > publishedSnapshot) [published, publishedSnapshot] = [snapshot, number];
+  };
 
   setHandler(registryQuery, () => state.registry);
+  setHandler(publishedRegistryQuery, () => published);
   setHandler(retrainSignal, (request) => void state.signal({ ...request, requestedAt: now() }, newRunId, policy));
   setHandler(requestRunUpdate, (request) => state.request({ ...request, requestedAt: now() }, newRunId));
   setHandler(
     promoteUpdate,
     async (request) => {
       const change = state.promote(request.version!, by(request.by), request.reason ?? 'promoted by hand', now());
-      await writeRegistry({ registry: state.registry });
+      await publish();
       return change;
     },
     { validator: (request: AliasRequest) => state.validatePromote(request) },
@@ -72,7 +85,7 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
     rollbackUpdate,
     async (request) => {
       const change = state.promote(state.registry.aliases.previous!, by(request.by), request.reason ?? 'rolled back by hand', now());
-      await writeRegistry({ registry: state.registry });
+      await publish();
       return change;
     },
     { validator: (_request) => state.validateRollback() },
@@ -90,7 +103,7 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
   }
   setHandler(pauseUpdate, async ({ paused }) => {
     state.registry.paused = paused;
-    await writeRegistry({ registry: state.registry });
+    await publish();
     return { paused };
   });
 
@@ -104,7 +117,7 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
     // than a server timer's own latency (up to about a second) is not worth one.
     for (let wait = state.startsAt(policy) - Date.now(); wait > MIN_TIMER_MS; wait = state.startsAt(policy) - Date.now()) await sleep(wait);
     const run = state.start(now());
-    await writeRegistry({ registry: state.registry });
+    await publish();
     const request = run.requests[0];
     const resumed = state.registry.runs.find((earlier) => earlier.runId === request?.resumeOf)?.requests[0];
     try {
@@ -127,7 +140,7 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
       // A run cancelled by a person (`ctrain cancel`) is not a failure of the pipeline.
       state.finish(isCancellation(error) ? 'cancelled' : 'failed', now(), { error: describe(error) });
     }
-    await writeRegistry({ registry: state.registry });
+    await publish();
     policy = await retrainPolicy(input.model, state.registry);
   }
 
@@ -146,8 +159,8 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
       model.finish('not-blessed', clock(), { version: version.version });
       return;
     }
-    await writeRegistry({ registry: model.registry });
-    const outcome = await deployVersion(model, version, spec, clock);
+    await publish();
+    const outcome = await deployVersion(model, version, spec, clock, publish);
     model.finish(outcome, clock(), { version: version.version });
     // A model in production gets its drift check (and periodic retraining, if the spec asks).
     if (model.registry.aliases.production !== undefined) await ensureSchedules({ spec });
@@ -166,6 +179,8 @@ async function retrainPolicy(model: string, registry: Registry): Promise<Retrain
     return DEFAULT_POLICY;
   }
 }
+
+const copy = (registry: Registry): Registry => JSON.parse(JSON.stringify(registry)) as Registry;
 
 function describe(error: unknown): string {
   if (error instanceof ApplicationFailure || error instanceof Error) {

@@ -27,8 +27,8 @@ describe('ctrain run refuses a bad spec before any workflow starts', () => {
 });
 
 describe('the ctrain command line', () => {
-  const commands = [[], ['run'], ['cancel'], ['status'], ['models', 'ls'], ['models', 'show'], ['promote'], ['rollback'], ['approve'], ['reject'], ['serve'], ['worker'], ['dev', 'up'], ['demo'], ['alerts'], ['codec-server'], ['drift', 'signal'], ['drift', 'check'], ['drift', 'report'], ['retrain', 'pause'], ['schedule', 'ls'], ['schedule', 'trigger']];
-  it.each(commands.map((command) => [command.join(' ') || '(none)', command] as const))('has --help on %s', async (_name, command) => {
+  // Each command's help is checked in-process (test/unit/cli-help.test.ts); these start the real binary.
+  it.each([[[] as string[]], [['models', 'ls']]])('has --help on the installed command: %j', async (command) => {
     const result = await ctrain([...command, '--help'], {});
     expect(result.exitCode, command.join(' ')).toBe(0);
     expect(result.stdout).toContain('Usage: ctrain');

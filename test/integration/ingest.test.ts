@@ -186,6 +186,24 @@ describe('ingest against real MinIO and DVC', () => {
     expect(await expectStoredVersion(fromJsonl, 3)).toEqual(table.rows);
   });
 
+  it('re-ingests bytes this pipeline has versioned without running DVC again, and versions changed bytes anew', async () => {
+    const table = sameTable(randomUUID());
+    const spec = specFor({ uri: await scratchFile('again.csv', table.csv), format: 'csv' });
+    const first = await runIngest(spec);
+    const again = await runIngest(spec);
+    const changed = await runIngest({ ...spec, source: { ...spec.source, uri: await scratchFile('changed.csv', sameTable(randomUUID()).csv) } });
+
+    // The version ingest computes itself is DVC's own md5: otherwise the second ingest would not find it.
+    expect(first.reusedVersion).toBe(false);
+    expect(again.reusedVersion).toBe(true);
+    expect(again.datasetVersion).toBe(first.datasetVersion);
+    expect(again.snapshot).toEqual(first.snapshot);
+    expect(again.dvcFile).toEqual(first.dvcFile);
+    expect(changed.reusedVersion).toBe(false);
+    expect(changed.datasetVersion).not.toBe(first.datasetVersion);
+    expect(await expectStoredVersion(again, 3)).toEqual(table.rows);
+  });
+
   it('pulls an ingested version into a fresh DVC workspace from the .dvc file kept in MinIO', async () => {
     const table = sameTable(randomUUID());
     const manifest = await runIngest(specFor({ uri: await scratchFile('pull.csv', table.csv), format: 'csv' }));
