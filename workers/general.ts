@@ -1,22 +1,13 @@
-import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import type { ActivityDependencies } from '../activities/index.js';
 import { createActivities } from '../activities/index.js';
 import { TASK_QUEUES } from '../contracts/stack.js';
 import { dataConverterFromEnv } from '../infra/temporal-connection.js';
+import { workflowBundle } from './workflow-bundle.js';
 
-const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-
-/** Bundles the workflow code once per process; every worker in the process shares it. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
-  return bundle;
-}
+export { workflowBundle };
 
 export interface GeneralWorkerOptions {
   connection: NativeConnection;
@@ -39,12 +30,3 @@ export async function createGeneralWorker({ connection, namespace, deps, dataCon
     activities: createActivities(deps),
   });
 }
-
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string, meta?: Record<string, unknown>) => console.warn(message, meta ?? ''),
-  error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? ''),
-};
