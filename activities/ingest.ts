@@ -61,8 +61,7 @@ export function createIngestActivities({ storage, dvc, pseudonymKey }: ActivityD
         if (await isVersioned(storage, spec.name, md5, bytes)) return manifest(md5, true);
 
         await dvc.init(workspace);
-        const version = await dvc.add(workspace, snapshotName);
-        await dvc.push(workspace);
+        const version = await dvc.addToRemote(workspace, snapshotName);
         await putBuffer(storage, artifactKeys.dvcFile(spec.name, version.md5), await readFile(join(workspace, `${snapshotName}.dvc`)), 'text/yaml');
         return manifest(version.md5, false);
       } finally {
