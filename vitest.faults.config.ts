@@ -1,16 +1,29 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The fault suite: processes really killed, MinIO and Temporal really taken away. It runs after
- * the main suite (scripts/run-tests.sh), on a stack of its own, one file at a time, since its
- * faults hit everything on that stack. `npm test` runs it; CTRAIN_SKIP_FAULTS=1 skips it.
+ * Faults that take a service of the stack away (MinIO, the Temporal server): each file owns the
+ * whole stack while it runs, so these go one at a time, on a stack of their own.
  */
-export default defineConfig({
-  test: {
-    include: ['test/faults/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts', 'test/faults/summary-setup.ts'],
-    testTimeout: 600_000,
-    hookTimeout: 180_000,
-    fileParallelism: false,
-  },
+export const SERVICE_FAULTS = ['test/faults/storage-outage.test.ts', 'test/faults/temporal-restart.test.ts'];
+
+/**
+ * The fault suite: processes really killed, MinIO and Temporal really taken away. It runs after
+ * the main suite (scripts/run-tests.sh) in two parts, each on a stack of its own and at the same
+ * time: `--mode services` runs SERVICE_FAULTS one by one; the default mode runs the faults that
+ * kill only processes their own file started (workers, a model server, a run), two files at once.
+ * `npm test` runs both; CTRAIN_SKIP_FAULTS=1 skips them.
+ */
+export default defineConfig(({ mode }) => {
+  const services = mode === 'services';
+  return {
+    test: {
+      include: services ? SERVICE_FAULTS : ['test/faults/**/*.test.ts'],
+      exclude: services ? [] : [...SERVICE_FAULTS, 'node_modules/**'],
+      globalSetup: ['test/global-setup.ts'],
+      testTimeout: 600_000,
+      hookTimeout: 180_000,
+      fileParallelism: !services,
+      maxWorkers: 2,
+    },
+  };
 });

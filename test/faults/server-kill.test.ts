@@ -8,10 +8,11 @@ import { PROJECT_ROOT } from '../../stack/paths.js';
 import { connectTemporal } from '../support/temporal.js';
 import type { RunningWorkers } from '../support/workers.js';
 import { startWorkers } from '../support/workers.js';
-import { recordFault, startServeProcess } from './support.js';
+import { faultModel, recordFault, startServeProcess } from './support.js';
 
 const stack = inject('stack');
-const MODEL = 'seattle-temperature';
+// Its own model (the seattle spec under another name): many-runs infers seattle-temperature's reference schema from 400 days.
+const MODEL = faultModel('fault-server');
 let temporal: Awaited<ReturnType<typeof connectTemporal>>;
 let workers: RunningWorkers;
 let server: { process: ResultPromise; url: string } | undefined;
