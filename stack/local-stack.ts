@@ -174,6 +174,9 @@ function temporalArgs(layout: StackLayout): string[] {
     '--ui-disable-news-fetch',
     '--db-filename', join(layout.home, 'temporal', 'temporal.db'),
     '--log-level', 'warn',
+    // The worker that completes a workflow task gets the activity it scheduled in the same
+    // reply, instead of a round trip through matching: about a third less time per DAG step.
+    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     ...searchAttributes,
   ];
 }

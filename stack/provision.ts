@@ -79,7 +79,7 @@ async function ensureDvc(root: string, log: Log): Promise<string> {
   });
 }
 
-interface ToolSpec {
+export interface ToolSpec {
   what: string;
   dir: string;
   binary: string;
@@ -87,7 +87,7 @@ interface ToolSpec {
 }
 
 /** Reuses a complete install in `dir`; otherwise installs it from scratch and marks it complete. */
-async function ensureTool(spec: ToolSpec, install: () => Promise<void>): Promise<string> {
+export async function ensureTool(spec: ToolSpec, install: () => Promise<void>): Promise<string> {
   const binary = join(spec.dir, spec.binary);
   if (await isComplete(spec.dir, binary)) return binary;
   await mkdir(join(spec.dir, '..'), { recursive: true });
@@ -124,7 +124,7 @@ export async function requireCommand(command: string, why: string): Promise<stri
   return stdout.trim();
 }
 
-async function run(file: string, args: string[], env: Record<string, string> = {}): Promise<void> {
+export async function run(file: string, args: string[], env: Record<string, string> = {}): Promise<void> {
   const result = await execa(file, args, { env, reject: false, all: true });
   if (result.exitCode !== 0) {
     throw new ProvisionError(`\`${[file, ...args].join(' ')}\` failed (exit ${result.exitCode}):\n${(result.all ?? '').slice(-4000)}`);
