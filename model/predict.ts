@@ -3,6 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 /** Rows scored per forward pass; bounds the memory one call holds at once. */
 export const DEFAULT_PREDICT_BATCH = 4096;
 
+type Forward = (input: tf.Tensor2D) => tf.Tensor;
+
+// The fused forward pass per loaded model, built once; it dies with the model.
+const forwards = new WeakMap<tf.LayersModel, Forward>();
+
 /**
  * Scores a row-major feature matrix: one output per row (a probability for binary models,
  * a value for regression). Runs in batches so large matrices do not become one huge tensor.
@@ -11,11 +16,12 @@ export function predict(model: tf.LayersModel, features: Float32Array, rows: num
   if (features.length !== rows * width) {
     throw new RangeError(`predict got ${features.length} feature values for ${rows} rows x ${width} columns`);
   }
+  const forward = forwardOf(model);
   const scores = new Float32Array(rows);
   for (let start = 0; start < rows; start += batchSize) {
     const count = Math.min(batchSize, rows - start);
     const batch = features.subarray(start * width, (start + count) * width);
-    const output = tf.tidy(() => model.predict(tf.tensor2d(batch, [count, width])) as tf.Tensor);
+    const output = tf.tidy(() => forward(tf.tensor2d(batch, [count, width])));
     try {
       scores.set(output.dataSync(), start);
     } finally {
@@ -23,4 +29,37 @@ export function predict(model: tf.LayersModel, features: Float32Array, rows: num
     }
   }
   return scores;
+}
+
+const FUSED_ACTIVATIONS = new Set(['linear', 'relu', 'sigmoid']);
+
+/**
+ * ctrain's networks are dense layers with dropout between them. At inference dropout is the
+ * identity, and each dense layer is the fused matMul + bias + activation kernel that the layer
+ * itself calls, so running those kernels directly gives the same numbers as `model.predict`
+ * without the layers API's per-call bookkeeping (most of a one-row request's time). Any other
+ * network goes through `model.predict`.
+ */
+function forwardOf(model: tf.LayersModel): Forward {
+  let forward = forwards.get(model);
+  if (forward) return forward;
+  const dense: { kernel: tf.Tensor2D; bias: tf.Tensor1D; activation: 'linear' | 'relu' | 'sigmoid' }[] = [];
+  let fusable = true;
+  for (const layer of model.layers) {
+    const type = layer.getClassName();
+    if (type === 'Dropout' || type === 'CtrainSeededDropout') continue;
+    const config = layer.getConfig();
+    const activation = typeof config.activation === 'string' ? config.activation : 'linear';
+    const weights = layer.getWeights();
+    if (type !== 'Dense' || !FUSED_ACTIVATIONS.has(activation) || weights.length !== 2) {
+      fusable = false;
+      break;
+    }
+    dense.push({ kernel: weights[0] as tf.Tensor2D, bias: weights[1] as tf.Tensor1D, activation: activation as 'linear' | 'relu' | 'sigmoid' });
+  }
+  const fused: Forward = (input) => dense.reduce<tf.Tensor2D>((hidden, { kernel, bias, activation }) => tf.fused.matMul({ a: hidden, b: kernel, bias, activation }) as tf.Tensor2D, input);
+  const layered: Forward = (input) => model.predict(input) as tf.Tensor;
+  forward = fusable && dense.length > 0 ? fused : layered;
+  forwards.set(model, forward);
+  return forward;
 }

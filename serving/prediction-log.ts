@@ -21,7 +21,7 @@ export interface PredictionLogOptions {
   bucket?: string;
   /** Share of predictions logged, 0–1. Default 1. Outcomes are always logged. */
   sampleRate?: number;
-  /** Flush once this many rows are buffered. Default 1000. */
+  /** Flush once this many rows are buffered. Default 10 000: under load, fewer and larger log objects (a 1000-row flush meant some 50 MinIO writes a second at 50 000 rows/s). */
   flushRows?: number;
   /** Flush at least this often, in milliseconds. Default 5000. */
   flushMs?: number;
@@ -146,7 +146,7 @@ export class PredictionLog {
   }
 
   private flushIfFull(): void {
-    if (this.flushing === 0 && this.openRows >= (this.options.flushRows ?? 1000)) void this.flush();
+    if (this.flushing === 0 && this.openRows >= (this.options.flushRows ?? 10_000)) void this.flush();
   }
 
   private async upload(): Promise<void> {

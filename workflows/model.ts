@@ -5,6 +5,7 @@ import {
   continueAsNew,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -40,6 +41,8 @@ const { writeRegistry, resolvePipeline, ensureSchedules } = proxyActivities<Acti
 const RUNS_PER_HISTORY = 20;
 /** Debounce waits shorter than this start the run at once. */
 const MIN_TIMER_MS = 100;
+/** Patch id: a run's child workflow starts while its start is being written to MinIO. */
+const START_WHILE_PUBLISHING = 'start-run-while-publishing';
 /** Continue as new past this many history events even without runs (a flood of signals). */
 const MAX_HISTORY_EVENTS = 5_000;
 const DEFAULT_POLICY: RetrainPolicy = { debounceMs: parseDuration('10 seconds'), cooldownMs: parseDuration('30 minutes') };
@@ -117,7 +120,11 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
     // than a server timer's own latency (up to about a second) is not worth one.
     for (let wait = state.startsAt(policy) - Date.now(); wait > MIN_TIMER_MS; wait = state.startsAt(policy) - Date.now()) await sleep(wait);
     const run = state.start(now());
-    await publish();
+    // The run starts in the same workflow task that writes "running" to MinIO, not one registry
+    // write (an activity and a workflow task, some 40 ms) later. Older histories waited.
+    const publishingStart = publish();
+    publishingStart.catch(() => undefined); // awaited below; marked handled so a failure surfaces there, not as an unhandled rejection
+    if (!patched(START_WHILE_PUBLISHING)) await publishingStart;
     const request = run.requests[0];
     const resumed = state.registry.runs.find((earlier) => earlier.runId === request?.resumeOf)?.requests[0];
     try {
@@ -135,11 +142,13 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
         ],
         searchAttributes: { ModelName: [input.model] },
       });
+      await publishingStart;
       await registerAndDeploy(state, result, now);
     } catch (error) {
       // A run cancelled by a person (`ctrain cancel`) is not a failure of the pipeline.
       state.finish(isCancellation(error) ? 'cancelled' : 'failed', now(), { error: describe(error) });
     }
+    await publishingStart;
     await publish();
     policy = await retrainPolicy(input.model, state.registry);
   }

@@ -9,7 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
 import { createAlertReceiver } from '../../alerts/server.js';
+import { modelWorkflowId, publishedRegistryQuery } from '../../contracts/model.js';
 import { readRegistry } from '../../infra/model-client.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import seattleTemperature from '../../pipelines/seattle-temperature.js';
@@ -22,6 +24,7 @@ import { trivialActivities } from '../trivial-steps.js';
 import type { trivialDagWorkflow } from '../workflows/trivial-dag.js';
 
 const TOKEN = 'bench';
+const FINAL = ['cancelled', 'failed', 'registered', 'not-blessed', 'rejected'];
 
 export const alerts: BenchSection = {
   name: 'alerts',
@@ -52,7 +55,7 @@ export const alerts: BenchSection = {
           while (!started) started = await handle.describe().then((d) => d.startTime, () => undefined);
           alertLatencies.push(started.getTime() - sent);
           await handle.cancel();
-          while (!['cancelled', 'failed', 'registered', 'not-blessed', 'rejected'].includes((await readRegistry(client, model)).runs[runsBefore]?.status ?? '')) await sleep(20);
+          await untilIdle(client, model, runsBefore);
         }
       } finally {
         await receiver.close();
@@ -70,6 +73,17 @@ export const alerts: BenchSection = {
     });
   },
 };
+
+/** Until the run is final in MinIO and the model workflow has nothing left to do after it, so the next alert finds it waiting. */
+async function untilIdle(client: Client, model: string, run: number): Promise<void> {
+  const workflow = client.workflow.getHandle(modelWorkflowId(model));
+  for (;;) {
+    const published = (await workflow.query(publishedRegistryQuery)).runs[run]?.status;
+    const { raw } = await workflow.describe();
+    if (published && FINAL.includes(published) && !raw.pendingActivities?.length && !raw.pendingWorkflowTask) return;
+    await sleep(10);
+  }
+}
 
 /** Latency from a client's start call to the workflow's recorded start time, `count` times. */
 async function directStarts(namespace: string, temporal: Parameters<Parameters<typeof withBenchStack>[0]>[1], count: number): Promise<number[]> {

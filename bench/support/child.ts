@@ -5,11 +5,10 @@
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
 
 export async function runChild<T>(file: string, args: readonly string[], env: Record<string, string> = {}): Promise<T> {
   const path = fileURLToPath(new URL(`../children/${file}`, import.meta.url));
-  const result = await execa(process.execPath, [TSX, path, ...args], { env, reject: false, all: true });
+  const result = await execa(process.execPath, ['--import', 'tsx', path, ...args], { env, reject: false, all: true });
   if (result.exitCode !== 0) throw new Error(`bench child ${file} ${args.join(' ')} failed (exit ${result.exitCode}):\n${(result.all ?? '').slice(-3000)}`);
   return lastJsonLine<T>(result.stdout, file);
 }
