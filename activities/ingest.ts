@@ -19,6 +19,7 @@ import type { ActivityDependencies } from './index.js';
 import { localSourceFile } from './source.js';
 
 const HEARTBEAT_EVERY_ROWS = 50_000;
+const CHUNK_CHARACTERS = 1 << 20;
 
 export interface IngestInput {
   spec: PipelineSpec;
@@ -109,19 +110,31 @@ async function writeSnapshot(source: string, spec: PipelineSpec, target: string,
   let rows = 0;
   let bytes = 0;
   const md5 = createHash('md5');
-  async function* lines(): AsyncGenerator<string> {
+  // Lines go out in chunks of about a MiB: a stream write and a hash update per line cost more than the line.
+  async function* chunks(): AsyncGenerator<Buffer> {
+    let pending: string[] = [];
+    let pendingLength = 0;
+    const take = (): Buffer => {
+      const chunk = Buffer.from(pending.join(''));
+      pending = [];
+      pendingLength = 0;
+      bytes += chunk.length;
+      md5.update(chunk);
+      return chunk;
+    };
     for await (const row of readRows(source, spec.source.format, { limit: spec.source.limit })) {
       // Personal values never reach the snapshot, the reports or the model: only their pseudonyms do.
       const line = `${JSON.stringify(personal ? pseudonymizeRow(row, personal.columns, personal.key) : row)}\n`;
-      bytes += Buffer.byteLength(line);
-      md5.update(line);
+      pending.push(line);
+      pendingLength += line.length;
       if (++rows % HEARTBEAT_EVERY_ROWS === 0) Context.current().heartbeat({ rows });
-      yield line;
+      if (pendingLength >= CHUNK_CHARACTERS) yield take();
     }
+    if (pending.length > 0) yield take();
   }
   try {
     // pipeline handles backpressure, and errors and closing on both sides.
-    await pipeline(Readable.from(lines()), createWriteStream(target));
+    await pipeline(Readable.from(chunks()), createWriteStream(target));
   } catch (error) {
     // The reader names the file it read, which for http and s3 is a scratch copy: name the source.
     if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(`${spec.source.uri}: ${error.message}`, 'UnreadableSource');

@@ -45,7 +45,7 @@ export const training: BenchSection = {
       for (const backend of BACKENDS) {
         const probe = await runChild<TrainResult>('train.ts', [dir, '2'], { CTRAIN_TF_BACKEND: backend }).catch((error: Error) => error);
         if (probe instanceof Error) {
-          const reason = /cannot be used: (.*)/.exec(probe.message)?.[1] ?? probe.message.split('\n')[0];
+          const reason = /BackendUnavailableError: .*cannot be used: (.*)/.exec(probe.message)?.[1] ?? probe.message.split('\n')[0];
           unusable.push(`${backend} (${reason})`);
           log(`training: backend ${backend} not usable here: ${reason}`);
           continue;

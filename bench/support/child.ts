@@ -8,7 +8,7 @@ import { execa } from 'execa';
 
 export async function runChild<T>(file: string, args: readonly string[], env: Record<string, string> = {}): Promise<T> {
   const path = fileURLToPath(new URL(`../children/${file}`, import.meta.url));
-  const result = await execa(process.execPath, ['--import', 'tsx', path, ...args], { env, reject: false, all: true });
+  const result = await execa(process.execPath, [...profileFlags(), '--import', 'tsx', path, ...args], { env, reject: false, all: true });
   if (result.exitCode !== 0) throw new Error(`bench child ${file} ${args.join(' ')} failed (exit ${result.exitCode}):\n${(result.all ?? '').slice(-3000)}`);
   return lastJsonLine<T>(result.stdout, file);
 }
@@ -28,6 +28,9 @@ function lastJsonLine<T>(stdout: string, what: string): T {
     throw new Error(`bench ${what} printed no JSON result on its last line; it printed:\n${stdout.slice(-2000)}`);
   }
 }
+
+/** CTRAIN_BENCH_PROFILE=<dir>: every Node child writes a CPU profile there (where the time goes). */
+export const profileFlags = (): string[] => (process.env.CTRAIN_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.CTRAIN_BENCH_PROFILE] : []);
 
 /** This process's peak resident memory in MiB (maxRSS is in KiB on Linux). */
 export const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
