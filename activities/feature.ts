@@ -1,13 +1,15 @@
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { CacheOptions, FeatureManifest, IngestManifest } from '../contracts/pipeline-run.js';
-import type { PipelineSpec } from '../contracts/pipeline-spec.js';
+import type { LabelSpec, PipelineSpec } from '../contracts/pipeline-spec.js';
 import { labelOf } from '../features/label.js';
 import { FeatureValueError } from '../features/values.js';
-import { SplitError, splitRows } from '../features/split.js';
-import type { FeatureTransform } from '../features/transform.js';
-import { applyTransform, FeatureFitError, featureWidth, fitTransform } from '../features/transform.js';
-import { artifactKeys, cacheKey, putBuffer, putJson } from '../infra/artifacts.js';
+import { SplitFiles, splitFileNames, TEST_ROWS_FILE } from '../features/split-files.js';
+import type { SplitName } from '../features/split.js';
+import { SPLIT_CODES, SPLIT_NAMES, SplitError, SplitRecorder, splitNameOf } from '../features/split.js';
+import type { FeatureTransform, TransformedRow } from '../features/transform.js';
+import { applyTransform, FeatureFitError, featureWidth, TransformFitter } from '../features/transform.js';
+import { artifactKeys, cacheKey, putFile, putJson } from '../infra/artifacts.js';
 import type { Row } from '../tabular/read.js';
 import { readRows } from '../tabular/read.js';
 import type { ActivityDependencies } from './index.js';
@@ -22,7 +24,11 @@ export interface FeatureInput {
   cache?: CacheOptions;
 }
 
-/** Splits deterministically, fits the transform on the training split only, and stores the transform and the transformed splits. */
+/**
+ * Splits deterministically, fits the transform on the training split only, and stores the transform and the transformed splits.
+ * Streams: three passes over the snapshot (split, fit, transform), keeping per row only a time or a split code and the
+ * training values, so memory stays flat in the number of rows; the splits go to scratch files and up from there.
+ */
 export function createFeatureActivities({ storage }: ActivityDependencies) {
   return {
     async feature({ spec, ingest, cache }: FeatureInput): Promise<FeatureManifest> {
@@ -31,53 +37,104 @@ export function createFeatureActivities({ storage }: ActivityDependencies) {
       const cached = await reuseCached<FeatureManifest>(storage, 'feature', key, cache);
       if (cached) return cached;
 
-      const rows = await withScratch('feature', async (dir) => {
-        const path = join(dir, 'snapshot.jsonl');
-        await storage.fGetObject(ingest.snapshot.bucket, ingest.snapshot.key, path);
-        const labelled: Row[] = [];
-        try {
-          for await (const row of readRows(path, 'jsonl')) if (labelOf(spec.label, row) !== undefined) labelled.push(row);
-        } catch (error) {
-          throw dataError(error);
-        }
-        return labelled;
-      });
-      if (rows.length === 0) throw ApplicationFailure.nonRetryable(`No row of dataset ${ingest.datasetVersion} has a label "${spec.label.column}".`, 'DataValidationError');
-
-      let transform: FeatureTransform;
-      let splits: ReturnType<typeof splitRows<Row>>;
-      try {
-        splits = splitRows(rows, spec.split);
-        transform = fitTransform(splits.train, spec);
-      } catch (error) {
-        throw dataError(error);
-      }
       const output = (name: string) => artifactKeys.stepOutput('feature', key, name);
-      const transformRef = output('transform.json');
-      await putJson(storage, transformRef, transform);
-      const width = featureWidth(transform);
-      const stored = {} as FeatureManifest['splits'];
-      for (const name of ['train', 'validation', 'test'] as const) {
-        const { features, labels } = toMatrix(transform, splits[name], width);
-        stored[name] = { features: output(`${name}.features.f32`), labels: output(`${name}.labels.f32`), rows: splits[name].length };
-        await putBuffer(storage, stored[name].features, Buffer.from(features.buffer));
-        await putBuffer(storage, stored[name].labels, Buffer.from(labels.buffer));
-      }
-      const testRows = output('test.rows.jsonl');
-      await putBuffer(storage, testRows, Buffer.from(splits.test.map((row) => JSON.stringify(row)).join('\n')), 'application/x-ndjson');
+      const outputs = await withScratch('feature', async (dir) => {
+        const snapshot = join(dir, 'snapshot.jsonl');
+        await storage.fGetObject(ingest.snapshot.bucket, ingest.snapshot.key, snapshot);
+        const labelled = () => labelledRows(snapshot, spec.label);
+
+        const recorder = await withDataErrors(() => recordSplit(labelled(), spec.split));
+        if (recorder.rows === 0) throw ApplicationFailure.nonRetryable(`No row of dataset ${ingest.datasetVersion} has a label "${spec.label.column}".`, 'DataValidationError');
+        const codes = await withDataErrors(() => recorder.result());
+        const transform = await withDataErrors(() => fitOnTraining(labelled(), codes, spec));
+
+        const transformRef = output('transform.json');
+        await putJson(storage, transformRef, transform);
+        const rows = await withDataErrors(() => writeSplits(labelled(), codes, transform, dir));
+        const splits = {} as FeatureManifest['splits'];
+        for (const name of SPLIT_NAMES) {
+          const files = splitFileNames(name);
+          splits[name] = { features: output(files.features), labels: output(files.labels), rows: rows[name] };
+          await putFile(storage, splits[name].features, join(dir, files.features));
+          await putFile(storage, splits[name].labels, join(dir, files.labels));
+        }
+        const testRows = output(TEST_ROWS_FILE);
+        await putFile(storage, testRows, join(dir, TEST_ROWS_FILE), 'application/x-ndjson');
+        return { transform: transformRef, splits, testRows, width: featureWidth(transform) };
+      });
       return completeStep(storage, {
         step: 'feature',
         cacheKey: key,
         cached: false,
         contentHash: key,
         finishedAt: new Date().toISOString(),
-        transform: transformRef,
-        splits: stored,
-        testRows,
-        width,
+        ...outputs,
       });
     },
   };
+}
+
+/** The snapshot's rows that have a label, read afresh on each call (one pass each). */
+async function* labelledRows(snapshot: string, label: LabelSpec): AsyncGenerator<Row> {
+  for await (const row of readRows(snapshot, 'jsonl')) if (labelOf(label, row) !== undefined) yield row;
+}
+
+/** Pass 1: what the split needs of each labelled row. The split itself waits for result(), after every row is read. */
+async function recordSplit(rows: AsyncIterable<Row>, split: PipelineSpec['split']): Promise<SplitRecorder> {
+  const recorder = new SplitRecorder(split);
+  for await (const row of rows) recorder.add(row);
+  return recorder;
+}
+
+/** Pass 2: the transform, fitted on the training rows only. */
+async function fitOnTraining(rows: AsyncIterable<Row>, codes: Uint8Array, spec: PipelineSpec): Promise<FeatureTransform> {
+  const fitter = new TransformFitter(spec);
+  let index = 0;
+  for await (const row of rows) if (codes[index++] === SPLIT_CODES.train) fitter.add(row);
+  return fitter.result();
+}
+
+/** Pass 3: each labelled row transformed into its split's files in `dir` (see {@link SplitFiles}). Returns the rows per split. */
+async function writeSplits(rows: AsyncIterable<Row>, codes: Uint8Array, transform: FeatureTransform, dir: string): Promise<Record<SplitName, number>> {
+  const files = await SplitFiles.create(dir);
+  try {
+    // Transformed split by split, a bad value in a validation row was met before any in a test row: keep that order.
+    let testFailure: { error: unknown } | undefined;
+    let index = 0;
+    for await (const row of rows) {
+      const split = splitNameOf(codes[index++] ?? Number.NaN);
+      if (split === 'test' && testFailure) continue;
+      const transformed = attemptTransform(transform, row);
+      if ('error' in transformed) {
+        if (split !== 'test') throw transformed.error;
+        testFailure = transformed;
+      } else {
+        await files.add(split, row, transformed);
+      }
+    }
+    if (testFailure) throw testFailure.error;
+    await files.finish();
+    return files.rows();
+  } finally {
+    await files.close();
+  }
+}
+
+function attemptTransform(transform: FeatureTransform, row: Row): TransformedRow | { error: unknown } {
+  try {
+    return applyTransform(transform, row);
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** Runs one pass, turning the data's faults into non-retryable failures. */
+async function withDataErrors<T>(pass: () => T | Promise<T>): Promise<T> {
+  try {
+    return await pass();
+  } catch (error) {
+    throw dataError(error);
+  }
 }
 
 /** Bad values in the data are the data's fault: no retry fixes them. */

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SplitSpec } from '../contracts/pipeline-spec.js';
+import { GrowableArray } from './growable.js';
 import { readTime, valueOf } from './values.js';
 import type { Row } from './values.js';
 
@@ -24,9 +25,10 @@ export class SplitError extends Error {
  * its split when rows are added; fractions then hold only approximately.
  */
 export function splitIndices(rows: readonly Row[], split: SplitSpec): SplitIndices {
-  const names = split.by === 'time' ? timeSplit(rows, split.column, split) : rows.map((row) => hashSplit(row, split.keys, split));
+  const recorder = new SplitRecorder(split);
+  for (const row of rows) recorder.add(row);
   const indices: SplitIndices = { train: [], validation: [], test: [] };
-  names.forEach((name, i) => indices[name].push(i));
+  recorder.result().forEach((code, i) => indices[splitNameOf(code)].push(i));
   return indices;
 }
 
@@ -37,21 +39,76 @@ export function splitRows<T extends Row>(rows: readonly T[], split: SplitSpec): 
   return { train: pick(indices.train), validation: pick(indices.validation), test: pick(indices.test) };
 }
 
-function timeSplit(rows: readonly Row[], column: string, { test, validation }: SplitSpec): SplitName[] {
-  const times = rows.map((row, i) => {
-    const time = readTime(row, column);
-    if (time === undefined) throw new SplitError(`row ${i}: "${column}" is missing, and a time split needs a time on every row`);
-    return time;
-  });
-  const order = times.map((_, i) => i).sort((a, b) => (times[a] ?? 0) - (times[b] ?? 0) || a - b);
-  const testCount = Math.round(rows.length * test);
-  const validationCount = Math.round(rows.length * validation);
-  const trainCount = rows.length - testCount - validationCount;
-  const names = new Array<SplitName>(rows.length);
+/** Splits by code. Per row over millions of rows, a split code takes one byte where a name takes a pointer. */
+export const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test'];
+
+/** Each split's code: its index in {@link SPLIT_NAMES}. */
+export const SPLIT_CODES: Readonly<Record<SplitName, number>> = { train: 0, validation: 1, test: 2 };
+
+export function splitNameOf(code: number): SplitName {
+  const name = SPLIT_NAMES[code];
+  if (name === undefined) throw new RangeError(`no split has code ${code}`);
+  return name;
+}
+
+/**
+ * The split of rows seen one at a time, keeping only what the split needs per row: its time for a
+ * time split (8 bytes), its split code for a hash split (1 byte). {@link splitIndices} and the
+ * feature step's streaming pass both go through it, so they split alike.
+ */
+export class SplitRecorder {
+  private readonly times = new GrowableArray(Float64Array);
+  private readonly codes = new GrowableArray(Uint8Array);
+  private count = 0;
+  // The first row a time split cannot place. Thrown by result(), so a caller that reads every row
+  // first (the feature step) still reports a bad line anywhere in the file before a missing time.
+  private failure: { error: unknown } | undefined;
+
+  constructor(private readonly split: SplitSpec) {}
+
+  /** Rows added so far. */
+  get rows(): number {
+    return this.count;
+  }
+
+  add(row: Row): void {
+    const index = this.count++;
+    if (this.split.by === 'hash') this.codes.push(SPLIT_CODES[hashSplit(row, this.split.keys, this.split)]);
+    else if (!this.failure) this.addTime(row, index, this.split.column);
+  }
+
+  /** The split code of each row added, in input order (see {@link SPLIT_NAMES}). */
+  result(): Uint8Array {
+    if (this.failure) throw this.failure.error;
+    return this.split.by === 'hash' ? this.codes.values() : splitByTime(this.times.values(), this.split);
+  }
+
+  private addTime(row: Row, index: number, column: string): void {
+    let time: number | undefined;
+    try {
+      time = readTime(row, column);
+    } catch (error) {
+      this.failure = { error };
+      return;
+    }
+    if (time === undefined) this.failure = { error: new SplitError(`row ${index}: "${column}" is missing, and a time split needs a time on every row`) };
+    else this.times.push(time);
+  }
+}
+
+/** Split codes for rows with these times: sorted by time, ties by input order, the latest test and validation before them. */
+export function splitByTime(times: Float64Array, { test, validation }: Pick<SplitSpec, 'test' | 'validation'>): Uint8Array {
+  const n = times.length;
+  // The index breaks ties, so the order is total and every sort algorithm gives the same one.
+  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => (times[a] ?? 0) - (times[b] ?? 0) || a - b);
+  const testCount = Math.round(n * test);
+  const validationCount = Math.round(n * validation);
+  const trainCount = n - testCount - validationCount;
+  const codes = new Uint8Array(n);
   order.forEach((row, rank) => {
-    names[row] = rank < trainCount ? 'train' : rank < trainCount + validationCount ? 'validation' : 'test';
+    codes[row] = SPLIT_CODES[rank < trainCount ? 'train' : rank < trainCount + validationCount ? 'validation' : 'test'];
   });
-  return names;
+  return codes;
 }
 
 /** Placement by hash: [0, test) is test, [test, test + validation) validation, the rest train. */

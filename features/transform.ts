@@ -5,6 +5,7 @@
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { FEATURE_TRANSFORM_VERSION, featureWidth } from './feature-transform.js';
 import type { CategoricalFeature, FeatureTransform, NumericFeature } from './feature-transform.js';
+import { GrowableArray } from './growable.js';
 import { labelOf } from './label.js';
 import { timePart } from './time.js';
 import { readCategory, readNumber, readTime } from './values.js';
@@ -28,19 +29,91 @@ export interface TransformedRow {
 
 /** Fits imputation, standardisation and vocabularies on the training rows; nothing else may be passed in. */
 export function fitTransform(trainingRows: readonly Row[], spec: Pick<PipelineSpec, 'features' | 'label'>): FeatureTransform {
-  if (trainingRows.length === 0) throw new FeatureFitError('the training split is empty: there is nothing to fit the feature transform on');
-  const { numeric, categorical, timeParts, impute, maxVocabulary } = spec.features;
-  const numericInputs: Pick<NumericFeature, 'name' | 'column' | 'timePart'>[] = [
-    ...numeric.map((column) => ({ name: column, column })),
-    ...(timeParts?.parts.map((part) => ({ name: `${timeParts.column}.${part}`, column: timeParts.column, timePart: part })) ?? []),
-  ];
-  return {
-    version: FEATURE_TRANSFORM_VERSION,
-    fittedRows: trainingRows.length,
-    numeric: numericInputs.map((input) => fitNumeric(input, trainingRows, impute)),
-    categorical: categorical.map((column) => fitCategorical(column, trainingRows, maxVocabulary)),
-    label: spec.label,
-  };
+  const fitter = new TransformFitter(spec);
+  for (const row of trainingRows) fitter.add(row);
+  return fitter.result();
+}
+
+type NumericInput = Pick<NumericFeature, 'name' | 'column' | 'timePart'>;
+
+/** A feature's first bad value, kept until result(): the one {@link fitTransform} over an array would meet first. */
+type Failure = { error: unknown } | undefined;
+
+interface NumericFit {
+  input: NumericInput;
+  // Every training value, not running sums: mean and variance then come out bit for bit as two
+  // passes over an array give them, and the median needs them all anyway.
+  values: GrowableArray<Float64Array<ArrayBuffer>>;
+  failure: Failure;
+}
+
+interface CategoricalFit {
+  column: string;
+  counts: Map<string, number>;
+  failure: Failure;
+}
+
+/**
+ * Fits the transform on training rows given one at a time, so the rows need not be held: per
+ * row it keeps each numeric feature's value (8 bytes) and counts each category. The result is
+ * what {@link fitTransform} gives for the same rows in the same order, errors included.
+ */
+export class TransformFitter {
+  private rows = 0;
+  private readonly numeric: NumericFit[];
+  private readonly categorical: CategoricalFit[];
+
+  constructor(private readonly spec: Pick<PipelineSpec, 'features' | 'label'>) {
+    const { numeric, categorical, timeParts } = spec.features;
+    const inputs: NumericInput[] = [
+      ...numeric.map((column) => ({ name: column, column })),
+      ...(timeParts?.parts.map((part) => ({ name: `${timeParts.column}.${part}`, column: timeParts.column, timePart: part })) ?? []),
+    ];
+    this.numeric = inputs.map((input) => ({ input, values: new GrowableArray(Float64Array), failure: undefined }));
+    this.categorical = categorical.map((column) => ({ column, counts: new Map(), failure: undefined }));
+  }
+
+  add(row: Row): void {
+    this.rows++;
+    for (const fit of this.numeric) {
+      if (!fit.failure) fit.failure = attempt(() => addNumeric(fit, row));
+    }
+    for (const fit of this.categorical) {
+      if (!fit.failure) fit.failure = attempt(() => addCategory(fit, row));
+    }
+  }
+
+  /** The fitted transform. Errors come feature by feature in spec order, as fitting over an array meets them. */
+  result(): FeatureTransform {
+    if (this.rows === 0) throw new FeatureFitError('the training split is empty: there is nothing to fit the feature transform on');
+    const { impute, maxVocabulary } = this.spec.features;
+    return {
+      version: FEATURE_TRANSFORM_VERSION,
+      fittedRows: this.rows,
+      numeric: this.numeric.map((fit) => fitNumeric(fit, impute)),
+      categorical: this.categorical.map((fit) => fitCategorical(fit, maxVocabulary)),
+      label: this.spec.label,
+    };
+  }
+}
+
+function attempt(body: () => void): Failure {
+  try {
+    body();
+    return undefined;
+  } catch (error) {
+    return { error };
+  }
+}
+
+function addNumeric({ input, values }: NumericFit, row: Row): void {
+  const value = numericValue(input, row);
+  if (value !== undefined) values.push(value);
+}
+
+function addCategory({ column, counts }: CategoricalFit, row: Row): void {
+  const value = readCategory(row, column);
+  if (value !== undefined) counts.set(value, (counts.get(value) ?? 0) + 1);
 }
 
 /** Transforms one row: missing numbers take the imputed value, unseen or missing categories the OOV slot. */
@@ -66,8 +139,9 @@ function numericValue(feature: Pick<NumericFeature, 'column' | 'timePart'>, row:
   return ms === undefined ? undefined : timePart(ms, feature.timePart);
 }
 
-function fitNumeric(input: Pick<NumericFeature, 'name' | 'column' | 'timePart'>, rows: readonly Row[], impute: 'mean' | 'median'): NumericFeature {
-  const values = Float64Array.from(rows.flatMap((row) => numericValue(input, row) ?? []));
+function fitNumeric({ input, values: growable, failure }: NumericFit, impute: 'mean' | 'median'): NumericFeature {
+  if (failure) throw failure.error;
+  const values = growable.values();
   if (values.length === 0) throw new FeatureFitError(`numeric feature "${input.name}" has no values in the training split`);
   const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
   const variance = values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / values.length;
@@ -87,12 +161,8 @@ function median(values: Float64Array): number {
   return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
-function fitCategorical(column: string, rows: readonly Row[], maxVocabulary: number): CategoricalFeature {
-  const counts = new Map<string, number>();
-  for (const row of rows) {
-    const value = readCategory(row, column);
-    if (value !== undefined) counts.set(value, (counts.get(value) ?? 0) + 1);
-  }
+function fitCategorical({ column, counts, failure }: CategoricalFit, maxVocabulary: number): CategoricalFeature {
+  if (failure) throw failure.error;
   // Most frequent first; equal counts by value (code-unit order, not locale) so the order never varies.
   const ranked = [...counts].sort(([a, countA], [b, countB]) => countB - countA || (a < b ? -1 : a > b ? 1 : 0));
   return { column, encoding: 'one-hot', vocabulary: ranked.slice(0, maxVocabulary).map(([value]) => value) };

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import type { Client } from 'minio';
 import { checkKeySegment, checkName } from '../contracts/names.js';
@@ -64,6 +66,19 @@ export async function getJson<T>(storage: Client, ref: ObjectRef): Promise<T | u
 /** One PUT (S3 makes it visible whole or not at all), with the bytes' SHA-256 beside them. */
 export async function putBuffer(storage: Client, ref: ObjectRef, body: Buffer, contentType = 'application/octet-stream'): Promise<void> {
   await storage.putObject(ref.bucket, ref.key, body, body.length, { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': sha256(body) });
+}
+
+/**
+ * {@link putBuffer} for an artifact too large to hold in memory: the same object, content type
+ * and SHA-256, read from a local file. Past the SDK's part size it goes up as a multipart upload,
+ * which S3 likewise makes visible only once complete.
+ */
+export async function putFile(storage: Client, ref: ObjectRef, path: string, contentType = 'application/octet-stream'): Promise<void> {
+  // For an empty file the SDK would open a read stream and never read or close it.
+  if ((await stat(path)).size === 0) return putBuffer(storage, ref, Buffer.alloc(0), contentType);
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  await storage.fPutObject(ref.bucket, ref.key, path, { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': hash.digest('hex') });
 }
 
 /** The artifact's bytes, checked against the SHA-256 they were written with (objects written without one are taken as they are). */
