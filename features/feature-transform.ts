@@ -89,6 +89,15 @@ export function featureNames(transform: FeatureTransform): string[] {
   ];
 }
 
+/** Each input feature and its columns in the vector: a numeric feature one, a categorical column its vocabulary and the OOV slot. */
+export function featureGroups(transform: FeatureTransform): { name: string; slots: number[] }[] {
+  let slot = 0;
+  return [
+    ...transform.numeric.map((feature) => ({ name: feature.name, slots: [slot++] })),
+    ...transform.categorical.map(({ column, vocabulary }) => ({ name: column, slots: Array.from({ length: vocabulary.length + 1 }, () => slot++) })),
+  ];
+}
+
 /** Length of the feature vector. */
 export function featureWidth(transform: FeatureTransform): number {
   return transform.numeric.length + transform.categorical.reduce((width, c) => width + c.vocabulary.length + 1, 0);

@@ -11,7 +11,7 @@ import { timePart } from './time.js';
 import { readCategory, readNumber, readTime } from './values.js';
 import type { Row } from './values.js';
 
-export { FEATURE_TRANSFORM_VERSION, OOV, featureNames, featureWidth, inputColumns, readFeatureTransform } from './feature-transform.js';
+export { FEATURE_TRANSFORM_VERSION, OOV, featureGroups, featureNames, featureWidth, inputColumns, readFeatureTransform } from './feature-transform.js';
 export type { CategoricalFeature, FeatureTransform, NumericFeature } from './feature-transform.js';
 export { validateServingRow } from './serving-row.js';
 export type { FieldError } from './serving-row.js';
