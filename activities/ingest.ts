@@ -19,7 +19,7 @@ import type { ActivityDependencies } from './index.js';
 import { localSourceFile } from './source.js';
 
 const HEARTBEAT_EVERY_ROWS = 50_000;
-const CHUNK_CHARACTERS = 1 << 20;
+const CHUNK_CHARACTERS = 1 << 16;
 
 export interface IngestInput {
   spec: PipelineSpec;
@@ -110,7 +110,7 @@ async function writeSnapshot(source: string, spec: PipelineSpec, target: string,
   let rows = 0;
   let bytes = 0;
   const md5 = createHash('md5');
-  // Lines go out in chunks of about a MiB: a stream write and a hash update per line cost more than the line.
+  // Lines go out in chunks of about 64 KiB: a stream write and a hash update per line cost more than the line.
   async function* chunks(): AsyncGenerator<Buffer> {
     let pending: string[] = [];
     let pendingLength = 0;

@@ -5,6 +5,7 @@ import type { ActivityDependencies } from '../activities/index.js';
 import { createActivities } from '../activities/index.js';
 import { TASK_QUEUES } from '../contracts/stack.js';
 import { dataConverterFromEnv } from '../infra/temporal-connection.js';
+import { HEARTBEAT_THROTTLE } from './heartbeats.js';
 import { workflowBundle } from './workflow-bundle.js';
 
 export { workflowBundle };
@@ -28,5 +29,6 @@ export async function createGeneralWorker({ connection, namespace, deps, dataCon
     dataConverter: dataConverter ?? dataConverterFromEnv().dataConverter,
     workflowBundle: await workflowBundle(),
     activities: createActivities(deps),
+    ...HEARTBEAT_THROTTLE,
   });
 }

@@ -5,6 +5,7 @@ import type { ActivityDependencies } from '../activities/index.js';
 import { createTrainActivities } from '../activities/train.js';
 import { TASK_QUEUES } from '../contracts/stack.js';
 import { dataConverterFromEnv } from '../infra/temporal-connection.js';
+import { HEARTBEAT_THROTTLE } from './heartbeats.js';
 
 export interface TrainerWorkerOptions {
   connection: NativeConnection;
@@ -28,5 +29,6 @@ export async function createTrainerWorker({ connection, namespace, deps, dataCon
     dataConverter: dataConverter ?? dataConverterFromEnv().dataConverter,
     activities: createTrainActivities(deps),
     maxConcurrentActivityTaskExecutions: 1,
+    ...HEARTBEAT_THROTTLE,
   });
 }
