@@ -2,9 +2,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CacheOptions, EvaluateManifest, FeatureManifest, ModelRef, TrainManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { buildDriftReference } from '../drift/reference.js';
-import { featureWidth, readFeatureTransform } from '../features/transform.js';
+import { featureGroups, featureWidth, readFeatureTransform } from '../features/transform.js';
 import { artifactKeys, cacheKey, getBuffer, getJson, putJson, uriOf } from '../infra/artifacts.js';
-import { binaryMetrics, decideBlessing, importModel, predict, regressionMetrics, selectBackend } from '../model/index.js';
+import type * as tf from '@tensorflow/tfjs';
+import { binaryMetrics, decideBlessing, HIGHER_IS_BETTER, importModel, predict, regressionMetrics, selectBackend } from '../model/index.js';
+import type { Blessing } from '../model/index.js';
+import { permutationImportance } from '../model/importance.js';
+import type { FeatureImportance } from '../model/importance.js';
+import { sliceMetrics, worstSliceRegression } from '../model/slices.js';
+import type { SliceMetrics, SliceRegression } from '../model/slices.js';
 import type { Row } from '../tabular/index.js';
 import { toMatrix } from './feature.js';
 import type { ActivityDependencies } from './index.js';
@@ -12,7 +18,9 @@ import { loadSplit } from './matrices.js';
 import { completeStep, reuseCached } from './step-cache.js';
 
 /** Bump when the same model and split could get different metrics or a different blessing. */
-const EVALUATE_CODE_VERSION = 'evaluate-2';
+const EVALUATE_CODE_VERSION = 'evaluate-3';
+/** Test rows permutation importance shuffles (the first of the split): enough to rank features, bounded in time. */
+const IMPORTANCE_ROWS = 10_000;
 
 export interface EvaluateInput {
   spec: PipelineSpec;
@@ -39,18 +47,39 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
       await selectBackend();
       const test = await loadSplit(storage, feature, 'test');
       if (test.rows === 0) throw ApplicationFailure.nonRetryable(`The test split of ${spec.name} is empty; lower split.test or add data.`, 'DataValidationError');
-      const candidate = await scoreModel(storage, train.model, test.features, test.rows, test.width);
+      const { metric, threshold, maxRegression, slices: sliceColumns = [], maxSliceRegression } = spec.evaluation;
+      const higherIsBetter = (HIGHER_IS_BETTER as readonly string[]).includes(metric);
+      const transform = readFeatureTransform(await getJson(storage, feature.transform));
+      const { candidate, importance } = await withModel(storage, train.model, (model) => {
+        const scores = predict(model, test.features, test.rows, test.width);
+        const rows = Math.min(test.rows, IMPORTANCE_ROWS);
+        const importance = permutationImportance({
+          features: test.features.subarray(0, rows * test.width),
+          rows,
+          width: test.width,
+          labels: test.labels.subarray(0, rows),
+          groups: featureGroups(transform),
+          score: (matrix) => predict(model, matrix, rows, test.width),
+          metric: (labels, scored) => metricsOf(spec, labels, scored)[metric] ?? Number.NaN,
+          higherIsBetter,
+          seed: spec.training?.seed ?? 1,
+        });
+        return { candidate: scores, importance };
+      });
       const metrics = metricsOf(spec, test.labels, candidate);
       const testRows = await readTestRows(storage, feature);
+      checkSliceColumns(spec, sliceColumns, testRows);
+      const slices = sliceMetrics({ rows: testRows, labels: test.labels, scores: candidate, columns: sliceColumns, metricsOf: (labels, scores) => metricsOf(spec, labels, scores) });
       const driftReference = artifactKeys.stepOutput('evaluate', key, 'drift-reference.json');
       const { numeric, categorical } = spec.features;
       await putJson(storage, driftReference, buildDriftReference({ rows: testRows, numeric, categorical, scores: Array.from(candidate) }));
 
-      const productionMetrics = production ? await productionMetricsOn(storage, spec, feature, production) : undefined;
-      const { metric, threshold, maxRegression } = spec.evaluation;
-      const blessing = decideBlessing({ metric, candidate: metrics[metric] ?? Number.NaN, production: productionMetrics?.[metric], threshold, maxRegression });
+      const productionRun = production ? await productionMetricsOn(storage, spec, feature, production, sliceColumns) : undefined;
+      const productionMetrics = productionRun?.metrics;
+      const worstSlice = productionRun ? worstSliceRegression(slices, productionRun.slices, metric, higherIsBetter) : undefined;
+      const blessing = gateOnSlices(decideBlessing({ metric, candidate: metrics[metric] ?? Number.NaN, production: productionMetrics?.[metric], threshold, maxRegression }), metric, worstSlice, maxSliceRegression);
       const evaluation = artifactKeys.stepOutput('evaluate', key, 'evaluation.json');
-      await putJson(storage, evaluation, { metric, metrics, productionMetrics, productionVersion: production?.version, ...blessing });
+      await putJson(storage, evaluation, { metric, metrics, productionMetrics, productionVersion: production?.version, ...blessing, slices, productionSlices: productionRun?.slices, worstSlice, importance });
       return completeStep(storage, {
         step: 'evaluate',
         cacheKey: key,
@@ -64,19 +93,23 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
         reason: blessing.reason,
         evaluation,
         driftReference,
+        ...(worstSlice ? { worstSlice } : {}),
+        topFeatures: topFeatures(importance),
       });
     },
   };
 }
 
-/** The production model's metrics on the same raw test rows, through its own transform. */
-async function productionMetricsOn(storage: ActivityDependencies['storage'], spec: PipelineSpec, feature: FeatureManifest, production: ModelRef): Promise<Record<string, number>> {
+/** The production model's metrics (overall and per slice) on the same raw test rows, through its own transform. */
+async function productionMetricsOn(storage: ActivityDependencies['storage'], spec: PipelineSpec, feature: FeatureManifest, production: ModelRef, sliceColumns: readonly string[]): Promise<{ metrics: Record<string, number>; slices: SliceMetrics[] }> {
   const rows = await readTestRows(storage, feature);
   try {
     const transform = readFeatureTransform(await getJson(storage, production.transform));
     const width = featureWidth(transform);
     const matrix = toMatrix(transform, rows, width);
-    return metricsOf(spec, matrix.labels, await scoreModel(storage, production.model, matrix.features, rows.length, width));
+    const scores = await withModel(storage, production.model, (model) => predict(model, matrix.features, rows.length, width));
+    const metricsOfRows = (labels: Float32Array, scored: Float32Array) => metricsOf(spec, labels, scored);
+    return { metrics: metricsOfRows(matrix.labels, scores), slices: sliceMetrics({ rows, labels: matrix.labels, scores, columns: sliceColumns, metricsOf: metricsOfRows }) };
   } catch (error) {
     if ((error as { code?: string }).code !== 'NoSuchKey') throw error;
     // Retrying cannot bring a deleted artifact back; a person restores it or rolls back, then resumes the run.
@@ -87,14 +120,36 @@ async function productionMetricsOn(storage: ActivityDependencies['storage'], spe
   }
 }
 
+/** A slice column no test row has is a typo in the spec, not a slice of missing values. */
+function checkSliceColumns(spec: PipelineSpec, columns: readonly string[], rows: readonly Row[]): void {
+  const present = new Set(rows.flatMap((row) => Object.keys(row)));
+  const absent = columns.filter((column) => !present.has(column));
+  if (absent.length > 0) {
+    throw ApplicationFailure.nonRetryable(`evaluation.slices of ${spec.name} names ${absent.map((column) => `"${column}"`).join(', ')}, which no test row has; the rows have ${[...present].sort().join(', ')}.`, 'PipelineSpecError');
+  }
+}
+
+/** A blessed candidate that loses more than maxSliceRegression against production on one slice is not blessed after all. */
+function gateOnSlices(blessing: Blessing, metric: string, worst: SliceRegression | undefined, maxSliceRegression: number | undefined): Blessing {
+  if (!blessing.blessed || maxSliceRegression === undefined || !worst || worst.regression <= maxSliceRegression) return blessing;
+  const round = (value: number) => Number(value.toFixed(4));
+  return {
+    ...blessing,
+    blessed: false,
+    reason: `${metric} on the slice ${worst.column}=${worst.value} is ${round(worst.candidate)} against production's ${round(worst.production)}: ${round(worst.regression)} worse, more than evaluation.maxSliceRegression ${maxSliceRegression}`,
+  };
+}
+
+const topFeatures = (importance: readonly FeatureImportance[]): string[] => importance.slice(0, 5).map((entry) => entry.feature);
+
 async function readTestRows(storage: ActivityDependencies['storage'], feature: FeatureManifest): Promise<Row[]> {
   return (await getBuffer(storage, feature.testRows)).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Row);
 }
 
-async function scoreModel(storage: ActivityDependencies['storage'], ref: { bucket: string; key: string }, features: Float32Array, rows: number, width: number): Promise<Float32Array> {
+async function withModel<T>(storage: ActivityDependencies['storage'], ref: { bucket: string; key: string }, use: (model: tf.LayersModel) => T): Promise<T> {
   const model = await importModel(await getBuffer(storage, ref));
   try {
-    return predict(model, features, rows, width);
+    return use(model);
   } finally {
     model.dispose();
   }

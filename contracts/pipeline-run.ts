@@ -118,6 +118,10 @@ export interface EvaluateManifest extends StepManifestBase {
   evaluation: ObjectRef;
   /** Distributions of the raw features and of the model's scores on the test split: what drift checks compare live traffic with. */
   driftReference: ObjectRef;
+  /** With evaluation.slices and a production model: the slice where the candidate lost most against it. */
+  worstSlice?: { column: string; value: string; candidate: number; production: number; regression: number };
+  /** The most important input features by permutation on the test split, most important first (all of them are in the evaluation object). */
+  topFeatures?: string[];
 }
 
 export type StepManifest = IngestManifest | ValidateManifest | FeatureManifest | TrainManifest | EvaluateManifest;

@@ -186,6 +186,16 @@ export const evaluationSchema = z.strictObject({
     .number(expecting('must be a number'))
     .refine((n) => n >= 0, 'must be >= 0')
     .default(0),
+  /** Columns of the data to compute the metrics per value of (slices, as TensorFlow Model Analysis does), e.g. ['origin']. */
+  slices: z.array(z.string().min(1, 'must not be empty'), expecting('must be a list of column names')).optional(),
+  /**
+   * With slices: how much worse than production (in metric units) the candidate may be on its
+   * worst slice and still be blessed. Unset: slices are reported, not gated on.
+   */
+  maxSliceRegression: z
+    .number(expecting('must be a number'))
+    .refine((n) => n >= 0, 'must be >= 0')
+    .optional(),
 });
 
 export const deploySchema = z

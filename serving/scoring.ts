@@ -1,6 +1,7 @@
 /** Scoring posted rows with a loaded version: the training transform, then the network. */
-import { applyTransform, validateServingRow } from '../features/transform.js';
+import { applyTransform, featureGroups, validateServingRow } from '../features/transform.js';
 import type { Row } from '../features/values.js';
+import { gradientTimesInput } from '../model/attribution.js';
 import { predict } from '../model/index.js';
 import type { LoadedVersion } from './loaded-version.js';
 
@@ -12,14 +13,35 @@ export interface RowProblem {
   message: string;
 }
 
+/** What pushed one prediction up or down: an input feature and its gradient × input, on the logit for a binary model. */
+export interface Contribution {
+  feature: string;
+  contribution: number;
+}
+
 /**
  * Scores rows with one version, or lists every problem when any row is invalid (the request is
- * all or nothing). Synchronous on purpose: a reload cannot dispose the model part way through.
+ * all or nothing). With `explain`, also each row's `explain` largest contributions by size.
+ * Synchronous on purpose: a reload cannot dispose the model part way through.
  */
-export function scoreRows(loaded: LoadedVersion, rows: readonly unknown[]): { scores: Float32Array } | { problems: RowProblem[] } {
+export function scoreRows(loaded: LoadedVersion, rows: readonly unknown[], explain = 0): { scores: Float32Array; explanations?: Contribution[][] } | { problems: RowProblem[] } {
   const problems = rows.flatMap((row, index) => validateServingRow(loaded.transform, row).map((problem) => ({ row: index, ...problem })));
   if (problems.length > 0) return { problems };
   const features = new Float32Array(rows.length * loaded.width);
   rows.forEach((row, index) => features.set(applyTransform(loaded.transform, row as Row).features, index * loaded.width));
-  return { scores: predict(loaded.model, features, rows.length, loaded.width) };
+  const scores = predict(loaded.model, features, rows.length, loaded.width);
+  if (explain <= 0) return { scores };
+  return { scores, explanations: explainRows(loaded, features, rows.length, explain) };
+}
+
+/** Gradient × input per row, summed over each feature's columns (a categorical feature's one-hot slots count as one). */
+function explainRows(loaded: LoadedVersion, features: Float32Array, rows: number, top: number): Contribution[][] {
+  const attributions = gradientTimesInput(loaded.model, features, rows, loaded.width);
+  const groups = featureGroups(loaded.transform);
+  return Array.from({ length: rows }, (_, row) =>
+    groups
+      .map(({ name, slots }) => ({ feature: name, contribution: slots.reduce((sum, slot) => sum + attributions[row * loaded.width + slot]!, 0) }))
+      .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution) || (a.feature < b.feature ? -1 : 1))
+      .slice(0, top),
+  );
 }

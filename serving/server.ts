@@ -123,18 +123,20 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     routed.set(request, { version, alias });
     // The model learned personal columns as their pseudonyms (ingest hashed them): score those.
     const personal = options.personalColumns?.[model] ?? [];
-    const result = scoreRows(loaded, personal.length && key ? body.rows.map((row) => pseudonymizeRow(row, personal, key)) : body.rows);
+    const explain = explainCount(request.query);
+    if (typeof explain === 'string') return reply.code(400).send({ error: 'invalid_request', message: explain });
+    const result = scoreRows(loaded, personal.length && key ? body.rows.map((row) => pseudonymizeRow(row, personal, key)) : body.rows, explain);
     if ('problems' in result) {
       const rows = new Set(result.problems.map((p) => p.row)).size;
       return reply.code(400).send({ error: 'invalid_input', message: `${rows} of ${body.rows.length} rows are invalid for ${model} version ${version}`, problems: result.problems });
     }
     const at = new Date().toISOString();
-    const predictions = Array.from(result.scores, (score) => ({ id: randomUUID(), version: loaded.version, alias, score }));
+    const predictions = Array.from(result.scores, (score, i) => ({ id: randomUUID(), version: loaded.version, alias, score, ...(result.explanations ? { explanation: result.explanations[i] } : {}) }));
     metrics.predictions.inc({ model, version, alias }, predictions.length);
     for (const { score } of predictions) metrics.scores.observe({ model, version }, score);
     // Latency so far (validation and scoring) goes with each line: deploy compares canary and production on it.
     const latencyMs = reply.elapsedTime;
-    predictionLog.recordPredictions(predictions.map((p, i) => ({ ...p, at, model, requestId: request.id, input: body.rows[i], latencyMs })));
+    predictionLog.recordPredictions(predictions.map(({ id, version: answered, alias: routedTo, score }, i) => ({ id, version: answered, alias: routedTo, score, at, model, requestId: request.id, input: body.rows[i], latencyMs })));
     void reply.header('x-request-id', request.id);
     return { model, predictions };
   });
@@ -182,6 +184,15 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   await models.start();
   let closing: Promise<void> | undefined;
   return { app, models, predictionLog, close: () => (closing ??= app.close()) };
+}
+
+/** `?explain=N` (1–20, or `true` for 5): how many contributions to return per prediction; 0 without it; a sentence when it is malformed. */
+function explainCount(query: unknown): number | string {
+  const raw = (query as Record<string, unknown> | undefined)?.explain;
+  if (raw === undefined) return 0;
+  if (raw === 'true' || raw === '') return 5;
+  const count = Number(raw);
+  return Number.isInteger(count) && count >= 1 && count <= 20 ? count : `explain must be true or a whole number of contributions from 1 to 20, got ${JSON.stringify(raw)}`;
 }
 
 /** Fastify's own client errors (bad JSON, too large, wrong type) get a stable name in the reply. */

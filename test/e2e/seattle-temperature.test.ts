@@ -8,7 +8,12 @@ import type { Registry, RetrainRequest } from '../../contracts/model.js';
 import { approveUpdate, modelWorkflowId, promoteUpdate, rejectUpdate, rollbackUpdate } from '../../contracts/model.js';
 import type { PipelineRunResult, TrainManifest } from '../../contracts/pipeline-run.js';
 import { BUCKETS } from '../../contracts/stack.js';
+import * as tf from '@tensorflow/tfjs';
+import { toMatrix } from '../../activities/feature.js';
+import { featureWidth, readFeatureTransform } from '../../features/transform.js';
 import { getBuffer, getJson, putBuffer } from '../../infra/artifacts.js';
+import { importModel } from '../../model/index.js';
+import type { Row } from '../../tabular/index.js';
 import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
 import { createStorage } from '../../infra/storage.js';
 import type { ModelServer } from '../../serving/server.js';
@@ -190,6 +195,36 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
     expect(['ingest', 'validate', 'feature', 'train'].map((step) => result?.[step as 'ingest']?.reusedBy)).toEqual(['resume', 'resume', 'resume', 'resume']);
     expect(result?.evaluate.cached).toBe(false);
     expect(result?.evaluate.productionVersion).toBe(1);
+  });
+
+  it('reports metrics per weather slice and feature importance, and gates on the worst slice', async () => {
+    // Run on its own (vitest -t), it first needs a production model to compare with.
+    const production = await readRegistry(temporal.client, MODEL).then((registry) => registry.aliases.production, () => undefined);
+    if (production === undefined) expect((await train({ reason: 'production first', overrides: { deploy: { soak: '1 second' } } })).run.status).toBe('registered');
+    // One epoch at a tiny step size: a candidate worse than production everywhere, which only the slice gate may stop.
+    const overrides = { training: { epochs: 1, learningRate: 1e-6, seed: 99 }, evaluation: { threshold: 1000, maxRegression: 1000, slices: ['weather'], maxSliceRegression: 0 }, deploy: { soak: '1 second' } };
+    const { run, result } = await train({ reason: 'slices', overrides });
+
+    // Overall it is allowed to be worse; on its worst weather slice it is not.
+    expect(run.status).toBe('not-blessed');
+    expect(result!.evaluate.reason).toMatch(/^rmse on the slice weather=\w+ is [\d.]+ against production's [\d.]+: [\d.]+ worse, more than evaluation.maxSliceRegression 0$/);
+    expect(result!.evaluate.worstSlice?.regression).toBeGreaterThan(0);
+    const evaluation = (await getJson<{ slices: { column: string; value: string; rows: number; metrics: { rmse: number } }[]; importance: { feature: string; importance: number }[] }>(storage, result!.evaluate.evaluation))!;
+
+    // The same numbers, computed here from the test rows and the layers API's own predictions.
+    const transform = readFeatureTransform(await getJson(storage, result!.feature.transform));
+    const rows = (await getBuffer(storage, result!.feature.testRows)).toString('utf8').split('\n').map((line) => JSON.parse(line) as Row);
+    const model = await importModel(await getBuffer(storage, result!.train.model));
+    const predicted = tf.tidy(() => (model.predict(tf.tensor2d(toMatrix(transform, rows, featureWidth(transform)).features, [rows.length, featureWidth(transform)])) as tf.Tensor).dataSync());
+    model.dispose();
+    const byWeather = new Map<string, number[]>();
+    rows.forEach((row, i) => byWeather.set(String(row.weather), [...(byWeather.get(String(row.weather)) ?? []), ((row.temp_max as number) - predicted[i]!) ** 2]));
+    const expected = [...byWeather].filter(([, squares]) => squares.length >= 30).map(([value, squares]) => ({ value, rows: squares.length, rmse: Math.sqrt(squares.reduce((a, b) => a + b, 0) / squares.length) }));
+    expect(evaluation.slices.map(({ value, rows: n }) => ({ value, rows: n })).sort((a, b) => a.value.localeCompare(b.value))).toEqual(expected.map(({ value, rows: n }) => ({ value, rows: n })).sort((a, b) => a.value.localeCompare(b.value)));
+    for (const slice of expected) expect(evaluation.slices.find((candidate) => candidate.value === slice.value)!.metrics.rmse).toBeCloseTo(slice.rmse, 4);
+
+    expect(evaluation.importance.map((entry) => entry.feature).sort()).toEqual(['date.month', 'precipitation', 'temp_min', 'weather', 'wind']);
+    expect(result!.evaluate.topFeatures).toEqual(evaluation.importance.map((entry) => entry.feature));
   });
 
   it('finishes from the last checkpoint when the trainer worker is killed mid-training, with one new version', async () => {

@@ -89,6 +89,36 @@ describe('the model server', () => {
     network.dispose();
   });
 
+  it('explains predictions on request: gradient × input per input feature, adding up to the logit of a bias-free network', async () => {
+    const model = uniqueModel();
+    const { entry, network } = await publishVersion(storage, model, 1, transform);
+    await writeRegistry(storage, model, [entry], { production: 1 });
+    const server = await serve({ models: [model] });
+    const rows = flightRows(4);
+
+    const reply = await post(server, `/v1/models/${model}/predict?explain=20`, { rows });
+    expect(reply.statusCode, reply.body).toBe(200);
+    const explained = reply.json<{ predictions: (Prediction & { explanation: { feature: string; contribution: number }[] })[] }>().predictions;
+    expect(explained.map((p) => p.score)).toEqual(directScores(network, rows));
+    for (const prediction of explained) {
+      expect(prediction.version).toBe(1);
+      // Every input feature once, largest effect first; a one-hot column set counts as one feature.
+      expect(prediction.explanation.map((c) => c.feature).sort()).toEqual(['carrier', 'distance', 'hour']);
+      const sizes = prediction.explanation.map((c) => Math.abs(c.contribution));
+      expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+      // An untrained network has zero biases: ReLU layers make it positively homogeneous, so the contributions sum to the logit.
+      const total = prediction.explanation.reduce((sum, c) => sum + c.contribution, 0);
+      expect(total).toBeCloseTo(Math.log(prediction.score / (1 - prediction.score)), 4);
+    }
+    const top = await post(server, `/v1/models/${model}/predict?explain=true`, { row: rows[0] });
+    expect(top.json<{ predictions: { explanation: unknown[] }[] }>().predictions[0]!.explanation).toHaveLength(3);
+    const plain = await predictions(server, model, { row: rows[0] });
+    expect(plain[0]).not.toHaveProperty('explanation');
+    const bad = await post(server, `/v1/models/${model}/predict?explain=lots`, { row: rows[0] });
+    expect([bad.statusCode, bad.json<{ message: string }>().message]).toEqual([400, 'explain must be true or a whole number of contributions from 1 to 20, got "lots"']);
+    network.dispose();
+  });
+
   it('rejects bad rows naming the row and field, bad bodies with 4xx, and unknown models with 404', async () => {
     const model = uniqueModel();
     const unregistered = uniqueModel();
