@@ -11,6 +11,7 @@ import type { BenchRow } from './contract.js';
 import { provisionBenchPeers } from './peers.js';
 import { describeMachine, renderMarkdown } from './report.js';
 import { SECTIONS } from './sections/index.js';
+import { cleanStaleTestStacks } from '../test/support/test-stack.js';
 
 const options = new Command('bench')
   .option('--quick', 'small sizes and one repeat: checks the benchmarks work')
@@ -26,6 +27,9 @@ if (unknown.length > 0) {
 }
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const startedAt = new Date();
+// A benchmark killed halfway leaves its stacks' servers running (they are detached): stop them
+// first, or they would take CPU from every measurement after.
+for (const home of await cleanStaleTestStacks()) log(`stopped a stack left by a killed run: ${home}`);
 const peers = await provisionBenchPeers(log);
 const context = { quick: Boolean(options.quick), python: peers.python, log };
 const rows: BenchRow[] = [];
