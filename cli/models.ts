@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { AliasChange, AliasRequest, ModelVersion, Registry } from '../contracts/model.js';
 import { approveUpdate, modelWorkflowId, promoteUpdate, rejectUpdate, rollbackUpdate } from '../contracts/model.js';
 import { readRegistry } from '../infra/model-client.js';
+import type { DeliveryStats, Durations } from '../model/delivery-stats.js';
+import { deliveryStats } from '../model/delivery-stats.js';
 import { pipelineNames } from '../pipelines/index.js';
 import { output, withClient } from './connect.js';
 
@@ -50,6 +52,18 @@ export function registerModelCommands(program: Command): void {
       });
     });
 
+  models
+    .command('stats')
+    .description('delivery figures from the registry history: deployment frequency, lead time from drift signal to production, rollback rate, retraining cadence')
+    .argument('<model>')
+    .option('--json', 'print JSON')
+    .action(async (model: string, options: { json?: boolean }) => {
+      await withClient(async (client) => {
+        const stats = deliveryStats(await readRegistry(client, model), new Date());
+        output(options.json ?? false, stats, () => describeStats(stats));
+      });
+    });
+
   const aliasCommand = (name: string, description: string, needsVersion: boolean, run: (model: string, request: AliasRequest) => Promise<unknown>) =>
     program
       .command(name)
@@ -85,4 +99,31 @@ function describeVersion(version: ModelVersion): string {
 function describeChange(command: string, result: unknown): string {
   const change = result as Partial<AliasChange> & { version?: number };
   return change.alias ? `${change.alias}: ${change.from ?? '-'} -> ${change.to ?? '-'} (${change.reason})` : `${command}d version ${change.version}`;
+}
+
+function describeStats(stats: DeliveryStats): string[] {
+  const { deployments, retraining } = stats;
+  const share = (value: number | undefined) => (value === undefined ? 'n/a' : `${(value * 100).toFixed(0)}%`);
+  const counts = (entries: Partial<Record<string, number>>) => Object.entries(entries).map(([key, count]) => `${key} ${count}`).join(', ') || 'none';
+  return [
+    `${stats.model}: ${stats.since ? `since ${stats.since} (${stats.days.toFixed(1)} days)` : 'no history yet'}`,
+    `  deployments      ${deployments.count} to production (${deployments.perWeek.toFixed(1)}/week): ${deployments.newVersions} new versions, ${deployments.rollbacks} rollbacks`,
+    `  rollback rate    ${share(deployments.rollbackRate)} of production changes; ${deployments.canaryRollbacks} candidates sent back by the canary`,
+    `  lead time        drift/alert signal to production: ${describeDurations(stats.leadTimeFromSignal)}`,
+    `                   any request to production: ${describeDurations(stats.leadTimeFromRequest)}`,
+    `  retraining       ${retraining.runs} runs (${retraining.perWeek.toFixed(1)}/week), median gap ${retraining.medianIntervalMs === undefined ? 'n/a' : humanDuration(retraining.medianIntervalMs)}`,
+    `                   by source: ${counts(retraining.bySource)}; by outcome: ${counts(retraining.byStatus)}`,
+  ];
+}
+
+function describeDurations({ count, medianMs, maxMs }: Durations): string {
+  return count === 0 ? 'none yet' : `median ${humanDuration(medianMs!)}, max ${humanDuration(maxMs!)} over ${count}`;
+}
+
+function humanDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 7_200_000) return `${(ms / 60_000).toFixed(1)} min`;
+  if (ms < 172_800_000) return `${(ms / 3_600_000).toFixed(1)} h`;
+  return `${(ms / 86_400_000).toFixed(1)} days`;
 }

@@ -19,6 +19,8 @@ import { createStorage } from '../../infra/storage.js';
 import type { ModelServer } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
 import { workflowBundle } from '../../workers/general.js';
+import type { DeliveryStats } from '../../model/delivery-stats.js';
+import { ctrain } from '../support/ctrain-cli.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
 import { untilEpoch } from '../support/run-progress.js';
 import { connectTemporal, uniqueId } from '../support/temporal.js';
@@ -178,6 +180,24 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
       }
       expect(registry.aliases.canary).toBeUndefined();
     }
+  });
+
+  it('reports delivery figures from the registry history through `ctrain models stats`', async () => {
+    const result = await ctrain(['models', 'stats', MODEL, '--json'], { CTRAIN_TEMPORAL_ADDRESS: stack.temporalAddress, CTRAIN_MINIO_ENDPOINT: stack.minio.endpoint });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const stats = JSON.parse(result.stdout) as DeliveryStats;
+    const registry = await readRegistry(temporal.client, MODEL);
+
+    // So far production went v1 (deploy), v2 and back to v1 (by hand), the approved version and back to v1.
+    const approved = registry.versions.find((version) => version.runId === registry.runs.find((run) => run.requests[0]?.reason === 'manual 6')?.runId)!.version;
+    expect(registry.history.filter((change) => change.alias === 'production').map((change) => change.to)).toEqual([1, 2, 1, approved, 1]);
+    expect(stats.deployments).toMatchObject({ count: 5, newVersions: 3, rollbacks: 2, rollbackRate: 2 / 5 });
+    // Every run so far was asked for by hand: three of their versions reached production, none from a drift signal.
+    expect(stats.leadTimeFromRequest.count).toBe(3);
+    expect(stats.leadTimeFromSignal.count).toBe(0);
+    expect(stats.retraining.runs).toBe(registry.runs.length);
+    expect(stats.retraining.bySource).toEqual({ cli: registry.runs.length });
+    expect(stats.retraining.byStatus).toMatchObject({ rejected: 1, failed: registry.runs.filter((run) => run.status === 'failed').length });
   });
 
   it('resumes a run that failed at evaluate: only evaluate and what follows run again', async () => {
