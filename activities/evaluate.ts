@@ -74,7 +74,7 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
       const { numeric, categorical } = spec.features;
       await putJson(storage, driftReference, buildDriftReference({ rows: testRows, numeric, categorical, scores: Array.from(candidate) }));
 
-      const productionRun = production ? await productionMetricsOn(storage, spec, feature, production, sliceColumns) : undefined;
+      const productionRun = production ? await productionMetricsOn(storage, spec, testRows, production, sliceColumns) : undefined;
       const productionMetrics = productionRun?.metrics;
       const worstSlice = productionRun ? worstSliceRegression(slices, productionRun.slices, metric, higherIsBetter) : undefined;
       const blessing = gateOnSlices(decideBlessing({ metric, candidate: metrics[metric] ?? Number.NaN, production: productionMetrics?.[metric], threshold, maxRegression }), metric, worstSlice, maxSliceRegression);
@@ -101,8 +101,7 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
 }
 
 /** The production model's metrics (overall and per slice) on the same raw test rows, through its own transform. */
-async function productionMetricsOn(storage: ActivityDependencies['storage'], spec: PipelineSpec, feature: FeatureManifest, production: ModelRef, sliceColumns: readonly string[]): Promise<{ metrics: Record<string, number>; slices: SliceMetrics[] }> {
-  const rows = await readTestRows(storage, feature);
+async function productionMetricsOn(storage: ActivityDependencies['storage'], spec: PipelineSpec, rows: readonly Row[], production: ModelRef, sliceColumns: readonly string[]): Promise<{ metrics: Record<string, number>; slices: SliceMetrics[] }> {
   try {
     const transform = readFeatureTransform(await getJson(storage, production.transform));
     const width = featureWidth(transform);
