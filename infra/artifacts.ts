@@ -17,6 +17,8 @@ export const artifactKeys = {
   stepManifest: (step: StepName, cacheKey: string): ObjectRef => ({ bucket: BUCKETS.artifacts, key: `steps/${step}/${cacheKey}/manifest.json` }),
   /** Each run's record of its steps, read by `--resume`. */
   runStep: (runId: string, step: StepName): ObjectRef => ({ bucket: BUCKETS.artifacts, key: `runs/${checkKeySegment(runId, 'run id')}/${step}.json` }),
+  /** The run's report for a person (self-contained HTML with SVG charts), beside its step records. */
+  runReport: (runId: string): ObjectRef => ({ bucket: BUCKETS.artifacts, key: `runs/${checkKeySegment(runId, 'run id')}/report.html` }),
   referenceSchema: (pipeline: string): ObjectRef => ({ bucket: BUCKETS.artifacts, key: `pipelines/${checkName(pipeline, 'pipeline name')}/reference-schema.json` }),
   dvcFile: (pipeline: string, datasetVersion: string): ObjectRef => ({
     bucket: BUCKETS.datasets,
