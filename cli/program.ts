@@ -7,10 +7,12 @@ import { registerDevCommands } from './dev.js';
 import { registerDriftCommands } from './drift.js';
 import { registerModelCommands } from './models.js';
 import { registerProvisionCommand } from './provision.js';
+import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
 import { registerScheduleCommands } from './schedule.js';
 import { registerServeCommand } from './serve.js';
 import { registerStatusCommand } from './status.js';
+import { registerUiCommand } from './ui.js';
 import { registerWorkerCommand } from './worker.js';
 
 /** The whole `ctrain` command tree; main.ts parses the process's arguments with it. */
@@ -30,5 +32,7 @@ export function buildProgram(): Command {
   registerCodecServerCommand(program);
   registerDriftCommands(program);
   registerScheduleCommands(program);
+  registerReportCommand(program);
+  registerUiCommand(program);
   return program;
 }

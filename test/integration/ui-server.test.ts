@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ModelVersion, Registry, RunRecord } from '../../contracts/model.js';
+import { registryRef } from '../../contracts/model.js';
+import { BUCKETS } from '../../contracts/stack.js';
+import { artifactKeys, putBuffer, putJson } from '../../infra/artifacts.js';
+import { createStorage } from '../../infra/storage.js';
+import { createUiServer } from '../../ui/server.js';
+import { ctrain } from '../support/ctrain-cli.js';
+
+const stack = inject('stack');
+const storage = createStorage(stack.minio);
+const model = `ui-${randomUUID().slice(0, 8)}`;
+const reported = `${model}.train.20261201T100000000Z`;
+const unreported = `${model}.train.20261201T110000000Z`;
+const app = createUiServer({ storage, links: { webUi: 'http://webui.test/namespaces/default' } });
+const env = { CTRAIN_MINIO_ENDPOINT: stack.minio.endpoint, CTRAIN_MINIO_ACCESS_KEY: stack.minio.accessKey, CTRAIN_MINIO_SECRET_KEY: stack.minio.secretKey };
+
+const version = (number: number, runId: string): ModelVersion => ({
+  version: number,
+  runId,
+  pipeline: model,
+  specHash: 'f'.repeat(64),
+  datasetVersion: `d${number}`.padEnd(32, '0'),
+  backend: 'wasm',
+  hyperparameters: {},
+  metrics: { auc: 0.7123456 },
+  blessed: number === 1,
+  blessingReason: number === 1 ? 'auc 0.712 ≥ 0.6' : 'auc below production by 0.02 <script>',
+  model: { bucket: BUCKETS.artifacts, key: 'm' },
+  transform: { bucket: BUCKETS.artifacts, key: 't' },
+  registeredBy: { workflowId: `model:${model}`, runId: 'r' },
+  createdAt: '2026-12-01T10:05:00.000Z',
+});
+const run = (runId: string, status: RunRecord['status'], number: number): RunRecord => ({ runId, status, version: number, requests: [{ reason: 'first training', source: 'cli' }], startedAt: '2026-12-01T10:00:00.000Z', finishedAt: '2026-12-01T10:05:00.000Z' });
+const registry: Registry = {
+  model,
+  versions: [version(1, reported), version(2, unreported)],
+  aliases: { production: 1 },
+  history: [],
+  runs: [run(reported, 'registered', 1), run(unreported, 'not-blessed', 2)],
+  paused: false,
+  decisions: [],
+};
+const REPORT = '<!doctype html><html><body><h1>Run report</h1><svg></svg></body></html>';
+
+beforeAll(async () => {
+  await putJson(storage, registryRef(model), registry);
+  await putBuffer(storage, artifactKeys.runReport(reported), Buffer.from(REPORT), 'text/html; charset=utf-8');
+  await putBuffer(storage, { bucket: BUCKETS.artifacts, key: `drift/${model}/reports/20261201T120000000Z.html` }, Buffer.from('<!doctype html><p>drift page</p>'), 'text/html; charset=utf-8');
+  await putJson(storage, { bucket: BUCKETS.artifacts, key: `drift/${model}/reports/20261201T120000000Z.json` }, { model });
+});
+afterAll(() => app.close());
+
+describe('ctrain ui, over the real MinIO', () => {
+  it('lists the model on its index page with its aliases', async () => {
+    const response = await app.inject({ url: '/' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/text\/html/);
+    expect(response.body).toContain(`<a href="/models/${model}">${model}</a>`);
+    expect(response.body).toMatch(new RegExp(`${model}</a></td><td>production v1</td><td>2</td>`));
+  });
+
+  it("lists a model's versions and runs, linking reports only where one exists, and escapes what it shows", async () => {
+    const response = await app.inject({ url: `/models/${model}` });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain(`href="/runs/${reported}/report"`);
+    expect(response.body).not.toContain(`href="/runs/${unreported}/report"`);
+    expect(response.body).toContain(`href="http://webui.test/namespaces/default/workflows/${reported}"`);
+    expect(response.body).toContain('auc 0.7123');
+    expect(response.body).toContain('&lt;script&gt;');
+    expect(response.body).not.toContain('<script>');
+    expect(response.body).toContain(`href="/models/${model}/drift/20261201T120000000Z"`);
+  });
+
+  it('serves a run report and a drift page from MinIO as they were written', async () => {
+    const report = await app.inject({ url: `/runs/${reported}/report` });
+    expect(report.statusCode).toBe(200);
+    expect(report.body).toBe(REPORT);
+    const drift = await app.inject({ url: `/models/${model}/drift/20261201T120000000Z` });
+    expect(drift.body).toBe('<!doctype html><p>drift page</p>');
+  });
+
+  it('answers 404 for what is not there and 400 for names that break the naming rule', async () => {
+    expect((await app.inject({ url: `/runs/${unreported}/report` })).json()).toEqual({ error: 'not_found', message: `run ${unreported} has no report (yet)` });
+    expect((await app.inject({ url: '/models/no-such-model' })).statusCode).toBe(404);
+    const bad = await app.inject({ url: '/models/..%2Fsecrets' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ message: string }>().message).toContain('must be a lowercase slug');
+    expect((await app.inject({ url: '/runs/a..b/report' })).statusCode).toBe(400);
+  });
+});
+
+describe('ctrain report, through the real binary', () => {
+  it("saves the report of a model's production version, and a run's by its id", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ctrain-report-'));
+    const byModel = await ctrain(['report', model, '--json', '--output', join(dir, 'model.html')], env);
+    expect(byModel.stderr).toBe('');
+    expect(JSON.parse(byModel.stdout)).toEqual({ kind: 'run', name: reported, uri: `s3://ctrain-artifacts/runs/${reported}/report.html`, file: join(dir, 'model.html') });
+    expect(await readFile(join(dir, 'model.html'), 'utf8')).toBe(REPORT);
+
+    const byRun = await ctrain(['report', reported, '--output', join(dir, 'run.html')], env);
+    expect(byRun.stdout).toContain(`saved to ${join(dir, 'run.html')}`);
+    const drift = await ctrain(['report', model, '--drift', '--json', '--output', join(dir, 'drift.html')], env);
+    expect(JSON.parse(drift.stdout)).toMatchObject({ kind: 'drift', name: '20261201T120000000Z' });
+  });
+
+  it('fails with one line naming what it looked for when there is no report', async () => {
+    const missing = await ctrain(['report', unreported], env);
+    expect(missing.exitCode).not.toBe(0);
+    expect(missing.stderr).toContain(`no report at s3://ctrain-artifacts/runs/${unreported}/report.html`);
+  });
+});

@@ -1,0 +1,77 @@
+/** `ctrain ui`: a small read-only site over MinIO listing models, versions, runs and their reports. */
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
+import type { Client } from 'minio';
+import { InvalidNameError, checkKeySegment, checkName } from '../contracts/names.js';
+import type { ObjectRef } from '../contracts/pipeline-run.js';
+import { artifactKeys, getBuffer } from '../infra/artifacts.js';
+import { installJsonErrors } from '../infra/http-errors.js';
+import { createCatalog } from './catalog.js';
+import type { Links } from './pages.js';
+import { renderIndex, renderModel } from './pages.js';
+
+export interface UiServerOptions {
+  storage: Client;
+  links?: Links;
+  logger?: FastifyServerOptions['logger'];
+}
+
+const HTML = 'text/html; charset=utf-8';
+
+export function createUiServer({ storage, links = {}, logger = false }: UiServerOptions): FastifyInstance {
+  const catalog = createCatalog(storage);
+  const app = Fastify({ logger });
+  installJsonErrors(app, { 400: 'bad_request', 404: 'not_found' });
+
+  app.get('/healthz', () => ({ ok: true }));
+
+  app.get('/', async (_request, reply) => {
+    const registries = (await Promise.all((await catalog.models()).map((model) => catalog.registry(model)))).filter((registry) => registry !== undefined);
+    return reply.type(HTML).send(renderIndex(registries));
+  });
+
+  app.get<{ Params: { model: string } }>('/models/:model', async (request, reply) => {
+    const model = checked(() => checkName(request.params.model));
+    const registry = await catalog.registry(model);
+    if (!registry) return notFound(reply, `no model ${model} in the registry`);
+    const [reports, drift] = await Promise.all([catalog.runsWithReports(registry.runs.map((run) => run.runId)), catalog.driftReports(model)]);
+    return reply.type(HTML).send(renderModel(registry, reports, drift, links));
+  });
+
+  app.get<{ Params: { runId: string } }>('/runs/:runId/report', async (request, reply) => {
+    const runId = checked(() => checkKeySegment(request.params.runId, 'run id'));
+    return sendObject(reply, artifactKeys.runReport(runId), `run ${runId} has no report (yet)`);
+  });
+
+  app.get<{ Params: { model: string; name: string } }>('/models/:model/drift/:name', async (request, reply) => {
+    const model = checked(() => checkName(request.params.model));
+    const name = checked(() => checkKeySegment(request.params.name, 'drift report'));
+    const entry = (await catalog.driftReports(model)).find((report) => report.name === name);
+    if (!entry?.html) return notFound(reply, `${model} has no drift report page ${name}`);
+    return sendObject(reply, entry.html, `${model} has no drift report page ${name}`);
+  });
+
+  async function sendObject(reply: FastifyReply, ref: ObjectRef, missing: string): Promise<FastifyReply> {
+    let body: Buffer;
+    try {
+      body = await getBuffer(storage, ref);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'NoSuchKey') return notFound(reply, missing);
+      throw error;
+    }
+    return reply.type(HTML).send(body);
+  }
+  return app;
+}
+
+const notFound = (reply: FastifyReply, message: string): FastifyReply => reply.code(404).send({ error: 'not_found', message });
+
+/** A name from the URL that breaks the naming rule is the caller's mistake: 400 with the reason. */
+function checked(check: () => string): string {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof InvalidNameError) throw Object.assign(new Error(error.message), { statusCode: 400 });
+    throw error;
+  }
+}
