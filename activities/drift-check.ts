@@ -5,9 +5,10 @@ import type { OutcomeRecord, PredictionRecord } from '../contracts/prediction-lo
 import { BUCKETS } from '../contracts/stack.js';
 import type { DriftReference } from '../drift/reference.js';
 import { compareToReference, liveMetric, performanceVerdict } from '../drift/report.js';
-import { getJson, putJson } from '../infra/artifacts.js';
+import { getJson, putBuffer, putJson } from '../infra/artifacts.js';
 import { readLog } from '../infra/prediction-logs.js';
 import { loadPipeline } from '../pipelines/index.js';
+import { renderDriftReport } from '../report/drift-report.js';
 import type { Row } from '../tabular/index.js';
 import type { ActivityDependencies } from './index.js';
 
@@ -16,8 +17,8 @@ const lastCheckRef = (model: string) => ({ bucket: BUCKETS.artifacts, key: `drif
 /**
  * Compares the production model's logged traffic since the last check with its drift reference
  * (feature and prediction distributions), and its live metric on the outcomes fed back with the
- * spec's threshold. Stores the report in MinIO. Too few rows: no verdict, and the window stays
- * open so the next check sees more.
+ * spec's threshold. Stores the report in MinIO, as JSON and as an HTML page with a chart per
+ * feature. Too few rows: no verdict, and the window stays open so the next check sees more.
  */
 export function createDriftCheckActivities({ storage }: ActivityDependencies) {
   return {
@@ -43,10 +44,14 @@ export function createDriftCheckActivities({ storage }: ActivityDependencies) {
       const value = labelled.length ? liveMetric(spec.label.kind, metric, labelled.map((p) => outcomes.get(p.id)!), labelled.map((p) => p.score)) : Number.NaN;
       const performance = { ...performanceVerdict({ metric, value, threshold: spec.evaluation.threshold, minOutcomes: spec.drift.minRows, outcomes: labelled.length }), value: Number.isFinite(value) ? value : undefined };
 
-      const report = { bucket: BUCKETS.artifacts, key: `drift/${model}/reports/${until.replace(/[-:.]/g, '')}.json` };
+      const key = `drift/${model}/reports/${until.replace(/[-:.]/g, '')}`;
+      const report = { bucket: BUCKETS.artifacts, key: `${key}.json` };
+      const reportHtml = { bucket: BUCKETS.artifacts, key: `${key}.html` };
       await putJson(storage, report, { model, productionVersion: production.version, since, until, drift, performance });
+      const facts = { model, productionVersion: production.version, since, until, performance: { ...performance, metric, threshold: spec.evaluation.threshold } };
+      await putBuffer(storage, reportHtml, Buffer.from(await renderDriftReport({ reference, drift, facts })), 'text/html; charset=utf-8');
       if (drift.verdict !== 'insufficient-data') await putJson(storage, lastCheckRef(model), { until, version: production.version });
-      return { ...base, verdict: drift.verdict, reason: drift.reason, performance, rows: drift.rows, driftedFeatures: drift.driftedFeatures, report };
+      return { ...base, verdict: drift.verdict, reason: drift.reason, performance, rows: drift.rows, driftedFeatures: drift.driftedFeatures, report, reportHtml };
     },
   };
 }

@@ -7,6 +7,9 @@ import { artifactKeys, cacheKey, getBuffer, getJson, putJson, uriOf } from '../i
 import type * as tf from '@tensorflow/tfjs';
 import { binaryMetrics, decideBlessing, HIGHER_IS_BETTER, importModel, predict, regressionMetrics, selectBackend } from '../model/index.js';
 import type { Blessing } from '../model/index.js';
+import { evaluationCurves } from '../model/curves.js';
+import type { Curves } from '../model/curves.js';
+import type { EvaluationRecord } from '../model/evaluation-record.js';
 import { permutationImportance } from '../model/importance.js';
 import type { FeatureImportance } from '../model/importance.js';
 import { sliceMetrics, worstSliceRegression } from '../model/slices.js';
@@ -18,7 +21,7 @@ import { loadSplit } from './matrices.js';
 import { completeStep, reuseCached } from './step-cache.js';
 
 /** Bump when the same model and split could get different metrics or a different blessing. */
-const EVALUATE_CODE_VERSION = 'evaluate-3';
+const EVALUATE_CODE_VERSION = 'evaluate-4';
 /** Test rows permutation importance shuffles (the first of the split): enough to rank features, bounded in time. */
 const IMPORTANCE_ROWS = 10_000;
 
@@ -67,6 +70,7 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
         return { candidate: scores, importance };
       });
       const metrics = metricsOf(spec, test.labels, candidate);
+      const curves = evaluationCurves(spec.label.kind, test.labels, candidate);
       const testRows = await readTestRows(storage, feature);
       checkSliceColumns(spec, sliceColumns, testRows);
       const slices = sliceMetrics({ rows: testRows, labels: test.labels, scores: candidate, columns: sliceColumns, metricsOf: (labels, scores) => metricsOf(spec, labels, scores) });
@@ -79,7 +83,8 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
       const worstSlice = productionRun ? worstSliceRegression(slices, productionRun.slices, metric, higherIsBetter) : undefined;
       const blessing = gateOnSlices(decideBlessing({ metric, candidate: metrics[metric] ?? Number.NaN, production: productionMetrics?.[metric], threshold, maxRegression }), metric, worstSlice, maxSliceRegression);
       const evaluation = artifactKeys.stepOutput('evaluate', key, 'evaluation.json');
-      await putJson(storage, evaluation, { metric, metrics, productionMetrics, productionVersion: production?.version, ...blessing, slices, productionSlices: productionRun?.slices, worstSlice, importance });
+      const record: EvaluationRecord = { metric, metrics, productionMetrics, productionVersion: production?.version, ...blessing, slices, productionSlices: productionRun?.slices, worstSlice, importance, curves, productionCurves: productionRun?.curves };
+      await putJson(storage, evaluation, record);
       return completeStep(storage, {
         step: 'evaluate',
         cacheKey: key,
@@ -100,15 +105,19 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
   };
 }
 
-/** The production model's metrics (overall and per slice) on the same raw test rows, through its own transform. */
-async function productionMetricsOn(storage: ActivityDependencies['storage'], spec: PipelineSpec, rows: readonly Row[], production: ModelRef, sliceColumns: readonly string[]): Promise<{ metrics: Record<string, number>; slices: SliceMetrics[] }> {
+/** The production model's metrics (overall and per slice) and curves on the same raw test rows, through its own transform. */
+async function productionMetricsOn(storage: ActivityDependencies['storage'], spec: PipelineSpec, rows: readonly Row[], production: ModelRef, sliceColumns: readonly string[]): Promise<{ metrics: Record<string, number>; slices: SliceMetrics[]; curves: Curves }> {
   try {
     const transform = readFeatureTransform(await getJson(storage, production.transform));
     const width = featureWidth(transform);
     const matrix = toMatrix(transform, rows, width);
     const scores = await withModel(storage, production.model, (model) => predict(model, matrix.features, rows.length, width));
     const metricsOfRows = (labels: Float32Array, scored: Float32Array) => metricsOf(spec, labels, scored);
-    return { metrics: metricsOfRows(matrix.labels, scores), slices: sliceMetrics({ rows, labels: matrix.labels, scores, columns: sliceColumns, metricsOf: metricsOfRows }) };
+    return {
+      metrics: metricsOfRows(matrix.labels, scores),
+      slices: sliceMetrics({ rows, labels: matrix.labels, scores, columns: sliceColumns, metricsOf: metricsOfRows }),
+      curves: evaluationCurves(spec.label.kind, matrix.labels, scores),
+    };
   } catch (error) {
     if ((error as { code?: string }).code !== 'NoSuchKey') throw error;
     // Retrying cannot bring a deleted artifact back; a person restores it or rolls back, then resumes the run.

@@ -8,6 +8,7 @@ import { createFeatureActivities } from './feature.js';
 import { withHeartbeats } from './heartbeat.js';
 import { createIngestActivities } from './ingest.js';
 import { createRegistryActivities } from './registry.js';
+import { createReportActivities } from './report.js';
 import { createRunRecordActivities } from './run-record.js';
 import { createScheduleActivities } from './schedules.js';
 import { createTrainActivities } from './train.js';
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...withHeartbeats(createFeatureActivities(deps)),
     ...createTrainActivities(deps),
     ...withHeartbeats(createEvaluateActivities(deps)),
+    ...withHeartbeats(createReportActivities(deps)),
     ...createRegistryActivities(deps),
     ...withHeartbeats(createDeployActivities(deps)),
     ...withHeartbeats(createDriftCheckActivities(deps)),

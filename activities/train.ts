@@ -1,9 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { CacheOptions, FeatureManifest, TrainManifest } from '../contracts/pipeline-run.js';
+import type { CacheOptions, FeatureManifest, TrainManifest, TrainProgress } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { artifactKeys, cacheKey, getBuffer, putBuffer } from '../infra/artifacts.js';
 import type { Checkpoint, TrainSpec } from '../model/index.js';
+import { trainingCurve } from '../model/curves.js';
 import { deserializeCheckpoint, InvalidTrainingDataError, InvalidTrainSpecError, serializeCheckpoint, trainInThread } from '../model/index.js';
 import type { ActivityDependencies } from './index.js';
 import { loadSplit } from './matrices.js';
@@ -45,7 +46,8 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
       const resumeFrom = await loadCheckpoint(storage, checkpointRef);
       const data = { train: await loadSplit(storage, feature, 'train'), validation: feature.splits.validation.rows > 0 ? await loadSplit(storage, feature, 'validation') : undefined };
 
-      let progress: Record<string, unknown> = { epoch: resumeFrom?.epoch ?? 0, resumedFromEpoch: resumeFrom?.epoch };
+      // What the Web UI shows under the pending train activity's heartbeat details, and `ctrain watch` reads.
+      let progress: TrainProgress = { epoch: resumeFrom?.epoch ?? 0, maxEpochs: trainSpec.epochs, resumedFromEpoch: resumeFrom?.epoch };
       const beat = setInterval(() => context.heartbeat(progress), HEARTBEAT_INTERVAL_MS);
       // The checkpoint write in flight, awaited before a cancelled run removes the checkpoint.
       let writing: Promise<void> = Promise.resolve();
@@ -58,7 +60,7 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
           onEpoch: async ({ checkpoint, epoch, loss, valLoss }) => {
             writing = putBuffer(storage, checkpointRef, serializeCheckpoint(checkpoint));
             await writing;
-            progress = { epoch, loss, valLoss, resumedFromEpoch: resumeFrom?.epoch };
+            progress = { epoch, maxEpochs: trainSpec.epochs, loss, valLoss, resumedFromEpoch: resumeFrom?.epoch };
             context.heartbeat(progress);
           },
         });
@@ -78,6 +80,7 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
           resumedFromEpoch: resumeFrom?.epoch,
           loss: last?.loss ?? Number.NaN,
           valLoss: last?.valLoss ?? Number.NaN,
+          history: trainingCurve(result.history, result.bestEpoch),
         });
       } catch (error) {
         // A run cancelled by a person leaves no half-done training behind: its checkpoint goes with it.

@@ -14,6 +14,12 @@ export function createAlertMetrics() {
       labelNames: ['route', 'outcome'] as const,
       registers: [registry],
     }),
+    outcomes: new Counter({
+      name: 'ctrain_alerts_outcomes_total',
+      help: "Alerts by the model they name and what became of them (signalled, resolved-ignored, signal-failed…); model is '' for none or an invalid name, (unknown) for a model not served",
+      labelNames: ['model', 'outcome'] as const,
+      registers: [registry],
+    }),
     signals: new Counter({
       name: 'ctrain_alerts_signals_total',
       help: 'Retrain signals sent to model workflows (signal-with-start), by model and result (sent or failed)',

@@ -5,6 +5,7 @@
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Client } from '@temporalio/client';
+import { nameProblem } from '../contracts/names.js';
 import { TASK_QUEUES } from '../contracts/stack.js';
 import type { AlertAuth } from './auth.js';
 import { authenticate, checkAuthConfig } from './auth.js';
@@ -16,6 +17,7 @@ import type { AlertOutcome } from './plan.js';
 import { planSignals } from './plan.js';
 import { sendSignals } from './signal.js';
 import { installJsonErrors } from '../infra/http-errors.js';
+import { installHttpMetrics } from '../infra/http-metrics.js';
 import type { RateLimit } from '../serving/rate-limit.js';
 import { rateLimitHook } from '../serving/rate-limit.js';
 
@@ -61,6 +63,7 @@ export function createAlertReceiver(options: AlertReceiverOptions): AlertReceive
   const metrics = createAlertMetrics();
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 1024 * 1024 });
   const limited = { onRequest: rateLimitHook(options.rateLimit ?? DEFAULT_ALERT_RATE_LIMIT, auth.bearerTokens) };
+  installHttpMetrics(app, metrics.registry, 'ctrain_alerts');
 
   // The HMAC is over the raw bytes, and credentials are checked before the body is read: keep it as a Buffer.
   app.removeAllContentTypeParsers();
@@ -83,7 +86,7 @@ export function createAlertReceiver(options: AlertReceiverOptions): AlertReceive
     const { outcomes, signals } = planSignals(parsed.alerts, knownModels);
     const invalid = outcomes.find((outcome) => outcome.outcome === 'invalid-model');
     if (invalid && signals.length === 0) {
-      logOutcomes(request, route, parsed.alerts, outcomes, metrics);
+      logOutcomes(request, route, parsed.alerts, outcomes, metrics, knownModels);
       return reply.code(400).send({ error: 'invalid_model', message: invalid.error, outcomes });
     }
     const results = await sendSignals(target, signals, new Date().toISOString());
@@ -94,7 +97,7 @@ export function createAlertReceiver(options: AlertReceiverOptions): AlertReceive
       request.log.error({ model: result.signal.model, err: result.error }, 'retrain signal failed');
       for (const index of result.signal.alerts) Object.assign(outcomes[index]!, { outcome: 'signal-failed', error: result.error });
     }
-    logOutcomes(request, route, parsed.alerts, outcomes, metrics);
+    logOutcomes(request, route, parsed.alerts, outcomes, metrics, knownModels);
     // A failed signal asks the sender to retry (Alertmanager does on 5xx); models signalled twice fold the repeat.
     return reply.code(results.every((result) => result.ok) ? 202 : 503).send({ outcomes });
   };
@@ -120,9 +123,16 @@ function readJson(raw: Buffer): { value: unknown } | { problem: string } {
   }
 }
 
-function logOutcomes(request: FastifyRequest, route: Route, alerts: readonly ReceivedAlert[], outcomes: AlertOutcome[], metrics: AlertMetrics): void {
+function logOutcomes(request: FastifyRequest, route: Route, alerts: readonly ReceivedAlert[], outcomes: AlertOutcome[], metrics: AlertMetrics, knownModels: (model: string) => boolean): void {
   outcomes.forEach((outcome, index) => {
     metrics.received.inc({ route, outcome: outcome.outcome });
+    metrics.outcomes.inc({ model: outcomeModelLabel(outcome.model, knownModels), outcome: outcome.outcome });
     request.log.info({ route, ...outcome, severity: alerts[index]?.severity }, `alert ${outcome.alert}: ${outcome.outcome}`);
   });
+}
+
+/** The `model` label of an alert's outcome, so callers cannot grow the label set: '' for no valid model name, '(unknown)' for a model not served. */
+function outcomeModelLabel(model: string | undefined, knownModels: (model: string) => boolean): string {
+  if (model === undefined || nameProblem(model) !== undefined) return '';
+  return knownModels(model) ? model : '(unknown)';
 }

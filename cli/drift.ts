@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { DriftCheckResult } from '../contracts/drift-check.js';
 import type { RetrainRequest } from '../contracts/model.js';
 import { modelWorkflowId, pauseUpdate, retrainSignal } from '../contracts/model.js';
 import { BUCKETS, TASK_QUEUES } from '../contracts/stack.js';
-import { getJson } from '../infra/artifacts.js';
+import { getBuffer, getJson } from '../infra/artifacts.js';
 import { createStorage } from '../infra/storage.js';
 import type { modelWorkflow } from '../workflows/model.js';
 import { driftCheckWorkflow } from '../workflows/index.js';
@@ -49,15 +50,23 @@ export function registerDriftCommands(program: Command): void {
     .description("the model's latest drift report")
     .argument('<model>')
     .option('--json', 'print JSON')
-    .action(async (model: string, options: { json?: boolean }) => {
+    .option('--html <file>', 'also save its HTML page (charts per feature) to this file')
+    .action(async (model: string, options: { json?: boolean; html?: string }) => {
       await withClient(async (_client, config) => {
         const storage = createStorage(config.minio);
-        const keys: string[] = [];
-        for await (const item of storage.listObjectsV2(BUCKETS.artifacts, `drift/${model}/reports/`, true) as AsyncIterable<{ name?: string }>) if (item.name) keys.push(item.name);
-        const latest = keys.sort().at(-1);
+        const keys = new Set<string>();
+        for await (const item of storage.listObjectsV2(BUCKETS.artifacts, `drift/${model}/reports/`, true) as AsyncIterable<{ name?: string }>) if (item.name) keys.add(item.name);
+        const latest = [...keys].filter((key) => key.endsWith('.json')).sort().at(-1);
         if (!latest) throw new Error(`no drift report for ${model} yet; run \`npx ctrain drift check ${model}\``);
         const report = await getJson<Record<string, unknown>>(storage, { bucket: BUCKETS.artifacts, key: latest });
-        output(options.json ?? false, report, () => [`s3://${BUCKETS.artifacts}/${latest}`, JSON.stringify(report, null, 2)]);
+        const htmlKey = latest.replace(/\.json$/, '.html');
+        const html = keys.has(htmlKey) ? { bucket: BUCKETS.artifacts, key: htmlKey } : undefined;
+        if (options.html) {
+          if (!html) throw new Error(`s3://${BUCKETS.artifacts}/${latest} has no HTML page beside it (written by an older ctrain)`);
+          await writeFile(options.html, await getBuffer(storage, html));
+        }
+        const page = html ? `page: s3://${html.bucket}/${html.key}${options.html ? ` (saved to ${options.html})` : ''}` : 'no HTML page';
+        output(options.json ?? false, { ...report, reportHtml: html }, () => [`s3://${BUCKETS.artifacts}/${latest}`, page, JSON.stringify(report, null, 2)]);
       });
     });
 
@@ -82,5 +91,6 @@ function describeCheck(result: DriftCheckResult): string[] {
     `  ${result.reason}`,
     ...(result.performance ? [`  performance: ${result.performance.verdict}: ${result.performance.reason}`] : []),
     `  ${result.signalled ? 'signalled the model workflow' : 'no signal sent'}${result.report ? `; report s3://${result.report.bucket}/${result.report.key}` : ''}`,
+    ...(result.reportHtml ? [`  page s3://${result.reportHtml.bucket}/${result.reportHtml.key}`] : []),
   ];
 }

@@ -4,6 +4,7 @@ import type { Worker } from '@temporalio/worker';
 import { TASK_QUEUES } from '../contracts/stack.js';
 import { configFromEnv } from '../infra/config.js';
 import { installWorkerRuntime } from '../infra/temporal.js';
+import { logLevelFromEnv } from '../infra/worker-telemetry.js';
 import { connectWorkers, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
 import { createDependencies } from '../workers/dependencies.js';
 import { createGeneralWorker } from '../workers/general.js';
@@ -25,7 +26,8 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (options: WorkerOptions) => {
       const config = configFromEnv();
       const temporal = await temporalOptionsFromEnv(process.env, config.temporal);
-      installWorkerRuntime();
+      // JSON logs on stdout (CTRAIN_LOG_LEVEL, default info) and, with CTRAIN_WORKER_METRICS_PORT, Prometheus metrics.
+      const runtime = installWorkerRuntime(logLevelFromEnv() ?? 'INFO');
       const connection = await connectWorkers(temporal);
       const deps = await createDependencies(config, options.taskQueue, temporal);
       const workers: Worker[] = [];
@@ -34,7 +36,12 @@ export function registerWorkerCommand(program: Command): void {
       if (options.role !== 'general') workers.push(await createTrainerWorker({ ...base, taskQueue: options.trainTaskQueue }));
       const queues = [options.role !== 'trainer' ? options.taskQueue : undefined, options.role !== 'general' ? options.trainTaskQueue : undefined].filter(Boolean);
       const security = [temporal.tls ? 'TLS' : undefined, temporal.payloadKeyId ? `payloads encrypted with key ${temporal.payloadKeyId}` : undefined].filter(Boolean);
-      console.log(`ctrain: worker (${options.role}) ready on ${queues.join(', ')} at ${config.temporal.address}${security.length ? ` (${security.join(', ')})` : ''}`);
+      const metrics = runtime.metricsAddress ? `; metrics on http://${runtime.metricsAddress}/metrics` : '';
+      // Said at any log level: scripts and tests wait for it.
+      runtime.log.child({}, { level: 'info' }).info(
+        { role: options.role, taskQueues: queues, temporalAddress: config.temporal.address, tls: Boolean(temporal.tls), payloadKeyId: temporal.payloadKeyId, metricsAddress: runtime.metricsAddress },
+        `ctrain: worker (${options.role}) ready on ${queues.join(', ')} at ${config.temporal.address}${security.length ? ` (${security.join(', ')})` : ''}${metrics}`,
+      );
       // Each worker stops on SIGINT/SIGTERM, finishing or handing back its tasks.
       await Promise.all(workers.map((worker) => worker.run()));
       await connection.close();

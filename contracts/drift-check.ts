@@ -12,7 +12,10 @@ export interface DriftCheckResult {
   productionVersion?: number;
   rows: number;
   driftedFeatures: string[];
+  /** The JSON report: the comparison's numbers, performance and window. */
   report?: ObjectRef;
+  /** The same report as a self-contained HTML page (a chart per feature and for the scores), beside the JSON. */
+  reportHtml?: ObjectRef;
   /** Window of logged predictions compared. */
   since: string;
   until: string;

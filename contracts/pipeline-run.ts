@@ -105,6 +105,24 @@ export interface TrainManifest extends StepManifestBase {
   resumedFromEpoch?: number;
   loss: number;
   valLoss: number;
+  /**
+   * Training and validation loss after each epoch, epoch 1 first (before a resume too); valLoss
+   * is null without a validation split. Past 500 epochs, 500 of them evenly spread, always with
+   * the best. Absent in manifests written before it was recorded.
+   */
+  history?: { epoch: number; loss: number; valLoss: number | null }[];
+}
+
+/** The train activity's heartbeat details: the last finished epoch and its losses. */
+export interface TrainProgress {
+  epoch: number;
+  /** The spec's epoch limit; early stopping may end training sooner. */
+  maxEpochs: number;
+  loss?: number;
+  /** Absent without a validation split. */
+  valLoss?: number | null;
+  /** Epoch this attempt resumed from (its checkpoint), when it did. */
+  resumedFromEpoch?: number;
 }
 
 export interface EvaluateManifest extends StepManifestBase {
@@ -139,6 +157,8 @@ export interface PipelineRunResult {
   feature: FeatureManifest;
   train: TrainManifest;
   evaluate: EvaluateManifest;
+  /** The run's report for a person (self-contained HTML with charts); absent when it could not be written or the run predates reports. */
+  report?: ObjectRef;
 }
 
 /** A resolved spec as activities receive it: validated, with defaults, and its content hash. */

@@ -9,5 +9,5 @@ export type { LiveMetric, PerformanceVerdict, PerformanceVerdictInput } from './
 export * from './psi.js';
 export * from './reference.js';
 export { compareToReference } from './report.js';
-export type { DriftReport, DriftThresholds, DriftVerdict, FeatureDrift, PredictionDrift } from './report.js';
+export type { BucketShares, DriftReport, DriftThresholds, DriftVerdict, FeatureDrift, PredictionDrift } from './report.js';
 export { smirnovSf } from './smirnov.js';

@@ -73,6 +73,20 @@ export function binCounts(edges: readonly number[], values: readonly (number | u
   return counts;
 }
 
+/**
+ * A label per bin of binCounts, missing last: '≤ a', '(a, b]', …, '> z', '(missing)'; with no
+ * edges, one bin 'all values'. Edges get four significant digits, more where that would make
+ * two labels equal.
+ */
+export function binLabels(edges: readonly number[]): string[] {
+  if (edges.length === 0) return ['all values', MISSING_BUCKET];
+  let digits = 4;
+  const show = (value: number): string => String(Number(value.toPrecision(digits)));
+  while (digits < 17 && new Set(edges.map(show)).size < edges.length) digits++;
+  const shown = edges.map(show);
+  return [`≤ ${shown[0]}`, ...shown.slice(1).map((edge, i) => `(${shown[i]}, ${edge}]`), `> ${shown[shown.length - 1]}`, MISSING_BUCKET];
+}
+
 /** Category counts as a reference keeps them. */
 export interface CategoryCounts {
   /** Kept categories, most frequent first (ties by value), at most the limit given when counting. */

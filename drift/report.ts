@@ -9,7 +9,7 @@ import { categoricalChiSquare, jensenShannon as jensenShannonDivergence } from '
 import { fmt } from './format.js';
 import type { KsResult } from './ks.js';
 import { ksAgainstReference } from './ks.js';
-import { alignCategories, binCounts, psi, toShares } from './psi.js';
+import { alignCategories, binCounts, binLabels, psi, toShares } from './psi.js';
 import type { CategoricalFeatureReference, DriftReference, NumericSummary } from './reference.js';
 import { DRIFT_REFERENCE_VERSION } from './reference.js';
 
@@ -31,6 +31,16 @@ export interface DriftThresholds {
   minRows: number;
 }
 
+/** Reference and live shares of rows over the same buckets, the ones PSI compared. */
+export interface BucketShares {
+  /** Numeric: the reference's bins ('≤ a', '(a, b]', …, '> z') then '(missing)'; categorical: its categories, then '(unseen)' and '(missing)'. */
+  buckets: string[];
+  /** Share of the reference's rows in each bucket; they sum to 1. */
+  reference: number[];
+  /** Share of the live rows in each bucket; they sum to 1. */
+  live: number[];
+}
+
 export interface FeatureDrift {
   name: string;
   kind: 'numeric' | 'categorical';
@@ -44,6 +54,8 @@ export interface FeatureDrift {
   drifted: boolean;
   /** One sentence with the numbers. */
   reason: string;
+  /** The distributions compared, for charts. */
+  distribution: BucketShares;
 }
 
 export interface PredictionDrift {
@@ -51,6 +63,8 @@ export interface PredictionDrift {
   ks?: KsResult;
   drifted: boolean;
   reason: string;
+  /** The score distributions compared, over the reference's bins. */
+  distribution: BucketShares;
 }
 
 export interface DriftReport {
@@ -126,8 +140,9 @@ function numericDrift(
   thresholds: DriftThresholds,
   subject: string,
 ): PredictionDrift {
+  const referenceShares = [...reference.shares, reference.missingShare];
   const currentShares = toShares(binCounts(reference.edges, values));
-  const psiValue = psi([...reference.shares, reference.missingShare], currentShares);
+  const psiValue = psi(referenceShares, currentShares);
   const present = values.filter((v): v is number => v !== undefined);
   const ks = reference.sample.length > 0 && present.length > 0 ? ksAgainstReference(reference.sample, present) : undefined;
 
@@ -139,13 +154,15 @@ function numericDrift(
       text: `KS p-value ${fmt(ks.pValue)} (statistic ${fmt(ks.statistic)}) is ${drifted ? 'below' : 'at least'} ${fmt(thresholds.ksPValue)}`,
     });
   }
-  return { psi: psiValue, ...(ks ? { ks } : {}), ...judge(subject, findings) };
+  const distribution = { buckets: binLabels(reference.edges), reference: referenceShares, live: currentShares };
+  return { psi: psiValue, ...(ks ? { ks } : {}), ...judge(subject, findings), distribution };
 }
 
 function categoricalDrift(reference: CategoricalFeatureReference, rows: readonly Row[], thresholds: DriftThresholds): FeatureDrift {
   const values = rows.map((row) => readCategory(row, reference.name));
   const aligned = alignCategories(reference, values);
-  const psiValue = psi(toShares(aligned.reference), toShares(aligned.current));
+  const distribution = { buckets: aligned.labels, reference: toShares(aligned.reference), live: toShares(aligned.current) };
+  const psiValue = psi(distribution.reference, distribution.live);
   const chiSquare = categoricalChiSquare(aligned);
   const jensenShannon = jensenShannonDivergence(aligned.reference, aligned.current);
 
@@ -167,7 +184,7 @@ function categoricalDrift(reference: CategoricalFeatureReference, rows: readonly
   const unseen = aligned.current[aligned.current.length - 2] as number;
   const note = unseen > 0 ? ` ${unseen} of ${values.length} rows hold categories the reference does not list.` : '';
   const judged = judge(`"${reference.name}"`, findings);
-  return { name: reference.name, kind: 'categorical', psi: psiValue, chiSquare, jensenShannon, ...judged, reason: judged.reason + note };
+  return { name: reference.name, kind: 'categorical', psi: psiValue, chiSquare, jensenShannon, ...judged, reason: judged.reason + note, distribution };
 }
 
 interface Finding {

@@ -6,6 +6,8 @@ export interface ReportSection {
   title: string;
   /** Plain text, escaped. */
   intro?: string;
+  /** Trusted HTML shown before the charts (a verdict, a key table). */
+  lead?: string;
   /** Rendered SVG charts, each with a caption. */
   charts?: { title: string; svg: string }[];
   /** Trusted HTML built by report code (tables), inserted as is. */
@@ -25,7 +27,8 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margi
 nav a{margin-right:1rem}.charts{display:flex;flex-wrap:wrap;gap:1rem}figure.chart{margin:0;border:1px solid #d0d7de;border-radius:6px;padding:.5rem}
 figure.chart figcaption{font-weight:600;margin-bottom:.25rem}table{border-collapse:collapse;margin:1rem 0}
 th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.pass{color:#1a7f37}.fail{color:#b42318}tr.error{background:#fde8e8}tr.warning{background:#fff6db}`;
+.pass{color:#1a7f37}.fail{color:#b42318}tr.error{background:#fde8e8}tr.warning{background:#fff6db}
+.verdict{font-weight:600;font-size:1.05rem}.badge{font-size:.75rem;padding:0 .3rem;border-radius:3px;color:#fff}.badge.error{background:#b42318}.badge.warning{background:#b68103}`;
 
 /** A self-contained HTML page: inline CSS and SVG, no scripts, no external requests. */
 export function renderPage(page: ReportPage): string {
@@ -48,5 +51,5 @@ function renderSection(section: ReportSection): string {
     ? `<div class="charts">${section.charts.map((chart) => `<figure class="chart"><figcaption>${escapeHtml(chart.title)}</figcaption>${chart.svg}</figure>`).join('')}</div>`
     : '';
   const intro = section.intro ? `<p>${escapeHtml(section.intro)}</p>` : '';
-  return `<section id="${escapeHtml(section.id)}"><h2>${escapeHtml(section.title)}</h2>${intro}${charts}${section.html ?? ''}</section>`;
+  return `<section id="${escapeHtml(section.id)}"><h2>${escapeHtml(section.title)}</h2>${intro}${section.lead ?? ''}${charts}${section.html ?? ''}</section>`;
 }

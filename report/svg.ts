@@ -7,7 +7,7 @@ import type { TopLevelSpec } from 'vega-lite';
  * report is one self-contained HTML file. Text widths are estimated, which is fine for labels.
  */
 export async function renderChart(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile({ background: 'white', ...spec } as TopLevelSpec).spec), { renderer: 'none' });
+  const view = new vega.View(vega.parse(compile({ background: 'white', ...spec }).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {

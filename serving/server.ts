@@ -24,6 +24,7 @@ import { SERVED_ALIASES } from './registry-watch.js';
 import { reloadLogger } from './reload-log.js';
 import { scoreRows } from './scoring.js';
 import { installJsonErrors } from '../infra/http-errors.js';
+import { installHttpMetrics } from '../infra/http-metrics.js';
 
 export interface ModelServerOptions {
   storage: Client;
@@ -91,6 +92,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   });
   const limit = rateLimitHook(options.rateLimit ?? DEFAULT_SERVE_RATE_LIMIT, feedbackTokens);
   const metrics = createServingMetrics(() => predictionLog.stats());
+  installHttpMetrics(app, metrics.registry, 'ctrain_serving');
   const models = new ModelSet({
     storage: options.storage,
     models: options.models,

@@ -30,11 +30,13 @@ function describe(column: ColumnStatistics): string {
   }
 }
 
-function anomalyRow(anomaly: Anomaly): string {
+/** One anomaly as a table row (severity, code, column, message), classed by severity. */
+export function anomalyRow(anomaly: Anomaly): string {
   return `<tr class="${anomaly.severity}"><td>${anomaly.severity}</td><td><code>${escapeHtml(anomaly.code)}</code></td><td>${escapeHtml(anomaly.column ?? '')}</td><td>${escapeHtml(anomaly.message)}</td></tr>`;
 }
 
-function columnRow(column: ColumnStatistics, rows: number, anomalies: Anomaly[]): string {
+/** One column as a table row (name with its anomalies as badges, kind, values, nulls, summary). */
+export function columnRow(column: ColumnStatistics, rows: number, anomalies: Anomaly[]): string {
   const own = anomalies.filter((anomaly) => anomaly.column === column.name);
   const severity = own.some((anomaly) => anomaly.severity === 'error') ? 'error' : own.length > 0 ? 'warning' : '';
   const badges = own.map((anomaly) => ` <span class="badge ${anomaly.severity}">${escapeHtml(anomaly.code)}</span>`).join('');
@@ -46,26 +48,35 @@ th,td{border:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:
 tr.error{background:#fde8e8}tr.warning{background:#fff6db}.verdict{font-weight:600;font-size:1.1rem}.pass{color:#1a7f37}.fail{color:#b42318}
 .badge{font-size:.75rem;padding:0 .3rem;border-radius:3px;color:#fff}.badge.error{background:#b42318}.badge.warning{background:#b68103}`;
 
+/** The anomalies as a table, or a line saying there are none. */
+export function anomalyTable(anomalies: readonly Anomaly[]): string {
+  return anomalies.length === 0
+    ? '<p>No anomalies.</p>'
+    : `<table><thead><tr><th>Severity</th><th>Code</th><th>Column</th><th>What is wrong and what to do</th></tr></thead><tbody>${anomalies.map(anomalyRow).join('')}</tbody></table>`;
+}
+
+/** One row per column, then the columns that anomalies name but the dataset lacks. */
+export function columnTable(report: ValidationReport): string {
+  const present = new Set(report.statistics.columns.map((column) => column.name));
+  const missing = [...new Set(report.anomalies.flatMap((anomaly) => (anomaly.column && !present.has(anomaly.column) ? [anomaly.column] : [])))];
+  const columns = report.statistics.columns.map((column) => columnRow(column, report.summary.rows, report.anomalies)).join('');
+  const absent = missing.length === 0 ? '' : `<p>Not in this dataset: ${missing.map(escapeHtml).join(', ')}.</p>`;
+  return `<table><thead><tr><th>Column</th><th>Kind</th><th>Values</th><th>Nulls</th><th>Summary</th></tr></thead><tbody>${columns}</tbody></table>
+${absent}`;
+}
+
 /** A standalone HTML page for a person: verdict, anomalies, then one line per column. */
 export function renderValidationHtml(report: ValidationReport): string {
   const { summary } = report;
-  const present = new Set(report.statistics.columns.map((column) => column.name));
-  const missing = [...new Set(report.anomalies.flatMap((anomaly) => (anomaly.column && !present.has(anomaly.column) ? [anomaly.column] : [])))];
-  const anomalies = report.anomalies.length === 0
-    ? '<p>No anomalies.</p>'
-    : `<table><thead><tr><th>Severity</th><th>Code</th><th>Column</th><th>What is wrong and what to do</th></tr></thead><tbody>${report.anomalies.map(anomalyRow).join('')}</tbody></table>`;
-  const columns = report.statistics.columns.map((column) => columnRow(column, summary.rows, report.anomalies)).join('');
-  const absent = missing.length === 0 ? '' : `<p>Not in this dataset: ${missing.map(escapeHtml).join(', ')}.</p>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Validation: ${escapeHtml(report.dataset)}</title><style>${STYLE}</style></head>
 <body>
 <h1>Validation: ${escapeHtml(report.dataset)}</h1>
 <p class="verdict ${report.passed ? 'pass' : 'fail'}">${report.passed ? 'Passed' : 'Failed'}: ${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')} · ${plural(summary.rows, 'row')} · ${plural(summary.columns, 'column')}</p>
 <h2>Anomalies</h2>
-${anomalies}
+${anomalyTable(report.anomalies)}
 <h2>Columns</h2>
-<table><thead><tr><th>Column</th><th>Kind</th><th>Values</th><th>Nulls</th><th>Summary</th></tr></thead><tbody>${columns}</tbody></table>
-${absent}
+${columnTable(report)}
 </body></html>
 `;
 }

@@ -6,6 +6,7 @@ import { createActivities } from '../activities/index.js';
 import { TASK_QUEUES } from '../contracts/stack.js';
 import { dataConverterFromEnv } from '../infra/temporal-connection.js';
 import { HEARTBEAT_THROTTLE } from './heartbeats.js';
+import { stepTelemetry } from './step-telemetry.js';
 import { workflowBundle } from './workflow-bundle.js';
 
 export { workflowBundle };
@@ -29,6 +30,7 @@ export async function createGeneralWorker({ connection, namespace, deps, dataCon
     dataConverter: dataConverter ?? dataConverterFromEnv().dataConverter,
     workflowBundle: await workflowBundle(),
     activities: createActivities(deps),
+    interceptors: { activity: [stepTelemetry] },
     ...HEARTBEAT_THROTTLE,
   });
 }

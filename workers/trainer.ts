@@ -6,6 +6,7 @@ import { createTrainActivities } from '../activities/train.js';
 import { TASK_QUEUES } from '../contracts/stack.js';
 import { dataConverterFromEnv } from '../infra/temporal-connection.js';
 import { HEARTBEAT_THROTTLE } from './heartbeats.js';
+import { stepTelemetry } from './step-telemetry.js';
 
 export interface TrainerWorkerOptions {
   connection: NativeConnection;
@@ -29,6 +30,7 @@ export async function createTrainerWorker({ connection, namespace, deps, dataCon
     dataConverter: dataConverter ?? dataConverterFromEnv().dataConverter,
     activities: createTrainActivities(deps),
     maxConcurrentActivityTaskExecutions: 1,
+    interceptors: { activity: [stepTelemetry] },
     ...HEARTBEAT_THROTTLE,
   });
 }

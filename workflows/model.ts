@@ -1,6 +1,6 @@
 import {
+  ActivityFailure,
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   executeChild,
@@ -191,10 +191,16 @@ async function retrainPolicy(model: string, registry: Registry): Promise<Retrain
 
 const copy = (registry: Registry): Registry => JSON.parse(JSON.stringify(registry)) as Registry;
 
+/**
+ * What went wrong, for a person reading the registry or the Web UI: the failed step's name and its
+ * deepest message, without the wrappers' "Child Workflow execution failed: Activity task failed".
+ */
 function describe(error: unknown): string {
-  if (error instanceof ApplicationFailure || error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof Error ? `${error.message}: ${describe(cause)}` : error.message;
-  }
-  return String(error);
+  if (isCancellation(error)) return 'cancelled on request (ctrain cancel, or Request Cancellation in the Web UI)';
+  const chain: Error[] = [];
+  for (let link: unknown = error; link instanceof Error; link = (link as { cause?: unknown }).cause) chain.push(link);
+  if (chain.length === 0) return String(error);
+  const step = chain.find((link): link is ActivityFailure => link instanceof ActivityFailure)?.activityType;
+  const root = [...chain].reverse().find((link) => link.message.trim() !== '')?.message ?? chain[0]!.name;
+  return step ? `${step} failed: ${root}` : root;
 }

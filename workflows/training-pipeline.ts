@@ -1,6 +1,6 @@
-import { ActivityCancellationType, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, isCancellation, log, patched, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { PipelineRunInput, PipelineRunResult, StepManifest, StepName } from '../contracts/pipeline-run.js';
+import type { ObjectRef, PipelineRunInput, PipelineRunResult, StepManifest, StepName } from '../contracts/pipeline-run.js';
 
 /** Errors no retry can fix: bad spec, bad data, bad source. They fail the run at once. */
 const NON_RETRYABLE = ['PipelineSpecError', 'DataValidationError', 'SourceNotFound', 'SourceRefused', 'UnreadableSource', 'EmptyDataset', 'ProductionModelMissing'];
@@ -18,10 +18,22 @@ const dataStep = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-/** ingest → validate → feature → train → evaluate for one pipeline spec; the model workflow registers and deploys. */
+// A report is small; when it keeps failing the run goes on without one.
+const reporting = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10 },
+});
+
+/** Runs that write a report and carry their spec and report in the memo (the Web UI shows it). */
+const RUN_REPORT_PATCH = 'run-report';
+
+/** ingest → validate → feature → train → evaluate for one pipeline spec, then its report; the model workflow registers and deploys. */
 export async function trainingPipelineWorkflow(input: PipelineRunInput): Promise<PipelineRunResult> {
   const runId = workflowInfo().workflowId;
   const { spec, specHash } = await quick.resolvePipeline({ pipeline: input.pipeline, overrides: input.overrides });
+  const reports = patched(RUN_REPORT_PATCH);
+  if (reports) upsertMemo({ pipeline: spec.name, specHash });
   const trainer = proxyActivities<Activities>({
     taskQueue: input.trainTaskQueue ?? spec.training.taskQueue,
     startToCloseTimeout: '2 hours',
@@ -49,5 +61,15 @@ export async function trainingPipelineWorkflow(input: PipelineRunInput): Promise
   const feature = await step('feature', () => dataStep.feature({ spec, ingest, cache }));
   const train = await step('train', () => trainer.train({ spec, feature, cache }));
   const evaluate = await step('evaluate', () => dataStep.evaluate({ spec, feature, train, production: input.production, cache }));
-  return { runId, pipeline: spec.name, spec, specHash, datasetVersion: ingest.datasetVersion, ingest, validate, feature, train, evaluate };
+  let report: ObjectRef | undefined;
+  if (reports) {
+    try {
+      report = await reporting.reportRun({ runId, spec, specHash, datasetVersion: ingest.datasetVersion, validate, train, evaluate });
+      upsertMemo({ report: `s3://${report.bucket}/${report.key}` });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      log.warn('The run report could not be written; the run goes on without it', { runId, error: String(error) });
+    }
+  }
+  return { runId, pipeline: spec.name, spec, specHash, datasetVersion: ingest.datasetVersion, ingest, validate, feature, train, evaluate, ...(report ? { report } : {}) };
 }

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Registry } from '../../contracts/model.js';
 import { driftScheduleId } from '../../contracts/schedules.js';
+import { fmt } from '../../drift/format.js';
+import type { DriftReport } from '../../drift/report.js';
+import { getBuffer, getJson } from '../../infra/artifacts.js';
 import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
 import { createStorage } from '../../infra/storage.js';
 import { registerPipeline } from '../../pipelines/index.js';
@@ -103,6 +106,9 @@ describe.sequential('drift detection and automatic retraining', () => {
     expect(result.verdict).toBe('insufficient-data');
     expect(result.reason).toMatch(/Insufficient data: 10 logged rows/);
     expect(result.signalled).toBe(false);
+    const page = (await getBuffer(createStorage(stack.minio), result.reportHtml!)).toString('utf8');
+    expect(page).toContain('<dt>Verdict</dt><dd>insufficient-data</dd>');
+    expect(page).not.toContain('<svg');
   });
 
   it('detects drifted traffic and starts exactly one retraining run', async () => {
@@ -114,6 +120,15 @@ describe.sequential('drift detection and automatic retraining', () => {
     expect(result.verdict).toBe('drift');
     expect(result.driftedFeatures).toEqual(expect.arrayContaining(['temp_min', 'precipitation']));
     expect(result.signalled).toBe(true);
+    // The HTML page lies beside the JSON report, with a chart per feature and the drifted ones marked.
+    expect(result.reportHtml).toEqual({ bucket: result.report!.bucket, key: result.report!.key.replace(/\.json$/, '.html') });
+    const storage = createStorage(stack.minio);
+    const page = (await getBuffer(storage, result.reportHtml!)).toString('utf8');
+    const { drift } = (await getJson<{ drift: DriftReport }>(storage, result.report!))!;
+    const psiOf = (name: string) => fmt(drift.features.find((feature) => feature.name === name)!.psi);
+    expect(page).toContain(`<figcaption>temp_min (numeric): drifted, PSI ${psiOf('temp_min')}</figcaption><svg`);
+    const weather = page.split(`<figcaption>weather (categorical): drifted, PSI ${psiOf('weather')}</figcaption>`)[1]?.split('</svg>')[0] ?? '';
+    for (const category of ['sun', 'rain', '(unseen)', '(missing)']) expect(weather).toContain(`>${category}</text>`);
     const registry = await until((r) => finishedRuns(r) === 2);
     expect(registry.runs[1]!.requests.map((request) => request.source)).toEqual(['drift']);
     expect(registry.decisions.at(-1)?.decision).toBe('scheduled');

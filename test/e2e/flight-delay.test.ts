@@ -2,6 +2,10 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RetrainRequest } from '../../contracts/model.js';
+import type { PipelineRunResult } from '../../contracts/pipeline-run.js';
+import { getJson } from '../../infra/artifacts.js';
+import type { BinaryCurves } from '../../model/curves.js';
+import type { EvaluationRecord } from '../../model/evaluation-record.js';
 import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
 import { createStorage } from '../../infra/storage.js';
 import type { ModelServer } from '../../serving/server.js';
@@ -9,6 +13,7 @@ import { createModelServer } from '../../serving/server.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
 import type { Row } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
+import { readRunReport, shown } from '../support/run-report.js';
 import { connectTemporal } from '../support/temporal.js';
 import type { RunningWorkers } from '../support/workers.js';
 import { startWorkers } from '../support/workers.js';
@@ -88,6 +93,24 @@ describe.sequential('the flight-delay classifier, end to end with the model serv
     expect(prediction.version).toBe(1);
     expect(prediction.score).toBeGreaterThan(0);
     expect(prediction.score).toBeLessThan(1);
+
+    // The run's report: per-epoch losses with the best epoch, and the candidate's binary curves.
+    const storage = createStorage(stack.minio);
+    const { train: trained, evaluate } = (await temporal.client.workflow.getHandle(run.runId).result()) as PipelineRunResult;
+    expect(trained.history?.map((log) => log.epoch)).toEqual(Array.from({ length: trained.epochsRun }, (_, i) => i + 1));
+    // Early stopping watches the validation loss: the best epoch has the lowest.
+    expect(trained.history!.reduce((best, log) => (log.valLoss! < best.valLoss! ? log : best)).epoch).toBe(trained.bestEpoch);
+    const record = (await getJson<EvaluationRecord>(storage, evaluate.evaluation))!;
+    expect(record.curves?.kind).toBe('binary');
+    const curves = record.curves as BinaryCurves;
+    // The trapezoids under the stored ROC curve give the rank AUC the registry holds.
+    expect(curves.roc!.auc).toBeCloseTo(registry.versions[0]!.metrics.auc!, 6);
+    expect(curves.roc!.points.length).toBeLessThanOrEqual(200);
+    expect(curves.confusion.tp + curves.confusion.fp + curves.confusion.fn + curves.confusion.tn).toBe(registry.versions[0]!.metrics.rows);
+    const report = await readRunReport(temporal.client, storage, run.runId, MODEL);
+    expect(report.charts).toEqual(expect.arrayContaining(['Loss per epoch', `ROC curve (AUC candidate ${shown(curves.roc!.auc)})`, 'Calibration (reliability)', 'Confusion matrix of the candidate at threshold 0.5']));
+    expect(report.html).toContain(`best epoch ${trained.bestEpoch}`);
+    expect(report.html).toContain(`At threshold 0.5: ${curves.confusion.tp} true positives, ${curves.confusion.fp} false positives`);
   });
 
   it('rolls a canary back when it does worse than production on live outcomes', async () => {

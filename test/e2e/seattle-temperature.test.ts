@@ -21,6 +21,7 @@ import { createModelServer } from '../../serving/server.js';
 import { workflowBundle } from '../../workers/general.js';
 import type { DeliveryStats } from '../../model/delivery-stats.js';
 import { ctrain } from '../support/ctrain-cli.js';
+import { readRunReport } from '../support/run-report.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
 import { untilEpoch } from '../support/run-progress.js';
 import { connectTemporal, uniqueId } from '../support/temporal.js';
@@ -80,6 +81,12 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
     expect(await registryInMinio()).toEqual(registry);
     expect(result?.ingest.rows).toBe(1461);
     expect(result?.validate.inferredReference).toBe(true);
+    // The report: the data's columns, the losses, and a regression's scatter and residuals.
+    const report = await readRunReport(temporal.client, storage, runId, MODEL);
+    expect(report.charts).toEqual(['temp_max: distribution', 'precipitation: distribution', 'temp_min: distribution', 'wind: distribution', 'weather: most frequent values', 'Loss per epoch', 'Predicted vs actual', 'Residuals', 'Permutation importance (loss of rmse when shuffled)']);
+    expect(report.html).toContain(`<td class="num">${String(Number(version.metrics.rmse!.toPrecision(4)))}</td>`);
+    expect(report.html).toContain(`Predicted against actual for all ${result!.feature.splits.test.rows} test rows`);
+    expect(report.html).toContain('No production model was compared');
 
     server = await createModelServer({ storage, models: [MODEL], pollMs: 200, logger: false });
     const served = await servedVersion();
@@ -124,9 +131,14 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
   });
 
   it('registers a model worse than production as not blessed and does not deploy it', async () => {
-    const { run, registry } = await train({ reason: 'fewer epochs', overrides: { training: { epochs: 4 } } });
+    const { runId, run, registry } = await train({ reason: 'fewer epochs', overrides: { training: { epochs: 4 } } });
 
     expect(run.status).toBe('not-blessed');
+    // Its report overlays production's residuals and scatter on the candidate's, and says why it is not blessed.
+    const report = await readRunReport(temporal.client, storage, runId, MODEL);
+    expect(report.html).toMatch(/<p class="verdict fail">Not blessed: [^<]*worse than production/);
+    expect(report.html).toContain('<th>production v1</th><th>Difference</th>');
+    expect(report.html.match(/production v1/g)!.length).toBeGreaterThanOrEqual(4);
     const candidate = registry.versions.find((version) => version.version === run.version)!;
     expect(candidate.blessed).toBe(false);
     expect(candidate.blessingReason).toMatch(/worse than production/);

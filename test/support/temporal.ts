@@ -12,8 +12,9 @@ import type { TestStack } from './test-stack.js';
  * encrypted; TLS does not, since the harness's dev server is plaintext on loopback.
  */
 export async function connectTemporal(stack: TestStack, env: NodeJS.ProcessEnv = process.env): Promise<{ client: Client; workerConnection: NativeConnection; dataConverter: DataConverter; close: () => Promise<void> }> {
-  // Tests provoke activity failures on purpose; their warnings would bury real output.
-  installWorkerRuntime('ERROR');
+  // Tests provoke activity failures on purpose; their warnings would bury real output. No metrics
+  // endpoint, whatever the shell sets: parallel test processes would fight over its port.
+  installWorkerRuntime('ERROR', {});
   const options = { address: stack.temporalAddress, namespace: stack.namespace, ...dataConverterFromEnv(env) };
   const client = await connectClient(options);
   const workerConnection = await connectWorkers(options);

@@ -6,22 +6,24 @@ import type { TestStack } from './test-stack.js';
 const CLI = fileURLToPath(new URL('../../bin/ctrain.js', import.meta.url));
 
 /**
- * A `ctrain worker` in its own process (so a test can kill it), ready once it says so.
- * Wrapped in an object: the process itself is a promise, which `await` would wait out.
+ * A `ctrain worker` in its own process (so a test can kill it), ready once it says so, with
+ * `env` added to the harness's. Wrapped in an object: the process itself is a promise, which
+ * `await` would wait out. `stdout()` is everything it has written to stdout so far (its JSON log lines).
  */
-export async function startWorkerProcess(stack: TestStack, args: string[]): Promise<{ process: ResultPromise }> {
+export async function startWorkerProcess(stack: TestStack, args: string[], env: Record<string, string> = {}): Promise<{ process: ResultPromise; stdout: () => string }> {
   const child = execa(process.execPath, [CLI, 'worker', ...args], {
-    env: { CTRAIN_TEMPORAL_ADDRESS: stack.temporalAddress, CTRAIN_MINIO_ENDPOINT: stack.minio.endpoint, CTRAIN_DVC_BIN: stack.tools.dvc },
+    // No metrics endpoint unless `env` asks for one: worker processes started together would share the shell's port.
+    env: { CTRAIN_WORKER_METRICS_PORT: '', CTRAIN_TEMPORAL_ADDRESS: stack.temporalAddress, CTRAIN_MINIO_ENDPOINT: stack.minio.endpoint, CTRAIN_DVC_BIN: stack.tools.dvc, ...env },
     reject: false,
     buffer: false,
   });
+  let seen = '';
   await new Promise<void>((resolve, reject) => {
-    let seen = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       if (seen.includes('ready on')) resolve();
     });
     child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready: ${seen}`)));
   });
-  return { process: child };
+  return { process: child, stdout: () => seen };
 }

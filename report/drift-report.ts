@@ -1,0 +1,129 @@
+/**
+ * The drift check's page for a person: per feature, the reference and live distributions over
+ * the buckets PSI compared, with the statistics and the verdict; then the scores. Pure: the
+ * drift-check activity stores the HTML beside the JSON report.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { fmt } from '../drift/format.js';
+import type { DriftReference } from '../drift/reference.js';
+import type { BucketShares, DriftReport, DriftThresholds, FeatureDrift, PredictionDrift } from '../drift/report.js';
+import { escapeHtml } from '../tabular/report-html.js';
+import type { ReportSection } from './page.js';
+import { renderPage } from './page.js';
+import { CHART, renderChart } from './svg.js';
+
+/** Categories a chart shows; past this, the ones with the smallest shares on both sides are pooled into one bar. */
+export const MAX_CHART_CATEGORIES = 40;
+
+/** The report's facts besides the comparison. */
+export interface DriftReportFacts {
+  model: string;
+  productionVersion: number;
+  /** Window of logged predictions compared, ISO 8601. */
+  since: string;
+  until: string;
+  /** Live metric on the outcomes fed back, judged against the spec's threshold. */
+  performance?: { verdict: string; reason: string; value?: number; metric: string; threshold: number };
+}
+
+export interface DriftReportPageInput {
+  /** The production version's drift reference, as compared. */
+  reference: DriftReference;
+  /** compareToReference's result. */
+  drift: DriftReport;
+  facts: DriftReportFacts;
+}
+
+/** A self-contained HTML page: one chart per feature and one for the scores, each with its statistics. */
+export async function renderDriftReport({ reference, drift, facts }: DriftReportPageInput): Promise<string> {
+  const performance = facts.performance;
+  const pageFacts: [string, string][] = [
+    ['Verdict', drift.verdict],
+    ['Reason', drift.reason],
+    ['Rows', `${drift.rows} live, ${reference.rows} reference`],
+    ['Window', `${facts.since} .. ${facts.until}`],
+    ['Production version', `v${facts.productionVersion}`],
+    ['Thresholds', describeThresholds(drift.thresholds)],
+  ];
+  if (performance) {
+    const value = performance.value === undefined ? 'no value' : fmt(performance.value);
+    pageFacts.push(['Live metric', `${performance.metric} ${value} vs threshold ${fmt(performance.threshold)}: ${performance.verdict}`], ['Performance', performance.reason]);
+  }
+  const title = `Drift report: ${facts.model} v${facts.productionVersion}`;
+  if (drift.verdict === 'insufficient-data' || !drift.prediction) {
+    return renderPage({ title, facts: pageFacts, sections: [{ id: 'summary', title: 'Insufficient data', intro: `${drift.reason} Nothing was compared; the next check sees these rows too.` }] });
+  }
+
+  const features: ReportSection = { id: 'features', title: 'Features', intro: 'Share of rows per bin of the reference (its quantiles) or per category, the reference beside the live traffic.', charts: [] };
+  for (const feature of drift.features) {
+    features.charts!.push({ title: `${feature.name} (${feature.kind}): ${verdictText(feature)}`, svg: await distributionChart(feature.distribution, feature.kind, feature.drifted) });
+  }
+  const prediction = drift.prediction;
+  const scores: ReportSection = {
+    id: 'predictions',
+    title: 'Predictions',
+    charts: [{ title: `scores: ${verdictText(prediction)}`, svg: await distributionChart(prediction.distribution, 'numeric', prediction.drifted) }],
+  };
+  const summary: ReportSection = { id: 'summary', title: 'Summary', intro: drift.reason, html: statisticsTable(drift.features, prediction) };
+  return renderPage({ title, facts: pageFacts, sections: [summary, features, scores] });
+}
+
+function describeThresholds(t: DriftThresholds): string {
+  const parts = [`PSI > ${fmt(t.psi)}`];
+  if (t.ksPValue !== undefined) parts.push(`KS p < ${fmt(t.ksPValue)}`);
+  if (t.chiSquarePValue !== undefined) parts.push(`chi-square p < ${fmt(t.chiSquarePValue)}`);
+  if (t.jensenShannon !== undefined) parts.push(`Jensen–Shannon > ${fmt(t.jensenShannon)}`);
+  return `${parts.join(', ')} counts as drift; at least ${t.minRows} rows`;
+}
+
+const verdictText = (subject: { drifted: boolean; psi: number }): string => `${subject.drifted ? 'drifted' : 'no drift'}, PSI ${fmt(subject.psi)}`;
+
+function statisticsTable(features: readonly FeatureDrift[], prediction: PredictionDrift): string {
+  const row = (name: string, kind: string, s: Partial<FeatureDrift> & PredictionDrift): string => {
+    const cells = [
+      fmt(s.psi),
+      s.ks ? `${fmt(s.ks.statistic)} (p ${fmt(s.ks.pValue)})` : '',
+      s.chiSquare ? `${fmt(s.chiSquare.statistic)}, ${s.chiSquare.df} df (p ${fmt(s.chiSquare.pValue)})` : '',
+      s.jensenShannon === undefined ? '' : fmt(s.jensenShannon),
+    ].map((cell) => `<td class="num">${escapeHtml(cell)}</td>`);
+    const drifted = s.drifted ? '<td class="fail">drifted</td>' : '<td class="pass">no</td>';
+    return `<tr${s.drifted ? ' class="error"' : ''}><td>${escapeHtml(name)}</td><td>${kind}</td>${cells.join('')}${drifted}<td>${escapeHtml(s.reason)}</td></tr>`;
+  };
+  const head = '<tr><th>Feature</th><th>Kind</th><th>PSI</th><th>KS</th><th>Chi-square</th><th>Jensen–Shannon (bits)</th><th>Drifted</th><th>Reason</th></tr>';
+  const body = [...features.map((f) => row(f.name, f.kind, f)), row('(scores)', 'prediction', prediction)];
+  return `<table>${head}${body.join('')}</table>`;
+}
+
+/** Grouped bars, reference beside live: vertical over numeric bins, horizontal over categories. */
+function distributionChart(distribution: BucketShares, kind: 'numeric' | 'categorical', drifted: boolean): Promise<string> {
+  const shown = kind === 'categorical' ? poolSmallCategories(distribution) : distribution;
+  const values = shown.buckets.flatMap((bucket, i) => [
+    { bucket, source: 'reference', share: shown.reference[i] },
+    { bucket, source: 'live', share: shown.live[i] },
+  ]);
+  const bucket = { field: 'bucket', type: 'nominal', sort: null, title: kind === 'numeric' ? 'bin' : 'category', axis: { labelLimit: 240 } } as const;
+  const share = { field: 'share', type: 'quantitative', title: 'share of rows', axis: { format: '%' } } as const;
+  const source = { field: 'source', type: 'nominal', sort: ['reference', 'live'] } as const;
+  const color = { ...source, title: null, scale: { domain: ['reference', 'live'], range: ['#8c959f', drifted ? '#cf222e' : '#0969da'] } };
+  const spec: TopLevelSpec =
+    kind === 'numeric'
+      ? { ...CHART, data: { values }, mark: 'bar', encoding: { x: { ...bucket, axis: { ...bucket.axis, labelAngle: -40 } }, xOffset: source, y: share, color } }
+      : { width: CHART.width, height: { step: 20 }, data: { values }, mark: 'bar', encoding: { y: bucket, yOffset: source, x: share, color } };
+  return renderChart(spec);
+}
+
+/** At most MAX_CHART_CATEGORIES buckets, in their order; the rest, smallest first by their larger share, summed into one. */
+function poolSmallCategories(d: BucketShares): BucketShares {
+  if (d.buckets.length <= MAX_CHART_CATEGORIES) return d;
+  const larger = (i: number): number => Math.max(d.reference[i] as number, d.live[i] as number);
+  const ranked = d.buckets.map((_, i) => i).sort((a, b) => larger(b) - larger(a) || a - b);
+  const kept = new Set(ranked.slice(0, MAX_CHART_CATEGORIES - 1));
+  const pooled = ranked.slice(MAX_CHART_CATEGORIES - 1);
+  const keep = <T>(values: readonly T[]): T[] => values.filter((_, i) => kept.has(i));
+  const sum = (values: readonly number[]): number => pooled.reduce((total, i) => total + (values[i] as number), 0);
+  return {
+    buckets: [...keep(d.buckets), `(${pooled.length} other categories)`],
+    reference: [...keep(d.reference), sum(d.reference)],
+    live: [...keep(d.live), sum(d.live)],
+  };
+}
