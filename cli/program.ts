@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAlertsCommand } from './alerts.js';
 import { registerCancelCommand } from './cancel.js';
 import { registerCodecServerCommand } from './codec-server.js';
+import { registerCompletionCommand } from './completion.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDevCommands } from './dev.js';
 import { registerDriftCommands } from './drift.js';
@@ -13,6 +14,7 @@ import { registerScheduleCommands } from './schedule.js';
 import { registerServeCommand } from './serve.js';
 import { registerStatusCommand } from './status.js';
 import { registerUiCommand } from './ui.js';
+import { registerWatchCommand } from './watch.js';
 import { registerWorkerCommand } from './worker.js';
 
 /** The whole `ctrain` command tree; main.ts parses the process's arguments with it. */
@@ -25,6 +27,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerCancelCommand(program);
   registerStatusCommand(program);
+  registerWatchCommand(program);
   registerModelCommands(program);
   registerWorkerCommand(program);
   registerServeCommand(program);
@@ -32,6 +35,7 @@ export function buildProgram(): Command {
   registerCodecServerCommand(program);
   registerDriftCommands(program);
   registerScheduleCommands(program);
+  registerCompletionCommand(program);
   registerReportCommand(program);
   registerUiCommand(program);
   return program;

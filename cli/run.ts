@@ -6,6 +6,7 @@ import { STEPS } from '../contracts/pipeline-run.js';
 import { requestRun, waitForRun } from '../infra/model-client.js';
 import { loadPipeline } from '../pipelines/index.js';
 import { output, webUiLink, withClient } from './connect.js';
+import { defaultWatchMode, watchRun } from './watch.js';
 
 interface RunOptions {
   wait?: boolean;
@@ -22,7 +23,7 @@ export function registerRunCommand(program: Command): void {
     .command('run')
     .description('start a training run of a pipeline (through its model workflow, which registers and deploys)')
     .argument('<pipeline>', 'a shipped pipeline, e.g. flight-delay')
-    .option('--wait', 'wait for the run to finish and print its outcome')
+    .option('--wait', 'wait for the run to finish, showing each step as it goes, and print its outcome')
     .option('--no-cache', 'recompute every step of this run')
     .addOption(new Option('--recompute <steps...>', 'recompute these steps even when cached').choices([...STEPS]))
     .option('--resume <run>', 're-run a failed run, reusing every step that succeeded')
@@ -43,6 +44,8 @@ export function registerRunCommand(program: Command): void {
           ]);
           return;
         }
+        // People see each step as it goes; --json keeps stdout to the one object below.
+        if (!options.json) await watchRun(client, { runId, model: pipeline }, { mode: defaultWatchMode(), outcomeLine: false });
         const { run } = await waitForRun(client, pipeline, runId);
         const result = run.status === 'failed' ? undefined : ((await client.workflow.getHandle(runId).result()) as PipelineRunResult);
         output(options.json ?? false, { run, result }, () => describeRun(run, result));
