@@ -53,7 +53,7 @@ export async function buildRunReport(input: RunReportInput): Promise<string> {
       ['Label', `${spec.label.column} (${spec.label.kind})`],
       ['Model', `${spec.model.kind}, ${train.epochsRun} epochs on ${train.backend}, best epoch ${train.bestEpoch}`],
       [`Test ${spec.evaluation.metric}`, metric === undefined ? 'unknown' : fmt(metric)],
-      ['Blessed', `${evaluate.blessed ? 'yes' : 'no'}: ${evaluate.reason}`],
+      ['Blessed', `${evaluate.blessed ? 'yes' : 'no'}: ${blessingWhy(evaluate.reason)}`],
     ],
     sections,
   });
@@ -121,10 +121,13 @@ function regressionEvaluation(section: { id: string; title: string }, models: { 
   };
 }
 
+/** The blessing's reason without its own "Blessed: " or "Not blessed: " (model/blessing.ts), which the page says itself. */
+const blessingWhy = (reason: string): string => reason.replace(/^(?:Not blessed|Blessed): /, '');
+
 function comparisonSection({ evaluate, evaluation, spec }: RunReportInput): { section: Omit<ReportSection, 'charts'>; charts: ChartRequest[] } {
   const production = evaluate.productionMetrics;
   const productionName = `production v${evaluate.productionVersion ?? '?'}`;
-  const verdict = `<p class="verdict ${evaluate.blessed ? 'pass' : 'fail'}">${evaluate.blessed ? 'Blessed' : 'Not blessed'}: ${escapeHtml(evaluate.reason)}</p>`;
+  const verdict = `<p class="verdict ${evaluate.blessed ? 'pass' : 'fail'}">${evaluate.blessed ? 'Blessed' : 'Not blessed'}: ${escapeHtml(blessingWhy(evaluate.reason))}</p>`;
   const names = [...new Set([...Object.keys(evaluate.metrics), ...Object.keys(production ?? {})])];
   const metricRows = names.map((name) => {
     const ours = evaluate.metrics[name];

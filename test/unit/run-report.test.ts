@@ -55,7 +55,7 @@ describe('the run report of a binary model compared with production', () => {
       productionMetrics: { auc: 0.5, accuracy: 0.6, rows: 5 },
       productionVersion: 2,
       blessed: true,
-      reason: 'candidate auc 0.6667 meets the minimum 0.6 & beats production',
+      reason: 'Blessed: candidate auc 0.6667 meets the minimum 0.6 & beats production',
       evaluation: ref('evaluation.json'),
       driftReference: ref('drift.json'),
       worstSlice: { column: 'origin', value: 'SEA', candidate: 0.55, production: 0.6, regression: 0.05 },
@@ -144,7 +144,7 @@ describe('the run report of a regression model', () => {
     step: 'evaluate',
     metrics: { rmse: 3.21, mae: 2.5, r2: 0.8, rows: 4 },
     blessed: false,
-    reason: 'candidate rmse 3.21 is above the maximum 3',
+    reason: 'Not blessed: candidate rmse 3.21 is above the maximum 3',
     evaluation: ref('evaluation.json'),
     driftReference: ref('drift.json'),
   };
