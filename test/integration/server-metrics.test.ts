@@ -1,20 +1,13 @@
 import { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { createAlertReceiver } from '../../alerts/server.js';
 import { createStorage } from '../../infra/storage.js';
 import { createModelServer } from '../../serving/server.js';
 import { alertmanagerPayload, uniqueModel } from '../support/alerts-fixtures.js';
-import { connectTemporal, uniqueId } from '../support/temporal.js';
+import { connectForFile, uniqueId } from '../support/temporal.js';
 
 const stack = inject('stack');
-let temporal: Awaited<ReturnType<typeof connectTemporal>>;
-
-beforeAll(async () => {
-  temporal = await connectTemporal(stack);
-});
-afterAll(async () => {
-  await temporal.close();
-});
+const temporal = connectForFile(stack);
 
 describe('HTTP metrics of the model server and the alert receiver', () => {
   it('counts every model-server request by method, route template and status, and times it', async () => {
@@ -49,7 +42,7 @@ describe('HTTP metrics of the model server and the alert receiver', () => {
     const served = uniqueModel();
     const notServed = uniqueModel();
     // A namespace the server does not have: the signal is refused, so no model workflow is started.
-    const client = new Client({ connection: temporal.client.connection, namespace: `no-such-namespace-${served}` });
+    const client = new Client({ connection: temporal.current.client.connection, namespace: `no-such-namespace-${served}` });
     const receiver = createAlertReceiver({ client, taskQueue: uniqueId('metrics'), auth: { bearerTokens: ['metrics-test-token'] }, knownModels: (model) => model === served });
     try {
       const payload = alertmanagerPayload([

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import { freePort } from '../../stack/ports.js';
 import { driftCheckWorkflow, stackCheckWorkflow } from '../../workflows/index.js';
-import { connectTemporal, uniqueId } from '../support/temporal.js';
+import { connectForFile, uniqueId } from '../support/temporal.js';
 import { startWorkerProcess } from '../support/worker-process.js';
 
 const stack = inject('stack');
-let temporal: Awaited<ReturnType<typeof connectTemporal>>;
-
-beforeAll(async () => {
-  temporal = await connectTemporal(stack);
-});
-afterAll(async () => {
-  await temporal.close();
-});
+const temporal = connectForFile(stack);
 
 interface Sample {
   name: string;
@@ -61,11 +54,11 @@ describe('a worker process with CTRAIN_WORKER_METRICS_PORT set', () => {
     const worker = await startWorkerProcess(stack, ['--role', 'general', '--task-queue', taskQueue], { CTRAIN_WORKER_METRICS_PORT: String(port), CTRAIN_LOG_LEVEL: 'info' });
     try {
       const text = `telemetry ${taskQueue}`;
-      const handle = await temporal.client.workflow.start(stackCheckWorkflow, { taskQueue, workflowId: taskQueue, args: [{ bucket: BUCKETS.artifacts, key: `tests/${taskQueue}.txt`, text }] });
+      const handle = await temporal.current.client.workflow.start(stackCheckWorkflow, { taskQueue, workflowId: taskQueue, args: [{ bucket: BUCKETS.artifacts, key: `tests/${taskQueue}.txt`, text }] });
       expect((await handle.result()).readBack).toBe(text);
       // A drift check for a model with nothing in production: a real checkDrift step with a model and a verdict.
       const model = uniqueId('drift');
-      const drift = await temporal.client.workflow.execute(driftCheckWorkflow, { taskQueue, workflowId: uniqueId('drift-check'), args: [{ model }] });
+      const drift = await temporal.current.client.workflow.execute(driftCheckWorkflow, { taskQueue, workflowId: uniqueId('drift-check'), args: [{ model }] });
       expect(drift.verdict).toBe('no-model');
 
       // Logs: every stdout line is a JSON object; the step's line carries the run's ids.

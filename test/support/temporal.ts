@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
+import { afterAll, beforeAll } from 'vitest';
 import { installWorkerRuntime } from '../../infra/temporal.js';
 import { connectClient, connectWorkers, dataConverterFromEnv } from '../../infra/temporal-connection.js';
 import type { TestStack } from './test-stack.js';
@@ -31,3 +32,17 @@ export async function connectTemporal(stack: TestStack, env: NodeJS.ProcessEnv =
 
 /** A unique name per test, so tests never see each other's workflows or task queues. */
 export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID()}`;
+
+export type TestTemporal = Awaited<ReturnType<typeof connectTemporal>>;
+
+/** One connection for a test file: opened before its tests, closed after them; tests read `.current`. */
+export function connectForFile(stack: TestStack): { current: TestTemporal } {
+  const holder = {} as { current: TestTemporal };
+  beforeAll(async () => {
+    holder.current = await connectTemporal(stack);
+  });
+  afterAll(async () => {
+    await holder.current?.close();
+  });
+  return holder;
+}
