@@ -4,6 +4,7 @@ import type { RunRecord } from '../contracts/model.js';
 import type { CacheOptions, PipelineOverrides, PipelineRunResult, StepName } from '../contracts/pipeline-run.js';
 import { STEPS } from '../contracts/pipeline-run.js';
 import { requestRun, waitForRun } from '../infra/model-client.js';
+import { blessingWhy } from '../model/blessing.js';
 import { loadPipeline } from '../pipelines/index.js';
 import { output, webUiLink, withClient } from './connect.js';
 import { defaultWatchMode, watchRun } from './watch.js';
@@ -75,6 +76,6 @@ export function describeRun(run: RunRecord, result: PipelineRunResult | undefine
   }
   lines.push(`  backend ${result.train.backend}, ${result.train.epochsRun} epochs (best ${result.train.bestEpoch})`);
   lines.push(`  metrics ${Object.entries(result.evaluate.metrics).map(([name, value]) => `${name}=${Number(value.toFixed(4))}`).join(' ')}`);
-  lines.push(`  ${result.evaluate.blessed ? 'blessed' : 'not blessed'}: ${result.evaluate.reason}`);
+  lines.push(`  ${result.evaluate.blessed ? 'blessed' : 'not blessed'}: ${blessingWhy(result.evaluate.reason)}`);
   return lines;
 }

@@ -6,6 +6,7 @@
 import type { AliasChange, ModelVersion, RunRecord } from '../contracts/model.js';
 import type { StepManifest, StepName, TrainProgress } from '../contracts/pipeline-run.js';
 import { STEPS } from '../contracts/pipeline-run.js';
+import { blessingWhy } from '../model/blessing.js';
 
 export const STEP_STATES = ['pending', 'running', 'done', 'reused', 'failed', 'skipped'] as const;
 export type StepState = (typeof STEP_STATES)[number];
@@ -182,7 +183,7 @@ function modelSteps(snapshot: RunSnapshot, model: NonNullable<RunSnapshot['model
     return [{ step: 'register', state: 'running' }, { step: 'deploy', state: 'pending' }];
   }
   const register: StepView = { step: 'register', state: 'done', detail: `v${ours.version}${ours.blessed ? ', blessed' : ''}` };
-  if (!ours.blessed) return [{ ...register, detail: `v${ours.version}, not blessed: ${ours.blessingReason}` }, skipped('deploy', 'not blessed')];
+  if (!ours.blessed) return [{ ...register, detail: `v${ours.version}, not blessed: ${blessingWhy(ours.blessingReason)}` }, skipped('deploy', 'not blessed')];
   return [register, deployStep(model, ours, run)];
 }
 

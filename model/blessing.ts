@@ -54,6 +54,11 @@ export function decideBlessing({ metric, candidate, production, threshold, maxRe
   return yes(`${meets} and equals ${versus}`);
 }
 
+/** A blessing's reason without its "Blessed: " or "Not blessed: ", for a page or line that says which itself. */
+export function blessingWhy(reason: string): string {
+  return reason.replace(/^(?:Not blessed|Blessed): /, '');
+}
+
 function yes(why: string): Blessing {
   return { blessed: true, reason: `Blessed: ${why}.` };
 }

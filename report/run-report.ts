@@ -5,7 +5,7 @@
  */
 import type { EvaluateManifest, TrainManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
-import { HIGHER_IS_BETTER, LOWER_IS_BETTER } from '../model/blessing.js';
+import { blessingWhy, HIGHER_IS_BETTER, LOWER_IS_BETTER } from '../model/blessing.js';
 import { downsample, MAX_SCATTER_POINTS } from '../model/curves.js';
 import type { BinaryCurves, Curves, RegressionCurves } from '../model/curves.js';
 import type { EvaluationRecord } from '../model/evaluation-record.js';
@@ -120,9 +120,6 @@ function regressionEvaluation(section: { id: string; title: string }, models: { 
     ],
   };
 }
-
-/** The blessing's reason without its own "Blessed: " or "Not blessed: " (model/blessing.ts), which the page says itself. */
-const blessingWhy = (reason: string): string => reason.replace(/^(?:Not blessed|Blessed): /, '');
 
 function comparisonSection({ evaluate, evaluation, spec }: RunReportInput): { section: Omit<ReportSection, 'charts'>; charts: ChartRequest[] } {
   const production = evaluate.productionMetrics;

@@ -130,7 +130,7 @@ describe('watch: a snapshot of a run as step states', () => {
     expect(lastTwo(rolledBack)).toEqual(['register  done     v2, blessed', 'deploy    done     rolled back: canary live error 0.31 > production 0.12']);
     expect(runOutcome(rolledBack)).toMatchObject({ final: true, ok: true, status: 'rolled-back' });
 
-    const notBlessed = done(record('not-blessed', { version: 3 }), { version: version(3, RUN, { blessed: false, blessingReason: 'auc 0.41 < threshold 0.6' }) });
+    const notBlessed = done(record('not-blessed', { version: 3 }), { version: version(3, RUN, { blessed: false, blessingReason: 'Not blessed: auc 0.41 < threshold 0.6' }) });
     expect(lastTwo(notBlessed)).toEqual(['register  done     v3, not blessed: auc 0.41 < threshold 0.6', 'deploy    skipped  not blessed']);
 
     const unchanged = done(record('registered', { version: 1 }), { version: version(1, 'churn.train.20261130T090000000Z'), aliases: { production: 1 } });
