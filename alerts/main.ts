@@ -49,7 +49,8 @@ export async function runAlertReceiver(options: RunAlertReceiverOptions = {}): P
 
   // Refuse a receiver without credentials before reaching for Temporal.
   checkAuthConfig(credentials, receiverOptions.allowUnauthenticated);
-  const client = given ?? (await connectClient(await temporalOptionsFromEnv(env)));
+  const own = given ? undefined : await temporalOptionsFromEnv(env);
+  const client = own ? await connectClient(own) : (given as Client);
   const connection = given ? undefined : client.connection;
   let receiver: AlertReceiver;
   try {
@@ -67,6 +68,7 @@ export async function runAlertReceiver(options: RunAlertReceiverOptions = {}): P
     stop: async () => {
       await receiver.close();
       await connection?.close();
+      await own?.tracing?.flush();
     },
     handleSignals,
     onSignalDoing: 'finishing requests in flight',

@@ -3,14 +3,16 @@ import type { ServiceConfig } from '../infra/config.js';
 import { configFromEnv } from '../infra/config.js';
 import { connectClient, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
 
-/** Runs `body` with a Temporal client for the configured server, and always closes the connection. */
+/** Runs `body` with a Temporal client for the configured server, and always closes the connection (and sends its spans, when tracing). */
 export async function withClient<T>(body: (client: Client, config: ServiceConfig) => Promise<T>): Promise<T> {
   const config = configFromEnv();
-  const client = await connectClient(await temporalOptionsFromEnv(process.env, config.temporal));
+  const temporal = await temporalOptionsFromEnv(process.env, config.temporal);
+  const client = await connectClient(temporal);
   try {
     return await body(client, config);
   } finally {
     await client.connection.close();
+    await temporal.tracing?.flush();
   }
 }
 

@@ -5,6 +5,7 @@ import { configFromEnv } from '../infra/config.js';
 import { requestRun, waitForRun } from '../infra/model-client.js';
 import { installWorkerRuntime } from '../infra/temporal.js';
 import { connectWorkers, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
+import { WORKER_SERVICE_NAME } from '../infra/tracing.js';
 import { loadPipeline } from '../pipelines/index.js';
 import { runModelServer } from '../serving/main.js';
 import { devLayout } from '../stack/dev-stack.js';
@@ -44,10 +45,11 @@ async function runDemo(options: { serve?: boolean }): Promise<void> {
   console.log(`ctrain demo: stack up — Web UI ${urls.webUi}, MinIO ${urls.minioEndpoint}`);
 
   installWorkerRuntime();
-  const temporal = await temporalOptionsFromEnv(env, config.temporal);
+  const temporal = await temporalOptionsFromEnv(env, config.temporal, WORKER_SERVICE_NAME);
+  const { tracing } = temporal;
   const connection = await connectWorkers(temporal);
   const deps = await createDependencies(config, undefined, temporal);
-  const base = { connection, namespace: temporal.namespace, dataConverter: temporal.dataConverter, deps };
+  const base = { connection, namespace: temporal.namespace, dataConverter: temporal.dataConverter, tracing, deps };
   const workers = [await createGeneralWorker(base), await createTrainerWorker(base)];
   const running = Promise.all(workers.map((worker) => worker.run()));
   const spec = loadPipeline(MODEL);
@@ -95,6 +97,7 @@ async function runDemo(options: { serve?: boolean }): Promise<void> {
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     await connection.close();
+    await tracing?.shutdown();
   }
   console.log('ctrain demo: done. The stack keeps running (`npx ctrain dev status`); `npx ctrain serve` serves the model again; `npx ctrain dev down` stops it all.');
 }

@@ -6,6 +6,7 @@ import { configFromEnv } from '../infra/config.js';
 import { installWorkerRuntime } from '../infra/temporal.js';
 import { logLevelFromEnv } from '../infra/worker-telemetry.js';
 import { connectWorkers, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
+import { WORKER_SERVICE_NAME } from '../infra/tracing.js';
 import { createDependencies } from '../workers/dependencies.js';
 import { createGeneralWorker } from '../workers/general.js';
 import { createTrainerWorker } from '../workers/trainer.js';
@@ -25,13 +26,15 @@ export function registerWorkerCommand(program: Command): void {
     .option('--train-task-queue <queue>', 'trainer task queue', TASK_QUEUES.train)
     .action(async (options: WorkerOptions) => {
       const config = configFromEnv();
-      const temporal = await temporalOptionsFromEnv(process.env, config.temporal);
+      // With OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, traces of workflows and steps, the activities' own client calls included.
+      const temporal = await temporalOptionsFromEnv(process.env, config.temporal, WORKER_SERVICE_NAME);
+      const { tracing } = temporal;
       // JSON logs on stdout (CTRAIN_LOG_LEVEL, default info) and, with CTRAIN_WORKER_METRICS_PORT, Prometheus metrics.
       const runtime = installWorkerRuntime(logLevelFromEnv() ?? 'INFO');
       const connection = await connectWorkers(temporal);
       const deps = await createDependencies(config, options.taskQueue, temporal);
       const workers: Worker[] = [];
-      const base = { connection, namespace: temporal.namespace, dataConverter: temporal.dataConverter, deps };
+      const base = { connection, namespace: temporal.namespace, dataConverter: temporal.dataConverter, tracing, deps };
       if (options.role !== 'trainer') workers.push(await createGeneralWorker({ ...base, taskQueue: options.taskQueue }));
       if (options.role !== 'general') workers.push(await createTrainerWorker({ ...base, taskQueue: options.trainTaskQueue }));
       const queues = [options.role !== 'trainer' ? options.taskQueue : undefined, options.role !== 'general' ? options.trainTaskQueue : undefined].filter(Boolean);
@@ -39,11 +42,12 @@ export function registerWorkerCommand(program: Command): void {
       const metrics = runtime.metricsAddress ? `; metrics on http://${runtime.metricsAddress}/metrics` : '';
       // Said at any log level: scripts and tests wait for it.
       runtime.log.child({}, { level: 'info' }).info(
-        { role: options.role, taskQueues: queues, temporalAddress: config.temporal.address, tls: Boolean(temporal.tls), payloadKeyId: temporal.payloadKeyId, metricsAddress: runtime.metricsAddress },
-        `ctrain: worker (${options.role}) ready on ${queues.join(', ')} at ${config.temporal.address}${security.length ? ` (${security.join(', ')})` : ''}${metrics}`,
+        { role: options.role, taskQueues: queues, temporalAddress: config.temporal.address, tls: Boolean(temporal.tls), payloadKeyId: temporal.payloadKeyId, metricsAddress: runtime.metricsAddress, tracesUrl: tracing?.url },
+        `ctrain: worker (${options.role}) ready on ${queues.join(', ')} at ${config.temporal.address}${security.length ? ` (${security.join(', ')})` : ''}${metrics}${tracing ? `; traces to ${tracing.url}` : ''}`,
       );
       // Each worker stops on SIGINT/SIGTERM, finishing or handing back its tasks.
       await Promise.all(workers.map((worker) => worker.run()));
       await connection.close();
+      await tracing?.shutdown();
     });
 }

@@ -5,6 +5,7 @@ import { datasetRemote, Dvc } from '../infra/dvc.js';
 import { createStorage } from '../infra/storage.js';
 import type { TemporalOptions } from '../infra/temporal-connection.js';
 import { connectClient, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
+import { WORKER_SERVICE_NAME } from '../infra/tracing.js';
 import { pseudonymKeyFromEnv } from '../privacy/pseudonym.js';
 import { provisionTool } from '../stack/provision.js';
 
@@ -14,7 +15,7 @@ import { provisionTool } from '../stack/provision.js';
  * and the pseudonym key for specs with personal columns (CTRAIN_PSEUDONYM_KEY, if set).
  */
 export async function createDependencies(config: ServiceConfig, taskQueue: string = TASK_QUEUES.general, temporal?: TemporalOptions): Promise<ActivityDependencies> {
-  const client = await connectClient(temporal ?? (await temporalOptionsFromEnv(process.env, config.temporal)));
+  const client = await connectClient(temporal ?? (await temporalOptionsFromEnv(process.env, config.temporal, WORKER_SERVICE_NAME)));
   return {
     storage: createStorage(config.minio),
     dvc: new Dvc(await provisionTool('dvc'), datasetRemote(config.minio)),

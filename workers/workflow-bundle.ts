@@ -10,6 +10,11 @@ import { cacheDir, PROJECT_ROOT } from '../stack/paths.js';
  * Workflows import nothing else at run time (test/unit/workflow-bundle.test.ts checks).
  */
 export const BUNDLE_INPUTS = ['workflows', 'contracts'];
+/**
+ * Workflow interceptor modules, always bundled (OpenTelemetry's: a worker without tracing drops
+ * their spans in its sink), so that one bundle serves workers with and without tracing.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = ['workflows/interceptors.ts'];
 /** Bundles kept in the cache; older ones (earlier source states) are removed. */
 const KEEP_BUNDLES = 10;
 
@@ -30,7 +35,11 @@ async function cachedBundle(): Promise<WorkflowBundleWithSourceMap> {
   const file = join(dir, `${await sourceHash()}.json`);
   const cached = await readFile(file, 'utf8').catch(() => undefined);
   if (cached) return JSON.parse(cached) as WorkflowBundleWithSourceMap;
-  const { code, sourceMap } = await bundleWorkflowCode({ workflowsPath: join(PROJECT_ROOT, 'workflows', 'index.ts'), logger: quietBundlerLogger });
+  const { code, sourceMap } = await bundleWorkflowCode({
+    workflowsPath: join(PROJECT_ROOT, 'workflows', 'index.ts'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES.map((module) => join(PROJECT_ROOT, module)),
+    logger: quietBundlerLogger,
+  });
   // Write, then rename: processes bundling at the same time never read a half-written file.
   await mkdir(dir, { recursive: true });
   const partial = `${file}.${randomUUID()}.partial`;
@@ -48,7 +57,7 @@ async function pruneOldBundles(dir: string): Promise<void> {
 }
 
 async function sourceHash(): Promise<string> {
-  const hash = createHash('sha256').update(await readFile(join(PROJECT_ROOT, 'package-lock.json')));
+  const hash = createHash('sha256').update(await readFile(join(PROJECT_ROOT, 'package-lock.json'))).update(`${WORKFLOW_INTERCEPTOR_MODULES.join('\0')}\0`);
   for (const folder of BUNDLE_INPUTS) {
     const files = (await readdir(join(PROJECT_ROOT, folder), { recursive: true })).filter((name) => name.endsWith('.ts')).sort();
     for (const name of files) hash.update(`${folder}/${name}\0`).update(await readFile(join(PROJECT_ROOT, folder, name)));

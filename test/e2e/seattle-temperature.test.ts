@@ -16,6 +16,7 @@ import { importModel } from '../../model/index.js';
 import type { Row } from '../../tabular/index.js';
 import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
 import { createStorage } from '../../infra/storage.js';
+import { workflowSpanSinks } from '../../infra/tracing.js';
 import type { ModelServer } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
 import { workflowBundle } from '../../workers/general.js';
@@ -295,7 +296,7 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
     const bundle = await workflowBundle();
     for (const workflowId of [modelWorkflowId(MODEL), firstRunId]) {
       const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
-      await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowId)).resolves.toBeUndefined();
+      await expect(Worker.runReplayHistory({ workflowBundle: bundle, sinks: workflowSpanSinks(undefined) }, history, workflowId)).resolves.toBeUndefined();
     }
   });
 });

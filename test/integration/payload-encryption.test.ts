@@ -44,6 +44,13 @@ describe('payload encryption on the real Temporal server', () => {
     // Workflow input, activity input, activity result, workflow result.
     expect(payloads.length).toBeGreaterThanOrEqual(4);
     for (const payload of payloads) expect(Buffer.from(payload.metadata.encoding ?? []).toString()).toBe(ENCRYPTED_ENCODING);
+    // Headers are not for codecs: they carry the trace context of the workflow's tracing interceptors, and nothing else.
+    const headers = collectHeaders(history);
+    expect(headers.length).toBeGreaterThanOrEqual(1);
+    for (const fields of headers) {
+      expect(Object.keys(fields)).toEqual(['_tracer-data']);
+      expect(Object.keys(JSON.parse(Buffer.from(fields['_tracer-data']!.data ?? []).toString()) as object)).toEqual(['traceparent']);
+    }
     const bytes = Buffer.concat(collectBytes(history));
     expect(bytes.includes(Buffer.from(secret))).toBe(false);
     expect(bytes.includes(Buffer.from('readBack'))).toBe(false);
@@ -55,12 +62,23 @@ describe('payload encryption on the real Temporal server', () => {
 
 type Found = { metadata: Record<string, Uint8Array>; data?: Uint8Array };
 
-/** Every payload in a history, search attributes aside (the server indexes those, so no codec touches them). */
+/** Every payload in a history, search attributes (the server indexes those, so no codec touches them) and headers aside. */
 function collectPayloads(value: unknown, found: Found[] = []): Found[] {
   if (!value || typeof value !== 'object' || value instanceof Uint8Array) return found;
   const { metadata } = value as { metadata?: unknown };
   if (metadata && typeof metadata === 'object' && 'encoding' in metadata) found.push(value as Found);
-  for (const [key, child] of Object.entries(value)) if (key !== 'searchAttributes') collectPayloads(child, found);
+  for (const [key, child] of Object.entries(value)) if (key !== 'searchAttributes' && key !== 'header') collectPayloads(child, found);
+  return found;
+}
+
+/** The fields of every non-empty header in a history. */
+function collectHeaders(value: unknown, found: Record<string, Found>[] = []): Record<string, Found>[] {
+  if (!value || typeof value !== 'object' || value instanceof Uint8Array) return found;
+  for (const [key, child] of Object.entries(value)) {
+    const fields = key === 'header' ? (child as { fields?: Record<string, Found> } | null)?.fields : undefined;
+    if (fields && Object.keys(fields).length > 0) found.push(fields);
+    else collectHeaders(child, found);
+  }
   return found;
 }
 

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../stack/paths.js';
-import { BUNDLE_INPUTS } from '../../workers/workflow-bundle.js';
+import { BUNDLE_INPUTS, WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/workflow-bundle.js';
 
 /** Value imports (not `import type`) of a module, as written. */
 function valueImports(source: string): string[] {
@@ -23,6 +23,10 @@ describe('the cached workflow bundle', () => {
       }
     }
     expect(outside).toEqual([]);
+  });
+
+  it('bundles workflow interceptors from those folders too, so tracing on or off needs no other bundle', () => {
+    expect(WORKFLOW_INTERCEPTOR_MODULES.filter((module) => !BUNDLE_INPUTS.some((input) => module.startsWith(`${input}/`)))).toEqual([]);
   });
 
   it('finds the imports it checks', () => {
