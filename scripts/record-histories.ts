@@ -3,7 +3,8 @@
  * keeps today's workflow code able to resume yesterday's workflows. Run it against a stack that
  * has done real work (after `npm run demo`):  npx tsx scripts/record-histories.ts
  * It keeps the newest executions of each workflow type, running ones included, as the Temporal
- * CLI writes them (`temporal workflow show --output json`).
+ * CLI writes them (`temporal workflow show --output json`), as <type>-<set>-<n>.json, beside the
+ * sets recorded before (the set defaults to today's date: `npx tsx scripts/record-histories.ts <set>`).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { provisionTool } from '../stack/provision.js';
 const TYPES = ['modelWorkflow', 'trainingPipelineWorkflow', 'driftCheckWorkflow'];
 const PER_TYPE = 2;
 const OUT = join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
+const SET = process.argv[2] ?? new Date().toISOString().slice(0, 10);
 
 const temporal = await provisionTool('temporal', () => undefined);
 const { address, namespace } = configFromEnv().temporal;
@@ -26,7 +28,7 @@ for (const type of TYPES) {
   if (executions.length === 0) throw new Error(`no ${type} execution to record at ${address}: run the demo first`);
   for (const [index, { execution, status }] of executions.entries()) {
     const history = await cli(['workflow', 'show', '--workflow-id', execution.workflowId, '--run-id', execution.runId]);
-    const file = join(OUT, `${type}-${index + 1}.json`);
+    const file = join(OUT, `${type}-${SET}-${index + 1}.json`);
     await writeFile(file, history);
     console.log(`recorded ${execution.workflowId} (${status}, ${(JSON.parse(history) as { events: unknown[] }).events.length} events) → ${file}`);
   }

@@ -17,7 +17,7 @@ describe('recorded histories', async () => {
   const files = (await readdir(HISTORIES)).filter((file) => file.endsWith('.json')).sort();
 
   it('cover every workflow type that runs for long', () => {
-    const types = new Set(files.map((file) => file.replace(/-\d+\.json$/, '')));
+    const types = new Set(files.map((file) => file.replace(/(?:-\d{4}-\d{2}-\d{2})?-\d+\.json$/, '')));
     expect([...types].sort()).toEqual(['driftCheckWorkflow', 'modelWorkflow', 'trainingPipelineWorkflow']);
   });
 
