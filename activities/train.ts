@@ -58,6 +58,8 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
           resumeFrom,
           signal: context.cancellationSignal,
           onEpoch: async ({ checkpoint, epoch, loss, valLoss }) => {
+            // A cancelled run removes its checkpoint: no epoch may write one after that.
+            if (context.cancellationSignal.aborted) return;
             writing = putBuffer(storage, checkpointRef, serializeCheckpoint(checkpoint));
             await writing;
             progress = { epoch, maxEpochs: trainSpec.epochs, loss, valLoss, resumedFromEpoch: resumeFrom?.epoch };

@@ -33,6 +33,8 @@ export async function trainInThread({ data, spec, resumeFrom, onEpoch, signal }:
     signal?.addEventListener('abort', onAbort, { once: true });
 
     worker.on('message', (message: ThreadMessage) => {
+      // Messages the thread sent before it was stopped still arrive: once settled, none counts.
+      if (settled) return;
       if (message.type === 'epoch') {
         // Through then(), so a synchronous throw in onEpoch rejects too instead of escaping the handler.
         Promise.resolve()
