@@ -7,7 +7,9 @@ WORKDIR /app
 # Dependencies first, so source edits reuse this layer. tsx is a runtime dependency:
 # bin/ctrain.js runs the TypeScript sources directly, so there is no build step.
 # DVC (pinned with every dependency) in its own virtual environment; workers version datasets with it.
-RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv && rm -rf /var/lib/apt/lists/*
+# libvulkan1: the Vulkan loader the webgpu backend (Dawn) opens; the GPU's Vulkan driver comes from
+# the NVIDIA container runtime (the trainer service asks for the `graphics` capability).
+RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv libvulkan1 && rm -rf /var/lib/apt/lists/*
 COPY stack/requirements-dvc.txt /opt/dvc/requirements.txt
 RUN python3 -m venv /opt/dvc/venv && /opt/dvc/venv/bin/pip install --no-cache-dir -r /opt/dvc/requirements.txt
 ENV CTRAIN_DVC_BIN=/opt/dvc/venv/bin/dvc

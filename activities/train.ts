@@ -77,6 +77,7 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
           finishedAt: new Date().toISOString(),
           model,
           backend: result.backend.name,
+          backendDetail: { name: result.backend.name, detail: result.backend.detail, skipped: result.backend.skipped },
           epochsRun: result.epochs,
           bestEpoch: result.bestEpoch,
           resumedFromEpoch: resumeFrom?.epoch,

@@ -48,7 +48,7 @@ export function registerModelCommands(program: Command): void {
         }
         const found = registry.versions.find((candidate) => candidate.version === Number(version));
         if (!found) throw new Error(`${model} has no version ${version}`);
-        output(options.json ?? false, found, () => [describeVersion(found), JSON.stringify(found, null, 2)]);
+        output(options.json ?? false, found, () => [describeVersion(found), ...(found.backendDetail ? [`  backend: ${found.backendDetail.detail}`] : []), JSON.stringify(found, null, 2)]);
       });
     });
 

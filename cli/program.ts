@@ -6,6 +6,7 @@ import { registerCompletionCommand } from './completion.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDevCommands } from './dev.js';
 import { registerDriftCommands } from './drift.js';
+import { registerGpuCommands } from './gpu.js';
 import { registerModelCommands } from './models.js';
 import { registerProvisionCommand } from './provision.js';
 import { registerReportCommand } from './report.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerWatchCommand(program);
   registerModelCommands(program);
   registerWorkerCommand(program);
+  registerGpuCommands(program);
   registerServeCommand(program);
   registerAlertsCommand(program);
   registerCodecServerCommand(program);

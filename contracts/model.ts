@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CacheOptions, ObjectRef, PipelineOverrides } from './pipeline-run.js';
+import type { BackendRecord, CacheOptions, ObjectRef, PipelineOverrides } from './pipeline-run.js';
 import { checkName } from './names.js';
 import { BUCKETS } from './stack.js';
 
@@ -13,6 +13,8 @@ export interface ModelVersion {
   datasetVersion: string;
   /** TensorFlow.js backend that trained it, e.g. 'wasm'. */
   backend: string;
+  /** How that backend was chosen: what it ran on and why the better ones were skipped (absent on versions registered before it was recorded). */
+  backendDetail?: BackendRecord;
   hyperparameters: Record<string, unknown>;
   metrics: Record<string, number>;
   productionMetrics?: Record<string, number>;

@@ -95,10 +95,26 @@ export interface FeatureManifest extends StepManifestBase {
   width: number;
 }
 
+/**
+ * How the trainer chose its TensorFlow.js backend (model/backend.ts `BackendChoice`): the one it
+ * used, what it ran on, and why each better one in the order was skipped.
+ */
+export interface BackendRecord {
+  /** The backend used: 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm' or 'cpu'. */
+  name: string;
+  /** One line: what it ran on (the GPU adapter's name for webgpu), then why the better ones were skipped, or that it was forced. */
+  detail: string;
+  /** The better backends tried first, in order, each with its one-line reason; empty when the first one tried was used. */
+  skipped: { name: string; reason: string }[];
+}
+
 export interface TrainManifest extends StepManifestBase {
   step: 'train';
   model: ObjectRef;
+  /** The TensorFlow.js backend that trained it, e.g. 'wasm' (also `backendDetail.name`). */
   backend: string;
+  /** How that backend was chosen. Absent in manifests written before it was recorded. */
+  backendDetail?: BackendRecord;
   epochsRun: number;
   bestEpoch: number;
   /** Epoch a retried attempt resumed from (its checkpoint), when it did. */

@@ -3,41 +3,74 @@ import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BackendUnavailableError } from './errors.js';
+import { oneLine, registerWebGpu } from './webgpu.js';
 
-/** The backends ctrain can train on, best first. */
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+/**
+ * The backends ctrain can train on, best first: tfjs-node-gpu (CUDA), WebGPU (Dawn over Vulkan),
+ * tfjs-node (native CPU), WebAssembly, pure JavaScript.
+ */
+export const BACKEND_NAMES = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 
 export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** A better backend that was not used, and the one-line reason. */
+export interface SkippedBackend {
+  name: BackendName;
+  reason: string;
+}
 
 /** The backend a process trains on, and why the better ones were not used. */
 export interface BackendChoice {
   name: BackendName;
-  /** What is used, then (in parentheses) why each better backend was skipped, or that it was forced. */
+  /** What is used (with the GPU adapter's name for webgpu), then (in parentheses) why each better backend was skipped, or that it was forced. */
   detail: string;
+  /** The better backends tried first, in order, each with why it could not be used; empty when the first one tried was used. */
+  skipped: SkippedBackend[];
 }
 
 /** Environment variable that forces one backend; selection fails if that one cannot be used. */
 export const BACKEND_ENV = 'CTRAIN_TF_BACKEND';
 
-type Attempt = { ok: true; detail: string } | { ok: false; reason: string };
+/** Environment variable with the order to try backends in, comma-separated, e.g. `webgpu,wasm,cpu`; default {@link BACKEND_NAMES}. */
+export const BACKEND_ORDER_ENV = 'CTRAIN_TF_BACKENDS';
+
+/** The outcome of trying one backend: activated (and what it runs on), or why not. */
+export type BackendAttempt = { ok: true; detail: string; device?: string } | { ok: false; reason: string };
+type Attempt = BackendAttempt;
+
+/**
+ * The backends to try, in order: the one `CTRAIN_TF_BACKEND` forces, else `preference` when
+ * given, else `CTRAIN_TF_BACKENDS`, else all of them, best first.
+ * @throws BackendUnavailableError naming the variable when a name is unknown or the list is empty.
+ */
+export function backendOrder(env: NodeJS.ProcessEnv = process.env, preference?: readonly string[]): { order: BackendName[]; forced: boolean } {
+  const forced = env[BACKEND_ENV]?.trim();
+  if (forced) return { order: [parseName(forced, BACKEND_ENV)], forced: true };
+  if (preference) return { order: preference.map((name) => parseName(name, 'preference')), forced: false };
+  const listed = env[BACKEND_ORDER_ENV]?.trim();
+  if (!listed) return { order: [...BACKEND_NAMES], forced: false };
+  const names = listed.split(',').map((name) => name.trim()).filter(Boolean);
+  if (names.length === 0) throw new BackendUnavailableError(`${BACKEND_ORDER_ENV} lists no backend; expected some of ${BACKEND_NAMES.join(', ')}`);
+  return { order: [...new Set(names.map((name) => parseName(name, BACKEND_ORDER_ENV)))], forced: false };
+}
 
 const chosen = new Map<string, Promise<BackendChoice>>();
 let nativePackage: string | undefined;
 let wasmPathsSet = false;
 
 /**
- * Selects the best TensorFlow.js backend present: tfjs-node-gpu with a visible GPU, then
- * tfjs-node, then wasm, then the pure-JS cpu backend. `CTRAIN_TF_BACKEND` forces one.
- * Idempotent: the same request in one process returns the same choice without reloading.
- * @param preference backends to try, in order; defaults to all of them, best first.
+ * Selects the best TensorFlow.js backend present: tfjs-node-gpu with a visible GPU, then WebGPU
+ * with a GPU adapter, then tfjs-node, then wasm, then the pure-JS cpu backend, in the order of
+ * {@link backendOrder}. Idempotent: the same request in one process returns the same choice
+ * without reloading.
+ * @param preference backends to try, in order; defaults to `CTRAIN_TF_BACKENDS`, else all of them, best first.
  */
-export async function selectBackend(preference: readonly string[] = BACKEND_NAMES): Promise<BackendChoice> {
-  const forced = process.env[BACKEND_ENV]?.trim();
-  const order = forced ? [parseName(forced, BACKEND_ENV)] : preference.map((name) => parseName(name, 'preference'));
+export async function selectBackend(preference?: readonly string[]): Promise<BackendChoice> {
+  const { order, forced } = backendOrder(process.env, preference);
   const key = `${forced ? 'forced:' : ''}${order.join(',')}`;
   const cached = chosen.get(key);
   if (cached) return reactivate(await cached);
-  const selection = trySelect(order, Boolean(forced));
+  const selection = trySelect(order, forced);
   chosen.set(key, selection);
   // A failed selection is not cached, so a later call (after installing a package) tries again.
   selection.catch(() => chosen.delete(key));
@@ -46,31 +79,43 @@ export async function selectBackend(preference: readonly string[] = BACKEND_NAME
 
 /** A cached choice stays true even if another request switched tfjs to a different backend since. */
 async function reactivate(choice: BackendChoice): Promise<BackendChoice> {
-  const tfName = choice.name === 'tensorflow-gpu' ? 'tensorflow' : choice.name;
+  const tfName = tfNameOf(choice.name);
   if (tf.getBackend() !== tfName && !(await tf.setBackend(tfName))) {
     throw new BackendUnavailableError(`Backend ${choice.name} was selected earlier but can no longer be activated`);
   }
   return choice;
 }
 
+/** The name tfjs registers a backend under: both native packages register 'tensorflow'. */
+export function tfNameOf(name: BackendName): string {
+  return name === 'tensorflow-gpu' ? 'tensorflow' : name;
+}
+
 async function trySelect(order: BackendName[], forced: boolean): Promise<BackendChoice> {
-  const skipped: string[] = [];
+  const skipped: SkippedBackend[] = [];
+  const reasons = (): string => skipped.map(({ name, reason }) => `${name} skipped: ${reason}`).join('; ');
   for (const name of order) {
     const attempt = await attemptBackend(name);
     if (attempt.ok) {
-      const why = forced ? `forced by ${BACKEND_ENV}` : skipped.join('; ');
-      return { name, detail: why ? `${attempt.detail} (${why})` : attempt.detail };
+      const why = forced ? `forced by ${BACKEND_ENV}` : reasons();
+      return { name, detail: why ? `${attempt.detail} (${why})` : attempt.detail, skipped };
     }
-    skipped.push(`${name} skipped: ${attempt.reason}`);
+    skipped.push({ name, reason: attempt.reason });
     if (forced) throw new BackendUnavailableError(`${BACKEND_ENV}=${name} but that backend cannot be used: ${attempt.reason}`);
   }
-  throw new BackendUnavailableError(`No TensorFlow.js backend could be used: ${skipped.join('; ')}`);
+  throw new BackendUnavailableError(`No TensorFlow.js backend could be used: ${reasons()}`);
 }
 
-function attemptBackend(name: BackendName): Promise<Attempt> {
+/**
+ * Tries one backend and makes it tfjs's active backend when it works. Never throws: a backend
+ * that cannot be used comes back with a one-line reason.
+ */
+export function attemptBackend(name: BackendName): Promise<Attempt> {
   switch (name) {
     case 'tensorflow-gpu':
       return attemptNativeGpu();
+    case 'webgpu':
+      return attemptWebGpu();
     case 'tensorflow':
       return attemptNativeCpu();
     case 'wasm':
@@ -88,6 +133,13 @@ async function attemptNativeGpu(): Promise<Attempt> {
   // tfjs-node-gpu silently runs on the CPU when CUDA finds no device.
   const onGpu = (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
   return onGpu ? active : { ok: false, reason: '@tensorflow/tfjs-node-gpu loaded but TensorFlow sees no GPU' };
+}
+
+async function attemptWebGpu(): Promise<Attempt> {
+  const probe = await registerWebGpu();
+  if (!probe.ok) return probe;
+  const active = await activate('webgpu', `WebGPU (Dawn) on ${probe.device}`);
+  return active.ok ? { ...active, device: probe.device } : active;
 }
 
 async function attemptNativeCpu(): Promise<Attempt> {
@@ -128,20 +180,21 @@ async function activate(tfName: string, detail: string): Promise<Attempt> {
     }
     return { ok: false, reason: `tf.setBackend('${tfName}') failed to initialise it` };
   } catch (error) {
-    return { ok: false, reason: `tf.setBackend('${tfName}') threw: ${firstLine(error)}` };
+    return { ok: false, reason: `tf.setBackend('${tfName}') threw: ${oneLine(error)}` };
   }
 }
 
 function describeImportFailure(pkg: string, error: unknown): string {
   const code = (error as { code?: unknown }).code;
-  const message = firstLine(error);
+  const message = oneLine(error);
   const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /cannot find (package|module)/i.test(message);
   return missing ? `${pkg} is not installed` : `${pkg} failed to load: ${message}`;
 }
 
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n', 1)[0] ?? text;
+
+/** Checks backend names; `source` (a variable or option) is named in the error. */
+export function parseBackendNames(names: readonly string[], source: string): BackendName[] {
+  return names.map((name) => parseName(name, source));
 }
 
 function parseName(name: string, source: string): BackendName {

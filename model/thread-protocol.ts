@@ -1,3 +1,4 @@
+import type { BackendName } from './backend.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { EpochReport, TrainSummary } from './train.js';
 import type { TrainData, TrainSpec } from './types.js';
@@ -7,6 +8,7 @@ export interface ThreadInput {
   data: TrainData;
   spec: TrainSpec;
   resumeFrom?: Checkpoint;
+  backends?: readonly BackendName[];
 }
 
 /** An error flattened for postMessage; the parent rebuilds it with the same name. */

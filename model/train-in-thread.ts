@@ -17,9 +17,9 @@ export interface ThreadTrainResult extends TrainSummary {
  * heartbeats) stays free. `onEpoch` runs here, in the caller's thread, and is awaited before
  * the thread starts the next epoch.
  */
-export async function trainInThread({ data, spec, resumeFrom, onEpoch, signal }: ThreadTrainOptions): Promise<ThreadTrainResult> {
+export async function trainInThread({ data, spec, resumeFrom, onEpoch, signal, backends }: ThreadTrainOptions): Promise<ThreadTrainResult> {
   signal?.throwIfAborted();
-  const worker = startTrainThread({ data, spec, resumeFrom });
+  const worker = startTrainThread({ data, spec, resumeFrom, backends });
   return new Promise<ThreadTrainResult>((resolve, reject) => {
     let settled = false;
     const settle = (outcome: () => void): void => {

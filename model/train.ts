@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendChoice } from './backend.js';
+import type { BackendChoice, BackendName } from './backend.js';
 import { selectBackend } from './backend.js';
 import type { Checkpoint } from './checkpoint.js';
 import { checkpointFingerprint } from './checkpoint.js';
@@ -22,6 +22,8 @@ export interface TrainOptions {
   resumeFrom?: Checkpoint;
   /** Awaited after each epoch, before the next starts; if it throws, training stops with that error. */
   onEpoch?: (report: EpochReport) => void | Promise<void>;
+  /** Backends to try, in order (CTRAIN_TF_BACKEND still forces one); default: {@link selectBackend}'s order. */
+  backends?: readonly BackendName[];
 }
 
 /** How a run went, without the model itself (plain data, safe to send between threads). */
@@ -53,10 +55,10 @@ interface SplitTensors {
  * Trains one epoch at a time on the best backend present, checkpointing through `onEpoch`,
  * stopping early on the monitored loss, and ending with the best epoch's weights.
  */
-export async function trainModel({ data, spec, resumeFrom, onEpoch }: TrainOptions): Promise<TrainResult> {
+export async function trainModel({ data, spec, resumeFrom, onEpoch, backends }: TrainOptions): Promise<TrainResult> {
   validateSpec(spec);
   validateData(data, spec);
-  const backend = await selectBackend();
+  const backend = await selectBackend(backends);
   const fingerprint = checkpointFingerprint(spec, data);
   const session = resumeFrom ? await TrainingSession.resume(resumeFrom, spec, fingerprint) : TrainingSession.fresh(spec, data.train.width);
   const train = toTensors(data.train);

@@ -113,6 +113,7 @@ export class ModelState {
       specHash: result.specHash,
       datasetVersion: result.datasetVersion,
       backend: result.train.backend,
+      backendDetail: result.train.backendDetail,
       hyperparameters,
       metrics: result.evaluate.metrics,
       productionMetrics: result.evaluate.productionMetrics,

@@ -1,0 +1,140 @@
+import * as tf from '@tensorflow/tfjs';
+import type { BackendName } from './backend.js';
+import { attemptBackend, BACKEND_NAMES, parseBackendNames, tfNameOf } from './backend.js';
+import { buildNetwork, compileNetwork } from './network.js';
+import { oneLine } from './webgpu.js';
+
+/** What `ctrain gpu check` found out about one backend. */
+export interface BackendCheck {
+  name: BackendName;
+  /** True when the backend initialised and ran here. */
+  available: boolean;
+  /** One line: why it is unavailable, or why a measurement failed on an available one. */
+  reason?: string;
+  /** The GPU it runs on: the WebGPU adapter's name, or the CUDA device for tensorflow-gpu. */
+  device?: string;
+  /** 1024×1024 float32 matMul throughput, GFLOP/s (2·n³ per product), results read back. */
+  matmulGflops?: number;
+  /** Training throughput of the MLP shape asked for: rows per second through forward, backward and Adam. */
+  trainSamplesPerSecond?: number;
+}
+
+export interface CheckOptions {
+  /** Seconds each measurement runs for, after a warm-up; default 1. */
+  seconds?: number;
+  /** Backends to check, in order; default all of them, best first. */
+  backends?: readonly BackendName[];
+  /** Hidden layer widths of the MLP timed; default the shipped flight-delay model's, [32, 16]. */
+  hidden?: number[];
+  /** Rows per training step; default the flight-delay spec's, 1024. */
+  batchSize?: number;
+  /** Input features; default 32. */
+  features?: number;
+}
+
+const MATMUL_SIZE = 1024;
+
+/** The shipped flight-delay model's shape (pipelines/flight-delay.ts), timed when no other is given. */
+export const DEFAULT_CHECK_SHAPE = { hidden: [32, 16], batchSize: 1024, features: 32 } as const;
+
+/**
+ * Tries each backend in turn and, for each that works, times 1024×1024 matMuls and training
+ * steps of an MLP. tfjs keeps every backend it initialised, so one process switches between
+ * them; the two native packages exclude each other, which shows as a reason. Leaves tfjs on
+ * the backend it was on, and no tensor behind.
+ */
+export async function checkBackends(options: CheckOptions = {}): Promise<BackendCheck[]> {
+  const seconds = options.seconds ?? 1;
+  const shape = {
+    hidden: options.hidden ?? [...DEFAULT_CHECK_SHAPE.hidden],
+    batchSize: options.batchSize ?? DEFAULT_CHECK_SHAPE.batchSize,
+    features: options.features ?? DEFAULT_CHECK_SHAPE.features,
+  };
+  const order = options.backends ? parseBackendNames(options.backends, 'the backends to check') : BACKEND_NAMES;
+  // The engine's field, not tf.getBackend(), which would initialise a backend when none is active yet.
+  const previous = tf.engine().backendName as string | null;
+  const checks: BackendCheck[] = [];
+  try {
+    for (const name of order) {
+      const attempt = await attemptBackend(name);
+      if (!attempt.ok) {
+        checks.push({ name, available: false, reason: attempt.reason });
+        continue;
+      }
+      const device = attempt.device ?? nativeGpuName(name);
+      const check: BackendCheck = { name, available: true, ...(device ? { device } : {}) };
+      try {
+        check.matmulGflops = round(await matmulGflops(seconds));
+        check.trainSamplesPerSecond = Math.round(await trainSamplesPerSecond(seconds, shape));
+      } catch (error) {
+        check.reason = `benchmark failed: ${oneLine(error)}`;
+      }
+      checks.push(check);
+    }
+  } finally {
+    if (previous && tf.getBackend() !== previous) await tf.setBackend(previous);
+  }
+  return checks;
+}
+
+/** Runs `step` for `seconds` after one warm-up call; returns completed units per second. */
+async function timed(seconds: number, step: () => Promise<number>): Promise<number> {
+  await step();
+  let units = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  do {
+    units += await step();
+    elapsed = (performance.now() - start) / 1000;
+  } while (elapsed < seconds);
+  return units / elapsed;
+}
+
+async function matmulGflops(seconds: number): Promise<number> {
+  const a = tf.randomNormal([MATMUL_SIZE, MATMUL_SIZE], 0, 1, 'float32', 1);
+  const b = tf.randomNormal([MATMUL_SIZE, MATMUL_SIZE], 0, 1, 'float32', 2);
+  try {
+    const perSecond = await timed(seconds, async () => {
+      const product = tf.matMul(a, b);
+      try {
+        // Reading the product back makes the time include the work a GPU queued.
+        await product.data();
+      } finally {
+        product.dispose();
+      }
+      return 1;
+    });
+    return (perSecond * 2 * MATMUL_SIZE ** 3) / 1e9;
+  } finally {
+    tf.dispose([a, b]);
+  }
+}
+
+async function trainSamplesPerSecond(seconds: number, shape: { hidden: number[]; batchSize: number; features: number }): Promise<number> {
+  const model = buildNetwork({ network: { kind: 'mlp', hidden: shape.hidden, dropout: 0 }, task: 'binary', inputWidth: shape.features, seed: 1 });
+  const optimizer = compileNetwork(model, 'binary', 1e-3);
+  const x = tf.randomNormal([shape.batchSize, shape.features], 0, 1, 'float32', 3);
+  const y = tf.tidy(() => tf.cast(tf.greater(tf.sum(x, 1, true), 0), 'float32'));
+  try {
+    return await timed(seconds, async () => {
+      // trainOnBatch reads the loss back, so each step has finished on the device.
+      const loss = await model.trainOnBatch(x, y);
+      if (!Number.isFinite(Array.isArray(loss) ? loss[0] : loss)) throw new Error('the training step gave a non-finite loss');
+      return shape.batchSize;
+    });
+  } finally {
+    tf.dispose([x, y]);
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+function nativeGpuName(name: BackendName): string | undefined {
+  if (name !== 'tensorflow-gpu') return undefined;
+  const backend = tf.findBackend(tfNameOf(name)) as { isUsingGpuDevice?: boolean } | null;
+  return backend?.isUsingGpuDevice ? 'CUDA GPU (TensorFlow)' : undefined;
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
