@@ -78,6 +78,10 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
     const version = registry.versions[0]!;
     expect(version.runId).toBe(runId);
     expect(version.backend).toBe('wasm');
+    // No GPU and no native TensorFlow here: the version records why each better backend was skipped.
+    expect(version.backendDetail?.name).toBe('wasm');
+    expect(version.backendDetail?.skipped.map((skip) => skip.name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow']);
+    for (const skip of version.backendDetail?.skipped ?? []) expect(skip.reason).not.toMatch(/\n/);
     expect(version.metrics.rmse).toBeLessThan(4);
     expect(await registryInMinio()).toEqual(registry);
     expect(result?.ingest.rows).toBe(1461);
