@@ -1,6 +1,7 @@
 import type { Client as TemporalClient } from '@temporalio/client';
 import type { Client } from 'minio';
 import type { Dvc } from '../infra/dvc.js';
+import { createBatchScoreActivities } from './batch-score.js';
 import { createDeployActivities } from './deploy.js';
 import { createDriftCheckActivities } from './drift-check.js';
 import { createEvaluateActivities } from './evaluate.js';
@@ -39,6 +40,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...withHeartbeats(createDeployActivities(deps)),
     ...withHeartbeats(createDriftCheckActivities(deps)),
     ...createScheduleActivities(deps),
+    ...withHeartbeats(createBatchScoreActivities(deps)),
   };
 }
 

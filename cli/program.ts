@@ -12,6 +12,7 @@ import { registerProvisionCommand } from './provision.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
 import { registerScheduleCommands } from './schedule.js';
+import { registerScoreCommand } from './score.js';
 import { registerServeCommand } from './serve.js';
 import { registerStatusCommand } from './status.js';
 import { registerUiCommand } from './ui.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerDevCommands(program);
   registerDemoCommand(program);
   registerRunCommand(program);
+  registerScoreCommand(program);
   registerCancelCommand(program);
   registerStatusCommand(program);
   registerWatchCommand(program);

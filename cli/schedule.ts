@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { output, withClient } from './connect.js';
+import { registerScoreScheduleCommand } from './score.js';
 
 export function registerScheduleCommands(program: Command): void {
   const schedule = program.command('schedule').description("the models' Temporal Schedules: drift checks and periodic retraining");
@@ -36,4 +37,5 @@ export function registerScheduleCommands(program: Command): void {
   act('pause', 'pause a schedule');
   act('resume', 'resume a paused schedule');
   act('trigger', 'run a schedule’s action now');
+  registerScoreScheduleCommand(schedule);
 }

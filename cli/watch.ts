@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { withClient } from './connect.js';
 import { CliError } from './errors.js';
+import { isBatchScoreId, watchBatchScore } from './score.js';
 import type { RunTarget } from './watch-source.js';
 import { resolveRun, RunReader } from './watch-source.js';
 import type { Outcome, RunSnapshot, StepView } from './watch-view.js';
@@ -18,13 +19,14 @@ export function registerWatchCommand(program: Command): void {
   program
     .command('watch')
     .description('follow a run live: each step (pending, running, done, reused, failed, skipped), training epochs and losses; exits 1 if the run fails')
-    .argument('<run>', 'a run id, e.g. flight-delay.train.20261201T120000000Z, or a model name: its current or latest run')
+    .argument('<run>', 'a run id, e.g. flight-delay.train.20261201T120000000Z, a batch score\'s id (flight-delay.score.…), or a model name: its current or latest run')
     .option('--json', 'print one JSON object per change, one per line (docs/cli-json.md)')
     .option('--interval <ms>', 'how often to look, in milliseconds', '500')
     .action(async (target: string, options: { json?: boolean; interval: string }) => {
       const intervalMs = Number(options.interval);
       if (!(intervalMs > 0)) throw new CliError(`--interval ${options.interval} is not a positive number of milliseconds`, 'e.g. --interval 1000 looks once a second');
       await withClient(async (client) => {
+        if (isBatchScoreId(target)) return watchBatchScore(client, target, options.json ?? false, intervalMs);
         const run = await resolveRun(client, target);
         const outcome = await watchRun(client, run, { mode: options.json ? 'json' : defaultWatchMode(), intervalMs });
         if (!outcome.ok) throw new CliError(outcome.message, failureHint(run, outcome));

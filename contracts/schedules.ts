@@ -9,3 +9,5 @@ export const retrainScheduleId = (model: string): string => `retrain:${model}`;
 export interface ScheduledModelInput {
   model: string;
 }
+/** Starts a batch score of the model on its cron (`ctrain schedule score`). */
+export const batchScoreScheduleId = (model: string): string => `batch-score:${model}`;

@@ -1,0 +1,299 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from 'minio';
+import type { BatchColumnType, BatchPlan, BatchScoreInput, BatchScoreResult, ChunkResult, FinishBatchInput, ScoreChunkInput } from '../contracts/batch-score.js';
+import { BATCH_DEFAULTS, batchKeys, outputKeys, parseOutputUri } from '../contracts/batch-score.js';
+import type { ModelVersion, Registry } from '../contracts/model.js';
+import { registryRef } from '../contracts/model.js';
+import type { ObjectRef } from '../contracts/pipeline-run.js';
+import { BUCKETS } from '../contracts/stack.js';
+import { validateServingRow } from '../features/serving-row.js';
+import { getBuffer, getJson, putBuffer, putJson, uriOf } from '../infra/artifacts.js';
+import { selectBackend } from '../model/index.js';
+import { loadPipeline } from '../pipelines/index.js';
+import { pseudonymizeRow } from '../privacy/pseudonym.js';
+import type { LoadedVersion } from '../serving/loaded-version.js';
+import { loadVersion } from '../serving/loaded-version.js';
+import { scoreRows } from '../serving/scoring.js';
+import type { Row } from '../tabular/index.js';
+import { detectFormat, readRows, TabularReadError } from '../tabular/index.js';
+import type { WriteColumn } from '../tabular/write.js';
+import { toCsv, toParquet } from '../tabular/write.js';
+import type { ActivityDependencies } from './index.js';
+import { localSourceFile } from './source.js';
+
+/** Rows scored per synchronous step; between steps the activity heartbeats and lets other work run. */
+const SCORE_STEP = 4096;
+/** Columns batch scoring adds to every output row. */
+const ADDED: WriteColumn[] = [
+  { name: 'row_id', type: 'int' },
+  { name: 'model_version', type: 'int' },
+  { name: 'score', type: 'number' },
+];
+
+/**
+ * Batch scoring (DESIGN §6b): planBatch cuts the input into chunks stored in MinIO, scoreChunk
+ * scores one chunk with the same transform and scoring code as the model server, and finishBatch
+ * adds the chunks up, checks the rejected share and writes the manifest. Every object's key comes
+ * from the run id and chunk index, and a chunk counts as scored only once its done record, written
+ * last, is there: a retried or resumed chunk reuses its output, so no row is scored twice or lost.
+ */
+export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDependencies) {
+  const loaded = new Map<string, Promise<LoadedVersion>>();
+
+  /** A version's model and transform, loaded once per worker (a few kept, the oldest disposed). */
+  function loadOnce(model: string, version: number): Promise<LoadedVersion> {
+    const id = `${model}@${version}`;
+    let entry = loaded.get(id);
+    if (!entry) {
+      // The same backend choice as the model server and evaluate make, before any tensor exists.
+      entry = selectBackend().then(async () => loadVersion(storage, await resolveVersion(storage, model, { version })));
+      entry.catch(() => loaded.delete(id));
+      loaded.set(id, entry);
+      for (const [old, promise] of [...loaded].slice(0, Math.max(0, loaded.size - 4))) {
+        loaded.delete(old);
+        void promise.then((version) => version.model.dispose(), () => undefined);
+      }
+    }
+    return entry;
+  }
+
+  return {
+    /** Resolves the version, reads the input once and stores it as chunks; an existing plan for the run is reused. */
+    async planBatch(input: BatchScoreInput & { runId: string }): Promise<BatchPlan> {
+      const planRef: ObjectRef = { bucket: BUCKETS.artifacts, key: batchKeys.plan(input.runId) };
+      const existing = await getJson<BatchPlan>(storage, planRef);
+      if (existing) return { ...existing, reused: true };
+
+      const entry = await resolveVersion(storage, input.model, input);
+      const output = nonRetryable(() => parseOutputUri(input.output), 'InvalidOutput');
+      const format = nonRetryable(() => detectFormat(input.input), 'InvalidInput');
+      const chunkRows = input.chunkRows ?? BATCH_DEFAULTS.chunkRows;
+      if (!Number.isInteger(chunkRows) || chunkRows < 1) throw ApplicationFailure.nonRetryable(`chunkRows must be a positive whole number, got ${chunkRows}`, 'InvalidInput');
+      await ensureBucket(storage, output.bucket);
+
+      const types = new Map<string, BatchColumnType | undefined>();
+      let rows = 0;
+      let chunks = 0;
+      let pending: Row[] = [];
+      const flush = async (): Promise<void> => {
+        await putBuffer(storage, { bucket: BUCKETS.artifacts, key: batchKeys.chunk(input.runId, chunks) }, Buffer.from(pending.map((row) => `${JSON.stringify(row)}\n`).join('')), 'application/x-ndjson');
+        chunks += 1;
+        pending = [];
+        Context.current().heartbeat({ rows });
+      };
+      const workspace = await mkdtemp(join(tmpdir(), 'ctrain-score-'));
+      try {
+        const path = await localSourceFile(input.input, join(workspace, 'input.download'), storage);
+        for await (const row of readRows(path, format)) {
+          for (const [column, cell] of Object.entries(row)) types.set(column, mergeType(types.get(column), cell));
+          pending.push(row);
+          rows += 1;
+          if (pending.length === chunkRows) await flush();
+        }
+        if (pending.length > 0) await flush();
+      } catch (error) {
+        if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(`Cannot read ${input.input}: ${error.message}`, 'InvalidInput');
+        throw error;
+      } finally {
+        await rm(workspace, { recursive: true, force: true });
+      }
+
+      const plan: BatchPlan = {
+        runId: input.runId,
+        model: input.model,
+        version: entry.version,
+        input: input.input,
+        output,
+        format: input.format ?? 'parquet',
+        rows,
+        chunkRows,
+        chunks,
+        columns: [...types].map(([name, type]) => ({ name, type: type ?? 'string' })),
+        plan: planRef,
+        reused: false,
+      };
+      await putJson(storage, planRef, plan);
+      return plan;
+    },
+
+    /** Scores one chunk, or returns the output an earlier attempt wrote when it is there with its checksum. */
+    async scoreChunk({ plan: planRef, index }: ScoreChunkInput): Promise<ChunkResult> {
+      const plan = await readPlan(storage, planRef);
+      const doneRef: ObjectRef = { bucket: BUCKETS.artifacts, key: batchKeys.done(plan.runId, index) };
+      const done = await getJson<ChunkResult>(storage, doneRef);
+      if (done && (await storedSha256(storage, done.output)) === done.sha256) return { ...done, reused: true };
+
+      const version = await loadOnce(plan.model, plan.version);
+      const rows = (await getBuffer(storage, { bucket: BUCKETS.artifacts, key: batchKeys.chunk(plan.runId, index) }))
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Row);
+      const firstRow = index * plan.chunkRows;
+      const personal = personalColumns(plan.model);
+      const scoring = personal.length > 0 && pseudonymKey ? rows.map((row) => pseudonymizeRow(row, personal, pseudonymKey)) : rows;
+
+      // The server's own checks decide which rows are rejected; the rest are scored by the server's code.
+      const valid: number[] = [];
+      const rejects: { row_id: number; reason: string; row: Row }[] = [];
+      scoring.forEach((row, i) => {
+        const problems = validateServingRow(version.transform, row);
+        if (problems.length === 0) valid.push(i);
+        else rejects.push({ row_id: firstRow + i, reason: problems.map((p) => `${p.field} ${p.message}`).join('; '), row: rows[i]! });
+      });
+      const scores = new Float32Array(valid.length);
+      for (let start = 0; start < valid.length; start += SCORE_STEP) {
+        const step = valid.slice(start, start + SCORE_STEP);
+        const result = scoreRows(version, step.map((i) => scoring[i]));
+        if ('problems' in result) throw new Error(`chunk ${index}: rows that passed validation were refused: ${JSON.stringify(result.problems.slice(0, 3))}`);
+        scores.set(result.scores, start);
+        Context.current().heartbeat({ index, rows: start + step.length });
+        await yieldToLoop();
+      }
+
+      const columns = [...ADDED, ...plan.columns.map(({ name, type }) => ({ name: outputName(name), type }))];
+      const scored = valid.map((i, k) => ({ row_id: firstRow + i, model_version: plan.version, score: scores[k]!, ...renameInput(rows[i]!) }));
+      const body = plan.format === 'csv' ? toCsv(scored, columns) : toParquet(scored, columns);
+      const output: ObjectRef = { bucket: plan.output.bucket, key: outputKeys.part(plan.output.key, plan.runId, index, plan.format) };
+      await putBuffer(storage, output, body, plan.format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet');
+      let rejectsRef: ObjectRef | undefined;
+      if (rejects.length > 0) {
+        rejectsRef = { bucket: BUCKETS.artifacts, key: batchKeys.rejects(plan.runId, index) };
+        await putBuffer(storage, rejectsRef, Buffer.from(rejects.map((reject) => `${JSON.stringify(reject)}\n`).join('')), 'application/x-ndjson');
+      }
+      const result: ChunkResult = { index, firstRow, rows: rows.length, scored: valid.length, rejected: rejects.length, output, sha256: sha256(body), ...(rejectsRef ? { rejects: rejectsRef } : {}) };
+      await putJson(storage, doneRef, result);
+      return result;
+    },
+
+    /** Adds up every chunk's done record, gathers the rejects, fails past maxRejectShare, and writes the manifest. */
+    async finishBatch({ plan: planRef, maxRejectShare, seconds }: FinishBatchInput): Promise<BatchScoreResult> {
+      const plan = await readPlan(storage, planRef);
+      const results: ChunkResult[] = [];
+      for (let start = 0; start < plan.chunks; start += 32) {
+        const indexes = Array.from({ length: Math.min(32, plan.chunks - start) }, (_, k) => start + k);
+        results.push(
+          ...(await Promise.all(
+            indexes.map(async (index) => {
+              const done = await getJson<ChunkResult>(storage, { bucket: BUCKETS.artifacts, key: batchKeys.done(plan.runId, index) });
+              if (!done) throw ApplicationFailure.nonRetryable(`Chunk ${index} of ${plan.runId} has no done record: it was never scored.`, 'ChunkMissing');
+              return done;
+            }),
+          )),
+        );
+      }
+      const sum = (field: 'rows' | 'scored' | 'rejected') => results.reduce((total, result) => total + result[field], 0);
+      const [rows, scored, rejected] = [sum('rows'), sum('scored'), sum('rejected')];
+      if (rows !== plan.rows || scored + rejected !== rows) throw ApplicationFailure.nonRetryable(`Chunks of ${plan.runId} hold ${rows} rows (${scored} scored, ${rejected} rejected) but the input had ${plan.rows}.`, 'ChunkMismatch');
+
+      let rejects: ObjectRef | undefined;
+      if (rejected > 0) {
+        rejects = { bucket: plan.output.bucket, key: outputKeys.rejects(plan.output.key, plan.runId) };
+        const parts = await Promise.all(results.filter((result) => result.rejects).map((result) => getBuffer(storage, result.rejects!)));
+        await putBuffer(storage, rejects, Buffer.concat(parts), 'application/x-ndjson');
+      }
+      const share = plan.rows === 0 ? 0 : rejected / plan.rows;
+      if (share > maxRejectShare) {
+        throw ApplicationFailure.nonRetryable(
+          `${rejected} of ${plan.rows} rows (${percent(share)}) failed validation, more than maxRejectShare ${percent(maxRejectShare)}; the rejected rows and reasons are in ${uriOf(rejects!)}`,
+          'RejectShareExceeded',
+        );
+      }
+      const manifest: ObjectRef = { bucket: plan.output.bucket, key: outputKeys.manifest(plan.output.key, plan.runId) };
+      const result: BatchScoreResult = {
+        runId: plan.runId,
+        model: plan.model,
+        version: plan.version,
+        input: plan.input,
+        format: plan.format,
+        rows,
+        scored,
+        rejected,
+        chunks: plan.chunks,
+        reusedChunks: 0,
+        outputs: results.map((chunk) => chunk.output),
+        ...(rejects ? { rejects } : {}),
+        manifest,
+        seconds,
+        rowsPerSecond: seconds > 0 ? rows / seconds : 0,
+      };
+      await putJson(storage, manifest, result);
+      return result;
+    },
+  };
+}
+
+/** The registry entry for a version number, or for an alias ('production' by default); a missing one fails for good, naming it. */
+async function resolveVersion(storage: Client, model: string, { version, alias }: Pick<BatchScoreInput, 'version' | 'alias'>): Promise<ModelVersion> {
+  const registry = await getJson<Registry>(storage, registryRef(model));
+  if (!registry) throw ApplicationFailure.nonRetryable(`Model ${model} has no registry at ${uriOf(registryRef(model))}: train it first.`, 'ModelNotFound');
+  const wanted = version ?? registry.aliases[alias ?? 'production'];
+  const entry = registry.versions.find((candidate) => candidate.version === wanted);
+  if (entry) return entry;
+  const which = version !== undefined ? `version ${version}` : `a ${alias ?? 'production'} version`;
+  throw ApplicationFailure.nonRetryable(`Model ${model} has no ${which} (registered: ${registry.versions.map((v) => v.version).join(', ') || 'none'}).`, 'ModelVersionNotFound');
+}
+
+/** Creates the output bucket when it is missing; another run creating it meanwhile is fine. */
+async function ensureBucket(storage: Client, bucket: string): Promise<void> {
+  if (await storage.bucketExists(bucket)) return;
+  try {
+    await storage.makeBucket(bucket);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'BucketAlreadyOwnedByYou') throw error;
+  }
+}
+
+async function readPlan(storage: Client, ref: ObjectRef): Promise<BatchPlan> {
+  const plan = await getJson<BatchPlan>(storage, ref);
+  if (!plan) throw ApplicationFailure.nonRetryable(`Batch plan ${uriOf(ref)} does not exist.`, 'PlanMissing');
+  return plan;
+}
+
+/** The SHA-256 an object was written with, or undefined when it is missing. */
+async function storedSha256(storage: Client, ref: ObjectRef): Promise<string | undefined> {
+  try {
+    const stat = await storage.statObject(ref.bucket, ref.key);
+    const metadata = stat.metaData as Record<string, string | undefined>;
+    return metadata.sha256 ?? metadata['x-amz-meta-sha256'];
+  } catch (error) {
+    if ((error as { code?: string }).code === 'NotFound' || (error as { code?: string }).code === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
+
+/** The spec's personal columns, which the model learned as pseudonyms; none when the model has no spec in this process. */
+function personalColumns(model: string): string[] {
+  try {
+    return loadPipeline(model).personal ?? [];
+  } catch {
+    return [];
+  }
+}
+
+function mergeType(known: BatchColumnType | undefined, cell: unknown): BatchColumnType | undefined {
+  if (cell === null || cell === undefined) return known;
+  const type: BatchColumnType = typeof cell === 'number' ? 'number' : typeof cell === 'boolean' ? 'boolean' : 'string';
+  return known === undefined || known === type ? type : 'string';
+}
+
+/** An input column named like an added one is written as `input_<name>`. */
+const outputName = (name: string): string => (ADDED.some((added) => added.name === name) ? `input_${name}` : name);
+const renameInput = (row: Row): Row => Object.fromEntries(Object.entries(row).map(([name, cell]) => [outputName(name), cell]));
+
+function nonRetryable<T>(body: () => T, type: string): T {
+  try {
+    return body();
+  } catch (error) {
+    throw ApplicationFailure.nonRetryable((error as Error).message, type);
+  }
+}
+
+const sha256 = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
+const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;

@@ -1,0 +1,183 @@
+import { defineQuery } from '@temporalio/workflow';
+import type { ObjectRef } from './pipeline-run.js';
+
+/** Contracts of a batch score: a model run over a large file as a workflow of chunk activities. Only ids, URIs and counts. */
+
+export const BATCH_DEFAULTS = {
+  /** Rows per chunk (one scoreChunk activity each). */
+  chunkRows: 100_000,
+  /** Rejected rows may be at most this share of all rows (0–1); past it the run fails. */
+  maxRejectShare: 0.01,
+  /** Chunks scored at once per workflow. */
+  concurrency: 4,
+  /** Past this many chunks, the workflow fans out to child workflows, each scoring a range of at most this many. */
+  maxChunksPerWorkflow: 1_000,
+} as const;
+
+export type BatchOutputFormat = 'parquet' | 'csv';
+
+/** Input of {@link batchScoreWorkflow}; plain JSON so `temporal workflow start` can start one. */
+export interface BatchScoreInput {
+  /** A registered model's name. */
+  model: string;
+  /** The rows to score: a file, `file://`, `package://`, `http(s)://` or `s3://` URI of CSV, JSON Lines or Parquet. */
+  input: string;
+  /** Where the scored rows go: `s3://bucket/prefix`. Objects land under `<prefix>/<run id>/`. */
+  output: string;
+  /** Registered version to score with. Default: the `alias`'s version. */
+  version?: number;
+  /** Alias whose version scores, when no `version` is given. Default 'production'. */
+  alias?: 'production' | 'canary';
+  /** Output format. Default 'parquet'. */
+  format?: BatchOutputFormat;
+  /** Default {@link BATCH_DEFAULTS.chunkRows}. */
+  chunkRows?: number;
+  /** Default {@link BATCH_DEFAULTS.maxRejectShare}. */
+  maxRejectShare?: number;
+  /** Default {@link BATCH_DEFAULTS.concurrency}. */
+  concurrency?: number;
+  /** Default {@link BATCH_DEFAULTS.maxChunksPerWorkflow}. */
+  maxChunksPerWorkflow?: number;
+}
+
+/** How a column of the input is written to Parquet: the type every non-null value in the whole input has. */
+export type BatchColumnType = 'number' | 'boolean' | 'string';
+
+/**
+ * The plan of a batch score, written to MinIO by planBatch: the input cut into chunks of
+ * `chunkRows` rows (the last may be shorter), each stored as JSON Lines at `chunkKey(index)`.
+ * Chunk `i` holds input rows `i * chunkRows` up to the next chunk's first.
+ */
+export interface BatchPlan {
+  /** Id of the root batch-score workflow: every object key of the run derives from it. */
+  runId: string;
+  model: string;
+  version: number;
+  input: string;
+  /** Where outputs go. */
+  output: ObjectRef;
+  format: BatchOutputFormat;
+  rows: number;
+  chunkRows: number;
+  chunks: number;
+  columns: { name: string; type: BatchColumnType }[];
+  /** The plan itself in MinIO. */
+  plan: ObjectRef;
+  /** True when an earlier attempt or run with this id had already planned it. */
+  reused: boolean;
+}
+
+/** Input of scoreChunk: which chunk of which plan. */
+export interface ScoreChunkInput {
+  plan: ObjectRef;
+  index: number;
+}
+
+/** What one chunk produced: also its done record in MinIO, written last, which makes the chunk count as scored. */
+export interface ChunkResult {
+  index: number;
+  /** Global row number of the chunk's first row. */
+  firstRow: number;
+  rows: number;
+  scored: number;
+  rejected: number;
+  output: ObjectRef;
+  /** SHA-256 of the output object's bytes. */
+  sha256: string;
+  /** The chunk's rejected rows (JSON Lines: row_id, reason, row), when it had any. */
+  rejects?: ObjectRef;
+  /** True when an earlier attempt had already scored it and its output was reused. */
+  reused?: boolean;
+}
+
+/** Counts a range of chunks adds up to. */
+export interface ChunkTotals {
+  chunks: number;
+  rows: number;
+  scored: number;
+  rejected: number;
+  reused: number;
+}
+
+/** Input of a child workflow that scores chunks `from` (inclusive) to `to` (exclusive) of a plan. */
+export interface ScoreRangeInput {
+  plan: ObjectRef;
+  model: string;
+  from: number;
+  to: number;
+  concurrency: number;
+}
+
+/** Input of finishBatch. */
+export interface FinishBatchInput {
+  plan: ObjectRef;
+  maxRejectShare: number;
+  /** Wall-clock seconds the run took, from the workflow's clock. */
+  seconds: number;
+}
+
+/** What a batch score hands back, also written as `<prefix>/<run id>/manifest.json`. */
+export interface BatchScoreResult {
+  runId: string;
+  model: string;
+  version: number;
+  input: string;
+  format: BatchOutputFormat;
+  rows: number;
+  scored: number;
+  rejected: number;
+  chunks: number;
+  /** Chunks whose output an earlier attempt or run had written, and which were reused. */
+  reusedChunks: number;
+  /** The scored rows, one object per chunk, in row order. */
+  outputs: ObjectRef[];
+  /** Every rejected row (JSON Lines: row_id, reason, row), when there were any. */
+  rejects?: ObjectRef;
+  manifest: ObjectRef;
+  seconds: number;
+  rowsPerSecond: number;
+}
+
+/** Live progress of a batch score (or of one of its child ranges). */
+export interface BatchProgress {
+  phase: 'planning' | 'scoring' | 'finishing' | 'done';
+  chunksDone: number;
+  chunksTotal: number;
+  rowsDone: number;
+  rowsTotal: number;
+  rejected: number;
+  /** Rows scored per second since scoring began. */
+  rowsPerSecond: number;
+}
+
+export const batchProgressQuery = defineQuery<BatchProgress>('batchProgress');
+
+/** Workflow id of a batch score started at `at` (ISO-8601): `<model>.score.<time>`. */
+export const batchScoreWorkflowId = (model: string, at: string): string => `${model}.score.${at.replace(/[-:.]/g, '')}`;
+
+/** Keys of a run's objects in the artifacts bucket: the plan, each chunk's rows, each chunk's done record and rejects. */
+export const batchKeys = {
+  plan: (runId: string) => `batch/${runId}/plan.json`,
+  chunk: (runId: string, index: number) => `batch/${runId}/chunks/${pad(index)}.jsonl`,
+  done: (runId: string, index: number) => `batch/${runId}/done/${pad(index)}.json`,
+  rejects: (runId: string, index: number) => `batch/${runId}/rejects/${pad(index)}.jsonl`,
+};
+
+/** Keys of a run's outputs under the output prefix. */
+export const outputKeys = {
+  part: (prefix: string, runId: string, index: number, format: BatchOutputFormat) => `${join(prefix, runId)}/part-${pad(index)}.${format}`,
+  rejects: (prefix: string, runId: string) => `${join(prefix, runId)}/rejects.jsonl`,
+  manifest: (prefix: string, runId: string) => `${join(prefix, runId)}/manifest.json`,
+};
+
+const pad = (index: number): string => String(index).padStart(6, '0');
+const join = (prefix: string, runId: string): string => (prefix ? `${prefix.replace(/\/+$/, '')}/${runId}` : runId);
+
+/** The bucket and prefix of an `s3://bucket/prefix` output URI; throws naming the URI otherwise. */
+export function parseOutputUri(uri: string): ObjectRef {
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);
+  if (!match) throw new Error(`Output ${JSON.stringify(uri)} must be s3://bucket/prefix (a bucket name of 3–63 lowercase letters, digits, dots or hyphens).`);
+  const key = (match[2] ?? '').replace(/\/+$/, '');
+  if (key.split('/').some((part) => part === '..' || part === '.')) throw new Error(`Output ${JSON.stringify(uri)} must not contain "." or ".." segments.`);
+  return { bucket: match[1]!, key };
+}

@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BatchProgress, BatchScoreInput, BatchScoreResult } from '../../contracts/batch-score.js';
+import { batchProgressQuery } from '../../contracts/batch-score.js';
+import { datasetRemote, Dvc } from '../../infra/dvc.js';
+import { getBuffer } from '../../infra/artifacts.js';
+import { scheduleBatchScore, startBatchScore, waitForBatchScore } from '../../infra/batch-client.js';
+import { requestRun, waitForRun } from '../../infra/model-client.js';
+import { createStorage } from '../../infra/storage.js';
+import { registerPipeline } from '../../pipelines/index.js';
+import seattleTemperature from '../../pipelines/seattle-temperature.js';
+import type { ModelServer } from '../../serving/server.js';
+import { createModelServer } from '../../serving/server.js';
+import { PROJECT_ROOT } from '../../stack/paths.js';
+import type { Row } from '../../tabular/index.js';
+import { readRows } from '../../tabular/index.js';
+import { createGeneralWorker } from '../../workers/general.js';
+import { ctrain } from '../support/ctrain-cli.js';
+import { connectTemporal, uniqueId } from '../support/temporal.js';
+import { startWorkerProcess } from '../support/worker-process.js';
+import type { RunningWorkers } from '../support/workers.js';
+import { startWorkers } from '../support/workers.js';
+
+const stack = inject('stack');
+const model = `score-${randomUUID().slice(0, 8)}`;
+registerPipeline({ ...seattleTemperature, name: model, training: { ...seattleTemperature.training, epochs: 15 }, deploy: { ...seattleTemperature.deploy, soak: '1 second' } });
+
+const storage = createStorage(stack.minio);
+const bucket = `scores-${randomUUID().slice(0, 8)}`;
+const weatherCsv = join(PROJECT_ROOT, 'node_modules/vega-datasets/data/seattle-weather.csv');
+const weatherLines = (await readFile(weatherCsv, 'utf8')).trim().split('\n');
+
+let temporal: Awaited<ReturnType<typeof connectTemporal>>;
+let workers: RunningWorkers;
+let server: ModelServer;
+let version: number;
+let workspace: string;
+
+beforeAll(async () => {
+  workspace = await mkdtemp(join(tmpdir(), 'ctrain-batch-test-'));
+  temporal = await connectTemporal(stack);
+  workers = await startWorkers(stack, temporal);
+  const { runId } = await requestRun(temporal.client, model, { reason: 'a model to score with', source: 'cli' }, workers);
+  const { run } = await waitForRun(temporal.client, model, runId);
+  expect(run.status).toBe('registered');
+  version = run.version!;
+  server = await createModelServer({ storage, models: [model], pollMs: 200, logger: false, logSink: { flushMs: 200 } });
+  while ((await server.app.inject({ url: '/readyz' })).statusCode !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+});
+afterAll(async () => {
+  await server?.close();
+  await workers?.stop();
+  await temporal?.close();
+  await rm(workspace, { recursive: true, force: true });
+});
+
+/** A CSV of the weather file's first `rows` days, with `edit` applied to line i's fields, put in MinIO; its s3 URI. */
+async function inputCsv(rows: number, edit: (fields: string[], i: number) => string[] = (fields) => fields): Promise<string> {
+  const lines = [weatherLines[0], ...weatherLines.slice(1, rows + 1).map((line, i) => edit(line.split(','), i).join(','))];
+  const key = `inputs/${randomUUID()}.csv`;
+  if (!(await storage.bucketExists(bucket))) await storage.makeBucket(bucket);
+  await storage.putObject(bucket, key, Buffer.from(`${lines.join('\n')}\n`));
+  return `s3://${bucket}/${key}`;
+}
+
+async function score(input: Omit<BatchScoreInput, 'model' | 'output'>, options: { taskQueue?: string; workflowId?: string } = {}): Promise<BatchScoreResult> {
+  const handle = await startBatchScore(temporal.client, { model, output: `s3://${bucket}/out`, ...input }, { taskQueue: workers.taskQueue, ...options });
+  return waitForBatchScore(handle);
+}
+
+/** Every scored row of a result, read back from its output objects with ctrain's own readers. */
+async function outputRows(result: BatchScoreResult): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const [i, ref] of result.outputs.entries()) {
+    const path = join(workspace, `${randomUUID()}-${i}.${result.format}`);
+    await writeFile(path, await getBuffer(storage, ref));
+    for await (const row of readRows(path, result.format)) rows.push(row);
+  }
+  return rows;
+}
+
+/** The input's rows as ctrain's CSV reader types them: what a client of the model server would post. */
+async function inputRows(uri: string): Promise<Row[]> {
+  const path = join(workspace, `${randomUUID()}.csv`);
+  const key = uri.slice(`s3://${bucket}/`.length);
+  await writeFile(path, await getBuffer(storage, { bucket, key }));
+  const rows: Row[] = [];
+  for await (const row of readRows(path, 'csv')) rows.push(row);
+  return rows;
+}
+
+const sortedIds = (rows: Row[]): number[] => rows.map((row) => row.row_id as number).sort((a, b) => a - b);
+const range = (count: number): number[] => Array.from({ length: count }, (_, i) => i);
+
+describe('batch scoring', () => {
+  it('scores every row exactly once, with the model server’s own scores, the version and the input columns', async () => {
+    const uri = await inputCsv(300);
+    const result = await score({ input: uri, chunkRows: 64, concurrency: 2 });
+    expect(result).toMatchObject({ model, version, rows: 300, scored: 300, rejected: 0, chunks: 5, reusedChunks: 0, format: 'parquet' });
+    expect(result.rejects).toBeUndefined();
+    const rows = await outputRows(result);
+    expect(sortedIds(rows)).toEqual(range(300));
+
+    const inputs = await inputRows(uri);
+    const response = await server.app.inject({ method: 'POST', url: `/v1/models/${model}/predict`, payload: { rows: inputs } });
+    expect(response.statusCode).toBe(200);
+    const served = response.json<{ predictions: { score: number; version: number }[] }>().predictions;
+    for (const row of rows) {
+      const id = row.row_id as number;
+      expect(row.model_version).toBe(version);
+      expect(served[id]!.version).toBe(version);
+      expect(row.score).toBe(served[id]!.score);
+      expect(row.date).toBe(inputs[id]!.date);
+      expect(row.weather).toBe(inputs[id]!.weather);
+    }
+
+    const manifest = JSON.parse((await getBuffer(storage, result.manifest)).toString('utf8')) as BatchScoreResult;
+    expect(manifest.outputs).toEqual(result.outputs);
+    const progress = await temporal.client.workflow.getHandle(result.runId).query(batchProgressQuery);
+    expect(progress).toMatchObject({ phase: 'done', chunksDone: 5, chunksTotal: 5, rowsDone: 300, rowsTotal: 300 });
+
+    const watched = await ctrain(['watch', result.runId, '--json'], { CTRAIN_TEMPORAL_ADDRESS: stack.temporalAddress, CTRAIN_MINIO_ENDPOINT: stack.minio.endpoint });
+    expect(watched.exitCode).toBe(0);
+    const end = JSON.parse(watched.stdout.trim().split('\n').at(-1)!) as { event: string; ok: boolean; result: BatchScoreResult };
+    expect(end).toMatchObject({ event: 'end', ok: true, result: { runId: result.runId, rows: 300, scored: 300 } });
+  });
+
+  it('refuses an output that is not s3://bucket/prefix before starting anything', async () => {
+    const refused = await ctrain(['score', model, '--input', weatherCsv, '--output', '/tmp/scores'], {});
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('Output "/tmp/scores" must be s3://bucket/prefix');
+  });
+
+  it('fans out to child workflows past the chunk bound, writes CSV, and reuses every chunk when resumed under the same id', async () => {
+    const uri = await inputCsv(300);
+    const workflowId = uniqueId(`${model}.score`);
+    const result = await score({ input: uri, chunkRows: 50, concurrency: 2, maxChunksPerWorkflow: 2, format: 'csv' }, { workflowId });
+    expect(result).toMatchObject({ rows: 300, scored: 300, chunks: 6, reusedChunks: 0, format: 'csv' });
+    for (const child of [`${workflowId}.chunks-0-1`, `${workflowId}.chunks-2-3`, `${workflowId}.chunks-4-5`]) {
+      expect((await temporal.client.workflow.getHandle(child).describe()).status.name).toBe('COMPLETED');
+    }
+    const rows = await outputRows(result);
+    expect(sortedIds(rows)).toEqual(range(300));
+
+    const again = await score({ input: uri, chunkRows: 50, concurrency: 2, maxChunksPerWorkflow: 2, format: 'csv' }, { workflowId });
+    expect(again).toMatchObject({ runId: workflowId, rows: 300, scored: 300, chunks: 6, reusedChunks: 6 });
+    expect(again.outputs).toEqual(result.outputs);
+    expect(sortedIds(await outputRows(again))).toEqual(range(300));
+  });
+
+  it('sends rows that fail validation to a rejects file with their reason, and reports the count', async () => {
+    const bad = new Set([3, 41, 42, 77, 150]);
+    const uri = await inputCsv(200, (fields, i) => (bad.has(i) ? [fields[0]!, 'lots', ...fields.slice(2)] : fields));
+    const result = await score({ input: uri, chunkRows: 40, maxRejectShare: 0.05 });
+    expect(result).toMatchObject({ rows: 200, scored: 195, rejected: 5 });
+    const rejects = (await getBuffer(storage, result.rejects!))
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { row_id: number; reason: string; row: Row });
+    expect(rejects.map((reject) => reject.row_id).sort((a, b) => a - b)).toEqual([...bad]);
+    for (const reject of rejects) {
+      expect(reject.reason).toBe('precipitation must be a finite number');
+      expect(reject.row.precipitation).toBe('lots');
+    }
+    const scoredIds = sortedIds(await outputRows(result));
+    expect(scoredIds).toEqual(range(200).filter((id) => !bad.has(id)));
+  });
+
+  it('fails, naming the share, when more rows are rejected than maxRejectShare allows', async () => {
+    const uri = await inputCsv(100, (fields, i) => (i % 10 === 0 ? [fields[0]!, 'lots', ...fields.slice(2)] : fields));
+    const failure = await score({ input: uri, chunkRows: 30, maxRejectShare: 0.05 }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause as Error & { cause?: Error };
+    expect(cause.cause?.message ?? cause.message).toMatch(/^10 of 100 rows \(10\.0%\) failed validation, more than maxRejectShare 5\.0%; the rejected rows and reasons are in s3:\/\//);
+  });
+
+  it('runs a batch score from the model’s Schedule', async () => {
+    const uri = await inputCsv(120);
+    const scheduleId = await scheduleBatchScore(temporal.client, { model, input: uri, output: `s3://${bucket}/nightly`, chunkRows: 50 }, { cron: '0 2 * * *', taskQueue: workers.taskQueue });
+    expect(scheduleId).toBe(`batch-score:${model}`);
+    const schedule = temporal.client.schedule.getHandle(scheduleId);
+    try {
+      await schedule.trigger();
+      let workflowId: string | undefined;
+      while (!workflowId) {
+        workflowId = (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId;
+        if (!workflowId) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(workflowId.startsWith(`${model}.score-`)).toBe(true);
+      const result = await waitForBatchScore(temporal.client.workflow.getHandle(workflowId));
+      expect(result).toMatchObject({ runId: workflowId, model, version, rows: 120, scored: 120, chunks: 3 });
+      expect(sortedIds(await outputRows(result))).toEqual(range(120));
+    } finally {
+      await schedule.delete();
+    }
+  });
+
+  it('still scores every row exactly once when the worker scoring it is killed mid-run', async () => {
+    const taskQueue = uniqueId('batch-kill');
+    const first = await startWorkerProcess(stack, ['--role', 'general', '--task-queue', taskQueue]);
+    const handle = await startBatchScore(temporal.client, { model, input: 'package://vega-datasets/data/seattle-weather.csv', output: `s3://${bucket}/killed`, chunkRows: 10, concurrency: 2 }, { taskQueue });
+    let atKill: BatchProgress | undefined;
+    let problem: unknown;
+    for (let look = 0; !atKill; look += 1) {
+      const progress = await handle.query(batchProgressQuery).catch((error: unknown) => void (problem = error));
+      if (progress && progress.chunksDone >= 3) atKill = progress;
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+      if (look === 2_000) throw new Error(`no progress to kill the worker in: ${String(problem)}; last ${JSON.stringify(progress)}; worker said ${first.stdout().slice(-3000)}`);
+    }
+    first.process.kill('SIGKILL');
+    await first.process;
+    expect(atKill.chunksDone).toBeLessThan(atKill.chunksTotal);
+
+    const second = await createGeneralWorker({ connection: temporal.workerConnection, namespace: stack.namespace, deps: { storage, dvc: new Dvc(stack.tools.dvc, datasetRemote(stack.minio)) }, taskQueue });
+    const result = await second.runUntil(handle.result());
+    expect(result).toMatchObject({ rows: 1461, scored: 1461, rejected: 0, chunks: 147 });
+    expect(sortedIds(await outputRows(result))).toEqual(range(1461));
+  });
+});

@@ -1,0 +1,91 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { batchInput, isBatchScoreId } from '../../cli/score.js';
+import { batchKeys, batchScoreWorkflowId, outputKeys, parseOutputUri } from '../../contracts/batch-score.js';
+import type { Row } from '../../tabular/index.js';
+import { readRows } from '../../tabular/index.js';
+import type { WriteColumn } from '../../tabular/write.js';
+import { toCsv, toParquet } from '../../tabular/write.js';
+
+const workspace = await mkdtemp(join(tmpdir(), 'ctrain-batch-unit-'));
+afterAll(() => rm(workspace, { recursive: true, force: true }));
+
+const columns: WriteColumn[] = [
+  { name: 'row_id', type: 'int' },
+  { name: 'score', type: 'number' },
+  { name: 'weather', type: 'string' },
+  { name: 'wet', type: 'boolean' },
+];
+const rows: Row[] = [
+  { row_id: 0, score: 0.25, weather: 'rain, heavy', wet: true },
+  { row_id: 1, score: -3.5, weather: null, wet: false },
+  { row_id: 9_000_000_000, score: 12.125, weather: 'say "sun"', wet: null },
+];
+
+async function readBack(name: string, body: Buffer, format: 'csv' | 'parquet'): Promise<Row[]> {
+  const path = join(workspace, name);
+  await writeFile(path, body);
+  const read: Row[] = [];
+  for await (const row of readRows(path, format)) read.push(row);
+  return read;
+}
+
+describe('batch output writers', () => {
+  it('write Parquet that the Parquet reader reads back cell for cell, nulls and 64-bit row ids included', async () => {
+    expect(await readBack('out.parquet', toParquet(rows, columns), 'parquet')).toEqual(rows);
+  });
+
+  it('write CSV with a header that the CSV reader reads back, quoting commas and quotes', async () => {
+    const body = toCsv(rows, columns);
+    expect(body.toString('utf8').split('\n')[0]).toBe('row_id,score,weather,wet');
+    expect(await readBack('out.csv', body, 'csv')).toEqual(rows);
+  });
+});
+
+describe('batch score contracts', () => {
+  it('parse an s3 output URI into bucket and prefix, and refuse anything else naming it', () => {
+    expect(parseOutputUri('s3://scores/nightly/churn/')).toEqual({ bucket: 'scores', key: 'nightly/churn' });
+    expect(parseOutputUri('s3://scores')).toEqual({ bucket: 'scores', key: '' });
+    expect(() => parseOutputUri('/tmp/out')).toThrow('Output "/tmp/out" must be s3://bucket/prefix');
+    expect(() => parseOutputUri('s3://scores/a/../b')).toThrow('must not contain');
+  });
+
+  it('derive every key from the run id and the chunk index', () => {
+    const runId = batchScoreWorkflowId('churn', '2026-12-02T15:40:00.123Z');
+    expect(runId).toBe('churn.score.20261202T154000123Z');
+    expect(batchKeys.chunk(runId, 7)).toBe(`batch/${runId}/chunks/000007.jsonl`);
+    expect(batchKeys.done(runId, 7)).toBe(`batch/${runId}/done/000007.json`);
+    expect(outputKeys.part('nightly/', runId, 7, 'parquet')).toBe(`nightly/${runId}/part-000007.parquet`);
+    expect(outputKeys.part('', runId, 0, 'csv')).toBe(`${runId}/part-000000.csv`);
+    expect(outputKeys.manifest('nightly', runId)).toBe(`nightly/${runId}/manifest.json`);
+  });
+});
+
+describe('ctrain score options', () => {
+  it('become the workflow input, with the output URI normalised', () => {
+    expect(batchInput('churn', { input: 'rows.csv', output: 's3://scores/nightly/', version: '3', format: 'csv', chunkRows: '500', maxRejectShare: '0.2' })).toEqual({
+      model: 'churn',
+      input: 'rows.csv',
+      output: 's3://scores/nightly',
+      version: 3,
+      format: 'csv',
+      chunkRows: 500,
+      maxRejectShare: 0.2,
+    });
+  });
+
+  it('refuse bad values, naming the flag', () => {
+    expect(() => batchInput('churn', { input: 'rows.csv', output: 's3://scores', chunkRows: '0' })).toThrow('--chunk-rows must be a positive whole number, got "0"');
+    expect(() => batchInput('churn', { input: 'rows.csv', output: 's3://scores', maxRejectShare: '1.5' })).toThrow('--max-reject-share must be a number from 0 to 1, got "1.5"');
+    expect(() => batchInput('Churn', { input: 'rows.csv', output: 's3://scores' })).toThrow('model name "Churn"');
+  });
+
+  it('tell a batch score’s id from a training run’s, for ctrain watch', () => {
+    expect(isBatchScoreId('churn.score.20261202T154000123Z')).toBe(true);
+    expect(isBatchScoreId('churn.score-2026-12-02T02:00:00Z')).toBe(true);
+    expect(isBatchScoreId('churn.train.20261202T154000123Z')).toBe(false);
+    expect(isBatchScoreId('churn')).toBe(false);
+  });
+});
