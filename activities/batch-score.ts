@@ -13,13 +13,13 @@ import { registryRef } from '../contracts/model.js';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
 import { BUCKETS } from '../contracts/stack.js';
 import { validateServingRow } from '../features/serving-row.js';
-import { getBuffer, getJson, putBuffer, putJson, uriOf } from '../infra/artifacts.js';
+import { getBuffer, getJson, putBuffer, putJson, statArtifact, uriOf } from '../infra/artifacts.js';
 import { selectBackend } from '../model/index.js';
 import { loadPipeline } from '../pipelines/index.js';
 import { pseudonymizeRow } from '../privacy/pseudonym.js';
 import type { LoadedVersion } from '../serving/loaded-version.js';
 import { loadVersion } from '../serving/loaded-version.js';
-import { scoreRows } from '../serving/scoring.js';
+import { scoreValidRows } from '../serving/scoring.js';
 import type { Row } from '../tabular/index.js';
 import { detectFormat, readRows, TabularReadError } from '../tabular/index.js';
 import type { WriteColumn } from '../tabular/write.js';
@@ -127,7 +127,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       const plan = await readPlan(storage, planRef);
       const doneRef: ObjectRef = { bucket: BUCKETS.artifacts, key: batchKeys.done(plan.runId, index) };
       const done = await getJson<ChunkResult>(storage, doneRef);
-      if (done && (await storedSha256(storage, done.output)) === done.sha256) return { ...done, reused: true };
+      if (done && (await statArtifact(storage, done.output))?.sha256 === done.sha256) return { ...done, reused: true };
 
       const version = await loadOnce(plan.model, plan.version);
       const rows = (await getBuffer(storage, { bucket: BUCKETS.artifacts, key: batchKeys.chunk(plan.runId, index) }))
@@ -150,9 +150,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       const scores = new Float32Array(valid.length);
       for (let start = 0; start < valid.length; start += SCORE_STEP) {
         const step = valid.slice(start, start + SCORE_STEP);
-        const result = scoreRows(version, step.map((i) => scoring[i]));
-        if ('problems' in result) throw new Error(`chunk ${index}: rows that passed validation were refused: ${JSON.stringify(result.problems.slice(0, 3))}`);
-        scores.set(result.scores, start);
+        scores.set(scoreValidRows(version, step.map((i) => scoring[i]!)).scores, start);
         Context.current().heartbeat({ index, rows: start + step.length });
         await yieldToLoop();
       }
@@ -254,18 +252,6 @@ async function readPlan(storage: Client, ref: ObjectRef): Promise<BatchPlan> {
   const plan = await getJson<BatchPlan>(storage, ref);
   if (!plan) throw ApplicationFailure.nonRetryable(`Batch plan ${uriOf(ref)} does not exist.`, 'PlanMissing');
   return plan;
-}
-
-/** The SHA-256 an object was written with, or undefined when it is missing. */
-async function storedSha256(storage: Client, ref: ObjectRef): Promise<string | undefined> {
-  try {
-    const stat = await storage.statObject(ref.bucket, ref.key);
-    const metadata = stat.metaData as Record<string, string | undefined>;
-    return metadata.sha256 ?? metadata['x-amz-meta-sha256'];
-  } catch (error) {
-    if ((error as { code?: string }).code === 'NotFound' || (error as { code?: string }).code === 'NoSuchKey') return undefined;
-    throw error;
-  }
 }
 
 /** The spec's personal columns, which the model learned as pseudonyms; none when the model has no spec in this process. */

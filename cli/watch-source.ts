@@ -6,7 +6,7 @@
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { ActivityFailure } from '@temporalio/common';
+import { failureCause } from '../contracts/failures.js';
 import type { Registry } from '../contracts/model.js';
 import { modelWorkflowId, registryQuery } from '../contracts/model.js';
 import type { StepManifest, StepName } from '../contracts/pipeline-run.js';
@@ -125,11 +125,9 @@ export class RunReader {
       .getHandle(this.target.runId)
       .result()
       .then(() => undefined, (reason: unknown) => reason);
-    const chain: Error[] = [];
-    for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) chain.push(cause);
-    const activity = chain.find((cause): cause is ActivityFailure => cause instanceof ActivityFailure)?.activityType;
+    const { activity, message } = failureCause(error);
     const stoppedIn = history.lastStep && !history.manifests[history.lastStep] ? history.lastStep : undefined;
-    return { activity: activity ?? stoppedIn, message: chain.at(-1)?.message ?? 'no reason given' };
+    return { activity: activity ?? stoppedIn, message: message ?? 'no reason given' };
   }
 
   /** A payload through the client's codecs (payload encryption) and converter. */

@@ -83,6 +83,19 @@ export async function putFile(storage: Client, ref: ObjectRef, path: string, con
   await storage.fPutObject(ref.bucket, ref.key, path, { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': hash.digest('hex') });
 }
 
+/** Whether an artifact exists, and the SHA-256 it was written with (none for objects written without one), from one HEAD; undefined when missing. */
+export async function statArtifact(storage: Client, ref: ObjectRef): Promise<{ sha256?: string } | undefined> {
+  try {
+    const { metaData } = await storage.statObject(ref.bucket, ref.key);
+    const metadata = metaData as Record<string, string | undefined>;
+    return { sha256: metadata.sha256 ?? metadata[CHECKSUM_HEADER] };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'NotFound' || code === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
+
 /** The artifact's bytes, checked against the SHA-256 they were written with (objects written without one are taken as they are). */
 export async function getBuffer(storage: Client, ref: ObjectRef): Promise<Buffer> {
   const response = await storage.getObject(ref.bucket, ref.key);

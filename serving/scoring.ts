@@ -27,11 +27,16 @@ export interface Contribution {
 export function scoreRows(loaded: LoadedVersion, rows: readonly unknown[], explain = 0): { scores: Float32Array; explanations?: Contribution[][] } | { problems: RowProblem[] } {
   const problems = rows.flatMap((row, index) => validateServingRow(loaded.transform, row).map((problem) => ({ row: index, ...problem })));
   if (problems.length > 0) return { problems };
-  const features = new Float32Array(rows.length * loaded.width);
-  rows.forEach((row, index) => features.set(applyTransform(loaded.transform, row as Row).features, index * loaded.width));
-  const scores = predict(loaded.model, features, rows.length, loaded.width);
+  const { features, scores } = scoreValidRows(loaded, rows as readonly Row[]);
   if (explain <= 0) return { scores };
   return { scores, explanations: explainRows(loaded, features, rows.length, explain) };
+}
+
+/** Scores rows that already passed validateServingRow (batch scoring checks each row itself, to reject it alone). */
+export function scoreValidRows(loaded: LoadedVersion, rows: readonly Row[]): { features: Float32Array; scores: Float32Array } {
+  const features = new Float32Array(rows.length * loaded.width);
+  rows.forEach((row, index) => features.set(applyTransform(loaded.transform, row).features, index * loaded.width));
+  return { features, scores: predict(loaded.model, features, rows.length, loaded.width) };
 }
 
 /** Gradient × input per row, summed over each feature's columns (a categorical feature's one-hot slots count as one). */

@@ -4,7 +4,7 @@ import { registryRef } from '../contracts/model.js';
 import { nameProblem } from '../contracts/names.js';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
 import { BUCKETS } from '../contracts/stack.js';
-import { artifactKeys, getJson } from '../infra/artifacts.js';
+import { artifactKeys, getJson, statArtifact } from '../infra/artifacts.js';
 
 /** A drift check's pages in MinIO: its JSON report and, where written, the HTML page beside it. */
 export interface DriftReportEntry {
@@ -34,7 +34,7 @@ export function createCatalog(storage: Client) {
 
     /** The runs of `runIds` whose report has been written. */
     async runsWithReports(runIds: readonly string[]): Promise<Set<string>> {
-      const found = await Promise.all(runIds.map(async (runId) => ((await exists(storage, artifactKeys.runReport(runId))) ? runId : undefined)));
+      const found = await Promise.all(runIds.map(async (runId) => ((await statArtifact(storage, artifactKeys.runReport(runId))) ? runId : undefined)));
       return new Set(found.filter((runId): runId is string => runId !== undefined));
     },
 
@@ -56,14 +56,3 @@ export function createCatalog(storage: Client) {
 }
 
 export type Catalog = ReturnType<typeof createCatalog>;
-
-async function exists(storage: Client, ref: ObjectRef): Promise<boolean> {
-  try {
-    await storage.statObject(ref.bucket, ref.key);
-    return true;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'NotFound' || code === 'NoSuchKey') return false;
-    throw error;
-  }
-}

@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -12,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { failureCause } from '../contracts/failures.js';
 import type { AliasRequest, ModelWorkflowInput, Registry } from '../contracts/model.js';
 import {
   approveUpdate,
@@ -191,16 +191,9 @@ async function retrainPolicy(model: string, registry: Registry): Promise<Retrain
 
 const copy = (registry: Registry): Registry => JSON.parse(JSON.stringify(registry)) as Registry;
 
-/**
- * What went wrong, for a person reading the registry or the Web UI: the failed step's name and its
- * deepest message, without the wrappers' "Child Workflow execution failed: Activity task failed".
- */
+/** What went wrong, for a person reading the registry or the Web UI: the failed step and its deepest message. */
 function describe(error: unknown): string {
   if (isCancellation(error)) return 'cancelled on request (ctrain cancel, or Request Cancellation in the Web UI)';
-  const chain: Error[] = [];
-  for (let link: unknown = error; link instanceof Error; link = (link as { cause?: unknown }).cause) chain.push(link);
-  if (chain.length === 0) return String(error);
-  const step = chain.find((link): link is ActivityFailure => link instanceof ActivityFailure)?.activityType;
-  const root = [...chain].reverse().find((link) => link.message.trim() !== '')?.message ?? chain[0]!.name;
-  return step ? `${step} failed: ${root}` : root;
+  const { activity, message = error instanceof Error ? error.name : String(error) } = failureCause(error);
+  return activity ? `${activity} failed: ${message}` : message;
 }
