@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from 'minio';
@@ -12,29 +11,18 @@ import type { ModelVersion, Registry } from '../contracts/model.js';
 import { registryRef } from '../contracts/model.js';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
 import { BUCKETS } from '../contracts/stack.js';
-import { validateServingRow } from '../features/serving-row.js';
 import { getBuffer, getJson, putBuffer, putJson, statArtifact, uriOf } from '../infra/artifacts.js';
 import { selectBackend } from '../model/index.js';
 import { loadPipeline } from '../pipelines/index.js';
 import { pseudonymizeRow } from '../privacy/pseudonym.js';
 import type { LoadedVersion } from '../serving/loaded-version.js';
 import { loadVersion } from '../serving/loaded-version.js';
-import { scoreValidRows } from '../serving/scoring.js';
+import { ADDED_COLUMNS, mergeColumnType, outputName, scoreBatchRows } from '../serving/batch-rows.js';
 import type { Row } from '../tabular/index.js';
 import { detectFormat, readRows, TabularReadError } from '../tabular/index.js';
-import type { WriteColumn } from '../tabular/write.js';
 import { toCsv, toParquet } from '../tabular/write.js';
 import type { ActivityDependencies } from './index.js';
 import { localSourceFile } from './source.js';
-
-/** Rows scored per synchronous step; between steps the activity heartbeats and lets other work run. */
-const SCORE_STEP = 4096;
-/** Columns batch scoring adds to every output row. */
-const ADDED: WriteColumn[] = [
-  { name: 'row_id', type: 'int' },
-  { name: 'model_version', type: 'int' },
-  { name: 'score', type: 'number' },
-];
 
 /**
  * Batch scoring (DESIGN §6b): planBatch cuts the input into chunks stored in MinIO, scoreChunk
@@ -91,7 +79,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       try {
         const path = await localSourceFile(input.input, join(workspace, 'input.download'), storage);
         for await (const row of readRows(path, format)) {
-          for (const [column, cell] of Object.entries(row)) types.set(column, mergeType(types.get(column), cell));
+          for (const [column, cell] of Object.entries(row)) types.set(column, mergeColumnType(types.get(column), cell));
           pending.push(row);
           rows += 1;
           if (pending.length === chunkRows) await flush();
@@ -139,24 +127,8 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       const personal = personalColumns(plan.model);
       const scoring = personal.length > 0 && pseudonymKey ? rows.map((row) => pseudonymizeRow(row, personal, pseudonymKey)) : rows;
 
-      // The server's own checks decide which rows are rejected; the rest are scored by the server's code.
-      const valid: number[] = [];
-      const rejects: { row_id: number; reason: string; row: Row }[] = [];
-      scoring.forEach((row, i) => {
-        const problems = validateServingRow(version.transform, row);
-        if (problems.length === 0) valid.push(i);
-        else rejects.push({ row_id: firstRow + i, reason: problems.map((p) => `${p.field} ${p.message}`).join('; '), row: rows[i]! });
-      });
-      const scores = new Float32Array(valid.length);
-      for (let start = 0; start < valid.length; start += SCORE_STEP) {
-        const step = valid.slice(start, start + SCORE_STEP);
-        scores.set(scoreValidRows(version, step.map((i) => scoring[i]!)).scores, start);
-        Context.current().heartbeat({ index, rows: start + step.length });
-        await yieldToLoop();
-      }
-
-      const columns = [...ADDED, ...plan.columns.map(({ name, type }) => ({ name: outputName(name), type }))];
-      const scored = valid.map((i, k) => ({ row_id: firstRow + i, model_version: plan.version, score: scores[k]!, ...renameInput(rows[i]!) }));
+      const { scored, rejects } = await scoreBatchRows(version, rows, firstRow, { scoring, onStep: (done) => Context.current().heartbeat({ index, rows: done }) });
+      const columns = [...ADDED_COLUMNS, ...plan.columns.map(({ name, type }) => ({ name: outputName(name), type }))];
       const body = plan.format === 'csv' ? toCsv(scored, columns) : toParquet(scored, columns);
       const output: ObjectRef = { bucket: plan.output.bucket, key: outputKeys.part(plan.output.key, plan.runId, index, plan.format) };
       await putBuffer(storage, output, body, plan.format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet');
@@ -165,13 +137,13 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
         rejectsRef = { bucket: BUCKETS.artifacts, key: batchKeys.rejects(plan.runId, index) };
         await putBuffer(storage, rejectsRef, Buffer.from(rejects.map((reject) => `${JSON.stringify(reject)}\n`).join('')), 'application/x-ndjson');
       }
-      const result: ChunkResult = { index, firstRow, rows: rows.length, scored: valid.length, rejected: rejects.length, output, sha256: sha256(body), ...(rejectsRef ? { rejects: rejectsRef } : {}) };
+      const result: ChunkResult = { index, firstRow, rows: rows.length, scored: scored.length, rejected: rejects.length, output, sha256: sha256(body), ...(rejectsRef ? { rejects: rejectsRef } : {}) };
       await putJson(storage, doneRef, result);
       return result;
     },
 
     /** Adds up every chunk's done record, gathers the rejects, fails past maxRejectShare, and writes the manifest. */
-    async finishBatch({ plan: planRef, maxRejectShare, seconds }: FinishBatchInput): Promise<BatchScoreResult> {
+    async finishBatch({ plan: planRef, maxRejectShare, seconds, planSeconds }: FinishBatchInput): Promise<BatchScoreResult> {
       const plan = await readPlan(storage, planRef);
       const results: ChunkResult[] = [];
       for (let start = 0; start < plan.chunks; start += 32) {
@@ -220,6 +192,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
         manifest,
         seconds,
         rowsPerSecond: seconds > 0 ? rows / seconds : 0,
+        planSeconds,
       };
       await putJson(storage, manifest, result);
       return result;
@@ -262,16 +235,6 @@ function personalColumns(model: string): string[] {
     return [];
   }
 }
-
-function mergeType(known: BatchColumnType | undefined, cell: unknown): BatchColumnType | undefined {
-  if (cell === null || cell === undefined) return known;
-  const type: BatchColumnType = typeof cell === 'number' ? 'number' : typeof cell === 'boolean' ? 'boolean' : 'string';
-  return known === undefined || known === type ? type : 'string';
-}
-
-/** An input column named like an added one is written as `input_<name>`. */
-const outputName = (name: string): string => (ADDED.some((added) => added.name === name) ? `input_${name}` : name);
-const renameInput = (row: Row): Row => Object.fromEntries(Object.entries(row).map(([name, cell]) => [outputName(name), cell]));
 
 function nonRetryable<T>(body: () => T, type: string): T {
   try {

@@ -136,7 +136,7 @@ export function describeProgress(progress: BatchProgress): string {
 export function describeResult(result: BatchScoreResult): string[] {
   return [
     `${result.runId}: ${result.scored} of ${result.rows} rows scored with ${result.model} version ${result.version}, ${result.rejected} rejected`,
-    `  ${result.chunks} chunks (${result.reusedChunks} reused), ${Math.round(result.rowsPerSecond)} rows/s`,
+    `  ${result.chunks} chunks (${result.reusedChunks} reused), ${Math.round(result.rowsPerSecond)} rows/s over ${result.seconds.toFixed(1)} s, of which planning ${result.planSeconds.toFixed(1)} s`,
     `  output    ${result.outputs.length ? `${uriOf(result.outputs[0]!).replace(/part-\d+\.\w+$/, '')}part-*.${result.format}` : '(no rows)'}`,
     ...(result.rejects ? [`  rejects   ${uriOf(result.rejects)}`] : []),
     `  manifest  ${uriOf(result.manifest)}`,

@@ -114,6 +114,8 @@ export interface FinishBatchInput {
   maxRejectShare: number;
   /** Wall-clock seconds the run took, from the workflow's clock. */
   seconds: number;
+  /** Of those, the seconds planning took (reading the input into chunks). */
+  planSeconds: number;
 }
 
 /** What a batch score hands back, also written as `<prefix>/<run id>/manifest.json`. */
@@ -136,6 +138,8 @@ export interface BatchScoreResult {
   manifest: ObjectRef;
   seconds: number;
   rowsPerSecond: number;
+  /** Seconds of `seconds` spent planning (reading the input into chunks); the rest scored and finished. */
+  planSeconds: number;
 }
 
 /** Live progress of a batch score (or of one of its child ranges). */

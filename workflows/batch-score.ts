@@ -35,6 +35,7 @@ export async function batchScoreWorkflow(input: BatchScoreInput): Promise<BatchS
   setHandler(batchProgressQuery, () => progress.snapshot());
 
   const plan = await planning.planBatch({ ...input, runId });
+  const planSeconds = (Date.now() - started) / 1000;
   progress.begin(plan.chunks, plan.rows);
   const concurrency = Math.max(1, input.concurrency ?? BATCH_DEFAULTS.concurrency);
   const bound = Math.max(1, input.maxChunksPerWorkflow ?? BATCH_DEFAULTS.maxChunksPerWorkflow);
@@ -51,7 +52,7 @@ export async function batchScoreWorkflow(input: BatchScoreInput): Promise<BatchS
   }
 
   progress.phase = 'finishing';
-  const result = await batch.finishBatch({ plan: plan.plan, maxRejectShare: input.maxRejectShare ?? BATCH_DEFAULTS.maxRejectShare, seconds: (Date.now() - started) / 1000 });
+  const result = await batch.finishBatch({ plan: plan.plan, maxRejectShare: input.maxRejectShare ?? BATCH_DEFAULTS.maxRejectShare, seconds: (Date.now() - started) / 1000, planSeconds });
   progress.phase = 'done';
   return { ...result, reusedChunks: progress.reused };
 }

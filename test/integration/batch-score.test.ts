@@ -102,6 +102,9 @@ describe('batch scoring', () => {
     const result = await score({ input: uri, chunkRows: 64, concurrency: 2 });
     expect(result).toMatchObject({ model, version, rows: 300, scored: 300, rejected: 0, chunks: 5, reusedChunks: 0, format: 'parquet' });
     expect(result.rejects).toBeUndefined();
+    // Planning is part of the run's time, measured on the workflow's clock.
+    expect(result.planSeconds).toBeGreaterThan(0);
+    expect(result.planSeconds).toBeLessThanOrEqual(result.seconds);
     const rows = await outputRows(result);
     expect(sortedIds(rows)).toEqual(range(300));
 

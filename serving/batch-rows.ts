@@ -1,0 +1,69 @@
+/**
+ * Scoring one batch of rows the way the model server does, rejecting invalid rows one by one:
+ * the core of a batch-score chunk, shared by the scoreChunk activity and the batch benchmark's
+ * one-process baseline, so both measure the same work.
+ */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { validateServingRow } from '../features/serving-row.js';
+import type { BatchColumnType } from '../contracts/batch-score.js';
+import type { Row } from '../tabular/index.js';
+import type { WriteColumn } from '../tabular/write.js';
+import type { LoadedVersion } from './loaded-version.js';
+import { scoreValidRows } from './scoring.js';
+
+/** Rows scored per synchronous step; between steps the caller may heartbeat and other work runs. */
+const SCORE_STEP = 4096;
+
+/** Columns batch scoring adds to every output row, before the input's own. */
+export const ADDED_COLUMNS: readonly WriteColumn[] = [
+  { name: 'row_id', type: 'int' },
+  { name: 'model_version', type: 'int' },
+  { name: 'score', type: 'number' },
+];
+
+export interface BatchReject {
+  row_id: number;
+  reason: string;
+  row: Row;
+}
+
+/**
+ * Scores `rows` (ids from `firstRow` on) with `version`: each valid row comes back with row_id,
+ * model_version and score before its input columns; each invalid one is a reject with the
+ * server's reasons. `scoring` (default `rows`) is what the model sees, e.g. rows with personal
+ * columns pseudonymized; the output keeps `rows` as they came.
+ */
+export async function scoreBatchRows(
+  version: LoadedVersion,
+  rows: readonly Row[],
+  firstRow: number,
+  { scoring = rows, onStep }: { scoring?: readonly Row[]; onStep?: (rowsScored: number) => void } = {},
+): Promise<{ scored: Row[]; rejects: BatchReject[] }> {
+  const valid: number[] = [];
+  const rejects: BatchReject[] = [];
+  scoring.forEach((row, i) => {
+    const problems = validateServingRow(version.transform, row);
+    if (problems.length === 0) valid.push(i);
+    else rejects.push({ row_id: firstRow + i, reason: problems.map((p) => `${p.field} ${p.message}`).join('; '), row: rows[i]! });
+  });
+  const scores = new Float32Array(valid.length);
+  for (let start = 0; start < valid.length; start += SCORE_STEP) {
+    const step = valid.slice(start, start + SCORE_STEP);
+    scores.set(scoreValidRows(version, step.map((i) => scoring[i]!)).scores, start);
+    onStep?.(start + step.length);
+    await yieldToLoop();
+  }
+  const scored = valid.map((i, k) => ({ row_id: firstRow + i, model_version: version.version, score: scores[k]!, ...renameInput(rows[i]!) }));
+  return { scored, rejects };
+}
+
+/** An input column named like an added one is written as `input_<name>`. */
+export const outputName = (name: string): string => (ADDED_COLUMNS.some((added) => added.name === name) ? `input_${name}` : name);
+const renameInput = (row: Row): Row => Object.fromEntries(Object.entries(row).map(([name, cell]) => [outputName(name), cell]));
+
+/** The type a column is written as, given the type so far and one more cell: mixed types are written as text. */
+export function mergeColumnType(known: BatchColumnType | undefined, cell: unknown): BatchColumnType | undefined {
+  if (cell === null || cell === undefined) return known;
+  const type: BatchColumnType = typeof cell === 'number' ? 'number' : typeof cell === 'boolean' ? 'boolean' : 'string';
+  return known === undefined || known === type ? type : 'string';
+}
