@@ -6,20 +6,20 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from 'minio';
 import type { BatchColumnType, BatchPlan, BatchScoreInput, BatchScoreResult, ChunkResult, FinishBatchInput, ScoreChunkInput } from '../contracts/batch-score.js';
-import { BATCH_DEFAULTS, batchKeys, outputKeys, parseOutputUri } from '../contracts/batch-score.js';
+import { BATCH_DEFAULTS, batchKeys, chunkBounds, chunkFirstRow, outputKeys, parseOutputUri } from '../contracts/batch-score.js';
 import type { ModelVersion, Registry } from '../contracts/model.js';
 import { registryRef } from '../contracts/model.js';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
 import { BUCKETS } from '../contracts/stack.js';
-import { getBuffer, getJson, putBuffer, putJson, statArtifact, uriOf } from '../infra/artifacts.js';
+import { getBuffer, getJson, objectAsyncBuffer, putBuffer, putFile, putJson, statArtifact, uriOf } from '../infra/artifacts.js';
 import { selectBackend } from '../model/index.js';
 import { loadPipeline } from '../pipelines/index.js';
 import { pseudonymizeRow } from '../privacy/pseudonym.js';
 import type { LoadedVersion } from '../serving/loaded-version.js';
 import { loadVersion } from '../serving/loaded-version.js';
-import { ADDED_COLUMNS, mergeColumnType, outputName, scoreBatchRows } from '../serving/batch-rows.js';
+import { ADDED_COLUMNS, findMisfitCell, mergeColumnType, outputName, scoreBatchRows } from '../serving/batch-rows.js';
 import type { Row } from '../tabular/index.js';
-import { detectFormat, readRows, TabularReadError } from '../tabular/index.js';
+import { detectFormat, openParquet, readParquetRange, readRows, rowGroupSizes, TabularReadError } from '../tabular/index.js';
 import { toCsv, toParquet } from '../tabular/write.js';
 import type { ActivityDependencies } from './index.js';
 import { localSourceFile } from './source.js';
@@ -52,7 +52,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
   }
 
   return {
-    /** Resolves the version, reads the input once and stores it as chunks; an existing plan for the run is reused. */
+    /** Resolves the version and cuts the input into chunks (CSV and JSON Lines read once into chunk objects; Parquet copied and split by row group); an existing plan for the run is reused. */
     async planBatch(input: BatchScoreInput & { runId: string }): Promise<BatchPlan> {
       const planRef: ObjectRef = { bucket: BUCKETS.artifacts, key: batchKeys.plan(input.runId) };
       const existing = await getJson<BatchPlan>(storage, planRef);
@@ -65,32 +65,18 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       if (!Number.isInteger(chunkRows) || chunkRows < 1) throw ApplicationFailure.nonRetryable(`chunkRows must be a positive whole number, got ${chunkRows}`, 'InvalidInput');
       await ensureBucket(storage, output.bucket);
 
-      const types = new Map<string, BatchColumnType | undefined>();
-      let rows = 0;
-      let chunks = 0;
-      let pending: Row[] = [];
-      const flush = async (): Promise<void> => {
-        await putBuffer(storage, { bucket: BUCKETS.artifacts, key: batchKeys.chunk(input.runId, chunks) }, Buffer.from(pending.map((row) => `${JSON.stringify(row)}\n`).join('')), 'application/x-ndjson');
-        chunks += 1;
-        pending = [];
-        Context.current().heartbeat({ rows });
-      };
       const workspace = await mkdtemp(join(tmpdir(), 'ctrain-score-'));
+      let chunking: Chunking;
       try {
         const path = await localSourceFile(input.input, join(workspace, 'input.download'), storage);
-        for await (const row of readRows(path, format)) {
-          for (const [column, cell] of Object.entries(row)) types.set(column, mergeColumnType(types.get(column), cell));
-          pending.push(row);
-          rows += 1;
-          if (pending.length === chunkRows) await flush();
-        }
-        if (pending.length > 0) await flush();
+        chunking = format === 'parquet' ? await chunkParquet(storage, input, path, chunkRows) : await chunkAsJsonLines(storage, input.runId, readRows(path, format), chunkRows);
       } catch (error) {
         if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(`Cannot read ${input.input}: ${error.message}`, 'InvalidInput');
         throw error;
       } finally {
         await rm(workspace, { recursive: true, force: true });
       }
+      const { rows, chunks, columns, parquet } = chunking;
 
       const plan: BatchPlan = {
         runId: input.runId,
@@ -102,7 +88,8 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
         rows,
         chunkRows,
         chunks,
-        columns: [...types].map(([name, type]) => ({ name, type: type ?? 'string' })),
+        columns,
+        ...(parquet ? { parquet } : {}),
         plan: planRef,
         reused: false,
       };
@@ -118,17 +105,16 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       if (done && (await statArtifact(storage, done.output))?.sha256 === done.sha256) return { ...done, reused: true };
 
       const version = await loadOnce(plan.model, plan.version);
-      const rows = (await getBuffer(storage, { bucket: BUCKETS.artifacts, key: batchKeys.chunk(plan.runId, index) }))
-        .toString('utf8')
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as Row);
-      const firstRow = index * plan.chunkRows;
+      const rows = await readChunk(storage, plan, index);
+      const firstRow = chunkFirstRow(plan, index);
       const personal = personalColumns(plan.model);
       const scoring = personal.length > 0 && pseudonymKey ? rows.map((row) => pseudonymizeRow(row, personal, pseudonymKey)) : rows;
 
       const { scored, rejects } = await scoreBatchRows(version, rows, firstRow, { scoring, onStep: (done) => Context.current().heartbeat({ index, rows: done }) });
       const columns = [...ADDED_COLUMNS, ...plan.columns.map(({ name, type }) => ({ name: outputName(name), type }))];
+      // A Parquet plan's types come from a sample: a later cell of another type must fail loudly, not be written as null.
+      const misfit = plan.format === 'parquet' ? findMisfitCell(scored, columns) : undefined;
+      if (misfit) throw ApplicationFailure.nonRetryable(`Cannot write row ${String(misfit.rowId)} of ${plan.input}: column ${misfit.column} holds ${JSON.stringify(misfit.cell)}, but the plan typed it ${misfit.type} from the file's schema and first rows; write the column with one type, or score the input as CSV or JSON Lines`, 'InvalidInput');
       const body = plan.format === 'csv' ? toCsv(scored, columns) : toParquet(scored, columns);
       const output: ObjectRef = { bucket: plan.output.bucket, key: outputKeys.part(plan.output.key, plan.runId, index, plan.format) };
       await putBuffer(storage, output, body, plan.format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet');
@@ -198,6 +184,97 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       return result;
     },
   };
+}
+
+/** How planning cut the input: counts, the output columns, and for Parquet the run's copy and chunk bounds. */
+interface Chunking {
+  rows: number;
+  chunks: number;
+  columns: BatchPlan['columns'];
+  parquet?: BatchPlan['parquet'];
+}
+
+/** Reads every row once and stores each `chunkRows` of them as a JSON Lines chunk object; column types from every cell. */
+async function chunkAsJsonLines(storage: Client, runId: string, source: AsyncIterable<Row>, chunkRows: number): Promise<Chunking> {
+  const types = new Map<string, BatchColumnType | undefined>();
+  let rows = 0;
+  let chunks = 0;
+  let pending: Row[] = [];
+  const flush = async (): Promise<void> => {
+    await putBuffer(storage, { bucket: BUCKETS.artifacts, key: batchKeys.chunk(runId, chunks) }, Buffer.from(pending.map((row) => `${JSON.stringify(row)}\n`).join('')), 'application/x-ndjson');
+    chunks += 1;
+    pending = [];
+    Context.current().heartbeat({ rows });
+  };
+  for await (const row of source) {
+    for (const [column, cell] of Object.entries(row)) types.set(column, mergeColumnType(types.get(column), cell));
+    pending.push(row);
+    rows += 1;
+    if (pending.length === chunkRows) await flush();
+  }
+  if (pending.length > 0) await flush();
+  return { rows, chunks, columns: [...types].map(([name, type]) => ({ name, type: type ?? 'string' })) };
+}
+
+/** Rows read to type a Parquet input's columns (with the schema where they are all null). */
+const PARQUET_SAMPLE_ROWS = 10_000;
+
+/**
+ * A Parquet input is not rewritten: its footer gives the row groups, which become chunk bounds,
+ * a sample of its first rows gives the column types, and the file is copied into the run's own
+ * prefix, so a resumed run reads the same bytes even if the source changes.
+ */
+async function chunkParquet(storage: Client, { runId, input }: { runId: string; input: string }, path: string, chunkRows: number): Promise<Chunking> {
+  const parquet = await openParquet(input, path);
+  const bounds = chunkBounds(rowGroupSizes(parquet), chunkRows);
+  const rows = bounds.at(-1)!;
+  const topLevel = topLevelColumns(parquet.metadata.schema);
+  const types = new Map<string, BatchColumnType | undefined>(topLevel.map((column) => [column.name, undefined]));
+  for (const row of await readParquetRange(parquet, 0, Math.min(rows, PARQUET_SAMPLE_ROWS))) {
+    for (const [column, cell] of Object.entries(row)) types.set(column, mergeColumnType(types.get(column), cell));
+  }
+  const object: ObjectRef = { bucket: BUCKETS.artifacts, key: batchKeys.parquetInput(runId) };
+  await putFile(storage, object, path, 'application/vnd.apache.parquet');
+  const schema = new Map(topLevel.map((column) => [column.name, column]));
+  const columns = [...types].map(([name, type]) => ({ name, type: type ?? schemaType(schema.get(name)) }));
+  return { rows, chunks: bounds.length - 1, columns, parquet: { object, bounds } };
+}
+
+/** The root's direct children in a flattened Parquet schema (a nested column's descendants follow it, `num_children` at each level). */
+function topLevelColumns<T extends { num_children?: number }>(schema: readonly T[]): T[] {
+  const columns: T[] = [];
+  let index = 1;
+  const skip = (at: number): number => {
+    let next = at + 1;
+    for (let child = 0; child < (schema[at]?.num_children ?? 0); child += 1) next = skip(next);
+    return next;
+  };
+  while (index < schema.length) {
+    columns.push(schema[index]!);
+    index = skip(index);
+  }
+  return columns;
+}
+
+/** A column's type from its Parquet schema alone: plain booleans and numbers keep their type, the rest (dates, decimals, text) is written as text. */
+function schemaType(column: { type?: string; converted_type?: string; logical_type?: unknown } | undefined): BatchColumnType {
+  if (!column || column.converted_type || column.logical_type) return 'string';
+  if (column.type === 'BOOLEAN') return 'boolean';
+  return ['INT32', 'INT64', 'FLOAT', 'DOUBLE'].includes(column.type ?? '') ? 'number' : 'string';
+}
+
+/** A chunk's input rows: its JSON Lines object, or its row range of the run's Parquet copy (only the row group it lies in is fetched). */
+async function readChunk(storage: Client, plan: BatchPlan, index: number): Promise<Row[]> {
+  if (plan.parquet) {
+    const { object, bounds } = plan.parquet;
+    const parquet = await openParquet(uriOf(object), await objectAsyncBuffer(storage, object));
+    return readParquetRange(parquet, bounds[index]!, bounds[index + 1]!);
+  }
+  return (await getBuffer(storage, { bucket: BUCKETS.artifacts, key: batchKeys.chunk(plan.runId, index) }))
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Row);
 }
 
 /** The registry entry for a version number, or for an alias ('production' by default); a missing one fails for good, naming it. */

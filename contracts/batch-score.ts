@@ -44,9 +44,12 @@ export interface BatchScoreInput {
 export type BatchColumnType = 'number' | 'boolean' | 'string';
 
 /**
- * The plan of a batch score, written to MinIO by planBatch: the input cut into chunks of
- * `chunkRows` rows (the last may be shorter), each stored as JSON Lines at `chunkKey(index)`.
- * Chunk `i` holds input rows `i * chunkRows` up to the next chunk's first.
+ * The plan of a batch score, written to MinIO by planBatch. A CSV or JSON Lines input is cut
+ * into chunks of `chunkRows` rows (the last may be shorter), each stored as JSON Lines at
+ * `batchKeys.chunk(index)`: chunk `i` holds input rows `i * chunkRows` up to the next chunk's
+ * first. A Parquet input is copied whole into the run's prefix and not rewritten: `parquet`
+ * says which rows each chunk reads from it (see {@link chunkBounds}), so planning reads only
+ * the file's footer and a sample.
  */
 export interface BatchPlan {
   /** Id of the root batch-score workflow: every object key of the run derives from it. */
@@ -61,6 +64,8 @@ export interface BatchPlan {
   chunkRows: number;
   chunks: number;
   columns: { name: string; type: BatchColumnType }[];
+  /** Parquet inputs: the run's copy of the file, and chunk `i`'s rows, `bounds[i]` up to `bounds[i + 1]`. */
+  parquet?: { object: ObjectRef; bounds: number[] };
   /** The plan itself in MinIO. */
   plan: ObjectRef;
   /** True when an earlier attempt or run with this id had already planned it. */
@@ -162,10 +167,31 @@ export const batchScoreWorkflowId = (model: string, at: string): string => `${mo
 /** Keys of a run's objects in the artifacts bucket: the plan, each chunk's rows, each chunk's done record and rejects. */
 export const batchKeys = {
   plan: (runId: string) => `batch/${runId}/plan.json`,
+  /** The run's own copy of a Parquet input, which its chunks read row ranges of. */
+  parquetInput: (runId: string) => `batch/${runId}/input.parquet`,
   chunk: (runId: string, index: number) => `batch/${runId}/chunks/${pad(index)}.jsonl`,
   done: (runId: string, index: number) => `batch/${runId}/done/${pad(index)}.json`,
   rejects: (runId: string, index: number) => `batch/${runId}/rejects/${pad(index)}.jsonl`,
 };
+
+/**
+ * Chunk boundaries for a Parquet file with row groups of `groupSizes` rows: each group is split
+ * into the fewest near-equal chunks of at most `chunkRows`, so no chunk straddles two groups
+ * (a chunk decodes only its own group). The first row of each chunk, then the total.
+ */
+export function chunkBounds(groupSizes: readonly number[], chunkRows: number): number[] {
+  const bounds = [0];
+  let start = 0;
+  for (const size of groupSizes) {
+    const parts = Math.ceil(size / chunkRows);
+    for (let part = 1; part <= parts; part += 1) bounds.push(start + Math.round((size * part) / parts));
+    start += size;
+  }
+  return bounds;
+}
+
+/** Global row number of chunk `index`'s first row. */
+export const chunkFirstRow = (plan: Pick<BatchPlan, 'chunkRows' | 'parquet'>, index: number): number => plan.parquet?.bounds[index] ?? index * plan.chunkRows;
 
 /** Keys of a run's outputs under the output prefix. */
 export const outputKeys = {

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import { cachedAsyncBuffer } from 'hyparquet';
+import type { AsyncBuffer } from 'hyparquet';
 import type { Client } from 'minio';
 import { checkKeySegment, checkName } from '../contracts/names.js';
 import { BUCKETS } from '../contracts/stack.js';
@@ -108,4 +110,24 @@ export async function getBuffer(storage: Client, ref: ObjectRef): Promise<Buffer
     throw new ArtifactChecksumError(`${uriOf(ref)} is corrupt: its ${body.length} bytes do not match the SHA-256 written with them`);
   }
   return body;
+}
+
+/**
+ * An object as hyparquet's AsyncBuffer: its length from one HEAD, its bytes by ranged GETs as
+ * the reader asks for them (cached, so the footer is fetched once). Reading some row groups of
+ * a large Parquet object fetches only their column chunks.
+ */
+export async function objectAsyncBuffer(storage: Client, ref: ObjectRef): Promise<AsyncBuffer> {
+  const { size } = await storage.statObject(ref.bucket, ref.key);
+  return cachedAsyncBuffer({
+    byteLength: size,
+    async slice(start: number, end?: number): Promise<ArrayBuffer> {
+      const stop = end ?? size;
+      if (stop <= start) return new ArrayBuffer(0);
+      const chunks: Buffer[] = [];
+      for await (const chunk of await storage.getPartialObject(ref.bucket, ref.key, start, stop - start)) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks);
+      return body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength);
+    },
+  });
 }

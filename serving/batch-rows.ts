@@ -67,3 +67,16 @@ export function mergeColumnType(known: BatchColumnType | undefined, cell: unknow
   const type: BatchColumnType = typeof cell === 'number' ? 'number' : typeof cell === 'boolean' ? 'boolean' : 'string';
   return known === undefined || known === type ? type : 'string';
 }
+
+/** The first output cell whose value does not fit its column's type (toParquet would write it as null), if any. */
+export function findMisfitCell(rows: readonly Row[], columns: readonly WriteColumn[]): { rowId: unknown; column: string; type: WriteColumn['type']; cell: unknown } | undefined {
+  for (const row of rows) {
+    for (const { name, type } of columns) {
+      const cell = row[name];
+      if (cell === null || cell === undefined || type === 'string') continue;
+      const fits = type === 'boolean' ? typeof cell === 'boolean' : typeof cell === 'number';
+      if (!fits) return { rowId: row.row_id, column: name, type, cell };
+    }
+  }
+  return undefined;
+}

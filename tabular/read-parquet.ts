@@ -61,38 +61,69 @@ async function checkFrame(path: string, file: AsyncBuffer): Promise<void> {
   if (footer + 12 > size) throw fault(`its footer claims ${footer} bytes but the file has only ${size}`);
 }
 
+/** A Parquet file checked and its footer decoded: what reading any of its rows needs. */
+export interface OpenParquet {
+  /** Named in errors: a path or an object URI. */
+  name: string;
+  file: AsyncBuffer;
+  metadata: FileMetaData;
+  decoders: Compressors;
+}
+
+/**
+ * Checks a Parquet file's frame, decodes its footer and checks its codecs. `file` is a local
+ * path or any AsyncBuffer (e.g. ranged reads of an object in MinIO), `name` what errors call it.
+ */
+export async function openParquet(name: string, file: string | AsyncBuffer, compressors: Compressors = {}): Promise<OpenParquet> {
+  const decoders: Compressors = { ...NODE_COMPRESSORS, ...compressors };
+  let buffer: AsyncBuffer;
+  let metadata: FileMetaData;
+  try {
+    buffer = typeof file === 'string' ? await asyncBufferFromFile(file) : file;
+  } catch (error) {
+    throw new TabularReadError(name, undefined, errorMessage(error), { cause: error });
+  }
+  await checkFrame(name, buffer);
+  try {
+    metadata = await parquetMetadataAsync(buffer);
+  } catch (error) {
+    throw new TabularReadError(name, undefined, `its footer (the file's metadata) cannot be decoded: ${errorMessage(error)}; the file is corrupt, or its footer length is wrong`, { cause: error });
+  }
+  checkCodecs(name, metadata, decoders);
+  return { name, file: buffer, metadata, decoders };
+}
+
+/** Rows `rowStart` up to (not including) `rowEnd` of an open Parquet file: only the row groups they lie in are read. */
+export async function readParquetRange({ name, file, metadata, decoders }: OpenParquet, rowStart: number, rowEnd: number): Promise<Row[]> {
+  let records: Record<string, unknown>[];
+  try {
+    records = await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors: decoders });
+  } catch (error) {
+    throw new TabularReadError(name, undefined, `rows ${rowStart}–${rowEnd - 1}: ${errorMessage(error)}`, { cause: error });
+  }
+  return records.map((record, offset) => toRow(name, rowStart + offset, record));
+}
+
+/** Row count of each row group, in order. */
+export const rowGroupSizes = ({ metadata }: OpenParquet): number[] => metadata.row_groups.map((group) => Number(group.num_rows));
+
 /**
  * Streams a Parquet file one row group at a time: only the footer and the current group's
  * column chunks are in memory. `compressors` adds decoders for codecs beyond UNCOMPRESSED,
  * SNAPPY, GZIP and BROTLI (ZSTD, LZ4), in hyparquet's shape.
  */
 export async function* readParquet(path: string, limit: number, compressors: Compressors = {}): AsyncGenerator<Row> {
-  const decoders: Compressors = { ...NODE_COMPRESSORS, ...compressors };
-  let file: AsyncBuffer;
-  let metadata: FileMetaData;
-  try {
-    file = await asyncBufferFromFile(path);
-  } catch (error) {
-    throw new TabularReadError(path, undefined, errorMessage(error), { cause: error });
-  }
-  await checkFrame(path, file);
-  try {
-    metadata = await parquetMetadataAsync(file);
-  } catch (error) {
-    throw new TabularReadError(path, undefined, `its footer (the file's metadata) cannot be decoded: ${errorMessage(error)}; the file is corrupt, or its footer length is wrong`, { cause: error });
-  }
-  checkCodecs(path, metadata, decoders);
-
+  const parquet = await openParquet(path, path, compressors);
   let groupStart = 0;
   let emitted = 0;
-  for (const [index, group] of metadata.row_groups.entries()) {
+  for (const [index, size] of rowGroupSizes(parquet).entries()) {
     if (emitted >= limit) return;
     const rowStart = groupStart;
-    const rowEnd = rowStart + Math.min(Number(group.num_rows), limit - emitted);
-    groupStart += Number(group.num_rows);
+    const rowEnd = rowStart + Math.min(size, limit - emitted);
+    groupStart += size;
     let records: Record<string, unknown>[];
     try {
-      records = await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors: decoders });
+      records = await parquetReadObjects({ file: parquet.file, metadata: parquet.metadata, rowStart, rowEnd, compressors: parquet.decoders });
     } catch (error) {
       const where = `row group ${index} (rows ${rowStart}–${rowEnd - 1})`;
       throw new TabularReadError(path, undefined, `${where}: ${errorMessage(error)}`, { cause: error });

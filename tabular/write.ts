@@ -9,8 +9,8 @@ export interface WriteColumn {
   type: 'int' | 'number' | 'boolean' | 'string';
 }
 
-/** The rows as a Parquet file: one row group per 100,000 rows, nulls allowed in every column. */
-export function toParquet(rows: readonly Row[], columns: readonly WriteColumn[]): Buffer {
+/** The rows as a Parquet file: one row group per `rowGroupSize` rows (default 100,000), nulls allowed in every column. */
+export function toParquet(rows: readonly Row[], columns: readonly WriteColumn[], { rowGroupSize = 100_000 }: { rowGroupSize?: number } = {}): Buffer {
   const columnData: ColumnSource[] = columns.map(({ name, type }) => {
     const cells = rows.map((row) => row[name] ?? null);
     switch (type) {
@@ -24,7 +24,7 @@ export function toParquet(rows: readonly Row[], columns: readonly WriteColumn[])
         return { name, type: 'STRING', data: cells.map((cell) => (cell === null ? null : String(cell))) };
     }
   });
-  return Buffer.from(parquetWriteBuffer({ columnData, rowGroupSize: 100_000 }));
+  return Buffer.from(parquetWriteBuffer({ columnData, rowGroupSize }));
 }
 
 /** The rows as CSV with a header line; null is an empty field, text holding a comma, quote or line break is quoted. */

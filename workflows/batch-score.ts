@@ -7,7 +7,9 @@ import { BATCH_DEFAULTS, batchProgressQuery } from '../contracts/batch-score.js'
 const NON_RETRYABLE = ['ModelNotFound', 'ModelVersionNotFound', 'InvalidInput', 'InvalidOutput', 'SourceNotFound', 'SourceRefused', 'PlanMissing', 'ChunkMissing', 'ChunkMismatch', 'RejectShareExceeded'];
 
 // Every batch activity heartbeats every 2 s (activities/heartbeat.ts): a killed worker is noticed in 15 s, and the chunk runs again elsewhere.
+// No eager dispatch: it would hand every chunk to the worker running this workflow, leaving the other workers idle.
 const batch = proxyActivities<Activities>({
+  allowEagerDispatch: false,
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { BatchProgress, BatchScoreInput, BatchScoreResult } from '../../contracts/batch-score.js';
-import { batchProgressQuery } from '../../contracts/batch-score.js';
+import type { BatchPlan, BatchProgress, BatchScoreInput, BatchScoreResult } from '../../contracts/batch-score.js';
+import { batchKeys, batchProgressQuery } from '../../contracts/batch-score.js';
+import { BUCKETS } from '../../contracts/stack.js';
 import { datasetRemote, Dvc } from '../../infra/dvc.js';
 import { getBuffer } from '../../infra/artifacts.js';
 import { scheduleBatchScore, startBatchScore, waitForBatchScore } from '../../infra/batch-client.js';
@@ -18,6 +19,7 @@ import { createModelServer } from '../../serving/server.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
 import type { Row } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
+import { toParquet } from '../../tabular/write.js';
 import { createGeneralWorker } from '../../workers/general.js';
 import { ctrain } from '../support/ctrain-cli.js';
 import { connectTemporal, uniqueId } from '../support/temporal.js';
@@ -130,6 +132,53 @@ describe('batch scoring', () => {
     expect(watched.exitCode).toBe(0);
     const end = JSON.parse(watched.stdout.trim().split('\n').at(-1)!) as { event: string; ok: boolean; result: BatchScoreResult };
     expect(end).toMatchObject({ event: 'end', ok: true, result: { runId: result.runId, rows: 300, scored: 300 } });
+  });
+
+  it('scores a Parquet input by row ranges of its row groups, without rewriting it, with the model server’s scores', async () => {
+    const inputs: Row[] = [];
+    for await (const row of readRows(weatherCsv, 'csv')) inputs.push(row);
+    const columns = Object.keys(inputs[0]!).map((name) => ({ name, type: typeof inputs[0]![name] === 'number' ? ('number' as const) : ('string' as const) }));
+    const key = `inputs/${randomUUID()}.parquet`;
+    if (!(await storage.bucketExists(bucket))) await storage.makeBucket(bucket);
+    await storage.putObject(bucket, key, toParquet(inputs, columns, { rowGroupSize: 500 }));
+
+    const result = await score({ input: `s3://${bucket}/${key}`, chunkRows: 200, concurrency: 3 });
+    // Row groups of 500, 500 and 461 rows, each split into 3 chunks: none spans two groups.
+    expect(result).toMatchObject({ rows: 1461, scored: 1461, rejected: 0, chunks: 9 });
+    const plan = JSON.parse((await getBuffer(storage, { bucket: BUCKETS.artifacts, key: batchKeys.plan(result.runId) })).toString('utf8')) as BatchPlan;
+    expect(plan.parquet?.bounds).toEqual([0, 167, 333, 500, 667, 833, 1000, 1154, 1307, 1461]);
+    expect(plan.columns).toEqual(columns);
+    const chunkObjects = await storage.listObjectsV2(BUCKETS.artifacts, `batch/${result.runId}/chunks/`, true).toArray();
+    expect(chunkObjects).toEqual([]);
+
+    const rows = await outputRows(result);
+    expect(sortedIds(rows)).toEqual(range(1461));
+    const response = await server.app.inject({ method: 'POST', url: `/v1/models/${model}/predict`, payload: { rows: inputs } });
+    expect(response.statusCode).toBe(200);
+    const served = response.json<{ predictions: { score: number }[] }>().predictions;
+    for (const row of rows) {
+      const id = row.row_id as number;
+      expect(row.score).toBe(served[id]!.score);
+      expect(row.date).toBe(inputs[id]!.date);
+      expect(row.temp_max).toBe(inputs[id]!.temp_max);
+    }
+  });
+
+  it('fails, naming the row and column, when a Parquet cell past the typing sample does not fit its column, rather than write it as null', async () => {
+    const weather: Row[] = [];
+    for await (const row of readRows(weatherCsv, 'csv')) weather.push(row);
+    // 10,001 rows: the sample types big_id from the first 10,000 as a number; the last holds 2^60, which is read as its digits.
+    const inputs = Array.from({ length: 10_001 }, (_, i) => ({ ...weather[i % weather.length]!, big_id: i === 10_000 ? 2 ** 60 : i }));
+    const columns = [...Object.keys(weather[0]!).map((name) => ({ name, type: typeof weather[0]![name] === 'number' ? ('number' as const) : ('string' as const) })), { name: 'big_id', type: 'int' as const }];
+    const key = `inputs/${randomUUID()}.parquet`;
+    if (!(await storage.bucketExists(bucket))) await storage.makeBucket(bucket);
+    await storage.putObject(bucket, key, toParquet(inputs, columns));
+
+    const failure = await score({ input: `s3://${bucket}/${key}` }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause as Error & { cause?: Error };
+    expect(cause.cause?.message ?? cause.message).toContain('Cannot write row 10000 of s3://');
+    expect(cause.cause?.message ?? cause.message).toContain('column big_id holds "1152921504606846976", but the plan typed it number');
   });
 
   it('refuses an output that is not s3://bucket/prefix before starting anything', async () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { batchInput, isBatchScoreId } from '../../cli/score.js';
-import { batchKeys, batchScoreWorkflowId, outputKeys, parseOutputUri } from '../../contracts/batch-score.js';
+import { batchKeys, batchScoreWorkflowId, chunkBounds, chunkFirstRow, outputKeys, parseOutputUri } from '../../contracts/batch-score.js';
+import { findMisfitCell } from '../../serving/batch-rows.js';
 import type { Row } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
 import type { WriteColumn } from '../../tabular/write.js';
@@ -87,5 +88,46 @@ describe('ctrain score options', () => {
     expect(isBatchScoreId('churn.score-2026-12-02T02:00:00Z')).toBe(true);
     expect(isBatchScoreId('churn.train.20261202T154000123Z')).toBe(false);
     expect(isBatchScoreId('churn')).toBe(false);
+  });
+});
+
+describe('Parquet chunk bounds', () => {
+  it('split each row group into the fewest near-equal chunks of at most chunkRows, never across groups', () => {
+    expect(chunkBounds([500, 500, 461], 200)).toEqual([0, 167, 333, 500, 667, 833, 1000, 1154, 1307, 1461]);
+    expect(chunkBounds([272_727, 272_727], 100_000)).toEqual([0, 90_909, 181_818, 272_727, 363_636, 454_545, 545_454]);
+  });
+
+  it('keep a group whole when it fits, and give an empty file or group no chunk', () => {
+    expect(chunkBounds([100, 40], 100)).toEqual([0, 100, 140]);
+    expect(chunkBounds([], 100)).toEqual([0]);
+    expect(chunkBounds([0, 10], 100)).toEqual([0, 10]);
+  });
+
+  it('give each chunk’s first row from the bounds, or from chunkRows for a JSON Lines plan', () => {
+    expect(chunkFirstRow({ chunkRows: 200, parquet: { object: { bucket: 'b', key: 'k' }, bounds: [0, 167, 333] } }, 2)).toBe(333);
+    expect(chunkFirstRow({ chunkRows: 200 }, 2)).toBe(400);
+  });
+});
+
+describe('output cells that do not fit their column', () => {
+  const columns: WriteColumn[] = [
+    { name: 'row_id', type: 'int' },
+    { name: 'id', type: 'number' },
+    { name: 'flag', type: 'boolean' },
+    { name: 'note', type: 'string' },
+  ];
+
+  it('are found, with the row, column, type and value: Parquet would write them as null', () => {
+    const rows: Row[] = [
+      { row_id: 0, id: 1, flag: true, note: 'a' },
+      { row_id: 1, id: null, flag: null, note: 3 },
+      { row_id: 2, id: '9223372036854775807', flag: false, note: null },
+    ];
+    expect(findMisfitCell(rows, columns)).toEqual({ rowId: 2, column: 'id', type: 'number', cell: '9223372036854775807' });
+    expect(findMisfitCell([{ row_id: 5, id: 2, flag: 'yes', note: null }], columns)).toEqual({ rowId: 5, column: 'flag', type: 'boolean', cell: 'yes' });
+  });
+
+  it('are none when every cell fits or is null (any value fits a text column)', () => {
+    expect(findMisfitCell(rows.map((row) => ({ ...row, id: 1, flag: null, note: 7 })), columns)).toBeUndefined();
   });
 });
