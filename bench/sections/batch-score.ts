@@ -10,18 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BatchScoreResult } from '../../contracts/batch-score.js';
 import { startBatchScore, waitForBatchScore } from '../../infra/batch-client.js';
-import { requestRun, waitForRun } from '../../infra/model-client.js';
 import type { Row } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
 import { toParquet } from '../../tabular/write.js';
 import { uniqueId } from '../../test/support/temporal.js';
 import type { TestStack } from '../../test/support/test-stack.js';
 import { startWorkerProcess } from '../../test/support/worker-process.js';
-import { startWorkers } from '../../test/support/workers.js';
 import type { BenchRow, BenchSection } from '../contract.js';
 import { summarize } from '../stats.js';
 import { runChild } from '../support/child.js';
 import { FLIGHTS } from '../support/datasets.js';
+import { trainFlightDelayVersion } from '../support/flight-version.js';
 import type { BenchTemporal } from '../support/stack.js';
 import { withBenchStack } from '../support/stack.js';
 
@@ -44,7 +43,7 @@ export const batchScore: BenchSection = {
     try {
       const input = quick ? await firstFlights(workspace, 200_000) : FLIGHTS;
       return await withBenchStack(async (stack, temporal) => {
-        const version = await trainVersion(stack, temporal);
+        const version = await trainFlightDelayVersion(stack, temporal, 'benchmark: batch scoring');
         const rows: BenchRow[] = [];
         const baseline: OneProcessResult[] = [];
         for (let i = 0; i < times; i++) {
@@ -78,20 +77,6 @@ export const batchScore: BenchSection = {
     }
   },
 };
-
-/** A flight-delay version to score with: a small, quick training, since scoring speed depends on the network's shape, not its accuracy. */
-async function trainVersion(stack: TestStack, temporal: BenchTemporal): Promise<number> {
-  const workers = await startWorkers(stack, temporal);
-  try {
-    const overrides = { source: { limit: 30_000 }, training: { epochs: 2 }, evaluation: { threshold: 0 } };
-    const { runId } = await requestRun(temporal.client, MODEL, { source: 'cli', reason: 'benchmark: batch scoring', overrides }, workers);
-    const { run } = await waitForRun(temporal.client, MODEL, runId, 200);
-    if (run.status !== 'registered' || run.version === undefined) throw new Error(`the batch benchmark's training run ended ${run.status}: ${run.error ?? ''}`);
-    return run.version;
-  } finally {
-    await workers.stop();
-  }
-}
 
 /** One batch score of `input` served by `count` fresh `ctrain worker --role general` processes on a queue of their own. */
 async function scoreWithWorkers(stack: TestStack, temporal: BenchTemporal, count: number, { input, version }: { input: string; version: number }): Promise<{ result: BatchScoreResult; seconds: number; rowsPerSecond: number; scoringRowsPerSecond: number }> {

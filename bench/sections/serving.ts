@@ -4,13 +4,12 @@
  * at half that rate; against a bare fastify server answering a constant on the same route.
  */
 import autocannon from 'autocannon';
-import { requestRun, waitForRun } from '../../infra/model-client.js';
 import { readRows } from '../../tabular/index.js';
 import type { Row } from '../../tabular/index.js';
-import { startWorkers } from '../../test/support/workers.js';
 import type { BenchRow, BenchSection, Measurement } from '../contract.js';
 import { summarize } from '../stats.js';
 import { FLIGHTS } from '../support/datasets.js';
+import { trainFlightDelayVersion } from '../support/flight-version.js';
 import { startServerProcess } from '../support/server-process.js';
 import { withBenchStack } from '../support/stack.js';
 
@@ -30,16 +29,7 @@ export const serving: BenchSection = {
     const seconds = quick ? 3 : 15;
     const times = quick ? 1 : 3;
     return withBenchStack(async (stack, temporal) => {
-      const workers = await startWorkers(stack, temporal);
-      try {
-        // A small, quick training: serving speed depends on the network's shape, not on its accuracy.
-        const overrides = { source: { limit: 30_000 }, training: { epochs: 2 }, evaluation: { threshold: 0 } };
-        const { runId } = await requestRun(temporal.client, MODEL, { source: 'cli', reason: 'benchmark: serving', overrides }, workers);
-        const { run } = await waitForRun(temporal.client, MODEL, runId, 200);
-        if (run.status !== 'registered') throw new Error(`the serving benchmark's training run ended ${run.status}: ${run.error ?? ''}`);
-      } finally {
-        await workers.stop();
-      }
+      await trainFlightDelayVersion(stack, temporal, 'benchmark: serving');
       const flights: Row[] = [];
       for await (const row of readRows(FLIGHTS, 'parquet', { limit: 100 })) flights.push({ date: row.date ?? null, distance: row.distance ?? null, origin: row.origin ?? null, destination: row.destination ?? null });
       const bodies = { single: JSON.stringify({ row: flights[0] }), batch: JSON.stringify({ rows: flights }) };
