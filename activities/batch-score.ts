@@ -4,14 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Client } from 'minio';
 import type { BatchColumnType, BatchPlan, BatchScoreInput, BatchScoreResult, ChunkResult, FinishBatchInput, ScoreChunkInput } from '../contracts/batch-score.js';
-import { BATCH_DEFAULTS, batchKeys, chunkBounds, chunkFirstRow, outputKeys, parseOutputUri } from '../contracts/batch-score.js';
+import { BATCH_DEFAULTS, chunkBounds, chunkFirstRow, parseOutputUri } from '../contracts/batch-score.js';
 import type { ModelVersion, Registry } from '../contracts/model.js';
-import { registryRef } from '../contracts/model.js';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
-import { BUCKETS } from '../contracts/stack.js';
-import { getBuffer, getJson, objectAsyncBuffer, putBuffer, putFile, putJson, statArtifact, uriOf } from '../infra/artifacts.js';
 import { selectBackend } from '../model/index.js';
 import { loadPipeline } from '../pipelines/index.js';
 import { pseudonymizeRow } from '../privacy/pseudonym.js';
@@ -23,6 +19,8 @@ import { detectFormat, openParquet, readParquetRange, readRows, rowGroupSizes, T
 import { toCsv, toParquet } from '../tabular/write.js';
 import type { ActivityDependencies } from './index.js';
 import { localSourceFile } from './source.js';
+import { batchKeys, batchOutputKeys, registryKeys, uriOf } from '../storage/layout.js';
+import type { ObjectStore } from '../storage/gateway.js';
 
 /**
  * Batch scoring (DESIGN §6b): planBatch cuts the input into chunks stored in MinIO, scoreChunk
@@ -54,8 +52,8 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
   return {
     /** Resolves the version and cuts the input into chunks (CSV and JSON Lines read once into chunk objects; Parquet copied and split by row group); an existing plan for the run is reused. */
     async planBatch(input: BatchScoreInput & { runId: string }): Promise<BatchPlan> {
-      const planRef: ObjectRef = { bucket: BUCKETS.artifacts, key: batchKeys.plan(input.runId) };
-      const existing = await getJson<BatchPlan>(storage, planRef);
+      const planRef: ObjectRef = batchKeys.plan(input.runId);
+      const existing = await storage.getJson<BatchPlan>(planRef);
       if (existing) return { ...existing, reused: true };
 
       const entry = await resolveVersion(storage, input.model, input);
@@ -63,7 +61,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       const format = nonRetryable(() => detectFormat(input.input), 'InvalidInput');
       const chunkRows = input.chunkRows ?? BATCH_DEFAULTS.chunkRows;
       if (!Number.isInteger(chunkRows) || chunkRows < 1) throw ApplicationFailure.nonRetryable(`chunkRows must be a positive whole number, got ${chunkRows}`, 'InvalidInput');
-      await ensureBucket(storage, output.bucket);
+      await storage.ensureBucket(output.bucket);
 
       const workspace = await mkdtemp(join(tmpdir(), 'ctrain-score-'));
       let chunking: Chunking;
@@ -93,16 +91,16 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
         plan: planRef,
         reused: false,
       };
-      await putJson(storage, planRef, plan);
+      await storage.putJson(planRef, plan);
       return plan;
     },
 
     /** Scores one chunk, or returns the output an earlier attempt wrote when it is there with its checksum. */
     async scoreChunk({ plan: planRef, index }: ScoreChunkInput): Promise<ChunkResult> {
       const plan = await readPlan(storage, planRef);
-      const doneRef: ObjectRef = { bucket: BUCKETS.artifacts, key: batchKeys.done(plan.runId, index) };
-      const done = await getJson<ChunkResult>(storage, doneRef);
-      if (done && (await statArtifact(storage, done.output))?.sha256 === done.sha256) return { ...done, reused: true };
+      const doneRef: ObjectRef = batchKeys.done(plan.runId, index);
+      const done = await storage.getJson<ChunkResult>(doneRef);
+      if (done && (await storage.stat(done.output))?.sha256 === done.sha256) return { ...done, reused: true };
 
       const version = await loadOnce(plan.model, plan.version);
       const rows = await readChunk(storage, plan, index);
@@ -116,15 +114,15 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       const misfit = plan.format === 'parquet' ? findMisfitCell(scored, columns) : undefined;
       if (misfit) throw ApplicationFailure.nonRetryable(`Cannot write row ${String(misfit.rowId)} of ${plan.input}: column ${misfit.column} holds ${JSON.stringify(misfit.cell)}, but the plan typed it ${misfit.type} from the file's schema and first rows; write the column with one type, or score the input as CSV or JSON Lines`, 'InvalidInput');
       const body = plan.format === 'csv' ? toCsv(scored, columns) : toParquet(scored, columns);
-      const output: ObjectRef = { bucket: plan.output.bucket, key: outputKeys.part(plan.output.key, plan.runId, index, plan.format) };
-      await putBuffer(storage, output, body, plan.format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet');
+      const output: ObjectRef = batchOutputKeys.part(plan.output, plan.runId, index, plan.format);
+      await storage.putBuffer(output, body, plan.format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet');
       let rejectsRef: ObjectRef | undefined;
       if (rejects.length > 0) {
-        rejectsRef = { bucket: BUCKETS.artifacts, key: batchKeys.rejects(plan.runId, index) };
-        await putBuffer(storage, rejectsRef, Buffer.from(rejects.map((reject) => `${JSON.stringify(reject)}\n`).join('')), 'application/x-ndjson');
+        rejectsRef = batchKeys.rejects(plan.runId, index);
+        await storage.putBuffer(rejectsRef, Buffer.from(rejects.map((reject) => `${JSON.stringify(reject)}\n`).join('')), 'application/x-ndjson');
       }
       const result: ChunkResult = { index, firstRow, rows: rows.length, scored: scored.length, rejected: rejects.length, output, sha256: sha256(body), ...(rejectsRef ? { rejects: rejectsRef } : {}) };
-      await putJson(storage, doneRef, result);
+      await storage.putJson(doneRef, result);
       return result;
     },
 
@@ -137,7 +135,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
         results.push(
           ...(await Promise.all(
             indexes.map(async (index) => {
-              const done = await getJson<ChunkResult>(storage, { bucket: BUCKETS.artifacts, key: batchKeys.done(plan.runId, index) });
+              const done = await storage.getJson<ChunkResult>(batchKeys.done(plan.runId, index));
               if (!done) throw ApplicationFailure.nonRetryable(`Chunk ${index} of ${plan.runId} has no done record: it was never scored.`, 'ChunkMissing');
               return done;
             }),
@@ -150,9 +148,9 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
 
       let rejects: ObjectRef | undefined;
       if (rejected > 0) {
-        rejects = { bucket: plan.output.bucket, key: outputKeys.rejects(plan.output.key, plan.runId) };
-        const parts = await Promise.all(results.filter((result) => result.rejects).map((result) => getBuffer(storage, result.rejects!)));
-        await putBuffer(storage, rejects, Buffer.concat(parts), 'application/x-ndjson');
+        rejects = batchOutputKeys.rejects(plan.output, plan.runId);
+        const parts = await Promise.all(results.filter((result) => result.rejects).map((result) => storage.getBuffer(result.rejects!)));
+        await storage.putBuffer(rejects, Buffer.concat(parts), 'application/x-ndjson');
       }
       const share = plan.rows === 0 ? 0 : rejected / plan.rows;
       if (share > maxRejectShare) {
@@ -161,7 +159,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
           'RejectShareExceeded',
         );
       }
-      const manifest: ObjectRef = { bucket: plan.output.bucket, key: outputKeys.manifest(plan.output.key, plan.runId) };
+      const manifest: ObjectRef = batchOutputKeys.manifest(plan.output, plan.runId);
       const result: BatchScoreResult = {
         runId: plan.runId,
         model: plan.model,
@@ -180,7 +178,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
         rowsPerSecond: seconds > 0 ? rows / seconds : 0,
         planSeconds,
       };
-      await putJson(storage, manifest, result);
+      await storage.putJson(manifest, result);
       return result;
     },
   };
@@ -195,13 +193,13 @@ interface Chunking {
 }
 
 /** Reads every row once and stores each `chunkRows` of them as a JSON Lines chunk object; column types from every cell. */
-async function chunkAsJsonLines(storage: Client, runId: string, source: AsyncIterable<Row>, chunkRows: number): Promise<Chunking> {
+async function chunkAsJsonLines(storage: ObjectStore, runId: string, source: AsyncIterable<Row>, chunkRows: number): Promise<Chunking> {
   const types = new Map<string, BatchColumnType | undefined>();
   let rows = 0;
   let chunks = 0;
   let pending: Row[] = [];
   const flush = async (): Promise<void> => {
-    await putBuffer(storage, { bucket: BUCKETS.artifacts, key: batchKeys.chunk(runId, chunks) }, Buffer.from(pending.map((row) => `${JSON.stringify(row)}\n`).join('')), 'application/x-ndjson');
+    await storage.putBuffer(batchKeys.chunk(runId, chunks), Buffer.from(pending.map((row) => `${JSON.stringify(row)}\n`).join('')), 'application/x-ndjson');
     chunks += 1;
     pending = [];
     Context.current().heartbeat({ rows });
@@ -224,7 +222,7 @@ const PARQUET_SAMPLE_ROWS = 10_000;
  * a sample of its first rows gives the column types, and the file is copied into the run's own
  * prefix, so a resumed run reads the same bytes even if the source changes.
  */
-async function chunkParquet(storage: Client, { runId, input }: { runId: string; input: string }, path: string, chunkRows: number): Promise<Chunking> {
+async function chunkParquet(storage: ObjectStore, { runId, input }: { runId: string; input: string }, path: string, chunkRows: number): Promise<Chunking> {
   const parquet = await openParquet(input, path);
   const bounds = chunkBounds(rowGroupSizes(parquet), chunkRows);
   const rows = bounds.at(-1)!;
@@ -233,8 +231,8 @@ async function chunkParquet(storage: Client, { runId, input }: { runId: string; 
   for (const row of await readParquetRange(parquet, 0, Math.min(rows, PARQUET_SAMPLE_ROWS))) {
     for (const [column, cell] of Object.entries(row)) types.set(column, mergeColumnType(types.get(column), cell));
   }
-  const object: ObjectRef = { bucket: BUCKETS.artifacts, key: batchKeys.parquetInput(runId) };
-  await putFile(storage, object, path, 'application/vnd.apache.parquet');
+  const object: ObjectRef = batchKeys.parquetInput(runId);
+  await storage.putFile(object, path, 'application/vnd.apache.parquet');
   const schema = new Map(topLevel.map((column) => [column.name, column]));
   const columns = [...types].map(([name, type]) => ({ name, type: type ?? schemaType(schema.get(name)) }));
   return { rows, chunks: bounds.length - 1, columns, parquet: { object, bounds } };
@@ -264,13 +262,13 @@ function schemaType(column: { type?: string; converted_type?: string; logical_ty
 }
 
 /** A chunk's input rows: its JSON Lines object, or its row range of the run's Parquet copy (only the row group it lies in is fetched). */
-async function readChunk(storage: Client, plan: BatchPlan, index: number): Promise<Row[]> {
+async function readChunk(storage: ObjectStore, plan: BatchPlan, index: number): Promise<Row[]> {
   if (plan.parquet) {
     const { object, bounds } = plan.parquet;
-    const parquet = await openParquet(uriOf(object), await objectAsyncBuffer(storage, object));
+    const parquet = await openParquet(uriOf(object), await storage.asyncBuffer(object));
     return readParquetRange(parquet, bounds[index]!, bounds[index + 1]!);
   }
-  return (await getBuffer(storage, { bucket: BUCKETS.artifacts, key: batchKeys.chunk(plan.runId, index) }))
+  return (await storage.getBuffer(batchKeys.chunk(plan.runId, index)))
     .toString('utf8')
     .split('\n')
     .filter((line) => line !== '')
@@ -278,9 +276,9 @@ async function readChunk(storage: Client, plan: BatchPlan, index: number): Promi
 }
 
 /** The registry entry for a version number, or for an alias ('production' by default); a missing one fails for good, naming it. */
-async function resolveVersion(storage: Client, model: string, { version, alias }: Pick<BatchScoreInput, 'version' | 'alias'>): Promise<ModelVersion> {
-  const registry = await getJson<Registry>(storage, registryRef(model));
-  if (!registry) throw ApplicationFailure.nonRetryable(`Model ${model} has no registry at ${uriOf(registryRef(model))}: train it first.`, 'ModelNotFound');
+async function resolveVersion(storage: ObjectStore, model: string, { version, alias }: Pick<BatchScoreInput, 'version' | 'alias'>): Promise<ModelVersion> {
+  const registry = await storage.getJson<Registry>(registryKeys.registry(model));
+  if (!registry) throw ApplicationFailure.nonRetryable(`Model ${model} has no registry at ${uriOf(registryKeys.registry(model))}: train it first.`, 'ModelNotFound');
   const wanted = version ?? registry.aliases[alias ?? 'production'];
   const entry = registry.versions.find((candidate) => candidate.version === wanted);
   if (entry) return entry;
@@ -288,18 +286,9 @@ async function resolveVersion(storage: Client, model: string, { version, alias }
   throw ApplicationFailure.nonRetryable(`Model ${model} has no ${which} (registered: ${registry.versions.map((v) => v.version).join(', ') || 'none'}).`, 'ModelVersionNotFound');
 }
 
-/** Creates the output bucket when it is missing; another run creating it meanwhile is fine. */
-async function ensureBucket(storage: Client, bucket: string): Promise<void> {
-  if (await storage.bucketExists(bucket)) return;
-  try {
-    await storage.makeBucket(bucket);
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'BucketAlreadyOwnedByYou') throw error;
-  }
-}
 
-async function readPlan(storage: Client, ref: ObjectRef): Promise<BatchPlan> {
-  const plan = await getJson<BatchPlan>(storage, ref);
+async function readPlan(storage: ObjectStore, ref: ObjectRef): Promise<BatchPlan> {
+  const plan = await storage.getJson<BatchPlan>(ref);
   if (!plan) throw ApplicationFailure.nonRetryable(`Batch plan ${uriOf(ref)} does not exist.`, 'PlanMissing');
   return plan;
 }

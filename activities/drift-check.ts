@@ -1,18 +1,15 @@
 import type { DriftCheckResult } from '../contracts/drift-check.js';
 import type { Registry } from '../contracts/model.js';
-import { registryRef } from '../contracts/model.js';
 import type { OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
-import { BUCKETS } from '../contracts/stack.js';
 import type { DriftReference } from '../drift/reference.js';
 import { compareToReference, liveMetric, performanceVerdict } from '../drift/report.js';
-import { getJson, putBuffer, putJson } from '../infra/artifacts.js';
 import { readLog } from '../infra/prediction-logs.js';
 import { loadPipeline } from '../pipelines/index.js';
 import { renderDriftReport } from '../report/drift-report.js';
 import type { Row } from '../tabular/index.js';
 import type { ActivityDependencies } from './index.js';
+import { driftKeys, registryKeys } from '../storage/layout.js';
 
-const lastCheckRef = (model: string) => ({ bucket: BUCKETS.artifacts, key: `drift/${model}/last-check.json` });
 
 /**
  * Compares the production model's logged traffic since the last check with its drift reference
@@ -24,15 +21,15 @@ export function createDriftCheckActivities({ storage }: ActivityDependencies) {
   return {
     async checkDrift({ model }: { model: string }): Promise<DriftCheckResult> {
       const until = new Date().toISOString();
-      const registry = await getJson<Registry>(storage, registryRef(model));
+      const registry = await storage.getJson<Registry>(registryKeys.registry(model));
       const production = registry?.versions.find((version) => version.version === registry.aliases.production);
       const promotedAt = [...(registry?.history ?? [])].reverse().find((change) => change.alias === 'production' && change.to === production?.version)?.at ?? until;
-      const since = (await getJson<{ until: string; version: number }>(storage, lastCheckRef(model)).then((last) => (last?.version === production?.version ? last?.until : undefined))) ?? promotedAt;
+      const since = (await storage.getJson<{ until: string; version: number }>(driftKeys.lastCheck(model)).then((last) => (last?.version === production?.version ? last?.until : undefined))) ?? promotedAt;
       const base = { model, since, until, rows: 0, driftedFeatures: [], signalled: false, productionVersion: production?.version };
       if (!production?.driftReference) return { ...base, verdict: 'no-model', reason: `${model} has no production version with a drift reference yet.` };
 
       const spec = loadPipeline(model);
-      const reference = (await getJson<DriftReference>(storage, production.driftReference))!;
+      const reference = (await storage.getJson<DriftReference>(production.driftReference))!;
       // The production version's whole life, for the live metric: outcomes come after their predictions.
       const served = (await readLog<PredictionRecord>(storage, model, 'predictions', promotedAt, until)).filter((p) => p.version === production.version);
       const recent = served.filter((p) => p.at > since);
@@ -44,13 +41,11 @@ export function createDriftCheckActivities({ storage }: ActivityDependencies) {
       const value = labelled.length ? liveMetric(spec.label.kind, metric, labelled.map((p) => outcomes.get(p.id)!), labelled.map((p) => p.score)) : Number.NaN;
       const performance = { ...performanceVerdict({ metric, value, threshold: spec.evaluation.threshold, minOutcomes: spec.drift.minRows, outcomes: labelled.length }), value: Number.isFinite(value) ? value : undefined };
 
-      const key = `drift/${model}/reports/${until.replace(/[-:.]/g, '')}`;
-      const report = { bucket: BUCKETS.artifacts, key: `${key}.json` };
-      const reportHtml = { bucket: BUCKETS.artifacts, key: `${key}.html` };
-      await putJson(storage, report, { model, productionVersion: production.version, since, until, drift, performance });
+      const { json: report, html: reportHtml } = driftKeys.report(model, until);
+      await storage.putJson(report, { model, productionVersion: production.version, since, until, drift, performance });
       const facts = { model, productionVersion: production.version, since, until, performance: { ...performance, metric, threshold: spec.evaluation.threshold } };
-      await putBuffer(storage, reportHtml, Buffer.from(await renderDriftReport({ reference, drift, facts })), 'text/html; charset=utf-8');
-      if (drift.verdict !== 'insufficient-data') await putJson(storage, lastCheckRef(model), { until, version: production.version });
+      await storage.putBuffer(reportHtml, Buffer.from(await renderDriftReport({ reference, drift, facts })), 'text/html; charset=utf-8');
+      if (drift.verdict !== 'insufficient-data') await storage.putJson(driftKeys.lastCheck(model), { until, version: production.version });
       return { ...base, verdict: drift.verdict, reason: drift.reason, performance, rows: drift.rows, driftedFeatures: drift.driftedFeatures, report, reportHtml };
     },
   };

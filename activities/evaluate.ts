@@ -3,7 +3,7 @@ import type { CacheOptions, EvaluateManifest, FeatureManifest, ModelRef, TrainMa
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { buildDriftReference } from '../drift/reference.js';
 import { featureGroups, featureWidth, readFeatureTransform } from '../features/transform.js';
-import { artifactKeys, cacheKey, getBuffer, getJson, putJson, uriOf } from '../infra/artifacts.js';
+import { cacheKey } from '../infra/artifacts.js';
 import type * as tf from '@tensorflow/tfjs';
 import { binaryMetrics, decideBlessing, HIGHER_IS_BETTER, importModel, predict, regressionMetrics, selectBackend } from '../model/index.js';
 import type { Blessing } from '../model/index.js';
@@ -19,6 +19,7 @@ import { toMatrix } from './feature.js';
 import type { ActivityDependencies } from './index.js';
 import { loadSplit } from './matrices.js';
 import { completeStep, reuseCached } from './step-cache.js';
+import { stepKeys, uriOf } from '../storage/layout.js';
 
 /** Bump when the same model and split could get different metrics or a different blessing. */
 const EVALUATE_CODE_VERSION = 'evaluate-4';
@@ -52,7 +53,7 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
       if (test.rows === 0) throw ApplicationFailure.nonRetryable(`The test split of ${spec.name} is empty; lower split.test or add data.`, 'DataValidationError');
       const { metric, threshold, maxRegression, slices: sliceColumns = [], maxSliceRegression } = spec.evaluation;
       const higherIsBetter = (HIGHER_IS_BETTER as readonly string[]).includes(metric);
-      const transform = readFeatureTransform(await getJson(storage, feature.transform));
+      const transform = readFeatureTransform(await storage.getJson(feature.transform));
       const { candidate, importance } = await withModel(storage, train.model, (model) => {
         const scores = predict(model, test.features, test.rows, test.width);
         const rows = Math.min(test.rows, IMPORTANCE_ROWS);
@@ -74,17 +75,17 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
       const testRows = await readTestRows(storage, feature);
       checkSliceColumns(spec, sliceColumns, testRows);
       const slices = sliceMetrics({ rows: testRows, labels: test.labels, scores: candidate, columns: sliceColumns, metricsOf: (labels, scores) => metricsOf(spec, labels, scores) });
-      const driftReference = artifactKeys.stepOutput('evaluate', key, 'drift-reference.json');
+      const driftReference = stepKeys.output('evaluate', key, 'drift-reference.json');
       const { numeric, categorical } = spec.features;
-      await putJson(storage, driftReference, buildDriftReference({ rows: testRows, numeric, categorical, scores: Array.from(candidate) }));
+      await storage.putJson(driftReference, buildDriftReference({ rows: testRows, numeric, categorical, scores: Array.from(candidate) }));
 
       const productionRun = production ? await productionMetricsOn(storage, spec, testRows, production, sliceColumns) : undefined;
       const productionMetrics = productionRun?.metrics;
       const worstSlice = productionRun ? worstSliceRegression(slices, productionRun.slices, metric, higherIsBetter) : undefined;
       const blessing = gateOnSlices(decideBlessing({ metric, candidate: metrics[metric] ?? Number.NaN, production: productionMetrics?.[metric], threshold, maxRegression }), metric, worstSlice, maxSliceRegression);
-      const evaluation = artifactKeys.stepOutput('evaluate', key, 'evaluation.json');
+      const evaluation = stepKeys.output('evaluate', key, 'evaluation.json');
       const record: EvaluationRecord = { metric, metrics, productionMetrics, productionVersion: production?.version, ...blessing, slices, productionSlices: productionRun?.slices, worstSlice, importance, curves, productionCurves: productionRun?.curves };
-      await putJson(storage, evaluation, record);
+      await storage.putJson(evaluation, record);
       return completeStep(storage, {
         step: 'evaluate',
         cacheKey: key,
@@ -108,7 +109,7 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
 /** The production model's metrics (overall and per slice) and curves on the same raw test rows, through its own transform. */
 async function productionMetricsOn(storage: ActivityDependencies['storage'], spec: PipelineSpec, rows: readonly Row[], production: ModelRef, sliceColumns: readonly string[]): Promise<{ metrics: Record<string, number>; slices: SliceMetrics[]; curves: Curves }> {
   try {
-    const transform = readFeatureTransform(await getJson(storage, production.transform));
+    const transform = readFeatureTransform(await storage.getJson(production.transform));
     const width = featureWidth(transform);
     const matrix = toMatrix(transform, rows, width);
     const scores = await withModel(storage, production.model, (model) => predict(model, matrix.features, rows.length, width));
@@ -151,11 +152,11 @@ function gateOnSlices(blessing: Blessing, metric: string, worst: SliceRegression
 const topFeatures = (importance: readonly FeatureImportance[]): string[] => importance.slice(0, 5).map((entry) => entry.feature);
 
 async function readTestRows(storage: ActivityDependencies['storage'], feature: FeatureManifest): Promise<Row[]> {
-  return (await getBuffer(storage, feature.testRows)).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Row);
+  return (await storage.getBuffer(feature.testRows)).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Row);
 }
 
 async function withModel<T>(storage: ActivityDependencies['storage'], ref: { bucket: string; key: string }, use: (model: tf.LayersModel) => T): Promise<T> {
-  const model = await importModel(await getBuffer(storage, ref));
+  const model = await importModel(await storage.getBuffer(ref));
   try {
     return use(model);
   } finally {

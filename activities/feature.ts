@@ -9,11 +9,12 @@ import type { SplitName } from '../features/split.js';
 import { SPLIT_CODES, SPLIT_NAMES, SplitError, SplitRecorder, splitNameOf } from '../features/split.js';
 import type { FeatureTransform, TransformedRow } from '../features/transform.js';
 import { applyTransform, FeatureFitError, featureWidth, TransformFitter } from '../features/transform.js';
-import { artifactKeys, cacheKey, putFile, putJson } from '../infra/artifacts.js';
+import { cacheKey } from '../infra/artifacts.js';
 import type { Row } from '../tabular/read.js';
 import { readRows } from '../tabular/read.js';
 import type { ActivityDependencies } from './index.js';
 import { completeStep, reuseCached, withScratch } from './step-cache.js';
+import { stepKeys } from '../storage/layout.js';
 
 /** Bump when the feature step's output for the same inputs would change. */
 const FEATURE_CODE_VERSION = 'feature-1';
@@ -37,10 +38,10 @@ export function createFeatureActivities({ storage }: ActivityDependencies) {
       const cached = await reuseCached<FeatureManifest>(storage, 'feature', key, cache);
       if (cached) return cached;
 
-      const output = (name: string) => artifactKeys.stepOutput('feature', key, name);
+      const output = (name: string) => stepKeys.output('feature', key, name);
       const outputs = await withScratch('feature', async (dir) => {
         const snapshot = join(dir, 'snapshot.jsonl');
-        await storage.fGetObject(ingest.snapshot.bucket, ingest.snapshot.key, snapshot);
+        await storage.download(ingest.snapshot, snapshot);
         const labelled = () => labelledRows(snapshot, spec.label);
 
         const recorder = await withDataErrors(() => recordSplit(labelled(), spec.split));
@@ -49,17 +50,17 @@ export function createFeatureActivities({ storage }: ActivityDependencies) {
         const transform = await withDataErrors(() => fitOnTraining(labelled(), codes, spec));
 
         const transformRef = output('transform.json');
-        await putJson(storage, transformRef, transform);
+        await storage.putJson(transformRef, transform);
         const rows = await withDataErrors(() => writeSplits(labelled(), codes, transform, dir));
         const splits = {} as FeatureManifest['splits'];
         for (const name of SPLIT_NAMES) {
           const files = splitFileNames(name);
           splits[name] = { features: output(files.features), labels: output(files.labels), rows: rows[name] };
-          await putFile(storage, splits[name].features, join(dir, files.features));
-          await putFile(storage, splits[name].labels, join(dir, files.labels));
+          await storage.putFile(splits[name].features, join(dir, files.features));
+          await storage.putFile(splits[name].labels, join(dir, files.labels));
         }
         const testRows = output(TEST_ROWS_FILE);
-        await putFile(storage, testRows, join(dir, TEST_ROWS_FILE), 'application/x-ndjson');
+        await storage.putFile(testRows, join(dir, TEST_ROWS_FILE), 'application/x-ndjson');
         return { transform: transformRef, splits, testRows, width: featureWidth(transform) };
       });
       return completeStep(storage, {

@@ -1,5 +1,4 @@
 import type { Client as TemporalClient } from '@temporalio/client';
-import type { Client } from 'minio';
 import type { Dvc } from '../infra/dvc.js';
 import { createBatchScoreActivities } from './batch-score.js';
 import { createDeployActivities } from './deploy.js';
@@ -15,10 +14,11 @@ import { createScheduleActivities } from './schedules.js';
 import { createTrainActivities } from './train.js';
 import { createValidateActivities } from './validate.js';
 import { createStackCheckActivities } from './stack-check.js';
+import type { ObjectStore } from '../storage/gateway.js';
 
 /** The clients activities need, built by the worker (real services) or by tests (test instances). */
 export interface ActivityDependencies {
-  storage: Client;
+  storage: ObjectStore;
   dvc: Dvc;
   /** A Temporal client, and the general task queue, for activities that manage Schedules. */
   temporal?: { client: TemporalClient; taskQueue: string };

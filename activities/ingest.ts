@@ -7,16 +7,14 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Client } from 'minio';
-import type { IngestManifest, ObjectRef } from '../contracts/pipeline-run.js';
+import type { IngestManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
-import { BUCKETS } from '../contracts/stack.js';
-import { artifactKeys, putBuffer } from '../infra/artifacts.js';
-import { DVC_REMOTE_PREFIX } from '../infra/dvc.js';
 import { pseudonymizeRow } from '../privacy/pseudonym.js';
 import { readRows, TabularReadError } from '../tabular/read.js';
 import type { ActivityDependencies } from './index.js';
 import { localSourceFile } from './source.js';
+import { datasetKeys } from '../storage/layout.js';
+import type { ObjectStore } from '../storage/gateway.js';
 
 const HEARTBEAT_EVERY_ROWS = 50_000;
 const CHUNK_CHARACTERS = 1 << 16;
@@ -51,8 +49,8 @@ export function createIngestActivities({ storage, dvc, pseudonymKey }: ActivityD
           contentHash: datasetVersion,
           finishedAt: new Date().toISOString(),
           datasetVersion,
-          snapshot: remoteSnapshot(datasetVersion),
-          dvcFile: artifactKeys.dvcFile(spec.name, datasetVersion),
+          snapshot: datasetKeys.dvcRemoteObject(datasetVersion),
+          dvcFile: datasetKeys.dvcFile(spec.name, datasetVersion),
           rows,
           bytes,
           reusedVersion,
@@ -63,7 +61,7 @@ export function createIngestActivities({ storage, dvc, pseudonymKey }: ActivityD
 
         await dvc.init(workspace);
         const version = await dvc.addToRemote(workspace, snapshotName);
-        await putBuffer(storage, artifactKeys.dvcFile(spec.name, version.md5), await readFile(join(workspace, `${snapshotName}.dvc`)), 'text/yaml');
+        await storage.putBuffer(datasetKeys.dvcFile(spec.name, version.md5), await readFile(join(workspace, `${snapshotName}.dvc`)), 'text/yaml');
         return manifest(version.md5, false);
       } finally {
         await rm(workspace, { recursive: true, force: true });
@@ -72,21 +70,9 @@ export function createIngestActivities({ storage, dvc, pseudonymKey }: ActivityD
   };
 }
 
-/** Where `dvc push` stores a version in the MinIO remote. */
-const remoteSnapshot = (md5: string): ObjectRef => ({ bucket: BUCKETS.datasets, key: `${DVC_REMOTE_PREFIX}/files/md5/${md5.slice(0, 2)}/${md5.slice(2)}` });
-
 /** Whether DVC has pushed exactly these bytes (same md5 and size) and their `.dvc` file is kept for this pipeline. */
-async function isVersioned(storage: Client, pipeline: string, md5: string, bytes: number): Promise<boolean> {
-  const size = async (ref: ObjectRef): Promise<number | undefined> =>
-    storage.statObject(ref.bucket, ref.key).then(
-      (stat) => stat.size,
-      (error: { code?: string }) => {
-        if (error.code === 'NotFound' || error.code === 'NoSuchKey') return undefined;
-        throw error;
-      },
-    );
-  const dvcFile = artifactKeys.dvcFile(pipeline, md5);
-  return (await size(remoteSnapshot(md5))) === bytes && (await size(dvcFile)) !== undefined;
+async function isVersioned(storage: ObjectStore, pipeline: string, md5: string, bytes: number): Promise<boolean> {
+  return (await storage.stat(datasetKeys.dvcRemoteObject(md5)))?.size === bytes && (await storage.stat(datasetKeys.dvcFile(pipeline, md5))) !== undefined;
 }
 
 /** Why a source gave no rows, in words a person can act on. */

@@ -1,14 +1,13 @@
-import type { Client } from 'minio';
 import type { FeatureManifest } from '../contracts/pipeline-run.js';
-import { getBuffer } from '../infra/artifacts.js';
 import type { DataSplit } from '../model/index.js';
+import type { ObjectStore } from '../storage/gateway.js';
 
 /** Loads one transformed split (float32 features and labels) that the feature step stored. */
-export async function loadSplit(storage: Client, feature: FeatureManifest, name: 'train' | 'validation' | 'test'): Promise<DataSplit> {
+export async function loadSplit(storage: ObjectStore, feature: FeatureManifest, name: 'train' | 'validation' | 'test'): Promise<DataSplit> {
   const split = feature.splits[name];
   return {
-    features: toFloat32(await getBuffer(storage, split.features)),
-    labels: toFloat32(await getBuffer(storage, split.labels)),
+    features: toFloat32(await storage.getBuffer(split.features)),
+    labels: toFloat32(await storage.getBuffer(split.labels)),
     rows: split.rows,
     width: feature.width,
   };

@@ -1,13 +1,12 @@
 import type { Registry } from '../contracts/model.js';
-import { registryRef } from '../contracts/model.js';
-import { putJson } from '../infra/artifacts.js';
 import type { ActivityDependencies } from './index.js';
+import { registryKeys } from '../storage/layout.js';
 
 export function createRegistryActivities({ storage }: ActivityDependencies) {
   return {
     /** Writes the whole registry through; the model workflow is its only writer, so last write wins safely. */
     async writeRegistry({ registry }: { registry: Registry }): Promise<void> {
-      await putJson(storage, registryRef(registry.model), registry);
+      await storage.putJson(registryKeys.registry(registry.model), registry);
     },
   };
 }

@@ -1,10 +1,10 @@
 import type { EvaluateManifest, ObjectRef, TrainManifest, ValidateManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
-import { artifactKeys, getJson, putBuffer } from '../infra/artifacts.js';
 import type { EvaluationRecord } from '../model/evaluation-record.js';
 import { buildRunReport } from '../report/run-report.js';
 import type { ValidationReport } from '../tabular/report.js';
 import type { ActivityDependencies } from './index.js';
+import { runKeys } from '../storage/layout.js';
 
 export interface ReportRunInput {
   runId: string;
@@ -25,10 +25,10 @@ export function createReportActivities({ storage }: ActivityDependencies) {
   return {
     async reportRun({ runId, spec, specHash, datasetVersion, validate, train, evaluate }: ReportRunInput): Promise<ObjectRef> {
       // A missing object leaves its part of the report empty, said so on the page; other errors are retried.
-      const [validation, evaluation] = await Promise.all([getJson<ValidationReport>(storage, validate.report), getJson<EvaluationRecord>(storage, evaluate.evaluation)]);
+      const [validation, evaluation] = await Promise.all([storage.getJson<ValidationReport>(validate.report), storage.getJson<EvaluationRecord>(evaluate.evaluation)]);
       const html = await buildRunReport({ runId, spec, specHash, datasetVersion, validation, train, evaluate, evaluation });
-      const report = artifactKeys.runReport(runId);
-      await putBuffer(storage, report, Buffer.from(html, 'utf8'), 'text/html; charset=utf-8');
+      const report = runKeys.report(runId);
+      await storage.putBuffer(report, Buffer.from(html, 'utf8'), 'text/html; charset=utf-8');
       return report;
     },
   };

@@ -5,10 +5,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Client } from 'minio';
 import type { SourceLocation } from '../contracts/source-uri.js';
 import { parseSourceUri } from '../contracts/source-uri.js';
 import { PROJECT_ROOT } from '../stack/paths.js';
+import type { ObjectStore } from '../storage/gateway.js';
+import { isMissingObject } from '../storage/gateway.js';
 
 const requireFromProject = createRequire(join(PROJECT_ROOT, 'package.json'));
 
@@ -16,7 +17,7 @@ const requireFromProject = createRequire(join(PROJECT_ROOT, 'package.json'));
  * Makes a source readable as a local file: local and package files are used in place; http(s)
  * and s3 sources are streamed to `scratch` first (never held whole in memory).
  */
-export async function localSourceFile(uri: string, scratch: string, storage: Client): Promise<string> {
+export async function localSourceFile(uri: string, scratch: string, storage: ObjectStore): Promise<string> {
   const location = parseSourceUri(uri);
   switch (location.kind) {
     case 'file':
@@ -27,10 +28,9 @@ export async function localSourceFile(uri: string, scratch: string, storage: Cli
       return download(location.url, scratch);
     case 's3':
       try {
-        await pipeline(await storage.getObject(location.bucket, location.key), createWriteStream(scratch));
+        await storage.download({ bucket: location.bucket, key: location.key }, scratch);
       } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === 'NoSuchKey' || code === 'NoSuchBucket') throw ApplicationFailure.nonRetryable(`Source ${uri} does not exist (${code}).`, 'SourceNotFound');
+        if (isMissingObject(error)) throw ApplicationFailure.nonRetryable(`Source ${uri} does not exist (${(error as { code?: string }).code}).`, 'SourceNotFound');
         throw error;
       }
       return scratch;

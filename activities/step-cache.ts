@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { log } from '@temporalio/activity';
-import type { Client } from 'minio';
 import type { CacheOptions, StepManifestBase, StepName } from '../contracts/pipeline-run.js';
-import { artifactKeys, getJson, putJson } from '../infra/artifacts.js';
+import { stepKeys } from '../storage/layout.js';
+import type { ObjectStore } from '../storage/gateway.js';
 
 /** False when the run or the step turned caching off. */
 export function cacheEnabled(cache: CacheOptions | undefined, step: StepName): boolean {
@@ -12,17 +12,17 @@ export function cacheEnabled(cache: CacheOptions | undefined, step: StepName): b
 }
 
 /** The complete output already stored under this key, marked as reused; undefined when there is none or caching is off. */
-export async function reuseCached<T extends StepManifestBase>(storage: Client, step: StepName, key: string, cache: CacheOptions | undefined): Promise<T | undefined> {
+export async function reuseCached<T extends StepManifestBase>(storage: ObjectStore, step: StepName, key: string, cache: CacheOptions | undefined): Promise<T | undefined> {
   if (!cacheEnabled(cache, step)) return undefined;
-  const manifest = await getJson<T>(storage, artifactKeys.stepManifest(step, key));
+  const manifest = await storage.getJson<T>(stepKeys.manifest(step, key));
   if (!manifest) return undefined;
   log.info(`${step}: reusing the complete output cached under ${key}`);
   return { ...manifest, cached: true, reusedBy: 'cache' };
 }
 
 /** Writes the manifest last: only then is the step's output under its key complete. */
-export async function completeStep<T extends StepManifestBase>(storage: Client, manifest: T): Promise<T> {
-  await putJson(storage, artifactKeys.stepManifest(manifest.step, manifest.cacheKey), manifest);
+export async function completeStep<T extends StepManifestBase>(storage: ObjectStore, manifest: T): Promise<T> {
+  await storage.putJson(stepKeys.manifest(manifest.step, manifest.cacheKey), manifest);
   return manifest;
 }
 

@@ -1,14 +1,15 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { CacheOptions, FeatureManifest, TrainManifest, TrainProgress } from '../contracts/pipeline-run.js';
+import type { CacheOptions, FeatureManifest, ObjectRef, TrainManifest, TrainProgress } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
-import { artifactKeys, cacheKey, getBuffer, putBuffer } from '../infra/artifacts.js';
+import { cacheKey } from '../infra/artifacts.js';
 import type { Checkpoint, TrainSpec } from '../model/index.js';
 import { trainingCurve } from '../model/curves.js';
 import { deserializeCheckpoint, InvalidTrainingDataError, InvalidTrainSpecError, serializeCheckpoint, trainInThread } from '../model/index.js';
 import type { ActivityDependencies } from './index.js';
 import { loadSplit } from './matrices.js';
 import { completeStep, reuseCached } from './step-cache.js';
+import { stepKeys } from '../storage/layout.js';
 
 /** Bump when training the same inputs would give a different model. */
 const TRAIN_CODE_VERSION = 'train-1';
@@ -42,7 +43,7 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
 
       const context = Context.current();
       // Per workflow run: a retry resumes, a new run with caching off starts afresh.
-      const checkpointRef = artifactKeys.stepOutput('train', key, `checkpoints/${context.info.workflowExecution?.workflowId ?? "standalone"}.bin`);
+      const checkpointRef = stepKeys.checkpoint(key, context.info.workflowExecution?.workflowId ?? 'standalone');
       const resumeFrom = await loadCheckpoint(storage, checkpointRef);
       const data = { train: await loadSplit(storage, feature, 'train'), validation: feature.splits.validation.rows > 0 ? await loadSplit(storage, feature, 'validation') : undefined };
 
@@ -60,14 +61,14 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
           onEpoch: async ({ checkpoint, epoch, loss, valLoss }) => {
             // A cancelled run removes its checkpoint: no epoch may write one after that.
             if (context.cancellationSignal.aborted) return;
-            writing = putBuffer(storage, checkpointRef, serializeCheckpoint(checkpoint));
+            writing = storage.putBuffer(checkpointRef, serializeCheckpoint(checkpoint)).then(() => undefined);
             await writing;
             progress = { epoch, maxEpochs: trainSpec.epochs, loss, valLoss, resumedFromEpoch: resumeFrom?.epoch };
             context.heartbeat(progress);
           },
         });
-        const model = artifactKeys.stepOutput('train', key, 'model.bin');
-        await putBuffer(storage, model, Buffer.from(result.model));
+        const model = stepKeys.output('train', key, 'model.bin');
+        await storage.putBuffer(model, Buffer.from(result.model));
         const last = result.history.at(-1);
         return completeStep(storage, {
           step: 'train',
@@ -90,7 +91,7 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
         // A worker shutting down or timing out keeps it, so the retry resumes from there.
         if (context.cancellationSignal.aborted && context.cancellationDetails?.cancelRequested) {
           await writing.catch(() => undefined);
-          await storage.removeObject(checkpointRef.bucket, checkpointRef.key);
+          await storage.remove(checkpointRef);
           throw new CancelledFailure(`training cancelled at epoch ${String(progress.epoch)}; checkpoint removed`);
         }
         if (error instanceof InvalidTrainSpecError || error instanceof InvalidTrainingDataError) throw ApplicationFailure.nonRetryable(error.message, 'PipelineSpecError');
@@ -102,11 +103,7 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
   };
 }
 
-async function loadCheckpoint(storage: ActivityDependencies['storage'], ref: { bucket: string; key: string }): Promise<Checkpoint | undefined> {
-  try {
-    return deserializeCheckpoint(await getBuffer(storage, ref));
-  } catch (error) {
-    if ((error as { code?: string }).code === 'NoSuchKey') return undefined;
-    throw error;
-  }
+async function loadCheckpoint(storage: ActivityDependencies['storage'], ref: ObjectRef): Promise<Checkpoint | undefined> {
+  const bytes = await storage.findBuffer(ref);
+  return bytes === undefined ? undefined : deserializeCheckpoint(bytes);
 }

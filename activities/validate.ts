@@ -4,11 +4,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CacheOptions, IngestManifest, ValidateManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { LabelTally } from '../features/label-check.js';
-import { artifactKeys, cacheKey, canonicalJson, getJson, putBuffer, putJson, uriOf } from '../infra/artifacts.js';
+import { cacheKey, canonicalJson } from '../infra/artifacts.js';
 import type { DatasetSchema, Row } from '../tabular/index.js';
 import { buildValidationReport, checkAgainstSchema, computeStatistics, inferSchema, readRows, renderValidationHtml } from '../tabular/index.js';
 import type { ActivityDependencies } from './index.js';
 import { completeStep, reuseCached, withScratch } from './step-cache.js';
+import { pipelineKeys, stepKeys, uriOf } from '../storage/layout.js';
 
 /** Bump when validating the same data against the same reference could decide differently. */
 const VALIDATE_CODE_VERSION = 'validate-2';
@@ -28,8 +29,8 @@ export interface ValidateInput {
 export function createValidateActivities({ storage }: ActivityDependencies) {
   return {
     async validate({ spec, ingest, cache }: ValidateInput): Promise<ValidateManifest> {
-      const referenceRef = artifactKeys.referenceSchema(spec.name);
-      const existing = await getJson<DatasetSchema>(storage, referenceRef);
+      const referenceRef = pipelineKeys.referenceSchema(spec.name);
+      const existing = await storage.getJson<DatasetSchema>(referenceRef);
       const labelColumn = spec.label.positiveWhen?.column ?? spec.label.column;
       const config = { labelColumn };
       if (existing) {
@@ -40,19 +41,19 @@ export function createValidateActivities({ storage }: ActivityDependencies) {
       const labels = new LabelTally(spec.label);
       const statistics = await withScratch('validate', async (dir) => {
         const path = join(dir, 'snapshot.jsonl');
-        await storage.fGetObject(ingest.snapshot.bucket, ingest.snapshot.key, path);
+        await storage.download(ingest.snapshot, path);
         return computeStatistics(tally(readRows(path, 'jsonl'), labels));
       });
       const reference = existing ?? inferSchema(statistics);
       const key = keyFor(config, ingest, reference);
-      const output = (name: string) => artifactKeys.stepOutput('validate', key, name);
+      const output = (name: string) => stepKeys.output('validate', key, name);
       const anomalies = checkAgainstSchema(reference, statistics, { labelColumn, numericColumns: spec.features.numeric });
       if (statistics.rowCount > 0) anomalies.unshift(...labels.anomalies());
       const report = buildValidationReport({ dataset: `${spec.name}@${ingest.datasetVersion}`, statistics, anomalies, schema: reference });
       const refs = { statistics: output('statistics.json'), report: output('report.json'), reportHtml: output('report.html') };
-      await putJson(storage, refs.statistics, statistics);
-      await putJson(storage, refs.report, report);
-      await putBuffer(storage, refs.reportHtml, Buffer.from(renderValidationHtml(report)), 'text/html; charset=utf-8');
+      await storage.putJson(refs.statistics, statistics);
+      await storage.putJson(refs.report, report);
+      await storage.putBuffer(refs.reportHtml, Buffer.from(renderValidationHtml(report)), 'text/html; charset=utf-8');
 
       if (!report.passed) {
         const errors = report.anomalies.filter((anomaly) => anomaly.severity === 'error');
@@ -64,7 +65,7 @@ export function createValidateActivities({ storage }: ActivityDependencies) {
         });
       }
       // The reference is stored only once data has passed against it.
-      if (!existing) await putJson(storage, referenceRef, reference);
+      if (!existing) await storage.putJson(referenceRef, reference);
       return completeStep(storage, {
         step: 'validate',
         cacheKey: key,

@@ -2,17 +2,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import type { Client as Storage } from 'minio';
 import type { Registry } from '../contracts/model.js';
 import { parseDuration } from '../contracts/duration.js';
-import { BUCKETS, TASK_QUEUES } from '../contracts/stack.js';
-import { putBuffer } from '../infra/artifacts.js';
+import { TASK_QUEUES } from '../contracts/stack.js';
 import { readRegistry, requestRun, waitForRun } from '../infra/model-client.js';
 import { PROJECT_ROOT } from '../stack/paths.js';
 import { driftCheckWorkflow } from '../workflows/index.js';
+import type { ObjectStore as Storage } from '../storage/gateway.js';
+import { datasetKeys, uriOf } from '../storage/layout.js';
 
 export const LIVE_MODEL = 'seattle-live';
-const SOURCE = { bucket: BUCKETS.datasets, key: 'live/seattle-weather.csv' };
+const SOURCE = datasetKeys.liveSource('seattle-weather.csv');
 const FRESH_FROM = '2014-01-01';
 const REPLAY = { from: '2015-05-01', to: '2015-10-01' };
 
@@ -44,8 +44,8 @@ export async function runDriftStory(client: Client, storage: Storage, server: De
   };
   const [header, ...lines] = readFileSync(join(PROJECT_ROOT, 'node_modules/vega-datasets/data/seattle-weather.csv'), 'utf8').trim().split('\n');
   const early = lines.filter((line) => line < FRESH_FROM);
-  await putBuffer(storage, SOURCE, Buffer.from([header, ...early].join('\n') + '\n'), 'text/csv');
-  note(`source s3://${SOURCE.bucket}/${SOURCE.key} holds ${early.length} days (2012–2013)`);
+  await storage.putBuffer(SOURCE, Buffer.from([header, ...early].join('\n') + '\n'), 'text/csv');
+  note(`source ${uriOf(SOURCE)} holds ${early.length} days (2012–2013)`);
 
   const first = await requestRun(client, LIVE_MODEL, { reason: 'demo: first training', source: 'cli' });
   const { registry: trained } = await waitForRun(client, LIVE_MODEL, first.runId);
@@ -53,7 +53,7 @@ export async function runDriftStory(client: Client, storage: Storage, server: De
   note(`trained and deployed v${v1}: rmse ${rmse(trained, v1)} °C on the last 20% of 2012–2013`);
   await server.untilLoaded(LIVE_MODEL, 'production', v1);
 
-  await putBuffer(storage, SOURCE, Buffer.from([header, ...lines].join('\n') + '\n'), 'text/csv');
+  await storage.putBuffer(SOURCE, Buffer.from([header, ...lines].join('\n') + '\n'), 'text/csv');
   note(`${lines.length - early.length} new days (2014–2015) arrive in the source`);
   const summer = lines.filter((line) => line >= REPLAY.from && line < REPLAY.to).map(parseDay(header!));
   const sent = await replay(serverUrl, summer);
@@ -71,7 +71,7 @@ export async function runDriftStory(client: Client, storage: Storage, server: De
   note(`drift check: ${check.verdict} — ${check.reason}`);
   if (check.performance) note(`live metric: ${check.performance.reason}`);
   if (!check.signalled) return timeline;
-  note(`signalled model:${LIVE_MODEL} (source 'drift', with the report s3://${check.report?.bucket}/${check.report?.key})`);
+  note(`signalled model:${LIVE_MODEL} (source 'drift', with the report ${check.report ? uriOf(check.report) : 'none'})`);
 
   const decided = await until(client, (r) => r.decisions.length > trained.decisions.length);
   const decision = decided.decisions.at(-1)!;

@@ -4,12 +4,14 @@ import type { Command } from 'commander';
 import type { DriftCheckResult } from '../contracts/drift-check.js';
 import type { RetrainRequest } from '../contracts/model.js';
 import { modelWorkflowId, pauseUpdate, retrainSignal } from '../contracts/model.js';
-import { BUCKETS, TASK_QUEUES } from '../contracts/stack.js';
-import { getBuffer, getJson } from '../infra/artifacts.js';
-import { createStorage } from '../infra/storage.js';
+import { checkName } from '../contracts/names.js';
+import { TASK_QUEUES } from '../contracts/stack.js';
 import type { modelWorkflow } from '../workflows/model.js';
 import { driftCheckWorkflow } from '../workflows/index.js';
 import { output, withClient } from './connect.js';
+import { ObjectStore } from '../storage/gateway.js';
+import { uriOf } from '../storage/layout.js';
+import { createCatalog } from '../ui/catalog.js';
 
 export function registerDriftCommands(program: Command): void {
   const drift = program.command('drift').description('drift signals, checks and reports');
@@ -53,20 +55,17 @@ export function registerDriftCommands(program: Command): void {
     .option('--html <file>', 'also save its HTML page (charts per feature) to this file')
     .action(async (model: string, options: { json?: boolean; html?: string }) => {
       await withClient(async (_client, config) => {
-        const storage = createStorage(config.minio);
-        const keys = new Set<string>();
-        for await (const item of storage.listObjectsV2(BUCKETS.artifacts, `drift/${model}/reports/`, true) as AsyncIterable<{ name?: string }>) if (item.name) keys.add(item.name);
-        const latest = [...keys].filter((key) => key.endsWith('.json')).sort().at(-1);
+        const storage = new ObjectStore(config.minio);
+        const latest = (await createCatalog(storage).driftReports(checkName(model)))[0];
         if (!latest) throw new Error(`no drift report for ${model} yet; run \`npx ctrain drift check ${model}\``);
-        const report = await getJson<Record<string, unknown>>(storage, { bucket: BUCKETS.artifacts, key: latest });
-        const htmlKey = latest.replace(/\.json$/, '.html');
-        const html = keys.has(htmlKey) ? { bucket: BUCKETS.artifacts, key: htmlKey } : undefined;
+        const report = await storage.getJson<Record<string, unknown>>(latest.json);
+        const { html } = latest;
         if (options.html) {
-          if (!html) throw new Error(`s3://${BUCKETS.artifacts}/${latest} has no HTML page beside it (written by an older ctrain)`);
-          await writeFile(options.html, await getBuffer(storage, html));
+          if (!html) throw new Error(`${uriOf(latest.json)} has no HTML page beside it (written by an older ctrain)`);
+          await writeFile(options.html, await storage.getBuffer(html));
         }
-        const page = html ? `page: s3://${html.bucket}/${html.key}${options.html ? ` (saved to ${options.html})` : ''}` : 'no HTML page';
-        output(options.json ?? false, { ...report, reportHtml: html }, () => [`s3://${BUCKETS.artifacts}/${latest}`, page, JSON.stringify(report, null, 2)]);
+        const page = html ? `page: ${uriOf(html)}${options.html ? ` (saved to ${options.html})` : ''}` : 'no HTML page';
+        output(options.json ?? false, { ...report, reportHtml: html }, () => [uriOf(latest.json), page, JSON.stringify(report, null, 2)]);
       });
     });
 
@@ -90,7 +89,7 @@ function describeCheck(result: DriftCheckResult): string[] {
     `${result.model} v${result.productionVersion ?? '-'}: ${result.verdict} (${result.rows} rows, ${result.since} .. ${result.until})`,
     `  ${result.reason}`,
     ...(result.performance ? [`  performance: ${result.performance.verdict}: ${result.performance.reason}`] : []),
-    `  ${result.signalled ? 'signalled the model workflow' : 'no signal sent'}${result.report ? `; report s3://${result.report.bucket}/${result.report.key}` : ''}`,
-    ...(result.reportHtml ? [`  page s3://${result.reportHtml.bucket}/${result.reportHtml.key}`] : []),
+    `  ${result.signalled ? 'signalled the model workflow' : 'no signal sent'}${result.report ? `; report ${uriOf(result.report)}` : ''}`,
+    ...(result.reportHtml ? [`  page ${uriOf(result.reportHtml)}`] : []),
   ];
 }

@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { getBuffer, uriOf } from '../infra/artifacts.js';
 import { configFromEnv } from '../infra/config.js';
-import { createStorage } from '../infra/storage.js';
 import { ReportNotFoundError, locateReport } from '../ui/locate.js';
 import { openInBrowser } from './open.js';
 import { output } from './connect.js';
+import { uriOf } from '../storage/layout.js';
+import { ObjectStore } from '../storage/gateway.js';
 
 interface ReportOptions {
   drift?: boolean;
@@ -25,11 +25,11 @@ export function registerReportCommand(program: Command): void {
     .option('--open', 'open it in the default browser')
     .option('--json', 'print JSON: {kind, name, uri, file}')
     .action(async (target: string, options: ReportOptions) => {
-      const storage = createStorage(configFromEnv().minio);
+      const storage = new ObjectStore(configFromEnv().minio);
       const located = await locateReport(storage, target, { drift: options.drift });
       let body: Buffer;
       try {
-        body = await getBuffer(storage, located.ref);
+        body = await storage.getBuffer(located.ref);
       } catch (error) {
         if ((error as { code?: string }).code !== 'NoSuchKey') throw error;
         throw new ReportNotFoundError(`no report at ${uriOf(located.ref)}: ${JSON.stringify(target)} is no model in the registry, nor a run with a report`);

@@ -3,9 +3,9 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { StepManifest } from '../contracts/pipeline-run.js';
 import { STEPS } from '../contracts/pipeline-run.js';
-import { artifactKeys, getJson } from '../infra/artifacts.js';
-import { createStorage } from '../infra/storage.js';
 import { output, webUiLink, withClient } from './connect.js';
+import { runKeys } from '../storage/layout.js';
+import { ObjectStore } from '../storage/gateway.js';
 
 export function registerStatusCommand(program: Command): void {
   program
@@ -23,10 +23,10 @@ export function registerStatusCommand(program: Command): void {
           return;
         }
         const description = await client.workflow.getHandle(workflowId).describe();
-        const storage = createStorage(config.minio);
+        const storage = new ObjectStore(config.minio);
         const steps: Partial<Record<string, StepManifest>> = {};
         for (const step of STEPS) {
-          const manifest = await getJson<StepManifest>(storage, artifactKeys.runStep(workflowId, step)).catch(() => undefined);
+          const manifest = await storage.getJson<StepManifest>(runKeys.step(workflowId, step)).catch(() => undefined);
           if (manifest) steps[step] = manifest;
         }
         const progress = (description.raw.pendingActivities ?? []).map((activity) => ({

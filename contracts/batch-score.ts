@@ -164,16 +164,6 @@ export const batchProgressQuery = defineQuery<BatchProgress>('batchProgress');
 /** Workflow id of a batch score started at `at` (ISO-8601): `<model>.score.<time>`. */
 export const batchScoreWorkflowId = (model: string, at: string): string => `${model}.score.${at.replace(/[-:.]/g, '')}`;
 
-/** Keys of a run's objects in the artifacts bucket: the plan, each chunk's rows, each chunk's done record and rejects. */
-export const batchKeys = {
-  plan: (runId: string) => `batch/${runId}/plan.json`,
-  /** The run's own copy of a Parquet input, which its chunks read row ranges of. */
-  parquetInput: (runId: string) => `batch/${runId}/input.parquet`,
-  chunk: (runId: string, index: number) => `batch/${runId}/chunks/${pad(index)}.jsonl`,
-  done: (runId: string, index: number) => `batch/${runId}/done/${pad(index)}.json`,
-  rejects: (runId: string, index: number) => `batch/${runId}/rejects/${pad(index)}.jsonl`,
-};
-
 /**
  * Chunk boundaries for a Parquet file with row groups of `groupSizes` rows: each group is split
  * into the fewest near-equal chunks of at most `chunkRows`, so no chunk straddles two groups
@@ -192,16 +182,6 @@ export function chunkBounds(groupSizes: readonly number[], chunkRows: number): n
 
 /** Global row number of chunk `index`'s first row. */
 export const chunkFirstRow = (plan: Pick<BatchPlan, 'chunkRows' | 'parquet'>, index: number): number => plan.parquet?.bounds[index] ?? index * plan.chunkRows;
-
-/** Keys of a run's outputs under the output prefix. */
-export const outputKeys = {
-  part: (prefix: string, runId: string, index: number, format: BatchOutputFormat) => `${join(prefix, runId)}/part-${pad(index)}.${format}`,
-  rejects: (prefix: string, runId: string) => `${join(prefix, runId)}/rejects.jsonl`,
-  manifest: (prefix: string, runId: string) => `${join(prefix, runId)}/manifest.json`,
-};
-
-const pad = (index: number): string => String(index).padStart(6, '0');
-const join = (prefix: string, runId: string): string => (prefix ? `${prefix.replace(/\/+$/, '')}/${runId}` : runId);
 
 /** The bucket and prefix of an `s3://bucket/prefix` output URI; throws naming the URI otherwise. */
 export function parseOutputUri(uri: string): ObjectRef {

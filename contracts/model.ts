@@ -1,7 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BackendRecord, CacheOptions, ObjectRef, PipelineOverrides } from './pipeline-run.js';
-import { checkName } from './names.js';
-import { BUCKETS } from './stack.js';
 
 /** A registered model version with its full lineage. */
 export interface ModelVersion {
@@ -132,10 +130,6 @@ export interface AliasRequest {
   reason?: string;
   by?: string;
 }
-
-/** Where a model's registry lives in MinIO, readable without Temporal (by the model server and people). */
-/** A model's registry as plain JSON; the name is checked so the key cannot leave its prefix. */
-export const registryRef = (model: string): ObjectRef => ({ bucket: BUCKETS.registry, key: `${checkName(model)}/registry.json` });
 
 /** The id of the model workflow for a model: `model:<name>`. */
 export const modelWorkflowId = (model: string): string => `model:${model}`;

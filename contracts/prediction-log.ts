@@ -35,6 +35,3 @@ export interface OutcomeRecord {
 }
 
 export type LogKind = 'predictions' | 'outcomes';
-
-/** Objects of one model, kind and UTC day (yyyy-mm-dd) sit under this prefix. */
-export const logPrefix = (model: string, kind: LogKind, day: string): string => `${model}/${kind}/${day}/`;

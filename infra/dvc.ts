@@ -2,7 +2,7 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse } from 'yaml';
-import { BUCKETS } from '../contracts/stack.js';
+import { datasetKeys } from '../storage/layout.js';
 
 /** A DVC remote kept in MinIO (any S3 API). */
 export interface DvcRemote {
@@ -27,12 +27,9 @@ export class DvcError extends Error {
 
 const REMOTE_NAME = 'minio';
 
-/** Prefix of the DVC remote inside the datasets bucket; DVC 3 stores a version at `<prefix>/files/md5/<2>/<30>`. */
-export const DVC_REMOTE_PREFIX = 'dvc';
-
 /** The DVC remote of the datasets bucket on this MinIO. */
 export function datasetRemote(minio: { endpoint: string; accessKey: string; secretKey: string }): DvcRemote {
-  return { url: `s3://${BUCKETS.datasets}/${DVC_REMOTE_PREFIX}`, ...minio };
+  return { url: datasetKeys.dvcRemoteUrl, ...minio };
 }
 
 /** Drives the DVC command line through execa, always against one MinIO-backed remote. */

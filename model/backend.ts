@@ -191,7 +191,6 @@ function describeImportFailure(pkg: string, error: unknown): string {
   return missing ? `${pkg} is not installed` : `${pkg} failed to load: ${message}`;
 }
 
-
 /** Checks backend names; `source` (a variable or option) is named in the error. */
 export function parseBackendNames(names: readonly string[], source: string): BackendName[] {
   return names.map((name) => parseName(name, source));

@@ -1,11 +1,11 @@
 /** One registered version made ready to serve: its network and the feature transform it was trained with. */
 import type * as tf from '@tensorflow/tfjs';
-import type { Client } from 'minio';
 import type { ModelVersion } from '../contracts/model.js';
 import type { FeatureTransform } from '../features/transform.js';
 import { featureWidth, readFeatureTransform } from '../features/transform.js';
-import { getBuffer, getJson, uriOf } from '../infra/artifacts.js';
 import { importModel } from '../model/index.js';
+import { uriOf } from '../storage/layout.js';
+import type { ObjectStore } from '../storage/gateway.js';
 
 /** A version in memory. The model is shared by every request that version answers; the watch disposes it. */
 export interface LoadedVersion {
@@ -23,11 +23,11 @@ export class ModelLoadError extends Error {
 }
 
 /** Downloads and checks a version's model and transform. */
-export async function loadVersion(storage: Client, entry: ModelVersion): Promise<LoadedVersion> {
+export async function loadVersion(storage: ObjectStore, entry: ModelVersion): Promise<LoadedVersion> {
   const describe = `version ${entry.version}`;
   let transform: FeatureTransform;
   try {
-    const json = await getJson<unknown>(storage, entry.transform);
+    const json = await storage.getJson<unknown>(entry.transform);
     if (json === undefined) throw new ModelLoadError(`${describe}: transform ${uriOf(entry.transform)} does not exist`);
     transform = readFeatureTransform(json);
   } catch (error) {
@@ -35,7 +35,7 @@ export async function loadVersion(storage: Client, entry: ModelVersion): Promise
   }
   let model: tf.LayersModel;
   try {
-    model = await importModel(await getBuffer(storage, entry.model));
+    model = await importModel(await storage.getBuffer(entry.model));
   } catch (error) {
     throw wrap(error, `${describe}: cannot load model ${uriOf(entry.model)}`);
   }

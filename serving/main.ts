@@ -1,13 +1,12 @@
 /** Running the model server as a process (`ctrain serve`): listen, log with pino, and shut down cleanly on a signal. */
-import type { Client } from 'minio';
 import { configFromEnv } from '../infra/config.js';
 import { secretListFromEnv } from '../infra/secrets.js';
-import { createStorage } from '../infra/storage.js';
 import { pseudonymKeyFromEnv } from '../privacy/pseudonym.js';
 import { rateLimitFromEnv } from './rate-limit.js';
 import type { ModelServer, ModelServerOptions } from './server.js';
 import { DEFAULT_SERVE_RATE_LIMIT, createModelServer } from './server.js';
 import { gracefulShutdown } from '../infra/shutdown.js';
+import { ObjectStore } from '../storage/gateway.js';
 
 /** Default listening port (the compose file maps it and Prometheus scrapes it). */
 export const DEFAULT_SERVE_PORT = 8080;
@@ -18,7 +17,7 @@ export interface RunModelServerOptions extends Omit<ModelServerOptions, 'storage
   /** Address to listen on. Default 127.0.0.1 (loopback only); a container needs 0.0.0.0. */
   host?: string;
   /** Default: a client for the MinIO named by the environment ({@link configFromEnv}). */
-  storage?: Client;
+  storage?: ObjectStore;
   /** pino log level. Default 'info'. */
   logLevel?: string;
   /** Close on the first SIGINT or SIGTERM (a second one kills the process). Default true. */
@@ -52,7 +51,7 @@ export function modelServerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
 /** Starts the model server and listens. Models that fail to load do not stop it: /readyz reports them. */
 export async function runModelServer(options: RunModelServerOptions): Promise<RunningModelServer> {
   const { port = DEFAULT_SERVE_PORT, host = '127.0.0.1', logLevel = 'info', handleSignals = true, storage, ...serverOptions } = options;
-  const server = await createModelServer({ ...serverOptions, storage: storage ?? createStorage(configFromEnv().minio), logger: { level: logLevel } });
+  const server = await createModelServer({ ...serverOptions, storage: storage ?? new ObjectStore(configFromEnv().minio), logger: { level: logLevel } });
   const { log } = server.app;
 
   const { close, closed } = gracefulShutdown({

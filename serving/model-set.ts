@@ -1,12 +1,12 @@
 /** The models one server answers for: a fixed list, or every model with a registry ('all', rediscovered as models appear). */
-import type { BucketItem, Client } from 'minio';
 import { checkName, nameProblem } from '../contracts/names.js';
-import { BUCKETS } from '../contracts/stack.js';
 import type { ReloadEvent } from './registry-watch.js';
 import { DEFAULT_POLL_MS, RegistryWatch } from './registry-watch.js';
+import type { ObjectStore } from '../storage/gateway.js';
+import { registryKeys } from '../storage/layout.js';
 
 export interface ModelSetOptions {
-  storage: Client;
+  storage: ObjectStore;
   /** Model names, or 'all' for every registry in the registry bucket. */
   models: readonly string[] | 'all';
   /** Registry (and, for 'all', discovery) poll interval in milliseconds. Default {@link DEFAULT_POLL_MS}. */
@@ -107,13 +107,6 @@ export class ModelSet {
 }
 
 /** Model names with a folder in the registry bucket; names that are not valid model names are skipped. */
-async function listRegistries(storage: Client): Promise<string[]> {
-  const names: string[] = [];
-  // Not recursive: each model's folder comes back once, as a prefix.
-  const listing = storage.listObjectsV2(BUCKETS.registry, '', false) as AsyncIterable<BucketItem>;
-  for await (const item of listing) {
-    const name = item.prefix?.replace(/\/$/, '');
-    if (name && nameProblem(name) === undefined) names.push(name);
-  }
-  return names;
+async function listRegistries(storage: ObjectStore): Promise<string[]> {
+  return (await storage.listFolders(registryKeys.all)).filter((name) => nameProblem(name) === undefined);
 }

@@ -4,19 +4,17 @@
  * Recording never waits on MinIO; a failed upload stays queued and is retried on the next flush.
  */
 import { randomBytes } from 'node:crypto';
-import type { Client } from 'minio';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
-import { BUCKETS } from '../contracts/stack.js';
-import { putBuffer } from '../infra/artifacts.js';
 import type { LogKind, OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
-import { logPrefix } from '../contracts/prediction-log.js';
-import { checkName, nameProblem, quote } from '../contracts/names.js';
+import { nameProblem, quote } from '../contracts/names.js';
 import { PSEUDONYM_KEY_VARIABLE, PseudonymKeyError, pseudonymizeRow } from '../privacy/pseudonym.js';
+import type { ObjectStore } from '../storage/gateway.js';
+import { logKeys } from '../storage/layout.js';
 
 export type { LogKind, OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
 
 export interface PredictionLogOptions {
-  storage: Client;
+  storage: ObjectStore;
   /** Default `ctrain-logs`. */
   bucket?: string;
   /** Share of predictions logged, 0–1. Default 1. Outcomes are always logged. */
@@ -44,12 +42,6 @@ export interface PredictionLogStats {
   writtenObjects: number;
   failedUploads: number;
   droppedRows: number;
-}
-
-/** Where a batch goes: `<model>/<kind>/<yyyy-mm-dd>/<timestamp>-<random>.jsonl` in the logs bucket. */
-export function logObjectKey(model: string, kind: LogKind, day: string, now = new Date()): string {
-  checkName(model);
-  return `${logPrefix(model, kind, day)}${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}.jsonl`;
 }
 
 interface Batch {
@@ -152,14 +144,14 @@ export class PredictionLog {
   private async upload(): Promise<void> {
     const now = new Date();
     for (const { model, kind, day, lines } of this.open.values()) {
-      this.unsent.push({ ref: { bucket: this.options.bucket ?? BUCKETS.logs, key: logObjectKey(model, kind, day, now) }, lines });
+      this.unsent.push({ ref: logKeys.batch(model, kind, day, now, randomBytes(4).toString('hex'), this.options.bucket), lines });
     }
     this.open.clear();
     this.openRows = 0;
     while (this.unsent[0]) {
       const batch = this.unsent[0];
       try {
-        await putBuffer(this.options.storage, batch.ref, Buffer.from(`${batch.lines.join('\n')}\n`), 'application/x-ndjson');
+        await this.options.storage.putBuffer(batch.ref, Buffer.from(`${batch.lines.join('\n')}\n`), 'application/x-ndjson');
       } catch (error) {
         this.counts.failedUploads++;
         const reason = error instanceof Error ? error.message : String(error);

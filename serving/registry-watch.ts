@@ -2,12 +2,12 @@
  * Follows one model's registry in MinIO and keeps its production and canary versions loaded.
  * Polling is cheap: a HEAD (statObject) per tick, and a download only when the etag moved.
  */
-import type { Client } from 'minio';
-import { registryRef } from '../contracts/model.js';
+
 import type { ModelVersion, Registry } from '../contracts/model.js';
-import { readText } from '../infra/storage.js';
 import type { LoadedVersion } from './loaded-version.js';
 import { loadVersion } from './loaded-version.js';
+import { registryKeys } from '../storage/layout.js';
+import type { ObjectStore } from '../storage/gateway.js';
 
 /** The aliases the server answers with; `previous` is only a rollback target. */
 export const SERVED_ALIASES = ['production', 'canary'] as const;
@@ -37,7 +37,7 @@ export interface ReloadEvent {
 }
 
 export interface RegistryWatchOptions {
-  storage: Client;
+  storage: ObjectStore;
   model: string;
   /** Poll interval in milliseconds. Default {@link DEFAULT_POLL_MS}. */
   pollMs?: number;
@@ -104,12 +104,12 @@ export class RegistryWatch {
   }
 
   private async check(): Promise<void> {
-    const { bucket, key } = registryRef(this.model);
+    const ref = registryKeys.registry(this.model);
     try {
-      const etag = await statEtag(this.options.storage, bucket, key);
+      const etag = (await this.options.storage.stat(ref))?.etag ?? null;
       if (etag === this.appliedEtag && !this.lastError) return;
       if (etag === null) return await this.install(undefined, null);
-      const registry = parseRegistry(await readText(this.options.storage, bucket, key), this.model);
+      const registry = parseRegistry(await this.options.storage.getText(ref), this.model);
       const { state, error } = await this.build(registry, etag);
       await this.install(state, etag, error);
     } catch (error) {
@@ -175,17 +175,6 @@ export class RegistryWatch {
         // A load that failed left nothing to dispose.
       }
     }
-  }
-}
-
-/** The registry object's etag, or null when it does not exist. */
-async function statEtag(storage: Client, bucket: string, key: string): Promise<string | null> {
-  try {
-    return (await storage.statObject(bucket, key)).etag;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'NotFound' || code === 'NoSuchKey') return null;
-    throw error;
   }
 }
 

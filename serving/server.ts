@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
-import type { Client } from 'minio';
 import { nameProblem, quote } from '../contracts/names.js';
 import { inputColumns } from '../features/transform.js';
 import { bearerMatches } from '../infra/bearer.js';
@@ -25,9 +24,10 @@ import { reloadLogger } from './reload-log.js';
 import { scoreRows } from './scoring.js';
 import { installJsonErrors } from '../infra/http-errors.js';
 import { installHttpMetrics } from '../infra/http-metrics.js';
+import type { ObjectStore } from '../storage/gateway.js';
 
 export interface ModelServerOptions {
-  storage: Client;
+  storage: ObjectStore;
   /** Models to serve, or 'all' for every model with a registry in MinIO (new ones are picked up while running). */
   models: readonly string[] | 'all';
   /** Percent (0–100) of a model's requests routed to its canary, by model name. Default 10. */

@@ -6,11 +6,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SEARCH_ATTRIBUTES } from '../contracts/stack.js';
 import type { StackPorts } from '../infra/config.js';
 import { PORT_VARIABLES } from '../infra/config.js';
-import { createStorage, ensureBuckets } from '../infra/storage.js';
 import { waitForMinio, waitForTemporal, waitForWebUi } from './health.js';
 import { isAlive, isOurs, killNow, stopProcess } from './processes.js';
 import { assertPortFree } from './ports.js';
 import type { Toolchain } from './provision.js';
+import { ObjectStore } from '../storage/gateway.js';
 
 /** Where a local stack lives and how it is reached. */
 export interface StackLayout {
@@ -160,7 +160,7 @@ async function waitUntilHealthy(layout: StackLayout, state: StackState): Promise
     waitForWebUi(urls.webUi, deadline, alive('temporal')),
     waitForMinio(urls.minioEndpoint, deadline, alive('minio')),
   ]);
-  await ensureBuckets(createStorage({ endpoint: urls.minioEndpoint, ...layout.minio }));
+  await new ObjectStore({ endpoint: urls.minioEndpoint, ...layout.minio }).ensureBuckets();
 }
 
 function temporalArgs(layout: StackLayout): string[] {

@@ -1,10 +1,7 @@
-import type { Client } from 'minio';
 import type { Registry } from '../contracts/model.js';
-import { registryRef } from '../contracts/model.js';
-import { nameProblem } from '../contracts/names.js';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
-import { BUCKETS } from '../contracts/stack.js';
-import { artifactKeys, getJson, statArtifact } from '../infra/artifacts.js';
+import { driftKeys, registryKeys, runKeys } from '../storage/layout.js';
+import type { ObjectStore } from '../storage/gateway.js';
 
 /** A drift check's pages in MinIO: its JSON report and, where written, the HTML page beside it. */
 export interface DriftReportEntry {
@@ -18,37 +15,32 @@ export interface DriftReportEntry {
  * What `ctrain ui` lists, read from MinIO alone (no Temporal): the registries the model workflows
  * write through, the report beside each run, and the drift checks' reports.
  */
-export function createCatalog(storage: Client) {
+export function createCatalog(storage: ObjectStore) {
   return {
     /** Every model with a registry in MinIO, by name. */
     async models(): Promise<string[]> {
-      const names: string[] = [];
-      for await (const item of storage.listObjectsV2(BUCKETS.registry, '', true) as AsyncIterable<{ name?: string }>) {
-        const [model, file] = (item.name ?? '').split('/');
-        if (file === 'registry.json' && nameProblem(model) === undefined) names.push(model!);
-      }
-      return names.sort();
+      const keys = await storage.listKeys(registryKeys.all);
+      return keys.map(registryKeys.modelOf).filter((model): model is string => model !== undefined).sort();
     },
 
-    registry: (model: string): Promise<Registry | undefined> => getJson<Registry>(storage, registryRef(model)),
+    registry: (model: string): Promise<Registry | undefined> => storage.getJson<Registry>(registryKeys.registry(model)),
 
     /** The runs of `runIds` whose report has been written. */
     async runsWithReports(runIds: readonly string[]): Promise<Set<string>> {
-      const found = await Promise.all(runIds.map(async (runId) => ((await statArtifact(storage, artifactKeys.runReport(runId))) ? runId : undefined)));
+      const found = await Promise.all(runIds.map(async (runId) => ((await storage.stat(runKeys.report(runId))) ? runId : undefined)));
       return new Set(found.filter((runId): runId is string => runId !== undefined));
     },
 
     /** A model's drift reports, newest first. */
     async driftReports(model: string): Promise<DriftReportEntry[]> {
-      const prefix = `drift/${model}/reports/`;
       const byName = new Map<string, DriftReportEntry>();
-      for await (const item of storage.listObjectsV2(BUCKETS.artifacts, prefix, true) as AsyncIterable<{ name?: string }>) {
-        const match = /^(.+)\.(json|html)$/.exec((item.name ?? '').slice(prefix.length));
-        if (!match) continue;
-        const [, name, extension] = match as unknown as [string, string, 'json' | 'html'];
-        const entry = byName.get(name) ?? { name, json: { bucket: BUCKETS.artifacts, key: `${prefix}${name}.json` } };
-        if (extension === 'html') entry.html = { bucket: BUCKETS.artifacts, key: item.name! };
-        byName.set(name, entry);
+      for (const key of await storage.listKeys(driftKeys.reports(model))) {
+        const found = driftKeys.parse(model, key);
+        if (!found) continue;
+        const refs = driftKeys.named(model, found.name);
+        const entry = byName.get(found.name) ?? { name: found.name, json: refs.json };
+        if (found.extension === 'html') entry.html = refs.html;
+        byName.set(found.name, entry);
       }
       return [...byName.values()].sort((a, b) => (a.name < b.name ? 1 : -1));
     },

@@ -1,8 +1,8 @@
-import type { Client } from 'minio';
 import { nameProblem } from '../contracts/names.js';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
-import { artifactKeys } from '../infra/artifacts.js';
 import { createCatalog } from './catalog.js';
+import { runKeys } from '../storage/layout.js';
+import type { ObjectStore } from '../storage/gateway.js';
 
 /** A report `ctrain report` found: which run (or drift check) it belongs to, and where it is. */
 export interface LocatedReport {
@@ -22,7 +22,7 @@ export class ReportNotFoundError extends Error {
  * report of the run that trained its production version (else its latest run with a report),
  * or with `drift` its latest drift check's page.
  */
-export async function locateReport(storage: Client, target: string, { drift = false }: { drift?: boolean } = {}): Promise<LocatedReport> {
+export async function locateReport(storage: ObjectStore, target: string, { drift = false }: { drift?: boolean } = {}): Promise<LocatedReport> {
   const catalog = createCatalog(storage);
   const registry = nameProblem(target) === undefined ? await catalog.registry(target) : undefined;
   if (drift) {
@@ -31,12 +31,12 @@ export async function locateReport(storage: Client, target: string, { drift = fa
     if (!latest?.html) throw new ReportNotFoundError(`${target} has no drift report page yet; run one with npx ctrain drift check ${target}`);
     return { kind: 'drift', name: latest.name, ref: latest.html };
   }
-  if (!registry) return { kind: 'run', name: target, ref: artifactKeys.runReport(target) };
+  if (!registry) return { kind: 'run', name: target, ref: runKeys.report(target) };
 
   const production = registry.versions.find((version) => version.version === registry.aliases.production);
   const newestFirst = [...new Set([production?.runId, ...registry.runs.map((run) => run.runId).reverse()].filter((runId): runId is string => runId !== undefined))];
   const withReports = await catalog.runsWithReports(newestFirst);
   const runId = newestFirst.find((candidate) => withReports.has(candidate));
   if (!runId) throw new ReportNotFoundError(`no run of ${target} has a report yet; train one with npx ctrain run ${target} --wait`);
-  return { kind: 'run', name: runId, ref: artifactKeys.runReport(runId) };
+  return { kind: 'run', name: runId, ref: runKeys.report(runId) };
 }

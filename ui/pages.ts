@@ -2,6 +2,7 @@ import type { ModelVersion, Registry, RunRecord } from '../contracts/model.js';
 import { renderPage } from '../report/page.js';
 import { escapeHtml } from '../tabular/report-html.js';
 import type { DriftReportEntry } from './catalog.js';
+import { uriOf } from '../storage/layout.js';
 
 /** Where pages link to: ctrain ui's own routes, and the Temporal Web UI when its address is known. */
 export interface Links {
@@ -64,7 +65,7 @@ export function renderModel(registry: Registry, reports: Set<string>, drift: Dri
     run.version === undefined ? '—' : `v${run.version}`,
     `${reportCell(run.runId)} ${webUiCell(run.runId)}${run.error ? ` <span class="fail">${escapeHtml(run.error)}</span>` : ''}`,
   ]);
-  const checks = drift.map((entry) => [escapeHtml(entry.name), entry.html ? link(paths.driftReport(registry.model, entry.name), 'page') : `<code>s3://${escapeHtml(entry.json.bucket)}/${escapeHtml(entry.json.key)}</code>`]);
+  const checks = drift.map((entry) => [escapeHtml(entry.name), entry.html ? link(paths.driftReport(registry.model, entry.name), 'page') : `<code>${escapeHtml(uriOf(entry.json))}</code>`]);
   return renderPage({
     title: `ctrain: ${registry.model}`,
     facts: [

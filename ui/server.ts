@@ -1,17 +1,17 @@
 /** `ctrain ui`: a small read-only site over MinIO listing models, versions, runs and their reports. */
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
-import type { Client } from 'minio';
 import { InvalidNameError, checkKeySegment, checkName } from '../contracts/names.js';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
-import { artifactKeys, getBuffer } from '../infra/artifacts.js';
 import { installJsonErrors } from '../infra/http-errors.js';
 import { createCatalog } from './catalog.js';
 import type { Links } from './pages.js';
 import { renderIndex, renderModel } from './pages.js';
+import { runKeys } from '../storage/layout.js';
+import type { ObjectStore } from '../storage/gateway.js';
 
 export interface UiServerOptions {
-  storage: Client;
+  storage: ObjectStore;
   links?: Links;
   logger?: FastifyServerOptions['logger'];
 }
@@ -40,7 +40,7 @@ export function createUiServer({ storage, links = {}, logger = false }: UiServer
 
   app.get<{ Params: { runId: string } }>('/runs/:runId/report', async (request, reply) => {
     const runId = checked(() => checkKeySegment(request.params.runId, 'run id'));
-    return sendObject(reply, artifactKeys.runReport(runId), `run ${runId} has no report (yet)`);
+    return sendObject(reply, runKeys.report(runId), `run ${runId} has no report (yet)`);
   });
 
   app.get<{ Params: { model: string; name: string } }>('/models/:model/drift/:name', async (request, reply) => {
@@ -54,7 +54,7 @@ export function createUiServer({ storage, links = {}, logger = false }: UiServer
   async function sendObject(reply: FastifyReply, ref: ObjectRef, missing: string): Promise<FastifyReply> {
     let body: Buffer;
     try {
-      body = await getBuffer(storage, ref);
+      body = await storage.getBuffer(ref);
     } catch (error) {
       if ((error as { code?: string }).code === 'NoSuchKey') return notFound(reply, missing);
       throw error;

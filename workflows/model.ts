@@ -176,7 +176,6 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
   }
 }
 
-
 /** The spec's debounce and cooldown, recorded in the registry; defaults when the spec cannot be resolved (its runs will fail and say why). */
 async function retrainPolicy(model: string, registry: Registry): Promise<RetrainPolicy> {
   try {

@@ -1,6 +1,7 @@
 import { ActivityCancellationType, isCancellation, log, patched, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ObjectRef, PipelineRunInput, PipelineRunResult, StepManifest, StepName } from '../contracts/pipeline-run.js';
+import { uriOf } from '../storage/layout.js';
 
 /** Errors no retry can fix: bad spec, bad data, bad source. They fail the run at once. */
 const NON_RETRYABLE = ['PipelineSpecError', 'DataValidationError', 'SourceNotFound', 'SourceRefused', 'UnreadableSource', 'EmptyDataset', 'ProductionModelMissing'];
@@ -65,7 +66,7 @@ export async function trainingPipelineWorkflow(input: PipelineRunInput): Promise
   if (reports) {
     try {
       report = await reporting.reportRun({ runId, spec, specHash, datasetVersion: ingest.datasetVersion, validate, train, evaluate });
-      upsertMemo({ report: `s3://${report.bucket}/${report.key}` });
+      upsertMemo({ report: uriOf(report) });
     } catch (error) {
       if (isCancellation(error)) throw error;
       log.warn('The run report could not be written; the run goes on without it', { runId, error: String(error) });

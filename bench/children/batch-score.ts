@@ -6,9 +6,6 @@
  */
 import { BATCH_DEFAULTS } from '../../contracts/batch-score.js';
 import type { Registry } from '../../contracts/model.js';
-import { registryRef } from '../../contracts/model.js';
-import { getJson, putBuffer } from '../../infra/artifacts.js';
-import { createStorage } from '../../infra/storage.js';
 import { selectBackend } from '../../model/index.js';
 import { ADDED_COLUMNS, mergeColumnType, outputName, scoreBatchRows } from '../../serving/batch-rows.js';
 import { loadVersion } from '../../serving/loaded-version.js';
@@ -16,16 +13,18 @@ import type { Row } from '../../tabular/index.js';
 import { detectFormat, readRows } from '../../tabular/index.js';
 import { toParquet } from '../../tabular/write.js';
 import { peakRssMiB } from '../support/child.js';
+import { batchOutputKeys, registryKeys } from '../../storage/layout.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const [endpoint, accessKey, secretKey, model, versionArg, input, bucket] = process.argv.slice(2);
-const storage = createStorage({ endpoint: endpoint!, accessKey: accessKey!, secretKey: secretKey! });
+const storage = new ObjectStore({ endpoint: endpoint!, accessKey: accessKey!, secretKey: secretKey! });
 const started = performance.now();
 await selectBackend();
-const registry = await getJson<Registry>(storage, registryRef(model!));
+const registry = await storage.getJson<Registry>(registryKeys.registry(model!));
 const entry = registry?.versions.find((candidate) => candidate.version === Number(versionArg));
 if (!entry) throw new Error(`${model} has no version ${versionArg}`);
 const version = await loadVersion(storage, entry);
-if (!(await storage.bucketExists(bucket!))) await storage.makeBucket(bucket!);
+await storage.ensureBucket(bucket!);
 
 let rows = 0;
 let scoredRows = 0;
@@ -36,7 +35,7 @@ const flush = async (): Promise<void> => {
   const types = new Map<string, ReturnType<typeof mergeColumnType>>();
   for (const row of pending) for (const [column, cell] of Object.entries(row)) types.set(column, mergeColumnType(types.get(column), cell));
   const columns = [...ADDED_COLUMNS, ...[...types].map(([name, type]) => ({ name: outputName(name), type: type ?? ('string' as const) }))];
-  await putBuffer(storage, { bucket: bucket!, key: `one-process/part-${String(part++).padStart(5, '0')}.parquet` }, toParquet(scored, columns), 'application/vnd.apache.parquet');
+  await storage.putBuffer(batchOutputKeys.part({ bucket: bucket!, key: '' }, 'one-process', part++, 'parquet'), toParquet(scored, columns), 'application/vnd.apache.parquet');
   scoredRows += scored.length;
   pending = [];
 };

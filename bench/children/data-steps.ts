@@ -8,10 +8,10 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { FeatureManifest, IngestManifest } from '../../contracts/pipeline-run.js';
 import { createActivities } from '../../activities/index.js';
 import { datasetRemote, Dvc } from '../../infra/dvc.js';
-import { createStorage } from '../../infra/storage.js';
 import { loadPipeline, registerPipeline } from '../../pipelines/index.js';
 import flightDelay from '../../pipelines/flight-delay.js';
 import { peakRssMiB } from '../support/child.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const [rowsArg, endpoint, accessKey, secretKey, dvcBin, name] = process.argv.slice(2);
 const minio = { endpoint: endpoint!, accessKey: accessKey!, secretKey: secretKey! };
@@ -21,7 +21,7 @@ const rows = Number(rowsArg);
 const cache = { enabled: false };
 registerPipeline({ ...flightDelay, name: name! });
 const spec = loadPipeline(name!, { source: { limit: rows } });
-const activities = createActivities({ storage: createStorage(minio), dvc: new Dvc(dvcBin!, datasetRemote(minio)) });
+const activities = createActivities({ storage: new ObjectStore(minio), dvc: new Dvc(dvcBin!, datasetRemote(minio)) });
 const environment = new MockActivityEnvironment();
 const seconds: Record<string, number> = {};
 const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {

@@ -3,11 +3,11 @@
  * the registry and models from MinIO, prediction logging on. The per-caller rate limit is set
  * past what the load generator sends (all its requests come from one address).
  */
-import { createStorage } from '../../infra/storage.js';
 import { createModelServer } from '../../serving/server.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const [endpoint, accessKey, secretKey, model] = process.argv.slice(2);
-const server = await createModelServer({ storage: createStorage({ endpoint: endpoint!, accessKey: accessKey!, secretKey: secretKey! }), models: [model!], rateLimit: { max: 1e9, windowMs: 60_000 } });
+const server = await createModelServer({ storage: new ObjectStore({ endpoint: endpoint!, accessKey: accessKey!, secretKey: secretKey! }), models: [model!], rateLimit: { max: 1e9, windowMs: 60_000 } });
 const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
 console.log(`listening on ${url}`);
 process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));

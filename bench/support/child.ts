@@ -5,7 +5,6 @@
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-
 export async function runChild<T>(file: string, args: readonly string[], env: Record<string, string> = {}): Promise<T> {
   const path = fileURLToPath(new URL(`../children/${file}`, import.meta.url));
   const result = await execa(process.execPath, [...profileFlags(), '--import', 'tsx', path, ...args], { env, reject: false, all: true });

@@ -3,7 +3,6 @@ import type { ResultPromise } from 'execa';
 import { execa } from 'execa';
 import { profileFlags } from './child.js';
 
-
 /** A server under bench/children in its own process; ready once it prints where it listens. */
 export async function startServerProcess(file: string, args: readonly string[]): Promise<{ url: string; stop: () => Promise<void> }> {
   const child: ResultPromise = execa(process.execPath, [...profileFlags(), '--import', 'tsx', fileURLToPath(new URL(`../children/${file}`, import.meta.url)), ...args], { reject: false, buffer: false, stderr: 'inherit' });

@@ -3,7 +3,6 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PipelineRunResult } from '../../contracts/pipeline-run.js';
 import { requestRun, waitForRun } from '../../infra/model-client.js';
-import { createStorage } from '../../infra/storage.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import seattleTemperature from '../../pipelines/seattle-temperature.js';
 import { createUiServer } from '../../ui/server.js';
@@ -12,6 +11,7 @@ import { untilEpoch } from '../support/run-progress.js';
 import { connectTemporal } from '../support/temporal.js';
 import type { RunningWorkers } from '../support/workers.js';
 import { startWorkers } from '../support/workers.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
 /** A binary classifier on Seattle's weather (is the day warmer than 20 °C?), so the report has ROC, PR and calibration charts. */
@@ -30,7 +30,7 @@ let workers: RunningWorkers;
 let browser: Browser;
 let page: Page;
 let finished: PipelineRunResult;
-const ui = createUiServer({ storage: createStorage(stack.minio), links: { webUi: `${stack.webUi}/namespaces/${stack.namespace}` } });
+const ui = createUiServer({ storage: new ObjectStore(stack.minio), links: { webUi: `${stack.webUi}/namespaces/${stack.namespace}` } });
 let uiUrl: string;
 
 beforeAll(async () => {

@@ -6,9 +6,7 @@ import type { Registry } from '../../contracts/model.js';
 import { driftScheduleId } from '../../contracts/schedules.js';
 import { fmt } from '../../drift/format.js';
 import type { DriftReport } from '../../drift/report.js';
-import { getBuffer, getJson } from '../../infra/artifacts.js';
 import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
-import { createStorage } from '../../infra/storage.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import seattleTemperature from '../../pipelines/seattle-temperature.js';
 import type { ModelServer } from '../../serving/server.js';
@@ -18,6 +16,7 @@ import { driftCheckWorkflow } from '../../workflows/index.js';
 import { connectTemporal } from '../support/temporal.js';
 import type { RunningWorkers } from '../support/workers.js';
 import { startWorkers } from '../support/workers.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
 const model = `drift-${randomUUID().slice(0, 8)}`;
@@ -50,7 +49,7 @@ beforeAll(async () => {
   workers = await startWorkers(stack, temporal);
   const { runId } = await requestRun(temporal.client, model, { reason: 'first training', source: 'cli' }, workers);
   await waitForRun(temporal.client, model, runId);
-  server = await createModelServer({ storage: createStorage(stack.minio), models: [model], pollMs: 200, logger: false, logSink: { flushMs: 200 } });
+  server = await createModelServer({ storage: new ObjectStore(stack.minio), models: [model], pollMs: 200, logger: false, logSink: { flushMs: 200 } });
   while ((await server.app.inject({ url: '/readyz' })).statusCode !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
 });
 afterAll(async () => {
@@ -106,7 +105,7 @@ describe.sequential('drift detection and automatic retraining', () => {
     expect(result.verdict).toBe('insufficient-data');
     expect(result.reason).toMatch(/Insufficient data: 10 logged rows/);
     expect(result.signalled).toBe(false);
-    const page = (await getBuffer(createStorage(stack.minio), result.reportHtml!)).toString('utf8');
+    const page = (await new ObjectStore(stack.minio).getBuffer(result.reportHtml!)).toString('utf8');
     expect(page).toContain('<dt>Verdict</dt><dd>insufficient-data</dd>');
     expect(page).not.toContain('<svg');
   });
@@ -122,9 +121,9 @@ describe.sequential('drift detection and automatic retraining', () => {
     expect(result.signalled).toBe(true);
     // The HTML page lies beside the JSON report, with a chart per feature and the drifted ones marked.
     expect(result.reportHtml).toEqual({ bucket: result.report!.bucket, key: result.report!.key.replace(/\.json$/, '.html') });
-    const storage = createStorage(stack.minio);
-    const page = (await getBuffer(storage, result.reportHtml!)).toString('utf8');
-    const { drift } = (await getJson<{ drift: DriftReport }>(storage, result.report!))!;
+    const storage = new ObjectStore(stack.minio);
+    const page = (await storage.getBuffer(result.reportHtml!)).toString('utf8');
+    const { drift } = (await storage.getJson<{ drift: DriftReport }>(result.report!))!;
     const psiOf = (name: string) => fmt(drift.features.find((feature) => feature.name === name)!.psi);
     expect(page).toContain(`<figcaption>temp_min (numeric): drifted, PSI ${psiOf('temp_min')}</figcaption><svg`);
     const weather = page.split(`<figcaption>weather (categorical): drifted, PSI ${psiOf('weather')}</figcaption>`)[1]?.split('</svg>')[0] ?? '';

@@ -3,11 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RetrainRequest } from '../../contracts/model.js';
 import type { PipelineRunResult } from '../../contracts/pipeline-run.js';
-import { getJson } from '../../infra/artifacts.js';
 import type { BinaryCurves } from '../../model/curves.js';
 import type { EvaluationRecord } from '../../model/evaluation-record.js';
 import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
-import { createStorage } from '../../infra/storage.js';
 import type { ModelServer } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
@@ -17,6 +15,7 @@ import { readRunReport, shown } from '../support/run-report.js';
 import { connectTemporal } from '../support/temporal.js';
 import type { RunningWorkers } from '../support/workers.js';
 import { startWorkers } from '../support/workers.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
 const MODEL = 'flight-delay';
@@ -88,19 +87,19 @@ describe.sequential('the flight-delay classifier, end to end with the model serv
     expect(registry.aliases.production).toBe(1);
     expect(registry.versions[0]!.metrics.auc).toBeGreaterThan(0.6);
 
-    server = await createModelServer({ storage: createStorage(stack.minio), models: [MODEL], canaryPercent: { [MODEL]: 50 }, pollMs: 200, logger: false });
+    server = await createModelServer({ storage: new ObjectStore(stack.minio), models: [MODEL], canaryPercent: { [MODEL]: 50 }, pollMs: 200, logger: false });
     const prediction = await predict(server.app, liveRows[0]!);
     expect(prediction.version).toBe(1);
     expect(prediction.score).toBeGreaterThan(0);
     expect(prediction.score).toBeLessThan(1);
 
     // The run's report: per-epoch losses with the best epoch, and the candidate's binary curves.
-    const storage = createStorage(stack.minio);
+    const storage = new ObjectStore(stack.minio);
     const { train: trained, evaluate } = (await temporal.client.workflow.getHandle(run.runId).result()) as PipelineRunResult;
     expect(trained.history?.map((log) => log.epoch)).toEqual(Array.from({ length: trained.epochsRun }, (_, i) => i + 1));
     // Early stopping watches the validation loss: the best epoch has the lowest.
     expect(trained.history!.reduce((best, log) => (log.valLoss! < best.valLoss! ? log : best)).epoch).toBe(trained.bestEpoch);
-    const record = (await getJson<EvaluationRecord>(storage, evaluate.evaluation))!;
+    const record = (await storage.getJson<EvaluationRecord>(evaluate.evaluation))!;
     expect(record.curves?.kind).toBe('binary');
     const curves = record.curves as BinaryCurves;
     // The trapezoids under the stored ROC curve give the rank AUC the registry holds.

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { registryRef } from '../../contracts/model.js';
 import type { Registry, RetrainRequest } from '../../contracts/model.js';
 import { approveUpdate, modelWorkflowId, promoteUpdate, rejectUpdate, rollbackUpdate } from '../../contracts/model.js';
 import type { PipelineRunResult, TrainManifest } from '../../contracts/pipeline-run.js';
@@ -11,11 +10,9 @@ import { BUCKETS } from '../../contracts/stack.js';
 import * as tf from '@tensorflow/tfjs';
 import { toMatrix } from '../../activities/feature.js';
 import { featureWidth, readFeatureTransform } from '../../features/transform.js';
-import { getBuffer, getJson, putBuffer } from '../../infra/artifacts.js';
 import { importModel } from '../../model/index.js';
 import type { Row } from '../../tabular/index.js';
 import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
-import { createStorage } from '../../infra/storage.js';
 import { workflowSpanSinks } from '../../infra/tracing.js';
 import type { ModelServer } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
@@ -29,10 +26,12 @@ import { connectTemporal, uniqueId } from '../support/temporal.js';
 import { startWorkerProcess } from '../support/worker-process.js';
 import type { RunningWorkers } from '../support/workers.js';
 import { startWorkers } from '../support/workers.js';
+import { registryKeys } from '../../storage/layout.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
 const MODEL = 'seattle-temperature';
-const storage = createStorage(stack.minio);
+const storage = new ObjectStore(stack.minio);
 let temporal: Awaited<ReturnType<typeof connectTemporal>>;
 let workers: RunningWorkers;
 let firstRunId: string;
@@ -64,7 +63,7 @@ async function train(request: Omit<RetrainRequest, 'source'>) {
   return { runId, run, registry, result };
 }
 
-const registryInMinio = () => getJson<Registry>(storage, registryRef(MODEL));
+const registryInMinio = () => storage.getJson<Registry>(registryKeys.registry(MODEL));
 
 describe.sequential('the seattle-temperature regressor, end to end on the real stack', () => {
   it('trains, registers exactly one version and makes it production; the registry is in MinIO', async () => {
@@ -118,7 +117,7 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
       .map((line, index) => (index > 0 && index % 3 === 0 ? line.replace(/^([^,]*),([^,]*),([^,]*),([^,]*),/, '$1,$2,$3,cold,') : line))
       .join('\n');
     const key = `tests/${uniqueId('broken')}.csv`;
-    await putBuffer(storage, { bucket: BUCKETS.datasets, key }, Buffer.from(csv));
+    await storage.putBuffer({ bucket: BUCKETS.datasets, key }, Buffer.from(csv));
 
     const { run } = await train({ reason: 'broken data', overrides: { source: { uri: `s3://${BUCKETS.datasets}/${key}`, format: 'csv' } } });
 
@@ -127,7 +126,7 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
     expect(run.error).toMatch(/temp_min/);
     const reportUri = /Report: s3:\/\/([^/]+)\/(\S+)/.exec(run.error ?? '');
     expect(reportUri).not.toBeNull();
-    expect((await getBuffer(storage, { bucket: reportUri![1]!, key: reportUri![2]! })).toString()).toContain('temp_min');
+    expect((await storage.getBuffer({ bucket: reportUri![1]!, key: reportUri![2]! })).toString()).toContain('temp_min');
     const after = await readRegistry(temporal.client, MODEL);
     expect(after.versions).toEqual(before.versions);
     expect(after.aliases).toEqual(before.aliases);
@@ -219,13 +218,13 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
 
   it('resumes a run that failed at evaluate: only evaluate and what follows run again', async () => {
     const production = (await readRegistry(temporal.client, MODEL)).versions[0]!;
-    const saved = await getBuffer(storage, production.model);
-    await storage.removeObject(production.model.bucket, production.model.key);
+    const saved = await storage.getBuffer(production.model);
+    await storage.remove(production.model);
     const failed = await train({ reason: 'another seed', overrides: { training: { seed: 11 }, deploy: { soak: '1 second' } } });
     expect(failed.run.status).toBe('failed');
     expect(failed.run.error).toMatch(/cannot be read/);
 
-    await putBuffer(storage, production.model, saved);
+    await storage.putBuffer(production.model, saved);
     const { run, result } = await train({ reason: 'resume', resumeOf: failed.runId });
 
     expect(run.status).not.toBe('failed');
@@ -246,12 +245,12 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
     expect(run.status).toBe('not-blessed');
     expect(result!.evaluate.reason).toMatch(/^rmse on the slice weather=\w+ is [\d.]+ against production's [\d.]+: [\d.]+ worse, more than evaluation.maxSliceRegression 0$/);
     expect(result!.evaluate.worstSlice?.regression).toBeGreaterThan(0);
-    const evaluation = (await getJson<{ slices: { column: string; value: string; rows: number; metrics: { rmse: number } }[]; importance: { feature: string; importance: number }[] }>(storage, result!.evaluate.evaluation))!;
+    const evaluation = (await storage.getJson<{ slices: { column: string; value: string; rows: number; metrics: { rmse: number } }[]; importance: { feature: string; importance: number }[] }>(result!.evaluate.evaluation))!;
 
     // The same numbers, computed here from the test rows and the layers API's own predictions.
-    const transform = readFeatureTransform(await getJson(storage, result!.feature.transform));
-    const rows = (await getBuffer(storage, result!.feature.testRows)).toString('utf8').split('\n').map((line) => JSON.parse(line) as Row);
-    const model = await importModel(await getBuffer(storage, result!.train.model));
+    const transform = readFeatureTransform(await storage.getJson(result!.feature.transform));
+    const rows = (await storage.getBuffer(result!.feature.testRows)).toString('utf8').split('\n').map((line) => JSON.parse(line) as Row);
+    const model = await importModel(await storage.getBuffer(result!.train.model));
     const predicted = tf.tidy(() => (model.predict(tf.tensor2d(toMatrix(transform, rows, featureWidth(transform)).features, [rows.length, featureWidth(transform)])) as tf.Tensor).dataSync());
     model.dispose();
     const byWeather = new Map<string, number[]>();

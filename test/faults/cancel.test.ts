@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
-import { createStorage } from '../../infra/storage.js';
 import { ctrain } from '../support/ctrain-cli.js';
 import { untilEpoch } from '../support/run-progress.js';
 import { connectTemporal } from '../support/temporal.js';
 import type { RunningWorkers } from '../support/workers.js';
 import { startWorkers } from '../support/workers.js';
 import { faultModel, recordFault } from './support.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
 const MODEL = faultModel('fault-cancel');
@@ -25,11 +25,8 @@ afterAll(async () => {
 
 /** Keys of every training checkpoint kept for this run. */
 async function checkpointsOf(runId: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const item of createStorage(stack.minio).listObjectsV2(BUCKETS.artifacts, 'steps/train/', true) as AsyncIterable<{ name?: string }>) {
-    if (item.name?.endsWith(`/checkpoints/${runId}.bin`)) keys.push(item.name);
-  }
-  return keys;
+  const keys = await new ObjectStore(stack.minio).listKeys({ bucket: BUCKETS.artifacts, prefix: 'steps/train/' });
+  return keys.filter((key) => key.endsWith(`/checkpoints/${runId}.bin`));
 }
 
 describe('cancelling a run from the CLI during training', () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
-import { createStorage } from '../../infra/storage.js';
 import { connectTemporal } from '../support/temporal.js';
 import type { RunningWorkers } from '../support/workers.js';
 import { startWorkers } from '../support/workers.js';
 import { crashService, faultModel, recordFault, untilActivityRunning, verifyArtifacts } from './support.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
 const MODEL = faultModel('fault-storage');
@@ -34,7 +34,7 @@ describe('MinIO taken away for 30 seconds mid-run', () => {
     await untilActivityRunning(temporal.client, runId, 'train');
     await crashService(stack, 'minio', 30_000);
     const { run, registry } = await waitForRun(temporal.client, MODEL, runId);
-    const checked = await Promise.all([BUCKETS.artifacts, BUCKETS.registry].map((bucket) => verifyArtifacts(createStorage(stack.minio), bucket)));
+    const checked = await Promise.all([BUCKETS.artifacts, BUCKETS.registry].map((bucket) => verifyArtifacts(new ObjectStore(stack.minio), bucket)));
 
     expect(run.status, run.error).toBe('registered');
     expect(registry.versions).toHaveLength((before?.versions.length ?? 0) + 1);

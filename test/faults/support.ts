@@ -2,12 +2,10 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import type { Client as StorageClient } from 'minio';
 import { fileURLToPath } from 'node:url';
 import type { ResultPromise } from 'execa';
 import { execa } from 'execa';
 import { DEV_MINIO_CREDENTIALS } from '../../contracts/stack.js';
-import { getBuffer } from '../../infra/artifacts.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import seattleTemperature from '../../pipelines/seattle-temperature.js';
 import type { ServiceName, StackLayout } from '../../stack/local-stack.js';
@@ -16,6 +14,7 @@ import { PROJECT_ROOT } from '../../stack/paths.js';
 import type { TestStack } from '../support/test-stack.js';
 import { uniqueId } from '../support/temporal.js';
 import { startWorkerProcess } from '../support/worker-process.js';
+import type { ObjectStore as StorageClient } from '../../storage/gateway.js';
 
 /** One line of the fault suite's summary, written by each test, printed by the fault suite's teardown. */
 export interface FaultRow {
@@ -117,12 +116,11 @@ export async function verifyArtifacts(storage: StorageClient, bucket: string): P
   let objects = 0;
   let verified = 0;
   let bytes = 0;
-  for await (const item of storage.listObjectsV2(bucket, '', true) as AsyncIterable<{ name?: string }>) {
-    if (!item.name) continue;
+  for (const key of await storage.listKeys({ bucket, prefix: '' })) {
     objects += 1;
-    const { metaData } = await storage.statObject(bucket, item.name);
-    const body = await getBuffer(storage, { bucket, key: item.name });
-    if (metaData.sha256) {
+    const stored = await storage.stat({ bucket, key });
+    const body = await storage.getBuffer({ bucket, key });
+    if (stored?.sha256) {
       verified += 1;
       bytes += body.length;
     }

@@ -19,14 +19,12 @@ import { createIngestActivities } from '../../activities/ingest.js';
 import { createValidateActivities } from '../../activities/validate.js';
 import { createAlertReceiver } from '../../alerts/server.js';
 import type { Registry } from '../../contracts/model.js';
-import { modelWorkflowId, registryRef } from '../../contracts/model.js';
+import { modelWorkflowId } from '../../contracts/model.js';
 import type { IngestManifest, PipelineOverrides } from '../../contracts/pipeline-run.js';
 import type { PipelineSpec, PipelineSpecInput } from '../../contracts/pipeline-spec.js';
 import { driftScheduleId } from '../../contracts/schedules.js';
-import { getBuffer, getJson } from '../../infra/artifacts.js';
 import { datasetRemote, Dvc } from '../../infra/dvc.js';
 import { requestRun, waitForRun } from '../../infra/model-client.js';
-import { createStorage } from '../../infra/storage.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import type { ModelServer } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
@@ -40,9 +38,11 @@ import { connectTemporal } from '../support/temporal.js';
 import type { RunningWorkers } from '../support/workers.js';
 import { startWorkers } from '../support/workers.js';
 import { BAD_INPUTS_SUMMARY } from '../faults/support.js';
+import { registryKeys } from '../../storage/layout.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
-const storage = createStorage(stack.minio);
+const storage = new ObjectStore(stack.minio);
 const dvc = new Dvc(stack.tools.dvc, datasetRemote(stack.minio));
 const ingestActivities = createIngestActivities({ storage, dvc });
 const validateActivities = createValidateActivities({ storage, dvc });
@@ -134,10 +134,10 @@ describe.sequential('bad data through the training pipeline: rejected at once, r
 
   /** What must not move: versions, aliases, and the bytes of the production model and transform. */
   async function production(): Promise<unknown> {
-    const registry = await getJson<Registry>(storage, registryRef(model));
+    const registry = await storage.getJson<Registry>(registryKeys.registry(model));
     const version = registry?.versions.find((candidate) => candidate.version === registry.aliases.production);
     if (!registry || !version) throw new Error(`${model} has no production version in MinIO`);
-    const sha = async (ref: typeof version.model) => createHash('sha256').update(await getBuffer(storage, ref)).digest('hex');
+    const sha = async (ref: typeof version.model) => createHash('sha256').update(await storage.getBuffer(ref)).digest('hex');
     return { versions: registry.versions, aliases: registry.aliases, model: await sha(version.model), transform: await sha(version.transform) };
   }
 
@@ -166,7 +166,7 @@ describe.sequential('bad data through the training pipeline: rejected at once, r
     expect(run.error).toBeUndefined();
     expect(registry.aliases.production).toBe(1);
     // The model workflow writes the registry through to MinIO just after the run is recorded.
-    await eventually('production v1 in MinIO', async () => (await getJson<Registry>(storage, registryRef(model)))?.aliases.production === 1);
+    await eventually('production v1 in MinIO', async () => (await storage.getJson<Registry>(registryKeys.registry(model)))?.aliases.production === 1);
   });
   afterAll(async () => {
     await http?.close();
@@ -242,7 +242,7 @@ describe('bad sources at the ingest activity (real MinIO and DVC)', () => {
 
     const manifest = await ingest(spec);
 
-    const first = JSON.parse((await getBuffer(storage, manifest.snapshot)).toString('utf8').split('\n')[0]!) as Record<string, unknown>;
+    const first = JSON.parse((await storage.getBuffer(manifest.snapshot)).toString('utf8').split('\n')[0]!) as Record<string, unknown>;
     expect(Object.keys(first)).toEqual(['id', 'x1', 'x2', 'color', 'y']);
     expect(first).toEqual(cleanRow(0));
     see('UTF-8 byte-order mark', 'tolerated (ingest strips it)', 'none', 'n/a');

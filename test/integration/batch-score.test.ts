@@ -5,13 +5,12 @@ import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BatchPlan, BatchProgress, BatchScoreInput, BatchScoreResult } from '../../contracts/batch-score.js';
-import { batchKeys, batchProgressQuery } from '../../contracts/batch-score.js';
+import { batchProgressQuery } from '../../contracts/batch-score.js';
+import { batchKeys } from '../../storage/layout.js';
 import { BUCKETS } from '../../contracts/stack.js';
 import { datasetRemote, Dvc } from '../../infra/dvc.js';
-import { getBuffer } from '../../infra/artifacts.js';
 import { scheduleBatchScore, startBatchScore, waitForBatchScore } from '../../infra/batch-client.js';
 import { requestRun, waitForRun } from '../../infra/model-client.js';
-import { createStorage } from '../../infra/storage.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import seattleTemperature from '../../pipelines/seattle-temperature.js';
 import type { ModelServer } from '../../serving/server.js';
@@ -26,12 +25,13 @@ import { connectTemporal, uniqueId } from '../support/temporal.js';
 import { startWorkerProcess } from '../support/worker-process.js';
 import type { RunningWorkers } from '../support/workers.js';
 import { startWorkers } from '../support/workers.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
 const model = `score-${randomUUID().slice(0, 8)}`;
 registerPipeline({ ...seattleTemperature, name: model, training: { ...seattleTemperature.training, epochs: 15 }, deploy: { ...seattleTemperature.deploy, soak: '1 second' } });
 
-const storage = createStorage(stack.minio);
+const storage = new ObjectStore(stack.minio);
 const bucket = `scores-${randomUUID().slice(0, 8)}`;
 const weatherCsv = join(PROJECT_ROOT, 'node_modules/vega-datasets/data/seattle-weather.csv');
 const weatherLines = (await readFile(weatherCsv, 'utf8')).trim().split('\n');
@@ -64,8 +64,8 @@ afterAll(async () => {
 async function inputCsv(rows: number, edit: (fields: string[], i: number) => string[] = (fields) => fields): Promise<string> {
   const lines = [weatherLines[0], ...weatherLines.slice(1, rows + 1).map((line, i) => edit(line.split(','), i).join(','))];
   const key = `inputs/${randomUUID()}.csv`;
-  if (!(await storage.bucketExists(bucket))) await storage.makeBucket(bucket);
-  await storage.putObject(bucket, key, Buffer.from(`${lines.join('\n')}\n`));
+  await storage.ensureBucket(bucket);
+  await storage.putBuffer({ bucket, key }, Buffer.from(`${lines.join('\n')}\n`));
   return `s3://${bucket}/${key}`;
 }
 
@@ -79,7 +79,7 @@ async function outputRows(result: BatchScoreResult): Promise<Row[]> {
   const rows: Row[] = [];
   for (const [i, ref] of result.outputs.entries()) {
     const path = join(workspace, `${randomUUID()}-${i}.${result.format}`);
-    await writeFile(path, await getBuffer(storage, ref));
+    await writeFile(path, await storage.getBuffer(ref));
     for await (const row of readRows(path, result.format)) rows.push(row);
   }
   return rows;
@@ -89,7 +89,7 @@ async function outputRows(result: BatchScoreResult): Promise<Row[]> {
 async function inputRows(uri: string): Promise<Row[]> {
   const path = join(workspace, `${randomUUID()}.csv`);
   const key = uri.slice(`s3://${bucket}/`.length);
-  await writeFile(path, await getBuffer(storage, { bucket, key }));
+  await writeFile(path, await storage.getBuffer({ bucket, key }));
   const rows: Row[] = [];
   for await (const row of readRows(path, 'csv')) rows.push(row);
   return rows;
@@ -123,7 +123,7 @@ describe('batch scoring', () => {
       expect(row.weather).toBe(inputs[id]!.weather);
     }
 
-    const manifest = JSON.parse((await getBuffer(storage, result.manifest)).toString('utf8')) as BatchScoreResult;
+    const manifest = JSON.parse((await storage.getBuffer(result.manifest)).toString('utf8')) as BatchScoreResult;
     expect(manifest.outputs).toEqual(result.outputs);
     const progress = await temporal.client.workflow.getHandle(result.runId).query(batchProgressQuery);
     expect(progress).toMatchObject({ phase: 'done', chunksDone: 5, chunksTotal: 5, rowsDone: 300, rowsTotal: 300 });
@@ -139,16 +139,16 @@ describe('batch scoring', () => {
     for await (const row of readRows(weatherCsv, 'csv')) inputs.push(row);
     const columns = Object.keys(inputs[0]!).map((name) => ({ name, type: typeof inputs[0]![name] === 'number' ? ('number' as const) : ('string' as const) }));
     const key = `inputs/${randomUUID()}.parquet`;
-    if (!(await storage.bucketExists(bucket))) await storage.makeBucket(bucket);
-    await storage.putObject(bucket, key, toParquet(inputs, columns, { rowGroupSize: 500 }));
+    await storage.ensureBucket(bucket);
+    await storage.putBuffer({ bucket, key }, toParquet(inputs, columns, { rowGroupSize: 500 }));
 
     const result = await score({ input: `s3://${bucket}/${key}`, chunkRows: 200, concurrency: 3 });
     // Row groups of 500, 500 and 461 rows, each split into 3 chunks: none spans two groups.
     expect(result).toMatchObject({ rows: 1461, scored: 1461, rejected: 0, chunks: 9 });
-    const plan = JSON.parse((await getBuffer(storage, { bucket: BUCKETS.artifacts, key: batchKeys.plan(result.runId) })).toString('utf8')) as BatchPlan;
+    const plan = JSON.parse((await storage.getBuffer(batchKeys.plan(result.runId))).toString('utf8')) as BatchPlan;
     expect(plan.parquet?.bounds).toEqual([0, 167, 333, 500, 667, 833, 1000, 1154, 1307, 1461]);
     expect(plan.columns).toEqual(columns);
-    const chunkObjects = await storage.listObjectsV2(BUCKETS.artifacts, `batch/${result.runId}/chunks/`, true).toArray();
+    const chunkObjects = await storage.listKeys({ bucket: BUCKETS.artifacts, prefix: `batch/${result.runId}/chunks/` });
     expect(chunkObjects).toEqual([]);
 
     const rows = await outputRows(result);
@@ -171,8 +171,8 @@ describe('batch scoring', () => {
     const inputs = Array.from({ length: 10_001 }, (_, i) => ({ ...weather[i % weather.length]!, big_id: i === 10_000 ? 2 ** 60 : i }));
     const columns = [...Object.keys(weather[0]!).map((name) => ({ name, type: typeof weather[0]![name] === 'number' ? ('number' as const) : ('string' as const) })), { name: 'big_id', type: 'int' as const }];
     const key = `inputs/${randomUUID()}.parquet`;
-    if (!(await storage.bucketExists(bucket))) await storage.makeBucket(bucket);
-    await storage.putObject(bucket, key, toParquet(inputs, columns));
+    await storage.ensureBucket(bucket);
+    await storage.putBuffer({ bucket, key }, toParquet(inputs, columns));
 
     const failure = await score({ input: `s3://${bucket}/${key}` }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
@@ -209,7 +209,7 @@ describe('batch scoring', () => {
     const uri = await inputCsv(200, (fields, i) => (bad.has(i) ? [fields[0]!, 'lots', ...fields.slice(2)] : fields));
     const result = await score({ input: uri, chunkRows: 40, maxRejectShare: 0.05 });
     expect(result).toMatchObject({ rows: 200, scored: 195, rejected: 5 });
-    const rejects = (await getBuffer(storage, result.rejects!))
+    const rejects = (await storage.getBuffer(result.rejects!))
       .toString('utf8')
       .trim()
       .split('\n')

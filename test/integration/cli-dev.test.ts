@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKETS, TASK_QUEUES } from '../../contracts/stack.js';
-import { createStorage, readText } from '../../infra/storage.js';
 import { readState } from '../../stack/local-stack.js';
 import { freePort, freePorts } from '../../stack/ports.js';
 import { isAlive } from '../../stack/processes.js';
 import { ctrain } from '../support/ctrain-cli.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 let home: string;
 let env: Record<string, string>;
@@ -45,7 +45,7 @@ describe('ctrain dev up | status | down', () => {
 
     // Leave state in both services, then check it outlives a restart.
     const minio = { endpoint: `http://127.0.0.1:${env.CTRAIN_MINIO_PORT}`, accessKey: 'ctrain', secretKey: 'ctrain-dev-secret' };
-    await createStorage(minio).putObject(BUCKETS.artifacts, 'survives.txt', Buffer.from('still here'));
+    await new ObjectStore(minio).putBuffer({ bucket: BUCKETS.artifacts, key: 'survives.txt' }, Buffer.from('still here'));
     const workflowId = `survives-${Date.now()}`;
     await withClient(env, (client) => client.workflow.start('stackCheckWorkflow', { taskQueue: TASK_QUEUES.general, workflowId, args: [{}] }));
 
@@ -59,7 +59,7 @@ describe('ctrain dev up | status | down', () => {
     expect((await ctrain(['dev', 'status'], env)).stdout).toContain('stack is down');
 
     expect((await ctrain(['dev', 'up'], env)).exitCode).toBe(0);
-    expect(await readText(createStorage(minio), BUCKETS.artifacts, 'survives.txt')).toBe('still here');
+    expect(await new ObjectStore(minio).getText({ bucket: BUCKETS.artifacts, key: 'survives.txt' })).toBe('still here');
     const described = await withClient(env, (client) => client.workflow.getHandle(workflowId).describe());
     expect(described.workflowId).toBe(workflowId);
     await withClient(env, (client) => client.workflow.getHandle(workflowId).terminate('test done'));

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import { Dvc, DvcError } from '../../infra/dvc.js';
-import { createStorage } from '../../infra/storage.js';
 import { uniqueId } from '../support/temporal.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
 const workspaces: string[] = [];
@@ -21,11 +21,7 @@ afterAll(async () => {
 });
 
 async function listKeys(prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const item of createStorage(stack.minio).listObjectsV2(BUCKETS.datasets, prefix, true) as AsyncIterable<{ name?: string }>) {
-    if (item.name) keys.push(item.name);
-  }
-  return keys;
+  return new ObjectStore(stack.minio).listKeys({ bucket: BUCKETS.datasets, prefix });
 }
 
 describe('DVC with a MinIO remote', () => {

@@ -12,17 +12,16 @@ import { createIngestActivities } from '../../activities/ingest.js';
 import type { IngestManifest } from '../../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../../contracts/pipeline-spec.js';
 import { BUCKETS } from '../../contracts/stack.js';
-import { getBuffer } from '../../infra/artifacts.js';
-import { datasetRemote, Dvc, DVC_REMOTE_PREFIX } from '../../infra/dvc.js';
-import { createStorage } from '../../infra/storage.js';
+import { datasetRemote, Dvc } from '../../infra/dvc.js';
 import { loadPipeline } from '../../pipelines/index.js';
 import { pseudonymize } from '../../privacy/pseudonym.js';
 import type { Row } from '../../tabular/read.js';
 import type { HttpSource } from '../support/http-source.js';
 import { serveHttpSource } from '../support/http-source.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
-const storage = createStorage(stack.minio);
+const storage = new ObjectStore(stack.minio);
 const dvc = new Dvc(stack.tools.dvc, datasetRemote(stack.minio));
 const activities = createIngestActivities({ storage, dvc });
 const baseSpec = loadPipeline('seattle-temperature');
@@ -51,11 +50,7 @@ async function scratchFile(name: string, content: string): Promise<string> {
 }
 
 async function listKeys(bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const item of storage.listObjectsV2(bucket, prefix, true) as AsyncIterable<{ name?: string }>) {
-    if (item.name) keys.push(item.name);
-  }
-  return keys;
+  return storage.listKeys({ bucket, prefix });
 }
 
 interface DvcFile {
@@ -71,10 +66,10 @@ async function expectStoredVersion(manifest: IngestManifest, rows: number): Prom
   expect(manifest.datasetVersion).toMatch(/^[0-9a-f]{32}$/);
   expect(manifest.snapshot).toEqual({
     bucket: BUCKETS.datasets,
-    key: `${DVC_REMOTE_PREFIX}/files/md5/${manifest.datasetVersion.slice(0, 2)}/${manifest.datasetVersion.slice(2)}`,
+    key: `dvc/files/md5/${manifest.datasetVersion.slice(0, 2)}/${manifest.datasetVersion.slice(2)}`,
   });
 
-  const snapshot = await getBuffer(storage, manifest.snapshot);
+  const snapshot = await storage.getBuffer(manifest.snapshot);
   expect(createHash('md5').update(snapshot).digest('hex')).toBe(manifest.datasetVersion);
   expect(snapshot.length).toBe(manifest.bytes);
   const text = snapshot.toString('utf8');
@@ -83,7 +78,7 @@ async function expectStoredVersion(manifest: IngestManifest, rows: number): Prom
   expect(lines).toHaveLength(rows);
 
   expect(manifest.dvcFile.bucket).toBe(BUCKETS.datasets);
-  const dvcFile = parse((await getBuffer(storage, manifest.dvcFile)).toString('utf8')) as DvcFile;
+  const dvcFile = parse((await storage.getBuffer(manifest.dvcFile)).toString('utf8')) as DvcFile;
   expect(dvcFile.outs[0]?.md5).toBe(manifest.datasetVersion);
   expect(dvcFile.outs[0]?.size).toBe(snapshot.length);
   return lines.map((line) => JSON.parse(line) as Row);
@@ -169,16 +164,16 @@ describe('ingest against real MinIO and DVC', () => {
     const table = sameTable(randomUUID());
     const fromCsv = await runIngest(specFor({ uri: await scratchFile('same.csv', table.csv), format: 'csv' }));
     const remoteKey = fromCsv.snapshot.key;
-    const firstPush = await storage.statObject(BUCKETS.datasets, remoteKey);
+    const firstPush = (await storage.stat(fromCsv.snapshot))!;
 
     const fromJsonl = await runIngest(specFor({ uri: pathToFileURL(await scratchFile('same.jsonl', table.jsonl)).href, format: 'jsonl' }));
 
     expect(fromJsonl.datasetVersion).toBe(fromCsv.datasetVersion);
     expect(fromJsonl.snapshot).toEqual(fromCsv.snapshot);
     const md5 = fromCsv.datasetVersion;
-    expect(await listKeys(BUCKETS.datasets, `${DVC_REMOTE_PREFIX}/files/md5/${md5.slice(0, 2)}/${md5.slice(2)}`)).toEqual([remoteKey]);
+    expect(await listKeys(BUCKETS.datasets, `dvc/files/md5/${md5.slice(0, 2)}/${md5.slice(2)}`)).toEqual([remoteKey]);
     // The second push found the object already there and did not upload it again.
-    const afterSecond = await storage.statObject(BUCKETS.datasets, remoteKey);
+    const afterSecond = (await storage.stat(fromCsv.snapshot))!;
     expect(afterSecond.lastModified).toEqual(firstPush.lastModified);
     expect(afterSecond.etag).toBe(firstPush.etag);
     // Each pipeline keeps its own .dvc file for the shared version.
@@ -207,7 +202,7 @@ describe('ingest against real MinIO and DVC', () => {
   it('pulls an ingested version into a fresh DVC workspace from the .dvc file kept in MinIO', async () => {
     const table = sameTable(randomUUID());
     const manifest = await runIngest(specFor({ uri: await scratchFile('pull.csv', table.csv), format: 'csv' }));
-    const dvcBytes = await getBuffer(storage, manifest.dvcFile);
+    const dvcBytes = await storage.getBuffer(manifest.dvcFile);
     const out = (parse(dvcBytes.toString('utf8')) as DvcFile).outs[0];
     expect(out).toBeDefined();
 
@@ -218,7 +213,7 @@ describe('ingest against real MinIO and DVC', () => {
     await puller.pull(fresh);
 
     const pulled = await readFile(join(fresh, out?.path ?? ''));
-    expect(pulled.equals(await getBuffer(storage, manifest.snapshot))).toBe(true);
+    expect(pulled.equals(await storage.getBuffer(manifest.snapshot))).toBe(true);
   });
 
   describe('from an http server', () => {
@@ -275,7 +270,7 @@ describe('ingest against real MinIO and DVC', () => {
   it('ingests a CSV from s3://ctrain-datasets/<key>', async () => {
     const table = sameTable(randomUUID());
     const key = `tests/ingest/${randomUUID()}/weather.csv`;
-    await storage.putObject(BUCKETS.datasets, key, Buffer.from(table.csv));
+    await storage.putBuffer({ bucket: BUCKETS.datasets, key }, Buffer.from(table.csv));
     const spec = specFor({ uri: `s3://${BUCKETS.datasets}/${key}`, format: 'csv' });
 
     const manifest = await runIngest(spec);
@@ -343,7 +338,7 @@ describe('ingest against real MinIO and DVC', () => {
 
       const manifest = await runIngest(spec, withKey);
       const stored = await expectStoredVersion(manifest, 3);
-      const snapshot = (await getBuffer(storage, manifest.snapshot)).toString('utf8');
+      const snapshot = (await storage.getBuffer(manifest.snapshot)).toString('utf8');
 
       expect(stored.map((row) => row.city)).toEqual(table.rows.map((row) => pseudonymize(row.city, key)));
       expect(stored.map(({ city: _city, ...rest }) => rest)).toEqual(table.rows.map(({ city: _city, ...rest }) => rest));

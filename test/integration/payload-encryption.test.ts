@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import { datasetRemote, Dvc } from '../../infra/dvc.js';
 import { ENCRYPTED_ENCODING } from '../../infra/payload-codec.js';
-import { createStorage } from '../../infra/storage.js';
 import { createGeneralWorker } from '../../workers/general.js';
 import { stackCheckWorkflow } from '../../workflows/index.js';
 import { connectTemporal, uniqueId } from '../support/temporal.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
 let encrypted: Awaited<ReturnType<typeof connectTemporal>>;
@@ -26,7 +26,7 @@ describe('payload encryption on the real Temporal server', () => {
   it('keeps only ciphertext in history, while a client with the key reads the result', async () => {
     const taskQueue = uniqueId('encrypted');
     const secret = `confidential ${randomUUID()}`;
-    const storage = createStorage(stack.minio);
+    const storage = new ObjectStore(stack.minio);
     const worker = await createGeneralWorker({
       connection: encrypted.workerConnection,
       namespace: stack.namespace,

@@ -1,17 +1,17 @@
 import { Client } from '@temporalio/client';
 import { describe, expect, inject, it } from 'vitest';
 import { createAlertReceiver } from '../../alerts/server.js';
-import { createStorage } from '../../infra/storage.js';
 import { createModelServer } from '../../serving/server.js';
 import { alertmanagerPayload, uniqueModel } from '../support/alerts-fixtures.js';
 import { connectForFile, uniqueId } from '../support/temporal.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
 const temporal = connectForFile(stack);
 
 describe('HTTP metrics of the model server and the alert receiver', () => {
   it('counts every model-server request by method, route template and status, and times it', async () => {
-    const server = await createModelServer({ storage: createStorage(stack.minio), models: [] });
+    const server = await createModelServer({ storage: new ObjectStore(stack.minio), models: [] });
     try {
       const get = (url: string) => server.app.inject({ url });
       expect((await get('/healthz')).statusCode).toBe(200);

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createStorage } from '../../infra/storage.js';
 import { selectBackend } from '../../model/index.js';
 import type { ModelServer } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
 import { fittedTransform, flightRows, publishVersion, readLog, writeRegistry } from '../support/serving-fixtures.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
-const storage = createStorage(stack.minio);
+const storage = new ObjectStore(stack.minio);
 let server: ModelServer | undefined;
 
 afterAll(async () => {

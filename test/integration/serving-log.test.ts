@@ -1,26 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from 'minio';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createStorage } from '../../infra/storage.js';
 import type { PredictionRecord } from '../../serving/prediction-log.js';
 import { PredictionLog } from '../../serving/prediction-log.js';
+import { dropBucket } from '../support/raw-minio.js';
 import { readLog } from '../support/serving-fixtures.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
-let storage: Client;
+let storage: ObjectStore;
 const buckets: string[] = [];
 
 beforeAll(() => {
-  storage = createStorage(stack.minio);
+  storage = new ObjectStore(stack.minio);
 });
 afterEach(async () => {
-  for (const bucket of buckets.splice(0)) {
-    if (!(await storage.bucketExists(bucket))) continue;
-    const keys: string[] = [];
-    for await (const item of storage.listObjectsV2(bucket, '', true) as AsyncIterable<{ name?: string }>) if (item.name) keys.push(item.name);
-    await storage.removeObjects(bucket, keys);
-    await storage.removeBucket(bucket);
-  }
+  for (const bucket of buckets.splice(0)) await dropBucket(stack.minio, bucket);
 });
 
 /** A bucket name no other test uses, not created yet. */
@@ -45,7 +39,7 @@ describe('the prediction log', () => {
     expect(log.stats()).toMatchObject({ pendingRows: 3, writtenRows: 0, failedUploads: 1 });
     expect(errors[0]).toMatch(new RegExp(`upload of 3 rows to ${bucket}/m/predictions/.* failed \\(retried on the next flush\\)`));
 
-    await storage.makeBucket(bucket, 'us-east-1');
+    await storage.ensureBucket(bucket);
     log.recordPredictions(records('m', 2).map((r) => ({ ...r, id: `${r.id}-late` })));
     await log.close();
     expect(log.stats()).toMatchObject({ pendingRows: 0, writtenRows: 5, writtenObjects: 2, failedUploads: 1 });
@@ -55,7 +49,7 @@ describe('the prediction log', () => {
 
   it('flushes on its own once flushRows rows are buffered', async () => {
     const bucket = freshBucket();
-    await storage.makeBucket(bucket, 'us-east-1');
+    await storage.ensureBucket(bucket);
     const log = new PredictionLog({ storage, bucket, flushRows: 4, flushMs: 600_000 });
     log.recordPredictions(records('m', 5));
     await log.flush(); // waits for the flush the fifth row started, which took all five
@@ -65,7 +59,7 @@ describe('the prediction log', () => {
 
   it('logs no predictions at sample rate 0 but every outcome, and drops rows beyond maxPendingRows', async () => {
     const bucket = freshBucket();
-    await storage.makeBucket(bucket, 'us-east-1');
+    await storage.ensureBucket(bucket);
     const errors: string[] = [];
     const log = new PredictionLog({ storage, bucket, sampleRate: 0, maxPendingRows: 2, flushMs: 600_000, onError: (error) => errors.push(error.message) });
     log.recordPredictions(records('m', 10));

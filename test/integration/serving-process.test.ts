@@ -2,16 +2,16 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
-import { createStorage } from '../../infra/storage.js';
 import { fittedTransform, flightRows, publishVersion, readLog, writeRegistry } from '../support/serving-fixtures.js';
 import { selectBackend } from '../../model/index.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const CHILD = fileURLToPath(new URL('../support/serving-child.ts', import.meta.url));
 const stack = inject('stack');
 
 describe('runModelServer', () => {
   it('listens on loopback, answers over HTTP, and on SIGTERM exits 0 after flushing the prediction log', async () => {
-    const storage = createStorage(stack.minio);
+    const storage = new ObjectStore(stack.minio);
     await selectBackend();
     const model = `serving-test-${randomUUID()}`;
     const { entry, network } = await publishVersion(storage, model, 1, fittedTransform());

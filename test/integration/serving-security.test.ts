@@ -5,26 +5,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';
-import type { Client } from 'minio';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import type { FeatureTransform } from '../../features/transform.js';
-import { createStorage, readText } from '../../infra/storage.js';
 import { selectBackend } from '../../model/index.js';
 import { PseudonymKeyError, pseudonymKey, pseudonymize } from '../../privacy/pseudonym.js';
 import { modelServerOptionsFromEnv } from '../../serving/main.js';
 import type { ModelServer, ModelServerOptions } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
 import { fittedTransform, flightRows, publishVersion, readLog, writeRegistry } from '../support/serving-fixtures.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
-let storage: Client;
+let storage: ObjectStore;
 let transform: FeatureTransform;
 const servers: ModelServer[] = [];
 const KEY = 'serving-security-test-pseudonym-key';
 
 beforeAll(async () => {
-  storage = createStorage(stack.minio);
+  storage = new ObjectStore(stack.minio);
   await selectBackend();
   transform = fittedTransform();
 });
@@ -66,7 +65,7 @@ function rawPost(base: URL, path: string, body: string): Promise<{ status: numbe
 /** Every line of every log object under the model's prefix, as stored: the raw text, to look for clear values. */
 async function rawLog(model: string, kind: 'predictions' | 'outcomes'): Promise<string> {
   const { keys } = await readLog(storage, model, kind);
-  const texts = await Promise.all(keys.map((key) => readText(storage, BUCKETS.logs, key)));
+  const texts = await Promise.all(keys.map((key) => storage.getText({ bucket: BUCKETS.logs, key: key })));
   return texts.join('');
 }
 

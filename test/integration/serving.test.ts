@@ -1,20 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import type { LightMyRequestResponse } from 'fastify';
-import type { Client } from 'minio';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import type { FeatureTransform } from '../../features/transform.js';
 import { applyTransform, featureWidth } from '../../features/transform.js';
 import type { Row } from '../../features/values.js';
-import { createStorage } from '../../infra/storage.js';
 import { predict, selectBackend } from '../../model/index.js';
 import type { ModelServer, ModelServerOptions } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
 import { eventually, fittedTransform, flightRows, publishVersion, readLog, versionEntry, writeRegistry } from '../support/serving-fixtures.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
-let storage: Client;
+let storage: ObjectStore;
 let transform: FeatureTransform;
 const servers: ModelServer[] = [];
 
@@ -26,7 +25,7 @@ interface Prediction {
 }
 
 beforeAll(async () => {
-  storage = createStorage(stack.minio);
+  storage = new ObjectStore(stack.minio);
   await selectBackend();
   transform = fittedTransform();
 });

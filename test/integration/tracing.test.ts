@@ -4,13 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import { datasetRemote, Dvc } from '../../infra/dvc.js';
-import { createStorage } from '../../infra/storage.js';
 import { connectClient, dataConverterFromEnv } from '../../infra/temporal-connection.js';
 import { CLI_SERVICE_NAME, tracingFromEnv, WORKER_SERVICE_NAME } from '../../infra/tracing.js';
 import { createGeneralWorker } from '../../workers/general.js';
 import { stackCheckWorkflow } from '../../workflows/index.js';
 import { connectTemporal, uniqueId } from '../support/temporal.js';
 import { startWorkerProcess } from '../support/worker-process.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
 let temporal: Awaited<ReturnType<typeof connectTemporal>>;
@@ -76,7 +76,7 @@ describe('tracing through the Temporal interceptors', () => {
       const worker = await createGeneralWorker({
         connection: temporal.workerConnection,
         namespace: stack.namespace,
-        deps: { storage: createStorage(stack.minio), dvc: new Dvc(stack.tools.dvc, datasetRemote(stack.minio)) },
+        deps: { storage: new ObjectStore(stack.minio), dvc: new Dvc(stack.tools.dvc, datasetRemote(stack.minio)) },
         dataConverter,
         tracing: workerTracing,
         taskQueue,

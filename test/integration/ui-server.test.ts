@@ -4,15 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ModelVersion, Registry, RunRecord } from '../../contracts/model.js';
-import { registryRef } from '../../contracts/model.js';
 import { BUCKETS } from '../../contracts/stack.js';
-import { artifactKeys, putBuffer, putJson } from '../../infra/artifacts.js';
-import { createStorage } from '../../infra/storage.js';
 import { createUiServer } from '../../ui/server.js';
 import { ctrain } from '../support/ctrain-cli.js';
+import { registryKeys, runKeys } from '../../storage/layout.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
-const storage = createStorage(stack.minio);
+const storage = new ObjectStore(stack.minio);
 const model = `ui-${randomUUID().slice(0, 8)}`;
 const reported = `${model}.train.20261201T100000000Z`;
 const unreported = `${model}.train.20261201T110000000Z`;
@@ -48,10 +47,10 @@ const registry: Registry = {
 const REPORT = '<!doctype html><html><body><h1>Run report</h1><svg></svg></body></html>';
 
 beforeAll(async () => {
-  await putJson(storage, registryRef(model), registry);
-  await putBuffer(storage, artifactKeys.runReport(reported), Buffer.from(REPORT), 'text/html; charset=utf-8');
-  await putBuffer(storage, { bucket: BUCKETS.artifacts, key: `drift/${model}/reports/20261201T120000000Z.html` }, Buffer.from('<!doctype html><p>drift page</p>'), 'text/html; charset=utf-8');
-  await putJson(storage, { bucket: BUCKETS.artifacts, key: `drift/${model}/reports/20261201T120000000Z.json` }, { model });
+  await storage.putJson(registryKeys.registry(model), registry);
+  await storage.putBuffer(runKeys.report(reported), Buffer.from(REPORT), 'text/html; charset=utf-8');
+  await storage.putBuffer({ bucket: BUCKETS.artifacts, key: `drift/${model}/reports/20261201T120000000Z.html` }, Buffer.from('<!doctype html><p>drift page</p>'), 'text/html; charset=utf-8');
+  await storage.putJson({ bucket: BUCKETS.artifacts, key: `drift/${model}/reports/20261201T120000000Z.json` }, { model });
 });
 afterAll(() => app.close());
 

@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
-import type { Client as Storage } from 'minio';
 import { expect } from 'vitest';
 import type { PipelineRunResult } from '../../contracts/pipeline-run.js';
-import { artifactKeys, getBuffer, uriOf } from '../../infra/artifacts.js';
+import { runKeys, uriOf } from '../../storage/layout.js';
+import type { ObjectStore as Storage } from '../../storage/gateway.js';
 
 export interface StoredRunReport {
   html: string;
@@ -17,12 +17,12 @@ export interface StoredRunReport {
 export async function readRunReport(client: Client, storage: Storage, runId: string, pipeline: string): Promise<StoredRunReport> {
   const handle = client.workflow.getHandle(runId);
   const result = (await handle.result()) as PipelineRunResult;
-  const ref = artifactKeys.runReport(runId);
+  const ref = runKeys.report(runId);
   expect(result.report).toEqual(ref);
   const { memo } = await handle.describe();
   expect(memo).toEqual({ pipeline, specHash: result.specHash, report: uriOf(ref) });
   expect(result.specHash).toMatch(/^[0-9a-f]{64}$/);
-  const html = (await getBuffer(storage, ref)).toString('utf8');
+  const html = (await storage.getBuffer(ref)).toString('utf8');
   expect(html.startsWith('<!doctype html>')).toBe(true);
   for (const id of ['data', 'training', 'evaluation', 'comparison']) expect(html).toContain(`<section id="${id}">`);
   const charts = [...html.matchAll(/<figcaption>([^<]*)<\/figcaption><svg/g)].map((match) => match[1]!);

@@ -1,15 +1,13 @@
 /** Real artifacts for model-server tests: a small network and a fitted transform in MinIO, and a registry naming them. */
 import type * as tf from '@tensorflow/tfjs';
-import type { BucketItem, Client } from 'minio';
-import { registryRef } from '../../contracts/model.js';
 import type { AliasName, ModelVersion, Registry } from '../../contracts/model.js';
 import { BUCKETS } from '../../contracts/stack.js';
 import type { FeatureTransform } from '../../features/transform.js';
 import { featureWidth, fitTransform } from '../../features/transform.js';
 import type { Row } from '../../features/values.js';
-import { putBuffer, putJson } from '../../infra/artifacts.js';
-import { readText } from '../../infra/storage.js';
 import { buildNetwork, exportModel } from '../../model/index.js';
+import { registryKeys } from '../../storage/layout.js';
+import type { ObjectStore } from '../../storage/gateway.js';
 
 const CARRIERS = ['AA', 'DL', 'UA', 'WN'];
 
@@ -35,12 +33,12 @@ export function fittedTransform(): FeatureTransform {
  * Builds a seeded network (weights differ by seed, so versions score differently), uploads it and
  * the transform under a prefix of the model, and returns the registry entry and the network itself.
  */
-export async function publishVersion(storage: Client, model: string, version: number, transform: FeatureTransform): Promise<{ entry: ModelVersion; network: tf.LayersModel }> {
+export async function publishVersion(storage: ObjectStore, model: string, version: number, transform: FeatureTransform): Promise<{ entry: ModelVersion; network: tf.LayersModel }> {
   const network = buildNetwork({ network: { kind: 'mlp', hidden: [8], dropout: 0 }, task: 'binary', inputWidth: featureWidth(transform), seed: version * 101 });
   const prefix = `tests/serving/${model}/v${version}`;
   const entry = versionEntry(model, version, { bucket: BUCKETS.artifacts, key: `${prefix}/model.bin` }, { bucket: BUCKETS.artifacts, key: `${prefix}/transform.json` });
-  await putBuffer(storage, entry.model, await exportModel(network));
-  await putJson(storage, entry.transform, transform);
+  await storage.putBuffer(entry.model, await exportModel(network));
+  await storage.putJson(entry.transform, transform);
   return { entry, network };
 }
 
@@ -65,19 +63,17 @@ export function versionEntry(model: string, version: number, modelRef: ModelVers
 }
 
 /** Writes the registry JSON where the model workflow would. */
-export async function writeRegistry(storage: Client, model: string, versions: ModelVersion[], aliases: Partial<Record<AliasName, number>>): Promise<void> {
+export async function writeRegistry(storage: ObjectStore, model: string, versions: ModelVersion[], aliases: Partial<Record<AliasName, number>>): Promise<void> {
   const registry: Registry = { model, versions, aliases, history: [], runs: [], paused: false, decisions: [] };
-  await putJson(storage, registryRef(model), registry);
+  await storage.putJson(registryKeys.registry(model), registry);
 }
 
 /** Every JSON line of every log object under `<model>/<kind>/`, and the objects' keys. */
-export async function readLog(storage: Client, model: string, kind: 'predictions' | 'outcomes', bucket: string = BUCKETS.logs): Promise<{ keys: string[]; lines: Record<string, unknown>[] }> {
-  const keys: string[] = [];
-  const listing = storage.listObjectsV2(bucket, `${model}/${kind}/`, true) as AsyncIterable<BucketItem>;
-  for await (const item of listing) if (item.name) keys.push(item.name);
+export async function readLog(storage: ObjectStore, model: string, kind: 'predictions' | 'outcomes', bucket: string = BUCKETS.logs): Promise<{ keys: string[]; lines: Record<string, unknown>[] }> {
+  const keys = await storage.listKeys({ bucket, prefix: `${model}/${kind}/` });
   const lines: Record<string, unknown>[] = [];
   for (const key of keys.sort()) {
-    for (const line of (await readText(storage, bucket, key)).split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const line of (await storage.getText({ bucket: bucket, key: key })).split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
   }
   return { keys, lines };
 }

@@ -1,11 +1,11 @@
 import type { Worker } from '@temporalio/worker';
 import { datasetRemote, Dvc } from '../../infra/dvc.js';
-import { createStorage } from '../../infra/storage.js';
 import { createGeneralWorker } from '../../workers/general.js';
 import { createTrainerWorker } from '../../workers/trainer.js';
 import type { connectTemporal } from './temporal.js';
 import { uniqueId } from './temporal.js';
 import type { TestStack } from './test-stack.js';
+import { ObjectStore } from '../../storage/gateway.js';
 
 export interface RunningWorkers {
   taskQueue: string;
@@ -20,7 +20,7 @@ export interface RunningWorkers {
 /** A general and a trainer worker on unique task queues, against the harness's real services. */
 export async function startWorkers(stack: TestStack, temporal: Awaited<ReturnType<typeof connectTemporal>>): Promise<RunningWorkers> {
   const taskQueue = uniqueId('general');
-  const deps = { storage: createStorage(stack.minio), dvc: new Dvc(stack.tools.dvc, datasetRemote(stack.minio)), temporal: { client: temporal.client, taskQueue } };
+  const deps = { storage: new ObjectStore(stack.minio), dvc: new Dvc(stack.tools.dvc, datasetRemote(stack.minio)), temporal: { client: temporal.client, taskQueue } };
   const trainTaskQueue = uniqueId('train');
   const general = await createGeneralWorker({ connection: temporal.workerConnection, namespace: stack.namespace, deps, taskQueue });
   const trainer = await createTrainerWorker({ connection: temporal.workerConnection, namespace: stack.namespace, deps, taskQueue: trainTaskQueue });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { batchInput, isBatchScoreId } from '../../cli/score.js';
-import { batchKeys, batchScoreWorkflowId, chunkBounds, chunkFirstRow, outputKeys, parseOutputUri } from '../../contracts/batch-score.js';
+import { batchScoreWorkflowId, chunkBounds, chunkFirstRow, parseOutputUri } from '../../contracts/batch-score.js';
+import { batchKeys, batchOutputKeys } from '../../storage/layout.js';
 import { findMisfitCell } from '../../serving/batch-rows.js';
 import type { Row } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
@@ -56,11 +57,11 @@ describe('batch score contracts', () => {
   it('derive every key from the run id and the chunk index', () => {
     const runId = batchScoreWorkflowId('churn', '2026-12-02T15:40:00.123Z');
     expect(runId).toBe('churn.score.20261202T154000123Z');
-    expect(batchKeys.chunk(runId, 7)).toBe(`batch/${runId}/chunks/000007.jsonl`);
-    expect(batchKeys.done(runId, 7)).toBe(`batch/${runId}/done/000007.json`);
-    expect(outputKeys.part('nightly/', runId, 7, 'parquet')).toBe(`nightly/${runId}/part-000007.parquet`);
-    expect(outputKeys.part('', runId, 0, 'csv')).toBe(`${runId}/part-000000.csv`);
-    expect(outputKeys.manifest('nightly', runId)).toBe(`nightly/${runId}/manifest.json`);
+    expect(batchKeys.chunk(runId, 7)).toEqual({ bucket: 'ctrain-artifacts', key: `batch/${runId}/chunks/000007.jsonl` });
+    expect(batchKeys.done(runId, 7).key).toBe(`batch/${runId}/done/000007.json`);
+    expect(batchOutputKeys.part({ bucket: 'out', key: 'nightly/' }, runId, 7, 'parquet')).toEqual({ bucket: 'out', key: `nightly/${runId}/part-000007.parquet` });
+    expect(batchOutputKeys.part({ bucket: 'out', key: '' }, runId, 0, 'csv').key).toBe(`${runId}/part-000000.csv`);
+    expect(batchOutputKeys.manifest({ bucket: 'out', key: 'nightly' }, runId).key).toBe(`nightly/${runId}/manifest.json`);
   });
 });
 

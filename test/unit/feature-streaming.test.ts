@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from 'minio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeatureActivities, toMatrix } from '../../activities/feature.js';
 import type { ActivityDependencies } from '../../activities/index.js';
@@ -26,6 +25,7 @@ import type { Row } from '../../features/values.js';
 import { readRows } from '../../tabular/read.js';
 import type { Row as TabularRow } from '../../tabular/read.js';
 import { seededRandom } from '../../tabular/seeded-random.js';
+import type { ObjectStore } from '../../storage/gateway.js';
 
 type TransformSpec = Pick<PipelineSpec, 'features' | 'label'>;
 
@@ -307,7 +307,7 @@ interface Stored {
   metaData: Record<string, string>;
 }
 
-function storageDouble(snapshot: string): { storage: Client; objects: Map<string, Stored> } {
+function storageDouble(snapshot: string): { storage: ObjectStore; objects: Map<string, Stored> } {
   const objects = new Map<string, Stored>();
   const storage = {
     fGetObject: async (_bucket: string, _key: string, path: string) => copyFile(snapshot, path),
@@ -315,7 +315,7 @@ function storageDouble(snapshot: string): { storage: Client; objects: Map<string
     fPutObject: async (bucket: string, key: string, path: string, metaData: Record<string, string>) => void objects.set(`${bucket}/${key}`, { body: await readFile(path), metaData }),
     getObject: () => Promise.reject(Object.assign(new Error('The specified key does not exist.'), { code: 'NoSuchKey' })),
   };
-  return { storage: storage as unknown as Client, objects };
+  return { storage: storage as unknown as ObjectStore, objects };
 }
 
 /** What the array-based feature step stored, by object name. */

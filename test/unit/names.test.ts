@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planSignals } from '../../alerts/plan.js';
 import { InvalidNameError, checkKeySegment, checkName, nameProblem } from '../../contracts/names.js';
-import { artifactKeys } from '../../infra/artifacts.js';
-import { logObjectKey } from '../../serving/prediction-log.js';
+import { datasetKeys, logKeys, pipelineKeys, runKeys } from '../../storage/layout.js';
 
 /** Names that would leave a key's prefix, or are no slug: each must be refused. */
 const HOSTILE = ['../x', '..', 'a/b', '%2e%2e', '', 'a'.repeat(64), 'Flight-Delay', 'flight\0delay', 'flight_delay', '-x', 'x-', 'a--b', ' x', '1abc', 'x.y', 'a\\b'];
@@ -29,18 +28,18 @@ describe('the model and dataset name rule', () => {
 
   it('guards every key builder that takes a name or an id from outside', () => {
     for (const name of HOSTILE) {
-      expect(() => artifactKeys.referenceSchema(name), name).toThrow(InvalidNameError);
-      expect(() => artifactKeys.dvcFile(name, '0123456789abcdef0123456789abcdef'), name).toThrow(InvalidNameError);
-      expect(() => logObjectKey(name, 'predictions', '2024-05-01'), name).toThrow(InvalidNameError);
+      expect(() => pipelineKeys.referenceSchema(name), name).toThrow(InvalidNameError);
+      expect(() => datasetKeys.dvcFile(name, '0123456789abcdef0123456789abcdef'), name).toThrow(InvalidNameError);
+      expect(() => logKeys.batch(name, 'predictions', '2024-05-01', new Date(), 'a1b2c3d4'), name).toThrow(InvalidNameError);
     }
-    expect(artifactKeys.referenceSchema('flight-delay').key).toBe('pipelines/flight-delay/reference-schema.json');
-    expect(artifactKeys.dvcFile('flight-delay', '0123456789abcdef0123456789abcdef').key).toBe('meta/flight-delay/0123456789abcdef0123456789abcdef.dvc');
-    expect(logObjectKey('flight-delay', 'outcomes', '2024-05-01')).toMatch(/^flight-delay\/outcomes\/2024-05-01\/[0-9TZ]+-[0-9a-f]{8}\.jsonl$/);
+    expect(pipelineKeys.referenceSchema('flight-delay').key).toBe('pipelines/flight-delay/reference-schema.json');
+    expect(datasetKeys.dvcFile('flight-delay', '0123456789abcdef0123456789abcdef').key).toBe('meta/flight-delay/0123456789abcdef0123456789abcdef.dvc');
+    expect(logKeys.batch('flight-delay', 'outcomes', '2024-05-01', new Date(), 'a1b2c3d4').key).toMatch(/^flight-delay\/outcomes\/2024-05-01\/[0-9TZ]+-[0-9a-f]{8}\.jsonl$/);
 
     for (const id of ['../other', 'a/b', '..', '', '.hidden', 'x\0']) expect(() => checkKeySegment(id, 'run id'), id).toThrow(InvalidNameError);
-    expect(() => artifactKeys.runStep('../../steps/train', 'train')).toThrow(/^run id "..\/..\/steps\/train" must be one key component/);
-    expect(() => artifactKeys.dvcFile('flight-delay', '../x')).toThrow(/dataset version/);
-    expect(artifactKeys.runStep('flight-delay.train.20240501T100000000Z', 'train').key).toBe('runs/flight-delay.train.20240501T100000000Z/train.json');
+    expect(() => runKeys.step('../../steps/train', 'train')).toThrow(/^run id "..\/..\/steps\/train" must be one key component/);
+    expect(() => datasetKeys.dvcFile('flight-delay', '../x')).toThrow(/dataset version/);
+    expect(runKeys.step('flight-delay.train.20240501T100000000Z', 'train').key).toBe('runs/flight-delay.train.20240501T100000000Z/train.json');
   });
 
   it('answers an alert whose model label is no valid name as invalid-model, and signals nothing for it', () => {

@@ -1,0 +1,206 @@
+/**
+ * The only code that talks to MinIO (any S3 API). Everything else holds an {@link ObjectStore}
+ * and names objects by the refs storage/layout.ts builds, so checksums, missing objects and
+ * listings are handled one way everywhere.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { cachedAsyncBuffer } from 'hyparquet';
+import type { AsyncBuffer } from 'hyparquet';
+import { Client } from 'minio';
+import type { BucketItem } from 'minio';
+import type { ObjectRef } from '../contracts/pipeline-run.js';
+import { BUCKETS } from '../contracts/stack.js';
+import type { ObjectPrefix } from './layout.js';
+import { uriOf } from './layout.js';
+
+/** Where MinIO is and how to sign in (infra/config.ts reads it from the environment). */
+export interface ObjectStoreConfig {
+  /** Full URL of the S3 API, e.g. http://127.0.0.1:9000. */
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+}
+
+/** User metadata carrying the SHA-256 of an object's bytes, set on write and checked on every read. */
+const CHECKSUM_HEADER = 'x-amz-meta-sha256';
+const REGION = 'us-east-1';
+
+/** An artifact whose bytes do not match the checksum written with them. Retried: a re-read may succeed; a lasting mismatch fails the step with this message. */
+export class ArtifactChecksumError extends Error {
+  override name = 'ArtifactChecksumError';
+}
+
+/** Whether an error from the store means the object (or its bucket) does not exist: the one test for it. */
+export function isMissingObject(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'NoSuchKey' || code === 'NotFound' || code === 'NoSuchBucket';
+}
+
+/** What one HEAD tells about an object. */
+export interface ObjectInfo {
+  size: number;
+  etag: string;
+  lastModified: Date;
+  /** The SHA-256 it was written with; absent for objects written without one. */
+  sha256?: string;
+}
+
+const sha256 = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
+
+export class ObjectStore {
+  readonly #client: Client;
+
+  constructor(config: ObjectStoreConfig) {
+    const url = new URL(config.endpoint);
+    this.#client = new Client({
+      endPoint: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      useSSL: url.protocol === 'https:',
+      accessKey: config.accessKey,
+      secretKey: config.secretKey,
+      region: REGION,
+    });
+  }
+
+  /** Creates every bucket ctrain uses that does not exist yet. */
+  async ensureBuckets(): Promise<void> {
+    for (const bucket of Object.values(BUCKETS)) await this.ensureBucket(bucket);
+  }
+
+  /** Creates one bucket (an output location a person named, say) unless it exists; another caller creating it meanwhile is fine. */
+  async ensureBucket(bucket: string): Promise<void> {
+    if (await this.#client.bucketExists(bucket)) return;
+    try {
+      await this.#client.makeBucket(bucket, REGION);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'BucketAlreadyOwnedByYou') throw error;
+    }
+  }
+
+  async bucketExists(bucket: string): Promise<boolean> {
+    return this.#client.bucketExists(bucket);
+  }
+
+  /** One PUT (S3 makes it visible whole or not at all), with the bytes' SHA-256 beside them. */
+  async putBuffer(ref: ObjectRef, body: Buffer, contentType = 'application/octet-stream'): Promise<{ etag: string }> {
+    const { etag } = await this.#client.putObject(ref.bucket, ref.key, body, body.length, { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': sha256(body) });
+    return { etag };
+  }
+
+  async putJson(ref: ObjectRef, value: unknown): Promise<void> {
+    await this.putBuffer(ref, Buffer.from(JSON.stringify(value, null, 2)), 'application/json');
+  }
+
+  /**
+   * {@link putBuffer} for an object too large to hold in memory: the same object, content type
+   * and SHA-256, read from a local file. Past the SDK's part size it goes up as a multipart upload,
+   * which S3 likewise makes visible only once complete.
+   */
+  async putFile(ref: ObjectRef, path: string, contentType = 'application/octet-stream'): Promise<void> {
+    // For an empty file the SDK would open a read stream and never read or close it.
+    if ((await stat(path)).size === 0) {
+      await this.putBuffer(ref, Buffer.alloc(0), contentType);
+      return;
+    }
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    await this.#client.fPutObject(ref.bucket, ref.key, path, { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': hash.digest('hex') });
+  }
+
+  /** The object's bytes, checked against the SHA-256 they were written with (objects written without one are taken as they are). Throws when missing ({@link isMissingObject}). */
+  async getBuffer(ref: ObjectRef): Promise<Buffer> {
+    const response = await this.#client.getObject(ref.bucket, ref.key);
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    // The SDK answers with the HTTP response itself, so the checksum comes with the same GET as the bytes.
+    const expected = (response as Partial<IncomingMessage>).headers?.[CHECKSUM_HEADER];
+    if (typeof expected === 'string' && expected !== sha256(body)) {
+      throw new ArtifactChecksumError(`${uriOf(ref)} is corrupt: its ${body.length} bytes do not match the SHA-256 written with them`);
+    }
+    return body;
+  }
+
+  /** The object's bytes, or undefined when it does not exist. */
+  async findBuffer(ref: ObjectRef): Promise<Buffer | undefined> {
+    try {
+      return await this.getBuffer(ref);
+    } catch (error) {
+      if (isMissingObject(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async getText(ref: ObjectRef): Promise<string> {
+    return (await this.getBuffer(ref)).toString('utf8');
+  }
+
+  /** The object parsed as JSON, or undefined when it does not exist. */
+  async getJson<T>(ref: ObjectRef): Promise<T | undefined> {
+    const body = await this.findBuffer(ref);
+    return body === undefined ? undefined : (JSON.parse(body.toString('utf8')) as T);
+  }
+
+  /** Streams the object into a local file (never whole in memory). Throws when missing ({@link isMissingObject}). */
+  async download(ref: ObjectRef, path: string): Promise<void> {
+    await pipeline(await this.#client.getObject(ref.bucket, ref.key), createWriteStream(path));
+  }
+
+  /** Size, etag and stored SHA-256 from one HEAD; undefined when the object does not exist. */
+  async stat(ref: ObjectRef): Promise<ObjectInfo | undefined> {
+    try {
+      const { size, etag, lastModified, metaData } = await this.#client.statObject(ref.bucket, ref.key);
+      const metadata = metaData as Record<string, string | undefined>;
+      return { size, etag, lastModified, sha256: metadata.sha256 ?? metadata[CHECKSUM_HEADER] };
+    } catch (error) {
+      if (isMissingObject(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async remove(ref: ObjectRef): Promise<void> {
+    await this.#client.removeObject(ref.bucket, ref.key);
+  }
+
+  /** Keys of every object under the prefix, at any depth. */
+  async listKeys(where: ObjectPrefix): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const item of this.#client.listObjectsV2(where.bucket, where.prefix, true) as AsyncIterable<BucketItem>) if (item.name) keys.push(item.name);
+    return keys;
+  }
+
+  /** The folders directly under the prefix, each without its trailing `/`. */
+  async listFolders(where: ObjectPrefix): Promise<string[]> {
+    const folders: string[] = [];
+    // Not recursive: each folder comes back once, as a prefix.
+    for await (const item of this.#client.listObjectsV2(where.bucket, where.prefix, false) as AsyncIterable<BucketItem>) {
+      if (item.prefix) folders.push(item.prefix.slice(where.prefix.length).replace(/\/$/, ''));
+    }
+    return folders;
+  }
+
+  /**
+   * An object as hyparquet's AsyncBuffer: its length from one HEAD, its bytes by ranged GETs as
+   * the reader asks for them (cached, so the footer is fetched once). Reading some row groups of
+   * a large Parquet object fetches only their column chunks.
+   */
+  async asyncBuffer(ref: ObjectRef): Promise<AsyncBuffer> {
+    const client = this.#client;
+    const { size } = await client.statObject(ref.bucket, ref.key);
+    return cachedAsyncBuffer({
+      byteLength: size,
+      async slice(start: number, end?: number): Promise<ArrayBuffer> {
+        const stop = end ?? size;
+        if (stop <= start) return new ArrayBuffer(0);
+        const chunks: Buffer[] = [];
+        for await (const chunk of await client.getPartialObject(ref.bucket, ref.key, start, stop - start)) chunks.push(chunk as Buffer);
+        const body = Buffer.concat(chunks);
+        return body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength);
+      },
+    });
+  }
+}
