@@ -20,6 +20,7 @@ import type { ActivityDependencies } from './index.js';
 import { loadSplit } from './matrices.js';
 import { completeStep, reuseCached } from './step-cache.js';
 import { stepKeys, uriOf } from '../storage/layout.js';
+import { isMissingObject } from '../storage/gateway.js';
 
 /** Bump when the same model and split could get different metrics or a different blessing. */
 const EVALUATE_CODE_VERSION = 'evaluate-4';
@@ -120,7 +121,7 @@ async function productionMetricsOn(storage: ActivityDependencies['storage'], spe
       curves: evaluationCurves(spec.label.kind, matrix.labels, scores),
     };
   } catch (error) {
-    if ((error as { code?: string }).code !== 'NoSuchKey') throw error;
+    if (!isMissingObject(error)) throw error;
     // Retrying cannot bring a deleted artifact back; a person restores it or rolls back, then resumes the run.
     throw ApplicationFailure.nonRetryable(
       `Production model v${production.version} of ${spec.name} cannot be read (${uriOf(production.model)} or ${uriOf(production.transform)} is missing). Restore it or roll back, then resume this run.`,

@@ -12,6 +12,7 @@ import { applyTransform, FeatureFitError, featureWidth, TransformFitter } from '
 import { cacheKey } from '../infra/artifacts.js';
 import type { Row } from '../tabular/read.js';
 import { readRows } from '../tabular/read.js';
+import { pullDatasetVersion } from './dataset.js';
 import type { ActivityDependencies } from './index.js';
 import { completeStep, reuseCached, withScratch } from './step-cache.js';
 import { stepKeys } from '../storage/layout.js';
@@ -30,7 +31,7 @@ export interface FeatureInput {
  * Streams: three passes over the snapshot (split, fit, transform), keeping per row only a time or a split code and the
  * training values, so memory stays flat in the number of rows; the splits go to scratch files and up from there.
  */
-export function createFeatureActivities({ storage }: ActivityDependencies) {
+export function createFeatureActivities({ storage, dvc }: ActivityDependencies) {
   return {
     async feature({ spec, ingest, cache }: FeatureInput): Promise<FeatureManifest> {
       const config = { features: spec.features, label: spec.label, split: spec.split };
@@ -40,8 +41,7 @@ export function createFeatureActivities({ storage }: ActivityDependencies) {
 
       const output = (name: string) => stepKeys.output('feature', key, name);
       const outputs = await withScratch('feature', async (dir) => {
-        const snapshot = join(dir, 'snapshot.jsonl');
-        await storage.download(ingest.snapshot, snapshot);
+        const snapshot = await pullDatasetVersion({ storage, dvc }, ingest, dir);
         const labelled = () => labelledRows(snapshot, spec.label);
 
         const recorder = await withDataErrors(() => recordSplit(labelled(), spec.split));

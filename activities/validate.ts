@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { CacheOptions, IngestManifest, ValidateManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
@@ -7,6 +6,7 @@ import { LabelTally } from '../features/label-check.js';
 import { cacheKey, canonicalJson } from '../infra/artifacts.js';
 import type { DatasetSchema, Row } from '../tabular/index.js';
 import { buildValidationReport, checkAgainstSchema, computeStatistics, inferSchema, readRows, renderValidationHtml } from '../tabular/index.js';
+import { pullDatasetVersion } from './dataset.js';
 import type { ActivityDependencies } from './index.js';
 import { completeStep, reuseCached, withScratch } from './step-cache.js';
 import { pipelineKeys, stepKeys, uriOf } from '../storage/layout.js';
@@ -26,7 +26,7 @@ export interface ValidateInput {
  * inferring that reference on the first run. Anomalies fail the run, not retryable, with a
  * JSON and an HTML report in MinIO.
  */
-export function createValidateActivities({ storage }: ActivityDependencies) {
+export function createValidateActivities({ storage, dvc }: ActivityDependencies) {
   return {
     async validate({ spec, ingest, cache }: ValidateInput): Promise<ValidateManifest> {
       const referenceRef = pipelineKeys.referenceSchema(spec.name);
@@ -40,8 +40,7 @@ export function createValidateActivities({ storage }: ActivityDependencies) {
 
       const labels = new LabelTally(spec.label);
       const statistics = await withScratch('validate', async (dir) => {
-        const path = join(dir, 'snapshot.jsonl');
-        await storage.download(ingest.snapshot, path);
+        const path = await pullDatasetVersion({ storage, dvc }, ingest, dir);
         return computeStatistics(tally(readRows(path, 'jsonl'), labels));
       });
       const reference = existing ?? inferSchema(statistics);

@@ -6,7 +6,7 @@ import { ReportNotFoundError, locateReport } from '../ui/locate.js';
 import { openInBrowser } from './open.js';
 import { output } from './connect.js';
 import { uriOf } from '../storage/layout.js';
-import { ObjectStore } from '../storage/gateway.js';
+import { ObjectStore, isMissingObject } from '../storage/gateway.js';
 
 interface ReportOptions {
   drift?: boolean;
@@ -31,7 +31,7 @@ export function registerReportCommand(program: Command): void {
       try {
         body = await storage.getBuffer(located.ref);
       } catch (error) {
-        if ((error as { code?: string }).code !== 'NoSuchKey') throw error;
+        if (!isMissingObject(error)) throw error;
         throw new ReportNotFoundError(`no report at ${uriOf(located.ref)}: ${JSON.stringify(target)} is no model in the registry, nor a run with a report`);
       }
       const file = resolve(options.output ?? `${located.name}.${located.kind === 'drift' ? 'drift' : 'report'}.html`);

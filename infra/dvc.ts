@@ -1,4 +1,4 @@
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse } from 'yaml';
@@ -41,12 +41,11 @@ export class Dvc {
 
   /**
    * Makes `workspace` a DVC workspace (no Git) whose default remote is the MinIO one. Idempotent.
-   * The remote goes straight into `.dvc/config` (DVC's documented INI format): three
-   * `dvc config`/`dvc remote` calls would cost three Python start-ups per ingest.
+   * DVC takes a folder with `.dvc/config` (its documented INI format) as a workspace, so that file
+   * is written directly: `dvc init` and `dvc remote add` would cost a Python start-up each.
    */
   async init(workspace: string): Promise<void> {
-    const initialised = await access(join(workspace, '.dvc')).then(() => true, () => false);
-    if (!initialised) await this.run(workspace, ['init', '--no-scm', '--quiet']);
+    await mkdir(join(workspace, '.dvc'), { recursive: true });
     await writeFile(join(workspace, '.dvc', 'config'), dvcConfig(this.remote));
   }
 
@@ -68,6 +67,22 @@ export class Dvc {
 
   async pull(workspace: string, targets: string[] = []): Promise<void> {
     await this.run(workspace, ['pull', '--quiet', ...targets]);
+  }
+
+  /**
+   * The version a `.dvc` file records, brought into `workspace` (a folder of its own, made a DVC
+   * workspace here) by `dvc pull`: DVC fetches it from the remote, checks its md5 and checks it
+   * out. Answers the local path of the data.
+   */
+  async pullVersion(workspace: string, dvcFileName: string, dvcFile: Buffer): Promise<string> {
+    if (!/^[\w.-]+\.dvc$/.test(dvcFileName)) throw new DvcError(`${JSON.stringify(dvcFileName)} is not a plain .dvc file name`);
+    await this.init(workspace);
+    await writeFile(join(workspace, dvcFileName), dvcFile);
+    const { path } = await readDvcFile(workspace, dvcFileName);
+    // The .dvc file comes from storage: its output must stay inside the workspace.
+    if (!/^[\w.-]+$/.test(path) || path === '..' || path === '.') throw new DvcError(`${dvcFileName} records the output ${JSON.stringify(path)}, which is not a plain file name`);
+    await this.pull(workspace, [dvcFileName]);
+    return join(workspace, path);
   }
 
   private async run(workspace: string, args: string[]): Promise<string> {

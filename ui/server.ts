@@ -9,6 +9,7 @@ import type { Links } from './pages.js';
 import { renderIndex, renderModel } from './pages.js';
 import { runKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/gateway.js';
+import { isMissingObject } from '../storage/gateway.js';
 
 export interface UiServerOptions {
   storage: ObjectStore;
@@ -56,7 +57,7 @@ export function createUiServer({ storage, links = {}, logger = false }: UiServer
     try {
       body = await storage.getBuffer(ref);
     } catch (error) {
-      if ((error as { code?: string }).code === 'NoSuchKey') return notFound(reply, missing);
+      if (isMissingObject(error)) return notFound(reply, missing);
       throw error;
     }
     return reply.type(HTML).send(body);

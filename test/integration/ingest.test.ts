@@ -12,7 +12,8 @@ import { createIngestActivities } from '../../activities/ingest.js';
 import type { IngestManifest } from '../../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../../contracts/pipeline-spec.js';
 import { BUCKETS } from '../../contracts/stack.js';
-import { datasetRemote, Dvc } from '../../infra/dvc.js';
+import { pullDatasetVersion } from '../../activities/dataset.js';
+import { datasetRemote, Dvc, DvcError } from '../../infra/dvc.js';
 import { loadPipeline } from '../../pipelines/index.js';
 import { pseudonymize } from '../../privacy/pseudonym.js';
 import type { Row } from '../../tabular/read.js';
@@ -199,21 +200,28 @@ describe('ingest against real MinIO and DVC', () => {
     expect(await expectStoredVersion(again, 3)).toEqual(table.rows);
   });
 
-  it('pulls an ingested version into a fresh DVC workspace from the .dvc file kept in MinIO', async () => {
+  it('reads an ingested version as workers do: dvc pull of the .dvc file kept in MinIO, into a clean folder', async () => {
     const table = sameTable(randomUUID());
     const manifest = await runIngest(specFor({ uri: await scratchFile('pull.csv', table.csv), format: 'csv' }));
-    const dvcBytes = await storage.getBuffer(manifest.dvcFile);
-    const out = (parse(dvcBytes.toString('utf8')) as DvcFile).outs[0];
-    expect(out).toBeDefined();
+    const out = (parse((await storage.getBuffer(manifest.dvcFile)).toString('utf8')) as DvcFile).outs[0];
 
+    // Another worker: its own DVC driver and an empty folder, nothing but MinIO in common with ingest.
     const fresh = await scratchDir();
-    const puller = new Dvc(stack.tools.dvc, datasetRemote(stack.minio));
-    await puller.init(fresh);
-    await writeFile(join(fresh, `${out?.path}.dvc`), dvcBytes);
-    await puller.pull(fresh);
+    expect(await readdir(fresh)).toEqual([]);
+    const pulled = await pullDatasetVersion({ storage, dvc: new Dvc(stack.tools.dvc, datasetRemote(stack.minio)) }, manifest, fresh);
 
-    const pulled = await readFile(join(fresh, out?.path ?? ''));
-    expect(pulled.equals(await storage.getBuffer(manifest.snapshot))).toBe(true);
+    expect(pulled).toBe(join(fresh, 'dataset', out?.path ?? ''));
+    const bytes = await readFile(pulled);
+    expect(createHash('md5').update(bytes).digest('hex')).toBe(manifest.datasetVersion);
+    expect(bytes.toString('utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Row)).toEqual(table.rows);
+  });
+
+  it('refuses a .dvc file whose output would leave the workspace, and a version the remote lacks', async () => {
+    const puller = new Dvc(stack.tools.dvc, datasetRemote(stack.minio));
+    const escaping = Buffer.from('outs:\n- md5: 0123456789abcdef0123456789abcdef\n  size: 3\n  hash: md5\n  path: ../../etc/passwd\n');
+    await expect(puller.pullVersion(join(await scratchDir(), 'w'), 'dataset.dvc', escaping)).rejects.toThrow('records the output "../../etc/passwd", which is not a plain file name');
+    const missing = Buffer.from('outs:\n- md5: 0123456789abcdef0123456789abcdef\n  size: 3\n  hash: md5\n  path: missing.jsonl\n');
+    await expect(puller.pullVersion(join(await scratchDir(), 'w'), 'dataset.dvc', missing)).rejects.toThrow(DvcError);
   });
 
   describe('from an http server', () => {

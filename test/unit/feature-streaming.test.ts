@@ -4,13 +4,12 @@
  * array-based split and fit as they were before streaming are kept below as the reference, since
  * splitIndices and fitTransform now run on the streaming code themselves.
  */
-import { createHash } from 'node:crypto';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeatureActivities, toMatrix } from '../../activities/feature.js';
-import type { ActivityDependencies } from '../../activities/index.js';
+import type { Dvc } from '../../infra/dvc.js';
 import type { IngestManifest, ObjectRef } from '../../contracts/pipeline-run.js';
 import type { PipelineSpec, SplitSpec } from '../../contracts/pipeline-spec.js';
 import { labelOf } from '../../features/label.js';
@@ -300,22 +299,24 @@ describe('split files', () => {
   });
 });
 
-// --- The whole feature step, on a storage double that keeps objects in memory. ---
+// --- The whole feature step, on storage and DVC doubles that keep objects in memory and hand over the snapshot. ---
 
 interface Stored {
   body: Buffer;
-  metaData: Record<string, string>;
+  contentType: string;
 }
 
-function storageDouble(snapshot: string): { storage: ObjectStore; objects: Map<string, Stored> } {
+function doubles(snapshot: string): { storage: ObjectStore; dvc: Dvc; objects: Map<string, Stored> } {
   const objects = new Map<string, Stored>();
-  const storage = {
-    fGetObject: async (_bucket: string, _key: string, path: string) => copyFile(snapshot, path),
-    putObject: (bucket: string, key: string, body: Buffer, _size: number, metaData: Record<string, string>) => Promise.resolve(void objects.set(`${bucket}/${key}`, { body, metaData })),
-    fPutObject: async (bucket: string, key: string, path: string, metaData: Record<string, string>) => void objects.set(`${bucket}/${key}`, { body: await readFile(path), metaData }),
-    getObject: () => Promise.reject(Object.assign(new Error('The specified key does not exist.'), { code: 'NoSuchKey' })),
+  const storage: Partial<ObjectStore> = {
+    getBuffer: () => Promise.resolve(Buffer.from('the .dvc file')),
+    getJson: () => Promise.resolve(undefined),
+    putBuffer: (ref: ObjectRef, body: Buffer, contentType = 'application/octet-stream') => Promise.resolve({ etag: String(void objects.set(`${ref.bucket}/${ref.key}`, { body, contentType })) }),
+    putJson: (ref: ObjectRef, value: unknown) => Promise.resolve(void objects.set(`${ref.bucket}/${ref.key}`, { body: Buffer.from(JSON.stringify(value, null, 2)), contentType: 'application/json' })),
+    putFile: async (ref: ObjectRef, path: string, contentType = 'application/octet-stream') => void objects.set(`${ref.bucket}/${ref.key}`, { body: await readFile(path), contentType }),
   };
-  return { storage: storage as unknown as ObjectStore, objects };
+  const dvc: Partial<Dvc> = { pullVersion: () => Promise.resolve(snapshot) };
+  return { storage: storage as ObjectStore, dvc: dvc as Dvc, objects };
 }
 
 /** What the array-based feature step stored, by object name. */
@@ -347,9 +348,9 @@ describe('the feature step', () => {
   async function runStep(spec: TransformSpec & Pick<PipelineSpec, 'split'>, input: readonly Row[], name: string) {
     const snapshot = join(dir, `${name}.jsonl`);
     await writeFile(snapshot, `${input.map((row) => JSON.stringify(row)).join('\n')}\n`);
-    const { storage, objects } = storageDouble(snapshot);
-    const ingest = { snapshot: { bucket: 'datasets', key: `${name}.jsonl` }, contentHash: name, datasetVersion: name } as IngestManifest;
-    const activities = createFeatureActivities({ storage } as ActivityDependencies);
+    const { storage, dvc, objects } = doubles(snapshot);
+    const ingest = { snapshot: { bucket: 'datasets', key: `${name}.jsonl` }, dvcFile: { bucket: 'datasets', key: `${name}.dvc` }, contentHash: name, datasetVersion: name } as IngestManifest;
+    const activities = createFeatureActivities({ storage, dvc });
     const manifest = await activities.feature({ spec: { name: 'streaming', ...spec } as PipelineSpec, ingest, cache: { enabled: false } });
     return { manifest, objects, snapshot };
   }
@@ -366,7 +367,7 @@ describe('the feature step', () => {
     for (const [name, { body, contentType }] of expected) {
       const object = byName(name);
       expect(object?.body.equals(body), name).toBe(true);
-      expect(object?.metaData).toEqual({ 'Content-Type': contentType, 'X-Amz-Meta-Sha256': createHash('sha256').update(body).digest('hex') });
+      expect(object?.contentType, name).toBe(contentType);
     }
     const transform = JSON.parse(expected.get('transform.json')?.body.toString() ?? '{}') as FeatureTransform;
     expect(manifest.width).toBe(featureWidth(transform));
