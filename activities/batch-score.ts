@@ -6,11 +6,12 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { BatchColumnType, BatchPlan, BatchScoreInput, BatchScoreResult, ChunkResult, FinishBatchInput, ScoreChunkInput } from '../contracts/batch-score.js';
 import { BATCH_DEFAULTS, chunkBounds, chunkFirstRow, parseOutputUri } from '../contracts/batch-score.js';
-import type { ModelVersion, Registry } from '../contracts/model.js';
+import type { ModelVersion } from '../contracts/model.js';
+import { loadRegistry } from '../infra/registry-store.js';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
 import { selectBackend } from '../model/index.js';
-import { loadPipeline } from '../pipelines/index.js';
-import { pseudonymizeRow } from '../privacy/pseudonym.js';
+import { VersionSpecError } from '../pipelines/version-spec.js';
+import { PseudonymKeyError } from '../privacy/pseudonym.js';
 import type { LoadedVersion } from '../serving/loaded-version.js';
 import { loadVersion } from '../serving/loaded-version.js';
 import { ADDED_COLUMNS, findMisfitCell, mergeColumnType, outputName, scoreBatchRows } from '../serving/batch-rows.js';
@@ -19,7 +20,8 @@ import { detectFormat, openParquet, readParquetRange, readRows, rowGroupSizes, T
 import { toCsv, toParquet } from '../tabular/write.js';
 import type { ActivityDependencies } from './index.js';
 import { localSourceFile } from './source.js';
-import { batchKeys, batchOutputKeys, registryKeys, uriOf } from '../storage/layout.js';
+import { batchKeys, batchOutputKeys, registryKeys } from '../storage/layout.js';
+import { uriOf } from '../contracts/pipeline-run.js';
 import type { ObjectStore } from '../storage/gateway.js';
 
 /**
@@ -32,13 +34,23 @@ import type { ObjectStore } from '../storage/gateway.js';
 export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDependencies) {
   const loaded = new Map<string, Promise<LoadedVersion>>();
 
+  /** Loads with the settings of the spec stored on the version; one whose spec is unknown, or that needs a key this worker lacks, fails for good. */
+  async function loadUsable(entry: ModelVersion): Promise<LoadedVersion> {
+    try {
+      return await loadVersion(storage, entry, pseudonymKey);
+    } catch (error) {
+      if (error instanceof PseudonymKeyError || error instanceof VersionSpecError) throw ApplicationFailure.nonRetryable(error.message, 'PipelineSpecError');
+      throw error;
+    }
+  }
+
   /** A version's model and transform, loaded once per worker (a few kept, the oldest disposed). */
   function loadOnce(model: string, version: number): Promise<LoadedVersion> {
     const id = `${model}@${version}`;
     let entry = loaded.get(id);
     if (!entry) {
       // The same backend choice as the model server and evaluate make, before any tensor exists.
-      entry = selectBackend().then(async () => loadVersion(storage, await resolveVersion(storage, model, { version })));
+      entry = selectBackend().then(async () => loadUsable(await resolveVersion(storage, model, { version })));
       entry.catch(() => loaded.delete(id));
       loaded.set(id, entry);
       for (const [old, promise] of [...loaded].slice(0, Math.max(0, loaded.size - 4))) {
@@ -105,8 +117,8 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       const version = await loadOnce(plan.model, plan.version);
       const rows = await readChunk(storage, plan, index);
       const firstRow = chunkFirstRow(plan, index);
-      const personal = personalColumns(plan.model);
-      const scoring = personal.length > 0 && pseudonymKey ? rows.map((row) => pseudonymizeRow(row, personal, pseudonymKey)) : rows;
+      // The model learned its personal columns as pseudonyms: it scores those, the output keeps the rows as they came.
+      const scoring = version.scoringRows(rows) as readonly Row[];
 
       const { scored, rejects } = await scoreBatchRows(version, rows, firstRow, { scoring, onStep: (done) => Context.current().heartbeat({ index, rows: done }) });
       const columns = [...ADDED_COLUMNS, ...plan.columns.map(({ name, type }) => ({ name: outputName(name), type }))];
@@ -277,7 +289,7 @@ async function readChunk(storage: ObjectStore, plan: BatchPlan, index: number): 
 
 /** The registry entry for a version number, or for an alias ('production' by default); a missing one fails for good, naming it. */
 async function resolveVersion(storage: ObjectStore, model: string, { version, alias }: Pick<BatchScoreInput, 'version' | 'alias'>): Promise<ModelVersion> {
-  const registry = await storage.getJson<Registry>(registryKeys.registry(model));
+  const registry = await loadRegistry(storage, model);
   if (!registry) throw ApplicationFailure.nonRetryable(`Model ${model} has no registry at ${uriOf(registryKeys.registry(model))}: train it first.`, 'ModelNotFound');
   const wanted = version ?? registry.aliases[alias ?? 'production'];
   const entry = registry.versions.find((candidate) => candidate.version === wanted);
@@ -291,15 +303,6 @@ async function readPlan(storage: ObjectStore, ref: ObjectRef): Promise<BatchPlan
   const plan = await storage.getJson<BatchPlan>(ref);
   if (!plan) throw ApplicationFailure.nonRetryable(`Batch plan ${uriOf(ref)} does not exist.`, 'PlanMissing');
   return plan;
-}
-
-/** The spec's personal columns, which the model learned as pseudonyms; none when the model has no spec in this process. */
-function personalColumns(model: string): string[] {
-  try {
-    return loadPipeline(model).personal ?? [];
-  } catch {
-    return [];
-  }
 }
 
 function nonRetryable<T>(body: () => T, type: string): T {

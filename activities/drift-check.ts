@@ -1,14 +1,15 @@
 import type { DriftCheckResult } from '../contracts/drift-check.js';
-import type { Registry } from '../contracts/model.js';
 import type { OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
 import type { DriftReference } from '../drift/reference.js';
 import { compareToReference, liveMetric, performanceVerdict } from '../drift/report.js';
 import { readLog } from '../infra/prediction-logs.js';
-import { loadPipeline } from '../pipelines/index.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { specOfVersion, VersionSpecError } from '../pipelines/version-spec.js';
+import { loadRegistry } from '../infra/registry-store.js';
 import { renderDriftReport } from '../report/drift-report.js';
 import type { Row } from '../tabular/index.js';
 import type { ActivityDependencies } from './index.js';
-import { driftKeys, registryKeys } from '../storage/layout.js';
+import { driftKeys } from '../storage/layout.js';
 
 
 /**
@@ -21,14 +22,15 @@ export function createDriftCheckActivities({ storage }: ActivityDependencies) {
   return {
     async checkDrift({ model }: { model: string }): Promise<DriftCheckResult> {
       const until = new Date().toISOString();
-      const registry = await storage.getJson<Registry>(registryKeys.registry(model));
+      const registry = await loadRegistry(storage, model);
       const production = registry?.versions.find((version) => version.version === registry.aliases.production);
       const promotedAt = [...(registry?.history ?? [])].reverse().find((change) => change.alias === 'production' && change.to === production?.version)?.at ?? until;
       const since = (await storage.getJson<{ until: string; version: number }>(driftKeys.lastCheck(model)).then((last) => (last?.version === production?.version ? last?.until : undefined))) ?? promotedAt;
       const base = { model, since, until, rows: 0, driftedFeatures: [], signalled: false, productionVersion: production?.version };
       if (!production?.driftReference) return { ...base, verdict: 'no-model', reason: `${model} has no production version with a drift reference yet.` };
 
-      const spec = loadPipeline(model);
+      // The thresholds of the spec the production version was trained with, not of today's code.
+      const { spec } = nonRetryableSpec(() => specOfVersion(production));
       const reference = (await storage.getJson<DriftReference>(production.driftReference))!;
       // The production version's whole life, for the live metric: outcomes come after their predictions.
       const served = (await readLog<PredictionRecord>(storage, model, 'predictions', promotedAt, until)).filter((p) => p.version === production.version);
@@ -49,4 +51,14 @@ export function createDriftCheckActivities({ storage }: ActivityDependencies) {
       return { ...base, verdict: drift.verdict, reason: drift.reason, performance, rows: drift.rows, driftedFeatures: drift.driftedFeatures, report, reportHtml };
     },
   };
+}
+
+/** A version whose spec is unknown cannot be checked, however often the check is retried. */
+function nonRetryableSpec<T>(resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (error instanceof VersionSpecError) throw ApplicationFailure.nonRetryable(error.message, 'PipelineSpecError');
+    throw error;
+  }
 }

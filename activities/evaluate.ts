@@ -19,7 +19,8 @@ import { toMatrix } from './feature.js';
 import type { ActivityDependencies } from './index.js';
 import { loadSplit } from './matrices.js';
 import { completeStep, reuseCached } from './step-cache.js';
-import { stepKeys, uriOf } from '../storage/layout.js';
+import { stepKeys } from '../storage/layout.js';
+import { uriOf } from '../contracts/pipeline-run.js';
 import { isMissingObject } from '../storage/gateway.js';
 
 /** Bump when the same model and split could get different metrics or a different blessing. */

@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { PipelineOverrides, ResolvedPipeline, StepManifest, StepName } from '../contracts/pipeline-run.js';
-import { STEPS } from '../contracts/pipeline-run.js';
+import { MANIFEST_FORMAT, STEPS } from '../contracts/pipeline-run.js';
 import { loadPipeline, PipelineSpecError, specHash, UnknownPipelineError } from '../pipelines/index.js';
 import type { ActivityDependencies } from './index.js';
+import { readStoredManifest } from './step-cache.js';
 import { runKeys } from '../storage/layout.js';
 
 /** Resolving the spec, and each run's record of its finished steps (what `--resume` reuses). */
@@ -22,14 +23,14 @@ export function createRunRecordActivities({ storage }: ActivityDependencies) {
     },
 
     async recordRunStep({ runId, manifest }: { runId: string; manifest: StepManifest }): Promise<void> {
-      await storage.putJson(runKeys.step(runId, manifest.step), manifest);
+      await storage.putJson(runKeys.step(runId, manifest.step), { ...manifest, format: MANIFEST_FORMAT });
     },
 
     /** The steps an earlier run finished, in DAG order, stopping at the first it did not. */
     async loadRunSteps({ runId }: { runId: string }): Promise<Partial<Record<StepName, StepManifest>>> {
       const steps: Partial<Record<StepName, StepManifest>> = {};
       for (const step of STEPS) {
-        const manifest = await storage.getJson<StepManifest>(runKeys.step(runId, step));
+        const manifest = await readStoredManifest<StepManifest>(storage, runKeys.step(runId, step));
         if (!manifest) break;
         steps[step] = manifest;
       }

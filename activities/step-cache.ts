@@ -2,7 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { log } from '@temporalio/activity';
-import type { CacheOptions, StepManifestBase, StepName } from '../contracts/pipeline-run.js';
+import { ApplicationFailure } from '@temporalio/common';
+import type { CacheOptions, ObjectRef, StepManifestBase, StepName } from '../contracts/pipeline-run.js';
+import { MANIFEST_FORMAT, uriOf } from '../contracts/pipeline-run.js';
+import { FormatVersionError, formatOf } from '../contracts/format-version.js';
 import { stepKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/gateway.js';
 
@@ -14,7 +17,7 @@ export function cacheEnabled(cache: CacheOptions | undefined, step: StepName): b
 /** The complete output already stored under this key, marked as reused; undefined when there is none or caching is off. */
 export async function reuseCached<T extends StepManifestBase>(storage: ObjectStore, step: StepName, key: string, cache: CacheOptions | undefined): Promise<T | undefined> {
   if (!cacheEnabled(cache, step)) return undefined;
-  const manifest = await storage.getJson<T>(stepKeys.manifest(step, key));
+  const manifest = await readStoredManifest<T>(storage, stepKeys.manifest(step, key));
   if (!manifest) return undefined;
   log.info(`${step}: reusing the complete output cached under ${key}`);
   return { ...manifest, cached: true, reusedBy: 'cache' };
@@ -22,8 +25,26 @@ export async function reuseCached<T extends StepManifestBase>(storage: ObjectSto
 
 /** Writes the manifest last: only then is the step's output under its key complete. */
 export async function completeStep<T extends StepManifestBase>(storage: ObjectStore, manifest: T): Promise<T> {
-  await storage.putJson(stepKeys.manifest(manifest.step, manifest.cacheKey), manifest);
+  const stored = { ...manifest, format: MANIFEST_FORMAT };
+  await storage.putJson(stepKeys.manifest(manifest.step, manifest.cacheKey), stored);
+  return stored;
+}
+
+/** A stored manifest (the step cache's or a run's record) in any format this code reads; undefined when there is none. */
+export async function readStoredManifest<T extends StepManifestBase>(storage: ObjectStore, ref: ObjectRef): Promise<T | undefined> {
+  const manifest = await storage.getJson<T>(ref);
+  // Formats 1 and 2 have the same fields; a newer one fails the step for good rather than be misread.
+  if (manifest) nonRetryableFormat(() => formatOf(manifest, MANIFEST_FORMAT, `step manifest ${uriOf(ref)}`));
   return manifest;
+}
+
+function nonRetryableFormat(check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (error instanceof FormatVersionError) throw ApplicationFailure.nonRetryable(error.message, 'PipelineSpecError');
+    throw error;
+  }
 }
 
 /** Runs `body` with a private scratch folder that is always removed. */

@@ -9,7 +9,8 @@ import { buildValidationReport, checkAgainstSchema, computeStatistics, inferSche
 import { pullDatasetVersion } from './dataset.js';
 import type { ActivityDependencies } from './index.js';
 import { completeStep, reuseCached, withScratch } from './step-cache.js';
-import { pipelineKeys, stepKeys, uriOf } from '../storage/layout.js';
+import { pipelineKeys, stepKeys } from '../storage/layout.js';
+import { uriOf } from '../contracts/pipeline-run.js';
 
 /** Bump when validating the same data against the same reference could decide differently. */
 const VALIDATE_CODE_VERSION = 'validate-2';

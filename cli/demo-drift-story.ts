@@ -9,7 +9,8 @@ import { readRegistry, requestRun, waitForRun } from '../infra/model-client.js';
 import { PROJECT_ROOT } from '../stack/paths.js';
 import { driftCheckWorkflow } from '../workflows/index.js';
 import type { ObjectStore as Storage } from '../storage/gateway.js';
-import { datasetKeys, uriOf } from '../storage/layout.js';
+import { datasetKeys } from '../storage/layout.js';
+import { uriOf } from '../contracts/pipeline-run.js';
 
 export const LIVE_MODEL = 'seattle-live';
 const SOURCE = datasetKeys.liveSource('seattle-weather.csv');

@@ -53,11 +53,10 @@ async function runDemo(options: { serve?: boolean }): Promise<void> {
   const workers = [await createGeneralWorker(base), await createTrainerWorker(base)];
   const running = Promise.all(workers.map((worker) => worker.run()));
   const spec = loadPipeline(MODEL);
-  const live = loadPipeline(LIVE_MODEL);
+  // Each version's canary share and personal columns come from the spec stored with it in the registry.
   const server = await runModelServer({
     port: servePort,
     models: [MODEL, LIVE_MODEL],
-    canaryPercent: { [MODEL]: spec.deploy.canaryPercent, [LIVE_MODEL]: live.deploy.canaryPercent },
     logLevel: 'warn',
     pollMs: 500,
   });

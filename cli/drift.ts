@@ -10,7 +10,7 @@ import type { modelWorkflow } from '../workflows/model.js';
 import { driftCheckWorkflow } from '../workflows/index.js';
 import { output, withClient } from './connect.js';
 import { ObjectStore } from '../storage/gateway.js';
-import { uriOf } from '../storage/layout.js';
+import { uriOf } from '../contracts/pipeline-run.js';
 import { createCatalog } from '../ui/catalog.js';
 
 export function registerDriftCommands(program: Command): void {

@@ -5,7 +5,7 @@ import { configFromEnv } from '../infra/config.js';
 import { ReportNotFoundError, locateReport } from '../ui/locate.js';
 import { openInBrowser } from './open.js';
 import { output } from './connect.js';
-import { uriOf } from '../storage/layout.js';
+import { uriOf } from '../contracts/pipeline-run.js';
 import { ObjectStore, isMissingObject } from '../storage/gateway.js';
 
 interface ReportOptions {

@@ -8,7 +8,7 @@ import { checkName } from '../contracts/names.js';
 import { scheduleBatchScore, startBatchScore, waitForBatchScore } from '../infra/batch-client.js';
 import { output, webUiLink, withClient } from './connect.js';
 import { CliError } from './errors.js';
-import { uriOf } from '../storage/layout.js';
+import { uriOf } from '../contracts/pipeline-run.js';
 
 interface ScoreOptions {
   input: string;

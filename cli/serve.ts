@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadPipeline, pipelineNames } from '../pipelines/index.js';
 import { DEFAULT_SERVE_PORT, modelServerOptionsFromEnv, runModelServer } from '../serving/main.js';
 
 interface ServeOptions {
@@ -18,14 +17,11 @@ export function registerServeCommand(program: Command): void {
     .option('--models <names...>', 'models to serve (default: every model in the registry)')
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (options: ServeOptions) => {
-      // Each model's canary share and personal-data columns come from its spec.
-      const specs = pipelineNames().map((name) => loadPipeline(name));
+      // Each version's canary share and personal-data columns come from the spec stored with it in the registry.
       const server = await runModelServer({
         port: Number(options.port),
         host: options.host,
         models: options.models ?? 'all',
-        canaryPercent: Object.fromEntries(specs.map((spec) => [spec.name, spec.deploy.canaryPercent])),
-        personalColumns: Object.fromEntries(specs.map((spec) => [spec.name, spec.personal ?? []])),
         logLevel: options.logLevel,
         // Feedback tokens (unset: outcomes are open, for development only), rate limit, pseudonym key.
         ...modelServerOptionsFromEnv(process.env),

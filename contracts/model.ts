@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BackendRecord, CacheOptions, ObjectRef, PipelineOverrides } from './pipeline-run.js';
+import type { PipelineSpec } from './pipeline-spec.js';
 
 /** A registered model version with its full lineage. */
 export interface ModelVersion {
@@ -8,6 +9,12 @@ export interface ModelVersion {
   runId: string;
   pipeline: string;
   specHash: string;
+  /**
+   * The resolved spec it was trained with (overrides applied, defaults filled in): serving, batch
+   * scoring and drift checks read their settings here, never from the code they run. Absent on
+   * versions registered under registry format 1.
+   */
+  spec?: PipelineSpec;
   datasetVersion: string;
   /** TensorFlow.js backend that trained it, e.g. 'wasm'. */
   backend: string;
@@ -94,8 +101,17 @@ export interface SignalDecision {
   reason: string;
 }
 
+/**
+ * The registry's JSON layout, written into every registry as `format`. 1 (no `format` field):
+ * versions carry only their spec's hash. 2: each version registered since carries its resolved
+ * spec. Readers take both (contracts/registry-format.ts).
+ */
+export const REGISTRY_FORMAT = 2;
+
 /** The registry of one model, as the model workflow holds it and writes it to MinIO. */
 export interface Registry {
+  /** {@link REGISTRY_FORMAT} when written; absent in registries of format 1. */
+  format?: number;
   model: string;
   versions: ModelVersion[];
   aliases: Partial<Record<AliasName, number>>;

@@ -47,8 +47,20 @@ export interface ObjectRef {
   key: string;
 }
 
+/** The object's s3:// URI, as people and DVC read it. */
+export const uriOf = (object: ObjectRef): string => `s3://${object.bucket}/${object.key}`;
+
+/**
+ * The layout of persisted step manifests (the step cache's and each run's records), written into
+ * each as `format`. 1 (no `format` field) and 2 have the same fields: 2 marks manifests written
+ * since formats were recorded, so a later layout (another snapshot format) can be told apart.
+ */
+export const MANIFEST_FORMAT = 2;
+
 /** Common to every step's manifest. */
 export interface StepManifestBase {
+  /** {@link MANIFEST_FORMAT} when stored; absent in manifests of format 1 and in ones not stored yet. */
+  format?: number;
   step: StepName;
   /** The step cache key: code version + configuration + input content hashes. */
   cacheKey: string;

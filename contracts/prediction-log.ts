@@ -3,11 +3,20 @@
  * deploy (canary assessment) and the drift check read them back.
  */
 
+/**
+ * The layout of a prediction-log line, written into each as `format`. 1 (no `format` field): the
+ * inputs' personal columns were hashed by the columns the server was configured with. 2: by the
+ * columns of the spec stored with the version that answered. The fields are the same.
+ */
+export const PREDICTION_LOG_FORMAT = 2;
+
 /** Aliases the model server answers with. */
 export type ServedAlias = 'production' | 'canary';
 
 /** One logged prediction: one line of a predictions object. */
 export interface PredictionRecord {
+  /** {@link PREDICTION_LOG_FORMAT} as written; absent in lines of format 1. */
+  format?: number;
   /** Unique per prediction; outcomes refer to it. */
   id: string;
   /** ISO time the prediction was made. */
@@ -26,6 +35,8 @@ export interface PredictionRecord {
 
 /** One outcome posted back for an earlier prediction: one line of an outcomes object. */
 export interface OutcomeRecord {
+  /** {@link PREDICTION_LOG_FORMAT} as written; absent in lines of format 1. */
+  format?: number;
   /** The prediction's id. */
   id: string;
   /** ISO time the outcome was received. */

@@ -1,4 +1,6 @@
 import type { LogKind } from '../contracts/prediction-log.js';
+import { PREDICTION_LOG_FORMAT } from '../contracts/prediction-log.js';
+import { formatOf } from '../contracts/format-version.js';
 import { logKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/gateway.js';
 
@@ -8,7 +10,13 @@ export async function readLog<T>(storage: ObjectStore, model: string, kind: LogK
   for (const day of daysBetween(since, until)) {
     const folder = logKeys.day(model, kind, day);
     for (const key of await storage.listKeys(folder)) {
-      for (const line of (await storage.getText({ bucket: folder.bucket, key })).split('\n')) if (line) records.push(JSON.parse(line) as T);
+      for (const line of (await storage.getText({ bucket: folder.bucket, key })).split('\n')) {
+        if (!line) continue;
+        const record = JSON.parse(line) as T & { format?: number };
+        // Formats 1 and 2 have the same fields; a newer one is refused, not misread.
+        formatOf(record, PREDICTION_LOG_FORMAT, `a line of ${key} in the prediction log`);
+        records.push(record);
+      }
     }
   }
   return records;

@@ -4,7 +4,11 @@ import type { ModelVersion } from '../contracts/model.js';
 import type { FeatureTransform } from '../features/transform.js';
 import { featureWidth, readFeatureTransform } from '../features/transform.js';
 import { importModel } from '../model/index.js';
-import { uriOf } from '../storage/layout.js';
+import type { PipelineSpec } from '../contracts/pipeline-spec.js';
+import type { VersionSpec } from '../pipelines/version-spec.js';
+import { specOfVersion } from '../pipelines/version-spec.js';
+import { PSEUDONYM_KEY_VARIABLE, PseudonymKeyError, pseudonymizeRow } from '../privacy/pseudonym.js';
+import { uriOf } from '../contracts/pipeline-run.js';
 import type { ObjectStore } from '../storage/gateway.js';
 
 /** A version in memory. The model is shared by every request that version answers; the watch disposes it. */
@@ -15,6 +19,12 @@ export interface LoadedVersion {
   transform: FeatureTransform;
   /** Length of the feature vector the transform produces and the model takes. */
   width: number;
+  /** The spec it was trained with, from the registry: its settings, not today's code's, apply to it. */
+  spec: VersionSpec;
+  /** Share of a model's requests this version takes while it is the canary, in percent (its spec's deploy.canaryPercent). */
+  canaryPercent: number;
+  /** The rows as the model learned them: its spec's personal columns replaced by their keyed hash, as ingest stored them. */
+  scoringRows(rows: readonly unknown[]): readonly unknown[];
 }
 
 /** A version's artifacts could not be loaded or do not fit together. */
@@ -22,9 +32,14 @@ export class ModelLoadError extends Error {
   override name = 'ModelLoadError';
 }
 
-/** Downloads and checks a version's model and transform. */
-export async function loadVersion(storage: ObjectStore, entry: ModelVersion): Promise<LoadedVersion> {
+/**
+ * Downloads and checks a version's model and transform, with the settings of the spec it was
+ * trained with. A version with personal columns needs the pseudonym key it was trained with.
+ */
+export async function loadVersion(storage: ObjectStore, entry: ModelVersion, pseudonymKey?: Buffer): Promise<LoadedVersion> {
   const describe = `version ${entry.version}`;
+  const spec = specOfVersion(entry);
+  const scoringRows = pseudonymizer(spec.spec, pseudonymKey);
   let transform: FeatureTransform;
   try {
     const json = await storage.getJson<unknown>(entry.transform);
@@ -45,7 +60,15 @@ export async function loadVersion(storage: ObjectStore, entry: ModelVersion): Pr
     model.dispose();
     throw new ModelLoadError(`${describe}: the model takes ${String(expected)} features but its transform produces ${width}`);
   }
-  return { version: entry.version, model, transform, width };
+  return { version: entry.version, model, transform, width, spec, canaryPercent: spec.spec.deploy.canaryPercent, scoringRows };
+}
+
+/** Hashes the spec's personal columns with the key, as ingest did for training; refuses personal columns without a key. */
+function pseudonymizer(spec: PipelineSpec, key: Buffer | undefined): LoadedVersion['scoringRows'] {
+  const personal = spec.personal ?? [];
+  if (personal.length === 0) return (rows) => rows;
+  if (!key) throw new PseudonymKeyError(`model "${spec.name}" has personal columns (${personal.join(', ')}) and no pseudonym key is set: set ${PSEUDONYM_KEY_VARIABLE} or ${PSEUDONYM_KEY_VARIABLE}_FILE, so they are scored and logged as the keyed hash it was trained with`);
+  return (rows) => rows.map((row) => pseudonymizeRow(row, personal, key));
 }
 
 function wrap(error: unknown, context: string): ModelLoadError {

@@ -9,6 +9,8 @@ export interface ModelSetOptions {
   storage: ObjectStore;
   /** Model names, or 'all' for every registry in the registry bucket. */
   models: readonly string[] | 'all';
+  /** Key of the hash of personal columns, for versions whose spec has them. */
+  pseudonymKey?: Buffer;
   /** Registry (and, for 'all', discovery) poll interval in milliseconds. Default {@link DEFAULT_POLL_MS}. */
   pollMs?: number;
   onReload?: (event: ReloadEvent) => void;
@@ -80,7 +82,7 @@ export class ModelSet {
 
   private async add(model: string): Promise<void> {
     if (this.watches.has(model) || this.closed) return;
-    const watch = new RegistryWatch({ storage: this.options.storage, model, pollMs: this.options.pollMs, onReload: this.options.onReload });
+    const watch = new RegistryWatch({ storage: this.options.storage, model, pseudonymKey: this.options.pseudonymKey, pollMs: this.options.pollMs, onReload: this.options.onReload });
     this.watches.set(model, watch);
     await watch.start();
   }

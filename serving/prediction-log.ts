@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
 import type { LogKind, OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
+import { PREDICTION_LOG_FORMAT } from '../contracts/prediction-log.js';
 import { nameProblem, quote } from '../contracts/names.js';
-import { PSEUDONYM_KEY_VARIABLE, PseudonymKeyError, pseudonymizeRow } from '../privacy/pseudonym.js';
 import type { ObjectStore } from '../storage/gateway.js';
 import { logKeys } from '../storage/layout.js';
 
@@ -29,10 +29,6 @@ export interface PredictionLogOptions {
   closeTimeoutMs?: number;
   /** Told about failed uploads and dropped rows; serving goes on regardless. */
   onError?: (error: Error) => void;
-  /** Personal-data columns of each model's inputs (the spec's `personal`): logged as their pseudonym, never in clear. */
-  personal?: Readonly<Record<string, readonly string[]>>;
-  /** The pseudonym key (privacy/pseudonym.ts); required when any model has personal columns. */
-  pseudonymKey?: Buffer;
 }
 
 /** Counters since start, for metrics and tests. */
@@ -63,19 +59,14 @@ export class PredictionLog {
   constructor(private readonly options: PredictionLogOptions) {
     const rate = options.sampleRate ?? 1;
     if (!(rate >= 0 && rate <= 1)) throw new RangeError(`prediction log sampleRate is ${rate}; expected 0 to 1`);
-    const personal = Object.entries(options.personal ?? {}).filter(([, columns]) => columns.length > 0);
-    if (personal.length > 0 && !options.pseudonymKey) {
-      const [model, columns] = personal[0]!;
-      throw new PseudonymKeyError(`model "${model}" has personal columns (${columns.join(', ')}) and no pseudonym key is set: set ${PSEUDONYM_KEY_VARIABLE} or ${PSEUDONYM_KEY_VARIABLE}_FILE, so they are logged as a keyed hash`);
-    }
     this.timer = setInterval(() => void this.flush(), options.flushMs ?? 5000);
     this.timer.unref();
   }
 
-  /** Samples and buffers predictions; personal columns of the inputs are replaced by their pseudonyms first. */
+  /** Samples and buffers predictions. Their inputs are logged as given: the server hands over rows whose personal columns are already pseudonyms. */
   recordPredictions(records: readonly PredictionRecord[]): void {
     const rate = this.options.sampleRate ?? 1;
-    for (const record of records) if (rate >= 1 || Math.random() < rate) this.append(record.model, 'predictions', record.at, this.withoutPersonalData(record));
+    for (const record of records) if (rate >= 1 || Math.random() < rate) this.append(record.model, 'predictions', record.at, record);
     this.flushIfFull();
   }
 
@@ -127,14 +118,8 @@ export class PredictionLog {
     const key = `${model}\n${kind}\n${day}`;
     let buffer = this.open.get(key);
     if (!buffer) this.open.set(key, (buffer = { model, kind, day, lines: [] }));
-    buffer.lines.push(JSON.stringify(record));
+    buffer.lines.push(JSON.stringify({ format: PREDICTION_LOG_FORMAT, ...record }));
     this.openRows++;
-  }
-
-  private withoutPersonalData(record: PredictionRecord): PredictionRecord {
-    const columns = this.options.personal?.[record.model] ?? [];
-    const key = this.options.pseudonymKey;
-    return columns.length > 0 && key ? { ...record, input: pseudonymizeRow(record.input, columns, key) } : record;
   }
 
   private flushIfFull(): void {

@@ -4,6 +4,7 @@
  */
 
 import type { ModelVersion, Registry } from '../contracts/model.js';
+import { parseRegistry, RegistryFormatError } from '../contracts/registry-format.js';
 import type { LoadedVersion } from './loaded-version.js';
 import { loadVersion } from './loaded-version.js';
 import { registryKeys } from '../storage/layout.js';
@@ -39,14 +40,11 @@ export interface ReloadEvent {
 export interface RegistryWatchOptions {
   storage: ObjectStore;
   model: string;
+  /** Key of the hash of personal columns, for versions whose spec has them. */
+  pseudonymKey?: Buffer;
   /** Poll interval in milliseconds. Default {@link DEFAULT_POLL_MS}. */
   pollMs?: number;
   onReload?: (event: ReloadEvent) => void;
-}
-
-/** The registry JSON is not one the server can read. */
-export class RegistryFormatError extends Error {
-  override name = 'RegistryFormatError';
 }
 
 export class RegistryWatch {
@@ -138,7 +136,7 @@ export class RegistryWatch {
     if (!entry) return new RegistryFormatError(`registry of "${this.model}": ${alias} is version ${String(number)}, which is not registered`);
     let loading = this.versions.get(entry.version);
     if (!loading) {
-      loading = loadVersion(this.options.storage, entry);
+      loading = loadVersion(this.options.storage, entry, this.options.pseudonymKey);
       this.versions.set(entry.version, loading);
     }
     try {
@@ -176,20 +174,4 @@ export class RegistryWatch {
       }
     }
   }
-}
-
-/** Checks the parts of the registry the server relies on. */
-export function parseRegistry(text: string, model: string): Registry {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new RegistryFormatError(`registry of "${model}" is not JSON: ${(error as Error).message}`);
-  }
-  const registry = value as Partial<Registry> | null;
-  if (typeof registry !== 'object' || registry === null || !Array.isArray(registry.versions) || typeof registry.aliases !== 'object' || registry.aliases === null) {
-    throw new RegistryFormatError(`registry of "${model}" lacks a versions array or an aliases object`);
-  }
-  if (registry.model !== model) throw new RegistryFormatError(`registry under "${model}/" names model "${String(registry.model)}"`);
-  return registry as Registry;
 }

@@ -9,10 +9,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOption
 import { nameProblem, quote } from '../contracts/names.js';
 import { inputColumns } from '../features/transform.js';
 import { bearerMatches } from '../infra/bearer.js';
-import { pseudonymKey, pseudonymizeRow } from '../privacy/pseudonym.js';
+import { PseudonymKeyError, pseudonymKey } from '../privacy/pseudonym.js';
 import { selectBackend } from '../model/index.js';
 import { readOutcomesBody, readPredictBody } from './bodies.js';
-import { DEFAULT_CANARY_PERCENT, checkCanaryPercents, chooseAlias } from './canary.js';
+import { chooseAlias } from './canary.js';
 import { UNROUTED, createServingMetrics, recordReload } from './metrics.js';
 import { ModelSet } from './model-set.js';
 import { PredictionLog } from './prediction-log.js';
@@ -30,15 +30,15 @@ export interface ModelServerOptions {
   storage: ObjectStore;
   /** Models to serve, or 'all' for every model with a registry in MinIO (new ones are picked up while running). */
   models: readonly string[] | 'all';
-  /** Percent (0–100) of a model's requests routed to its canary, by model name. Default 10. */
-  canaryPercent?: Readonly<Record<string, number>>;
   /** Mixed into the request-id hash that routes canary traffic; change it to reshuffle which requests go there. */
   canarySeed?: string | number;
   /** Prediction log settings (sample rate, batch size and interval). */
-  logSink?: Omit<PredictionLogOptions, 'storage' | 'onError' | 'personal' | 'pseudonymKey'>;
-  /** Personal-data columns by model (the spec's `personal`): scored and logged as their keyed hash, as ingest stored them for training; never logged in clear. */
-  personalColumns?: Readonly<Record<string, readonly string[]>>;
-  /** Key of that hash, at least 16 bytes (CTRAIN_PSEUDONYM_KEY); required when any model has personal columns. */
+  logSink?: Omit<PredictionLogOptions, 'storage' | 'onError'>;
+  /**
+   * Key of the hash that replaces personal columns (a version's spec names them) in scoring and
+   * in the prediction log, as ingest stored them for training: at least 16 bytes
+   * (CTRAIN_PSEUDONYM_KEY). A version with personal columns does not load without it.
+   */
   pseudonymKey?: string | Buffer;
   /** Registry poll interval in milliseconds. Default 1000. */
   pollMs?: number;
@@ -69,8 +69,6 @@ type Params = { Params: { model: string } };
 
 /** Builds the server and loads every model once; a model that fails to load is retried by polling and reported by /readyz. */
 export async function createModelServer(options: ModelServerOptions): Promise<ModelServer> {
-  const canaryPercent = options.canaryPercent ?? {};
-  checkCanaryPercents(canaryPercent);
   const maxRows = options.maxRowsPerRequest ?? 10_000;
   const feedbackTokens = (options.feedbackTokens ?? []).map((token) => token.trim()).filter((token) => token !== '');
   const key = options.pseudonymKey === undefined ? undefined : pseudonymKey(options.pseudonymKey);
@@ -86,8 +84,6 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   const predictionLog = new PredictionLog({
     ...options.logSink,
     storage: options.storage,
-    personal: options.personalColumns,
-    pseudonymKey: key,
     onError: (error) => app.log.warn(error.message),
   });
   const limit = rateLimitHook(options.rateLimit ?? DEFAULT_SERVE_RATE_LIMIT, feedbackTokens);
@@ -96,6 +92,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   const models = new ModelSet({
     storage: options.storage,
     models: options.models,
+    pseudonymKey: key,
     pollMs: options.pollMs,
     onReload: reloadLogger(app.log, (event) => recordReload(metrics, event)),
     onDiscoveryError: (error) => app.log.warn(`listing model registries failed: ${error.message}`),
@@ -119,15 +116,16 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     if (!production) return notFound(model, models, reply);
     const body = readPredictBody(request.body, maxRows);
     if ('problem' in body) return reply.code(400).send({ error: 'invalid_request', message: body.problem });
-    const alias = chooseAlias({ requestId: request.id, percent: canaryPercent[model] ?? DEFAULT_CANARY_PERCENT, hasCanary: state.canary !== undefined, seed: options.canarySeed });
+    // The canary's own spec says what share it takes.
+    const alias = chooseAlias({ requestId: request.id, percent: state.canary?.canaryPercent ?? 0, hasCanary: state.canary !== undefined, seed: options.canarySeed });
     const loaded = (alias === 'canary' ? state.canary : undefined) ?? production;
     const version = String(loaded.version);
     routed.set(request, { version, alias });
-    // The model learned personal columns as their pseudonyms (ingest hashed them): score those.
-    const personal = options.personalColumns?.[model] ?? [];
     const explain = explainCount(request.query);
     if (typeof explain === 'string') return reply.code(400).send({ error: 'invalid_request', message: explain });
-    const result = scoreRows(loaded, personal.length && key ? body.rows.map((row) => pseudonymizeRow(row, personal, key)) : body.rows, explain);
+    // The model learned personal columns as their pseudonyms (ingest hashed them): score and log those, never the values.
+    const rows = loaded.scoringRows(body.rows);
+    const result = scoreRows(loaded, rows, explain);
     if ('problems' in result) {
       const rows = new Set(result.problems.map((p) => p.row)).size;
       return reply.code(400).send({ error: 'invalid_input', message: `${rows} of ${body.rows.length} rows are invalid for ${model} version ${version}`, problems: result.problems });
@@ -138,7 +136,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     for (const { score } of predictions) metrics.scores.observe({ model, version }, score);
     // Latency so far (validation and scoring) goes with each line: deploy compares canary and production on it.
     const latencyMs = reply.elapsedTime;
-    predictionLog.recordPredictions(predictions.map(({ id, version: answered, alias: routedTo, score }, i) => ({ id, version: answered, alias: routedTo, score, at, model, requestId: request.id, input: body.rows[i], latencyMs })));
+    predictionLog.recordPredictions(predictions.map(({ id, version: answered, alias: routedTo, score }, i) => ({ id, version: answered, alias: routedTo, score, at, model, requestId: request.id, input: rows[i], latencyMs })));
     void reply.header('x-request-id', request.id);
     return { model, predictions };
   });
@@ -184,6 +182,14 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     await models.close();
   });
   await models.start();
+  // A listed model whose spec has personal columns cannot be served without the key: say so at
+  // start-up, not only in /readyz. With 'all', one such model must not take the others down.
+  const listed = options.models === 'all' ? [] : models.names();
+  const keyMissing = listed.map((name) => models.get(name)?.error).find((error) => error instanceof PseudonymKeyError);
+  if (keyMissing) {
+    await app.close();
+    throw keyMissing;
+  }
   let closing: Promise<void> | undefined;
   return { app, models, predictionLog, close: () => (closing ??= app.close()) };
 }

@@ -15,7 +15,7 @@ import type { BucketItem } from 'minio';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
 import { BUCKETS } from '../contracts/stack.js';
 import type { ObjectPrefix } from './layout.js';
-import { uriOf } from './layout.js';
+import { uriOf } from '../contracts/pipeline-run.js';
 
 /** Where MinIO is and how to sign in (infra/config.ts reads it from the environment). */
 export interface ObjectStoreConfig {

@@ -14,8 +14,6 @@ const pipelineName = (name: string): string => checkName(name, 'pipeline name');
 const runSegment = (runId: string): string => checkKeySegment(runId, 'run id');
 const pad = (index: number): string => String(index).padStart(6, '0');
 
-export const uriOf = (object: ObjectRef): string => `s3://${object.bucket}/${object.key}`;
-
 /** A folder of objects to list: a bucket and a key prefix ending in `/` (or empty for the whole bucket). */
 export interface ObjectPrefix {
   bucket: string;

@@ -2,6 +2,7 @@ import type { Registry } from '../contracts/model.js';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
 import { driftKeys, registryKeys, runKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/gateway.js';
+import { loadRegistry } from '../infra/registry-store.js';
 
 /** A drift check's pages in MinIO: its JSON report and, where written, the HTML page beside it. */
 export interface DriftReportEntry {
@@ -23,7 +24,7 @@ export function createCatalog(storage: ObjectStore) {
       return keys.map(registryKeys.modelOf).filter((model): model is string => model !== undefined).sort();
     },
 
-    registry: (model: string): Promise<Registry | undefined> => storage.getJson<Registry>(registryKeys.registry(model)),
+    registry: (model: string): Promise<Registry | undefined> => loadRegistry(storage, model),
 
     /** The runs of `runIds` whose report has been written. */
     async runsWithReports(runIds: readonly string[]): Promise<Set<string>> {

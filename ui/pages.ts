@@ -2,7 +2,7 @@ import type { ModelVersion, Registry, RunRecord } from '../contracts/model.js';
 import { renderPage } from '../report/page.js';
 import { escapeHtml } from '../tabular/report-html.js';
 import type { DriftReportEntry } from './catalog.js';
-import { uriOf } from '../storage/layout.js';
+import { uriOf } from '../contracts/pipeline-run.js';
 
 /** Where pages link to: ctrain ui's own routes, and the Temporal Web UI when its address is known. */
 export interface Links {

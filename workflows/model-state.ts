@@ -1,4 +1,5 @@
 import type { AliasChange, AliasName, AliasRequest, ModelVersion, Registry, RetrainRequest, RunRecord, SignalDecision } from '../contracts/model.js';
+import { REGISTRY_FORMAT } from '../contracts/model.js';
 import type { ModelRef, PipelineRunResult } from '../contracts/pipeline-run.js';
 
 /** Sources that retrain on their own; pause and cooldown apply to them, not to a person's explicit request. */
@@ -34,6 +35,8 @@ export class ModelState {
   constructor(model: string, registry?: Registry, pending?: RunRecord) {
     this.registry = registry ?? { model, versions: [], aliases: {}, history: [], runs: [], paused: false, decisions: [] };
     this.registry.decisions ??= [];
+    // A registry carried over from format 1 stays readable as format 2: its old versions just lack a spec.
+    this.registry.format = REGISTRY_FORMAT;
     this.pending = pending;
   }
 
@@ -111,6 +114,7 @@ export class ModelState {
       runId: result.runId,
       pipeline: result.pipeline,
       specHash: result.specHash,
+      spec: result.spec,
       datasetVersion: result.datasetVersion,
       backend: result.train.backend,
       backendDetail: result.train.backendDetail,

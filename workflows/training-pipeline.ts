@@ -1,7 +1,7 @@
 import { ActivityCancellationType, isCancellation, log, patched, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ObjectRef, PipelineRunInput, PipelineRunResult, StepManifest, StepName } from '../contracts/pipeline-run.js';
-import { uriOf } from '../storage/layout.js';
+import { uriOf } from '../contracts/pipeline-run.js';
 
 /** Errors no retry can fix: bad spec, bad data, bad source. They fail the run at once. */
 const NON_RETRYABLE = ['PipelineSpecError', 'DataValidationError', 'SourceNotFound', 'SourceRefused', 'UnreadableSource', 'EmptyDataset', 'ProductionModelMissing'];

@@ -5,7 +5,7 @@
  * Prints rows, seconds, rows per second and the process's peak resident memory.
  */
 import { BATCH_DEFAULTS } from '../../contracts/batch-score.js';
-import type { Registry } from '../../contracts/model.js';
+import { loadRegistry } from '../../infra/registry-store.js';
 import { selectBackend } from '../../model/index.js';
 import { ADDED_COLUMNS, mergeColumnType, outputName, scoreBatchRows } from '../../serving/batch-rows.js';
 import { loadVersion } from '../../serving/loaded-version.js';
@@ -13,14 +13,14 @@ import type { Row } from '../../tabular/index.js';
 import { detectFormat, readRows } from '../../tabular/index.js';
 import { toParquet } from '../../tabular/write.js';
 import { peakRssMiB } from '../support/child.js';
-import { batchOutputKeys, registryKeys } from '../../storage/layout.js';
+import { batchOutputKeys } from '../../storage/layout.js';
 import { ObjectStore } from '../../storage/gateway.js';
 
 const [endpoint, accessKey, secretKey, model, versionArg, input, bucket] = process.argv.slice(2);
 const storage = new ObjectStore({ endpoint: endpoint!, accessKey: accessKey!, secretKey: secretKey! });
 const started = performance.now();
 await selectBackend();
-const registry = await storage.getJson<Registry>(registryKeys.registry(model!));
+const registry = await loadRegistry(storage, model!);
 const entry = registry?.versions.find((candidate) => candidate.version === Number(versionArg));
 if (!entry) throw new Error(`${model} has no version ${versionArg}`);
 const version = await loadVersion(storage, entry);

@@ -13,7 +13,9 @@ import { PseudonymKeyError, pseudonymKey, pseudonymize } from '../../privacy/pse
 import { modelServerOptionsFromEnv } from '../../serving/main.js';
 import type { ModelServer, ModelServerOptions } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
-import { fittedTransform, flightRows, publishVersion, readLog, writeRegistry } from '../support/serving-fixtures.js';
+import { fittedTransform, flightRows, publishVersion, readLog, versionSpec, writeRegistry } from '../support/serving-fixtures.js';
+import type { ServingSettings } from '../support/serving-fixtures.js';
+import { loadRegistry } from '../../infra/registry-store.js';
 import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
@@ -32,9 +34,9 @@ afterEach(async () => {
 });
 
 /** A model with a production version in MinIO, unique to the test. */
-async function publishedModel(): Promise<string> {
+async function publishedModel(settings?: ServingSettings): Promise<string> {
   const model = `security-test-${randomUUID()}`;
-  const { entry, network } = await publishVersion(storage, model, 1, transform);
+  const { entry, network } = await publishVersion(storage, model, 1, transform, settings);
   network.dispose();
   await writeRegistry(storage, model, [entry], { production: 1 });
   return model;
@@ -162,8 +164,9 @@ describe('the model server under abuse', () => {
 
 describe('personal data in the prediction log', () => {
   it('writes a keyed hash of each personal column to MinIO, never the value, the same hash for the same value', async () => {
-    const model = await publishedModel();
-    const server = await serve({ models: [model], personalColumns: { [model]: ['carrier', 'customer'] }, pseudonymKey: KEY });
+    // The personal columns come from the spec stored with the version, not from the server's options.
+    const model = await publishedModel({ personal: ['carrier', 'customer'] });
+    const server = await serve({ models: [model], pseudonymKey: KEY });
     const rows = [
       { distance: 300, hour: 7, carrier: 'AA', customer: 'alice@example.com' },
       { distance: 900, hour: 13, carrier: 'DL', customer: 'bob@example.com' },
@@ -174,8 +177,12 @@ describe('personal data in the prediction log', () => {
     expect(reply.statusCode, reply.body).toBe(200);
     // The model scored the pseudonyms, as ingest stored them for training: a plain server given them scores the same.
     const hashed = rows.map((row) => ({ ...row, carrier: pseudonymize(row.carrier, pseudonymKey(KEY)), customer: pseudonymize(row.customer, pseudonymKey(KEY)) }));
-    const plain = await serve({ models: [model] });
-    const plainScores = (await post(plain, `/v1/models/${model}/predict`, { rows: hashed })).json<{ predictions: { score: number }[] }>().predictions.map((p) => p.score);
+    // The same artifacts registered without personal columns, under another name.
+    const registered = (await loadRegistry(storage, model))!.versions[0]!;
+    const plainModel = `security-test-${randomUUID()}`;
+    await writeRegistry(storage, plainModel, [{ ...registered, spec: versionSpec(plainModel) }], { production: 1 });
+    const plain = await serve({ models: [plainModel] });
+    const plainScores = (await post(plain, `/v1/models/${plainModel}/predict`, { rows: hashed })).json<{ predictions: { score: number }[] }>().predictions.map((p) => p.score);
     expect(reply.json<{ predictions: { score: number }[] }>().predictions.map((p) => p.score)).toEqual(plainScores);
     await server.close();
 
@@ -194,10 +201,10 @@ describe('personal data in the prediction log', () => {
     for (const clear of ['alice@example.com', 'bob@example.com', 'carol@example.com', '"AA"', '"DL"']) expect(raw).not.toContain(clear);
   });
 
-  it('refuses to start with personal columns and no pseudonym key, or a short one', async () => {
-    const model = await publishedModel();
-    await expect(createModelServer({ storage, models: [model], personalColumns: { [model]: ['carrier'] } })).rejects.toThrow(PseudonymKeyError);
-    await expect(createModelServer({ storage, models: [model], personalColumns: { [model]: ['carrier'] } })).rejects.toThrow(/CTRAIN_PSEUDONYM_KEY or CTRAIN_PSEUDONYM_KEY_FILE/);
-    await expect(createModelServer({ storage, models: [model], personalColumns: { [model]: ['carrier'] }, pseudonymKey: 'short' })).rejects.toThrow(/at least 16/);
+  it('refuses to start when a version has personal columns and there is no pseudonym key, or a short one', async () => {
+    const model = await publishedModel({ personal: ['carrier'] });
+    await expect(createModelServer({ storage, models: [model] })).rejects.toThrow(PseudonymKeyError);
+    await expect(createModelServer({ storage, models: [model] })).rejects.toThrow(/CTRAIN_PSEUDONYM_KEY or CTRAIN_PSEUDONYM_KEY_FILE/);
+    await expect(createModelServer({ storage, models: [model], pseudonymKey: 'short' })).rejects.toThrow(/at least 16/);
   });
 });

@@ -4,12 +4,11 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import type { FeatureTransform } from '../../features/transform.js';
-import { applyTransform, featureWidth } from '../../features/transform.js';
 import type { Row } from '../../features/values.js';
-import { predict, selectBackend } from '../../model/index.js';
+import { selectBackend } from '../../model/index.js';
 import type { ModelServer, ModelServerOptions } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
-import { eventually, fittedTransform, flightRows, publishVersion, readLog, versionEntry, writeRegistry } from '../support/serving-fixtures.js';
+import { directScores as scoresWithoutServer, eventually, fittedTransform, flightRows, publishVersion, readLog, versionEntry, writeRegistry } from '../support/serving-fixtures.js';
 import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
@@ -53,12 +52,7 @@ async function predictions(server: ModelServer, model: string, payload: unknown,
 }
 
 /** What the training side computes for the same rows: the transform, then predict(), with no server in between. */
-function directScores(network: tf.LayersModel, rows: readonly Row[]): number[] {
-  const width = featureWidth(transform);
-  const features = new Float32Array(rows.length * width);
-  rows.forEach((row, i) => features.set(applyTransform(transform, row).features, i * width));
-  return Array.from(predict(network, features, rows.length, width));
-}
+const directScores = (network: tf.LayersModel, rows: readonly Row[]): number[] => scoresWithoutServer(network, transform, rows);
 
 describe('the model server', () => {
   it('scores single rows and batches exactly as predict() on applyTransform(), with a unique id per prediction', async () => {
@@ -192,9 +186,10 @@ describe('the model server', () => {
   it('routes canaryPercent of requests to the canary by request id, and says which version answered', async () => {
     const model = uniqueModel();
     const v1 = await publishVersion(storage, model, 1, transform);
-    const v2 = await publishVersion(storage, model, 2, transform);
+    // The canary's own spec sets its share of traffic.
+    const v2 = await publishVersion(storage, model, 2, transform, { canaryPercent: 50 });
     await writeRegistry(storage, model, [v1.entry, v2.entry], { production: 1, canary: 2 });
-    const server = await serve({ models: [model], canaryPercent: { [model]: 50 } });
+    const server = await serve({ models: [model] });
     const [row = {}] = flightRows(1);
     const expected = { 1: directScores(v1.network, [row])[0], 2: directScores(v2.network, [row])[0] };
 
@@ -222,9 +217,9 @@ describe('the model server', () => {
     const model = uniqueModel();
     const v1 = await publishVersion(storage, model, 1, transform);
     v1.network.dispose();
-    const broken = versionEntry(model, 2, { bucket: BUCKETS.artifacts, key: `tests/serving/${model}/v2/absent.bin` }, v1.entry.transform);
+    const broken = versionEntry(model, 2, { bucket: BUCKETS.artifacts, key: `tests/serving/${model}/v2/absent.bin` }, v1.entry.transform, { canaryPercent: 100 });
     await writeRegistry(storage, model, [v1.entry, broken], { production: 1, canary: 2 });
-    const server = await serve({ models: [model], canaryPercent: { [model]: 100 } });
+    const server = await serve({ models: [model] });
 
     expect((await predictions(server, model, { rows: flightRows(3) })).map((p) => [p.version, p.alias])).toEqual([[1, 'production'], [1, 'production'], [1, 'production']]);
     expect((await server.app.inject({ url: `/v1/models/${model}` })).json()).toMatchObject({

@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { expect } from 'vitest';
 import type { PipelineRunResult } from '../../contracts/pipeline-run.js';
-import { runKeys, uriOf } from '../../storage/layout.js';
+import { runKeys } from '../../storage/layout.js';
+import { uriOf } from '../../contracts/pipeline-run.js';
 import type { ObjectStore as Storage } from '../../storage/gateway.js';
 
 export interface StoredRunReport {

@@ -1,11 +1,14 @@
 /** Real artifacts for model-server tests: a small network and a fitted transform in MinIO, and a registry naming them. */
 import type * as tf from '@tensorflow/tfjs';
 import type { AliasName, ModelVersion, Registry } from '../../contracts/model.js';
+import { REGISTRY_FORMAT } from '../../contracts/model.js';
 import { BUCKETS } from '../../contracts/stack.js';
 import type { FeatureTransform } from '../../features/transform.js';
-import { featureWidth, fitTransform } from '../../features/transform.js';
+import { applyTransform, featureWidth, fitTransform } from '../../features/transform.js';
 import type { Row } from '../../features/values.js';
-import { buildNetwork, exportModel } from '../../model/index.js';
+import { buildNetwork, exportModel, predict } from '../../model/index.js';
+import type { PipelineSpec } from '../../contracts/pipeline-spec.js';
+import { loadPipeline } from '../../pipelines/index.js';
 import { registryKeys } from '../../storage/layout.js';
 import type { ObjectStore } from '../../storage/gateway.js';
 
@@ -29,26 +32,44 @@ export function fittedTransform(): FeatureTransform {
   });
 }
 
+/** What a test version's stored spec says about serving it. */
+export interface ServingSettings {
+  /** Its deploy.canaryPercent. Default 10. */
+  canaryPercent?: number;
+  /** Its personal columns. Default none. */
+  personal?: string[];
+}
+
+/**
+ * The spec a test version was "trained" with, as the registry stores it: the flight-delay spec
+ * under the model's own name (no pipeline of that name ships), with the given serving settings.
+ */
+export function versionSpec(model: string, { canaryPercent = 10, personal }: ServingSettings = {}): PipelineSpec {
+  const shipped = loadPipeline('flight-delay');
+  return { ...shipped, name: model, deploy: { ...shipped.deploy, canaryPercent }, ...(personal ? { personal } : {}) };
+}
+
 /**
  * Builds a seeded network (weights differ by seed, so versions score differently), uploads it and
  * the transform under a prefix of the model, and returns the registry entry and the network itself.
  */
-export async function publishVersion(storage: ObjectStore, model: string, version: number, transform: FeatureTransform): Promise<{ entry: ModelVersion; network: tf.LayersModel }> {
+export async function publishVersion(storage: ObjectStore, model: string, version: number, transform: FeatureTransform, settings?: ServingSettings): Promise<{ entry: ModelVersion; network: tf.LayersModel }> {
   const network = buildNetwork({ network: { kind: 'mlp', hidden: [8], dropout: 0 }, task: 'binary', inputWidth: featureWidth(transform), seed: version * 101 });
   const prefix = `tests/serving/${model}/v${version}`;
-  const entry = versionEntry(model, version, { bucket: BUCKETS.artifacts, key: `${prefix}/model.bin` }, { bucket: BUCKETS.artifacts, key: `${prefix}/transform.json` });
+  const entry = versionEntry(model, version, { bucket: BUCKETS.artifacts, key: `${prefix}/model.bin` }, { bucket: BUCKETS.artifacts, key: `${prefix}/transform.json` }, settings);
   await storage.putBuffer(entry.model, await exportModel(network));
   await storage.putJson(entry.transform, transform);
   return { entry, network };
 }
 
 /** A registry entry pointing at the given artifacts (which need not exist). */
-export function versionEntry(model: string, version: number, modelRef: ModelVersion['model'], transformRef: ModelVersion['transform']): ModelVersion {
+export function versionEntry(model: string, version: number, modelRef: ModelVersion['model'], transformRef: ModelVersion['transform'], settings?: ServingSettings): ModelVersion {
   return {
     version,
     runId: `${model}-run-${version}`,
     pipeline: model,
     specHash: 'test',
+    spec: versionSpec(model, settings),
     datasetVersion: 'test',
     backend: 'wasm',
     hyperparameters: {},
@@ -64,7 +85,7 @@ export function versionEntry(model: string, version: number, modelRef: ModelVers
 
 /** Writes the registry JSON where the model workflow would. */
 export async function writeRegistry(storage: ObjectStore, model: string, versions: ModelVersion[], aliases: Partial<Record<AliasName, number>>): Promise<void> {
-  const registry: Registry = { model, versions, aliases, history: [], runs: [], paused: false, decisions: [] };
+  const registry: Registry = { format: REGISTRY_FORMAT, model, versions, aliases, history: [], runs: [], paused: false, decisions: [] };
   await storage.putJson(registryKeys.registry(model), registry);
 }
 
@@ -85,4 +106,12 @@ export async function eventually(what: string, check: () => Promise<boolean>, at
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
   throw new Error(`gave up waiting: ${what}`);
+}
+
+/** What predict() gives for the rows through the transform, without a server: what a served version must answer. */
+export function directScores(network: tf.LayersModel, transform: FeatureTransform, rows: readonly Row[]): number[] {
+  const width = featureWidth(transform);
+  const features = new Float32Array(rows.length * width);
+  rows.forEach((row, i) => features.set(applyTransform(transform, row).features, i * width));
+  return Array.from(predict(network, features, rows.length, width));
 }

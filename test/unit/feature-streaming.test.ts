@@ -373,7 +373,7 @@ describe('the feature step', () => {
     expect(manifest.width).toBe(featureWidth(transform));
     for (const name of SPLIT_NAMES) expect(manifest.splits[name].rows * 4).toBe(expected.get(`${name}.labels.f32`)?.body.length);
     expect(manifest.splits.test.rows).toBeGreaterThan(0);
-    expect(Object.keys(manifest)).toEqual(['step', 'cacheKey', 'cached', 'contentHash', 'finishedAt', 'transform', 'splits', 'testRows', 'width']);
+    expect(Object.keys(manifest)).toEqual(['step', 'cacheKey', 'cached', 'contentHash', 'finishedAt', 'transform', 'splits', 'testRows', 'width', 'format']);
     expect(stored(manifest.testRows)?.body.equals(expected.get('test.rows.jsonl')?.body ?? Buffer.alloc(1))).toBe(true);
   });
 

@@ -9,6 +9,8 @@ import { PROJECT_ROOT } from '../../stack/paths.js';
 
 const GATEWAY = 'storage/gateway.ts';
 const LAYOUT = 'storage/layout.ts';
+/** Where uriOf spells an object's s3:// URI, beside ObjectRef (pure, so workflows use it too). */
+const URI_OF = 'contracts/pipeline-run.ts';
 /** Tests that must write what ctrain never writes (no checksum, rotted bytes) or drop scratch buckets. */
 const RAW_TEST_CLIENT = 'test/support/raw-minio.ts';
 
@@ -43,7 +45,7 @@ describe('storage boundaries', () => {
     const outsideLayout = (file: string): boolean => !isTest(file) && file !== LAYOUT;
     expect(offenders(NAMES_A_BUCKET, (file) => outsideLayout(file) && file !== GATEWAY)).toEqual([]);
     expect(offenders(BUILDS_A_KEY, outsideLayout)).toEqual([]);
-    expect(offenders(SPELLS_A_URI, outsideLayout)).toEqual([]);
+    expect(offenders(SPELLS_A_URI, (file) => outsideLayout(file) && file !== URI_OF)).toEqual([]);
   });
 
   it('would catch each kind of offence', () => {

@@ -1,0 +1,77 @@
+/**
+ * A registered version describes itself: a model server process that ships no spec of the model
+ * (its name is no pipeline of this code) routes, pseudonymises and logs it by the spec the
+ * registry stores with each version, not by anything in its own code.
+ */
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { describe, expect, inject, it } from 'vitest';
+import { pipelineNames } from '../../pipelines/index.js';
+import { selectBackend } from '../../model/index.js';
+import { pseudonymize, pseudonymKey } from '../../privacy/pseudonym.js';
+import { ObjectStore } from '../../storage/gateway.js';
+import { directScores, fittedTransform, flightRows, publishVersion, readLog, writeRegistry } from '../support/serving-fixtures.js';
+
+const CHILD = fileURLToPath(new URL('../support/serving-child.ts', import.meta.url));
+const stack = inject('stack');
+const KEY = 'registry-only-test-pseudonym-key';
+
+interface Prediction {
+  id: string;
+  version: number;
+  alias: string;
+  score: number;
+}
+
+describe('a model server with no spec of the model it serves', () => {
+  it('canaries and pseudonymises each version as the spec stored with it says', async () => {
+    const storage = new ObjectStore(stack.minio);
+    await selectBackend();
+    const model = `registry-only-${randomUUID().slice(0, 8)}`;
+    expect(pipelineNames()).not.toContain(model);
+    const transform = fittedTransform();
+    // Production hashes nothing; the canary was trained on hashed carriers and takes every request.
+    const v1 = await publishVersion(storage, model, 1, transform, { canaryPercent: 10 });
+    const v2 = await publishVersion(storage, model, 2, transform, { canaryPercent: 100, personal: ['carrier'] });
+    await writeRegistry(storage, model, [v1.entry, v2.entry], { production: 1, canary: 2 });
+
+    const child = execa(process.execPath, ['--import', 'tsx', CHILD, model], {
+      reject: false,
+      env: { CTRAIN_MINIO_ENDPOINT: stack.minio.endpoint, CTRAIN_MINIO_ACCESS_KEY: stack.minio.accessKey, CTRAIN_MINIO_SECRET_KEY: stack.minio.secretKey, CTRAIN_PSEUDONYM_KEY: KEY },
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          const line = chunk.toString().split('\n').find((text) => text.includes('"listening"'));
+          if (line) resolve((JSON.parse(line) as { listening: string }).listening);
+        });
+        void child.then((result) => reject(new Error(`server exited before listening: ${result.stderr}`)));
+      });
+      const rows = flightRows(12);
+      const predictions: Prediction[] = [];
+      for (const row of rows) {
+        const reply = await fetch(`${url}/v1/models/${model}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ row }) });
+        expect(reply.status).toBe(200);
+        predictions.push(...((await reply.json()) as { predictions: Prediction[] }).predictions);
+      }
+
+      // canaryPercent 100 comes from v2's stored spec: no default of the server's sends every request there.
+      expect(predictions.map((p) => [p.version, p.alias])).toEqual(rows.map(() => [2, 'canary']));
+      // The canary scored the carrier's keyed hash, as its training data held it.
+      const key = pseudonymKey(KEY);
+      const hashed = rows.map((row) => ({ ...row, carrier: pseudonymize(row.carrier, key) }));
+      expect(predictions.map((p) => p.score)).toEqual(directScores(v2.network, transform, hashed));
+      expect(predictions.map((p) => p.score)).not.toEqual(directScores(v2.network, transform, rows));
+
+      child.kill('SIGTERM');
+      const result = await child;
+      expect(result.exitCode, result.stderr).toBe(0);
+      const { lines } = await readLog(storage, model, 'predictions');
+      expect(lines.map((line) => (line.input as { carrier: unknown }).carrier)).toEqual(hashed.map((row) => row.carrier));
+    } finally {
+      child.kill('SIGKILL');
+      [v1, v2].forEach(({ network }) => network.dispose());
+    }
+  });
+});
