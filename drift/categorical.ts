@@ -2,7 +2,7 @@
  * Tests of current category counts against reference frequencies: Pearson's chi-square
  * goodness of fit (as scipy.stats.chisquare) and the Jensen–Shannon divergence.
  */
-import { chiSquareSf } from './gamma.js';
+import { chiSquareSf } from '../statistics/gamma.js';
 import type { AlignedCounts } from './psi.js';
 import { PSI_EPSILON } from './psi.js';
 
