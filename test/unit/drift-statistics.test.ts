@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { categoricalChiSquare, chiSquare, jensenShannon } from '../../drift/categorical.js';
+import { categoricalChiSquare } from '../../drift/categorical.js';
+import { chiSquare, jensenShannon } from '../../statistics/chi-square.js';
 import { chiSquareSf, gammaQ, logGamma } from '../../statistics/gamma.js';
 import { alignCategories, binCounts, binIndex, countCategories, MISSING_BUCKET, psi, PSI_EPSILON, referenceBins, toShares, UNSEEN_BUCKET } from '../../drift/psi.js';
 
