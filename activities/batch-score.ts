@@ -15,9 +15,9 @@ import { getBuffer, getJson, objectAsyncBuffer, putBuffer, putFile, putJson, sta
 import { selectBackend } from '../model/index.js';
 import { loadPipeline } from '../pipelines/index.js';
 import { pseudonymizeRow } from '../privacy/pseudonym.js';
-import type { LoadedVersion } from '../serving/loaded-version.js';
-import { loadVersion } from '../serving/loaded-version.js';
-import { ADDED_COLUMNS, findMisfitCell, mergeColumnType, outputName, scoreBatchRows } from '../serving/batch-rows.js';
+import type { LoadedVersion } from '../scoring/loaded-version.js';
+import { loadVersion } from '../scoring/loaded-version.js';
+import { ADDED_COLUMNS, findMisfitCell, mergeColumnType, outputName, scoreBatchRows } from '../scoring/batch-rows.js';
 import type { Row } from '../tabular/index.js';
 import { detectFormat, openParquet, readParquetRange, readRows, rowGroupSizes, TabularReadError } from '../tabular/index.js';
 import { toCsv, toParquet } from '../tabular/write.js';

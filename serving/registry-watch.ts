@@ -6,8 +6,8 @@ import type { Client } from 'minio';
 import { registryRef } from '../contracts/model.js';
 import type { ModelVersion, Registry } from '../contracts/model.js';
 import { readText } from '../infra/storage.js';
-import type { LoadedVersion } from './loaded-version.js';
-import { loadVersion } from './loaded-version.js';
+import type { LoadedVersion } from '../scoring/loaded-version.js';
+import { loadVersion } from '../scoring/loaded-version.js';
 
 /** The aliases the server answers with; `previous` is only a rollback target. */
 export const SERVED_ALIASES = ['production', 'canary'] as const;

@@ -22,7 +22,7 @@ import type { RateLimit } from './rate-limit.js';
 import { rateLimitHook } from './rate-limit.js';
 import { SERVED_ALIASES } from './registry-watch.js';
 import { reloadLogger } from './reload-log.js';
-import { scoreRows } from './scoring.js';
+import { scoreRows } from '../scoring/scoring.js';
 import { installJsonErrors } from '../infra/http-errors.js';
 import { installHttpMetrics } from '../infra/http-metrics.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { batchInput, isBatchScoreId } from '../../cli/score.js';
 import { batchKeys, batchScoreWorkflowId, chunkBounds, chunkFirstRow, outputKeys, parseOutputUri } from '../../contracts/batch-score.js';
-import { findMisfitCell } from '../../serving/batch-rows.js';
+import { findMisfitCell } from '../../scoring/batch-rows.js';
 import type { Row } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
 import type { WriteColumn } from '../../tabular/write.js';
