@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOption
 import type { Client } from 'minio';
 import { nameProblem, quote } from '../contracts/names.js';
 import { inputColumns } from '../features/transform.js';
-import { bearerMatches } from '../infra/bearer.js';
+import { bearerMatches } from '../http/bearer.js';
 import { pseudonymKey, pseudonymizeRow } from '../privacy/pseudonym.js';
 import { selectBackend } from '../model/index.js';
 import { readOutcomesBody, readPredictBody } from './bodies.js';
@@ -18,13 +18,13 @@ import { UNROUTED, createServingMetrics, recordReload } from './metrics.js';
 import { ModelSet } from './model-set.js';
 import { PredictionLog } from './prediction-log.js';
 import type { PredictionLogOptions } from './prediction-log.js';
-import type { RateLimit } from './rate-limit.js';
-import { rateLimitHook } from './rate-limit.js';
+import type { RateLimit } from '../http/rate-limit.js';
+import { rateLimitHook } from '../http/rate-limit.js';
 import { SERVED_ALIASES } from './registry-watch.js';
 import { reloadLogger } from './reload-log.js';
 import { scoreRows } from '../scoring/scoring.js';
-import { installJsonErrors } from '../infra/http-errors.js';
-import { installHttpMetrics } from '../infra/http-metrics.js';
+import { installJsonErrors } from '../http/errors.js';
+import { installHttpMetrics } from '../http/metrics.js';
 
 export interface ModelServerOptions {
   storage: Client;

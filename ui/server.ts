@@ -5,7 +5,7 @@ import type { Client } from 'minio';
 import { InvalidNameError, checkKeySegment, checkName } from '../contracts/names.js';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
 import { artifactKeys, getBuffer } from '../infra/artifacts.js';
-import { installJsonErrors } from '../infra/http-errors.js';
+import { installJsonErrors } from '../http/errors.js';
 import { createCatalog } from './catalog.js';
 import type { Links } from './pages.js';
 import { renderIndex, renderModel } from './pages.js';
