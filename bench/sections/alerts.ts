@@ -15,8 +15,8 @@ import { modelWorkflowId, publishedRegistryQuery } from '../../contracts/model.j
 import { readRegistry } from '../../infra/model-client.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import seattleTemperature from '../../pipelines/seattle-temperature.js';
-import { uniqueId } from '../../test/support/temporal.js';
-import { startWorkers } from '../../test/support/workers.js';
+import { uniqueId } from '../../harness/temporal.js';
+import { startWorkers } from '../../harness/workers.js';
 import type { BenchSection } from '../contract.js';
 import { quantile, summarize } from '../stats.js';
 import { withBenchStack } from '../support/stack.js';

@@ -13,9 +13,9 @@ import { startBatchScore, waitForBatchScore } from '../../infra/batch-client.js'
 import type { Row } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
 import { toParquet } from '../../tabular/write.js';
-import { uniqueId } from '../../test/support/temporal.js';
-import type { TestStack } from '../../test/support/test-stack.js';
-import { startWorkerProcess } from '../../test/support/worker-process.js';
+import { uniqueId } from '../../harness/temporal.js';
+import type { TestStack } from '../../harness/test-stack.js';
+import { startWorkerProcess } from '../../harness/worker-process.js';
 import type { BenchRow, BenchSection } from '../contract.js';
 import { summarize } from '../stats.js';
 import { runChild } from '../support/child.js';

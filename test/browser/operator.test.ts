@@ -9,9 +9,9 @@ import seattleTemperature from '../../pipelines/seattle-temperature.js';
 import { createUiServer } from '../../ui/server.js';
 import { launchBrowser, screenshot } from '../support/browser.js';
 import { untilEpoch } from '../support/run-progress.js';
-import { connectTemporal } from '../support/temporal.js';
-import type { RunningWorkers } from '../support/workers.js';
-import { startWorkers } from '../support/workers.js';
+import { connectTemporal } from '../../harness/temporal.js';
+import type { RunningWorkers } from '../../harness/workers.js';
+import { startWorkers } from '../../harness/workers.js';
 
 const stack = inject('stack');
 /** A binary classifier on Seattle's weather (is the day warmer than 20 °C?), so the report has ROC, PR and calibration charts. */

@@ -6,9 +6,9 @@ import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.j
 import { registerPipeline } from '../../pipelines/index.js';
 import seattleTemperature from '../../pipelines/seattle-temperature.js';
 import type { modelWorkflow } from '../../workflows/model.js';
-import { connectTemporal } from '../support/temporal.js';
-import type { RunningWorkers } from '../support/workers.js';
-import { startWorkers } from '../support/workers.js';
+import { connectTemporal } from '../../harness/temporal.js';
+import type { RunningWorkers } from '../../harness/workers.js';
+import { startWorkers } from '../../harness/workers.js';
 
 const stack = inject('stack');
 let temporal: Awaited<ReturnType<typeof connectTemporal>>;

@@ -25,10 +25,10 @@ import { ctrain } from '../support/ctrain-cli.js';
 import { readRunReport } from '../support/run-report.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
 import { untilEpoch } from '../support/run-progress.js';
-import { connectTemporal, uniqueId } from '../support/temporal.js';
-import { startWorkerProcess } from '../support/worker-process.js';
-import type { RunningWorkers } from '../support/workers.js';
-import { startWorkers } from '../support/workers.js';
+import { connectTemporal, uniqueId } from '../../harness/temporal.js';
+import { startWorkerProcess } from '../../harness/worker-process.js';
+import type { RunningWorkers } from '../../harness/workers.js';
+import { startWorkers } from '../../harness/workers.js';
 
 const stack = inject('stack');
 const MODEL = 'seattle-temperature';

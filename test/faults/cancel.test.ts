@@ -4,9 +4,9 @@ import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.j
 import { createStorage } from '../../infra/storage.js';
 import { ctrain } from '../support/ctrain-cli.js';
 import { untilEpoch } from '../support/run-progress.js';
-import { connectTemporal } from '../support/temporal.js';
-import type { RunningWorkers } from '../support/workers.js';
-import { startWorkers } from '../support/workers.js';
+import { connectTemporal } from '../../harness/temporal.js';
+import type { RunningWorkers } from '../../harness/workers.js';
+import { startWorkers } from '../../harness/workers.js';
 import { faultModel, recordFault } from './support.js';
 
 const stack = inject('stack');

@@ -5,9 +5,9 @@ import { freePort } from '../../stack/ports.js';
 import type { Row } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
-import { connectTemporal } from '../support/temporal.js';
-import type { RunningWorkers } from '../support/workers.js';
-import { startWorkers } from '../support/workers.js';
+import { connectTemporal } from '../../harness/temporal.js';
+import type { RunningWorkers } from '../../harness/workers.js';
+import { startWorkers } from '../../harness/workers.js';
 import { faultModel, recordFault, startServeProcess } from './support.js';
 
 const stack = inject('stack');

@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import { ArtifactChecksumError, getBuffer, getJson, putBuffer, putJson } from '../../infra/artifacts.js';
 import { createStorage } from '../../infra/storage.js';
-import { uniqueId } from '../support/temporal.js';
+import { uniqueId } from '../../harness/temporal.js';
 
 const stack = inject('stack');
 const storage = createStorage(stack.minio);

@@ -36,9 +36,9 @@ import { cleanCsv, cleanJsonl, cleanRow, peakRssGrowth, writeLargeCsv } from '..
 import { serveHttpSource } from '../support/http-source.js';
 import type { HttpSource } from '../support/http-source.js';
 import { eventually, fittedTransform, flightRows, publishVersion, writeRegistry } from '../support/serving-fixtures.js';
-import { connectTemporal } from '../support/temporal.js';
-import type { RunningWorkers } from '../support/workers.js';
-import { startWorkers } from '../support/workers.js';
+import { connectTemporal } from '../../harness/temporal.js';
+import type { RunningWorkers } from '../../harness/workers.js';
+import { startWorkers } from '../../harness/workers.js';
 import { BAD_INPUTS_SUMMARY } from '../faults/support.js';
 
 const stack = inject('stack');

@@ -22,10 +22,10 @@ import { readRows } from '../../tabular/index.js';
 import { toParquet } from '../../tabular/write.js';
 import { createGeneralWorker } from '../../workers/general.js';
 import { ctrain } from '../support/ctrain-cli.js';
-import { connectTemporal, uniqueId } from '../support/temporal.js';
-import { startWorkerProcess } from '../support/worker-process.js';
-import type { RunningWorkers } from '../support/workers.js';
-import { startWorkers } from '../support/workers.js';
+import { connectTemporal, uniqueId } from '../../harness/temporal.js';
+import { startWorkerProcess } from '../../harness/worker-process.js';
+import type { RunningWorkers } from '../../harness/workers.js';
+import { startWorkers } from '../../harness/workers.js';
 
 const stack = inject('stack');
 const model = `score-${randomUUID().slice(0, 8)}`;

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import { Dvc, DvcError } from '../../infra/dvc.js';
 import { createStorage } from '../../infra/storage.js';
-import { uniqueId } from '../support/temporal.js';
+import { uniqueId } from '../../harness/temporal.js';
 
 const stack = inject('stack');
 const workspaces: string[] = [];

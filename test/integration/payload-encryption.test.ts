@@ -6,7 +6,7 @@ import { ENCRYPTED_ENCODING } from '../../infra/payload-codec.js';
 import { createStorage } from '../../infra/storage.js';
 import { createGeneralWorker } from '../../workers/general.js';
 import { stackCheckWorkflow } from '../../workflows/index.js';
-import { connectTemporal, uniqueId } from '../support/temporal.js';
+import { connectTemporal, uniqueId } from '../../harness/temporal.js';
 
 const stack = inject('stack');
 let encrypted: Awaited<ReturnType<typeof connectTemporal>>;

@@ -4,7 +4,7 @@ import { createAlertReceiver } from '../../alerts/server.js';
 import { createStorage } from '../../infra/storage.js';
 import { createModelServer } from '../../serving/server.js';
 import { alertmanagerPayload, uniqueModel } from '../support/alerts-fixtures.js';
-import { connectForFile, uniqueId } from '../support/temporal.js';
+import { connectForFile, uniqueId } from '../../harness/temporal.js';
 
 const stack = inject('stack');
 const temporal = connectForFile(stack);

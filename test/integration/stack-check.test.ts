@@ -4,7 +4,7 @@ import { datasetRemote, Dvc } from '../../infra/dvc.js';
 import { createStorage, readText } from '../../infra/storage.js';
 import { createGeneralWorker } from '../../workers/general.js';
 import { stackCheckWorkflow } from '../../workflows/index.js';
-import { connectForFile, uniqueId } from '../support/temporal.js';
+import { connectForFile, uniqueId } from '../../harness/temporal.js';
 
 const stack = inject('stack');
 const temporal = connectForFile(stack);

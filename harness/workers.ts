@@ -1,8 +1,8 @@
 import type { Worker } from '@temporalio/worker';
-import { datasetRemote, Dvc } from '../../infra/dvc.js';
-import { createStorage } from '../../infra/storage.js';
-import { createGeneralWorker } from '../../workers/general.js';
-import { createTrainerWorker } from '../../workers/trainer.js';
+import { datasetRemote, Dvc } from '../infra/dvc.js';
+import { createStorage } from '../infra/storage.js';
+import { createGeneralWorker } from '../workers/general.js';
+import { createTrainerWorker } from '../workers/trainer.js';
 import type { connectTemporal } from './temporal.js';
 import { uniqueId } from './temporal.js';
 import type { TestStack } from './test-stack.js';
