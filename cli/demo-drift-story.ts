@@ -7,7 +7,7 @@ import type { Registry } from '../contracts/model.js';
 import { parseDuration } from '../contracts/duration.js';
 import { BUCKETS, TASK_QUEUES } from '../contracts/stack.js';
 import { putBuffer } from '../infra/artifacts.js';
-import { readRegistry, requestRun, waitForRun } from '../infra/model-client.js';
+import { readRegistry, requestRun, waitForRun } from '../clients/model-client.js';
 import { PROJECT_ROOT } from '../stack/paths.js';
 import { driftCheckWorkflow } from '../workflows/index.js';
 

@@ -6,7 +6,7 @@ import type { BatchProgress, BatchScoreInput, BatchScoreResult } from '../contra
 import { parseOutputUri } from '../contracts/batch-score.js';
 import { checkName } from '../contracts/names.js';
 import { uriOf } from '../infra/artifacts.js';
-import { scheduleBatchScore, startBatchScore, waitForBatchScore } from '../infra/batch-client.js';
+import { scheduleBatchScore, startBatchScore, waitForBatchScore } from '../clients/batch-client.js';
 import { output, webUiLink, withClient } from './connect.js';
 import { CliError } from './errors.js';
 

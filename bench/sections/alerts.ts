@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { createAlertReceiver } from '../../alerts/server.js';
 import { modelWorkflowId, publishedRegistryQuery } from '../../contracts/model.js';
-import { readRegistry } from '../../infra/model-client.js';
+import { readRegistry } from '../../clients/model-client.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import seattleTemperature from '../../pipelines/seattle-temperature.js';
 import { uniqueId } from '../../harness/temporal.js';

@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BatchScoreResult } from '../../contracts/batch-score.js';
-import { startBatchScore, waitForBatchScore } from '../../infra/batch-client.js';
+import { startBatchScore, waitForBatchScore } from '../../clients/batch-client.js';
 import type { Row } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
 import { toParquet } from '../../tabular/write.js';

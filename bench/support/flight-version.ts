@@ -1,4 +1,4 @@
-import { requestRun, waitForRun } from '../../infra/model-client.js';
+import { requestRun, waitForRun } from '../../clients/model-client.js';
 import { startWorkers } from '../../harness/workers.js';
 import type { TestStack } from '../../harness/test-stack.js';
 import type { BenchTemporal } from './stack.js';

@@ -7,7 +7,7 @@ import { driftScheduleId } from '../../contracts/schedules.js';
 import { fmt } from '../../drift/format.js';
 import type { DriftReport } from '../../drift/report.js';
 import { getBuffer, getJson } from '../../infra/artifacts.js';
-import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
+import { readRegistry, requestRun, waitForRun } from '../../clients/model-client.js';
 import { createStorage } from '../../infra/storage.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import seattleTemperature from '../../pipelines/seattle-temperature.js';

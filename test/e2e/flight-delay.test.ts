@@ -6,7 +6,7 @@ import type { PipelineRunResult } from '../../contracts/pipeline-run.js';
 import { getJson } from '../../infra/artifacts.js';
 import type { BinaryCurves } from '../../model/curves.js';
 import type { EvaluationRecord } from '../../model/evaluation-record.js';
-import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
+import { readRegistry, requestRun, waitForRun } from '../../clients/model-client.js';
 import { createStorage } from '../../infra/storage.js';
 import type { ModelServer } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';

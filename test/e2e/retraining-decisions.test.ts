@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Registry, RetrainRequest } from '../../contracts/model.js';
 import { modelWorkflowId, pauseUpdate, registryQuery, retrainSignal } from '../../contracts/model.js';
-import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
+import { readRegistry, requestRun, waitForRun } from '../../clients/model-client.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import seattleTemperature from '../../pipelines/seattle-temperature.js';
 import type { modelWorkflow } from '../../workflows/model.js';

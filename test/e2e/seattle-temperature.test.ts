@@ -14,7 +14,7 @@ import { featureWidth, readFeatureTransform } from '../../features/transform.js'
 import { getBuffer, getJson, putBuffer } from '../../infra/artifacts.js';
 import { importModel } from '../../model/index.js';
 import type { Row } from '../../tabular/index.js';
-import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
+import { readRegistry, requestRun, waitForRun } from '../../clients/model-client.js';
 import { createStorage } from '../../infra/storage.js';
 import { workflowSpanSinks } from '../../infra/tracing.js';
 import type { ModelServer } from '../../serving/server.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
-import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
+import { readRegistry, requestRun, waitForRun } from '../../clients/model-client.js';
 import { createStorage } from '../../infra/storage.js';
 import { ctrain } from '../support/ctrain-cli.js';
 import { untilEpoch } from '../support/run-progress.js';

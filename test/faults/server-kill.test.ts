@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ResultPromise } from 'execa';
-import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
+import { readRegistry, requestRun, waitForRun } from '../../clients/model-client.js';
 import { freePort } from '../../stack/ports.js';
 import type { Row } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';

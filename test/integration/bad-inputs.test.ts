@@ -25,7 +25,7 @@ import type { PipelineSpec, PipelineSpecInput } from '../../contracts/pipeline-s
 import { driftScheduleId } from '../../contracts/schedules.js';
 import { getBuffer, getJson } from '../../infra/artifacts.js';
 import { datasetRemote, Dvc } from '../../infra/dvc.js';
-import { requestRun, waitForRun } from '../../infra/model-client.js';
+import { requestRun, waitForRun } from '../../clients/model-client.js';
 import { createStorage } from '../../infra/storage.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import type { ModelServer } from '../../serving/server.js';

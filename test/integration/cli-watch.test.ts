@@ -12,7 +12,7 @@ import { buildProgram } from '../../cli/program.js';
 import { modelWorkflowId } from '../../contracts/model.js';
 import type { PipelineSpecInput } from '../../contracts/pipeline-spec.js';
 import { driftScheduleId } from '../../contracts/schedules.js';
-import { requestRun, waitForRun } from '../../infra/model-client.js';
+import { requestRun, waitForRun } from '../../clients/model-client.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import { cleanCsv } from '../support/bad-inputs.js';
 import { ctrain } from '../support/ctrain-cli.js';
