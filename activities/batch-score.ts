@@ -21,7 +21,7 @@ import { ADDED_COLUMNS, findMisfitCell, mergeColumnType, outputName, scoreBatchR
 import type { Row } from '../tabular/index.js';
 import { detectFormat, openParquet, readParquetRange, readRows, rowGroupSizes, TabularReadError } from '../tabular/index.js';
 import { toCsv, toParquet } from '../tabular/write.js';
-import type { ActivityDependencies } from './index.js';
+import type { ActivityDependencies } from './dependencies.js';
 import { localSourceFile } from './source.js';
 
 /**

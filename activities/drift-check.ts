@@ -11,7 +11,7 @@ import { readLog } from '../infra/prediction-logs.js';
 import { loadPipeline } from '../pipelines/index.js';
 import { renderDriftReport } from '../report/drift-report.js';
 import type { Row } from '../tabular/index.js';
-import type { ActivityDependencies } from './index.js';
+import type { ActivityDependencies } from './dependencies.js';
 
 const lastCheckRef = (model: string) => ({ bucket: BUCKETS.artifacts, key: `drift/${model}/last-check.json` });
 

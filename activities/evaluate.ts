@@ -16,7 +16,7 @@ import { sliceMetrics, worstSliceRegression } from '../model/slices.js';
 import type { SliceMetrics, SliceRegression } from '../model/slices.js';
 import type { Row } from '../tabular/index.js';
 import { toMatrix } from './feature.js';
-import type { ActivityDependencies } from './index.js';
+import type { ActivityDependencies } from './dependencies.js';
 import { loadSplit } from './matrices.js';
 import { completeStep, reuseCached } from './step-cache.js';
 

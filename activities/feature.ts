@@ -12,7 +12,7 @@ import { applyTransform, FeatureFitError, featureWidth, TransformFitter } from '
 import { artifactKeys, cacheKey, putFile, putJson } from '../infra/artifacts.js';
 import type { Row } from '../tabular/read.js';
 import { readRows } from '../tabular/read.js';
-import type { ActivityDependencies } from './index.js';
+import type { ActivityDependencies } from './dependencies.js';
 import { completeStep, reuseCached, withScratch } from './step-cache.js';
 
 /** Bump when the feature step's output for the same inputs would change. */

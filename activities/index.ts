@@ -1,7 +1,5 @@
-import type { Client as TemporalClient } from '@temporalio/client';
-import type { Client } from 'minio';
-import type { Dvc } from '../infra/dvc.js';
 import { createBatchScoreActivities } from './batch-score.js';
+import type { ActivityDependencies } from './dependencies.js';
 import { createDeployActivities } from './deploy.js';
 import { createDriftCheckActivities } from './drift-check.js';
 import { createEvaluateActivities } from './evaluate.js';
@@ -16,15 +14,7 @@ import { createTrainActivities } from './train.js';
 import { createValidateActivities } from './validate.js';
 import { createStackCheckActivities } from './stack-check.js';
 
-/** The clients activities need, built by the worker (real services) or by tests (test instances). */
-export interface ActivityDependencies {
-  storage: Client;
-  dvc: Dvc;
-  /** A Temporal client, and the general task queue, for activities that manage Schedules. */
-  temporal?: { client: TemporalClient; taskQueue: string };
-  /** Key of the keyed hash that replaces a spec's personal columns at ingest (privacy/pseudonym.ts). */
-  pseudonymKey?: Buffer;
-}
+export type { ActivityDependencies } from './dependencies.js';
 
 export function createActivities(deps: ActivityDependencies) {
   return {

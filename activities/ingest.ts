@@ -15,7 +15,7 @@ import { artifactKeys, putBuffer } from '../infra/artifacts.js';
 import { DVC_REMOTE_PREFIX } from '../infra/dvc.js';
 import { pseudonymizeRow } from '../privacy/pseudonym.js';
 import { readRows, TabularReadError } from '../tabular/read.js';
-import type { ActivityDependencies } from './index.js';
+import type { ActivityDependencies } from './dependencies.js';
 import { localSourceFile } from './source.js';
 
 const HEARTBEAT_EVERY_ROWS = 50_000;

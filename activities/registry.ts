@@ -1,7 +1,7 @@
 import type { Registry } from '../contracts/model.js';
 import { registryRef } from '../contracts/model.js';
 import { putJson } from '../infra/artifacts.js';
-import type { ActivityDependencies } from './index.js';
+import type { ActivityDependencies } from './dependencies.js';
 
 export function createRegistryActivities({ storage }: ActivityDependencies) {
   return {

@@ -4,7 +4,7 @@ import { artifactKeys, getJson, putBuffer } from '../infra/artifacts.js';
 import type { EvaluationRecord } from '../model/evaluation-record.js';
 import { buildRunReport } from '../report/run-report.js';
 import type { ValidationReport } from '../tabular/report.js';
-import type { ActivityDependencies } from './index.js';
+import type { ActivityDependencies } from './dependencies.js';
 
 export interface ReportRunInput {
   runId: string;

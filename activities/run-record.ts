@@ -3,7 +3,7 @@ import type { PipelineOverrides, ResolvedPipeline, StepManifest, StepName } from
 import { STEPS } from '../contracts/pipeline-run.js';
 import { artifactKeys, getJson, putJson } from '../infra/artifacts.js';
 import { loadPipeline, PipelineSpecError, specHash, UnknownPipelineError } from '../pipelines/index.js';
-import type { ActivityDependencies } from './index.js';
+import type { ActivityDependencies } from './dependencies.js';
 
 /** Resolving the spec, and each run's record of its finished steps (what `--resume` reuses). */
 export function createRunRecordActivities({ storage }: ActivityDependencies) {

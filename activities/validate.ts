@@ -7,7 +7,7 @@ import { LabelTally } from '../features/label-check.js';
 import { artifactKeys, cacheKey, canonicalJson, getJson, putBuffer, putJson, uriOf } from '../infra/artifacts.js';
 import type { DatasetSchema, Row } from '../tabular/index.js';
 import { buildValidationReport, checkAgainstSchema, computeStatistics, inferSchema, readRows, renderValidationHtml } from '../tabular/index.js';
-import type { ActivityDependencies } from './index.js';
+import type { ActivityDependencies } from './dependencies.js';
 import { completeStep, reuseCached, withScratch } from './step-cache.js';
 
 /** Bump when validating the same data against the same reference could decide differently. */
