@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CacheOptions, EvaluateManifest, FeatureManifest, ModelRef, TrainManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { buildDriftReference } from '../drift/reference.js';
-import { featureGroups, featureWidth, readFeatureTransform } from '../features/transform.js';
+import { featureGroups, featureWidth, readFeatureTransform } from '../features/feature-transform.js';
 import { artifactKeys, cacheKey, getBuffer, getJson, putJson, uriOf } from '../infra/artifacts.js';
 import type * as tf from '@tensorflow/tfjs';
 import { binaryMetrics, decideBlessing, HIGHER_IS_BETTER, importModel, predict, regressionMetrics, selectBackend } from '../model/index.js';

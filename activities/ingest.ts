@@ -14,7 +14,8 @@ import { BUCKETS } from '../contracts/stack.js';
 import { artifactKeys, putBuffer } from '../infra/artifacts.js';
 import { DVC_REMOTE_PREFIX } from '../infra/dvc.js';
 import { pseudonymizeRow } from '../privacy/pseudonym.js';
-import { readRows, TabularReadError } from '../tabular/read.js';
+import { readRows } from '../tabular/read.js';
+import { TabularReadError } from '../tabular/errors.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { localSourceFile } from './source.js';
 

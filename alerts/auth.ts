@@ -3,8 +3,6 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { bearerMatches } from '../http/bearer.js';
 import { secretFromEnv, secretListFromEnv } from '../infra/secrets.js';
 
-export { bearerMatches } from '../http/bearer.js';
-
 /** The credentials the receiver accepts; at least one kind must be configured. */
 export interface AlertAuth {
   /** Any of these in `Authorization: Bearer <token>`. Empty strings are ignored. */

@@ -2,8 +2,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Client } from 'minio';
 import type { ModelVersion } from '../contracts/model.js';
-import type { FeatureTransform } from '../features/transform.js';
-import { featureWidth, readFeatureTransform } from '../features/transform.js';
+import type { FeatureTransform } from '../features/feature-transform.js';
+import { featureWidth, readFeatureTransform } from '../features/feature-transform.js';
 import { getBuffer, getJson, uriOf } from '../infra/artifacts.js';
 import { importModel } from '../model/index.js';
 

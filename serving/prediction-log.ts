@@ -13,8 +13,6 @@ import { logPrefix } from '../contracts/prediction-log.js';
 import { checkName, nameProblem, quote } from '../contracts/names.js';
 import { PSEUDONYM_KEY_VARIABLE, PseudonymKeyError, pseudonymizeRow } from '../privacy/pseudonym.js';
 
-export type { LogKind, OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
-
 export interface PredictionLogOptions {
   storage: Client;
   /** Default `ctrain-logs`. */

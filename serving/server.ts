@@ -8,7 +8,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Client } from 'minio';
 import { nameProblem, quote } from '../contracts/names.js';
-import { inputColumns } from '../features/transform.js';
+import { inputColumns } from '../features/feature-transform.js';
 import { bearerMatches } from '../http/bearer.js';
 import { pseudonymKey, pseudonymizeRow } from '../privacy/pseudonym.js';
 import { selectBackend } from '../model/index.js';

@@ -10,7 +10,7 @@ import type { PipelineRunResult, TrainManifest } from '../../contracts/pipeline-
 import { BUCKETS } from '../../contracts/stack.js';
 import * as tf from '@tensorflow/tfjs';
 import { toMatrix } from '../../activities/feature.js';
-import { featureWidth, readFeatureTransform } from '../../features/transform.js';
+import { featureWidth, readFeatureTransform } from '../../features/feature-transform.js';
 import { getBuffer, getJson, putBuffer } from '../../infra/artifacts.js';
 import { importModel } from '../../model/index.js';
 import type { Row } from '../../tabular/index.js';
@@ -19,7 +19,7 @@ import { createStorage } from '../../infra/storage.js';
 import { workflowSpanSinks } from '../../infra/tracing.js';
 import type { ModelServer } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
-import { workflowBundle } from '../../workers/general.js';
+import { workflowBundle } from '../../workers/workflow-bundle.js';
 import type { DeliveryStats } from '../../model/delivery-stats.js';
 import { ctrain } from '../support/ctrain-cli.js';
 import { readRunReport } from '../support/run-report.js';

@@ -17,7 +17,7 @@ import { datasetRemote, Dvc, DVC_REMOTE_PREFIX } from '../../infra/dvc.js';
 import { createStorage } from '../../infra/storage.js';
 import { loadPipeline } from '../../pipelines/index.js';
 import { pseudonymize } from '../../privacy/pseudonym.js';
-import type { Row } from '../../tabular/read.js';
+import type { Row } from '../../tabular/row.js';
 import type { HttpSource } from '../support/http-source.js';
 import { serveHttpSource } from '../support/http-source.js';
 

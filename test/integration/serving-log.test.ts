@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from 'minio';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStorage } from '../../infra/storage.js';
-import type { PredictionRecord } from '../../serving/prediction-log.js';
+import type { PredictionRecord } from '../../contracts/prediction-log.js';
 import { PredictionLog } from '../../serving/prediction-log.js';
 import { readLog } from '../support/serving-fixtures.js';
 

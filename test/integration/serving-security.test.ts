@@ -8,7 +8,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { Client } from 'minio';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
-import type { FeatureTransform } from '../../features/transform.js';
+import type { FeatureTransform } from '../../features/feature-transform.js';
 import { createStorage, readText } from '../../infra/storage.js';
 import { selectBackend } from '../../model/index.js';
 import { PseudonymKeyError, pseudonymKey, pseudonymize } from '../../privacy/pseudonym.js';
