@@ -147,3 +147,15 @@ function cycleWithin(graph: ImportGraph, component: Set<string>): string[] {
   }
   return [start];
 }
+
+/** Files other than `index.ts` that re-export from another module (`export … from`), as `file: specifier` lines. */
+export function reExportsOutsideIndex(root: string, files: string[] = sourceFiles(root)): string[] {
+  const found: string[] = [];
+  for (const file of files.filter((name) => !/(^|\/)index\.m?ts$/.test(name) && /\.m?ts$/.test(name))) {
+    const source = ts.createSourceFile(file, readFileSync(join(root, file), 'utf8'), ts.ScriptTarget.Latest);
+    for (const statement of source.statements) {
+      if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)) found.push(`${file}: ${statement.moduleSpecifier.text}`);
+    }
+  }
+  return found;
+}
