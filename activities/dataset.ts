@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { IngestManifest } from '../contracts/pipeline-run.js';
-import type { ActivityDependencies } from './index.js';
+import type { ActivityDependencies } from './dependencies.js';
 
 /**
  * A dataset version as a local file under `dir`, read the way DVC reads it: its `.dvc` file

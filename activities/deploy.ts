@@ -2,7 +2,7 @@ import type { CanaryAssessment, LiveStats } from '../contracts/model.js';
 import type { OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
 import { readLog } from '../infra/prediction-logs.js';
 import { decideCanary, MIN_LIVE } from '../model/canary-decision.js';
-import type { ActivityDependencies } from './index.js';
+import type { ActivityDependencies } from './dependencies.js';
 
 export interface AssessCanaryInput {
   model: string;

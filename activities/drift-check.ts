@@ -1,15 +1,16 @@
 import type { DriftCheckResult } from '../contracts/drift-check.js';
 import type { OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
 import type { DriftReference } from '../drift/reference.js';
-import { compareToReference, liveMetric, performanceVerdict } from '../drift/report.js';
+import { compareToReference } from '../drift/report.js';
+import { liveMetric, performanceVerdict } from '../drift/performance.js';
 import { readLog } from '../infra/prediction-logs.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { specOfVersion, VersionSpecError } from '../pipelines/version-spec.js';
 import { loadRegistry } from '../infra/registry-store.js';
 import { renderDriftReport } from '../report/drift-report.js';
 import type { Row } from '../tabular/index.js';
-import type { ActivityDependencies } from './index.js';
 import { driftKeys } from '../storage/layout.js';
+import type { ActivityDependencies } from './dependencies.js';
 
 
 /**

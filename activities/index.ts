@@ -1,6 +1,5 @@
-import type { Client as TemporalClient } from '@temporalio/client';
-import type { Dvc } from '../infra/dvc.js';
 import { createBatchScoreActivities } from './batch-score.js';
+import type { ActivityDependencies } from './dependencies.js';
 import { createDeployActivities } from './deploy.js';
 import { createDriftCheckActivities } from './drift-check.js';
 import { createEvaluateActivities } from './evaluate.js';
@@ -14,17 +13,8 @@ import { createScheduleActivities } from './schedules.js';
 import { createTrainActivities } from './train.js';
 import { createValidateActivities } from './validate.js';
 import { createStackCheckActivities } from './stack-check.js';
-import type { ObjectStore } from '../storage/gateway.js';
 
-/** The clients activities need, built by the worker (real services) or by tests (test instances). */
-export interface ActivityDependencies {
-  storage: ObjectStore;
-  dvc: Dvc;
-  /** A Temporal client, and the general task queue, for activities that manage Schedules. */
-  temporal?: { client: TemporalClient; taskQueue: string };
-  /** Key of the keyed hash that replaces a spec's personal columns at ingest (privacy/pseudonym.ts). */
-  pseudonymKey?: Buffer;
-}
+export type { ActivityDependencies } from './dependencies.js';
 
 export function createActivities(deps: ActivityDependencies) {
   return {

@@ -1,6 +1,6 @@
 import type { Registry } from '../contracts/model.js';
-import type { ActivityDependencies } from './index.js';
 import { registryKeys } from '../storage/layout.js';
+import type { ActivityDependencies } from './dependencies.js';
 
 export function createRegistryActivities({ storage }: ActivityDependencies) {
   return {

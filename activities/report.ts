@@ -3,8 +3,8 @@ import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import type { EvaluationRecord } from '../model/evaluation-record.js';
 import { buildRunReport } from '../report/run-report.js';
 import type { ValidationReport } from '../tabular/report.js';
-import type { ActivityDependencies } from './index.js';
 import { runKeys } from '../storage/layout.js';
+import type { ActivityDependencies } from './dependencies.js';
 
 export interface ReportRunInput {
   runId: string;

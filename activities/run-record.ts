@@ -2,9 +2,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PipelineOverrides, ResolvedPipeline, StepManifest, StepName } from '../contracts/pipeline-run.js';
 import { MANIFEST_FORMAT, STEPS } from '../contracts/pipeline-run.js';
 import { loadPipeline, PipelineSpecError, specHash, UnknownPipelineError } from '../pipelines/index.js';
-import type { ActivityDependencies } from './index.js';
 import { readStoredManifest } from './step-cache.js';
 import { runKeys } from '../storage/layout.js';
+import type { ActivityDependencies } from './dependencies.js';
 
 /** Resolving the spec, and each run's record of its finished steps (what `--resume` reuses). */
 export function createRunRecordActivities({ storage }: ActivityDependencies) {

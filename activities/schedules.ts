@@ -1,7 +1,7 @@
 import { log } from '@temporalio/activity';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { ensureModelSchedules } from '../infra/schedules.js';
-import type { ActivityDependencies } from './index.js';
+import type { ActivityDependencies } from './dependencies.js';
 
 export function createScheduleActivities({ temporal }: ActivityDependencies) {
   return {

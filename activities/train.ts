@@ -6,7 +6,7 @@ import { cacheKey } from '../infra/artifacts.js';
 import type { Checkpoint, TrainSpec } from '../model/index.js';
 import { trainingCurve } from '../model/curves.js';
 import { deserializeCheckpoint, InvalidTrainingDataError, InvalidTrainSpecError, serializeCheckpoint, trainInThread } from '../model/index.js';
-import type { ActivityDependencies } from './index.js';
+import type { ActivityDependencies } from './dependencies.js';
 import { loadSplit } from './matrices.js';
 import { completeStep, reuseCached } from './step-cache.js';
 import { stepKeys } from '../storage/layout.js';

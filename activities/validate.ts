@@ -7,7 +7,7 @@ import { cacheKey, canonicalJson } from '../infra/artifacts.js';
 import type { DatasetSchema, Row } from '../tabular/index.js';
 import { buildValidationReport, checkAgainstSchema, computeStatistics, inferSchema, readRows, renderValidationHtml } from '../tabular/index.js';
 import { pullDatasetVersion } from './dataset.js';
-import type { ActivityDependencies } from './index.js';
+import type { ActivityDependencies } from './dependencies.js';
 import { completeStep, reuseCached, withScratch } from './step-cache.js';
 import { pipelineKeys, stepKeys } from '../storage/layout.js';
 import { uriOf } from '../contracts/pipeline-run.js';

@@ -1,9 +1,7 @@
 /** Who may signal: a bearer token, or an HMAC-SHA256 signature of the raw body. Every compare is constant-time. */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { bearerMatches } from '../infra/bearer.js';
+import { bearerMatches } from '../http/bearer.js';
 import { secretFromEnv, secretListFromEnv } from '../infra/secrets.js';
-
-export { bearerMatches } from '../infra/bearer.js';
 
 /** The credentials the receiver accepts; at least one kind must be configured. */
 export interface AlertAuth {

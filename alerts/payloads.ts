@@ -1,6 +1,6 @@
 /** The two bodies the alert receiver accepts, checked with zod and brought to one shape. */
 import { z } from 'zod';
-import { formatPath } from '../contracts/pipeline-spec.js';
+import { formatPath } from '../contracts/pipeline-spec-rules.js';
 
 /** One alert as the receiver acts on it, whichever body it came in. */
 export interface ReceivedAlert {

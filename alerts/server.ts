@@ -16,10 +16,10 @@ import { parseAlertmanager, parsePlainAlerts } from './payloads.js';
 import type { AlertOutcome } from './plan.js';
 import { planSignals } from './plan.js';
 import { sendSignals } from './signal.js';
-import { installJsonErrors } from '../infra/http-errors.js';
-import { installHttpMetrics } from '../infra/http-metrics.js';
-import type { RateLimit } from '../serving/rate-limit.js';
-import { rateLimitHook } from '../serving/rate-limit.js';
+import { installJsonErrors } from '../http/errors.js';
+import { installHttpMetrics } from '../http/metrics.js';
+import type { RateLimit } from '../http/rate-limit.js';
+import { rateLimitHook } from '../http/rate-limit.js';
 
 /** Default per-caller rate limit: far above what Alertmanager sends, far below a flood of signals. */
 export const DEFAULT_ALERT_RATE_LIMIT: RateLimit = { max: 600, windowMs: 60_000 };

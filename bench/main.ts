@@ -11,7 +11,7 @@ import type { BenchRow } from './contract.js';
 import { provisionBenchPeers } from './peers.js';
 import { describeMachine, renderMarkdown } from './report.js';
 import { SECTIONS } from './sections/index.js';
-import { cleanStaleTestStacks } from '../test/support/test-stack.js';
+import { cleanStaleTestStacks } from '../harness/test-stack.js';
 
 const options = new Command('bench')
   .option('--quick', 'small sizes and one repeat: checks the benchmarks work')

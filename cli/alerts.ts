@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_ALERTS_PORT, runAlertReceiver } from '../alerts/main.js';
 import { DEFAULT_ALERT_RATE_LIMIT } from '../alerts/server.js';
-import { rateLimitFromEnv } from '../serving/rate-limit.js';
+import { rateLimitFromEnv } from '../http/rate-limit.js';
 
 export function registerAlertsCommand(program: Command): void {
   program

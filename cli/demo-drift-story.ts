@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Registry } from '../contracts/model.js';
 import { parseDuration } from '../contracts/duration.js';
 import { TASK_QUEUES } from '../contracts/stack.js';
-import { readRegistry, requestRun, waitForRun } from '../infra/model-client.js';
+import { readRegistry, requestRun, waitForRun } from '../clients/model-client.js';
 import { PROJECT_ROOT } from '../stack/paths.js';
 import { driftCheckWorkflow } from '../workflows/index.js';
 import type { ObjectStore as Storage } from '../storage/gateway.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { PipelineRunResult } from '../contracts/pipeline-run.js';
 import { configFromEnv } from '../infra/config.js';
-import { requestRun, waitForRun } from '../infra/model-client.js';
+import { requestRun, waitForRun } from '../clients/model-client.js';
 import { installWorkerRuntime } from '../infra/temporal.js';
 import { connectWorkers, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
 import { WORKER_SERVICE_NAME } from '../infra/tracing.js';

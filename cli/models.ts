@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AliasChange, AliasRequest, ModelVersion, Registry } from '../contracts/model.js';
 import { approveUpdate, modelWorkflowId, promoteUpdate, rejectUpdate, rollbackUpdate } from '../contracts/model.js';
-import { readRegistry } from '../infra/model-client.js';
+import { readRegistry } from '../clients/model-client.js';
 import type { DeliveryStats, Durations } from '../model/delivery-stats.js';
 import { deliveryStats } from '../model/delivery-stats.js';
 import { pipelineNames } from '../pipelines/index.js';

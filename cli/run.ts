@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import type { RunRecord } from '../contracts/model.js';
 import type { CacheOptions, PipelineOverrides, PipelineRunResult, StepName } from '../contracts/pipeline-run.js';
 import { STEPS } from '../contracts/pipeline-run.js';
-import { requestRun, waitForRun } from '../infra/model-client.js';
+import { requestRun, waitForRun } from '../clients/model-client.js';
 import { blessingWhy } from '../model/blessing.js';
 import { loadPipeline } from '../pipelines/index.js';
 import { output, webUiLink, withClient } from './connect.js';

@@ -5,7 +5,7 @@ import { Option } from 'commander';
 import type { BatchProgress, BatchScoreInput, BatchScoreResult } from '../contracts/batch-score.js';
 import { parseOutputUri } from '../contracts/batch-score.js';
 import { checkName } from '../contracts/names.js';
-import { scheduleBatchScore, startBatchScore, waitForBatchScore } from '../infra/batch-client.js';
+import { scheduleBatchScore, startBatchScore, waitForBatchScore } from '../clients/batch-client.js';
 import { output, webUiLink, withClient } from './connect.js';
 import { CliError } from './errors.js';
 import { uriOf } from '../contracts/pipeline-run.js';

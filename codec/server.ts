@@ -7,8 +7,8 @@
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { PayloadCodec } from '@temporalio/common';
-import { bearerMatches } from '../infra/bearer.js';
-import { installJsonErrors } from '../infra/http-errors.js';
+import { bearerMatches } from '../http/bearer.js';
+import { installJsonErrors } from '../http/errors.js';
 import { PayloadJsonError, payloadsFromBody, payloadToJson } from '../infra/payload-json.js';
 
 export interface CodecServerOptions {

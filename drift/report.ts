@@ -4,17 +4,15 @@
  */
 import type { Row } from '../features/values.js';
 import { readCategory, readNumber } from '../features/values.js';
-import type { ChiSquareResult } from './categorical.js';
-import { categoricalChiSquare, jensenShannon as jensenShannonDivergence } from './categorical.js';
+import type { ChiSquareResult } from '../statistics/chi-square.js';
+import { jensenShannon as jensenShannonDivergence } from '../statistics/chi-square.js';
+import { categoricalChiSquare } from './categorical.js';
 import { fmt } from './format.js';
-import type { KsResult } from './ks.js';
-import { ksAgainstReference } from './ks.js';
+import type { KsResult } from '../statistics/ks.js';
+import { ksAgainstReference } from '../statistics/ks.js';
 import { alignCategories, binCounts, binLabels, psi, toShares } from './psi.js';
 import type { CategoricalFeatureReference, DriftReference, NumericSummary } from './reference.js';
 import { DRIFT_REFERENCE_VERSION } from './reference.js';
-
-export { liveMetric, performanceVerdict } from './performance.js';
-export type { LiveMetric, PerformanceVerdict, PerformanceVerdictInput } from './performance.js';
 
 export type DriftVerdict = 'drift' | 'no-drift' | 'insufficient-data';
 

@@ -3,9 +3,8 @@
  * the model server and batch scoring all load, so features are computed one way everywhere.
  */
 import { z } from 'zod';
-import { TIME_PARTS } from '../contracts/pipeline-spec.js';
 import type { LabelSpec, TimePart } from '../contracts/pipeline-spec.js';
-import { labelSchema } from '../contracts/pipeline-spec-sections.js';
+import { labelSchema, TIME_PARTS } from '../contracts/pipeline-spec-sections.js';
 
 /** Format version; a reader refuses any other. */
 export const FEATURE_TRANSFORM_VERSION = 1;

@@ -1,6 +1,6 @@
 /** Label checks the validate step runs on every row: values the label reader refuses, and a binary label with one class. */
 import type { LabelSpec } from '../contracts/pipeline-spec.js';
-import type { Anomaly } from '../tabular/schema.js';
+import type { Anomaly } from '../tabular/schema-check.js';
 import { labelOf } from './label.js';
 import { FeatureValueError } from './values.js';
 import type { Row } from './values.js';

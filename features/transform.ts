@@ -11,11 +11,6 @@ import { timePart } from './time.js';
 import { readCategory, readNumber, readTime } from './values.js';
 import type { Row } from './values.js';
 
-export { FEATURE_TRANSFORM_VERSION, OOV, featureGroups, featureNames, featureWidth, inputColumns, readFeatureTransform } from './feature-transform.js';
-export type { CategoricalFeature, FeatureTransform, NumericFeature } from './feature-transform.js';
-export { validateServingRow } from './serving-row.js';
-export type { FieldError } from './serving-row.js';
-
 /** The training split cannot support a transform (no rows, or a feature with no values). Bad data: not retryable. */
 export class FeatureFitError extends Error {
   override name = 'FeatureFitError';

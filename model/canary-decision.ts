@@ -1,5 +1,5 @@
 import type { LiveStats } from '../contracts/model.js';
-import { upperNormalTail } from '../drift/normal.js';
+import { upperNormalTail } from '../statistics/normal.js';
 
 /** Fewer live predictions than this on either side says nothing; the offline evaluation stands. */
 export const MIN_LIVE = 20;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { formatPath, pipelineSpecSchema } from '../contracts/pipeline-spec.js';
+import { pipelineSpecSchema } from '../contracts/pipeline-spec.js';
+import { formatPath } from '../contracts/pipeline-spec-rules.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 
 /** One thing wrong with a spec: where (`training.epochs`, `features.numeric[1]`) and what. */

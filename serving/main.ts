@@ -2,7 +2,7 @@
 import { configFromEnv } from '../infra/config.js';
 import { secretListFromEnv } from '../infra/secrets.js';
 import { pseudonymKeyFromEnv } from '../privacy/pseudonym.js';
-import { rateLimitFromEnv } from './rate-limit.js';
+import { rateLimitFromEnv } from '../http/rate-limit.js';
 import type { ModelServer, ModelServerOptions } from './server.js';
 import { DEFAULT_SERVE_RATE_LIMIT, createModelServer } from './server.js';
 import { gracefulShutdown } from '../infra/shutdown.js';

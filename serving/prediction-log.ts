@@ -11,8 +11,6 @@ import { nameProblem, quote } from '../contracts/names.js';
 import type { ObjectStore } from '../storage/gateway.js';
 import { logKeys } from '../storage/layout.js';
 
-export type { LogKind, OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
-
 export interface PredictionLogOptions {
   storage: ObjectStore;
   /** Default `ctrain-logs`. */

@@ -5,10 +5,10 @@
 
 import type { ModelVersion, Registry } from '../contracts/model.js';
 import { parseRegistry, RegistryFormatError } from '../contracts/registry-format.js';
-import type { LoadedVersion } from './loaded-version.js';
-import { loadVersion } from './loaded-version.js';
 import { registryKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/gateway.js';
+import type { LoadedVersion } from '../scoring/loaded-version.js';
+import { loadVersion } from '../scoring/loaded-version.js';
 
 /** The aliases the server answers with; `previous` is only a rollback target. */
 export const SERVED_ALIASES = ['production', 'canary'] as const;

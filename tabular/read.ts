@@ -4,11 +4,6 @@ import { readJsonl } from './read-jsonl.js';
 import { readParquet } from './read-parquet.js';
 import type { Row } from './row.js';
 
-export type { Cell, Row } from './row.js';
-export { TabularReadError } from './errors.js';
-export { openParquet, readParquetRange, rowGroupSizes } from './read-parquet.js';
-export type { OpenParquet } from './read-parquet.js';
-
 /** The source formats ctrain ingests. */
 export type TabularFormat = 'csv' | 'jsonl' | 'parquet';
 

@@ -1,5 +1,5 @@
 import type { ValidationReport } from './report.js';
-import type { Anomaly } from './schema.js';
+import type { Anomaly } from './schema-check.js';
 import type { ColumnStatistics } from './statistics-types.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -1,7 +1,6 @@
-import type { Anomaly, DatasetSchema } from './schema.js';
+import type { DatasetSchema } from './schema.js';
+import type { Anomaly } from './schema-check.js';
 import type { DatasetStatistics } from './statistics-types.js';
-
-export { renderValidationHtml } from './report-html.js';
 
 /** The validate step's report: plain JSON, stored beside the run and rendered as HTML. */
 export interface ValidationReport {

@@ -1,8 +1,5 @@
 import type { ColumnKind, DatasetStatistics } from './statistics-types.js';
 
-export { checkAgainstSchema } from './schema-check.js';
-export type { Anomaly, AnomalyCode, SchemaCheckOptions } from './schema-check.js';
-
 /** What the reference dataset showed about one column; later datasets are checked against it. */
 export interface ColumnSchema {
   name: string;

@@ -1,8 +1,6 @@
 import type { NumericSummaryResult } from './numeric-summary.js';
 import type { ValueFrequencies } from './value-counts.js';
 
-export type { Histogram, Quantiles } from './numeric-summary.js';
-
 /** What a column holds, judged from every non-null value in it. */
 export type ColumnKind = 'numeric' | 'categorical' | 'datetime' | 'boolean';
 

@@ -3,8 +3,6 @@ import type { ColumnLimits } from './column-statistics.js';
 import type { Row } from './row.js';
 import type { DatasetStatistics } from './statistics-types.js';
 
-export type * from './statistics-types.js';
-
 export interface StatisticsOptions {
   /** Values sampled per numeric column for quantiles; below this many, quantiles are exact. Default 10 000. */
   sampleSize?: number;

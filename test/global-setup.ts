@@ -2,8 +2,8 @@ import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { readState } from '../stack/local-stack.js';
 import { provision } from '../stack/provision.js';
-import type { TestStack } from './support/test-stack.js';
-import { cleanStaleTestStacks, killTestStackNow, startTestStack, stopTestStack } from './support/test-stack.js';
+import type { TestStack } from '../harness/test-stack.js';
+import { cleanStaleTestStacks, killTestStackNow, startTestStack, stopTestStack } from '../harness/test-stack.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

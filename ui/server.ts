@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import { InvalidNameError, checkKeySegment, checkName } from '../contracts/names.js';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
-import { installJsonErrors } from '../infra/http-errors.js';
+import { installJsonErrors } from '../http/errors.js';
 import { createCatalog } from './catalog.js';
 import type { Links } from './pages.js';
 import { renderIndex, renderModel } from './pages.js';

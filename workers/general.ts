@@ -11,8 +11,6 @@ import { HEARTBEAT_THROTTLE } from './heartbeats.js';
 import { stepTelemetry } from './step-telemetry.js';
 import { workflowBundle } from './workflow-bundle.js';
 
-export { workflowBundle };
-
 export interface GeneralWorkerOptions {
   connection: NativeConnection;
   namespace: string;

@@ -7,8 +7,8 @@
 import { BATCH_DEFAULTS } from '../../contracts/batch-score.js';
 import { loadRegistry } from '../../infra/registry-store.js';
 import { selectBackend } from '../../model/index.js';
-import { ADDED_COLUMNS, mergeColumnType, outputName, scoreBatchRows } from '../../serving/batch-rows.js';
-import { loadVersion } from '../../serving/loaded-version.js';
+import { ADDED_COLUMNS, mergeColumnType, outputName, scoreBatchRows } from '../../scoring/batch-rows.js';
+import { loadVersion } from '../../scoring/loaded-version.js';
 import type { Row } from '../../tabular/index.js';
 import { detectFormat, readRows } from '../../tabular/index.js';
 import { toParquet } from '../../tabular/write.js';

@@ -7,9 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import type { ResultPromise } from 'execa';
 import type { PipelineRunResult } from '../../contracts/pipeline-run.js';
-import { uniqueId } from '../../test/support/temporal.js';
-import { startWorkerProcess } from '../../test/support/worker-process.js';
-import type { TestStack } from '../../test/support/test-stack.js';
+import { uniqueId } from '../../harness/temporal.js';
+import { startWorkerProcess } from '../../harness/worker-process.js';
+import type { TestStack } from '../../harness/test-stack.js';
 import type { trainingPipelineWorkflow } from '../../workflows/training-pipeline.js';
 import type { BenchRow, BenchSection } from '../contract.js';
 import { summarize } from '../stats.js';

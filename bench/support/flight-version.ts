@@ -1,6 +1,6 @@
-import { requestRun, waitForRun } from '../../infra/model-client.js';
-import { startWorkers } from '../../test/support/workers.js';
-import type { TestStack } from '../../test/support/test-stack.js';
+import { requestRun, waitForRun } from '../../clients/model-client.js';
+import { startWorkers } from '../../harness/workers.js';
+import type { TestStack } from '../../harness/test-stack.js';
 import type { BenchTemporal } from './stack.js';
 
 /**

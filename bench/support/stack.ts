@@ -3,9 +3,9 @@
  * real servers on free loopback ports, torn down afterwards.
  */
 import { provision } from '../../stack/provision.js';
-import { connectTemporal } from '../../test/support/temporal.js';
-import type { TestStack } from '../../test/support/test-stack.js';
-import { startTestStack, stopTestStack } from '../../test/support/test-stack.js';
+import { connectTemporal } from '../../harness/temporal.js';
+import type { TestStack } from '../../harness/test-stack.js';
+import { startTestStack, stopTestStack } from '../../harness/test-stack.js';
 
 export type BenchTemporal = Awaited<ReturnType<typeof connectTemporal>>;
 

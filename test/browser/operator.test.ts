@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PipelineRunResult } from '../../contracts/pipeline-run.js';
-import { requestRun, waitForRun } from '../../infra/model-client.js';
+import { requestRun, waitForRun } from '../../clients/model-client.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import seattleTemperature from '../../pipelines/seattle-temperature.js';
 import { createUiServer } from '../../ui/server.js';
 import { launchBrowser, screenshot } from '../support/browser.js';
 import { untilEpoch } from '../support/run-progress.js';
-import { connectTemporal } from '../support/temporal.js';
-import type { RunningWorkers } from '../support/workers.js';
-import { startWorkers } from '../support/workers.js';
 import { ObjectStore } from '../../storage/gateway.js';
+import { connectTemporal } from '../../harness/temporal.js';
+import type { RunningWorkers } from '../../harness/workers.js';
+import { startWorkers } from '../../harness/workers.js';
 
 const stack = inject('stack');
 /** A binary classifier on Seattle's weather (is the day warmer than 20 °C?), so the report has ROC, PR and calibration charts. */

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Registry, RetrainRequest } from '../../contracts/model.js';
 import { modelWorkflowId, pauseUpdate, registryQuery, retrainSignal } from '../../contracts/model.js';
-import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
+import { readRegistry, requestRun, waitForRun } from '../../clients/model-client.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import seattleTemperature from '../../pipelines/seattle-temperature.js';
 import type { modelWorkflow } from '../../workflows/model.js';
-import { connectTemporal } from '../support/temporal.js';
-import type { RunningWorkers } from '../support/workers.js';
-import { startWorkers } from '../support/workers.js';
+import { connectTemporal } from '../../harness/temporal.js';
+import type { RunningWorkers } from '../../harness/workers.js';
+import { startWorkers } from '../../harness/workers.js';
 
 const stack = inject('stack');
 let temporal: Awaited<ReturnType<typeof connectTemporal>>;

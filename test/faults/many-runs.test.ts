@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PipelineRunResult } from '../../contracts/pipeline-run.js';
 import type { trainingPipelineWorkflow } from '../../workflows/training-pipeline.js';
-import { connectTemporal, uniqueId } from '../support/temporal.js';
+import { connectTemporal, uniqueId } from '../../harness/temporal.js';
 import { recordFault, WorkerProcesses } from './support.js';
 
 const stack = inject('stack');

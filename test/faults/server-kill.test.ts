@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ResultPromise } from 'execa';
-import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
+import { readRegistry, requestRun, waitForRun } from '../../clients/model-client.js';
 import { freePort } from '../../stack/ports.js';
 import type { Row } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
-import { connectTemporal } from '../support/temporal.js';
-import type { RunningWorkers } from '../support/workers.js';
-import { startWorkers } from '../support/workers.js';
+import { connectTemporal } from '../../harness/temporal.js';
+import type { RunningWorkers } from '../../harness/workers.js';
+import { startWorkers } from '../../harness/workers.js';
 import { faultModel, recordFault, startServeProcess } from './support.js';
 
 const stack = inject('stack');

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
-import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
-import { connectTemporal } from '../support/temporal.js';
-import type { RunningWorkers } from '../support/workers.js';
-import { startWorkers } from '../support/workers.js';
+import { readRegistry, requestRun, waitForRun } from '../../clients/model-client.js';
+import { connectTemporal } from '../../harness/temporal.js';
+import type { RunningWorkers } from '../../harness/workers.js';
+import { startWorkers } from '../../harness/workers.js';
 import { crashService, faultModel, recordFault, untilActivityRunning, verifyArtifacts } from './support.js';
 import { ObjectStore } from '../../storage/gateway.js';
 

@@ -11,10 +11,10 @@ import seattleTemperature from '../../pipelines/seattle-temperature.js';
 import type { ServiceName, StackLayout } from '../../stack/local-stack.js';
 import { readState, startService, stopService } from '../../stack/local-stack.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
-import type { TestStack } from '../support/test-stack.js';
-import { uniqueId } from '../support/temporal.js';
-import { startWorkerProcess } from '../support/worker-process.js';
 import type { ObjectStore as StorageClient } from '../../storage/gateway.js';
+import type { TestStack } from '../../harness/test-stack.js';
+import { uniqueId } from '../../harness/temporal.js';
+import { startWorkerProcess } from '../../harness/worker-process.js';
 
 /** One line of the fault suite's summary, written by each test, printed by the fault suite's teardown. */
 export interface FaultRow {

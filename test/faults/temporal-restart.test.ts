@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Registry, RetrainRequest } from '../../contracts/model.js';
 import { modelWorkflowId, retrainSignal } from '../../contracts/model.js';
-import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
+import { readRegistry, requestRun, waitForRun } from '../../clients/model-client.js';
 import type { modelWorkflow } from '../../workflows/model.js';
-import { connectTemporal } from '../support/temporal.js';
-import type { RunningWorkers } from '../support/workers.js';
-import { startWorkers } from '../support/workers.js';
+import { connectTemporal } from '../../harness/temporal.js';
+import type { RunningWorkers } from '../../harness/workers.js';
+import { startWorkers } from '../../harness/workers.js';
 import { crashService, faultModel, recordFault, untilActivityRunning } from './support.js';
 
 const stack = inject('stack');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PipelineRunResult, StepName } from '../../contracts/pipeline-run.js';
-import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
+import { readRegistry, requestRun, waitForRun } from '../../clients/model-client.js';
 import { untilEpoch } from '../support/run-progress.js';
-import { connectTemporal } from '../support/temporal.js';
+import { connectTemporal } from '../../harness/temporal.js';
 import { activityAttempts, recordFault, untilActivityRunning, WorkerProcesses } from './support.js';
 
 const stack = inject('stack');

@@ -9,9 +9,9 @@ import { createAlertReceiver } from '../../alerts/server.js';
 import { modelWorkflowId } from '../../contracts/model.js';
 import type { Registry } from '../../contracts/model.js';
 import { alertmanagerPayload, modelWorkflowExists, pollRegistry, uniqueModel } from '../support/alerts-fixtures.js';
-import { connectTemporal } from '../support/temporal.js';
-import type { RunningWorkers } from '../support/workers.js';
-import { startWorkers } from '../support/workers.js';
+import { connectTemporal } from '../../harness/temporal.js';
+import type { RunningWorkers } from '../../harness/workers.js';
+import { startWorkers } from '../../harness/workers.js';
 
 const stack = inject('stack');
 const TOKEN = 'alert-test-token';

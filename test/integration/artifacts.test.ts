@@ -1,8 +1,8 @@
 import { describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import { rawMinio } from '../support/raw-minio.js';
-import { uniqueId } from '../support/temporal.js';
 import { ArtifactChecksumError, ObjectStore } from '../../storage/gateway.js';
+import { uniqueId } from '../../harness/temporal.js';
 
 const stack = inject('stack');
 const storage = new ObjectStore(stack.minio);

@@ -24,7 +24,7 @@ import type { IngestManifest, PipelineOverrides } from '../../contracts/pipeline
 import type { PipelineSpec, PipelineSpecInput } from '../../contracts/pipeline-spec.js';
 import { driftScheduleId } from '../../contracts/schedules.js';
 import { datasetRemote, Dvc } from '../../infra/dvc.js';
-import { requestRun, waitForRun } from '../../infra/model-client.js';
+import { requestRun, waitForRun } from '../../clients/model-client.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import type { ModelServer } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
@@ -34,9 +34,9 @@ import { cleanCsv, cleanJsonl, cleanRow, peakRssGrowth, writeLargeCsv } from '..
 import { serveHttpSource } from '../support/http-source.js';
 import type { HttpSource } from '../support/http-source.js';
 import { eventually, fittedTransform, flightRows, publishVersion, writeRegistry } from '../support/serving-fixtures.js';
-import { connectTemporal } from '../support/temporal.js';
-import type { RunningWorkers } from '../support/workers.js';
-import { startWorkers } from '../support/workers.js';
+import { connectTemporal } from '../../harness/temporal.js';
+import type { RunningWorkers } from '../../harness/workers.js';
+import { startWorkers } from '../../harness/workers.js';
 import { BAD_INPUTS_SUMMARY } from '../faults/support.js';
 import { registryKeys } from '../../storage/layout.js';
 import { ObjectStore } from '../../storage/gateway.js';

@@ -12,13 +12,13 @@ import { buildProgram } from '../../cli/program.js';
 import { modelWorkflowId } from '../../contracts/model.js';
 import type { PipelineSpecInput } from '../../contracts/pipeline-spec.js';
 import { driftScheduleId } from '../../contracts/schedules.js';
-import { requestRun, waitForRun } from '../../infra/model-client.js';
+import { requestRun, waitForRun } from '../../clients/model-client.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import { cleanCsv } from '../support/bad-inputs.js';
 import { ctrain } from '../support/ctrain-cli.js';
-import { connectTemporal } from '../support/temporal.js';
-import type { RunningWorkers } from '../support/workers.js';
-import { startWorkers } from '../support/workers.js';
+import { connectTemporal } from '../../harness/temporal.js';
+import type { RunningWorkers } from '../../harness/workers.js';
+import { startWorkers } from '../../harness/workers.js';
 
 const stack = inject('stack');
 const env = { CTRAIN_TEMPORAL_ADDRESS: stack.temporalAddress, CTRAIN_TEMPORAL_NAMESPACE: stack.namespace, CTRAIN_MINIO_ENDPOINT: stack.minio.endpoint };

@@ -10,7 +10,7 @@ import { ENCRYPTED_ENCODING, payloadCodecFromEnv } from '../../infra/payload-cod
 import type { JsonPayload } from '../../infra/payload-json.js';
 import { payloadFromJson, payloadToJson } from '../../infra/payload-json.js';
 import { ctrain } from '../support/ctrain-cli.js';
-import { connectTemporal, uniqueId } from '../support/temporal.js';
+import { connectTemporal, uniqueId } from '../../harness/temporal.js';
 
 const stack = inject('stack');
 const TOKEN = `codec-token-${randomUUID()}`;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import { Dvc, DvcError } from '../../infra/dvc.js';
-import { uniqueId } from '../support/temporal.js';
 import { ObjectStore } from '../../storage/gateway.js';
+import { uniqueId } from '../../harness/temporal.js';
 
 const stack = inject('stack');
 const workspaces: string[] = [];

@@ -16,7 +16,7 @@ import { pullDatasetVersion } from '../../activities/dataset.js';
 import { datasetRemote, Dvc, DvcError } from '../../infra/dvc.js';
 import { loadPipeline } from '../../pipelines/index.js';
 import { pseudonymize } from '../../privacy/pseudonym.js';
-import type { Row } from '../../tabular/read.js';
+import type { Row } from '../../tabular/row.js';
 import type { HttpSource } from '../support/http-source.js';
 import { serveHttpSource } from '../support/http-source.js';
 import { ObjectStore } from '../../storage/gateway.js';

@@ -5,8 +5,8 @@ import { datasetRemote, Dvc } from '../../infra/dvc.js';
 import { ENCRYPTED_ENCODING } from '../../infra/payload-codec.js';
 import { createGeneralWorker } from '../../workers/general.js';
 import { stackCheckWorkflow } from '../../workflows/index.js';
-import { connectTemporal, uniqueId } from '../support/temporal.js';
 import { ObjectStore } from '../../storage/gateway.js';
+import { connectTemporal, uniqueId } from '../../harness/temporal.js';
 
 const stack = inject('stack');
 let encrypted: Awaited<ReturnType<typeof connectTemporal>>;

@@ -3,8 +3,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { createAlertReceiver } from '../../alerts/server.js';
 import { createModelServer } from '../../serving/server.js';
 import { alertmanagerPayload, uniqueModel } from '../support/alerts-fixtures.js';
-import { connectForFile, uniqueId } from '../support/temporal.js';
 import { ObjectStore } from '../../storage/gateway.js';
+import { connectForFile, uniqueId } from '../../harness/temporal.js';
 
 const stack = inject('stack');
 const temporal = connectForFile(stack);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { PredictionRecord } from '../../serving/prediction-log.js';
+import type { PredictionRecord } from '../../contracts/prediction-log.js';
 import { PredictionLog } from '../../serving/prediction-log.js';
 import { dropBucket } from '../support/raw-minio.js';
 import { readLog } from '../support/serving-fixtures.js';

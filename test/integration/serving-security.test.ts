@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
-import type { FeatureTransform } from '../../features/transform.js';
+import type { FeatureTransform } from '../../features/feature-transform.js';
 import { selectBackend } from '../../model/index.js';
 import { PseudonymKeyError, pseudonymKey, pseudonymize } from '../../privacy/pseudonym.js';
 import { modelServerOptionsFromEnv } from '../../serving/main.js';

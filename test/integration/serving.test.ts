@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
-import type { FeatureTransform } from '../../features/transform.js';
+import type { FeatureTransform } from '../../features/feature-transform.js';
 import type { Row } from '../../features/values.js';
 import { selectBackend } from '../../model/index.js';
 import type { ModelServer, ModelServerOptions } from '../../serving/server.js';

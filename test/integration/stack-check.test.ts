@@ -3,8 +3,8 @@ import { BUCKETS } from '../../contracts/stack.js';
 import { datasetRemote, Dvc } from '../../infra/dvc.js';
 import { createGeneralWorker } from '../../workers/general.js';
 import { stackCheckWorkflow } from '../../workflows/index.js';
-import { connectForFile, uniqueId } from '../support/temporal.js';
 import { ObjectStore } from '../../storage/gateway.js';
+import { connectForFile, uniqueId } from '../../harness/temporal.js';
 
 const stack = inject('stack');
 const temporal = connectForFile(stack);

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
 import { isAlive } from '../../stack/processes.js';
-import { cleanStaleTestStacks } from '../support/test-stack.js';
+import { cleanStaleTestStacks } from '../../harness/test-stack.js';
 
 const CHILD = fileURLToPath(new URL('../support/owned-stack-child.ts', import.meta.url));
 const stack = inject('stack');

@@ -8,9 +8,9 @@ import { connectClient, dataConverterFromEnv } from '../../infra/temporal-connec
 import { CLI_SERVICE_NAME, tracingFromEnv, WORKER_SERVICE_NAME } from '../../infra/tracing.js';
 import { createGeneralWorker } from '../../workers/general.js';
 import { stackCheckWorkflow } from '../../workflows/index.js';
-import { connectTemporal, uniqueId } from '../support/temporal.js';
-import { startWorkerProcess } from '../support/worker-process.js';
 import { ObjectStore } from '../../storage/gateway.js';
+import { connectTemporal, uniqueId } from '../../harness/temporal.js';
+import { startWorkerProcess } from '../../harness/worker-process.js';
 
 const stack = inject('stack');
 let temporal: Awaited<ReturnType<typeof connectTemporal>>;

@@ -2,8 +2,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import { freePort } from '../../stack/ports.js';
 import { driftCheckWorkflow, stackCheckWorkflow } from '../../workflows/index.js';
-import { connectForFile, uniqueId } from '../support/temporal.js';
-import { startWorkerProcess } from '../support/worker-process.js';
+import { connectForFile, uniqueId } from '../../harness/temporal.js';
+import { startWorkerProcess } from '../../harness/worker-process.js';
 
 const stack = inject('stack');
 const temporal = connectForFile(stack);

@@ -1,7 +1,7 @@
 // Started by the stale-cleanup test: starts a harness stack owned by this process, prints it, then waits to be killed.
 import { readState } from '../../stack/local-stack.js';
 import { provision } from '../../stack/provision.js';
-import { startTestStack } from './test-stack.js';
+import { startTestStack } from '../../harness/test-stack.js';
 
 const stack = await startTestStack(await provision(() => undefined));
 const state = await readState(stack.home);

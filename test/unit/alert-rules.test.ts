@@ -4,7 +4,7 @@ import { Histogram } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createAlertMetrics } from '../../alerts/metrics.js';
-import { installHttpMetrics } from '../../infra/http-metrics.js';
+import { installHttpMetrics } from '../../http/metrics.js';
 import { createServingMetrics } from '../../serving/metrics.js';
 import { WORKER_METRICS } from '../../workers/step-telemetry.js';
 

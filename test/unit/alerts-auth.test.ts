@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { AlertReceiverConfigError, authenticate, authFromEnv, bearerMatches, checkAuthConfig, signatureMatches, signBody } from '../../alerts/auth.js';
+import { AlertReceiverConfigError, authenticate, authFromEnv, checkAuthConfig, signatureMatches, signBody } from '../../alerts/auth.js';
+import { bearerMatches } from '../../http/bearer.js';
 import { createAlertReceiver } from '../../alerts/server.js';
 
 describe('the HMAC signature', () => {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { batchInput, isBatchScoreId } from '../../cli/score.js';
 import { batchScoreWorkflowId, chunkBounds, chunkFirstRow, parseOutputUri } from '../../contracts/batch-score.js';
 import { batchKeys, batchOutputKeys } from '../../storage/layout.js';
-import { findMisfitCell } from '../../serving/batch-rows.js';
+import { findMisfitCell } from '../../scoring/batch-rows.js';
 import type { Row } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
 import type { WriteColumn } from '../../tabular/write.js';

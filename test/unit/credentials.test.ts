@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { authFromEnv } from '../../alerts/auth.js';
-import { bearerMatches, bearerToken } from '../../infra/bearer.js';
+import { bearerMatches, bearerToken } from '../../http/bearer.js';
 import { SecretConfigError, secretFromEnv, secretListFromEnv } from '../../infra/secrets.js';
 import { modelServerOptionsFromEnv } from '../../serving/main.js';
 

@@ -4,7 +4,8 @@ import { auc } from '../../model/metrics.js';
 import type { DriftReference } from '../../drift/reference.js';
 import { boundedSample, buildDriftReference } from '../../drift/reference.js';
 import type { DriftThresholds } from '../../drift/report.js';
-import { compareToReference, liveMetric, performanceVerdict } from '../../drift/report.js';
+import { liveMetric, performanceVerdict } from '../../drift/performance.js';
+import { compareToReference } from '../../drift/report.js';
 
 /** ((i·a) mod 1) for i = 1…n: an evenly spread, deterministic stand-in for a uniform sample. */
 const spread = (n: number, a: number): number[] => Array.from({ length: n }, (_, k) => ((k + 1) * a) % 1);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { categoricalChiSquare, chiSquare, jensenShannon } from '../../drift/categorical.js';
-import { chiSquareSf, gammaQ, logGamma } from '../../drift/gamma.js';
+import { categoricalChiSquare } from '../../drift/categorical.js';
+import { chiSquare, jensenShannon } from '../../statistics/chi-square.js';
+import { chiSquareSf, gammaQ, logGamma } from '../../statistics/gamma.js';
 import { alignCategories, binCounts, binIndex, countCategories, MISSING_BUCKET, psi, PSI_EPSILON, referenceBins, toShares, UNSEEN_BUCKET } from '../../drift/psi.js';
 
 // Reference values come from numpy 2.4.6 / scipy 1.17.1 (Python 3.11), computed in a throwaway

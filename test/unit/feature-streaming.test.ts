@@ -17,12 +17,13 @@ import { LinesFile, SplitMatrixWriter } from '../../features/split-files.js';
 import type { SplitIndices, SplitName } from '../../features/split.js';
 import { hashSplit, SPLIT_NAMES, SplitError, SplitRecorder, splitIndices, splitNameOf } from '../../features/split.js';
 import { timePart } from '../../features/time.js';
-import type { CategoricalFeature, FeatureTransform, NumericFeature } from '../../features/transform.js';
-import { applyTransform, FEATURE_TRANSFORM_VERSION, FeatureFitError, featureWidth, fitTransform, TransformFitter } from '../../features/transform.js';
+import type { CategoricalFeature, FeatureTransform, NumericFeature } from '../../features/feature-transform.js';
+import { applyTransform, FeatureFitError, fitTransform, TransformFitter } from '../../features/transform.js';
+import { FEATURE_TRANSFORM_VERSION, featureWidth } from '../../features/feature-transform.js';
 import { readCategory, readNumber, readTime } from '../../features/values.js';
 import type { Row } from '../../features/values.js';
 import { readRows } from '../../tabular/read.js';
-import type { Row as TabularRow } from '../../tabular/read.js';
+import type { Row as TabularRow } from '../../tabular/row.js';
 import { seededRandom } from '../../tabular/seeded-random.js';
 import type { ObjectStore } from '../../storage/gateway.js';
 

@@ -3,16 +3,9 @@ import { describe, it, expect, afterEach } from 'vitest';
 import type { PipelineSpec, SplitSpec } from '../../contracts/pipeline-spec.js';
 import { hashFraction, splitIndices, splitRows, SplitError } from '../../features/split.js';
 import { timePart, toEpochMs } from '../../features/time.js';
-import {
-  applyTransform,
-  featureNames,
-  featureWidth,
-  fitTransform,
-  FeatureFitError,
-  inputColumns,
-  readFeatureTransform,
-  validateServingRow,
-} from '../../features/transform.js';
+import { applyTransform, fitTransform, FeatureFitError } from '../../features/transform.js';
+import { featureNames, featureWidth, inputColumns, readFeatureTransform } from '../../features/feature-transform.js';
+import { validateServingRow } from '../../features/serving-row.js';
 import { FeatureValueError } from '../../features/values.js';
 import type { Row } from '../../features/values.js';
 import { loadPipeline } from '../../pipelines/index.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { featureGroups } from '../../features/transform.js';
-import type { FeatureTransform } from '../../features/transform.js';
+import { featureGroups } from '../../features/feature-transform.js';
+import type { FeatureTransform } from '../../features/feature-transform.js';
 import { gradientTimesInput } from '../../model/attribution.js';
 import { selectBackend } from '../../model/backend.js';
 import { mulberry32, permutation, permutationImportance } from '../../model/importance.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBuckets, rateLimitFromEnv } from '../../serving/rate-limit.js';
+import { TokenBuckets, rateLimitFromEnv } from '../../http/rate-limit.js';
 
 /** A clock the test moves by hand: nothing here depends on how fast it runs. */
 function manualClock() {

@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { workflowSpanSinks } from '../../infra/tracing.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
-import { workflowBundle } from '../../workers/general.js';
+import { workflowBundle } from '../../workers/workflow-bundle.js';
 
 const HISTORIES = join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
 

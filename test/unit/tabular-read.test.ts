@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TabularReadError, detectFormat, readRows } from '../../tabular/read.js';
-import type { ReadOptions, Row, TabularFormat } from '../../tabular/read.js';
+import { detectFormat, readRows } from '../../tabular/read.js';
+import { TabularReadError } from '../../tabular/errors.js';
+import type { ReadOptions, TabularFormat } from '../../tabular/read.js';
+import type { Row } from '../../tabular/row.js';
 import { writeParquetFixture } from './tabular-parquet-fixture.js';
 
 const DATA = join(import.meta.dirname, '../../node_modules/vega-datasets/data');

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readRows } from '../../tabular/read.js';
-import type { Row } from '../../tabular/read.js';
-import { buildValidationReport, renderValidationHtml } from '../../tabular/report.js';
+import type { Row } from '../../tabular/row.js';
+import { buildValidationReport } from '../../tabular/report.js';
+import { escapeHtml, renderValidationHtml } from '../../tabular/report-html.js';
 import type { ValidationReport } from '../../tabular/report.js';
-import { escapeHtml } from '../../tabular/report-html.js';
-import { checkAgainstSchema, inferSchema } from '../../tabular/schema.js';
+import { inferSchema } from '../../tabular/schema.js';
+import { checkAgainstSchema } from '../../tabular/schema-check.js';
 import { computeStatistics } from '../../tabular/statistics.js';
 
 const SEATTLE = join(import.meta.dirname, '../../node_modules/vega-datasets/data/seattle-weather.csv');

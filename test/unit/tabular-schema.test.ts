@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readRows } from '../../tabular/read.js';
-import type { Row } from '../../tabular/read.js';
-import { checkAgainstSchema, inferSchema } from '../../tabular/schema.js';
-import type { Anomaly, DatasetSchema, SchemaCheckOptions } from '../../tabular/schema.js';
+import type { Row } from '../../tabular/row.js';
+import { inferSchema } from '../../tabular/schema.js';
+import { checkAgainstSchema } from '../../tabular/schema-check.js';
+import type { DatasetSchema } from '../../tabular/schema.js';
+import type { Anomaly, SchemaCheckOptions } from '../../tabular/schema-check.js';
 import { computeStatistics } from '../../tabular/statistics.js';
 
 const SEATTLE = join(import.meta.dirname, '../../node_modules/vega-datasets/data/seattle-weather.csv');

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readRows } from '../../tabular/read.js';
-import type { Row } from '../../tabular/read.js';
+import type { Row } from '../../tabular/row.js';
 import { StatisticsAccumulator, computeStatistics } from '../../tabular/statistics.js';
-import type { ColumnStatistics, DatasetStatistics } from '../../tabular/statistics.js';
+import type { ColumnStatistics, DatasetStatistics } from '../../tabular/statistics-types.js';
 
 const SEATTLE = join(import.meta.dirname, '../../node_modules/vega-datasets/data/seattle-weather.csv');
 

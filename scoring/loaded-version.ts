@@ -1,8 +1,8 @@
 /** One registered version made ready to serve: its network and the feature transform it was trained with. */
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelVersion } from '../contracts/model.js';
-import type { FeatureTransform } from '../features/transform.js';
-import { featureWidth, readFeatureTransform } from '../features/transform.js';
+import type { FeatureTransform } from '../features/feature-transform.js';
+import { featureWidth, readFeatureTransform } from '../features/feature-transform.js';
 import { importModel } from '../model/index.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import type { VersionSpec } from '../pipelines/version-spec.js';

@@ -3,8 +3,8 @@ import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll } from 'vitest';
-import { installWorkerRuntime } from '../../infra/temporal.js';
-import { connectClient, connectWorkers, dataConverterFromEnv } from '../../infra/temporal-connection.js';
+import { installWorkerRuntime } from '../infra/temporal.js';
+import { connectClient, connectWorkers, dataConverterFromEnv } from '../infra/temporal-connection.js';
 import type { TestStack } from './test-stack.js';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { kolmogorovSmirnovSf } from '../../drift/kolmogorov.js';
-import { ks2samp, ksAgainstReference } from '../../drift/ks.js';
-import { smirnovSf } from '../../drift/smirnov.js';
+import { kolmogorovSmirnovSf } from '../../statistics/kolmogorov.js';
+import { ks2samp, ksAgainstReference } from '../../statistics/ks.js';
+import { smirnovSf } from '../../statistics/smirnov.js';
 
 // Reference values come from scipy 1.17.1 / numpy 2.4.6 (Python 3.11), computed in a throwaway
 // venv outside the project with the one-liners quoted beside each case. Larger samples are the

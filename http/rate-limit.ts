@@ -6,7 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseDuration } from '../contracts/duration.js';
-import { bearerMatches, bearerToken, sha256 } from '../infra/bearer.js';
+import { bearerMatches, bearerToken, sha256 } from './bearer.js';
 
 export interface RateLimit {
   /** Requests one caller may make per window; also the largest burst. */

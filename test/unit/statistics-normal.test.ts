@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { upperNormalTail } from '../../drift/normal.js';
+import { upperNormalTail } from '../../statistics/normal.js';
 
 describe('upperNormalTail', () => {
   // Reference: python -c "from scipy.stats import norm; print([norm.sf(z) for z in (0, 1.6448536269514722, 1.959963984540054, -1, 3.5)])"

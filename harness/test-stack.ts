@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEV_MINIO_CREDENTIALS } from '../../contracts/stack.js';
-import type { StackState } from '../../stack/local-stack.js';
-import { readState, startStack, stackUrls } from '../../stack/local-stack.js';
-import { cacheDir } from '../../stack/paths.js';
-import { freePorts } from '../../stack/ports.js';
-import { isAlive, killNow, stopProcess } from '../../stack/processes.js';
-import type { Toolchain } from '../../stack/provision.js';
+import { DEV_MINIO_CREDENTIALS } from '../contracts/stack.js';
+import type { StackState } from '../stack/local-stack.js';
+import { readState, startStack, stackUrls } from '../stack/local-stack.js';
+import { cacheDir } from '../stack/paths.js';
+import { freePorts } from '../stack/ports.js';
+import { isAlive, killNow, stopProcess } from '../stack/processes.js';
+import type { Toolchain } from '../stack/provision.js';
 
 /** What tests receive about the stack the harness started for them. */
 export interface TestStack {

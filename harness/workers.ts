@@ -1,11 +1,11 @@
 import type { Worker } from '@temporalio/worker';
-import { datasetRemote, Dvc } from '../../infra/dvc.js';
-import { createGeneralWorker } from '../../workers/general.js';
-import { createTrainerWorker } from '../../workers/trainer.js';
+import { datasetRemote, Dvc } from '../infra/dvc.js';
+import { createGeneralWorker } from '../workers/general.js';
+import { createTrainerWorker } from '../workers/trainer.js';
 import type { connectTemporal } from './temporal.js';
 import { uniqueId } from './temporal.js';
 import type { TestStack } from './test-stack.js';
-import { ObjectStore } from '../../storage/gateway.js';
+import { ObjectStore } from '../storage/gateway.js';
 
 export interface RunningWorkers {
   taskQueue: string;

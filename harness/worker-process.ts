@@ -3,7 +3,7 @@ import type { ResultPromise } from 'execa';
 import { execa } from 'execa';
 import type { TestStack } from './test-stack.js';
 
-const CLI = fileURLToPath(new URL('../../bin/ctrain.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/ctrain.js', import.meta.url));
 
 /**
  * A `ctrain worker` in its own process (so a test can kill it), ready once it says so, with

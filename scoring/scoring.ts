@@ -1,5 +1,7 @@
 /** Scoring posted rows with a loaded version: the training transform, then the network. */
-import { applyTransform, featureGroups, validateServingRow } from '../features/transform.js';
+import { applyTransform } from '../features/transform.js';
+import { featureGroups } from '../features/feature-transform.js';
+import { validateServingRow } from '../features/serving-row.js';
 import type { Row } from '../features/values.js';
 import { gradientTimesInput } from '../model/attribution.js';
 import { predict } from '../model/index.js';
