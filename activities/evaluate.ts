@@ -1,11 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { isHigherBetter } from '../contracts/metric-direction.js';
 import type { CacheOptions, EvaluateManifest, FeatureManifest, ModelRef, TrainManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { buildDriftReference } from '../drift/reference.js';
 import { featureGroups, featureWidth, readFeatureTransform } from '../features/transform.js';
 import { artifactKeys, cacheKey, getBuffer, getJson, putJson, uriOf } from '../infra/artifacts.js';
 import type * as tf from '@tensorflow/tfjs';
-import { binaryMetrics, decideBlessing, HIGHER_IS_BETTER, importModel, predict, regressionMetrics, selectBackend } from '../model/index.js';
+import { binaryMetrics, decideBlessing, importModel, predict, regressionMetrics, selectBackend } from '../model/index.js';
 import type { Blessing } from '../model/index.js';
 import { evaluationCurves } from '../model/curves.js';
 import type { Curves } from '../model/curves.js';
@@ -51,7 +52,7 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
       const test = await loadSplit(storage, feature, 'test');
       if (test.rows === 0) throw ApplicationFailure.nonRetryable(`The test split of ${spec.name} is empty; lower split.test or add data.`, 'DataValidationError');
       const { metric, threshold, maxRegression, slices: sliceColumns = [], maxSliceRegression } = spec.evaluation;
-      const higherIsBetter = (HIGHER_IS_BETTER as readonly string[]).includes(metric);
+      const higherIsBetter = isHigherBetter(metric);
       const transform = readFeatureTransform(await getJson(storage, feature.transform));
       const { candidate, importance } = await withModel(storage, train.model, (model) => {
         const scores = predict(model, test.features, test.rows, test.width);

@@ -19,7 +19,7 @@ import {
   trainingSchema,
 } from './pipeline-spec-sections.js';
 
-export { BINARY_METRICS, LOWER_IS_BETTER, REGRESSION_METRICS, TIME_PARTS, isLowerBetter } from './pipeline-spec-sections.js';
+export { BINARY_METRICS, REGRESSION_METRICS, TIME_PARTS } from './pipeline-spec-sections.js';
 export type { Metric } from './pipeline-spec-sections.js';
 export { featureColumns, formatPath } from './pipeline-spec-rules.js';
 

@@ -4,7 +4,7 @@
  * features changes while the features do not.
  */
 import type { BlessingMetric } from '../model/blessing.js';
-import { LOWER_IS_BETTER } from '../model/blessing.js';
+import { isLowerBetter } from '../contracts/metric-direction.js';
 import { auc, binaryMetrics, regressionMetrics } from '../model/metrics.js';
 import type { Task } from '../model/network.js';
 import { fmt } from './format.js';
@@ -60,7 +60,7 @@ export function performanceVerdict({
   metric,
   value,
   threshold,
-  lowerIsBetter = (LOWER_IS_BETTER as readonly string[]).includes(metric),
+  lowerIsBetter = isLowerBetter(metric),
   minOutcomes,
   outcomes,
 }: PerformanceVerdictInput): PerformanceVerdict {

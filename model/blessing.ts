@@ -1,7 +1,5 @@
-/** Metrics where a larger value is a better model. */
-export const HIGHER_IS_BETTER = ['auc', 'accuracy', 'precision', 'recall', 'f1', 'r2'] as const;
-/** Metrics where a smaller value is a better model. */
-export const LOWER_IS_BETTER = ['rmse', 'mae', 'logLoss'] as const;
+import type { HIGHER_IS_BETTER, LOWER_IS_BETTER } from '../contracts/metric-direction.js';
+import { isHigherBetter } from '../contracts/metric-direction.js';
 
 export type BlessingMetric = (typeof HIGHER_IS_BETTER)[number] | (typeof LOWER_IS_BETTER)[number];
 
@@ -28,7 +26,7 @@ export interface Blessing {
  * no worse than production by more than maxRegression. Blessing defaults to no.
  */
 export function decideBlessing({ metric, candidate, production, threshold, maxRegression = 0 }: BlessingInput): Blessing {
-  const higher = (HIGHER_IS_BETTER as readonly string[]).includes(metric);
+  const higher = isHigherBetter(metric);
   const bar = higher ? 'minimum' : 'maximum';
   const subject = `candidate ${metric} ${fmt(candidate)}`;
   if (threshold === undefined || !Number.isFinite(threshold)) {

@@ -5,7 +5,8 @@
  */
 import type { EvaluateManifest, TrainManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
-import { blessingWhy, HIGHER_IS_BETTER, LOWER_IS_BETTER } from '../model/blessing.js';
+import { isHigherBetter, isLowerBetter } from '../contracts/metric-direction.js';
+import { blessingWhy } from '../model/blessing.js';
 import { downsample, MAX_SCATTER_POINTS } from '../model/curves.js';
 import type { BinaryCurves, Curves, RegressionCurves } from '../model/curves.js';
 import type { EvaluationRecord } from '../model/evaluation-record.js';
@@ -165,8 +166,9 @@ function sliceTable(evaluate: EvaluateManifest, evaluation: EvaluationRecord | u
 /** 'pass' when the difference favours the candidate, 'fail' when it favours production, '' for counts. */
 function judge(metric: string, difference: number | undefined): string {
   if (difference === undefined || !Number.isFinite(difference) || difference === 0) return '';
-  if ((HIGHER_IS_BETTER as readonly string[]).includes(metric)) return difference > 0 ? 'pass' : 'fail';
-  if ((LOWER_IS_BETTER as readonly string[]).includes(metric) || metric === 'expectedCalibrationError') return difference < 0 ? 'pass' : 'fail';
+  if (isHigherBetter(metric)) return difference > 0 ? 'pass' : 'fail';
+  // Calibration error is reported beside the blessing metrics, not one of them; smaller is better too.
+  if (isLowerBetter(metric) || metric === 'expectedCalibrationError') return difference < 0 ? 'pass' : 'fail';
   return '';
 }
 

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { definePipeline, isLowerBetter } from '../../contracts/pipeline-spec.js';
+import { isLowerBetter } from '../../contracts/metric-direction.js';
+import { definePipeline } from '../../contracts/pipeline-spec.js';
 import { parseDuration } from '../../contracts/duration.js';
 import { parseSourceUri } from '../../contracts/source-uri.js';
 import { PipelineSpecError, UnknownPipelineError, canonicalJson, loadPipeline, parsePipelineSpec, pipelineNames, specHash } from '../../pipelines/index.js';
