@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { cachedAsyncBuffer } from 'hyparquet';
 import type { AsyncBuffer } from 'hyparquet';
 import type { Client } from 'minio';
+import { canonicalJson } from '../contracts/canonical-json.js';
 import { checkKeySegment, checkName } from '../contracts/names.js';
 import { BUCKETS } from '../contracts/stack.js';
 import type { ObjectRef, StepName } from '../contracts/pipeline-run.js';
@@ -31,15 +32,6 @@ export const artifactKeys = {
 /** A step's cache key: sha256 over its code version, configuration and input content hashes, canonically ordered. */
 export function cacheKey(step: StepName, codeVersion: string, config: unknown, inputs: Record<string, string>): string {
   return createHash('sha256').update(canonicalJson({ step, codeVersion, config, inputs })).digest('hex').slice(0, 32);
-}
-
-/** JSON with object keys sorted at every level, so equal values always hash equally. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item && typeof item === 'object' && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : item,
-  );
 }
 
 export const uriOf = (ref: ObjectRef): string => `s3://${ref.bucket}/${ref.key}`;
