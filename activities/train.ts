@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { HEARTBEAT_EVERY_MS } from '../contracts/heartbeats.js';
 import type { CacheOptions, FeatureManifest, TrainManifest, TrainProgress } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { artifactKeys, cacheKey, getBuffer, putBuffer } from '../infra/artifacts.js';
@@ -12,7 +13,6 @@ import { completeStep, reuseCached } from './step-cache.js';
 
 /** Bump when training the same inputs would give a different model. */
 const TRAIN_CODE_VERSION = 'train-1';
-const HEARTBEAT_INTERVAL_MS = 2_000;
 
 export interface TrainInput {
   spec: PipelineSpec;
@@ -48,7 +48,7 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
 
       // What the Web UI shows under the pending train activity's heartbeat details, and `ctrain watch` reads.
       let progress: TrainProgress = { epoch: resumeFrom?.epoch ?? 0, maxEpochs: trainSpec.epochs, resumedFromEpoch: resumeFrom?.epoch };
-      const beat = setInterval(() => context.heartbeat(progress), HEARTBEAT_INTERVAL_MS);
+      const beat = setInterval(() => context.heartbeat(progress), HEARTBEAT_EVERY_MS);
       // The checkpoint write in flight, awaited before a cancelled run removes the checkpoint.
       let writing: Promise<void> = Promise.resolve();
       try {

@@ -3,11 +3,11 @@ import { Worker } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import type { ActivityDependencies } from '../activities/index.js';
 import { createActivities } from '../activities/index.js';
+import { HEARTBEAT_THROTTLE } from '../contracts/heartbeats.js';
 import { TASK_QUEUES } from '../contracts/stack.js';
 import { dataConverterFromEnv } from '../infra/temporal-connection.js';
 import type { Tracing } from '../infra/tracing.js';
 import { tracingFromEnv, WORKER_SERVICE_NAME, workflowSpanSinks } from '../infra/tracing.js';
-import { HEARTBEAT_THROTTLE } from './heartbeats.js';
 import { stepTelemetry } from './step-telemetry.js';
 import { workflowBundle } from './workflow-bundle.js';
 

@@ -3,11 +3,11 @@ import { Worker } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import type { ActivityDependencies } from '../activities/index.js';
 import { createTrainActivities } from '../activities/train.js';
+import { HEARTBEAT_THROTTLE } from '../contracts/heartbeats.js';
 import { TASK_QUEUES } from '../contracts/stack.js';
 import { dataConverterFromEnv } from '../infra/temporal-connection.js';
 import type { Tracing } from '../infra/tracing.js';
 import { tracingFromEnv, WORKER_SERVICE_NAME } from '../infra/tracing.js';
-import { HEARTBEAT_THROTTLE } from './heartbeats.js';
 import { stepTelemetry } from './step-telemetry.js';
 
 export interface TrainerWorkerOptions {
