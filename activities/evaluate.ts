@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import { isHigherBetter } from '../contracts/metric-direction.js';
 import type { CacheOptions, EvaluateManifest, FeatureManifest, ModelRef, TrainManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
@@ -50,7 +51,7 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
 
       await selectBackend();
       const test = await loadSplit(storage, feature, 'test');
-      if (test.rows === 0) throw ApplicationFailure.nonRetryable(`The test split of ${spec.name} is empty; lower split.test or add data.`, 'DataValidationError');
+      if (test.rows === 0) throw ApplicationFailure.nonRetryable(`The test split of ${spec.name} is empty; lower split.test or add data.`, FAILURE_TYPES.DataValidationError);
       const { metric, threshold, maxRegression, slices: sliceColumns = [], maxSliceRegression } = spec.evaluation;
       const higherIsBetter = isHigherBetter(metric);
       const transform = readFeatureTransform(await getJson(storage, feature.transform));
@@ -124,7 +125,7 @@ async function productionMetricsOn(storage: ActivityDependencies['storage'], spe
     // Retrying cannot bring a deleted artifact back; a person restores it or rolls back, then resumes the run.
     throw ApplicationFailure.nonRetryable(
       `Production model v${production.version} of ${spec.name} cannot be read (${uriOf(production.model)} or ${uriOf(production.transform)} is missing). Restore it or roll back, then resume this run.`,
-      'ProductionModelMissing',
+      FAILURE_TYPES.ProductionModelMissing,
     );
   }
 }
@@ -134,7 +135,7 @@ function checkSliceColumns(spec: PipelineSpec, columns: readonly string[], rows:
   const present = new Set(rows.flatMap((row) => Object.keys(row)));
   const absent = columns.filter((column) => !present.has(column));
   if (absent.length > 0) {
-    throw ApplicationFailure.nonRetryable(`evaluation.slices of ${spec.name} names ${absent.map((column) => `"${column}"`).join(', ')}, which no test row has; the rows have ${[...present].sort().join(', ')}.`, 'PipelineSpecError');
+    throw ApplicationFailure.nonRetryable(`evaluation.slices of ${spec.name} names ${absent.map((column) => `"${column}"`).join(', ')}, which no test row has; the rows have ${[...present].sort().join(', ')}.`, FAILURE_TYPES.PipelineSpecError);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import { HEARTBEAT_EVERY_MS } from '../contracts/heartbeats.js';
 import type { CacheOptions, FeatureManifest, TrainManifest, TrainProgress } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
@@ -93,7 +94,7 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
           await storage.removeObject(checkpointRef.bucket, checkpointRef.key);
           throw new CancelledFailure(`training cancelled at epoch ${String(progress.epoch)}; checkpoint removed`);
         }
-        if (error instanceof InvalidTrainSpecError || error instanceof InvalidTrainingDataError) throw ApplicationFailure.nonRetryable(error.message, 'PipelineSpecError');
+        if (error instanceof InvalidTrainSpecError || error instanceof InvalidTrainingDataError) throw ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.PipelineSpecError);
         throw error;
       } finally {
         clearInterval(beat);

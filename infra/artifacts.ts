@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { cachedAsyncBuffer } from 'hyparquet';
 import type { AsyncBuffer } from 'hyparquet';
 import type { Client } from 'minio';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import { canonicalJson } from '../contracts/canonical-json.js';
 import { checkKeySegment, checkName } from '../contracts/names.js';
 import { BUCKETS } from '../contracts/stack.js';
@@ -41,7 +42,7 @@ const CHECKSUM_HEADER = 'x-amz-meta-sha256';
 
 /** An artifact whose bytes do not match the checksum written with them. Retried: a re-read may succeed; a lasting mismatch fails the step with this message. */
 export class ArtifactChecksumError extends Error {
-  override name = 'ArtifactChecksumError';
+  override name = FAILURE_TYPES.ArtifactChecksumError;
 }
 
 const sha256 = (body: Buffer): string => createHash('sha256').update(body).digest('hex');

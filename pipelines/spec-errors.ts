@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import { formatPath, pipelineSpecSchema } from '../contracts/pipeline-spec.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 
@@ -10,7 +11,7 @@ export interface SpecProblem {
 
 /** A spec that failed validation. The message lists every problem, one per line, with its field path. */
 export class PipelineSpecError extends Error {
-  override name = 'PipelineSpecError';
+  override name = FAILURE_TYPES.PipelineSpecError;
 
   constructor(
     /** The spec's name when it has a readable one, else undefined. */

@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { NON_RETRYABLE_TYPES } from '../contracts/failure-types.js';
 import { failureCause } from '../contracts/failures.js';
 import type { AliasRequest, ModelWorkflowInput, Registry } from '../contracts/model.js';
 import {
@@ -34,7 +35,7 @@ import { trainingPipelineWorkflow } from './training-pipeline.js';
 // Small reads and writes: a worker killed during one is noticed in seconds, and retries outlast a storage outage.
 const { writeRegistry, resolvePipeline, ensureSchedules } = proxyActivities<Activities>({
   startToCloseTimeout: '20 seconds',
-  retry: { maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: ['PipelineSpecError'] },
+  retry: { maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 
 /** Runs before continuing as new, so the history stays small. */
