@@ -13,6 +13,7 @@ import type { ModelVersion, Registry } from '../contracts/model.js';
 import { registryRef } from '../contracts/model.js';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
 import { BUCKETS } from '../contracts/stack.js';
+import { formatPercent } from '../format/numbers.js';
 import { getBuffer, getJson, objectAsyncBuffer, putBuffer, putFile, putJson, statArtifact, uriOf } from '../infra/artifacts.js';
 import { selectBackend } from '../model/index.js';
 import { loadPipeline } from '../pipelines/index.js';
@@ -159,7 +160,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       const share = plan.rows === 0 ? 0 : rejected / plan.rows;
       if (share > maxRejectShare) {
         throw ApplicationFailure.nonRetryable(
-          `${rejected} of ${plan.rows} rows (${percent(share)}) failed validation, more than maxRejectShare ${percent(maxRejectShare)}; the rejected rows and reasons are in ${uriOf(rejects!)}`,
+          `${rejected} of ${plan.rows} rows (${formatPercent(share)}) failed validation, more than maxRejectShare ${formatPercent(maxRejectShare)}; the rejected rows and reasons are in ${uriOf(rejects!)}`,
           FAILURE_TYPES.RejectShareExceeded,
         );
       }
@@ -324,4 +325,3 @@ function nonRetryable<T>(body: () => T, type: NonRetryableType): T {
 }
 
 const sha256 = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
-const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;

@@ -4,6 +4,7 @@ import { isHigherBetter } from '../contracts/metric-direction.js';
 import type { CacheOptions, EvaluateManifest, FeatureManifest, ModelRef, TrainManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { buildDriftReference } from '../drift/reference.js';
+import { fourDecimals } from '../format/numbers.js';
 import { featureGroups, featureWidth, readFeatureTransform } from '../features/transform.js';
 import { artifactKeys, cacheKey, getBuffer, getJson, putJson, uriOf } from '../infra/artifacts.js';
 import type * as tf from '@tensorflow/tfjs';
@@ -142,11 +143,10 @@ function checkSliceColumns(spec: PipelineSpec, columns: readonly string[], rows:
 /** A blessed candidate that loses more than maxSliceRegression against production on one slice is not blessed after all. */
 function gateOnSlices(blessing: Blessing, metric: string, worst: SliceRegression | undefined, maxSliceRegression: number | undefined): Blessing {
   if (!blessing.blessed || maxSliceRegression === undefined || !worst || worst.regression <= maxSliceRegression) return blessing;
-  const round = (value: number) => Number(value.toFixed(4));
   return {
     ...blessing,
     blessed: false,
-    reason: `${metric} on the slice ${worst.column}=${worst.value} is ${round(worst.candidate)} against production's ${round(worst.production)}: ${round(worst.regression)} worse, more than evaluation.maxSliceRegression ${maxSliceRegression}`,
+    reason: `${metric} on the slice ${worst.column}=${worst.value} is ${fourDecimals(worst.candidate)} against production's ${fourDecimals(worst.production)}: ${fourDecimals(worst.regression)} worse, more than evaluation.maxSliceRegression ${maxSliceRegression}`,
   };
 }
 

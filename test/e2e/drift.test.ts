@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Registry } from '../../contracts/model.js';
 import { driftScheduleId } from '../../contracts/schedules.js';
-import { fmt } from '../../drift/format.js';
+import { formatNumber } from '../../format/numbers.js';
 import type { DriftReport } from '../../drift/report.js';
 import { getBuffer, getJson } from '../../infra/artifacts.js';
 import { readRegistry, requestRun, waitForRun } from '../../infra/model-client.js';
@@ -125,7 +125,7 @@ describe.sequential('drift detection and automatic retraining', () => {
     const storage = createStorage(stack.minio);
     const page = (await getBuffer(storage, result.reportHtml!)).toString('utf8');
     const { drift } = (await getJson<{ drift: DriftReport }>(storage, result.report!))!;
-    const psiOf = (name: string) => fmt(drift.features.find((feature) => feature.name === name)!.psi);
+    const psiOf = (name: string) => formatNumber(drift.features.find((feature) => feature.name === name)!.psi);
     expect(page).toContain(`<figcaption>temp_min (numeric): drifted, PSI ${psiOf('temp_min')}</figcaption><svg`);
     const weather = page.split(`<figcaption>weather (categorical): drifted, PSI ${psiOf('weather')}</figcaption>`)[1]?.split('</svg>')[0] ?? '';
     for (const category of ['sun', 'rain', '(unseen)', '(missing)']) expect(weather).toContain(`>${category}</text>`);
