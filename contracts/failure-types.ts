@@ -1,7 +1,7 @@
 /**
  * The failure types activities throw on purpose (an ApplicationFailure's `type`, or an error
  * class's name), each said once with whether a retry can fix it. Activities throw with these
- * names; workflows give NON_RETRYABLE_TYPES as every retry policy's nonRetryableErrorTypes.
+ * names; the workflows' retry policy (STEP_RETRY, contracts/retry.ts) stops at NON_RETRYABLE_TYPES.
  * Pure data: workflow code imports it.
  */
 
@@ -53,5 +53,5 @@ export const FAILURE_TYPES = { ...NON_RETRYABLE_FAILURES, ...RETRYABLE_FAILURES 
 export type FailureType = (typeof FAILURE_TYPES)[keyof typeof FAILURE_TYPES];
 export type NonRetryableType = (typeof NON_RETRYABLE_FAILURES)[keyof typeof NON_RETRYABLE_FAILURES];
 
-/** Every workflow's nonRetryableErrorTypes: a type is retryable or not wherever it is thrown. */
+/** The workflows' nonRetryableErrorTypes: a type is retryable or not wherever it is thrown. */
 export const NON_RETRYABLE_TYPES: string[] = Object.values(NON_RETRYABLE_FAILURES);

@@ -2,8 +2,8 @@ import { executeChild, proxyActivities, setHandler, upsertSearchAttributes, work
 import type { Activities } from '../activities/index.js';
 import type { BatchProgress, BatchScoreInput, BatchScoreResult, ChunkResult, ChunkTotals, ScoreRangeInput } from '../contracts/batch-score.js';
 import { BATCH_DEFAULTS, batchProgressQuery } from '../contracts/batch-score.js';
-import { NON_RETRYABLE_TYPES } from '../contracts/failure-types.js';
 import { HEARTBEAT_TIMEOUT } from '../contracts/heartbeats.js';
+import { STEP_RETRY } from '../contracts/retry.js';
 
 // Every batch activity heartbeats on a timer (activities/heartbeat.ts): a killed worker is noticed within HEARTBEAT_TIMEOUT, and the chunk runs again elsewhere.
 // No eager dispatch: it would hand every chunk to the worker running this workflow, leaving the other workers idle.
@@ -11,14 +11,14 @@ const batch = proxyActivities<Activities>({
   allowEagerDispatch: false,
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+  retry: STEP_RETRY,
 });
 
 // Planning reads the whole input once; on a billion rows that takes hours, so it gets a day (a retry plans again from the start).
 const planning = proxyActivities<Activities>({
   startToCloseTimeout: '24 hours',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+  retry: STEP_RETRY,
 });
 
 /**

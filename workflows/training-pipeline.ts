@@ -1,20 +1,20 @@
 import { ActivityCancellationType, isCancellation, log, patched, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { NON_RETRYABLE_TYPES } from '../contracts/failure-types.js';
 import { HEARTBEAT_TIMEOUT } from '../contracts/heartbeats.js';
+import { STEP_RETRY } from '../contracts/retry.js';
 import type { ObjectRef, PipelineRunInput, PipelineRunResult, StepManifest, StepName } from '../contracts/pipeline-run.js';
 
 // Retries outlast a storage outage of a few minutes (attempts every 10 s at most).
 const quick = proxyActivities<Activities>({
   startToCloseTimeout: '20 seconds',
-  retry: { maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+  retry: STEP_RETRY,
 });
 
 // Data steps heartbeat on a timer (activities/heartbeat.ts): a killed worker is noticed within HEARTBEAT_TIMEOUT.
 const dataStep = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+  retry: STEP_RETRY,
 });
 
 // A report is small; when it keeps failing the run goes on without one.
@@ -40,7 +40,7 @@ export async function trainingPipelineWorkflow(input: PipelineRunInput): Promise
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     // A cancelled run ends once training has stopped and removed its checkpoint, not before.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+    retry: { ...STEP_RETRY, maximumAttempts: 20 },
   });
   const resumed = input.resumeOf ? await quick.loadRunSteps({ runId: input.resumeOf }) : {};
   const cache = input.cache ?? {};
