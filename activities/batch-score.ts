@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { NonRetryableType } from '../contracts/failure-types.js';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { BatchColumnType, BatchPlan, BatchScoreInput, BatchScoreResult, ChunkResult, FinishBatchInput, ScoreChunkInput } from '../contracts/batch-score.js';
 import { BATCH_DEFAULTS, chunkBounds, chunkFirstRow, parseOutputUri } from '../contracts/batch-score.js';
 import type { ModelVersion } from '../contracts/model.js';
 import { loadRegistry } from '../infra/registry-store.js';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
+import { formatPercent } from '../format/numbers.js';
 import { selectBackend } from '../model/index.js';
 import { VersionSpecError } from '../pipelines/version-spec.js';
 import { PseudonymKeyError } from '../privacy/pseudonym.js';
@@ -39,7 +42,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
     try {
       return await loadVersion(storage, entry, pseudonymKey);
     } catch (error) {
-      if (error instanceof PseudonymKeyError || error instanceof VersionSpecError) throw ApplicationFailure.nonRetryable(error.message, 'PipelineSpecError');
+      if (error instanceof PseudonymKeyError || error instanceof VersionSpecError) throw ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.PipelineSpecError);
       throw error;
     }
   }
@@ -69,10 +72,10 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       if (existing) return { ...existing, reused: true };
 
       const entry = await resolveVersion(storage, input.model, input);
-      const output = nonRetryable(() => parseOutputUri(input.output), 'InvalidOutput');
-      const format = nonRetryable(() => detectFormat(input.input), 'InvalidInput');
+      const output = nonRetryable(() => parseOutputUri(input.output), FAILURE_TYPES.InvalidOutput);
+      const format = nonRetryable(() => detectFormat(input.input), FAILURE_TYPES.InvalidInput);
       const chunkRows = input.chunkRows ?? BATCH_DEFAULTS.chunkRows;
-      if (!Number.isInteger(chunkRows) || chunkRows < 1) throw ApplicationFailure.nonRetryable(`chunkRows must be a positive whole number, got ${chunkRows}`, 'InvalidInput');
+      if (!Number.isInteger(chunkRows) || chunkRows < 1) throw ApplicationFailure.nonRetryable(`chunkRows must be a positive whole number, got ${chunkRows}`, FAILURE_TYPES.InvalidInput);
       await storage.ensureBucket(output.bucket);
 
       const workspace = await mkdtemp(join(tmpdir(), 'ctrain-score-'));
@@ -81,7 +84,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
         const path = await localSourceFile(input.input, join(workspace, 'input.download'), storage);
         chunking = format === 'parquet' ? await chunkParquet(storage, input, path, chunkRows) : await chunkAsJsonLines(storage, input.runId, readRows(path, format), chunkRows);
       } catch (error) {
-        if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(`Cannot read ${input.input}: ${error.message}`, 'InvalidInput');
+        if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(`Cannot read ${input.input}: ${error.message}`, FAILURE_TYPES.InvalidInput);
         throw error;
       } finally {
         await rm(workspace, { recursive: true, force: true });
@@ -124,7 +127,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       const columns = [...ADDED_COLUMNS, ...plan.columns.map(({ name, type }) => ({ name: outputName(name), type }))];
       // A Parquet plan's types come from a sample: a later cell of another type must fail loudly, not be written as null.
       const misfit = plan.format === 'parquet' ? findMisfitCell(scored, columns) : undefined;
-      if (misfit) throw ApplicationFailure.nonRetryable(`Cannot write row ${String(misfit.rowId)} of ${plan.input}: column ${misfit.column} holds ${JSON.stringify(misfit.cell)}, but the plan typed it ${misfit.type} from the file's schema and first rows; write the column with one type, or score the input as CSV or JSON Lines`, 'InvalidInput');
+      if (misfit) throw ApplicationFailure.nonRetryable(`Cannot write row ${String(misfit.rowId)} of ${plan.input}: column ${misfit.column} holds ${JSON.stringify(misfit.cell)}, but the plan typed it ${misfit.type} from the file's schema and first rows; write the column with one type, or score the input as CSV or JSON Lines`, FAILURE_TYPES.InvalidInput);
       const body = plan.format === 'csv' ? toCsv(scored, columns) : toParquet(scored, columns);
       const output: ObjectRef = batchOutputKeys.part(plan.output, plan.runId, index, plan.format);
       await storage.putBuffer(output, body, plan.format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet');
@@ -148,7 +151,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
           ...(await Promise.all(
             indexes.map(async (index) => {
               const done = await storage.getJson<ChunkResult>(batchKeys.done(plan.runId, index));
-              if (!done) throw ApplicationFailure.nonRetryable(`Chunk ${index} of ${plan.runId} has no done record: it was never scored.`, 'ChunkMissing');
+              if (!done) throw ApplicationFailure.nonRetryable(`Chunk ${index} of ${plan.runId} has no done record: it was never scored.`, FAILURE_TYPES.ChunkMissing);
               return done;
             }),
           )),
@@ -156,7 +159,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       }
       const sum = (field: 'rows' | 'scored' | 'rejected') => results.reduce((total, result) => total + result[field], 0);
       const [rows, scored, rejected] = [sum('rows'), sum('scored'), sum('rejected')];
-      if (rows !== plan.rows || scored + rejected !== rows) throw ApplicationFailure.nonRetryable(`Chunks of ${plan.runId} hold ${rows} rows (${scored} scored, ${rejected} rejected) but the input had ${plan.rows}.`, 'ChunkMismatch');
+      if (rows !== plan.rows || scored + rejected !== rows) throw ApplicationFailure.nonRetryable(`Chunks of ${plan.runId} hold ${rows} rows (${scored} scored, ${rejected} rejected) but the input had ${plan.rows}.`, FAILURE_TYPES.ChunkMismatch);
 
       let rejects: ObjectRef | undefined;
       if (rejected > 0) {
@@ -167,8 +170,8 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       const share = plan.rows === 0 ? 0 : rejected / plan.rows;
       if (share > maxRejectShare) {
         throw ApplicationFailure.nonRetryable(
-          `${rejected} of ${plan.rows} rows (${percent(share)}) failed validation, more than maxRejectShare ${percent(maxRejectShare)}; the rejected rows and reasons are in ${uriOf(rejects!)}`,
-          'RejectShareExceeded',
+          `${rejected} of ${plan.rows} rows (${formatPercent(share)}) failed validation, more than maxRejectShare ${formatPercent(maxRejectShare)}; the rejected rows and reasons are in ${uriOf(rejects!)}`,
+          FAILURE_TYPES.RejectShareExceeded,
         );
       }
       const manifest: ObjectRef = batchOutputKeys.manifest(plan.output, plan.runId);
@@ -290,22 +293,22 @@ async function readChunk(storage: ObjectStore, plan: BatchPlan, index: number): 
 /** The registry entry for a version number, or for an alias ('production' by default); a missing one fails for good, naming it. */
 async function resolveVersion(storage: ObjectStore, model: string, { version, alias }: Pick<BatchScoreInput, 'version' | 'alias'>): Promise<ModelVersion> {
   const registry = await loadRegistry(storage, model);
-  if (!registry) throw ApplicationFailure.nonRetryable(`Model ${model} has no registry at ${uriOf(registryKeys.registry(model))}: train it first.`, 'ModelNotFound');
+  if (!registry) throw ApplicationFailure.nonRetryable(`Model ${model} has no registry at ${uriOf(registryKeys.registry(model))}: train it first.`, FAILURE_TYPES.ModelNotFound);
   const wanted = version ?? registry.aliases[alias ?? 'production'];
   const entry = registry.versions.find((candidate) => candidate.version === wanted);
   if (entry) return entry;
   const which = version !== undefined ? `version ${version}` : `a ${alias ?? 'production'} version`;
-  throw ApplicationFailure.nonRetryable(`Model ${model} has no ${which} (registered: ${registry.versions.map((v) => v.version).join(', ') || 'none'}).`, 'ModelVersionNotFound');
+  throw ApplicationFailure.nonRetryable(`Model ${model} has no ${which} (registered: ${registry.versions.map((v) => v.version).join(', ') || 'none'}).`, FAILURE_TYPES.ModelVersionNotFound);
 }
 
 
 async function readPlan(storage: ObjectStore, ref: ObjectRef): Promise<BatchPlan> {
   const plan = await storage.getJson<BatchPlan>(ref);
-  if (!plan) throw ApplicationFailure.nonRetryable(`Batch plan ${uriOf(ref)} does not exist.`, 'PlanMissing');
+  if (!plan) throw ApplicationFailure.nonRetryable(`Batch plan ${uriOf(ref)} does not exist.`, FAILURE_TYPES.PlanMissing);
   return plan;
 }
 
-function nonRetryable<T>(body: () => T, type: string): T {
+function nonRetryable<T>(body: () => T, type: NonRetryableType): T {
   try {
     return body();
   } catch (error) {
@@ -314,4 +317,3 @@ function nonRetryable<T>(body: () => T, type: string): T {
 }
 
 const sha256 = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
-const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;

@@ -5,6 +5,7 @@ import { compareToReference } from '../drift/report.js';
 import { liveMetric, performanceVerdict } from '../drift/performance.js';
 import { readLog } from '../infra/prediction-logs.js';
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import { specOfVersion, VersionSpecError } from '../pipelines/version-spec.js';
 import { loadRegistry } from '../infra/registry-store.js';
 import { renderDriftReport } from '../report/drift-report.js';
@@ -59,7 +60,7 @@ function nonRetryableSpec<T>(resolve: () => T): T {
   try {
     return resolve();
   } catch (error) {
-    if (error instanceof VersionSpecError) throw ApplicationFailure.nonRetryable(error.message, 'PipelineSpecError');
+    if (error instanceof VersionSpecError) throw ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.PipelineSpecError);
     throw error;
   }
 }

@@ -1,11 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
+import { isHigherBetter } from '../contracts/metric-direction.js';
 import type { CacheOptions, EvaluateManifest, FeatureManifest, ModelRef, TrainManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { buildDriftReference } from '../drift/reference.js';
 import { cacheKey } from '../infra/artifacts.js';
 import { featureGroups, featureWidth, readFeatureTransform } from '../features/feature-transform.js';
+import { fourDecimals } from '../format/numbers.js';
 import type * as tf from '@tensorflow/tfjs';
-import { binaryMetrics, decideBlessing, HIGHER_IS_BETTER, importModel, predict, regressionMetrics, selectBackend } from '../model/index.js';
+import { binaryMetrics, decideBlessing, importModel, predict, regressionMetrics, selectBackend } from '../model/index.js';
 import type { Blessing } from '../model/index.js';
 import { evaluationCurves } from '../model/curves.js';
 import type { Curves } from '../model/curves.js';
@@ -52,9 +55,9 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
 
       await selectBackend();
       const test = await loadSplit(storage, feature, 'test');
-      if (test.rows === 0) throw ApplicationFailure.nonRetryable(`The test split of ${spec.name} is empty; lower split.test or add data.`, 'DataValidationError');
+      if (test.rows === 0) throw ApplicationFailure.nonRetryable(`The test split of ${spec.name} is empty; lower split.test or add data.`, FAILURE_TYPES.DataValidationError);
       const { metric, threshold, maxRegression, slices: sliceColumns = [], maxSliceRegression } = spec.evaluation;
-      const higherIsBetter = (HIGHER_IS_BETTER as readonly string[]).includes(metric);
+      const higherIsBetter = isHigherBetter(metric);
       const transform = readFeatureTransform(await storage.getJson(feature.transform));
       const { candidate, importance } = await withModel(storage, train.model, (model) => {
         const scores = predict(model, test.features, test.rows, test.width);
@@ -126,7 +129,7 @@ async function productionMetricsOn(storage: ActivityDependencies['storage'], spe
     // Retrying cannot bring a deleted artifact back; a person restores it or rolls back, then resumes the run.
     throw ApplicationFailure.nonRetryable(
       `Production model v${production.version} of ${spec.name} cannot be read (${uriOf(production.model)} or ${uriOf(production.transform)} is missing). Restore it or roll back, then resume this run.`,
-      'ProductionModelMissing',
+      FAILURE_TYPES.ProductionModelMissing,
     );
   }
 }
@@ -136,18 +139,17 @@ function checkSliceColumns(spec: PipelineSpec, columns: readonly string[], rows:
   const present = new Set(rows.flatMap((row) => Object.keys(row)));
   const absent = columns.filter((column) => !present.has(column));
   if (absent.length > 0) {
-    throw ApplicationFailure.nonRetryable(`evaluation.slices of ${spec.name} names ${absent.map((column) => `"${column}"`).join(', ')}, which no test row has; the rows have ${[...present].sort().join(', ')}.`, 'PipelineSpecError');
+    throw ApplicationFailure.nonRetryable(`evaluation.slices of ${spec.name} names ${absent.map((column) => `"${column}"`).join(', ')}, which no test row has; the rows have ${[...present].sort().join(', ')}.`, FAILURE_TYPES.PipelineSpecError);
   }
 }
 
 /** A blessed candidate that loses more than maxSliceRegression against production on one slice is not blessed after all. */
 function gateOnSlices(blessing: Blessing, metric: string, worst: SliceRegression | undefined, maxSliceRegression: number | undefined): Blessing {
   if (!blessing.blessed || maxSliceRegression === undefined || !worst || worst.regression <= maxSliceRegression) return blessing;
-  const round = (value: number) => Number(value.toFixed(4));
   return {
     ...blessing,
     blessed: false,
-    reason: `${metric} on the slice ${worst.column}=${worst.value} is ${round(worst.candidate)} against production's ${round(worst.production)}: ${round(worst.regression)} worse, more than evaluation.maxSliceRegression ${maxSliceRegression}`,
+    reason: `${metric} on the slice ${worst.column}=${worst.value} is ${fourDecimals(worst.candidate)} against production's ${fourDecimals(worst.production)}: ${fourDecimals(worst.regression)} worse, more than evaluation.maxSliceRegression ${maxSliceRegression}`,
   };
 }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { CacheOptions, FeatureManifest, IngestManifest } from '../contracts/pipeline-run.js';
 import type { LabelSpec, PipelineSpec } from '../contracts/pipeline-spec.js';
 import { labelOf } from '../features/label.js';
@@ -47,7 +48,7 @@ export function createFeatureActivities({ storage, dvc }: ActivityDependencies) 
         const labelled = () => labelledRows(snapshot, spec.label);
 
         const recorder = await withDataErrors(() => recordSplit(labelled(), spec.split));
-        if (recorder.rows === 0) throw ApplicationFailure.nonRetryable(`No row of dataset ${ingest.datasetVersion} has a label "${spec.label.column}".`, 'DataValidationError');
+        if (recorder.rows === 0) throw ApplicationFailure.nonRetryable(`No row of dataset ${ingest.datasetVersion} has a label "${spec.label.column}".`, FAILURE_TYPES.DataValidationError);
         const codes = await withDataErrors(() => recorder.result());
         const transform = await withDataErrors(() => fitOnTraining(labelled(), codes, spec));
 
@@ -142,7 +143,7 @@ async function withDataErrors<T>(pass: () => T | Promise<T>): Promise<T> {
 
 /** Bad values in the data are the data's fault: no retry fixes them. */
 function dataError(error: unknown): unknown {
-  if (error instanceof SplitError || error instanceof FeatureFitError || error instanceof FeatureValueError) return ApplicationFailure.nonRetryable(error.message, 'DataValidationError');
+  if (error instanceof SplitError || error instanceof FeatureFitError || error instanceof FeatureValueError) return ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.DataValidationError);
   return error;
 }
 

@@ -1,7 +1,5 @@
 import { Context } from '@temporalio/activity';
-
-/** How often a step that has no progress of its own to report tells Temporal it is alive. */
-export const HEARTBEAT_EVERY_MS = 2_000;
+import { HEARTBEAT_EVERY_MS } from '../contracts/heartbeats.js';
 
 /**
  * Wraps each activity of a group so it heartbeats on a timer while it runs. Temporal then

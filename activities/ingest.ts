@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { IngestManifest } from '../contracts/pipeline-run.js';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { pseudonymizeRow } from '../privacy/pseudonym.js';
 import { readRows } from '../tabular/read.js';
@@ -37,11 +38,11 @@ export function createIngestActivities({ storage, dvc, pseudonymKey }: ActivityD
       try {
         const source = await localSourceFile(spec.source.uri, join(workspace, 'source.download'), storage);
         await access(source).catch(() => {
-          throw ApplicationFailure.nonRetryable(`Source file ${source} (from ${spec.source.uri}) does not exist.`, 'SourceNotFound');
+          throw ApplicationFailure.nonRetryable(`Source file ${source} (from ${spec.source.uri}) does not exist.`, FAILURE_TYPES.SourceNotFound);
         });
         const snapshotName = `${spec.name}.jsonl`;
         const { rows, bytes, md5 } = await writeSnapshot(source, spec, join(workspace, snapshotName), personal);
-        if (rows === 0) throw ApplicationFailure.nonRetryable(await noRows(source, spec), 'EmptyDataset');
+        if (rows === 0) throw ApplicationFailure.nonRetryable(await noRows(source, spec), FAILURE_TYPES.EmptyDataset);
 
         const manifest = (datasetVersion: string, reusedVersion: boolean): IngestManifest => ({
           step: 'ingest',
@@ -89,7 +90,7 @@ async function noRows(source: string, spec: PipelineSpec): Promise<string> {
 function personalData(spec: PipelineSpec, key: Buffer | undefined): { columns: string[]; key: Buffer } | undefined {
   const columns = spec.personal ?? [];
   if (columns.length === 0) return undefined;
-  if (!key) throw ApplicationFailure.nonRetryable(`${spec.name} marks ${columns.join(', ')} as personal data, and this worker has no pseudonym key to hash them with: set CTRAIN_PSEUDONYM_KEY (or CTRAIN_PSEUDONYM_KEY_FILE) on the workers and the model server.`, 'PipelineSpecError');
+  if (!key) throw ApplicationFailure.nonRetryable(`${spec.name} marks ${columns.join(', ')} as personal data, and this worker has no pseudonym key to hash them with: set CTRAIN_PSEUDONYM_KEY (or CTRAIN_PSEUDONYM_KEY_FILE) on the workers and the model server.`, FAILURE_TYPES.PipelineSpecError);
   return { columns, key };
 }
 
@@ -124,7 +125,7 @@ async function writeSnapshot(source: string, spec: PipelineSpec, target: string,
     await pipeline(Readable.from(chunks()), createWriteStream(target));
   } catch (error) {
     // The reader names the file it read, which for http and s3 is a scratch copy: name the source.
-    if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(`${spec.source.uri}: ${error.message}`, 'UnreadableSource');
+    if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(`${spec.source.uri}: ${error.message}`, FAILURE_TYPES.UnreadableSource);
     throw error;
   }
   return { rows, bytes, md5: md5.digest('hex') };

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { PipelineOverrides, ResolvedPipeline, StepManifest, StepName } from '../contracts/pipeline-run.js';
 import { MANIFEST_FORMAT, STEPS } from '../contracts/pipeline-run.js';
 import { loadPipeline, PipelineSpecError, specHash, UnknownPipelineError } from '../pipelines/index.js';
@@ -16,7 +17,7 @@ export function createRunRecordActivities({ storage }: ActivityDependencies) {
         return { spec, specHash: specHash(spec) };
       } catch (error) {
         if (error instanceof PipelineSpecError || error instanceof UnknownPipelineError) {
-          throw ApplicationFailure.nonRetryable(error.message, 'PipelineSpecError');
+          throw ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.PipelineSpecError);
         }
         throw error;
       }
@@ -34,7 +35,7 @@ export function createRunRecordActivities({ storage }: ActivityDependencies) {
         if (!manifest) break;
         steps[step] = manifest;
       }
-      if (!steps.ingest) throw ApplicationFailure.nonRetryable(`Run ${runId} has no recorded steps to resume from.`, 'PipelineSpecError');
+      if (!steps.ingest) throw ApplicationFailure.nonRetryable(`Run ${runId} has no recorded steps to resume from.`, FAILURE_TYPES.PipelineSpecError);
       return steps;
     },
   };

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { SourceLocation } from '../contracts/source-uri.js';
 import { parseSourceUri } from '../contracts/source-uri.js';
 import { PROJECT_ROOT } from '../stack/paths.js';
@@ -30,7 +31,7 @@ export async function localSourceFile(uri: string, scratch: string, storage: Obj
       try {
         await storage.download({ bucket: location.bucket, key: location.key }, scratch);
       } catch (error) {
-        if (isMissingObject(error)) throw ApplicationFailure.nonRetryable(`Source ${uri} does not exist (${(error as { code?: string }).code}).`, 'SourceNotFound');
+        if (isMissingObject(error)) throw ApplicationFailure.nonRetryable(`Source ${uri} does not exist (${(error as { code?: string }).code}).`, FAILURE_TYPES.SourceNotFound);
         throw error;
       }
       return scratch;
@@ -48,7 +49,7 @@ function packageRoot(packageName: string): string {
   } catch {
     const candidate = join(PROJECT_ROOT, 'node_modules', packageName);
     if (existsSync(join(candidate, 'package.json'))) return candidate;
-    throw ApplicationFailure.nonRetryable(`Source package "${packageName}" is not installed; add it to package.json.`, 'SourceNotFound');
+    throw ApplicationFailure.nonRetryable(`Source package "${packageName}" is not installed; add it to package.json.`, FAILURE_TYPES.SourceNotFound);
   }
 }
 
@@ -58,14 +59,14 @@ async function download(url: string, scratch: string): Promise<string> {
     const reason = (error as { cause?: unknown }).cause;
     const detail = reason instanceof Error ? reason.message : (error as Error).message;
     // Retryable: a server that is down or restarting may well answer the next attempt.
-    throw ApplicationFailure.retryable(`GET ${url} failed: ${detail}`, 'SourceUnreachable');
+    throw ApplicationFailure.retryable(`GET ${url} failed: ${detail}`, FAILURE_TYPES.SourceUnreachable);
   });
   if (!response.ok || !response.body) {
     await response.body?.cancel();
     const message = `GET ${url} answered HTTP ${response.status}`;
     // Most 4xx will not fix themselves; 408, 429, 5xx and network errors are retried by Temporal.
     const permanent = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
-    throw permanent ? ApplicationFailure.nonRetryable(message, response.status === 404 || response.status === 410 ? 'SourceNotFound' : 'SourceRefused') : new Error(message);
+    throw permanent ? ApplicationFailure.nonRetryable(message, response.status === 404 || response.status === 410 ? FAILURE_TYPES.SourceNotFound : FAILURE_TYPES.SourceRefused) : new Error(message);
   }
   await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(scratch));
   return scratch;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { CacheOptions, ObjectRef, StepManifestBase, StepName } from '../contracts/pipeline-run.js';
 import { MANIFEST_FORMAT, uriOf } from '../contracts/pipeline-run.js';
 import { FormatVersionError, formatOf } from '../contracts/format-version.js';
@@ -42,7 +43,7 @@ function nonRetryableFormat(check: () => void): void {
   try {
     check();
   } catch (error) {
-    if (error instanceof FormatVersionError) throw ApplicationFailure.nonRetryable(error.message, 'PipelineSpecError');
+    if (error instanceof FormatVersionError) throw ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.PipelineSpecError);
     throw error;
   }
 }

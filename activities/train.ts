@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { CacheOptions, FeatureManifest, ObjectRef, TrainManifest, TrainProgress } from '../contracts/pipeline-run.js';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
+import { HEARTBEAT_EVERY_MS } from '../contracts/heartbeats.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { cacheKey } from '../infra/artifacts.js';
 import type { Checkpoint, TrainSpec } from '../model/index.js';
@@ -13,7 +15,6 @@ import { stepKeys } from '../storage/layout.js';
 
 /** Bump when training the same inputs would give a different model. */
 const TRAIN_CODE_VERSION = 'train-1';
-const HEARTBEAT_INTERVAL_MS = 2_000;
 
 export interface TrainInput {
   spec: PipelineSpec;
@@ -49,7 +50,7 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
 
       // What the Web UI shows under the pending train activity's heartbeat details, and `ctrain watch` reads.
       let progress: TrainProgress = { epoch: resumeFrom?.epoch ?? 0, maxEpochs: trainSpec.epochs, resumedFromEpoch: resumeFrom?.epoch };
-      const beat = setInterval(() => context.heartbeat(progress), HEARTBEAT_INTERVAL_MS);
+      const beat = setInterval(() => context.heartbeat(progress), HEARTBEAT_EVERY_MS);
       // The checkpoint write in flight, awaited before a cancelled run removes the checkpoint.
       let writing: Promise<void> = Promise.resolve();
       try {
@@ -94,7 +95,7 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
           await storage.remove(checkpointRef);
           throw new CancelledFailure(`training cancelled at epoch ${String(progress.epoch)}; checkpoint removed`);
         }
-        if (error instanceof InvalidTrainSpecError || error instanceof InvalidTrainingDataError) throw ApplicationFailure.nonRetryable(error.message, 'PipelineSpecError');
+        if (error instanceof InvalidTrainSpecError || error instanceof InvalidTrainingDataError) throw ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.PipelineSpecError);
         throw error;
       } finally {
         clearInterval(beat);

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { CacheOptions, IngestManifest, ValidateManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { LabelTally } from '../features/label-check.js';
-import { cacheKey, canonicalJson } from '../infra/artifacts.js';
+import { cacheKey } from '../infra/artifacts.js';
+import { canonicalJson } from '../contracts/canonical-json.js';
 import type { DatasetSchema, Row } from '../tabular/index.js';
 import { buildValidationReport, checkAgainstSchema, computeStatistics, inferSchema, readRows, renderValidationHtml } from '../tabular/index.js';
 import { pullDatasetVersion } from './dataset.js';
@@ -59,7 +61,7 @@ export function createValidateActivities({ storage, dvc }: ActivityDependencies)
         const errors = report.anomalies.filter((anomaly) => anomaly.severity === 'error');
         throw ApplicationFailure.create({
           nonRetryable: true,
-          type: 'DataValidationError',
+          type: FAILURE_TYPES.DataValidationError,
           message: `Dataset ${ingest.datasetVersion} of ${spec.name} failed validation with ${errors.length} anomalies: ${errors.map((anomaly) => anomaly.message).join(' | ')} Report: ${uriOf(refs.reportHtml)}`,
           details: [{ report: refs.report, reportHtml: refs.reportHtml, anomalies: errors }],
         });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { AliasChange, AliasRequest, ModelVersion, Registry } from '../contracts/model.js';
 import { approveUpdate, modelWorkflowId, promoteUpdate, rejectUpdate, rollbackUpdate } from '../contracts/model.js';
 import { readRegistry } from '../clients/model-client.js';
+import { fourDecimals } from '../format/numbers.js';
 import type { DeliveryStats, Durations } from '../model/delivery-stats.js';
 import { deliveryStats } from '../model/delivery-stats.js';
 import { pipelineNames } from '../pipelines/index.js';
@@ -92,7 +93,7 @@ function aliasesOf(registry: Registry): string {
 }
 
 function describeVersion(version: ModelVersion): string {
-  const metrics = Object.entries(version.metrics).map(([name, value]) => `${name}=${Number(value.toFixed(4))}`).join(' ');
+  const metrics = Object.entries(version.metrics).map(([name, value]) => `${name}=${fourDecimals(value)}`).join(' ');
   return `  v${version.version} ${version.createdAt} dataset ${version.datasetVersion.slice(0, 12)} ${version.backend} ${version.blessed ? 'blessed' : 'not blessed'} ${metrics} (run ${version.runId})`;
 }
 

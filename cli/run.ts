@@ -4,6 +4,7 @@ import type { RunRecord } from '../contracts/model.js';
 import type { CacheOptions, PipelineOverrides, PipelineRunResult, StepName } from '../contracts/pipeline-run.js';
 import { STEPS } from '../contracts/pipeline-run.js';
 import { requestRun, waitForRun } from '../clients/model-client.js';
+import { fourDecimals } from '../format/numbers.js';
 import { blessingWhy } from '../model/blessing.js';
 import { loadPipeline } from '../pipelines/index.js';
 import { output, webUiLink, withClient } from './connect.js';
@@ -75,7 +76,7 @@ export function describeRun(run: RunRecord, result: PipelineRunResult | undefine
     lines.push(`  ${step.padEnd(9)} ${manifest.cached ? `reused (${manifest.reusedBy})` : 'ran'}`);
   }
   lines.push(`  backend ${result.train.backend}, ${result.train.epochsRun} epochs (best ${result.train.bestEpoch})`);
-  lines.push(`  metrics ${Object.entries(result.evaluate.metrics).map(([name, value]) => `${name}=${Number(value.toFixed(4))}`).join(' ')}`);
+  lines.push(`  metrics ${Object.entries(result.evaluate.metrics).map(([name, value]) => `${name}=${fourDecimals(value)}`).join(' ')}`);
   lines.push(`  ${result.evaluate.blessed ? 'blessed' : 'not blessed'}: ${blessingWhy(result.evaluate.reason)}`);
   return lines;
 }

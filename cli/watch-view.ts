@@ -6,6 +6,7 @@
 import type { AliasChange, ModelVersion, RunRecord } from '../contracts/model.js';
 import type { StepManifest, StepName, TrainProgress } from '../contracts/pipeline-run.js';
 import { STEPS } from '../contracts/pipeline-run.js';
+import { fourDecimals } from '../format/numbers.js';
 import { blessingWhy } from '../model/blessing.js';
 
 export const STEP_STATES = ['pending', 'running', 'done', 'reused', 'failed', 'skipped'] as const;
@@ -209,6 +210,5 @@ function deployStep(model: NonNullable<RunSnapshot['model']>, version: ModelVers
 
 const skipped = (step: StepName, detail: string): StepView => ({ step, state: 'skipped', detail });
 const isClosedUnsuccessfully = (status: string | undefined): boolean => status !== undefined && !['RUNNING', 'COMPLETED'].includes(status);
-const round = (value: number): number => Number(value.toFixed(4));
 const losses = (loss: number | undefined, valLoss: number | undefined): string =>
-  `${loss === undefined ? '' : ` loss ${round(loss)}`}${valLoss === undefined || Number.isNaN(valLoss) ? '' : ` val_loss ${round(valLoss)}`}`;
+  `${loss === undefined ? '' : ` loss ${fourDecimals(loss)}`}${valLoss === undefined || Number.isNaN(valLoss) ? '' : ` val_loss ${fourDecimals(valLoss)}`}`;

@@ -4,11 +4,11 @@
  * part of the spec is malformed.
  */
 import { z } from 'zod';
+import { isLowerBetter } from './metric-direction.js';
 import {
   BINARY_METRICS,
   REGRESSION_METRICS,
   evaluationSchema,
-  isLowerBetter,
   labelSchema,
   splitSchema,
   trainingSchema,

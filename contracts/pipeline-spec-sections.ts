@@ -161,15 +161,8 @@ export const trainingSchema = z
 
 export const BINARY_METRICS = ['auc', 'accuracy', 'f1', 'logLoss'] as const;
 export const REGRESSION_METRICS = ['rmse', 'mae', 'r2'] as const;
-/** Metrics where a smaller value is the better model. */
-export const LOWER_IS_BETTER = ['logLoss', 'rmse', 'mae'] as const;
 
 export type Metric = (typeof BINARY_METRICS)[number] | (typeof REGRESSION_METRICS)[number];
-
-/** True for metrics where smaller is better (logLoss, rmse, mae): their threshold is a maximum. */
-export function isLowerBetter(metric: Metric): boolean {
-  return (LOWER_IS_BETTER as readonly string[]).includes(metric);
-}
 
 export const evaluationSchema = z.strictObject({
   /** The blessing metric, on the test split. Binary: auc, accuracy, f1, logLoss; regression: rmse, mae, r2. */

@@ -4,10 +4,10 @@
  * features changes while the features do not.
  */
 import type { BlessingMetric } from '../model/blessing.js';
-import { LOWER_IS_BETTER } from '../model/blessing.js';
+import { isLowerBetter } from '../contracts/metric-direction.js';
 import { auc, binaryMetrics, regressionMetrics } from '../model/metrics.js';
 import type { Task } from '../model/network.js';
-import { fmt } from './format.js';
+import { formatNumber } from '../format/numbers.js';
 import type { DriftVerdict } from './report.js';
 
 /** Metrics computable on live outcomes: the blessing metrics. */
@@ -60,7 +60,7 @@ export function performanceVerdict({
   metric,
   value,
   threshold,
-  lowerIsBetter = (LOWER_IS_BETTER as readonly string[]).includes(metric),
+  lowerIsBetter = isLowerBetter(metric),
   minOutcomes,
   outcomes,
 }: PerformanceVerdictInput): PerformanceVerdict {
@@ -76,8 +76,8 @@ export function performanceVerdict({
   }
   const bar = lowerIsBetter ? 'maximum' : 'minimum';
   const worse = lowerIsBetter ? value > threshold : value < threshold;
-  if (worse) return { verdict: 'drift', reason: `Drift: live ${metric} ${fmt(value)} ${on} is ${lowerIsBetter ? 'above' : 'below'} the ${bar} ${fmt(threshold)}.` };
-  return { verdict: 'no-drift', reason: `No drift: live ${metric} ${fmt(value)} ${on} meets the ${bar} ${fmt(threshold)}.` };
+  if (worse) return { verdict: 'drift', reason: `Drift: live ${metric} ${formatNumber(value)} ${on} is ${lowerIsBetter ? 'above' : 'below'} the ${bar} ${formatNumber(threshold)}.` };
+  return { verdict: 'no-drift', reason: `No drift: live ${metric} ${formatNumber(value)} ${on} meets the ${bar} ${formatNumber(threshold)}.` };
 }
 
 function isBinaryMetric(metric: LiveMetric): metric is BinaryMetric {

@@ -7,6 +7,7 @@
  * with rᵢ and cᵢ the reference and current shares of bucket i. Missing values are a bucket of
  * their own, so a rise in missing values counts as drift too.
  */
+import { significant } from '../format/numbers.js';
 
 /**
  * Shares below this count as this in PSI, so an empty bucket adds a large but finite term
@@ -81,7 +82,7 @@ export function binCounts(edges: readonly number[], values: readonly (number | u
 export function binLabels(edges: readonly number[]): string[] {
   if (edges.length === 0) return ['all values', MISSING_BUCKET];
   let digits = 4;
-  const show = (value: number): string => String(Number(value.toPrecision(digits)));
+  const show = (value: number): string => String(significant(value, digits));
   while (digits < 17 && new Set(edges.map(show)).size < edges.length) digits++;
   const shown = edges.map(show);
   return [`≤ ${shown[0]}`, ...shown.slice(1).map((edge, i) => `(${shown[i]}, ${edge}]`), `> ${shown[shown.length - 1]}`, MISSING_BUCKET];

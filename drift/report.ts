@@ -7,9 +7,9 @@ import { readCategory, readNumber } from '../features/values.js';
 import type { ChiSquareResult } from '../statistics/chi-square.js';
 import { jensenShannon as jensenShannonDivergence } from '../statistics/chi-square.js';
 import { categoricalChiSquare } from './categorical.js';
-import { fmt } from './format.js';
 import type { KsResult } from '../statistics/ks.js';
 import { ksAgainstReference } from '../statistics/ks.js';
+import { formatNumber } from '../format/numbers.js';
 import { alignCategories, binCounts, binLabels, psi, toShares } from './psi.js';
 import type { CategoricalFeatureReference, DriftReference, NumericSummary } from './reference.js';
 import { DRIFT_REFERENCE_VERSION } from './reference.js';
@@ -149,7 +149,7 @@ function numericDrift(
     const drifted = ks.pValue < thresholds.ksPValue;
     findings.push({
       drifted,
-      text: `KS p-value ${fmt(ks.pValue)} (statistic ${fmt(ks.statistic)}) is ${drifted ? 'below' : 'at least'} ${fmt(thresholds.ksPValue)}`,
+      text: `KS p-value ${formatNumber(ks.pValue)} (statistic ${formatNumber(ks.statistic)}) is ${drifted ? 'below' : 'at least'} ${formatNumber(thresholds.ksPValue)}`,
     });
   }
   const distribution = { buckets: binLabels(reference.edges), reference: referenceShares, live: currentShares };
@@ -169,14 +169,14 @@ function categoricalDrift(reference: CategoricalFeatureReference, rows: readonly
     const drifted = chiSquare.pValue < thresholds.chiSquarePValue;
     findings.push({
       drifted,
-      text: `chi-square p-value ${fmt(chiSquare.pValue)} (statistic ${fmt(chiSquare.statistic)}, ${chiSquare.df} df) is ${drifted ? 'below' : 'at least'} ${fmt(thresholds.chiSquarePValue)}`,
+      text: `chi-square p-value ${formatNumber(chiSquare.pValue)} (statistic ${formatNumber(chiSquare.statistic)}, ${chiSquare.df} df) is ${drifted ? 'below' : 'at least'} ${formatNumber(thresholds.chiSquarePValue)}`,
     });
   }
   if (thresholds.jensenShannon !== undefined) {
     const drifted = jensenShannon > thresholds.jensenShannon;
     findings.push({
       drifted,
-      text: `Jensen–Shannon divergence ${fmt(jensenShannon)} is ${drifted ? 'above' : 'within'} ${fmt(thresholds.jensenShannon)}`,
+      text: `Jensen–Shannon divergence ${formatNumber(jensenShannon)} is ${drifted ? 'above' : 'within'} ${formatNumber(thresholds.jensenShannon)}`,
     });
   }
   const unseen = aligned.current[aligned.current.length - 2] as number;
@@ -192,7 +192,7 @@ interface Finding {
 
 function psiFinding(value: number, threshold: number): Finding {
   const drifted = value > threshold;
-  return { drifted, text: `PSI ${fmt(value)} is ${drifted ? 'above' : 'within'} ${fmt(threshold)}` };
+  return { drifted, text: `PSI ${formatNumber(value)} is ${drifted ? 'above' : 'within'} ${formatNumber(threshold)}` };
 }
 
 function judge(subject: string, findings: Finding[]): { drifted: boolean; reason: string } {

@@ -1,7 +1,6 @@
-/** Metrics where a larger value is a better model. */
-export const HIGHER_IS_BETTER = ['auc', 'accuracy', 'precision', 'recall', 'f1', 'r2'] as const;
-/** Metrics where a smaller value is a better model. */
-export const LOWER_IS_BETTER = ['rmse', 'mae', 'logLoss'] as const;
+import type { HIGHER_IS_BETTER, LOWER_IS_BETTER } from '../contracts/metric-direction.js';
+import { isHigherBetter } from '../contracts/metric-direction.js';
+import { formatNumber } from '../format/numbers.js';
 
 export type BlessingMetric = (typeof HIGHER_IS_BETTER)[number] | (typeof LOWER_IS_BETTER)[number];
 
@@ -28,29 +27,29 @@ export interface Blessing {
  * no worse than production by more than maxRegression. Blessing defaults to no.
  */
 export function decideBlessing({ metric, candidate, production, threshold, maxRegression = 0 }: BlessingInput): Blessing {
-  const higher = (HIGHER_IS_BETTER as readonly string[]).includes(metric);
+  const higher = isHigherBetter(metric);
   const bar = higher ? 'minimum' : 'maximum';
-  const subject = `candidate ${metric} ${fmt(candidate)}`;
+  const subject = `candidate ${metric} ${formatNumber(candidate)}`;
   if (threshold === undefined || !Number.isFinite(threshold)) {
     return no(`no ${bar} is configured for ${metric}, and blessing defaults to no (${subject})`);
   }
-  if (!Number.isFinite(candidate)) return no(`${subject} is not a number, so it cannot meet the ${bar} ${fmt(threshold)}`);
+  if (!Number.isFinite(candidate)) return no(`${subject} is not a number, so it cannot meet the ${bar} ${formatNumber(threshold)}`);
   if (higher ? candidate < threshold : candidate > threshold) {
-    return no(`${subject} is ${higher ? 'below' : 'above'} the ${bar} ${fmt(threshold)}`);
+    return no(`${subject} is ${higher ? 'below' : 'above'} the ${bar} ${formatNumber(threshold)}`);
   }
-  const meets = `${subject} meets the ${bar} ${fmt(threshold)}`;
+  const meets = `${subject} meets the ${bar} ${formatNumber(threshold)}`;
   if (production === undefined) return yes(`${meets}; there is no production model to compare with`);
   if (!Number.isFinite(production)) return yes(`${meets}; production ${metric} is not a number, so only the ${bar} was checked`);
 
   const worseBy = higher ? production - candidate : candidate - production;
   // Metric values come from float arithmetic; a regression equal to the allowance must pass.
   const slack = 1e-9 * Math.max(1, Math.abs(production));
-  const versus = `production ${fmt(production)}`;
+  const versus = `production ${formatNumber(production)}`;
   if (worseBy > maxRegression + slack) {
-    return no(`${subject} is ${fmt(worseBy)} worse than ${versus}, more than the allowed regression of ${fmt(maxRegression)}`);
+    return no(`${subject} is ${formatNumber(worseBy)} worse than ${versus}, more than the allowed regression of ${formatNumber(maxRegression)}`);
   }
-  if (worseBy > 0) return yes(`${meets} and is ${fmt(worseBy)} worse than ${versus}, within the allowed regression of ${fmt(maxRegression)}`);
-  if (worseBy < 0) return yes(`${meets} and is ${fmt(-worseBy)} better than ${versus}`);
+  if (worseBy > 0) return yes(`${meets} and is ${formatNumber(worseBy)} worse than ${versus}, within the allowed regression of ${formatNumber(maxRegression)}`);
+  if (worseBy < 0) return yes(`${meets} and is ${formatNumber(-worseBy)} better than ${versus}`);
   return yes(`${meets} and equals ${versus}`);
 }
 
@@ -65,9 +64,4 @@ function yes(why: string): Blessing {
 
 function no(why: string): Blessing {
   return { blessed: false, reason: `Not blessed: ${why}.` };
-}
-
-/** Four significant digits, without trailing zeros. */
-function fmt(value: number): string {
-  return Number.isFinite(value) ? String(Number(value.toPrecision(4))) : String(value);
 }

@@ -1,5 +1,6 @@
 import type { LiveStats } from '../contracts/model.js';
 import { upperNormalTail } from '../statistics/normal.js';
+import { fourDecimals } from '../format/numbers.js';
 
 /** Fewer live predictions than this on either side says nothing; the offline evaluation stands. */
 export const MIN_LIVE = 20;
@@ -57,4 +58,4 @@ function worseErrorPValue(canary: LiveStats, production: LiveStats): number | un
   return upperNormalTail(difference / Math.sqrt(variance));
 }
 
-export const fmt = (value: number | undefined): string => (value === undefined ? 'n/a' : String(Number(value.toFixed(4))));
+const fmt = (value: number | undefined): string => (value === undefined ? 'n/a' : String(fourDecimals(value)));

@@ -4,6 +4,7 @@
  * predicted against actual and the residuals for regression. Point lists are downsampled so the
  * evaluation object stays small whatever the size of the test split.
  */
+import { significant } from '../format/numbers.js';
 import { calibration } from './metrics.js';
 import type { CalibrationBin } from './metrics.js';
 import type { EpochLog } from './types.js';
@@ -172,7 +173,7 @@ function thresholdSteps(labels: Values, scores: Values): { threshold: number; tp
 }
 
 /** float32 values carry about seven significant digits; six keep the JSON short. */
-const sixDigits = (value: number): number => Number(value.toPrecision(6));
+const sixDigits = (value: number): number => significant(value, 6);
 
 function checkPaired(labels: Values, outputs: Values): void {
   if (labels.length !== outputs.length) throw new RangeError(`${labels.length} labels but ${outputs.length} predictions`);

@@ -3,6 +3,7 @@
  * one feature's columns across the rows of the test split, score again, and see how much the
  * metric drops. A categorical feature's one-hot columns move together, as one feature.
  */
+import { permutation, seededRandom } from '../tabular/seeded-random.js';
 
 /** One input feature and the columns of the feature matrix it occupies. */
 export interface FeatureGroup {
@@ -37,7 +38,7 @@ export interface PermutationInput {
 export function permutationImportance(input: PermutationInput): FeatureImportance[] {
   const { features, rows, width, labels, groups, score, metric, higherIsBetter } = input;
   const repeats = input.repeats ?? 3;
-  const random = mulberry32(input.seed ?? 1);
+  const random = seededRandom(input.seed ?? 1);
   const baseline = metric(labels, score(features));
   const shuffled = new Float32Array(features.length);
   const result = groups.map((group) => {
@@ -56,26 +57,4 @@ export function permutationImportance(input: PermutationInput): FeatureImportanc
     return { feature: group.name, importance: mean, std };
   });
   return result.sort((a, b) => b.importance - a.importance || (a.feature < b.feature ? -1 : 1));
-}
-
-/** A seeded Fisher–Yates permutation of 0..n-1. */
-export function permutation(n: number, random: () => number): Uint32Array {
-  const order = Uint32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
-
-/** A small seeded generator (mulberry32): the shuffles repeat exactly from the same seed. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -3,7 +3,7 @@ export { exportModel, importModel } from './artifact.js';
 export type { EncodedWeights } from './artifact.js';
 export { BACKEND_ENV, BACKEND_NAMES, BACKEND_ORDER_ENV, backendOrder, selectBackend } from './backend.js';
 export type { BackendChoice, BackendName, SkippedBackend } from './backend.js';
-export { decideBlessing, HIGHER_IS_BETTER, LOWER_IS_BETTER } from './blessing.js';
+export { decideBlessing } from './blessing.js';
 export type { Blessing, BlessingInput, BlessingMetric } from './blessing.js';
 export { deserializeCheckpoint, serializeCheckpoint } from './checkpoint.js';
 export type { BestSoFar, Checkpoint } from './checkpoint.js';

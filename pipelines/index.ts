@@ -1,5 +1,6 @@
 /** The pipelines ctrain ships, by name, and the content hash that identifies a spec in a run's inputs. */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../contracts/canonical-json.js';
 import type { PipelineOverrides } from '../contracts/pipeline-run.js';
 import type { PipelineSpec, PipelineSpecInput } from '../contracts/pipeline-spec.js';
 import flightDelay from './flight-delay.js';
@@ -55,13 +56,4 @@ export function loadPipeline(name: string, overrides: PipelineOverrides = {}): P
  */
 export function specHash(spec: PipelineSpec): string {
   return createHash('sha256').update(canonicalJson(spec)).digest('hex');
-}
-
-/** JSON with object keys sorted recursively; undefined-valued keys are left out, as JSON.stringify does. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { pipelineSpecSchema } from '../contracts/pipeline-spec.js';
 import { formatPath } from '../contracts/pipeline-spec-rules.js';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 
 /** One thing wrong with a spec: where (`training.epochs`, `features.numeric[1]`) and what. */
@@ -11,7 +12,7 @@ export interface SpecProblem {
 
 /** A spec that failed validation. The message lists every problem, one per line, with its field path. */
 export class PipelineSpecError extends Error {
-  override name = 'PipelineSpecError';
+  override name = FAILURE_TYPES.PipelineSpecError;
 
   constructor(
     /** The spec's name when it has a readable one, else undefined. */

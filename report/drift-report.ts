@@ -4,7 +4,7 @@
  * drift-check activity stores the HTML beside the JSON report.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { fmt } from '../drift/format.js';
+import { formatNumber } from '../format/numbers.js';
 import type { DriftReference } from '../drift/reference.js';
 import type { BucketShares, DriftReport, DriftThresholds, FeatureDrift, PredictionDrift } from '../drift/report.js';
 import { escapeHtml } from '../tabular/report-html.js';
@@ -46,8 +46,8 @@ export async function renderDriftReport({ reference, drift, facts }: DriftReport
     ['Thresholds', describeThresholds(drift.thresholds)],
   ];
   if (performance) {
-    const value = performance.value === undefined ? 'no value' : fmt(performance.value);
-    pageFacts.push(['Live metric', `${performance.metric} ${value} vs threshold ${fmt(performance.threshold)}: ${performance.verdict}`], ['Performance', performance.reason]);
+    const value = performance.value === undefined ? 'no value' : formatNumber(performance.value);
+    pageFacts.push(['Live metric', `${performance.metric} ${value} vs threshold ${formatNumber(performance.threshold)}: ${performance.verdict}`], ['Performance', performance.reason]);
   }
   const title = `Drift report: ${facts.model} v${facts.productionVersion}`;
   if (drift.verdict === 'insufficient-data' || !drift.prediction) {
@@ -69,22 +69,22 @@ export async function renderDriftReport({ reference, drift, facts }: DriftReport
 }
 
 function describeThresholds(t: DriftThresholds): string {
-  const parts = [`PSI > ${fmt(t.psi)}`];
-  if (t.ksPValue !== undefined) parts.push(`KS p < ${fmt(t.ksPValue)}`);
-  if (t.chiSquarePValue !== undefined) parts.push(`chi-square p < ${fmt(t.chiSquarePValue)}`);
-  if (t.jensenShannon !== undefined) parts.push(`Jensen–Shannon > ${fmt(t.jensenShannon)}`);
+  const parts = [`PSI > ${formatNumber(t.psi)}`];
+  if (t.ksPValue !== undefined) parts.push(`KS p < ${formatNumber(t.ksPValue)}`);
+  if (t.chiSquarePValue !== undefined) parts.push(`chi-square p < ${formatNumber(t.chiSquarePValue)}`);
+  if (t.jensenShannon !== undefined) parts.push(`Jensen–Shannon > ${formatNumber(t.jensenShannon)}`);
   return `${parts.join(', ')} counts as drift; at least ${t.minRows} rows`;
 }
 
-const verdictText = (subject: { drifted: boolean; psi: number }): string => `${subject.drifted ? 'drifted' : 'no drift'}, PSI ${fmt(subject.psi)}`;
+const verdictText = (subject: { drifted: boolean; psi: number }): string => `${subject.drifted ? 'drifted' : 'no drift'}, PSI ${formatNumber(subject.psi)}`;
 
 function statisticsTable(features: readonly FeatureDrift[], prediction: PredictionDrift): string {
   const row = (name: string, kind: string, s: Partial<FeatureDrift> & PredictionDrift): string => {
     const cells = [
-      fmt(s.psi),
-      s.ks ? `${fmt(s.ks.statistic)} (p ${fmt(s.ks.pValue)})` : '',
-      s.chiSquare ? `${fmt(s.chiSquare.statistic)}, ${s.chiSquare.df} df (p ${fmt(s.chiSquare.pValue)})` : '',
-      s.jensenShannon === undefined ? '' : fmt(s.jensenShannon),
+      formatNumber(s.psi),
+      s.ks ? `${formatNumber(s.ks.statistic)} (p ${formatNumber(s.ks.pValue)})` : '',
+      s.chiSquare ? `${formatNumber(s.chiSquare.statistic)}, ${s.chiSquare.df} df (p ${formatNumber(s.chiSquare.pValue)})` : '',
+      s.jensenShannon === undefined ? '' : formatNumber(s.jensenShannon),
     ].map((cell) => `<td class="num">${escapeHtml(cell)}</td>`);
     const drifted = s.drifted ? '<td class="fail">drifted</td>' : '<td class="pass">no</td>';
     return `<tr${s.drifted ? ' class="error"' : ''}><td>${escapeHtml(name)}</td><td>${kind}</td>${cells.join('')}${drifted}<td>${escapeHtml(s.reason)}</td></tr>`;

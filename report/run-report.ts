@@ -5,7 +5,9 @@
  */
 import type { EvaluateManifest, TrainManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
-import { blessingWhy, HIGHER_IS_BETTER, LOWER_IS_BETTER } from '../model/blessing.js';
+import { isHigherBetter, isLowerBetter } from '../contracts/metric-direction.js';
+import { formatCell } from '../format/numbers.js';
+import { blessingWhy } from '../model/blessing.js';
 import { downsample, MAX_SCATTER_POINTS } from '../model/curves.js';
 import type { BinaryCurves, Curves, RegressionCurves } from '../model/curves.js';
 import type { EvaluationRecord } from '../model/evaluation-record.js';
@@ -52,7 +54,7 @@ export async function buildRunReport(input: RunReportInput): Promise<string> {
       ['Dataset version', input.datasetVersion ?? 'unknown'],
       ['Label', `${spec.label.column} (${spec.label.kind})`],
       ['Model', `${spec.model.kind}, ${train.epochsRun} epochs on ${train.backend}, best epoch ${train.bestEpoch}`],
-      [`Test ${spec.evaluation.metric}`, metric === undefined ? 'unknown' : fmt(metric)],
+      [`Test ${spec.evaluation.metric}`, metric === undefined ? 'unknown' : formatCell(metric)],
       ['Blessed', `${evaluate.blessed ? 'yes' : 'no'}: ${blessingWhy(evaluate.reason)}`],
     ],
     sections,
@@ -61,7 +63,7 @@ export async function buildRunReport(input: RunReportInput): Promise<string> {
 
 function trainingSection(train: TrainManifest): { section: Omit<ReportSection, 'charts'>; charts: ChartRequest[] } {
   const notes = [
-    `${train.epochsRun} epochs; the model keeps the weights of epoch ${train.bestEpoch}. Last epoch: loss ${fmt(train.loss)}, validation loss ${fmt(train.valLoss)}.`,
+    `${train.epochsRun} epochs; the model keeps the weights of epoch ${train.bestEpoch}. Last epoch: loss ${formatCell(train.loss)}, validation loss ${formatCell(train.valLoss)}.`,
     train.resumedFromEpoch === undefined ? '' : ` Resumed from the checkpoint of epoch ${train.resumedFromEpoch}.`,
     train.cached ? ' Reused from an earlier run with the same inputs.' : '',
   ].join('');
@@ -84,7 +86,7 @@ function evaluationSection({ evaluation, evaluate }: RunReportInput): { section:
 
 function binaryEvaluation(section: { id: string; title: string }, models: { model: string; curves: BinaryCurves }[]): { section: Omit<ReportSection, 'charts'>; charts: ChartRequest[] } {
   const candidate = models[0]!.curves;
-  const figure = (name: (curves: BinaryCurves) => number | undefined) => models.map(({ model, curves }) => `${model} ${fmt(name(curves))}`).join(', ');
+  const figure = (name: (curves: BinaryCurves) => number | undefined) => models.map(({ model, curves }) => `${model} ${formatCell(name(curves))}`).join(', ');
   const charts: ChartRequest[] = [];
   if (models.some(({ curves }) => curves.roc)) {
     const series: Series<{ fpr: number; tpr: number }>[] = models.flatMap(({ model, curves }) => (curves.roc ? [{ model, points: curves.roc.points }] : []));
@@ -131,7 +133,7 @@ function comparisonSection({ evaluate, evaluation, spec }: RunReportInput): { se
     const theirs = production?.[name];
     const difference = ours !== undefined && theirs !== undefined ? ours - theirs : undefined;
     const label = name === spec.evaluation.metric ? `<strong>${escapeHtml(name)}</strong> (gate)` : escapeHtml(name);
-    return `<tr><td>${label}</td><td class="num">${fmt(ours)}</td>${production ? `<td class="num">${fmt(theirs)}</td><td class="num ${judge(name, difference)}">${signed(difference)}</td>` : ''}</tr>`;
+    return `<tr><td>${label}</td><td class="num">${formatCell(ours)}</td>${production ? `<td class="num">${formatCell(theirs)}</td><td class="num ${judge(name, difference)}">${signed(difference)}</td>` : ''}</tr>`;
   });
   const head = `<tr><th>Metric</th><th>Candidate</th>${production ? `<th>${escapeHtml(productionName)}</th><th>Difference</th>` : ''}</tr>`;
   const metricsTable = `<table><thead>${head}</thead><tbody>${metricRows.join('')}</tbody></table>`;
@@ -155,24 +157,20 @@ function sliceTable(evaluate: EvaluateManifest, evaluation: EvaluationRecord | u
     const ours = slice.metrics[metric];
     const isWorst = worst?.column === slice.column && worst.value === slice.value;
     const difference = ours !== undefined && theirs !== undefined ? ours - theirs : undefined;
-    return `<tr class="${isWorst ? 'warning' : ''}"><td>${escapeHtml(slice.column)}</td><td>${escapeHtml(slice.value)}${isWorst ? ' (worst)' : ''}</td><td class="num">${slice.rows}</td><td class="num">${fmt(ours)}</td>${withProduction ? `<td class="num">${fmt(theirs)}</td><td class="num ${judge(metric, difference)}">${signed(difference)}</td>` : ''}</tr>`;
+    return `<tr class="${isWorst ? 'warning' : ''}"><td>${escapeHtml(slice.column)}</td><td>${escapeHtml(slice.value)}${isWorst ? ' (worst)' : ''}</td><td class="num">${slice.rows}</td><td class="num">${formatCell(ours)}</td>${withProduction ? `<td class="num">${formatCell(theirs)}</td><td class="num ${judge(metric, difference)}">${signed(difference)}</td>` : ''}</tr>`;
   });
   const head = `<tr><th>Column</th><th>Value</th><th>Rows</th><th>Candidate ${escapeHtml(metric)}</th>${withProduction ? `<th>${escapeHtml(productionName)}</th><th>Difference</th>` : ''}</tr>`;
-  const worstLine = worst ? `<p>Worst slice: ${escapeHtml(worst.column)}=${escapeHtml(worst.value)}, ${fmt(worst.regression)} worse than production on ${escapeHtml(metric)}.</p>` : '';
+  const worstLine = worst ? `<p>Worst slice: ${escapeHtml(worst.column)}=${escapeHtml(worst.value)}, ${formatCell(worst.regression)} worse than production on ${escapeHtml(metric)}.</p>` : '';
   return `<h3>Metrics per slice</h3>${worstLine}<table><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 /** 'pass' when the difference favours the candidate, 'fail' when it favours production, '' for counts. */
 function judge(metric: string, difference: number | undefined): string {
   if (difference === undefined || !Number.isFinite(difference) || difference === 0) return '';
-  if ((HIGHER_IS_BETTER as readonly string[]).includes(metric)) return difference > 0 ? 'pass' : 'fail';
-  if ((LOWER_IS_BETTER as readonly string[]).includes(metric) || metric === 'expectedCalibrationError') return difference < 0 ? 'pass' : 'fail';
+  if (isHigherBetter(metric)) return difference > 0 ? 'pass' : 'fail';
+  // Calibration error is reported beside the blessing metrics, not one of them; smaller is better too.
+  if (isLowerBetter(metric) || metric === 'expectedCalibrationError') return difference < 0 ? 'pass' : 'fail';
   return '';
 }
 
-/** Four significant digits; a dash for a missing or non-finite value (JSON turns NaN into null). */
-function fmt(value: number | null | undefined): string {
-  return value === undefined || value === null || !Number.isFinite(value) ? '—' : String(Number(value.toPrecision(4)));
-}
-
-const signed = (value: number | undefined): string => (value === undefined || !Number.isFinite(value) ? '—' : `${value > 0 ? '+' : ''}${fmt(value)}`);
+const signed = (value: number | undefined): string => (value === undefined || !Number.isFinite(value) ? '—' : `${value > 0 ? '+' : ''}${formatCell(value)}`);

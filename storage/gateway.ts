@@ -13,6 +13,7 @@ import type { AsyncBuffer } from 'hyparquet';
 import { Client } from 'minio';
 import type { BucketItem } from 'minio';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import { BUCKETS } from '../contracts/stack.js';
 import type { ObjectPrefix } from './layout.js';
 import { uriOf } from '../contracts/pipeline-run.js';
@@ -31,7 +32,7 @@ const REGION = 'us-east-1';
 
 /** An artifact whose bytes do not match the checksum written with them. Retried: a re-read may succeed; a lasting mismatch fails the step with this message. */
 export class ArtifactChecksumError extends Error {
-  override name = 'ArtifactChecksumError';
+  override name = FAILURE_TYPES.ArtifactChecksumError;
 }
 
 /** Whether an error from the store means the object (or its bucket) does not exist: the one test for it. */

@@ -1,3 +1,4 @@
+import { formatNumber, formatPercent } from '../format/numbers.js';
 import type { ValidationReport } from './report.js';
 import type { Anomaly } from './schema-check.js';
 import type { ColumnStatistics } from './statistics-types.js';
@@ -9,15 +10,14 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
 }
 
-const num = (value: number): string => String(Number(value.toPrecision(4)));
 const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
-const percent = (part: number, whole: number): string => (whole === 0 ? '0%' : `${((part / whole) * 100).toFixed(1)}%`);
+const percent = (part: number, whole: number): string => (whole === 0 ? '0%' : formatPercent(part / whole));
 
 function describe(column: ColumnStatistics): string {
   switch (column.kind) {
     case 'numeric': {
       const q = column.quantiles;
-      return `min ${num(column.min)} · p05 ${num(q.p05)} · p25 ${num(q.p25)} · median ${num(q.p50)} · p75 ${num(q.p75)} · p95 ${num(q.p95)} · max ${num(column.max)} · mean ${num(column.mean)} ± ${num(column.std)}`;
+      return `min ${formatNumber(column.min)} · p05 ${formatNumber(q.p05)} · p25 ${formatNumber(q.p25)} · median ${formatNumber(q.p50)} · p75 ${formatNumber(q.p75)} · p95 ${formatNumber(q.p95)} · max ${formatNumber(column.max)} · mean ${formatNumber(column.mean)} ± ${formatNumber(column.std)}`;
     }
     case 'categorical': {
       const top = column.top.slice(0, 5).map((entry) => `${entry.value} (${entry.count})`).join(', ');

@@ -1,3 +1,4 @@
+import { formatPercent, formatPrecise } from '../format/numbers.js';
 import type { ColumnSchema, DatasetSchema } from './schema.js';
 import type { ColumnStatistics, DatasetStatistics } from './statistics-types.js';
 
@@ -37,8 +38,6 @@ export interface SchemaCheckOptions {
   numericColumns?: readonly string[];
 }
 
-const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
-const num = (value: number): string => String(Number(value.toPrecision(6)));
 const REFRESH = 'refresh the pipeline’s reference schema';
 
 function listNames(names: string[]): string {
@@ -68,8 +67,8 @@ function nullRateJump(reference: ColumnSchema, current: ColumnStatistics, rowCou
     code: 'null_rate_jump',
     column: current.name,
     message:
-      `Column "${current.name}" is null in ${percent(rate)} of rows (${current.nulls} of ${rowCount}); ` +
-      `the reference had ${percent(reference.nullRate)} and the allowed rise is ${(jump * 100).toFixed(1)} percentage points. ` +
+      `Column "${current.name}" is null in ${formatPercent(rate)} of rows (${current.nulls} of ${rowCount}); ` +
+      `the reference had ${formatPercent(reference.nullRate)} and the allowed rise is ${(jump * 100).toFixed(1)} percentage points. ` +
       `Check the source for a broken extract or join.`,
   }];
 }
@@ -79,16 +78,16 @@ function outOfRange(reference: ColumnSchema, current: ColumnStatistics, rangeSla
   const { min, max } = reference.range;
   const slack = rangeSlack * (max - min);
   const faults: string[] = [];
-  if (current.min < min - slack) faults.push(`values down to ${num(current.min)}, below ${num(min - slack)}`);
-  if (current.max > max + slack) faults.push(`values up to ${num(current.max)}, above ${num(max + slack)}`);
+  if (current.min < min - slack) faults.push(`values down to ${formatPrecise(current.min)}, below ${formatPrecise(min - slack)}`);
+  if (current.max > max + slack) faults.push(`values up to ${formatPrecise(current.max)}, above ${formatPrecise(max + slack)}`);
   if (faults.length === 0) return [];
   return [{
     severity: 'error',
     code: 'out_of_range',
     column: current.name,
     message:
-      `Column "${current.name}" has ${faults.join(' and ')}: the reference range is [${num(min)}, ${num(max)}] ` +
-      `with ${percent(rangeSlack)} slack. Check for a unit or parsing change; if the values are real, ${REFRESH}.`,
+      `Column "${current.name}" has ${faults.join(' and ')}: the reference range is [${formatPrecise(min)}, ${formatPrecise(max)}] ` +
+      `with ${formatPercent(rangeSlack)} slack. Check for a unit or parsing change; if the values are real, ${REFRESH}.`,
   }];
 }
 
@@ -106,8 +105,8 @@ function unseenCategories(reference: ColumnSchema, current: ColumnStatistics, ro
     code: 'unseen_categories',
     column: current.name,
     message:
-      `Column "${current.name}" has ${percent(unseenRows / rowCount)} of rows (${unseenRows} of ${rowCount}) in categories ` +
-      `the reference never saw: ${examples.join(', ')}; the tolerance is ${percent(tolerance)}. ` +
+      `Column "${current.name}" has ${formatPercent(unseenRows / rowCount)} of rows (${unseenRows} of ${rowCount}) in categories ` +
+      `the reference never saw: ${examples.join(', ')}; the tolerance is ${formatPercent(tolerance)}. ` +
       `Fix the source if these are typos or codes added by mistake; if they are real, ${REFRESH}.`,
   }];
 }

@@ -1,4 +1,5 @@
 import type { ModelVersion, Registry, RunRecord } from '../contracts/model.js';
+import { formatNumber } from '../format/numbers.js';
 import { renderPage } from '../report/page.js';
 import { escapeHtml } from '../tabular/report-html.js';
 import type { DriftReportEntry } from './catalog.js';
@@ -82,5 +83,5 @@ export function renderModel(registry: Registry, reports: Set<string>, drift: Dri
 }
 
 function formatMetrics(metrics: Record<string, number>): string {
-  return Object.entries(metrics).map(([name, value]) => `${name} ${Number(value.toPrecision(4))}`).join(' · ');
+  return Object.entries(metrics).map(([name, value]) => `${name} ${formatNumber(value)}`).join(' · ');
 }

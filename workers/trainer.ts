@@ -1,26 +1,8 @@
-import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
-import type { DataConverter } from '@temporalio/common';
-import type { ActivityDependencies } from '../activities/index.js';
 import { createTrainActivities } from '../activities/train.js';
 import { TASK_QUEUES } from '../contracts/stack.js';
-import { dataConverterFromEnv } from '../infra/temporal-connection.js';
-import type { Tracing } from '../infra/tracing.js';
-import { tracingFromEnv, WORKER_SERVICE_NAME } from '../infra/tracing.js';
-import { HEARTBEAT_THROTTLE } from './heartbeats.js';
-import { stepTelemetry } from './step-telemetry.js';
-
-export interface TrainerWorkerOptions {
-  connection: NativeConnection;
-  namespace: string;
-  deps: ActivityDependencies;
-  /** Payload codecs (encryption). Default: those the environment configures ({@link dataConverterFromEnv}). */
-  dataConverter?: DataConverter;
-  /** OpenTelemetry tracing. Default: what the environment configures ({@link tracingFromEnv}); none when it configures none. */
-  tracing?: Tracing;
-  /** Defaults to the trainer task queue; tests pass a unique one. */
-  taskQueue?: string;
-}
+import type { CtrainWorkerOptions } from './options.js';
+import { sharedWorkerOptions } from './options.js';
 
 /** Environment variable: how many trainings one trainer worker runs at once; default 1. */
 export const TRAINER_SLOTS_ENV = 'CTRAIN_TRAINER_SLOTS';
@@ -43,18 +25,14 @@ export function trainerSlots(env: NodeJS.ProcessEnv = process.env): number {
 
 /**
  * The trainer worker serves only the training task queue, so a GPU machine can run training
- * alone, {@link trainerSlots} trainings at a time (one by default: one per GPU).
+ * alone, {@link trainerSlots} trainings at a time (one by default: one per GPU). By default on the
+ * training task queue.
  */
-export async function createTrainerWorker({ connection, namespace, deps, dataConverter, tracing, taskQueue = TASK_QUEUES.train }: TrainerWorkerOptions): Promise<Worker> {
-  const traced = tracing ?? (await tracingFromEnv(process.env, WORKER_SERVICE_NAME));
+export async function createTrainerWorker(worker: CtrainWorkerOptions): Promise<Worker> {
+  const { options } = await sharedWorkerOptions(worker, TASK_QUEUES.train);
   return Worker.create({
-    connection,
-    namespace,
-    taskQueue,
-    dataConverter: dataConverter ?? dataConverterFromEnv().dataConverter,
-    activities: createTrainActivities(deps),
+    ...options,
+    activities: createTrainActivities(worker.deps),
     maxConcurrentActivityTaskExecutions: trainerSlots(),
-    interceptors: { activity: [...(traced ? [traced.activityInterceptor] : []), stepTelemetry] },
-    ...HEARTBEAT_THROTTLE,
   });
 }

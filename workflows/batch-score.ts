@@ -2,24 +2,23 @@ import { executeChild, proxyActivities, setHandler, upsertSearchAttributes, work
 import type { Activities } from '../activities/index.js';
 import type { BatchProgress, BatchScoreInput, BatchScoreResult, ChunkResult, ChunkTotals, ScoreRangeInput } from '../contracts/batch-score.js';
 import { BATCH_DEFAULTS, batchProgressQuery } from '../contracts/batch-score.js';
+import { HEARTBEAT_TIMEOUT } from '../contracts/heartbeats.js';
+import { STEP_RETRY } from '../contracts/retry.js';
 
-/** Errors no retry can fix: a missing model or version, an unreadable input, a bad output URI, too many rejects. */
-const NON_RETRYABLE = ['ModelNotFound', 'ModelVersionNotFound', 'InvalidInput', 'InvalidOutput', 'SourceNotFound', 'SourceRefused', 'PlanMissing', 'ChunkMissing', 'ChunkMismatch', 'RejectShareExceeded'];
-
-// Every batch activity heartbeats every 2 s (activities/heartbeat.ts): a killed worker is noticed in 15 s, and the chunk runs again elsewhere.
+// Every batch activity heartbeats on a timer (activities/heartbeat.ts): a killed worker is noticed within HEARTBEAT_TIMEOUT, and the chunk runs again elsewhere.
 // No eager dispatch: it would hand every chunk to the worker running this workflow, leaving the other workers idle.
 const batch = proxyActivities<Activities>({
   allowEagerDispatch: false,
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: STEP_RETRY,
 });
 
 // Planning reads the whole input once; on a billion rows that takes hours, so it gets a day (a retry plans again from the start).
 const planning = proxyActivities<Activities>({
   startToCloseTimeout: '24 hours',
-  heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: STEP_RETRY,
 });
 
 /**

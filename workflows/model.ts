@@ -25,6 +25,7 @@ import {
   rollbackUpdate,
 } from '../contracts/model.js';
 import type { PipelineRunResult } from '../contracts/pipeline-run.js';
+import { STEP_RETRY } from '../contracts/retry.js';
 import { deployVersion } from './deploy.js';
 import type { RetrainPolicy } from './model-state.js';
 import { ModelState } from './model-state.js';
@@ -34,7 +35,7 @@ import { trainingPipelineWorkflow } from './training-pipeline.js';
 // Small reads and writes: a worker killed during one is noticed in seconds, and retries outlast a storage outage.
 const { writeRegistry, resolvePipeline, ensureSchedules } = proxyActivities<Activities>({
   startToCloseTimeout: '20 seconds',
-  retry: { maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: ['PipelineSpecError'] },
+  retry: STEP_RETRY,
 });
 
 /** Runs before continuing as new, so the history stays small. */

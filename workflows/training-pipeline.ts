@@ -1,28 +1,27 @@
 import { ActivityCancellationType, isCancellation, log, patched, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { HEARTBEAT_TIMEOUT } from '../contracts/heartbeats.js';
+import { STEP_RETRY } from '../contracts/retry.js';
 import type { ObjectRef, PipelineRunInput, PipelineRunResult, StepManifest, StepName } from '../contracts/pipeline-run.js';
 import { uriOf } from '../contracts/pipeline-run.js';
-
-/** Errors no retry can fix: bad spec, bad data, bad source. They fail the run at once. */
-const NON_RETRYABLE = ['PipelineSpecError', 'DataValidationError', 'SourceNotFound', 'SourceRefused', 'UnreadableSource', 'EmptyDataset', 'ProductionModelMissing'];
 
 // Retries outlast a storage outage of a few minutes (attempts every 10 s at most).
 const quick = proxyActivities<Activities>({
   startToCloseTimeout: '20 seconds',
-  retry: { maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: STEP_RETRY,
 });
 
-// Data steps heartbeat every 2 s (activities/heartbeat.ts): a killed worker is noticed in 15 s.
+// Data steps heartbeat on a timer (activities/heartbeat.ts): a killed worker is noticed within HEARTBEAT_TIMEOUT.
 const dataStep = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: STEP_RETRY,
 });
 
 // A report is small; when it keeps failing the run goes on without one.
 const reporting = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '15 seconds',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10 },
 });
 
@@ -38,11 +37,11 @@ export async function trainingPipelineWorkflow(input: PipelineRunInput): Promise
   const trainer = proxyActivities<Activities>({
     taskQueue: input.trainTaskQueue ?? spec.training.taskQueue,
     startToCloseTimeout: '2 hours',
-    // Training heartbeats every 2 s from a free event loop; a dead trainer is noticed within this.
-    heartbeatTimeout: '15 seconds',
+    // Training heartbeats from a free event loop; a dead trainer is noticed within this.
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
     // A cancelled run ends once training has stopped and removed its checkpoint, not before.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: { ...STEP_RETRY, maximumAttempts: 20 },
   });
   const resumed = input.resumeOf ? await quick.loadRunSteps({ runId: input.resumeOf }) : {};
   const cache = input.cache ?? {};

@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BackendCheck } from '../../model/gpu-check.js';
+import { seededRandom } from '../../tabular/seeded-random.js';
 import type { GpuResults, MachineDescription, TrainingResult, TrainingSetup } from './table.js';
 import { renderGpuTable } from './table.js';
 
@@ -186,14 +187,7 @@ async function train(backend: string): Promise<TrainingResult> {
 
 /** Seeded rows: features uniform in [-1, 1], label from a fixed linear rule plus noise. */
 function syntheticData(rows: number, features: number, seed: number): { x: Float32Array; y: Float32Array } {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const weights = Array.from({ length: features }, () => next() * 2 - 1);
   const x = new Float32Array(rows * features);
   const y = new Float32Array(rows);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Registry } from '../../contracts/model.js';
 import { driftScheduleId } from '../../contracts/schedules.js';
-import { fmt } from '../../drift/format.js';
+import { formatNumber } from '../../format/numbers.js';
 import type { DriftReport } from '../../drift/report.js';
 import { readRegistry, requestRun, waitForRun } from '../../clients/model-client.js';
 import { registerPipeline } from '../../pipelines/index.js';
@@ -124,7 +124,7 @@ describe.sequential('drift detection and automatic retraining', () => {
     const storage = new ObjectStore(stack.minio);
     const page = (await storage.getBuffer(result.reportHtml!)).toString('utf8');
     const { drift } = (await storage.getJson<{ drift: DriftReport }>(result.report!))!;
-    const psiOf = (name: string) => fmt(drift.features.find((feature) => feature.name === name)!.psi);
+    const psiOf = (name: string) => formatNumber(drift.features.find((feature) => feature.name === name)!.psi);
     expect(page).toContain(`<figcaption>temp_min (numeric): drifted, PSI ${psiOf('temp_min')}</figcaption><svg`);
     const weather = page.split(`<figcaption>weather (categorical): drifted, PSI ${psiOf('weather')}</figcaption>`)[1]?.split('</svg>')[0] ?? '';
     for (const category of ['sun', 'rain', '(unseen)', '(missing)']) expect(weather).toContain(`>${category}</text>`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fmt } from '../../drift/format.js';
+import { formatNumber } from '../../format/numbers.js';
 import { binLabels } from '../../drift/psi.js';
 import { buildDriftReference } from '../../drift/reference.js';
 import type { DriftThresholds } from '../../drift/report.js';
@@ -71,14 +71,14 @@ describe('renderDriftReport', () => {
     expect(html.match(/<svg/g)).toHaveLength(drift.features.length + 1);
     const charts = figures(html);
     expect(charts.map((chart) => chart.caption)).toEqual([
-      ...drift.features.map((f) => escapeHtml(`${f.name} (${f.kind}): ${f.drifted ? 'drifted' : 'no drift'}, PSI ${fmt(f.psi)}`)),
-      `scores: ${drift.prediction!.drifted ? 'drifted' : 'no drift'}, PSI ${fmt(drift.prediction!.psi)}`,
+      ...drift.features.map((f) => escapeHtml(`${f.name} (${f.kind}): ${f.drifted ? 'drifted' : 'no drift'}, PSI ${formatNumber(f.psi)}`)),
+      `scores: ${drift.prediction!.drifted ? 'drifted' : 'no drift'}, PSI ${formatNumber(drift.prediction!.psi)}`,
     ]);
     // The statistics table repeats them, with KS for the numeric features and chi-square and JS for the city.
     const [age, , city] = drift.features;
-    expect(html).toContain(`<td class="num">${fmt(age!.ks!.statistic)} (p ${fmt(age!.ks!.pValue)})</td>`);
-    expect(html).toContain(`<td class="num">${fmt(city!.chiSquare!.statistic)}, ${city!.chiSquare!.df} df (p ${fmt(city!.chiSquare!.pValue)})</td>`);
-    expect(html).toContain(`<td class="num">${fmt(city!.jensenShannon!)}</td>`);
+    expect(html).toContain(`<td class="num">${formatNumber(age!.ks!.statistic)} (p ${formatNumber(age!.ks!.pValue)})</td>`);
+    expect(html).toContain(`<td class="num">${formatNumber(city!.chiSquare!.statistic)}, ${city!.chiSquare!.df} df (p ${formatNumber(city!.chiSquare!.pValue)})</td>`);
+    expect(html).toContain(`<td class="num">${formatNumber(city!.jensenShannon!)}</td>`);
   });
 
   it('marks the drifted feature and not the steady one', async () => {

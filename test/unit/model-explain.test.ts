@@ -4,7 +4,8 @@ import { featureGroups } from '../../features/feature-transform.js';
 import type { FeatureTransform } from '../../features/feature-transform.js';
 import { gradientTimesInput } from '../../model/attribution.js';
 import { selectBackend } from '../../model/backend.js';
-import { mulberry32, permutation, permutationImportance } from '../../model/importance.js';
+import { permutationImportance } from '../../model/importance.js';
+import { permutation, seededRandom } from '../../tabular/seeded-random.js';
 import { regressionMetrics } from '../../model/metrics.js';
 import { buildNetwork } from '../../model/network.js';
 import { MISSING_SLICE, sliceMetrics, worstSliceRegression } from '../../model/slices.js';
@@ -44,7 +45,7 @@ describe('slice metrics', () => {
 describe('permutation importance', () => {
   const rows = 200;
   const width = 2;
-  const random = mulberry32(5);
+  const random = seededRandom(5);
   const features = Float32Array.from({ length: rows * width }, () => Math.round(random() * 100) / 10);
   // y = 2·x0 exactly, x1 is ignored by the "model".
   const score = (matrix: Float32Array) => Float32Array.from({ length: rows }, (_, i) => 2 * matrix[i * width]!);
@@ -55,7 +56,7 @@ describe('permutation importance', () => {
     expect(result.map((r) => r.feature)).toEqual(['x0', 'x1']);
     expect(result[1]!.importance).toBe(0);
     // The first shuffle drawn from seed 9 is the one x0 got: its effect on the MSE, computed directly.
-    const order = permutation(rows, mulberry32(9));
+    const order = permutation(rows, seededRandom(9));
     let shift = 0;
     for (let i = 0; i < rows; i++) shift += (2 * features[order[i]! * width]! - 2 * features[i * width]!) ** 2;
     expect(result[0]!.importance).toBeCloseTo(shift / rows, 3);

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { definePipeline } from '../../contracts/pipeline-spec.js';
-import { isLowerBetter } from '../../contracts/pipeline-spec-sections.js';
+import { isLowerBetter } from '../../contracts/metric-direction.js';
 import { parseDuration } from '../../contracts/duration.js';
 import { parseSourceUri } from '../../contracts/source-uri.js';
-import { PipelineSpecError, UnknownPipelineError, canonicalJson, loadPipeline, parsePipelineSpec, pipelineNames, specHash } from '../../pipelines/index.js';
+import { PipelineSpecError, UnknownPipelineError, loadPipeline, parsePipelineSpec, pipelineNames, specHash } from '../../pipelines/index.js';
 
 /** A small valid spec; each test breaks one thing in a copy. */
 const base = definePipeline({
@@ -104,10 +104,6 @@ describe('specHash', () => {
     expect(specHash(explicit)).toBe(specHash(spec));
     const changed = parsePipelineSpec(withChanges({ training: { epochs: 21 } }));
     expect(specHash(changed)).not.toBe(specHash(spec));
-  });
-
-  it('sorts keys at every depth in the canonical JSON', () => {
-    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}');
   });
 });
 
