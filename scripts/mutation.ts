@@ -42,13 +42,13 @@ export const GROUPS: Group[] = [
       'model/canary-decision.ts',
       'model/metrics.ts',
     ],
-    tests: unit('drift-statistics', 'drift-ks', 'drift-normal', 'drift-report', 'drift-mutants', 'model-blessing', 'canary-decision', 'model-metrics'),
+    tests: unit('drift-statistics', 'drift-ks', 'drift-normal', 'drift-report', 'statistics-edges', 'model-blessing', 'canary-decision', 'model-metrics'),
     target: 90,
   },
   {
     name: 'features',
     mutate: ['features/transform.ts', 'features/split.ts'],
-    tests: unit('features', 'feature-streaming', 'feature-mutants'),
+    tests: unit('features', 'feature-streaming', 'features-edges'),
     target: 90,
   },
   {
