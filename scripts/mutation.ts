@@ -81,7 +81,9 @@ async function runGroup(group: Group): Promise<Tally> {
     concurrency: 2,
     checkers: [],
     ignorePatterns: ['docs', 'bench', 'test-output', 'coverage', 'reports', '.ctrain'],
-    tempDirName: '.stryker-tmp',
+    tempDirName: `.stryker-tmp/${group.name}`,
+    // Mutants that loop (iterative series in the statistics) time out; a short limit keeps those runs cheap.
+    timeoutMS: 2_000,
     cleanTempDir: 'always',
     reporters: ['clear-text', 'html'],
     htmlReporter: { fileName: `reports/mutation/${group.name}.html` },
