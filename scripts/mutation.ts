@@ -80,7 +80,7 @@ async function runGroup(group: Group): Promise<Tally> {
     coverageAnalysis: 'perTest',
     concurrency: 2,
     checkers: [],
-    ignorePatterns: ['docs', 'bench', 'test-output', 'coverage', 'reports', '.ctrain'],
+    ignorePatterns: ['.stryker-tmp', 'docs', 'bench', 'test-output', 'coverage', 'reports', '.ctrain'],
     tempDirName: `.stryker-tmp/${group.name}`,
     // Mutants that loop (iterative series in the statistics) time out; a short limit keeps those runs cheap.
     timeoutMS: 2_000,

@@ -304,14 +304,19 @@ describe('registering a run', () => {
 });
 
 describe('an unchanged re-run', () => {
-  const state = new ModelState('m');
-  const v1 = state.register(runResult('run-1', { specHash: 'h', datasetVersion: 'd', modelKey: 'models/k' }), by, {}, at(1));
+  // Built inside each test, not while the file is collected, so each test sees the code under test as it is then.
+  const registered = () => {
+    const state = new ModelState('m');
+    return { state, v1: state.register(runResult('run-1', { specHash: 'h', datasetVersion: 'd', modelKey: 'models/k' }), by, {}, at(1)) };
+  };
 
   it('is the version with the same spec, dataset and model', () => {
+    const { state, v1 } = registered();
     expect(state.sameAs(runResult('run-2', { specHash: 'h', datasetVersion: 'd', modelKey: 'models/k' }))).toBe(v1);
   });
 
   it('is none when any of the three differs', () => {
+    const { state } = registered();
     expect(state.sameAs(runResult('run-2', { specHash: 'h2', datasetVersion: 'd', modelKey: 'models/k' }))).toBeUndefined();
     expect(state.sameAs(runResult('run-2', { specHash: 'h', datasetVersion: 'd2', modelKey: 'models/k' }))).toBeUndefined();
     expect(state.sameAs(runResult('run-2', { specHash: 'h', datasetVersion: 'd', modelKey: 'models/k2' }))).toBeUndefined();
