@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.ctrain/', 'coverage/', 'test-output/', 'bench/gpu/payload/'] },
+  { ignores: ['node_modules/', '.ctrain/', 'coverage/', 'test-output/', 'bench/gpu/payload/', '.stryker-tmp/', 'reports/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

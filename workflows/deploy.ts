@@ -2,6 +2,7 @@ import { condition, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ModelVersion, RunStatus } from '../contracts/model.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
+import { planDeploy, promotionReason, rollbackReason } from './deploy-plan.js';
 import type { ModelState } from './model-state.js';
 
 // Reading the soak's prediction log may take a while; it heartbeats (activities/heartbeat.ts).
@@ -15,33 +16,33 @@ const { assessCanary } = proxyActivities<Activities>({
  * The deploy step of a blessed version: with a model in production, it becomes the canary for
  * the soak, then is compared with production on live traffic and promoted or rolled back;
  * `approval: 'manual'` also waits for a person's approve or reject before promotion.
- * `publish` writes the registry to MinIO (the model workflow's single writer).
+ * `publish` writes the registry to MinIO (the model workflow's single writer). What to do is
+ * decided in deploy-plan.ts; this carries it out.
  */
 export async function deployVersion(model: ModelState, version: ModelVersion, spec: PipelineSpec, clock: () => string, publish: () => Promise<void>): Promise<RunStatus> {
-  const production = model.registry.aliases.production;
-  const canary = production !== undefined && spec.deploy.canaryPercent > 0;
-  if (canary) {
+  const plan = planDeploy(model.registry.aliases.production, spec);
+  if (plan.canary) {
     const since = clock();
-    model.moveAlias('canary', version.version, 'deploy', `canary at ${spec.deploy.canaryPercent}% for ${spec.deploy.soak}`, since);
+    model.moveAlias('canary', version.version, 'deploy', plan.canary.reason, since);
     await publish();
     try {
       await sleep(spec.deploy.soak);
-      const task = spec.label.kind;
-      const tolerance = task === 'binary' ? 0.02 : spec.evaluation.maxRegression;
-      version.deployment = await assessCanary({ model: model.registry.model, task, canaryVersion: version.version, productionVersion: production, since, tolerance });
+      const { productionVersion, tolerance } = plan.canary;
+      version.deployment = await assessCanary({ model: model.registry.model, task: spec.label.kind, canaryVersion: version.version, productionVersion, since, tolerance });
     } catch (error) {
       // Compensate: take the canary out before the failure propagates.
       model.moveAlias('canary', undefined, 'deploy', 'deploy failed', clock());
       await publish();
       throw error;
     }
-    if (!version.deployment.promote) {
-      model.moveAlias('canary', undefined, 'deploy', `rolled back: ${version.deployment.reason}`, clock());
+    const rollback = rollbackReason(version.deployment);
+    if (rollback) {
+      model.moveAlias('canary', undefined, 'deploy', rollback, clock());
       return 'rolled-back';
     }
   }
-  if (spec.deploy.approval === 'manual') {
-    if (!canary) model.moveAlias('canary', version.version, 'deploy', 'waiting for approval', clock());
+  if (plan.manual) {
+    if (!plan.canary) model.moveAlias('canary', version.version, 'deploy', 'waiting for approval', clock());
     model.awaitingApproval = version.version;
     await publish();
     await condition(() => model.decision?.version === version.version);
@@ -54,6 +55,6 @@ export async function deployVersion(model: ModelState, version: ModelVersion, sp
     model.promote(version.version, decision.by, decision.reason, clock());
     return 'registered';
   }
-  model.promote(version.version, 'deploy', canary ? version.deployment!.reason : `blessed: ${version.blessingReason}`, clock());
+  model.promote(version.version, 'deploy', promotionReason(version), clock());
   return 'registered';
 }
