@@ -18,7 +18,7 @@ import { PseudonymKeyError } from '../privacy/pseudonym.js';
 import type { LoadedVersion } from '../scoring/loaded-version.js';
 import { loadVersion } from '../scoring/loaded-version.js';
 import { ADDED_COLUMNS, findMisfitCell, mergeColumnType, outputName, scoreBatchRows } from '../scoring/batch-rows.js';
-import type { Row } from '../tabular/index.js';
+import type { TableRow } from '../tabular/index.js';
 import { detectFormat, openParquet, readParquetRange, readRows, rowGroupSizes, TabularReadError } from '../tabular/index.js';
 import { toCsv, toParquet } from '../tabular/write.js';
 import type { ActivityDependencies } from './dependencies.js';
@@ -121,7 +121,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       const rows = await readChunk(storage, plan, index);
       const firstRow = chunkFirstRow(plan, index);
       // The model learned its personal columns as pseudonyms: it scores those, the output keeps the rows as they came.
-      const scoring = version.scoringRows(rows) as readonly Row[];
+      const scoring = version.scoringRows(rows) as readonly TableRow[];
 
       const { scored, rejects } = await scoreBatchRows(version, rows, firstRow, { scoring, onStep: (done) => Context.current().heartbeat({ index, rows: done }) });
       const columns = [...ADDED_COLUMNS, ...plan.columns.map(({ name, type }) => ({ name: outputName(name), type }))];
@@ -208,11 +208,11 @@ interface Chunking {
 }
 
 /** Reads every row once and stores each `chunkRows` of them as a JSON Lines chunk object; column types from every cell. */
-async function chunkAsJsonLines(storage: ObjectStore, runId: string, source: AsyncIterable<Row>, chunkRows: number): Promise<Chunking> {
+async function chunkAsJsonLines(storage: ObjectStore, runId: string, source: AsyncIterable<TableRow>, chunkRows: number): Promise<Chunking> {
   const types = new Map<string, BatchColumnType | undefined>();
   let rows = 0;
   let chunks = 0;
-  let pending: Row[] = [];
+  let pending: TableRow[] = [];
   const flush = async (): Promise<void> => {
     await storage.putBuffer(batchKeys.chunk(runId, chunks), Buffer.from(pending.map((row) => `${JSON.stringify(row)}\n`).join('')), 'application/x-ndjson');
     chunks += 1;
@@ -277,7 +277,7 @@ function schemaType(column: { type?: string; converted_type?: string; logical_ty
 }
 
 /** A chunk's input rows: its JSON Lines object, or its row range of the run's Parquet copy (only the row group it lies in is fetched). */
-async function readChunk(storage: ObjectStore, plan: BatchPlan, index: number): Promise<Row[]> {
+async function readChunk(storage: ObjectStore, plan: BatchPlan, index: number): Promise<TableRow[]> {
   if (plan.parquet) {
     const { object, bounds } = plan.parquet;
     const parquet = await openParquet(uriOf(object), await storage.asyncBuffer(object));
@@ -287,7 +287,7 @@ async function readChunk(storage: ObjectStore, plan: BatchPlan, index: number): 
     .toString('utf8')
     .split('\n')
     .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Row);
+    .map((line) => JSON.parse(line) as TableRow);
 }
 
 /** The registry entry for a version number, or for an alias ('production' by default); a missing one fails for good, naming it. */

@@ -9,7 +9,7 @@ import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import { specOfVersion, VersionSpecError } from '../pipelines/version-spec.js';
 import { loadRegistry } from '../infra/registry-store.js';
 import { renderDriftReport } from '../report/drift-report.js';
-import type { Row } from '../tabular/index.js';
+import type { TableRow } from '../tabular/index.js';
 import { driftKeys } from '../storage/layout.js';
 import type { ActivityDependencies } from './dependencies.js';
 
@@ -37,7 +37,7 @@ export function createDriftCheckActivities({ storage }: ActivityDependencies) {
       // The production version's whole life, for the live metric: outcomes come after their predictions.
       const served = (await readLog<PredictionRecord>(storage, model, 'predictions', promotedAt, until)).filter((p) => p.version === production.version);
       const recent = served.filter((p) => p.at > since);
-      const drift = compareToReference(reference, recent.map((p) => p.input as Row), recent.map((p) => p.score), { psi: spec.drift.psi, minRows: spec.drift.minRows });
+      const drift = compareToReference(reference, recent.map((p) => p.input as TableRow), recent.map((p) => p.score), { psi: spec.drift.psi, minRows: spec.drift.minRows });
 
       const outcomes = new Map((await readLog<OutcomeRecord>(storage, model, 'outcomes', promotedAt, until)).map((o) => [o.id, Number(o.label)]));
       const labelled = served.filter((p) => outcomes.has(p.id));

@@ -17,7 +17,7 @@ import { permutationImportance } from '../model/importance.js';
 import type { FeatureImportance } from '../model/importance.js';
 import { sliceMetrics, worstSliceRegression } from '../model/slices.js';
 import type { SliceMetrics, SliceRegression } from '../model/slices.js';
-import type { Row } from '../tabular/index.js';
+import type { TableRow } from '../tabular/index.js';
 import { toMatrix } from './feature.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { loadSplit } from './matrices.js';
@@ -112,7 +112,7 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
 }
 
 /** The production model's metrics (overall and per slice) and curves on the same raw test rows, through its own transform. */
-async function productionMetricsOn(storage: ActivityDependencies['storage'], spec: PipelineSpec, rows: readonly Row[], production: ModelRef, sliceColumns: readonly string[]): Promise<{ metrics: Record<string, number>; slices: SliceMetrics[]; curves: Curves }> {
+async function productionMetricsOn(storage: ActivityDependencies['storage'], spec: PipelineSpec, rows: readonly TableRow[], production: ModelRef, sliceColumns: readonly string[]): Promise<{ metrics: Record<string, number>; slices: SliceMetrics[]; curves: Curves }> {
   try {
     const transform = readFeatureTransform(await storage.getJson(production.transform));
     const width = featureWidth(transform);
@@ -135,7 +135,7 @@ async function productionMetricsOn(storage: ActivityDependencies['storage'], spe
 }
 
 /** A slice column no test row has is a typo in the spec, not a slice of missing values. */
-function checkSliceColumns(spec: PipelineSpec, columns: readonly string[], rows: readonly Row[]): void {
+function checkSliceColumns(spec: PipelineSpec, columns: readonly string[], rows: readonly TableRow[]): void {
   const present = new Set(rows.flatMap((row) => Object.keys(row)));
   const absent = columns.filter((column) => !present.has(column));
   if (absent.length > 0) {
@@ -155,8 +155,8 @@ function gateOnSlices(blessing: Blessing, metric: string, worst: SliceRegression
 
 const topFeatures = (importance: readonly FeatureImportance[]): string[] => importance.slice(0, 5).map((entry) => entry.feature);
 
-async function readTestRows(storage: ActivityDependencies['storage'], feature: FeatureManifest): Promise<Row[]> {
-  return (await storage.getBuffer(feature.testRows)).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Row);
+async function readTestRows(storage: ActivityDependencies['storage'], feature: FeatureManifest): Promise<TableRow[]> {
+  return (await storage.getBuffer(feature.testRows)).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as TableRow);
 }
 
 async function withModel<T>(storage: ActivityDependencies['storage'], ref: { bucket: string; key: string }, use: (model: tf.LayersModel) => T): Promise<T> {

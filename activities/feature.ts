@@ -15,7 +15,7 @@ import { readRows } from '../tabular/read.js';
 import { pullDatasetVersion } from './dataset.js';
 import type { FeatureTransform } from '../features/feature-transform.js';
 import { featureWidth } from '../features/feature-transform.js';
-import type { Row } from '../tabular/row.js';
+import type { TableRow } from '../tabular/row.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { completeStep, reuseCached, withScratch } from './step-cache.js';
 import { stepKeys } from '../storage/layout.js';
@@ -79,19 +79,19 @@ export function createFeatureActivities({ storage, dvc }: ActivityDependencies) 
 }
 
 /** The snapshot's rows that have a label, read afresh on each call (one pass each). */
-async function* labelledRows(snapshot: string, label: LabelSpec): AsyncGenerator<Row> {
+async function* labelledRows(snapshot: string, label: LabelSpec): AsyncGenerator<TableRow> {
   for await (const row of readRows(snapshot, 'jsonl')) if (labelOf(label, row) !== undefined) yield row;
 }
 
 /** Pass 1: what the split needs of each labelled row. The split itself waits for result(), after every row is read. */
-async function recordSplit(rows: AsyncIterable<Row>, split: PipelineSpec['split']): Promise<SplitRecorder> {
+async function recordSplit(rows: AsyncIterable<TableRow>, split: PipelineSpec['split']): Promise<SplitRecorder> {
   const recorder = new SplitRecorder(split);
   for await (const row of rows) recorder.add(row);
   return recorder;
 }
 
 /** Pass 2: the transform, fitted on the training rows only. */
-async function fitOnTraining(rows: AsyncIterable<Row>, codes: Uint8Array, spec: PipelineSpec): Promise<FeatureTransform> {
+async function fitOnTraining(rows: AsyncIterable<TableRow>, codes: Uint8Array, spec: PipelineSpec): Promise<FeatureTransform> {
   const fitter = new TransformFitter(spec);
   let index = 0;
   for await (const row of rows) if (codes[index++] === SPLIT_CODES.train) fitter.add(row);
@@ -99,7 +99,7 @@ async function fitOnTraining(rows: AsyncIterable<Row>, codes: Uint8Array, spec: 
 }
 
 /** Pass 3: each labelled row transformed into its split's files in `dir` (see {@link SplitFiles}). Returns the rows per split. */
-async function writeSplits(rows: AsyncIterable<Row>, codes: Uint8Array, transform: FeatureTransform, dir: string): Promise<Record<SplitName, number>> {
+async function writeSplits(rows: AsyncIterable<TableRow>, codes: Uint8Array, transform: FeatureTransform, dir: string): Promise<Record<SplitName, number>> {
   const files = await SplitFiles.create(dir);
   try {
     // Transformed split by split, a bad value in a validation row was met before any in a test row: keep that order.
@@ -124,7 +124,7 @@ async function writeSplits(rows: AsyncIterable<Row>, codes: Uint8Array, transfor
   }
 }
 
-function attemptTransform(transform: FeatureTransform, row: Row): TransformedRow | { error: unknown } {
+function attemptTransform(transform: FeatureTransform, row: TableRow): TransformedRow | { error: unknown } {
   try {
     return applyTransform(transform, row);
   } catch (error) {
@@ -147,8 +147,8 @@ function dataError(error: unknown): unknown {
   return error;
 }
 
-/** Row-major float32 features and labels for one split. */
-export function toMatrix(transform: FeatureTransform, rows: readonly Row[], width: number): { features: Float32Array; labels: Float32Array } {
+/** TableRow-major float32 features and labels for one split. */
+export function toMatrix(transform: FeatureTransform, rows: readonly TableRow[], width: number): { features: Float32Array; labels: Float32Array } {
   const features = new Float32Array(rows.length * width);
   const labels = new Float32Array(rows.length);
   rows.forEach((row, index) => {

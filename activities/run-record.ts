@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { PipelineOverrides, ResolvedPipeline, StepManifest, StepName } from '../contracts/pipeline-run.js';
-import { MANIFEST_FORMAT, STEPS } from '../contracts/pipeline-run.js';
+import { MANIFEST_FORMAT, PIPELINE_STEPS } from '../contracts/pipeline-run.js';
 import { loadPipeline, PipelineSpecError, specHash, UnknownPipelineError } from '../pipelines/index.js';
 import { readStoredManifest } from './step-cache.js';
 import { runKeys } from '../storage/layout.js';
@@ -30,7 +30,7 @@ export function createRunRecordActivities({ storage }: ActivityDependencies) {
     /** The steps an earlier run finished, in DAG order, stopping at the first it did not. */
     async loadRunSteps({ runId }: { runId: string }): Promise<Partial<Record<StepName, StepManifest>>> {
       const steps: Partial<Record<StepName, StepManifest>> = {};
-      for (const step of STEPS) {
+      for (const step of PIPELINE_STEPS) {
         const manifest = await readStoredManifest<StepManifest>(storage, runKeys.step(runId, step));
         if (!manifest) break;
         steps[step] = manifest;

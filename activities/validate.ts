@@ -6,7 +6,7 @@ import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { LabelTally } from '../features/label-check.js';
 import { cacheKey } from '../infra/artifacts.js';
 import { canonicalJson } from '../contracts/canonical-json.js';
-import type { DatasetSchema, Row } from '../tabular/index.js';
+import type { DatasetSchema, TableRow } from '../tabular/index.js';
 import { buildValidationReport, checkAgainstSchema, computeStatistics, inferSchema, readRows, renderValidationHtml } from '../tabular/index.js';
 import { pullDatasetVersion } from './dataset.js';
 import type { ActivityDependencies } from './dependencies.js';
@@ -84,7 +84,7 @@ export function createValidateActivities({ storage, dvc }: ActivityDependencies)
 }
 
 /** Feeds each row to the label checks on its way to the statistics: one pass over the snapshot. */
-async function* tally(rows: AsyncIterable<Row>, labels: LabelTally): AsyncGenerator<Row> {
+async function* tally(rows: AsyncIterable<TableRow>, labels: LabelTally): AsyncGenerator<TableRow> {
   for await (const row of rows) {
     labels.add(row);
     yield row;

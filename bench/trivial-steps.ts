@@ -1,5 +1,7 @@
+import { DAG_STEPS } from '../contracts/pipeline-run.js';
+
 /** The DAG's seven steps with no work in them: what is left of a run is the orchestration. */
-export const TRIVIAL_STEPS = ['ingest', 'validate', 'feature', 'train', 'evaluate', 'register', 'deploy'] as const;
+export const TRIVIAL_STEPS = DAG_STEPS;
 
 export type TrivialStep = (typeof TRIVIAL_STEPS)[number];
 

@@ -13,7 +13,7 @@ import { startStack, stackUrls } from '../stack/local-stack.js';
 import { PROJECT_ROOT } from '../stack/paths.js';
 import { assertPortFree } from '../stack/ports.js';
 import { provision } from '../stack/provision.js';
-import type { Row } from '../tabular/index.js';
+import type { TableRow } from '../tabular/index.js';
 import { readRows } from '../tabular/index.js';
 import { createDependencies } from '../workers/dependencies.js';
 import { createGeneralWorker } from '../workers/general.js';
@@ -116,7 +116,7 @@ async function untilServing(serverUrl: string, model: string, alias: 'production
 async function sendLiveRows(serverUrl: string): Promise<{ sent: number; accuracy: number; versions: string }> {
   const spec = loadPipeline(MODEL);
   const skip = spec.source.limit ?? 0;
-  const rows: Row[] = [];
+  const rows: TableRow[] = [];
   for await (const row of readRows(join(PROJECT_ROOT, 'node_modules/vega-datasets/data/flights-3m.parquet'), 'parquet', { limit: skip + LIVE_ROWS })) rows.push(row);
   const live = rows.slice(skip);
   const response = await fetch(`${serverUrl}/v1/models/${MODEL}/predict`, {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { RunRecord } from '../contracts/model.js';
 import type { CacheOptions, PipelineOverrides, PipelineRunResult, StepName } from '../contracts/pipeline-run.js';
-import { STEPS } from '../contracts/pipeline-run.js';
+import { PIPELINE_STEPS } from '../contracts/pipeline-run.js';
 import { requestRun, waitForRun } from '../clients/model-client.js';
 import { fourDecimals } from '../format/numbers.js';
 import { blessingWhy } from '../model/blessing.js';
@@ -27,7 +27,7 @@ export function registerRunCommand(program: Command): void {
     .argument('<pipeline>', 'a shipped pipeline, e.g. flight-delay')
     .option('--wait', 'wait for the run to finish, showing each step as it goes, and print its outcome')
     .option('--no-cache', 'recompute every step of this run')
-    .addOption(new Option('--recompute <steps...>', 'recompute these steps even when cached').choices([...STEPS]))
+    .addOption(new Option('--recompute <steps...>', 'recompute these steps even when cached').choices([...PIPELINE_STEPS]))
     .option('--resume <run>', 're-run a failed run, reusing every step that succeeded')
     .option('--override <json>', 'per-run spec overrides, e.g. \'{"training":{"epochs":5}}\'')
     .option('--reason <text>', 'why, recorded with the run', 'requested from the CLI')
@@ -71,7 +71,7 @@ export function describeRun(run: RunRecord, result: PipelineRunResult | undefine
   if (run.error) lines.push(`  error: ${run.error}`);
   if (!result) return lines;
   lines.push(`  dataset version ${result.datasetVersion} (${result.ingest.rows} rows)`);
-  for (const step of ['ingest', 'validate', 'feature', 'train', 'evaluate'] as const) {
+  for (const step of PIPELINE_STEPS) {
     const manifest = result[step];
     lines.push(`  ${step.padEnd(9)} ${manifest.cached ? `reused (${manifest.reusedBy})` : 'ran'}`);
   }

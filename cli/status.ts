@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { StepManifest } from '../contracts/pipeline-run.js';
-import { STEPS } from '../contracts/pipeline-run.js';
+import { PIPELINE_STEPS } from '../contracts/pipeline-run.js';
 import { output, webUiLink, withClient } from './connect.js';
 import { runKeys } from '../storage/layout.js';
 import { ObjectStore } from '../storage/gateway.js';
@@ -25,7 +25,7 @@ export function registerStatusCommand(program: Command): void {
         const description = await client.workflow.getHandle(workflowId).describe();
         const storage = new ObjectStore(config.minio);
         const steps: Partial<Record<string, StepManifest>> = {};
-        for (const step of STEPS) {
+        for (const step of PIPELINE_STEPS) {
           const manifest = await storage.getJson<StepManifest>(runKeys.step(workflowId, step)).catch(() => undefined);
           if (manifest) steps[step] = manifest;
         }
@@ -38,7 +38,7 @@ export function registerStatusCommand(program: Command): void {
         output(options.json ?? false, data, () => [
           `${workflowId} (${description.type}): ${description.status.name}`,
           `  Web UI ${webUiLink(workflowId, config.temporal.namespace)}`,
-          ...STEPS.filter((step) => steps[step]).map((step) => `  ${step.padEnd(9)} ${steps[step]!.cached ? `reused (${steps[step]!.reusedBy})` : 'ran'}`),
+          ...PIPELINE_STEPS.filter((step) => steps[step]).map((step) => `  ${step.padEnd(9)} ${steps[step]!.cached ? `reused (${steps[step]!.reusedBy})` : 'ran'}`),
           ...progress.map((p) => `  running ${p.activity} (attempt ${p.attempt}) ${p.heartbeat ? JSON.stringify(p.heartbeat) : ''}`),
         ]);
       });

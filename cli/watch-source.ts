@@ -10,7 +10,7 @@ import { failureCause } from '../contracts/failures.js';
 import type { Registry } from '../contracts/model.js';
 import { modelWorkflowId, registryQuery } from '../contracts/model.js';
 import type { StepManifest, StepName } from '../contracts/pipeline-run.js';
-import { STEPS } from '../contracts/pipeline-run.js';
+import { PIPELINE_STEPS } from '../contracts/pipeline-run.js';
 import { CliError } from './errors.js';
 import type { PendingActivity, RunSnapshot } from './watch-view.js';
 
@@ -111,7 +111,7 @@ export class RunReader {
       if (name === 'recordRunStep') {
         const { manifest } = (await this.decode(payload)) as { manifest: StepManifest };
         facts.manifests[manifest.step] = manifest;
-      } else if ((STEPS as readonly string[]).includes(name)) {
+      } else if ((PIPELINE_STEPS as readonly string[]).includes(name)) {
         facts.lastStep = name as StepName;
         if (name === 'train') facts.epochs = ((await this.decode(payload)) as { spec?: { training?: { epochs?: number } } }).spec?.training?.epochs;
       }

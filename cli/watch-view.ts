@@ -4,8 +4,8 @@
  * one state per DAG step, and those states into lines, progress bars and JSON events.
  */
 import type { AliasChange, ModelVersion, RunRecord } from '../contracts/model.js';
-import type { StepManifest, StepName, TrainProgress } from '../contracts/pipeline-run.js';
-import { STEPS } from '../contracts/pipeline-run.js';
+import type { ModelStepName, StepManifest, StepName, TrainProgress } from '../contracts/pipeline-run.js';
+import { PIPELINE_STEPS } from '../contracts/pipeline-run.js';
 import { fourDecimals } from '../format/numbers.js';
 import { blessingWhy } from '../model/blessing.js';
 
@@ -13,7 +13,6 @@ export const STEP_STATES = ['pending', 'running', 'done', 'reused', 'failed', 's
 export type StepState = (typeof STEP_STATES)[number];
 
 /** The steps the training pipeline runs itself; register and deploy belong to the model workflow. */
-const PIPELINE_STEPS = STEPS.slice(0, 5) as Exclude<StepName, 'register' | 'deploy'>[];
 
 /** A pending activity of the run, as describe() reports it. */
 export interface PendingActivity {
@@ -50,7 +49,7 @@ export interface RunSnapshot {
 
 /** One DAG step as `watch` shows it. */
 export interface StepView {
-  step: StepName;
+  step: StepName | ModelStepName;
   state: StepState;
   /** What a person reads beside the state: rows, metrics, the version, the error. */
   detail?: string;
@@ -208,7 +207,7 @@ function deployStep(model: NonNullable<RunSnapshot['model']>, version: ModelVers
   }
 }
 
-const skipped = (step: StepName, detail: string): StepView => ({ step, state: 'skipped', detail });
+const skipped = (step: StepView['step'], detail: string): StepView => ({ step, state: 'skipped', detail });
 const isClosedUnsuccessfully = (status: string | undefined): boolean => status !== undefined && !['RUNNING', 'COMPLETED'].includes(status);
 const losses = (loss: number | undefined, valLoss: number | undefined): string =>
   `${loss === undefined ? '' : ` loss ${fourDecimals(loss)}`}${valLoss === undefined || Number.isNaN(valLoss) ? '' : ` val_loss ${fourDecimals(valLoss)}`}`;

@@ -2,8 +2,14 @@ import type { PipelineSpec } from './pipeline-spec.js';
 
 /** Contracts of a training-pipeline run: its input, each step's manifest, and its result. Only ids, URIs, hashes and metrics. */
 
-export const STEPS = ['ingest', 'validate', 'feature', 'train', 'evaluate', 'register', 'deploy'] as const;
-export type StepName = (typeof STEPS)[number];
+/** The training pipeline's steps in DAG order: each an activity whose manifest is recorded for a resume and cached under its key. */
+export const PIPELINE_STEPS = ['ingest', 'validate', 'feature', 'train', 'evaluate'] as const;
+export type StepName = (typeof PIPELINE_STEPS)[number];
+/** What the model workflow does with a pipeline's result: no manifest, no cache; they write the registry. */
+export const MODEL_STEPS = ['register', 'deploy'] as const;
+export type ModelStepName = (typeof MODEL_STEPS)[number];
+/** The whole DAG, as people see it: the pipeline's steps, then the model workflow's. */
+export const DAG_STEPS = [...PIPELINE_STEPS, ...MODEL_STEPS] as const;
 
 /** Step caching: a step whose cache key already has a complete output is reused unless turned off here. */
 export interface CacheOptions {

@@ -3,7 +3,7 @@
  * rows and the model's scores, so drift checks compare against it without re-reading the
  * training data.
  */
-import type { Row } from '../features/values.js';
+import type { InputRow } from '../features/values.js';
 import { readCategory, readNumber } from '../features/values.js';
 import { seededRandom } from '../tabular/seeded-random.js';
 import type { CategoryCounts } from './psi.js';
@@ -56,7 +56,7 @@ export interface DriftReference {
 
 export interface BuildDriftReferenceInput {
   /** The training split's raw rows, before any transform. */
-  rows: readonly Row[];
+  rows: readonly InputRow[];
   numeric: readonly string[];
   categorical: readonly string[];
   /** The model's scores on a split it was evaluated on (the test split is the usual choice). */

@@ -2,7 +2,7 @@
  * Compares recent inputs and scores with the training reference and says, with the numbers,
  * whether they drifted. Pure: the drift-check activity reads the logs and the reference.
  */
-import type { Row } from '../features/values.js';
+import type { InputRow } from '../features/values.js';
 import { readCategory, readNumber } from '../features/values.js';
 import type { ChiSquareResult } from '../statistics/chi-square.js';
 import { jensenShannon as jensenShannonDivergence } from '../statistics/chi-square.js';
@@ -89,7 +89,7 @@ export interface DriftReport {
  */
 export function compareToReference(
   reference: DriftReference,
-  currentRows: readonly Row[],
+  currentRows: readonly InputRow[],
   currentScores: readonly number[],
   thresholds: DriftThresholds,
 ): DriftReport {
@@ -156,7 +156,7 @@ function numericDrift(
   return { psi: psiValue, ...(ks ? { ks } : {}), ...judge(subject, findings), distribution };
 }
 
-function categoricalDrift(reference: CategoricalFeatureReference, rows: readonly Row[], thresholds: DriftThresholds): FeatureDrift {
+function categoricalDrift(reference: CategoricalFeatureReference, rows: readonly InputRow[], thresholds: DriftThresholds): FeatureDrift {
   const values = rows.map((row) => readCategory(row, reference.name));
   const aligned = alignCategories(reference, values);
   const distribution = { buckets: aligned.labels, reference: toShares(aligned.reference), live: toShares(aligned.current) };

@@ -3,7 +3,7 @@ import type { LabelSpec } from '../contracts/pipeline-spec.js';
 import type { Anomaly } from '../tabular/schema-check.js';
 import { labelOf } from './label.js';
 import { FeatureValueError } from './values.js';
-import type { Row } from './values.js';
+import type { InputRow } from './values.js';
 
 const EXAMPLES = 3;
 
@@ -17,7 +17,7 @@ export class LabelTally {
 
   constructor(private readonly label: LabelSpec) {}
 
-  add(row: Row): void {
+  add(row: InputRow): void {
     this.rows++;
     try {
       const value = labelOf(this.label, row);

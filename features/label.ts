@@ -1,13 +1,13 @@
 import type { LabelSpec } from '../contracts/pipeline-spec.js';
 import { FeatureValueError, isMissing, readCategory, readNumber, valueOf } from './values.js';
-import type { Row } from './values.js';
+import type { InputRow } from './values.js';
 
 /**
  * The row's label as a number, or undefined when the row has none (a serving row, or a missing
  * value). Binary: 1 or 0, read from `label.column` (true/false, 1/0, "true"/"false") or derived
  * with `positiveWhen` from its source column. Regression: the column's number.
  */
-export function labelOf(label: LabelSpec, row: Row): number | undefined {
+export function labelOf(label: LabelSpec, row: InputRow): number | undefined {
   if (label.positiveWhen) return derivedLabel(label.positiveWhen, row);
   if (label.kind === 'regression') return readNumber(row, label.column);
   return binaryValue(label.column, valueOf(row, label.column));
@@ -15,12 +15,12 @@ export function labelOf(label: LabelSpec, row: Row): number | undefined {
 
 type PositiveWhen = NonNullable<LabelSpec['positiveWhen']>;
 
-function derivedLabel(rule: PositiveWhen, row: Row): number | undefined {
+function derivedLabel(rule: PositiveWhen, row: InputRow): number | undefined {
   const positive = compare(rule, row);
   return positive === undefined ? undefined : Number(positive);
 }
 
-function compare({ column, greaterThan, atLeast, lessThan, atMost, equals }: PositiveWhen, row: Row): boolean | undefined {
+function compare({ column, greaterThan, atLeast, lessThan, atMost, equals }: PositiveWhen, row: InputRow): boolean | undefined {
   if (typeof equals === 'string') return mapDefined(readCategory(row, column), (v) => v === equals);
   if (typeof equals === 'boolean') return mapDefined(binaryValue(column, valueOf(row, column)), (v) => v === Number(equals));
   const value = readNumber(row, column);

@@ -2,7 +2,7 @@
 import { inputColumns } from './feature-transform.js';
 import type { FeatureTransform } from './feature-transform.js';
 import { FeatureValueError, readCategory, readNumber, readTime } from './values.js';
-import type { Row } from './values.js';
+import type { InputRow } from './values.js';
 
 /** One problem with a serving row: the field (column) and what is wrong with it. */
 export interface FieldError {
@@ -24,7 +24,7 @@ export function validateServingRow(transform: FeatureTransform, row: unknown): F
   return inputColumns(transform).flatMap((column): FieldError[] => {
     if (!Object.hasOwn(row, column)) return [{ field: column, message: 'is missing (send null when the value is unknown)' }];
     try {
-      readers.get(column)?.(row as Row, column);
+      readers.get(column)?.(row as InputRow, column);
       return [];
     } catch (error) {
       if (error instanceof FeatureValueError) return [{ field: column, message: `must be ${error.expected}` }];
@@ -33,7 +33,7 @@ export function validateServingRow(transform: FeatureTransform, row: unknown): F
   });
 }
 
-type Reader = (row: Row, column: string) => unknown;
+type Reader = (row: InputRow, column: string) => unknown;
 
 function readersByColumn(transform: FeatureTransform): Map<string, Reader> {
   const readers = new Map<string, Reader>();

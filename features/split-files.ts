@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { SPLIT_NAMES } from './split.js';
 import type { SplitName } from './split.js';
 import type { TransformedRow } from './transform.js';
-import type { Row } from './values.js';
+import type { InputRow } from './values.js';
 
 /** Bytes gathered before one write: a write per row would cost more than the row. */
 const CHUNK_BYTES = 1 << 20;
@@ -169,7 +169,7 @@ export class SplitFiles {
   }
 
   /** Appends a transformed row to its split; a test row also goes, as read, to the test rows. */
-  async add(split: SplitName, row: Row, transformed: TransformedRow): Promise<void> {
+  async add(split: SplitName, row: InputRow, transformed: TransformedRow): Promise<void> {
     await this.matrices[split].add(transformed);
     if (split === 'test') await this.testRows.add(JSON.stringify(row));
   }

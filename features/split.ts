@@ -6,11 +6,11 @@ import { createHash } from 'node:crypto';
 import type { SplitSpec } from '../contracts/pipeline-spec.js';
 import { GrowableArray } from './growable.js';
 import { readTime, valueOf } from './values.js';
-import type { Row } from './values.js';
+import type { InputRow } from './values.js';
 
 export type SplitName = 'train' | 'validation' | 'test';
 
-/** Row indices per split, each ascending (input order). */
+/** InputRow indices per split, each ascending (input order). */
 export type SplitIndices = Record<SplitName, number[]>;
 
 /** A row the split cannot place, e.g. one without a time for a time split. Bad data: not retryable. */
@@ -24,7 +24,7 @@ export class SplitError extends Error {
  * `hash`: each row goes by the hash of its key columns (see {@link hashFraction}), so a row keeps
  * its split when rows are added; fractions then hold only approximately.
  */
-export function splitIndices(rows: readonly Row[], split: SplitSpec): SplitIndices {
+export function splitIndices(rows: readonly InputRow[], split: SplitSpec): SplitIndices {
   const recorder = new SplitRecorder(split);
   for (const row of rows) recorder.add(row);
   const indices: SplitIndices = { train: [], validation: [], test: [] };
@@ -33,7 +33,7 @@ export function splitIndices(rows: readonly Row[], split: SplitSpec): SplitIndic
 }
 
 /** The rows of each split, in input order. */
-export function splitRows<T extends Row>(rows: readonly T[], split: SplitSpec): Record<SplitName, T[]> {
+export function splitRows<T extends InputRow>(rows: readonly T[], split: SplitSpec): Record<SplitName, T[]> {
   const indices = splitIndices(rows, split);
   const pick = (list: number[]) => list.map((i) => rows[i] as T);
   return { train: pick(indices.train), validation: pick(indices.validation), test: pick(indices.test) };
@@ -71,7 +71,7 @@ export class SplitRecorder {
     return this.count;
   }
 
-  add(row: Row): void {
+  add(row: InputRow): void {
     const index = this.count++;
     if (this.split.by === 'hash') this.codes.push(SPLIT_CODES[hashSplit(row, this.split.keys, this.split)]);
     else if (!this.failure) this.addTime(row, index, this.split.column);
@@ -83,7 +83,7 @@ export class SplitRecorder {
     return this.split.by === 'hash' ? this.codes.values() : splitByTime(this.times.values(), this.split);
   }
 
-  private addTime(row: Row, index: number, column: string): void {
+  private addTime(row: InputRow, index: number, column: string): void {
     let time: number | undefined;
     try {
       time = readTime(row, column);
@@ -112,7 +112,7 @@ export function splitByTime(times: Float64Array, { test, validation }: Pick<Spli
 }
 
 /** Placement by hash: [0, test) is test, [test, test + validation) validation, the rest train. */
-export function hashSplit(row: Row, keys: readonly string[], { test, validation }: Pick<SplitSpec, 'test' | 'validation'>): SplitName {
+export function hashSplit(row: InputRow, keys: readonly string[], { test, validation }: Pick<SplitSpec, 'test' | 'validation'>): SplitName {
   const fraction = hashFraction(row, keys);
   return fraction < test ? 'test' : fraction < test + validation ? 'validation' : 'train';
 }
@@ -121,7 +121,7 @@ export function hashSplit(row: Row, keys: readonly string[], { test, validation 
  * The row's key columns hashed to [0, 1): the first 48 bits of SHA-1 over the JSON array of the
  * key values (Dates as ISO strings, bigints as decimal text, missing as null).
  */
-export function hashFraction(row: Row, keys: readonly string[]): number {
+export function hashFraction(row: InputRow, keys: readonly string[]): number {
   const values = keys.map((key) => keyValue(valueOf(row, key)));
   const digest = createHash('sha1').update(JSON.stringify(values)).digest();
   return digest.readUIntBE(0, 6) / 2 ** 48;

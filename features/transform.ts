@@ -9,7 +9,7 @@ import { GrowableArray } from './growable.js';
 import { labelOf } from './label.js';
 import { timePart } from './time.js';
 import { readCategory, readNumber, readTime } from './values.js';
-import type { Row } from './values.js';
+import type { InputRow } from './values.js';
 
 /** The training split cannot support a transform (no rows, or a feature with no values). Bad data: not retryable. */
 export class FeatureFitError extends Error {
@@ -23,7 +23,7 @@ export interface TransformedRow {
 }
 
 /** Fits imputation, standardisation and vocabularies on the training rows; nothing else may be passed in. */
-export function fitTransform(trainingRows: readonly Row[], spec: Pick<PipelineSpec, 'features' | 'label'>): FeatureTransform {
+export function fitTransform(trainingRows: readonly InputRow[], spec: Pick<PipelineSpec, 'features' | 'label'>): FeatureTransform {
   const fitter = new TransformFitter(spec);
   for (const row of trainingRows) fitter.add(row);
   return fitter.result();
@@ -68,7 +68,7 @@ export class TransformFitter {
     this.categorical = categorical.map((column) => ({ column, counts: new Map(), failure: undefined }));
   }
 
-  add(row: Row): void {
+  add(row: InputRow): void {
     this.rows++;
     for (const fit of this.numeric) {
       if (!fit.failure) fit.failure = attempt(() => addNumeric(fit, row));
@@ -101,18 +101,18 @@ function attempt(body: () => void): Failure {
   }
 }
 
-function addNumeric({ input, values }: NumericFit, row: Row): void {
+function addNumeric({ input, values }: NumericFit, row: InputRow): void {
   const value = numericValue(input, row);
   if (value !== undefined) values.push(value);
 }
 
-function addCategory({ column, counts }: CategoricalFit, row: Row): void {
+function addCategory({ column, counts }: CategoricalFit, row: InputRow): void {
   const value = readCategory(row, column);
   if (value !== undefined) counts.set(value, (counts.get(value) ?? 0) + 1);
 }
 
 /** Transforms one row: missing numbers take the imputed value, unseen or missing categories the OOV slot. */
-export function applyTransform(transform: FeatureTransform, row: Row): TransformedRow {
+export function applyTransform(transform: FeatureTransform, row: InputRow): TransformedRow {
   const features = new Float32Array(featureWidth(transform));
   let slot = 0;
   for (const feature of transform.numeric) {
@@ -128,7 +128,7 @@ export function applyTransform(transform: FeatureTransform, row: Row): Transform
   return label === undefined ? { features } : { features, label };
 }
 
-function numericValue(feature: Pick<NumericFeature, 'column' | 'timePart'>, row: Row): number | undefined {
+function numericValue(feature: Pick<NumericFeature, 'column' | 'timePart'>, row: InputRow): number | undefined {
   if (feature.timePart === undefined) return readNumber(row, feature.column);
   const ms = readTime(row, feature.column);
   return ms === undefined ? undefined : timePart(ms, feature.timePart);

@@ -1,8 +1,8 @@
 /** Reading typed values out of rows, shared by fitting, transforming and serving-input checks. */
 import { toEpochMs } from './time.js';
 
-/** A row as read from a source or posted to the model server: column name → value. */
-export type Row = Readonly<Record<string, unknown>>;
+/** A row as it comes in, read from a source or posted to the model server, its values not yet checked: column name → value. */
+export type InputRow = Readonly<Record<string, unknown>>;
 
 /** A value of the wrong type for its column. Bad data: retrying cannot fix it. */
 export class FeatureValueError extends Error {
@@ -18,7 +18,7 @@ export class FeatureValueError extends Error {
 }
 
 /** The row's own value for a column (never an inherited property such as `constructor`). */
-export function valueOf(row: Row, column: string): unknown {
+export function valueOf(row: InputRow, column: string): unknown {
   return Object.hasOwn(row, column) ? row[column] : undefined;
 }
 
@@ -28,7 +28,7 @@ export function isMissing(value: unknown): boolean {
 }
 
 /** A numeric column's value: a finite number (a bigint is converted), or undefined when missing. */
-export function readNumber(row: Row, column: string): number | undefined {
+export function readNumber(row: InputRow, column: string): number | undefined {
   const value = valueOf(row, column);
   if (isMissing(value)) return undefined;
   if (typeof value === 'bigint') return Number(value);
@@ -37,7 +37,7 @@ export function readNumber(row: Row, column: string): number | undefined {
 }
 
 /** A categorical column's value as text (numbers and booleans by their string form), or undefined when missing. */
-export function readCategory(row: Row, column: string): string | undefined {
+export function readCategory(row: InputRow, column: string): string | undefined {
   const value = valueOf(row, column);
   if (isMissing(value)) return undefined;
   if (typeof value === 'string') return value;
@@ -46,7 +46,7 @@ export function readCategory(row: Row, column: string): string | undefined {
 }
 
 /** A time column's value in epoch milliseconds, or undefined when missing. */
-export function readTime(row: Row, column: string): number | undefined {
+export function readTime(row: InputRow, column: string): number | undefined {
   const value = valueOf(row, column);
   if (isMissing(value)) return undefined;
   const ms = toEpochMs(value);

@@ -6,7 +6,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { validateServingRow } from '../features/serving-row.js';
 import type { BatchColumnType } from '../contracts/batch-score.js';
-import type { Row } from '../tabular/index.js';
+import type { TableRow } from '../tabular/index.js';
 import type { WriteColumn } from '../tabular/write.js';
 import type { LoadedVersion } from './loaded-version.js';
 import { scoreValidRows } from './scoring.js';
@@ -24,7 +24,7 @@ export const ADDED_COLUMNS: readonly WriteColumn[] = [
 export interface BatchReject {
   row_id: number;
   reason: string;
-  row: Row;
+  row: TableRow;
 }
 
 /**
@@ -35,10 +35,10 @@ export interface BatchReject {
  */
 export async function scoreBatchRows(
   version: LoadedVersion,
-  rows: readonly Row[],
+  rows: readonly TableRow[],
   firstRow: number,
-  { scoring = rows, onStep }: { scoring?: readonly Row[]; onStep?: (rowsScored: number) => void } = {},
-): Promise<{ scored: Row[]; rejects: BatchReject[] }> {
+  { scoring = rows, onStep }: { scoring?: readonly TableRow[]; onStep?: (rowsScored: number) => void } = {},
+): Promise<{ scored: TableRow[]; rejects: BatchReject[] }> {
   const valid: number[] = [];
   const rejects: BatchReject[] = [];
   scoring.forEach((row, i) => {
@@ -59,7 +59,7 @@ export async function scoreBatchRows(
 
 /** An input column named like an added one is written as `input_<name>`. */
 export const outputName = (name: string): string => (ADDED_COLUMNS.some((added) => added.name === name) ? `input_${name}` : name);
-const renameInput = (row: Row): Row => Object.fromEntries(Object.entries(row).map(([name, cell]) => [outputName(name), cell]));
+const renameInput = (row: TableRow): TableRow => Object.fromEntries(Object.entries(row).map(([name, cell]) => [outputName(name), cell]));
 
 /** The type a column is written as, given the type so far and one more cell: mixed types are written as text. */
 export function mergeColumnType(known: BatchColumnType | undefined, cell: unknown): BatchColumnType | undefined {
@@ -69,7 +69,7 @@ export function mergeColumnType(known: BatchColumnType | undefined, cell: unknow
 }
 
 /** The first output cell whose value does not fit its column's type (toParquet would write it as null), if any. */
-export function findMisfitCell(rows: readonly Row[], columns: readonly WriteColumn[]): { rowId: unknown; column: string; type: WriteColumn['type']; cell: unknown } | undefined {
+export function findMisfitCell(rows: readonly TableRow[], columns: readonly WriteColumn[]): { rowId: unknown; column: string; type: WriteColumn['type']; cell: unknown } | undefined {
   for (const row of rows) {
     for (const { name, type } of columns) {
       const cell = row[name];

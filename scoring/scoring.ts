@@ -2,7 +2,7 @@
 import { applyTransform } from '../features/transform.js';
 import { featureGroups } from '../features/feature-transform.js';
 import { validateServingRow } from '../features/serving-row.js';
-import type { Row } from '../features/values.js';
+import type { InputRow } from '../features/values.js';
 import { gradientTimesInput } from '../model/attribution.js';
 import { predict } from '../model/index.js';
 import type { LoadedVersion } from './loaded-version.js';
@@ -29,13 +29,13 @@ export interface Contribution {
 export function scoreRows(loaded: LoadedVersion, rows: readonly unknown[], explain = 0): { scores: Float32Array; explanations?: Contribution[][] } | { problems: RowProblem[] } {
   const problems = rows.flatMap((row, index) => validateServingRow(loaded.transform, row).map((problem) => ({ row: index, ...problem })));
   if (problems.length > 0) return { problems };
-  const { features, scores } = scoreValidRows(loaded, rows as readonly Row[]);
+  const { features, scores } = scoreValidRows(loaded, rows as readonly InputRow[]);
   if (explain <= 0) return { scores };
   return { scores, explanations: explainRows(loaded, features, rows.length, explain) };
 }
 
 /** Scores rows that already passed validateServingRow (batch scoring checks each row itself, to reject it alone). */
-export function scoreValidRows(loaded: LoadedVersion, rows: readonly Row[]): { features: Float32Array; scores: Float32Array } {
+export function scoreValidRows(loaded: LoadedVersion, rows: readonly InputRow[]): { features: Float32Array; scores: Float32Array } {
   const features = new Float32Array(rows.length * loaded.width);
   rows.forEach((row, index) => features.set(applyTransform(loaded.transform, row).features, index * loaded.width));
   return { features, scores: predict(loaded.model, features, rows.length, loaded.width) };

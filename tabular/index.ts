@@ -1,7 +1,7 @@
 // The tabular module: reading sources, their statistics, the reference schema and its checks,
 // and the validation report. Pure data logic; the ingest and validate activities do the I/O around it.
 export * from './read.js';
-export type { Cell, Row } from './row.js';
+export type { Cell, TableRow } from './row.js';
 export { TabularReadError } from './errors.js';
 export { openParquet, readParquetRange, rowGroupSizes } from './read-parquet.js';
 export type { OpenParquet } from './read-parquet.js';

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { TabularReadError, errorMessage } from './errors.js';
-import type { Cell, Row } from './row.js';
+import type { Cell, TableRow } from './row.js';
 import { strictUtf8 } from './utf8.js';
 
 // Plain decimal numbers only: hex, "Infinity" or "1_000" stay text, and so do codes with
@@ -40,7 +40,7 @@ function checkHeader(path: string, header: string[]): string[] {
  * fields are typed here: csv-parse's `cast` and `columns` options build a context object per
  * field, which made reading several times slower.
  */
-export async function* readCsv(path: string, limit: number): AsyncGenerator<Row> {
+export async function* readCsv(path: string, limit: number): AsyncGenerator<TableRow> {
   if (limit === 0) return;
   const handle = await open(path);
   // Inconsistent field counts still fail: csv-parse compares every record with the first.
@@ -55,7 +55,7 @@ export async function* readCsv(path: string, limit: number): AsyncGenerator<Row>
         header = checkHeader(path, record);
         continue;
       }
-      const row: Row = {};
+      const row: TableRow = {};
       for (let index = 0; index < header.length; index++) row[header[index]!] = castCsvField(record[index]!);
       yield row;
       if (++emitted >= limit) return;

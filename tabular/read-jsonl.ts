@@ -3,10 +3,10 @@ import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream';
 import { TabularReadError, errorMessage } from './errors.js';
 import { nonFinite, toCell } from './row.js';
-import type { Row } from './row.js';
+import type { TableRow } from './row.js';
 import { strictUtf8 } from './utf8.js';
 
-function parseLine(path: string, lineNumber: number, line: string): Row {
+function parseLine(path: string, lineNumber: number, line: string): TableRow {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -17,7 +17,7 @@ function parseLine(path: string, lineNumber: number, line: string): Row {
     const got = Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
     throw new TabularReadError(path, lineNumber, `expected a JSON object per line, got ${got}`);
   }
-  const row: Row = {};
+  const row: TableRow = {};
   for (const [key, cell] of Object.entries(value)) {
     // JSON has no NaN or Infinity, but 1e999 overflows to Infinity, which the snapshot would write as null.
     if (typeof cell === 'number' && !Number.isFinite(cell)) throw new TabularReadError(path, lineNumber, nonFinite(key, cell));
@@ -27,7 +27,7 @@ function parseLine(path: string, lineNumber: number, line: string): Row {
 }
 
 /** Streams a JSON Lines file (one object per line; blank lines skipped) as rows. */
-export async function* readJsonl(path: string, limit: number): AsyncGenerator<Row> {
+export async function* readJsonl(path: string, limit: number): AsyncGenerator<TableRow> {
   if (limit === 0) return;
   const handle = await open(path);
   const input = pipeline(handle.createReadStream(), strictUtf8(path), () => undefined);

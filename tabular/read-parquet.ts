@@ -4,7 +4,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'h
 import type { AsyncBuffer, CompressionCodec, Compressors, FileMetaData } from 'hyparquet';
 import { TabularReadError, errorMessage } from './errors.js';
 import { nonFinite, toCell } from './row.js';
-import type { Row } from './row.js';
+import type { TableRow } from './row.js';
 
 // hyparquet decodes these itself; Node's zlib adds GZIP and BROTLI, hyparquet-compressors
 // ZSTD and the rest (Node 20's zlib has no ZSTD).
@@ -33,8 +33,8 @@ function checkCodecs(path: string, metadata: FileMetaData, compressors: Compress
   }
 }
 
-function toRow(path: string, rowNumber: number, record: Record<string, unknown>): Row {
-  const row: Row = {};
+function toRow(path: string, rowNumber: number, record: Record<string, unknown>): TableRow {
+  const row: TableRow = {};
   for (const key in record) {
     const cell = toCell(record[key]);
     if (typeof cell === 'number' && !Number.isFinite(cell)) throw new TabularReadError(path, undefined, `row ${rowNumber}: ${nonFinite(key, cell)}`);
@@ -94,7 +94,7 @@ export async function openParquet(name: string, file: string | AsyncBuffer, comp
 }
 
 /** Rows `rowStart` up to (not including) `rowEnd` of an open Parquet file: only the row groups they lie in are read. */
-export async function readParquetRange({ name, file, metadata, decoders }: OpenParquet, rowStart: number, rowEnd: number): Promise<Row[]> {
+export async function readParquetRange({ name, file, metadata, decoders }: OpenParquet, rowStart: number, rowEnd: number): Promise<TableRow[]> {
   let records: Record<string, unknown>[];
   try {
     records = await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors: decoders });
@@ -104,7 +104,7 @@ export async function readParquetRange({ name, file, metadata, decoders }: OpenP
   return records.map((record, offset) => toRow(name, rowStart + offset, record));
 }
 
-/** Row count of each row group, in order. */
+/** TableRow count of each row group, in order. */
 export const rowGroupSizes = ({ metadata }: OpenParquet): number[] => metadata.row_groups.map((group) => Number(group.num_rows));
 
 /**
@@ -112,7 +112,7 @@ export const rowGroupSizes = ({ metadata }: OpenParquet): number[] => metadata.r
  * column chunks are in memory. `compressors` adds decoders for codecs beyond UNCOMPRESSED,
  * SNAPPY, GZIP and BROTLI (ZSTD, LZ4), in hyparquet's shape.
  */
-export async function* readParquet(path: string, limit: number, compressors: Compressors = {}): AsyncGenerator<Row> {
+export async function* readParquet(path: string, limit: number, compressors: Compressors = {}): AsyncGenerator<TableRow> {
   const parquet = await openParquet(path, path, compressors);
   let groupStart = 0;
   let emitted = 0;

@@ -2,7 +2,7 @@ import type { Compressors } from 'hyparquet';
 import { readCsv } from './read-csv.js';
 import { readJsonl } from './read-jsonl.js';
 import { readParquet } from './read-parquet.js';
-import type { Row } from './row.js';
+import type { TableRow } from './row.js';
 
 /** The source formats ctrain ingests. */
 export type TabularFormat = 'csv' | 'jsonl' | 'parquet';
@@ -48,7 +48,7 @@ export function detectFormat(uriOrPath: string): TabularFormat {
  * (or its digits as text past 2^53), timestamps ISO-8601 text, nested values JSON text.
  * @throws TabularReadError naming the file and the line or row group at fault.
  */
-export function readRows(path: string, format: TabularFormat, options: ReadOptions = {}): AsyncIterable<Row> {
+export function readRows(path: string, format: TabularFormat, options: ReadOptions = {}): AsyncIterable<TableRow> {
   const limit = options.limit ?? Infinity;
   if (limit !== Infinity && !(Number.isInteger(limit) && limit >= 0)) {
     throw new RangeError(`readRows limit must be a non-negative integer, got ${limit}`);

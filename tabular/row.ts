@@ -1,8 +1,8 @@
 /** One cell of a tabular row, after the reader has typed it. `null` means missing. */
 export type Cell = string | number | boolean | null;
 
-/** One row: column name → cell. A column absent from a row counts as null. */
-export type Row = Record<string, Cell>;
+/** One row of a table as a reader typed it: column name → cell. A column absent from a row counts as null. */
+export type TableRow = Record<string, Cell>;
 
 /**
  * Turns a value decoded from JSON or Parquet into a cell. Rows are flat, so nested values

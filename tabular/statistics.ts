@@ -1,6 +1,6 @@
 import { ColumnAccumulator } from './column-statistics.js';
 import type { ColumnLimits } from './column-statistics.js';
-import type { Row } from './row.js';
+import type { TableRow } from './row.js';
 import type { DatasetStatistics } from './statistics-types.js';
 
 export interface StatisticsOptions {
@@ -39,7 +39,7 @@ export class StatisticsAccumulator {
     }
   }
 
-  add(row: Row): void {
+  add(row: TableRow): void {
     this.rowCount++;
     for (const name in row) {
       let column = this.columns.get(name);
@@ -61,7 +61,7 @@ export class StatisticsAccumulator {
 
 /** Statistics of every row of `rows`, in one pass. */
 export async function computeStatistics(
-  rows: AsyncIterable<Row> | Iterable<Row>,
+  rows: AsyncIterable<TableRow> | Iterable<TableRow>,
   options?: StatisticsOptions,
 ): Promise<DatasetStatistics> {
   const accumulator = new StatisticsAccumulator(options);

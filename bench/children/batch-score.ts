@@ -9,7 +9,7 @@ import { loadRegistry } from '../../infra/registry-store.js';
 import { selectBackend } from '../../model/index.js';
 import { ADDED_COLUMNS, mergeColumnType, outputName, scoreBatchRows } from '../../scoring/batch-rows.js';
 import { loadVersion } from '../../scoring/loaded-version.js';
-import type { Row } from '../../tabular/index.js';
+import type { TableRow } from '../../tabular/index.js';
 import { detectFormat, readRows } from '../../tabular/index.js';
 import { toParquet } from '../../tabular/write.js';
 import { peakRssMiB } from '../support/child.js';
@@ -29,7 +29,7 @@ await storage.ensureBucket(bucket!);
 let rows = 0;
 let scoredRows = 0;
 let part = 0;
-let pending: Row[] = [];
+let pending: TableRow[] = [];
 const flush = async (): Promise<void> => {
   const { scored } = await scoreBatchRows(version, pending, rows - pending.length);
   const types = new Map<string, ReturnType<typeof mergeColumnType>>();

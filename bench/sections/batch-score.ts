@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BatchScoreResult } from '../../contracts/batch-score.js';
 import { startBatchScore, waitForBatchScore } from '../../clients/batch-client.js';
-import type { Row } from '../../tabular/index.js';
+import type { TableRow } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
 import { toParquet } from '../../tabular/write.js';
 import { uniqueId } from '../../harness/temporal.js';
@@ -97,7 +97,7 @@ async function scoreWithWorkers(stack: TestStack, temporal: BenchTemporal, count
 
 /** The first `count` flights as a Parquet file of their own (--quick). */
 async function firstFlights(workspace: string, count: number): Promise<string> {
-  const flights: Row[] = [];
+  const flights: TableRow[] = [];
   for await (const row of readRows(FLIGHTS, 'parquet', { limit: count })) flights.push(row);
   const path = join(workspace, `flights-${count}.parquet`);
   const columns = Object.entries(flights[0]!).map(([name, cell]) => ({ name, type: typeof cell === 'number' ? ('number' as const) : ('string' as const) }));

@@ -5,7 +5,7 @@
  */
 import autocannon from 'autocannon';
 import { readRows } from '../../tabular/index.js';
-import type { Row } from '../../tabular/index.js';
+import type { TableRow } from '../../tabular/index.js';
 import type { BenchRow, BenchSection, Measurement } from '../contract.js';
 import { summarize } from '../stats.js';
 import { FLIGHTS } from '../support/datasets.js';
@@ -30,7 +30,7 @@ export const serving: BenchSection = {
     const times = quick ? 1 : 3;
     return withBenchStack(async (stack, temporal) => {
       await trainFlightDelayVersion(stack, temporal, 'benchmark: serving');
-      const flights: Row[] = [];
+      const flights: TableRow[] = [];
       for await (const row of readRows(FLIGHTS, 'parquet', { limit: 100 })) flights.push({ date: row.date ?? null, distance: row.distance ?? null, origin: row.origin ?? null, destination: row.destination ?? null });
       const bodies = { single: JSON.stringify({ row: flights[0] }), batch: JSON.stringify({ rows: flights }) };
 

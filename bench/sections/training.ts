@@ -13,7 +13,7 @@ import { splitRows } from '../../features/split.js';
 import { fitTransform } from '../../features/transform.js';
 import { featureWidth } from '../../features/feature-transform.js';
 import { loadPipeline } from '../../pipelines/index.js';
-import type { Row } from '../../tabular/index.js';
+import type { TableRow } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
 import type { BenchRow, BenchSection } from '../contract.js';
 import { repeat } from '../stats.js';
@@ -76,7 +76,7 @@ export const training: BenchSection = {
 /** The training split of the first `limit` flights, transformed as the feature step does, for both trainers. */
 async function writeMatrix(dir: string, limit: number): Promise<number> {
   const spec = loadPipeline('flight-delay', { source: { limit } });
-  const all: Row[] = [];
+  const all: TableRow[] = [];
   for await (const row of readRows(FLIGHTS, 'parquet', { limit })) if (labelOf(spec.label, row) !== undefined) all.push(row);
   const { train } = splitRows(all, spec.split);
   const transform = fitTransform(train, spec);

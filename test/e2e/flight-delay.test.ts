@@ -9,7 +9,7 @@ import { readRegistry, requestRun, waitForRun } from '../../clients/model-client
 import type { ModelServer } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
-import type { Row } from '../../tabular/index.js';
+import type { TableRow } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
 import { readRunReport, shown } from '../support/run-report.js';
 import { ObjectStore } from '../../storage/gateway.js';
@@ -23,7 +23,7 @@ let temporal: Awaited<ReturnType<typeof connectTemporal>>;
 let workers: RunningWorkers;
 let server: ModelServer;
 /** Real flights the model never trained on: the rows right after the spec's 150,000. */
-let liveRows: Row[];
+let liveRows: TableRow[];
 
 beforeAll(async () => {
   temporal = await connectTemporal(stack);
@@ -43,10 +43,10 @@ async function train(request: Omit<RetrainRequest, 'source'>) {
   return waitForRun(temporal.client, MODEL, runId);
 }
 
-const input = ({ date, distance, origin, destination }: Row) => ({ date, distance, origin, destination });
-const late = (row: Row): number => Number((row.delay as number) > 15);
+const input = ({ date, distance, origin, destination }: TableRow) => ({ date, distance, origin, destination });
+const late = (row: TableRow): number => Number((row.delay as number) > 15);
 
-async function predict(app: FastifyInstance, row: Row): Promise<{ id: string; version: number; alias: string; score: number }> {
+async function predict(app: FastifyInstance, row: TableRow): Promise<{ id: string; version: number; alias: string; score: number }> {
   const response = await app.inject({ method: 'POST', url: `/v1/models/${MODEL}/predict`, payload: { row: input(row) } });
   expect(response.statusCode).toBe(200);
   return response.json<{ predictions: { id: string; version: number; alias: string; score: number }[] }>().predictions[0]!;
@@ -62,7 +62,7 @@ async function untilCanary(app: FastifyInstance, want: 'loaded' | 'none'): Promi
 }
 
 /** Live traffic during a soak; `outcome` decides the label posted back for each prediction. */
-async function sendTraffic(app: FastifyInstance, outcome: (row: Row, prediction: { alias: string; score: number }) => number): Promise<Set<string>> {
+async function sendTraffic(app: FastifyInstance, outcome: (row: TableRow, prediction: { alias: string; score: number }) => number): Promise<Set<string>> {
   const aliases = new Set<string>();
   const outcomes: { id: string; label: number }[] = [];
   for (const row of liveRows) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ResultPromise } from 'execa';
 import { readRegistry, requestRun, waitForRun } from '../../clients/model-client.js';
 import { freePort } from '../../stack/ports.js';
-import type { Row } from '../../tabular/index.js';
+import type { TableRow } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
 import { connectTemporal } from '../../harness/temporal.js';
@@ -16,7 +16,7 @@ const MODEL = faultModel('fault-server');
 let temporal: Awaited<ReturnType<typeof connectTemporal>>;
 let workers: RunningWorkers;
 let server: { process: ResultPromise; url: string } | undefined;
-let days: Row[];
+let days: TableRow[];
 
 beforeAll(async () => {
   temporal = await connectTemporal(stack);
@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 /** Sends rows to the server; answers with the versions that answered (failed requests count as none). */
-async function traffic(url: string, rows: Row[]): Promise<{ ok: number; versions: Set<number> }> {
+async function traffic(url: string, rows: TableRow[]): Promise<{ ok: number; versions: Set<number> }> {
   const versions = new Set<number>();
   let ok = 0;
   for (const { date, precipitation, temp_min, wind, weather } of rows) {

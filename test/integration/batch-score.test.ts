@@ -16,7 +16,7 @@ import seattleTemperature from '../../pipelines/seattle-temperature.js';
 import type { ModelServer } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
-import type { Row } from '../../tabular/index.js';
+import type { TableRow } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
 import { toParquet } from '../../tabular/write.js';
 import { createGeneralWorker } from '../../workers/general.js';
@@ -75,8 +75,8 @@ async function score(input: Omit<BatchScoreInput, 'model' | 'output'>, options: 
 }
 
 /** Every scored row of a result, read back from its output objects with ctrain's own readers. */
-async function outputRows(result: BatchScoreResult): Promise<Row[]> {
-  const rows: Row[] = [];
+async function outputRows(result: BatchScoreResult): Promise<TableRow[]> {
+  const rows: TableRow[] = [];
   for (const [i, ref] of result.outputs.entries()) {
     const path = join(workspace, `${randomUUID()}-${i}.${result.format}`);
     await writeFile(path, await storage.getBuffer(ref));
@@ -86,16 +86,16 @@ async function outputRows(result: BatchScoreResult): Promise<Row[]> {
 }
 
 /** The input's rows as ctrain's CSV reader types them: what a client of the model server would post. */
-async function inputRows(uri: string): Promise<Row[]> {
+async function inputRows(uri: string): Promise<TableRow[]> {
   const path = join(workspace, `${randomUUID()}.csv`);
   const key = uri.slice(`s3://${bucket}/`.length);
   await writeFile(path, await storage.getBuffer({ bucket, key }));
-  const rows: Row[] = [];
+  const rows: TableRow[] = [];
   for await (const row of readRows(path, 'csv')) rows.push(row);
   return rows;
 }
 
-const sortedIds = (rows: Row[]): number[] => rows.map((row) => row.row_id as number).sort((a, b) => a - b);
+const sortedIds = (rows: TableRow[]): number[] => rows.map((row) => row.row_id as number).sort((a, b) => a - b);
 const range = (count: number): number[] => Array.from({ length: count }, (_, i) => i);
 
 describe('batch scoring', () => {
@@ -135,7 +135,7 @@ describe('batch scoring', () => {
   });
 
   it('scores a Parquet input by row ranges of its row groups, without rewriting it, with the model server’s scores', async () => {
-    const inputs: Row[] = [];
+    const inputs: TableRow[] = [];
     for await (const row of readRows(weatherCsv, 'csv')) inputs.push(row);
     const columns = Object.keys(inputs[0]!).map((name) => ({ name, type: typeof inputs[0]![name] === 'number' ? ('number' as const) : ('string' as const) }));
     const key = `inputs/${randomUUID()}.parquet`;
@@ -143,7 +143,7 @@ describe('batch scoring', () => {
     await storage.putBuffer({ bucket, key }, toParquet(inputs, columns, { rowGroupSize: 500 }));
 
     const result = await score({ input: `s3://${bucket}/${key}`, chunkRows: 200, concurrency: 3 });
-    // Row groups of 500, 500 and 461 rows, each split into 3 chunks: none spans two groups.
+    // TableRow groups of 500, 500 and 461 rows, each split into 3 chunks: none spans two groups.
     expect(result).toMatchObject({ rows: 1461, scored: 1461, rejected: 0, chunks: 9 });
     const plan = JSON.parse((await storage.getBuffer(batchKeys.plan(result.runId))).toString('utf8')) as BatchPlan;
     expect(plan.parquet?.bounds).toEqual([0, 167, 333, 500, 667, 833, 1000, 1154, 1307, 1461]);
@@ -165,7 +165,7 @@ describe('batch scoring', () => {
   });
 
   it('fails, naming the row and column, when a Parquet cell past the typing sample does not fit its column, rather than write it as null', async () => {
-    const weather: Row[] = [];
+    const weather: TableRow[] = [];
     for await (const row of readRows(weatherCsv, 'csv')) weather.push(row);
     // 10,001 rows: the sample types big_id from the first 10,000 as a number; the last holds 2^60, which is read as its digits.
     const inputs = Array.from({ length: 10_001 }, (_, i) => ({ ...weather[i % weather.length]!, big_id: i === 10_000 ? 2 ** 60 : i }));
@@ -213,7 +213,7 @@ describe('batch scoring', () => {
       .toString('utf8')
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { row_id: number; reason: string; row: Row });
+      .map((line) => JSON.parse(line) as { row_id: number; reason: string; row: TableRow });
     expect(rejects.map((reject) => reject.row_id).sort((a, b) => a - b)).toEqual([...bad]);
     for (const reject of rejects) {
       expect(reject.reason).toBe('precipitation must be a finite number');

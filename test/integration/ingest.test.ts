@@ -16,7 +16,7 @@ import { pullDatasetVersion } from '../../activities/dataset.js';
 import { datasetRemote, Dvc, DvcError } from '../../infra/dvc.js';
 import { loadPipeline } from '../../pipelines/index.js';
 import { pseudonymize } from '../../privacy/pseudonym.js';
-import type { Row } from '../../tabular/row.js';
+import type { TableRow } from '../../tabular/row.js';
 import type { HttpSource } from '../support/http-source.js';
 import { serveHttpSource } from '../support/http-source.js';
 import { ObjectStore } from '../../storage/gateway.js';
@@ -62,7 +62,7 @@ interface DvcFile {
  * Checks what ingest left in MinIO: the snapshot (JSON Lines, one line per row, md5 = version)
  * and the `.dvc` file recording that version. Returns the snapshot's rows.
  */
-async function expectStoredVersion(manifest: IngestManifest, rows: number): Promise<Row[]> {
+async function expectStoredVersion(manifest: IngestManifest, rows: number): Promise<TableRow[]> {
   expect(manifest.rows).toBe(rows);
   expect(manifest.datasetVersion).toMatch(/^[0-9a-f]{32}$/);
   expect(manifest.snapshot).toEqual({
@@ -82,7 +82,7 @@ async function expectStoredVersion(manifest: IngestManifest, rows: number): Prom
   const dvcFile = parse((await storage.getBuffer(manifest.dvcFile)).toString('utf8')) as DvcFile;
   expect(dvcFile.outs[0]?.md5).toBe(manifest.datasetVersion);
   expect(dvcFile.outs[0]?.size).toBe(snapshot.length);
-  return lines.map((line) => JSON.parse(line) as Row);
+  return lines.map((line) => JSON.parse(line) as TableRow);
 }
 
 /** Awaits a promise that must reject with an ApplicationFailure and returns it. */
@@ -112,8 +112,8 @@ afterAll(async () => {
 });
 
 /** The same typed table as CSV and as JSON Lines; `token` makes its content new to this run. */
-function sameTable(token: string): { csv: string; jsonl: string; rows: Row[] } {
-  const rows: Row[] = [
+function sameTable(token: string): { csv: string; jsonl: string; rows: TableRow[] } {
+  const rows: TableRow[] = [
     { id: 1, city: 'Seattle', temp: 12.5, rainy: true, note: token },
     { id: 2, city: 'Portland', temp: -3, rainy: false, note: null },
     { id: 3, city: 'Boise', temp: 30.25, rainy: false, note: 'dry, hot' },
@@ -213,7 +213,7 @@ describe('ingest against real MinIO and DVC', () => {
     expect(pulled).toBe(join(fresh, 'dataset', out?.path ?? ''));
     const bytes = await readFile(pulled);
     expect(createHash('md5').update(bytes).digest('hex')).toBe(manifest.datasetVersion);
-    expect(bytes.toString('utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Row)).toEqual(table.rows);
+    expect(bytes.toString('utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as TableRow)).toEqual(table.rows);
   });
 
   it('refuses a .dvc file whose output would leave the workspace, and a version the remote lacks', async () => {

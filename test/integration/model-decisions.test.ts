@@ -11,9 +11,9 @@ import type { PipelineRunResult } from '../../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../../contracts/pipeline-spec.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
 import { ModelState } from '../../workflows/model-state.js';
-import type { modelWorkflow } from '../support/decision-workflows.js';
+import type { modelWorkflow } from '../support/decision-workflows/index.js';
 import { runResult, specWith } from '../support/run-results.js';
-import { connectForFile, uniqueId } from '../support/temporal.js';
+import { connectForFile, uniqueId } from '../../harness/temporal.js';
 
 /**
  * The model workflow's retraining and deploy decisions on the real (embedded) Temporal server, with
@@ -25,7 +25,7 @@ const temporal = connectForFile(stack);
 
 let bundle: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
-  bundle = await bundleWorkflowCode({ workflowsPath: join(PROJECT_ROOT, 'test', 'support', 'decision-workflows.ts'), logger: quietLogger() });
+  bundle = await bundleWorkflowCode({ workflowsPath: join(PROJECT_ROOT, 'test', 'support', 'decision-workflows', 'index.ts'), logger: quietLogger() });
 });
 
 /** Short pacing: a 200 ms debounce, a 300 ms soak, and a long cooldown unless a test shortens it. */

@@ -4,7 +4,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import type { FeatureTransform } from '../../features/feature-transform.js';
-import type { Row } from '../../features/values.js';
+import type { InputRow } from '../../features/values.js';
 import { selectBackend } from '../../model/index.js';
 import type { ModelServer, ModelServerOptions } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
@@ -52,7 +52,7 @@ async function predictions(server: ModelServer, model: string, payload: unknown,
 }
 
 /** What the training side computes for the same rows: the transform, then predict(), with no server in between. */
-const directScores = (network: tf.LayersModel, rows: readonly Row[]): number[] => scoresWithoutServer(network, transform, rows);
+const directScores = (network: tf.LayersModel, rows: readonly InputRow[]): number[] => scoresWithoutServer(network, transform, rows);
 
 describe('the model server', () => {
   it('scores single rows and batches exactly as predict() on applyTransform(), with a unique id per prediction', async () => {
@@ -62,7 +62,7 @@ describe('the model server', () => {
     const server = await serve({ models: [model] });
 
     // Unseen category, unknown (null) values and an extra field the transform ignores.
-    const rows: Row[] = [...flightRows(5), { distance: null, hour: 3, carrier: 'ZZ' }, { distance: 800, hour: null, carrier: null, note: 'ignored' }];
+    const rows: InputRow[] = [...flightRows(5), { distance: null, hour: 3, carrier: 'ZZ' }, { distance: 800, hour: null, carrier: null, note: 'ignored' }];
     const batch = await predictions(server, model, { rows });
     expect(batch.map((p) => p.score)).toEqual(directScores(network, rows));
     expect(batch.every((p) => p.version === 1 && p.alias === 'production')).toBe(true);

@@ -6,7 +6,7 @@ import { BUCKETS } from '../../contracts/stack.js';
 import { applyTransform, fitTransform } from '../../features/transform.js';
 import type { FeatureTransform } from '../../features/feature-transform.js';
 import { featureWidth } from '../../features/feature-transform.js';
-import type { Row } from '../../features/values.js';
+import type { InputRow } from '../../features/values.js';
 import { buildNetwork, exportModel, predict } from '../../model/index.js';
 import type { PipelineSpec } from '../../contracts/pipeline-spec.js';
 import { loadPipeline } from '../../pipelines/index.js';
@@ -16,7 +16,7 @@ import type { ObjectStore } from '../../storage/gateway.js';
 const CARRIERS = ['AA', 'DL', 'UA', 'WN'];
 
 /** Flight-like rows: two numeric columns, one categorical, a binary label. Deterministic in `count`. */
-export function flightRows(count: number): Row[] {
+export function flightRows(count: number): InputRow[] {
   return Array.from({ length: count }, (_, i) => ({
     distance: 100 + ((i * 377) % 2400),
     hour: (i * 7) % 24,
@@ -110,7 +110,7 @@ export async function eventually(what: string, check: () => Promise<boolean>, at
 }
 
 /** What predict() gives for the rows through the transform, without a server: what a served version must answer. */
-export function directScores(network: tf.LayersModel, transform: FeatureTransform, rows: readonly Row[]): number[] {
+export function directScores(network: tf.LayersModel, transform: FeatureTransform, rows: readonly InputRow[]): number[] {
   const width = featureWidth(transform);
   const features = new Float32Array(rows.length * width);
   rows.forEach((row, i) => features.set(applyTransform(transform, row).features, i * width));

@@ -6,7 +6,7 @@ import { batchInput, isBatchScoreId } from '../../cli/score.js';
 import { batchScoreWorkflowId, chunkBounds, chunkFirstRow, parseOutputUri } from '../../contracts/batch-score.js';
 import { batchKeys, batchOutputKeys } from '../../storage/layout.js';
 import { findMisfitCell } from '../../scoring/batch-rows.js';
-import type { Row } from '../../tabular/index.js';
+import type { TableRow } from '../../tabular/index.js';
 import { readRows } from '../../tabular/index.js';
 import type { WriteColumn } from '../../tabular/write.js';
 import { toCsv, toParquet } from '../../tabular/write.js';
@@ -20,16 +20,16 @@ const columns: WriteColumn[] = [
   { name: 'weather', type: 'string' },
   { name: 'wet', type: 'boolean' },
 ];
-const rows: Row[] = [
+const rows: TableRow[] = [
   { row_id: 0, score: 0.25, weather: 'rain, heavy', wet: true },
   { row_id: 1, score: -3.5, weather: null, wet: false },
   { row_id: 9_000_000_000, score: 12.125, weather: 'say "sun"', wet: null },
 ];
 
-async function readBack(name: string, body: Buffer, format: 'csv' | 'parquet'): Promise<Row[]> {
+async function readBack(name: string, body: Buffer, format: 'csv' | 'parquet'): Promise<TableRow[]> {
   const path = join(workspace, name);
   await writeFile(path, body);
-  const read: Row[] = [];
+  const read: TableRow[] = [];
   for await (const row of readRows(path, format)) read.push(row);
   return read;
 }
@@ -119,7 +119,7 @@ describe('output cells that do not fit their column', () => {
   ];
 
   it('are found, with the row, column, type and value: Parquet would write them as null', () => {
-    const rows: Row[] = [
+    const rows: TableRow[] = [
       { row_id: 0, id: 1, flag: true, note: 'a' },
       { row_id: 1, id: null, flag: null, note: 3 },
       { row_id: 2, id: '9223372036854775807', flag: false, note: null },

@@ -35,7 +35,7 @@ describe('ctrain completion', () => {
     expect(complete(['ctrain', 'wa'])).toEqual(['watch']);
     expect(complete(['ctrain', 'models', ''])).toEqual(['ls', 'show', 'stats', '--help', '-h']);
     expect(complete(['ctrain', 'run', ''])).toEqual(expect.arrayContaining(['--wait', '--no-cache', '--recompute', '--json', ...pipelineNames()]));
-    expect(complete(['ctrain', 'run', '--recompute', ''])).toEqual(['ingest', 'validate', 'feature', 'train', 'evaluate', 'register', 'deploy']);
+    expect(complete(['ctrain', 'run', '--recompute', ''])).toEqual(['ingest', 'validate', 'feature', 'train', 'evaluate']);
     // An option's value is skipped: after it come the command's words again.
     expect(complete(['ctrain', 'run', '--reason', 'why', '--j'])).toEqual(['--json']);
     expect(complete(['ctrain', 'watch', 'fl'])).toEqual(['flight-delay']);
@@ -52,7 +52,7 @@ describe('ctrain completion', () => {
     for (const [path, children] of parents(program)) {
       for (const child of children) expect(fish, `${path} ${child}`).toContain(`complete -c ctrain -n '__ctrain_is \\'${path}\\'' -a '${child}'`);
     }
-    expect(fish).toContain("complete -c ctrain -n '__ctrain_is \\'run\\'' -l recompute -x -a 'ingest validate feature train evaluate register deploy'");
+    expect(fish).toContain("complete -c ctrain -n '__ctrain_is \\'run\\'' -l recompute -x -a 'ingest validate feature train evaluate'");
   });
 
   it('bash accepts the script (syntax check)', () => {

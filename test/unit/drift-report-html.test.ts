@@ -4,7 +4,7 @@ import { binLabels } from '../../drift/psi.js';
 import { buildDriftReference } from '../../drift/reference.js';
 import type { DriftThresholds } from '../../drift/report.js';
 import { compareToReference } from '../../drift/report.js';
-import type { Row } from '../../features/values.js';
+import type { InputRow } from '../../features/values.js';
 import { MAX_CHART_CATEGORIES, renderDriftReport } from '../../report/drift-report.js';
 import { escapeHtml } from '../../tabular/report-html.js';
 
@@ -12,14 +12,14 @@ const WEIRD = 'ratio <b>"x" & y</b>';
 const CITIES = ['paris', 'paris', 'paris', 'lyon', 'lyon', 'nice', null];
 
 /** Age spread evenly over 20–80 (shifted by `ageShift`), a weird-named numeric feature that never shifts, a city. */
-function makeRows(n: number, { ageShift = 0, newCityEvery = 0 } = {}): Row[] {
+function makeRows(n: number, { ageShift = 0, newCityEvery = 0 } = {}): InputRow[] {
   return Array.from({ length: n }, (_, i) => ({
     age: 20 + 60 * (((i + 1) * 0.6180339887498949) % 1) + ageShift,
     [WEIRD]: ((i + 1) * 0.7548776662466927) % 1,
     city: newCityEvery > 0 && i % newCityEvery === 0 ? 'marseille' : CITIES[i % CITIES.length],
   }));
 }
-const score = (row: Row): number => 1 / (1 + Math.exp(-((row.age as number) - 50) / 10));
+const score = (row: InputRow): number => 1 / (1 + Math.exp(-((row.age as number) - 50) / 10));
 
 const training = makeRows(2000);
 const reference = buildDriftReference({ rows: training, numeric: ['age', WEIRD], categorical: ['city'], scores: training.map(score) });

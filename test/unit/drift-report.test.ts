@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Row } from '../../features/values.js';
+import type { InputRow } from '../../features/values.js';
 import { auc } from '../../model/metrics.js';
 import type { DriftReference } from '../../drift/reference.js';
 import { boundedSample, buildDriftReference } from '../../drift/reference.js';
@@ -14,14 +14,14 @@ const PLASTIC = 0.7548776662466927;
 const CITIES = ['paris', 'paris', 'paris', 'paris', 'paris', 'lyon', 'lyon', 'lyon', 'nice', null];
 
 /** Rows with a numeric age (20–80), a numeric income (every 20th missing) and a city (10% missing). */
-function makeRows(n: number, a: number, { ageShift = 0, newCityEvery = 0 } = {}): Row[] {
+function makeRows(n: number, a: number, { ageShift = 0, newCityEvery = 0 } = {}): InputRow[] {
   return spread(n, a).map((u, i) => ({
     age: 20 + 60 * u + ageShift,
     income: i % 20 === 0 ? null : 1000 + 4000 * ((u * 7) % 1),
     city: newCityEvery > 0 && i % newCityEvery === 0 ? 'marseille' : CITIES[i % CITIES.length],
   }));
 }
-const score = (row: Row): number => 1 / (1 + Math.exp(-((row.age as number) - 50) / 10));
+const score = (row: InputRow): number => 1 / (1 + Math.exp(-((row.age as number) - 50) / 10));
 
 const training = makeRows(5000, PHI);
 const reference = buildDriftReference({ rows: training, numeric: ['age', 'income'], categorical: ['city'], scores: training.map(score) });
@@ -68,7 +68,7 @@ describe('buildDriftReference', () => {
   });
 
   it('is deterministic: the same values give the same sample whatever their order, another seed another sample', () => {
-    const build = (rows: Row[], seed?: number): DriftReference =>
+    const build = (rows: InputRow[], seed?: number): DriftReference =>
       buildDriftReference({ rows, numeric: ['age'], categorical: ['city'], scores: [0.1, 0.2], sampleSize: 100, seed });
     const first = build(training);
     expect(build(training)).toEqual(first);

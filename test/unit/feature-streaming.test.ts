@@ -21,9 +21,9 @@ import type { CategoricalFeature, FeatureTransform, NumericFeature } from '../..
 import { applyTransform, FeatureFitError, fitTransform, TransformFitter } from '../../features/transform.js';
 import { FEATURE_TRANSFORM_VERSION, featureWidth } from '../../features/feature-transform.js';
 import { readCategory, readNumber, readTime } from '../../features/values.js';
-import type { Row } from '../../features/values.js';
+import type { InputRow } from '../../features/values.js';
 import { readRows } from '../../tabular/read.js';
-import type { Row as TabularRow } from '../../tabular/row.js';
+import type { TableRow as TabularRow } from '../../tabular/row.js';
 import { seededRandom } from '../../tabular/seeded-random.js';
 import type { ObjectStore } from '../../storage/gateway.js';
 
@@ -31,14 +31,14 @@ type TransformSpec = Pick<PipelineSpec, 'features' | 'label'>;
 
 // --- The reference: the array-based split and fit as they were before streaming. ---
 
-function referenceSplitIndices(rows: readonly Row[], split: SplitSpec): SplitIndices {
+function referenceSplitIndices(rows: readonly InputRow[], split: SplitSpec): SplitIndices {
   const names = split.by === 'time' ? referenceTimeSplit(rows, split.column, split) : rows.map((row) => hashSplit(row, split.keys, split));
   const indices: SplitIndices = { train: [], validation: [], test: [] };
   names.forEach((name, i) => indices[name].push(i));
   return indices;
 }
 
-function referenceTimeSplit(rows: readonly Row[], column: string, { test, validation }: SplitSpec): SplitName[] {
+function referenceTimeSplit(rows: readonly InputRow[], column: string, { test, validation }: SplitSpec): SplitName[] {
   const times = rows.map((row, i) => {
     const time = readTime(row, column);
     if (time === undefined) throw new SplitError(`row ${i}: "${column}" is missing, and a time split needs a time on every row`);
@@ -55,7 +55,7 @@ function referenceTimeSplit(rows: readonly Row[], column: string, { test, valida
   return names;
 }
 
-function referenceFit(trainingRows: readonly Row[], spec: TransformSpec): FeatureTransform {
+function referenceFit(trainingRows: readonly InputRow[], spec: TransformSpec): FeatureTransform {
   if (trainingRows.length === 0) throw new FeatureFitError('the training split is empty: there is nothing to fit the feature transform on');
   const { numeric, categorical, timeParts, impute, maxVocabulary } = spec.features;
   const numericInputs: Pick<NumericFeature, 'name' | 'column' | 'timePart'>[] = [
@@ -71,13 +71,13 @@ function referenceFit(trainingRows: readonly Row[], spec: TransformSpec): Featur
   };
 }
 
-function referenceNumericValue(feature: Pick<NumericFeature, 'column' | 'timePart'>, row: Row): number | undefined {
+function referenceNumericValue(feature: Pick<NumericFeature, 'column' | 'timePart'>, row: InputRow): number | undefined {
   if (feature.timePart === undefined) return readNumber(row, feature.column);
   const ms = readTime(row, feature.column);
   return ms === undefined ? undefined : timePart(ms, feature.timePart);
 }
 
-function referenceFitNumeric(input: Pick<NumericFeature, 'name' | 'column' | 'timePart'>, rows: readonly Row[], impute: 'mean' | 'median'): NumericFeature {
+function referenceFitNumeric(input: Pick<NumericFeature, 'name' | 'column' | 'timePart'>, rows: readonly InputRow[], impute: 'mean' | 'median'): NumericFeature {
   const values = Float64Array.from(rows.flatMap((row) => referenceNumericValue(input, row) ?? []));
   if (values.length === 0) throw new FeatureFitError(`numeric feature "${input.name}" has no values in the training split`);
   const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
@@ -89,7 +89,7 @@ function referenceFitNumeric(input: Pick<NumericFeature, 'name' | 'column' | 'ti
   return { ...input, impute: impute === 'mean' ? mean : median, mean, std: std > 1e-12 ? std : 1 };
 }
 
-function referenceFitCategorical(column: string, rows: readonly Row[], maxVocabulary: number): CategoricalFeature {
+function referenceFitCategorical(column: string, rows: readonly InputRow[], maxVocabulary: number): CategoricalFeature {
   const counts = new Map<string, number>();
   for (const row of rows) {
     const value = readCategory(row, column);
@@ -154,7 +154,7 @@ const hashSplitSpec: SplitSpec = { by: 'hash', keys: ['id', 'city'], test: 0.25,
 const rows = syntheticRows(400);
 const labelled = rows.filter((row) => labelOf(featureSpec().label, row) !== undefined);
 
-function streamedIndices(input: readonly Row[], split: SplitSpec): SplitIndices {
+function streamedIndices(input: readonly InputRow[], split: SplitSpec): SplitIndices {
   const recorder = new SplitRecorder(split);
   input.forEach((row) => recorder.add(row));
   const indices: SplitIndices = { train: [], validation: [], test: [] };
@@ -162,7 +162,7 @@ function streamedIndices(input: readonly Row[], split: SplitSpec): SplitIndices 
   return indices;
 }
 
-function streamedFit(training: readonly Row[], spec: TransformSpec): FeatureTransform {
+function streamedFit(training: readonly InputRow[], spec: TransformSpec): FeatureTransform {
   const fitter = new TransformFitter(spec);
   for (const row of training) fitter.add(row);
   return fitter.result();
@@ -239,7 +239,7 @@ describe('TransformFitter', () => {
   });
 
   it('fails with the array fit’s error, feature by feature in spec order', () => {
-    const cases: [string, Row[], TransformSpec][] = [
+    const cases: [string, InputRow[], TransformSpec][] = [
       ['an empty split', [], featureSpec()],
       // "x" has no values, "w" a bad one in an earlier row: the array fit meets "x" first.
       ['a feature without values before one with a bad value', train.map((row, i) => ({ ...row, x: null, w: i === 0 ? 'nine' : row.w })), featureSpec()],
@@ -346,7 +346,7 @@ describe('the feature step', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function runStep(spec: TransformSpec & Pick<PipelineSpec, 'split'>, input: readonly Row[], name: string) {
+  async function runStep(spec: TransformSpec & Pick<PipelineSpec, 'split'>, input: readonly InputRow[], name: string) {
     const snapshot = join(dir, `${name}.jsonl`);
     await writeFile(snapshot, `${input.map((row) => JSON.stringify(row)).join('\n')}\n`);
     const { storage, dvc, objects } = doubles(snapshot);

@@ -7,7 +7,7 @@ import { applyTransform, fitTransform, FeatureFitError } from '../../features/tr
 import { featureNames, featureWidth, inputColumns, readFeatureTransform } from '../../features/feature-transform.js';
 import { validateServingRow } from '../../features/serving-row.js';
 import { FeatureValueError } from '../../features/values.js';
-import type { Row } from '../../features/values.js';
+import type { InputRow } from '../../features/values.js';
 import { loadPipeline } from '../../pipelines/index.js';
 
 type TransformSpec = Pick<PipelineSpec, 'features' | 'label'>;
@@ -96,7 +96,7 @@ describe('fitTransform', () => {
   });
 
   it('learns nothing from rows outside the training split', () => {
-    const rows: Row[] = days.map(({ id, t }) => ({ t, x: id, city: 'Oslo' }));
+    const rows: InputRow[] = days.map(({ id, t }) => ({ t, x: id, city: 'Oslo' }));
     // Give the latest 20 days (the test split) extreme values and a city of their own.
     const late = rows.map((row) => ((row.t as number) >= Date.UTC(2024, 0, 81) ? { ...row, x: 1e6, city: 'Lima' } : row));
     const { train, test } = splitRows(late, timeSplit);
@@ -193,7 +193,7 @@ describe('validateServingRow', () => {
 });
 
 /** seattle-weather.csv with numbers cast, as a reader with type casting gives it. */
-function seattleRows(): Row[] {
+function seattleRows(): InputRow[] {
   const url = new URL('../../node_modules/vega-datasets/data/seattle-weather.csv', import.meta.url);
   const [header = '', ...lines] = readFileSync(url, 'utf8').trim().split('\n');
   const columns = header.split(',');

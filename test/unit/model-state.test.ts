@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RetrainRequest, RunRecord } from '../../contracts/model.js';
+import { REGISTRY_FORMAT } from '../../contracts/model.js';
 import { isAutomatic, ModelState, RegistryRequestError } from '../../workflows/model-state.js';
 import { runResult } from '../support/run-results.js';
 
@@ -37,7 +38,7 @@ function withVersions(n: number): ModelState {
 describe('a new model state', () => {
   it('starts with an empty registry, not paused', () => {
     const state = new ModelState('m');
-    expect(state.registry).toEqual({ model: 'm', versions: [], aliases: {}, history: [], runs: [], paused: false, decisions: [] });
+    expect(state.registry).toEqual({ format: REGISTRY_FORMAT, model: 'm', versions: [], aliases: {}, history: [], runs: [], paused: false, decisions: [] });
     expect(state.pending).toBeUndefined();
     expect(state.current).toBeUndefined();
   });
@@ -275,6 +276,7 @@ describe('registering a run', () => {
       runId: 'run-1',
       pipeline: 'seattle-temperature',
       specHash: 'h1',
+      spec: result.spec,
       datasetVersion: 'd1',
       backend: 'cpu',
       backendDetail: undefined,

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { detectFormat, readRows } from '../../tabular/read.js';
 import { TabularReadError } from '../../tabular/errors.js';
 import type { ReadOptions, TabularFormat } from '../../tabular/read.js';
-import type { Row } from '../../tabular/row.js';
+import type { TableRow } from '../../tabular/row.js';
 import { writeParquetFixture } from './tabular-parquet-fixture.js';
 
 const DATA = join(import.meta.dirname, '../../node_modules/vega-datasets/data');
@@ -18,8 +18,8 @@ function file(name: string, content: string): string {
   return path;
 }
 
-async function collect(path: string, format: TabularFormat, options?: ReadOptions): Promise<Row[]> {
-  const rows: Row[] = [];
+async function collect(path: string, format: TabularFormat, options?: ReadOptions): Promise<TableRow[]> {
+  const rows: TableRow[] = [];
   for await (const row of readRows(path, format, options)) rows.push(row);
   return rows;
 }
@@ -138,7 +138,7 @@ describe('readRows: Parquet', () => {
     { name: 'city', type: 'utf8', values: ['Zürich', null, 'a"b', '', 'x'] },
     { name: 'at', type: 'timestamp_millis', values: [0n, 1_700_000_000_000n, null, 86_400_000n, 1n] },
   ], { rowGroupSize: 2 });
-  const expected: Row[] = [
+  const expected: TableRow[] = [
     { id: 1, score: 0.5, ok: true, city: 'Zürich', at: '1970-01-01T00:00:00.000Z' },
     { id: 2, score: null, ok: false, city: null, at: '2023-11-14T22:13:20.000Z' },
     { id: null, score: 1.25, ok: null, city: 'a"b', at: null },

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readRows } from '../../tabular/read.js';
-import type { Row } from '../../tabular/row.js';
+import type { TableRow } from '../../tabular/row.js';
 import { buildValidationReport } from '../../tabular/report.js';
 import { escapeHtml, renderValidationHtml } from '../../tabular/report-html.js';
 import type { ValidationReport } from '../../tabular/report.js';
@@ -15,12 +15,12 @@ describe('validation report', () => {
   let clean: ValidationReport;
   let failed: ValidationReport;
   beforeAll(async () => {
-    const rows: Row[] = [];
+    const rows: TableRow[] = [];
     for await (const row of readRows(SEATTLE, 'csv')) rows.push(row);
     const statistics = await computeStatistics(rows);
     const schema = inferSchema(statistics);
     clean = buildValidationReport({ dataset: 'seattle-weather.csv', statistics, anomalies: [] });
-    const crafted = rows.map((row, index): Row => {
+    const crafted = rows.map((row, index): TableRow => {
       const rest = Object.fromEntries(Object.entries(row).filter(([name]) => name !== 'wind'));
       return { ...rest, station: 'SEA', weather: index % 10 === 0 ? 'hail' : (row.weather ?? null) };
     });

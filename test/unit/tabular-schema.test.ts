@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readRows } from '../../tabular/read.js';
-import type { Row } from '../../tabular/row.js';
+import type { TableRow } from '../../tabular/row.js';
 import { inferSchema } from '../../tabular/schema.js';
 import { checkAgainstSchema } from '../../tabular/schema-check.js';
 import type { DatasetSchema } from '../../tabular/schema.js';
@@ -11,7 +11,7 @@ import { computeStatistics } from '../../tabular/statistics.js';
 const SEATTLE = join(import.meta.dirname, '../../node_modules/vega-datasets/data/seattle-weather.csv');
 const LABEL: SchemaCheckOptions = { labelColumn: 'weather' };
 
-let rows: Row[];
+let rows: TableRow[];
 let reference: DatasetSchema;
 beforeAll(async () => {
   rows = [];
@@ -19,12 +19,12 @@ beforeAll(async () => {
   reference = inferSchema(await computeStatistics(rows));
 });
 
-async function check(crafted: Row[], options: SchemaCheckOptions = LABEL): Promise<Anomaly[]> {
+async function check(crafted: TableRow[], options: SchemaCheckOptions = LABEL): Promise<Anomaly[]> {
   return checkAgainstSchema(reference, await computeStatistics(crafted), options);
 }
 
-const withEvery = (step: number, change: Row) => (all: Row[]) => all.map((row, index) => (index % step === 0 ? { ...row, ...change } : row));
-const without = (name: string) => (all: Row[]) => all.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => key !== name)));
+const withEvery = (step: number, change: TableRow) => (all: TableRow[]) => all.map((row, index) => (index % step === 0 ? { ...row, ...change } : row));
+const without = (name: string) => (all: TableRow[]) => all.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => key !== name)));
 
 describe('inferSchema', () => {
   it('records kind, nullability, numeric range and categorical domain', async () => {
@@ -59,7 +59,7 @@ describe('checkAgainstSchema', () => {
     expect(checkAgainstSchema(reference, await computeStatistics(readRows(SEATTLE, 'csv')), LABEL)).toEqual([]);
   });
 
-  const cases: { code: Anomaly['code']; column?: string; severity?: Anomaly['severity']; craft: (all: Row[]) => Row[]; message: RegExp }[] = [
+  const cases: { code: Anomaly['code']; column?: string; severity?: Anomaly['severity']; craft: (all: TableRow[]) => TableRow[]; message: RegExp }[] = [
     { code: 'empty_dataset', craft: () => [], message: /no rows/ },
     { code: 'label_missing', column: 'weather', craft: without('weather'), message: /Label column "weather" is not in this dataset \(its columns: date, precipitation, temp_max, temp_min, wind\)/ },
     { code: 'label_all_null', column: 'weather', craft: withEvery(1, { weather: null }), message: /"weather" is null in all 1461 rows/ },

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readRows } from '../../tabular/read.js';
-import type { Row } from '../../tabular/row.js';
+import type { TableRow } from '../../tabular/row.js';
 import { StatisticsAccumulator, computeStatistics } from '../../tabular/statistics.js';
 import type { ColumnStatistics, DatasetStatistics } from '../../tabular/statistics-types.js';
 
@@ -14,7 +14,7 @@ function column(stats: DatasetStatistics, name: string): ColumnStatistics {
 }
 
 describe('computeStatistics on a tiny hand-computed input', () => {
-  const rows: Row[] = [
+  const rows: TableRow[] = [
     { x: 1, c: 'b', d: '2024-01-02', f: true, m: 1, e: null, y: 1 },
     { x: 2, c: 'a', d: '2024-01-01T10:00:00Z', f: false, m: '1', e: null, y: NaN },
     { x: 4, c: 'b', d: null, f: true, m: 'z', e: null, y: Infinity },
@@ -77,7 +77,7 @@ describe('computeStatistics on a tiny hand-computed input', () => {
 });
 
 describe('computeStatistics on seattle-weather.csv', () => {
-  let rows: Row[];
+  let rows: TableRow[];
   let stats: DatasetStatistics;
   beforeAll(async () => {
     rows = [];

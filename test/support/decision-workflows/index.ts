@@ -4,9 +4,9 @@
  * test defines) for the result to hand back, so a test decides each run's outcome and timing.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { PipelineRunInput, PipelineRunResult } from '../../contracts/pipeline-run.js';
+import type { PipelineRunInput, PipelineRunResult } from '../../../contracts/pipeline-run.js';
 
-export { modelWorkflow } from '../../workflows/model.js';
+export { modelWorkflow } from '../../../workflows/model.js';
 
 export interface CannedRunActivities {
   cannedRun(input: PipelineRunInput): Promise<PipelineRunResult>;
