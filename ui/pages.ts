@@ -24,11 +24,18 @@ const table = (head: string[], rows: string[][]): string =>
   `<table><thead><tr>${head.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((cell) => `<td>${cell}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 
 /** The landing page: every model, its aliases and its latest run. */
-export function renderIndex(registries: Registry[]): string {
+/** A model whose registry this ctrain cannot read, and why. */
+export interface Unreadable {
+  model: string;
+  reason: string;
+}
+
+export function renderIndex(registries: Registry[], unreadable: Unreadable[] = []): string {
   const rows = registries.map((registry) => {
     const last = registry.runs.at(-1);
     return [link(paths.model(registry.model), registry.model), escapeHtml(aliasesOf(registry)), String(registry.versions.length), last ? `${escapeHtml(last.status)} (${escapeHtml(last.runId)})` : '—'];
   });
+  rows.push(...unreadable.map(({ model, reason }) => [escapeHtml(model), `unreadable: ${escapeHtml(reason)}`, '—', '—']));
   return renderPage({
     title: 'ctrain',
     facts: [['models', String(registries.length)]],
@@ -36,8 +43,8 @@ export function renderIndex(registries: Registry[]): string {
       {
         id: 'models',
         title: 'Models',
-        intro: registries.length === 0 ? 'No model has been trained yet: start one with npx ctrain run <pipeline>.' : undefined,
-        html: registries.length === 0 ? '' : table(['model', 'aliases', 'versions', 'latest run'], rows),
+        intro: rows.length === 0 ? 'No model has been trained yet: start one with npx ctrain run <pipeline>.' : undefined,
+        html: rows.length === 0 ? '' : table(['model', 'aliases', 'versions', 'latest run'], rows),
       },
     ],
   });

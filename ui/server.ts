@@ -5,7 +5,9 @@ import { InvalidNameError, checkKeySegment, checkName } from '../contracts/names
 import type { ObjectRef } from '../contracts/pipeline-run.js';
 import { installJsonErrors } from '../http/errors.js';
 import { createCatalog } from './catalog.js';
-import type { Links } from './pages.js';
+import type { Links, Unreadable } from './pages.js';
+import type { Registry } from '../contracts/model.js';
+import { FormatVersionError } from '../contracts/format-version.js';
 import { renderIndex, renderModel } from './pages.js';
 import { runKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/gateway.js';
@@ -27,13 +29,16 @@ export function createUiServer({ storage, links = {}, logger = false }: UiServer
   app.get('/healthz', () => ({ ok: true }));
 
   app.get('/', async (_request, reply) => {
-    const registries = (await Promise.all((await catalog.models()).map((model) => catalog.registry(model)))).filter((registry) => registry !== undefined);
-    return reply.type(HTML).send(renderIndex(registries));
+    // One registry this ctrain cannot read (a newer format, say) is listed with why, not a failed page.
+    const read = await Promise.all((await catalog.models()).map(async (model) => catalog.registry(model).catch((error: unknown) => unreadable(model, error))));
+    const registries = read.filter((registry): registry is Registry => registry !== undefined && !('reason' in registry));
+    return reply.type(HTML).send(renderIndex(registries, read.filter((entry): entry is Unreadable => entry !== undefined && 'reason' in entry)));
   });
 
   app.get<{ Params: { model: string } }>('/models/:model', async (request, reply) => {
     const model = checked(() => checkName(request.params.model));
-    const registry = await catalog.registry(model);
+    const registry = await catalog.registry(model).catch((error: unknown) => unreadable(model, error));
+    if (registry && 'reason' in registry) return reply.code(422).send({ error: 'unreadable_registry', message: registry.reason });
     if (!registry) return notFound(reply, `no model ${model} in the registry`);
     const [reports, drift] = await Promise.all([catalog.runsWithReports(registry.runs.map((run) => run.runId)), catalog.driftReports(model)]);
     return reply.type(HTML).send(renderModel(registry, reports, drift, links));
@@ -63,6 +68,12 @@ export function createUiServer({ storage, links = {}, logger = false }: UiServer
     return reply.type(HTML).send(body);
   }
   return app;
+}
+
+/** A registry this ctrain cannot read, and why; other errors (MinIO away) still fail the page. */
+function unreadable(model: string, error: unknown): Unreadable {
+  if (error instanceof FormatVersionError) return { model, reason: error.message };
+  throw error;
 }
 
 const notFound = (reply: FastifyReply, message: string): FastifyReply => reply.code(404).send({ error: 'not_found', message });

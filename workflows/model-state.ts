@@ -114,7 +114,6 @@ export class ModelState {
       runId: result.runId,
       pipeline: result.pipeline,
       specHash: result.specHash,
-      spec: result.spec,
       datasetVersion: result.datasetVersion,
       backend: result.train.backend,
       backendDetail: result.train.backendDetail,
@@ -128,6 +127,8 @@ export class ModelState {
       driftReference: result.evaluate.driftReference,
       registeredBy,
       createdAt: at,
+      // Last, so the lineage above stays at the top of the JSON people read (Web UI queries, registry.json).
+      spec: result.spec,
     };
     this.registry.versions.push(version);
     return version;

@@ -4,16 +4,14 @@
  * registry stores with each version, not by anything in its own code.
  */
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
 import { pipelineNames } from '../../pipelines/index.js';
 import { selectBackend } from '../../model/index.js';
 import { pseudonymize, pseudonymKey } from '../../privacy/pseudonym.js';
 import { ObjectStore } from '../../storage/gateway.js';
+import { startServingChild } from '../support/serving-child-process.js';
 import { directScores, fittedTransform, flightRows, publishVersion, readLog, writeRegistry } from '../support/serving-fixtures.js';
 
-const CHILD = fileURLToPath(new URL('../support/serving-child.ts', import.meta.url));
 const stack = inject('stack');
 const KEY = 'registry-only-test-pseudonym-key';
 
@@ -36,18 +34,8 @@ describe('a model server with no spec of the model it serves', () => {
     const v2 = await publishVersion(storage, model, 2, transform, { canaryPercent: 100, personal: ['carrier'] });
     await writeRegistry(storage, model, [v1.entry, v2.entry], { production: 1, canary: 2 });
 
-    const child = execa(process.execPath, ['--import', 'tsx', CHILD, model], {
-      reject: false,
-      env: { CTRAIN_MINIO_ENDPOINT: stack.minio.endpoint, CTRAIN_MINIO_ACCESS_KEY: stack.minio.accessKey, CTRAIN_MINIO_SECRET_KEY: stack.minio.secretKey, CTRAIN_PSEUDONYM_KEY: KEY },
-    });
+    const { child, url } = await startServingChild(model, stack.minio, { CTRAIN_PSEUDONYM_KEY: KEY });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => {
-          const line = chunk.toString().split('\n').find((text) => text.includes('"listening"'));
-          if (line) resolve((JSON.parse(line) as { listening: string }).listening);
-        });
-        void child.then((result) => reject(new Error(`server exited before listening: ${result.stderr}`)));
-      });
       const rows = flightRows(12);
       const predictions: Prediction[] = [];
       for (const row of rows) {

@@ -1,12 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
+import { startServingChild } from '../support/serving-child-process.js';
 import { fittedTransform, flightRows, publishVersion, readLog, writeRegistry } from '../support/serving-fixtures.js';
 import { selectBackend } from '../../model/index.js';
 import { ObjectStore } from '../../storage/gateway.js';
 
-const CHILD = fileURLToPath(new URL('../support/serving-child.ts', import.meta.url));
 const stack = inject('stack');
 
 describe('runModelServer', () => {
@@ -18,18 +16,8 @@ describe('runModelServer', () => {
     network.dispose();
     await writeRegistry(storage, model, [entry], { production: 1 });
 
-    const child = execa(process.execPath, ['--import', 'tsx', CHILD, model], {
-      reject: false,
-      env: { CTRAIN_MINIO_ENDPOINT: stack.minio.endpoint, CTRAIN_MINIO_ACCESS_KEY: stack.minio.accessKey, CTRAIN_MINIO_SECRET_KEY: stack.minio.secretKey },
-    });
+    const { child, url } = await startServingChild(model, stack.minio);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => {
-          const line = chunk.toString().split('\n').find((text) => text.includes('"listening"'));
-          if (line) resolve((JSON.parse(line) as { listening: string }).listening);
-        });
-        void child.then((result) => reject(new Error(`server exited before listening: ${result.stderr}`)));
-      });
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
       const reply = await fetch(`${url}/v1/models/${model}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows: flightRows(2) }) });

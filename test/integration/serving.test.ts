@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { PREDICTION_LOG_FORMAT } from '../../contracts/prediction-log.js';
 import { BUCKETS } from '../../contracts/stack.js';
 import type { FeatureTransform } from '../../features/feature-transform.js';
 import type { InputRow } from '../../features/values.js';
@@ -276,10 +277,10 @@ describe('the model server', () => {
     expect(logged.keys).toHaveLength(1);
     expect(logged.keys[0]).toMatch(new RegExp(`^${model}/predictions/${day}/\\d{8}T\\d{9}Z-[0-9a-f]{8}\\.jsonl$`));
     expect(logged.lines.map((line) => line.id)).toEqual(returned.map((p) => p.id));
-    expect(logged.lines[3]).toEqual({ id: returned[3]?.id, at: expect.any(String) as unknown, model, version: 1, alias: 'production', requestId: expect.any(String) as unknown, input: rows[3], score: returned[3]?.score, latencyMs: expect.any(Number) as unknown });
+    expect(logged.lines[3]).toEqual({ format: PREDICTION_LOG_FORMAT, id: returned[3]?.id, at: expect.any(String) as unknown, model, version: 1, alias: 'production', requestId: expect.any(String) as unknown, input: rows[3], score: returned[3]?.score, latencyMs: expect.any(Number) as unknown });
     const stored = await readLog(storage, model, 'outcomes');
     expect(stored.keys[0]).toMatch(new RegExp(`^${model}/outcomes/${day}/`));
-    expect(stored.lines).toEqual(outcomes.map((outcome) => ({ ...outcome, at: expect.any(String) as unknown, model })));
+    expect(stored.lines).toEqual(outcomes.map((outcome) => ({ format: PREDICTION_LOG_FORMAT, ...outcome, at: expect.any(String) as unknown, model })));
   });
 
   it("with models 'all', picks up a model whose registry appears after start", async () => {

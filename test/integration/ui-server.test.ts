@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ModelVersion, Registry, RunRecord } from '../../contracts/model.js';
+import { REGISTRY_FORMAT } from '../../contracts/model.js';
 import { BUCKETS } from '../../contracts/stack.js';
 import { createUiServer } from '../../ui/server.js';
 import { ctrain } from '../support/ctrain-cli.js';
@@ -61,6 +62,17 @@ describe('ctrain ui, over the real MinIO', () => {
     expect(response.headers['content-type']).toMatch(/text\/html/);
     expect(response.body).toContain(`<a href="/models/${model}">${model}</a>`);
     expect(response.body).toMatch(new RegExp(`${model}</a></td><td>production v1</td><td>2</td>`));
+  });
+
+  it('lists a registry it cannot read (a newer format) with the reason, beside the others', async () => {
+    const newer = `ui-newer-${randomUUID().slice(0, 8)}`;
+    await storage.putJson(registryKeys.registry(newer), { ...registry, model: newer, format: REGISTRY_FORMAT + 1 });
+    const index = await app.inject({ url: '/' });
+    expect(index.statusCode).toBe(200);
+    expect(index.body).toContain(`<a href="/models/${model}">${model}</a>`);
+    expect(index.body).toContain(`<td>${newer}</td><td>unreadable: registry of &quot;${newer}&quot; has format ${REGISTRY_FORMAT + 1}`);
+    const page = await app.inject({ url: `/models/${newer}` });
+    expect([page.statusCode, page.json<{ error: string }>().error]).toEqual([422, 'unreadable_registry']);
   });
 
   it("lists a model's versions and runs, linking reports only where one exists, and escapes what it shows", async () => {

@@ -276,7 +276,6 @@ describe('registering a run', () => {
       runId: 'run-1',
       pipeline: 'seattle-temperature',
       specHash: 'h1',
-      spec: result.spec,
       datasetVersion: 'd1',
       backend: 'cpu',
       backendDetail: undefined,
@@ -290,6 +289,7 @@ describe('registering a run', () => {
       driftReference: result.evaluate.driftReference,
       registeredBy: by,
       createdAt: at(5),
+      spec: result.spec,
     });
     expect(state.register(runResult('run-2'), by, {}, at(6)).version).toBe(2);
     expect(state.register(runResult('run-3', { blessed: false }), by, {}, at(7))).toMatchObject({ version: 3, blessed: false, blessingReason: 'rmse 5 > 4' });
