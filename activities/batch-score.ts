@@ -13,8 +13,6 @@ import { loadRegistry } from '../infra/registry-store.js';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
 import { formatPercent } from '../format/numbers.js';
 import { selectBackend } from '../model/index.js';
-import { VersionSpecError } from '../pipelines/version-spec.js';
-import { PseudonymKeyError } from '../privacy/pseudonym.js';
 import type { LoadedVersion } from '../scoring/loaded-version.js';
 import { loadVersion } from '../scoring/loaded-version.js';
 import { ADDED_COLUMNS, findMisfitCell, mergeColumnType, outputName, scoreBatchRows } from '../scoring/batch-rows.js';
@@ -23,6 +21,7 @@ import { detectFormat, openParquet, readParquetRange, readRows, rowGroupSizes, T
 import { toCsv, toParquet } from '../tabular/write.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { localSourceFile } from './source.js';
+import { failForGoodOn } from './unrecoverable.js';
 import { batchKeys, batchOutputKeys, registryKeys } from '../storage/layout.js';
 import { uriOf } from '../contracts/pipeline-run.js';
 import type { ObjectStore } from '../storage/gateway.js';
@@ -37,23 +36,14 @@ import type { ObjectStore } from '../storage/gateway.js';
 export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDependencies) {
   const loaded = new Map<string, Promise<LoadedVersion>>();
 
-  /** Loads with the settings of the spec stored on the version; one whose spec is unknown, or that needs a key this worker lacks, fails for good. */
-  async function loadUsable(entry: ModelVersion): Promise<LoadedVersion> {
-    try {
-      return await loadVersion(storage, entry, pseudonymKey);
-    } catch (error) {
-      if (error instanceof PseudonymKeyError || error instanceof VersionSpecError) throw ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.PipelineSpecError);
-      throw error;
-    }
-  }
-
   /** A version's model and transform, loaded once per worker (a few kept, the oldest disposed). */
   function loadOnce(model: string, version: number): Promise<LoadedVersion> {
     const id = `${model}@${version}`;
     let entry = loaded.get(id);
     if (!entry) {
       // The same backend choice as the model server and evaluate make, before any tensor exists.
-      entry = selectBackend().then(async () => loadUsable(await resolveVersion(storage, model, { version })));
+      // With the settings of the spec stored on the version: one whose spec is unknown, or that needs a key this worker lacks, fails for good.
+      entry = selectBackend().then(() => failForGoodOn(async () => loadVersion(storage, await resolveVersion(storage, model, { version }), pseudonymKey)));
       entry.catch(() => loaded.delete(id));
       loaded.set(id, entry);
       for (const [old, promise] of [...loaded].slice(0, Math.max(0, loaded.size - 4))) {

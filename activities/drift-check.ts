@@ -4,9 +4,8 @@ import type { DriftReference } from '../drift/reference.js';
 import { compareToReference } from '../drift/report.js';
 import { liveMetric, performanceVerdict } from '../drift/performance.js';
 import { readLog } from '../infra/prediction-logs.js';
-import { ApplicationFailure } from '@temporalio/common';
-import { FAILURE_TYPES } from '../contracts/failure-types.js';
-import { specOfVersion, VersionSpecError } from '../pipelines/version-spec.js';
+import { specOfVersion } from '../pipelines/version-spec.js';
+import { failForGoodOn } from './unrecoverable.js';
 import { loadRegistry } from '../infra/registry-store.js';
 import { renderDriftReport } from '../report/drift-report.js';
 import type { TableRow } from '../tabular/index.js';
@@ -24,7 +23,7 @@ export function createDriftCheckActivities({ storage }: ActivityDependencies) {
   return {
     async checkDrift({ model }: { model: string }): Promise<DriftCheckResult> {
       const until = new Date().toISOString();
-      const registry = await loadRegistry(storage, model);
+      const registry = await failForGoodOn(() => loadRegistry(storage, model));
       const production = registry?.versions.find((version) => version.version === registry.aliases.production);
       const promotedAt = [...(registry?.history ?? [])].reverse().find((change) => change.alias === 'production' && change.to === production?.version)?.at ?? until;
       const since = (await storage.getJson<{ until: string; version: number }>(driftKeys.lastCheck(model)).then((last) => (last?.version === production?.version ? last?.until : undefined))) ?? promotedAt;
@@ -32,7 +31,7 @@ export function createDriftCheckActivities({ storage }: ActivityDependencies) {
       if (!production?.driftReference) return { ...base, verdict: 'no-model', reason: `${model} has no production version with a drift reference yet.` };
 
       // The thresholds of the spec the production version was trained with, not of today's code.
-      const { spec } = nonRetryableSpec(() => specOfVersion(production));
+      const { spec } = await failForGoodOn(() => specOfVersion(production));
       const reference = (await storage.getJson<DriftReference>(production.driftReference))!;
       // The production version's whole life, for the live metric: outcomes come after their predictions.
       const served = (await readLog<PredictionRecord>(storage, model, 'predictions', promotedAt, until)).filter((p) => p.version === production.version);
@@ -53,14 +52,4 @@ export function createDriftCheckActivities({ storage }: ActivityDependencies) {
       return { ...base, verdict: drift.verdict, reason: drift.reason, performance, rows: drift.rows, driftedFeatures: drift.driftedFeatures, report, reportHtml };
     },
   };
-}
-
-/** A version whose spec is unknown cannot be checked, however often the check is retried. */
-function nonRetryableSpec<T>(resolve: () => T): T {
-  try {
-    return resolve();
-  } catch (error) {
-    if (error instanceof VersionSpecError) throw ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.PipelineSpecError);
-    throw error;
-  }
 }

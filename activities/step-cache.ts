@@ -2,11 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { log } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { CacheOptions, ObjectRef, StepManifestBase, StepName } from '../contracts/pipeline-run.js';
 import { MANIFEST_FORMAT, uriOf } from '../contracts/pipeline-run.js';
-import { FormatVersionError, formatOf } from '../contracts/format-version.js';
+import { formatOf } from '../contracts/format-version.js';
+import { failForGoodOn } from './unrecoverable.js';
 import { stepKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/gateway.js';
 
@@ -35,17 +34,8 @@ export async function completeStep<T extends StepManifestBase>(storage: ObjectSt
 export async function readStoredManifest<T extends StepManifestBase>(storage: ObjectStore, ref: ObjectRef): Promise<T | undefined> {
   const manifest = await storage.getJson<T>(ref);
   // Formats 1 and 2 have the same fields; a newer one fails the step for good rather than be misread.
-  if (manifest) nonRetryableFormat(() => formatOf(manifest, MANIFEST_FORMAT, `step manifest ${uriOf(ref)}`));
+  if (manifest) await failForGoodOn(() => formatOf(manifest, MANIFEST_FORMAT, `step manifest ${uriOf(ref)}`));
   return manifest;
-}
-
-function nonRetryableFormat(check: () => void): void {
-  try {
-    check();
-  } catch (error) {
-    if (error instanceof FormatVersionError) throw ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.PipelineSpecError);
-    throw error;
-  }
 }
 
 /** Runs `body` with a private scratch folder that is always removed. */
