@@ -22,6 +22,7 @@ import { toCsv, toParquet } from '../tabular/write.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { localSourceFile } from './source.js';
 import { failForGoodOn } from './unrecoverable.js';
+import { shippedSpecs } from '../pipelines/format-one-specs.js';
 import { batchKeys, batchOutputKeys, registryKeys } from '../storage/layout.js';
 import { uriOf } from '../contracts/pipeline-run.js';
 import type { ObjectStore } from '../storage/gateway.js';
@@ -43,7 +44,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
     if (!entry) {
       // The same backend choice as the model server and evaluate make, before any tensor exists.
       // With the settings of the spec stored on the version: one whose spec is unknown, or that needs a key this worker lacks, fails for good.
-      entry = selectBackend().then(() => failForGoodOn(async () => loadVersion(storage, await resolveVersion(storage, model, { version }), pseudonymKey)));
+      entry = selectBackend().then(() => failForGoodOn(async () => loadVersion(storage, await resolveVersion(storage, model, { version }), { pseudonymKey, formatOne: shippedSpecs })));
       entry.catch(() => loaded.delete(id));
       loaded.set(id, entry);
       for (const [old, promise] of [...loaded].slice(0, Math.max(0, loaded.size - 4))) {

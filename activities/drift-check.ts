@@ -4,8 +4,9 @@ import type { DriftReference } from '../drift/reference.js';
 import { compareToReference } from '../drift/report.js';
 import { liveMetric, performanceVerdict } from '../drift/performance.js';
 import { readLog } from '../infra/prediction-logs.js';
-import { specOfVersion } from '../pipelines/version-spec.js';
+import { specOfVersion } from '../contracts/version-spec.js';
 import { failForGoodOn } from './unrecoverable.js';
+import { shippedSpecs } from '../pipelines/format-one-specs.js';
 import { loadRegistry } from '../infra/registry-store.js';
 import { renderDriftReport } from '../report/drift-report.js';
 import type { TableRow } from '../tabular/index.js';
@@ -31,7 +32,7 @@ export function createDriftCheckActivities({ storage }: ActivityDependencies) {
       if (!production?.driftReference) return { ...base, verdict: 'no-model', reason: `${model} has no production version with a drift reference yet.` };
 
       // The thresholds of the spec the production version was trained with, not of today's code.
-      const { spec } = await failForGoodOn(() => specOfVersion(production));
+      const { spec } = await failForGoodOn(() => specOfVersion(production, shippedSpecs));
       const reference = (await storage.getJson<DriftReference>(production.driftReference))!;
       // The production version's whole life, for the live metric: outcomes come after their predictions.
       const served = (await readLog<PredictionRecord>(storage, model, 'predictions', promotedAt, until)).filter((p) => p.version === production.version);

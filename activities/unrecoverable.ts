@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import { FormatVersionError } from '../contracts/format-version.js';
-import { VersionSpecError } from '../pipelines/version-spec.js';
+import { VersionSpecError } from '../contracts/version-spec.js';
 import { PseudonymKeyError } from '../privacy/pseudonym.js';
 
 /** Stored data or settings that no retry can fix: a format newer than this code, a version whose spec is nowhere, personal columns without the key. */

@@ -7,6 +7,7 @@ import { installWorkerRuntime } from '../infra/temporal.js';
 import { connectWorkers, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
 import { WORKER_SERVICE_NAME } from '../infra/tracing.js';
 import { loadPipeline } from '../pipelines/index.js';
+import { shippedSpecs } from '../pipelines/format-one-specs.js';
 import { runModelServer } from '../serving/main.js';
 import { devLayout } from '../stack/dev-stack.js';
 import { startStack, stackUrls } from '../stack/local-stack.js';
@@ -57,6 +58,7 @@ async function runDemo(options: { serve?: boolean }): Promise<void> {
   const server = await runModelServer({
     port: servePort,
     models: [MODEL, LIVE_MODEL],
+    formatOneSpecs: shippedSpecs,
     logLevel: 'warn',
     pollMs: 500,
   });

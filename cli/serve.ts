@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { shippedSpecs } from '../pipelines/format-one-specs.js';
 import { DEFAULT_SERVE_PORT, modelServerOptionsFromEnv, runModelServer } from '../serving/main.js';
 
 interface ServeOptions {
@@ -22,6 +23,8 @@ export function registerServeCommand(program: Command): void {
         port: Number(options.port),
         host: options.host,
         models: options.models ?? 'all',
+        // Versions registered by an earlier ctrain, without their spec, are served with the shipped one of their pipeline.
+        formatOneSpecs: shippedSpecs,
         logLevel: options.logLevel,
         // Feedback tokens (unset: outcomes are open, for development only), rate limit, pseudonym key.
         ...modelServerOptionsFromEnv(process.env),

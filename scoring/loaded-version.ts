@@ -5,8 +5,8 @@ import type { FeatureTransform } from '../features/feature-transform.js';
 import { featureWidth, readFeatureTransform } from '../features/feature-transform.js';
 import { importModel } from '../model/index.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
-import type { VersionSpec } from '../pipelines/version-spec.js';
-import { specOfVersion } from '../pipelines/version-spec.js';
+import type { FormatOneSpecs, VersionSpec } from '../contracts/version-spec.js';
+import { specOfVersion } from '../contracts/version-spec.js';
 import { PSEUDONYM_KEY_VARIABLE, PseudonymKeyError, pseudonymizeRow } from '../privacy/pseudonym.js';
 import { uriOf } from '../contracts/pipeline-run.js';
 import type { ObjectStore } from '../storage/gateway.js';
@@ -32,13 +32,20 @@ export class ModelLoadError extends Error {
   override name = 'ModelLoadError';
 }
 
+export interface LoadOptions {
+  /** Key of the hash of personal columns; a version whose spec has them does not load without it. */
+  pseudonymKey?: Buffer;
+  /** Specs for versions registered without theirs (registry format 1); without them such versions do not load. */
+  formatOne?: FormatOneSpecs;
+}
+
 /**
  * Downloads and checks a version's model and transform, with the settings of the spec it was
  * trained with. A version with personal columns needs the pseudonym key it was trained with.
  */
-export async function loadVersion(storage: ObjectStore, entry: ModelVersion, pseudonymKey?: Buffer): Promise<LoadedVersion> {
+export async function loadVersion(storage: ObjectStore, entry: ModelVersion, { pseudonymKey, formatOne }: LoadOptions = {}): Promise<LoadedVersion> {
   const describe = `version ${entry.version}`;
-  const spec = specOfVersion(entry);
+  const spec = specOfVersion(entry, formatOne);
   const scoringRows = pseudonymizer(spec.spec, pseudonymKey);
   let transform: FeatureTransform;
   try {

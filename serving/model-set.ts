@@ -1,5 +1,6 @@
 /** The models one server answers for: a fixed list, or every model with a registry ('all', rediscovered as models appear). */
 import { checkName, nameProblem } from '../contracts/names.js';
+import type { LoadOptions } from '../scoring/loaded-version.js';
 import type { ReloadEvent } from './registry-watch.js';
 import { DEFAULT_POLL_MS, RegistryWatch } from './registry-watch.js';
 import type { ObjectStore } from '../storage/gateway.js';
@@ -9,8 +10,8 @@ export interface ModelSetOptions {
   storage: ObjectStore;
   /** Model names, or 'all' for every registry in the registry bucket. */
   models: readonly string[] | 'all';
-  /** Key of the hash of personal columns, for versions whose spec has them. */
-  pseudonymKey?: Buffer;
+  /** How versions load: the pseudonym key, specs for versions registered without theirs. */
+  load?: LoadOptions;
   /** Registry (and, for 'all', discovery) poll interval in milliseconds. Default {@link DEFAULT_POLL_MS}. */
   pollMs?: number;
   onReload?: (event: ReloadEvent) => void;
@@ -82,7 +83,7 @@ export class ModelSet {
 
   private async add(model: string): Promise<void> {
     if (this.watches.has(model) || this.closed) return;
-    const watch = new RegistryWatch({ storage: this.options.storage, model, pseudonymKey: this.options.pseudonymKey, pollMs: this.options.pollMs, onReload: this.options.onReload });
+    const watch = new RegistryWatch({ storage: this.options.storage, model, load: this.options.load, pollMs: this.options.pollMs, onReload: this.options.onReload });
     this.watches.set(model, watch);
     await watch.start();
   }

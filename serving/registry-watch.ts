@@ -7,7 +7,7 @@ import type { ModelVersion, Registry } from '../contracts/model.js';
 import { parseRegistry, RegistryFormatError } from '../contracts/registry-format.js';
 import { registryKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/gateway.js';
-import type { LoadedVersion } from '../scoring/loaded-version.js';
+import type { LoadedVersion, LoadOptions } from '../scoring/loaded-version.js';
 import { loadVersion } from '../scoring/loaded-version.js';
 
 /** The aliases the server answers with; `previous` is only a rollback target. */
@@ -40,8 +40,8 @@ export interface ReloadEvent {
 export interface RegistryWatchOptions {
   storage: ObjectStore;
   model: string;
-  /** Key of the hash of personal columns, for versions whose spec has them. */
-  pseudonymKey?: Buffer;
+  /** How versions load: the pseudonym key, specs for versions registered without theirs. */
+  load?: LoadOptions;
   /** Poll interval in milliseconds. Default {@link DEFAULT_POLL_MS}. */
   pollMs?: number;
   onReload?: (event: ReloadEvent) => void;
@@ -136,7 +136,7 @@ export class RegistryWatch {
     if (!entry) return new RegistryFormatError(`registry of "${this.model}": ${alias} is version ${String(number)}, which is not registered`);
     let loading = this.versions.get(entry.version);
     if (!loading) {
-      loading = loadVersion(this.options.storage, entry, this.options.pseudonymKey);
+      loading = loadVersion(this.options.storage, entry, this.options.load);
       this.versions.set(entry.version, loading);
     }
     try {

@@ -22,6 +22,7 @@ import { rateLimitHook } from '../http/rate-limit.js';
 import { SERVED_ALIASES } from './registry-watch.js';
 import { reloadLogger } from './reload-log.js';
 import type { ObjectStore } from '../storage/gateway.js';
+import type { FormatOneSpecs } from '../contracts/version-spec.js';
 import { scoreRows } from '../scoring/scoring.js';
 import { installJsonErrors } from '../http/errors.js';
 import { installHttpMetrics } from '../http/metrics.js';
@@ -40,6 +41,12 @@ export interface ModelServerOptions {
    * (CTRAIN_PSEUDONYM_KEY). A version with personal columns does not load without it.
    */
   pseudonymKey?: string | Buffer;
+  /**
+   * Specs for versions an earlier ctrain registered without theirs (registry format 1), e.g. the
+   * shipped ones (pipelines/format-one-specs.ts). Every other version carries its own; without
+   * this, a format-1 version does not load.
+   */
+  formatOneSpecs?: FormatOneSpecs;
   /** Registry poll interval in milliseconds. Default 1000. */
   pollMs?: number;
   /** Fastify's pino logger settings. Default false (silent). */
@@ -92,7 +99,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   const models = new ModelSet({
     storage: options.storage,
     models: options.models,
-    pseudonymKey: key,
+    load: { pseudonymKey: key, formatOne: options.formatOneSpecs },
     pollMs: options.pollMs,
     onReload: reloadLogger(app.log, (event) => recordReload(metrics, event)),
     onDiscoveryError: (error) => app.log.warn(`listing model registries failed: ${error.message}`),

@@ -21,7 +21,8 @@ import { readLog } from '../../infra/prediction-logs.js';
 import { loadRegistry } from '../../infra/registry-store.js';
 import { selectBackend } from '../../model/index.js';
 import { loadPipeline, specHash } from '../../pipelines/index.js';
-import { specOfVersion } from '../../pipelines/version-spec.js';
+import { specOfVersion, VersionSpecError } from '../../contracts/version-spec.js';
+import { shippedSpecs } from '../../pipelines/format-one-specs.js';
 import type { ModelServer } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
 import { ObjectStore } from '../../storage/gateway.js';
@@ -71,11 +72,12 @@ describe('data written by the previous format', () => {
 
     // Without a stored spec, a version is read with the spec of its pipeline in this code, and says so.
     const production = read.versions[1]!;
-    const resolved = specOfVersion(production);
+    expect(() => specOfVersion(production)).toThrow(VersionSpecError);
+    const resolved = specOfVersion(production, shippedSpecs);
     expect(resolved).toMatchObject({ source: 'code', spec: { name: 'seattle-live' } });
     expect(resolved.sameAsTrained).toBe(specHash(loadPipeline('seattle-live')) === production.specHash);
 
-    const server = await createModelServer({ storage, models: [model], pollMs: 100 });
+    const server = await createModelServer({ storage, models: [model], pollMs: 100, formatOneSpecs: shippedSpecs });
     servers.push(server);
     const reply = await server.app.inject({ method: 'POST', url: `/v1/models/${model}/predict`, payload: { rows: flightRows(2) } });
     expect(reply.statusCode, reply.body).toBe(200);

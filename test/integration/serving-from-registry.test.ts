@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { pipelineNames } from '../../pipelines/index.js';
+import { PROJECT_ROOT } from '../../stack/paths.js';
+import { importGraph } from '../support/import-graph.js';
 import { selectBackend } from '../../model/index.js';
 import { pseudonymize, pseudonymKey } from '../../privacy/pseudonym.js';
 import { ObjectStore } from '../../storage/gateway.js';
@@ -23,6 +25,20 @@ interface Prediction {
 }
 
 describe('a model server with no spec of the model it serves', () => {
+  it('has no pipeline spec in its code path: the server process imports nothing from pipelines/', () => {
+    const graph = importGraph(PROJECT_ROOT);
+    const reached = new Set<string>();
+    const visit = (file: string): void => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const next of graph.get(file) ?? []) visit(next);
+    };
+    visit('test/support/serving-child.ts');
+    expect(reached).toContain('serving/server.ts');
+    expect(reached).toContain('contracts/version-spec.ts');
+    expect([...reached].filter((file) => file.startsWith('pipelines/'))).toEqual([]);
+  });
+
   it('canaries and pseudonymises each version as the spec stored with it says', async () => {
     const storage = new ObjectStore(stack.minio);
     await selectBackend();

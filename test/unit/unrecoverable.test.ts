@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { failForGoodOn } from '../../activities/unrecoverable.js';
 import { FormatVersionError } from '../../contracts/format-version.js';
-import { VersionSpecError } from '../../pipelines/version-spec.js';
+import { VersionSpecError } from '../../contracts/version-spec.js';
 import { PseudonymKeyError } from '../../privacy/pseudonym.js';
 
 describe('errors no retry can fix', () => {
