@@ -86,7 +86,7 @@ async function runGroup(group: Group): Promise<Tally> {
     // Mutants that loop (iterative series in the statistics) time out; a short limit keeps those runs cheap.
     timeoutMS: 2_000,
     cleanTempDir: 'always',
-    reporters: ['clear-text', 'html'],
+    reporters: ['clear-text', 'html', 'progress-append-only'],
     htmlReporter: { fileName: `reports/mutation/${group.name}.html` },
     clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
     thresholds: { high: group.target, low: group.target - 10, break: null },
