@@ -43,7 +43,7 @@ export const GROUPS: Group[] = [
       'model/canary-decision.ts',
       'model/metrics.ts',
     ],
-    tests: unit('drift-statistics', 'statistics-ks', 'statistics-normal', 'statistics-reference', 'drift-report', 'statistics-edges', 'model-blessing', 'canary-decision', 'model-metrics'),
+    tests: unit('drift-statistics', 'statistics-ks', 'statistics-normal', 'statistics-reference', 'statistics-guards', 'drift-report', 'drift-report-html', 'statistics-edges', 'model-blessing', 'canary-decision', 'model-metrics'),
     target: 90,
   },
   {

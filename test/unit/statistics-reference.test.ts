@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chiSquare, jensenShannon } from '../../statistics/chi-square.js';
 import { chiSquareSf, gammaP, gammaQ, logGamma } from '../../statistics/gamma.js';
-import { kolmogorovSmirnovSf } from '../../statistics/kolmogorov.js';
+import { kolmogorovSmirnovSf, logFactorialOverPower } from '../../statistics/kolmogorov.js';
 import { referenceBins } from '../../drift/psi.js';
 import { binaryMetrics, regressionMetrics } from '../../model/metrics.js';
 import { ks2samp, type KsMethod } from '../../statistics/ks.js';
@@ -28,6 +28,7 @@ interface Reference {
   kstwoSf: [n: number, d: number, sf: number][];
   smirnov: [n: number, x: number, sf: number][];
   gamma: [a: number, x: number, p: number, q: number][];
+  logFactorialOverPower: [n: number, value: number][];
   logGamma: [x: number, value: number][];
   chiSquareSf: [statistic: number, df: number, sf: number][];
   normalSf: [z: number, sf: number][];
@@ -95,6 +96,10 @@ describe('the statistics agree with scipy over dense grids', () => {
       expectAgreement(gammaP(a, x), p, 1e-11, `gammainc(${a}, ${x})`);
       expectAgreement(gammaQ(a, x), q, 1e-11, `gammaincc(${a}, ${x})`);
     }
+  });
+
+  it('logFactorialOverPower = ln(n!/nⁿ) at 30 digits (mpmath), where n·d ≤ 1 for n > 140 needs it', () => {
+    for (const [n, value] of reference.logFactorialOverPower) expectAgreement(logFactorialOverPower(n), value, 1e-14, `ln(${n}!/${n}^${n})`);
   });
 
   it('logGamma = scipy.special.gammaln', () => {
