@@ -291,8 +291,8 @@ function multiply(a: Float64Array, b: Float64Array, m: number): Float64Array {
   return product;
 }
 
-/** x · 2^e without overflowing or underflowing the power of two on the way. */
-function ldexp(x: number, e: number): number {
+/** x · 2^e without overflowing or underflowing the power of two on the way (exported for its test). */
+export function ldexp(x: number, e: number): number {
   let result = x;
   let rest = e;
   while (rest > 1000) {

@@ -8,7 +8,7 @@ import { decideCanary } from '../../model/canary-decision.js';
 import { auc, binaryMetrics } from '../../model/metrics.js';
 import { chiSquare, jensenShannon } from '../../statistics/chi-square.js';
 import { chiSquareSf, gammaP, gammaQ, logGamma } from '../../statistics/gamma.js';
-import { kolmogorovSmirnovSf } from '../../statistics/kolmogorov.js';
+import { kolmogorovSmirnovSf, ldexp } from '../../statistics/kolmogorov.js';
 import { ks2samp, ksAgainstReference } from '../../statistics/ks.js';
 import { upperNormalTail } from '../../statistics/normal.js';
 import { smirnovSf } from '../../statistics/smirnov.js';
@@ -35,6 +35,18 @@ describe('the KS distributions outside their domain', () => {
     expect(kolmogorovSmirnovSf(5, 1.1)).toBe(0);
     expect(kolmogorovSmirnovSf(5, 1)).toBe(0);
     expect(kolmogorovSmirnovSf(5, 0)).toBe(1);
+  });
+});
+
+describe('ldexp, which scales the matrix powers back', () => {
+  it('multiplies by a power of two beyond what one double can hold, either way', () => {
+    expect(ldexp(2 ** -1000, 1050)).toBe(2 ** 50);
+    expect(ldexp(2 ** -1020, 2030)).toBe(2 ** 1010);
+    expect(ldexp(2 ** 1020, -2030)).toBe(2 ** -1010);
+    expect(ldexp(3, 2001)).toBe(Number.POSITIVE_INFINITY);
+    expect(ldexp(1.5, 3)).toBe(12);
+    expect(ldexp(1.5, -1000)).toBe(1.5 * 2 ** -1000);
+    expect(ldexp(1.5, 1000)).toBe(1.5 * 2 ** 1000);
   });
 });
 
