@@ -25,6 +25,7 @@ import { failForGoodOn } from './unrecoverable.js';
 import { shippedSpecs } from '../pipelines/format-one-specs.js';
 import { batchKeys, batchOutputKeys, registryKeys } from '../storage/layout.js';
 import { uriOf } from '../contracts/pipeline-run.js';
+import { inputWithModelName } from '../contracts/format-renames.js';
 import type { ObjectStore } from '../storage/gateway.js';
 
 /**
@@ -38,18 +39,18 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
   const loaded = new Map<string, Promise<LoadedVersion>>();
 
   /** A version's model and transform, loaded once per worker (a few kept, the oldest disposed). */
-  function loadOnce(model: string, version: number): Promise<LoadedVersion> {
-    const id = `${model}@${version}`;
+  function loadOnce(modelName: string, version: number): Promise<LoadedVersion> {
+    const id = `${modelName}@${version}`;
     let entry = loaded.get(id);
     if (!entry) {
       // The same backend choice as the model server and evaluate make, before any tensor exists.
       // With the settings of the spec stored on the version: one whose spec is unknown, or that needs a key this worker lacks, fails for good.
-      entry = selectBackend().then(() => failForGoodOn(async () => loadVersion(storage, await resolveVersion(storage, model, { version }), { pseudonymKey, formatOne: shippedSpecs })));
+      entry = selectBackend().then(() => failForGoodOn(async () => loadVersion(storage, await resolveVersion(storage, modelName, { version }), { pseudonymKey, formatOne: shippedSpecs })));
       entry.catch(() => loaded.delete(id));
       loaded.set(id, entry);
       for (const [old, promise] of [...loaded].slice(0, Math.max(0, loaded.size - 4))) {
         loaded.delete(old);
-        void promise.then((version) => version.model.dispose(), () => undefined);
+        void promise.then((version) => version.layersModel.dispose(), () => undefined);
       }
     }
     return entry;
@@ -60,9 +61,10 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
     async planBatch(input: BatchScoreInput & { runId: string }): Promise<BatchPlan> {
       const planRef: ObjectRef = batchKeys.plan(input.runId);
       const existing = await storage.getJson<BatchPlan>(planRef);
-      if (existing) return { ...existing, reused: true };
+      // A plan an earlier ctrain stored names its model `model`.
+      if (existing) return { ...inputWithModelName(existing), reused: true };
 
-      const entry = await resolveVersion(storage, input.model, input);
+      const entry = await resolveVersion(storage, input.modelName, input);
       const output = nonRetryable(() => parseOutputUri(input.output), FAILURE_TYPES.InvalidOutput);
       const format = nonRetryable(() => detectFormat(input.input), FAILURE_TYPES.InvalidInput);
       const chunkRows = input.chunkRows ?? BATCH_DEFAULTS.chunkRows;
@@ -84,7 +86,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
 
       const plan: BatchPlan = {
         runId: input.runId,
-        model: input.model,
+        modelName: input.modelName,
         version: entry.version,
         input: input.input,
         output,
@@ -108,7 +110,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       const done = await storage.getJson<ChunkResult>(doneRef);
       if (done && (await storage.stat(done.output))?.sha256 === done.sha256) return { ...done, reused: true };
 
-      const version = await loadOnce(plan.model, plan.version);
+      const version = await loadOnce(plan.modelName, plan.version);
       const rows = await readChunk(storage, plan, index);
       const firstRow = chunkFirstRow(plan, index);
       // The model learned its personal columns as pseudonyms: it scores those, the output keeps the rows as they came.
@@ -168,7 +170,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       const manifest: ObjectRef = batchOutputKeys.manifest(plan.output, plan.runId);
       const result: BatchScoreResult = {
         runId: plan.runId,
-        model: plan.model,
+        modelName: plan.modelName,
         version: plan.version,
         input: plan.input,
         format: plan.format,
@@ -282,21 +284,21 @@ async function readChunk(storage: ObjectStore, plan: BatchPlan, index: number): 
 }
 
 /** The registry entry for a version number, or for an alias ('production' by default); a missing one fails for good, naming it. */
-async function resolveVersion(storage: ObjectStore, model: string, { version, alias }: Pick<BatchScoreInput, 'version' | 'alias'>): Promise<ModelVersion> {
-  const registry = await loadRegistry(storage, model);
-  if (!registry) throw ApplicationFailure.nonRetryable(`Model ${model} has no registry at ${uriOf(registryKeys.registry(model))}: train it first.`, FAILURE_TYPES.ModelNotFound);
+async function resolveVersion(storage: ObjectStore, modelName: string, { version, alias }: Pick<BatchScoreInput, 'version' | 'alias'>): Promise<ModelVersion> {
+  const registry = await loadRegistry(storage, modelName);
+  if (!registry) throw ApplicationFailure.nonRetryable(`Model ${modelName} has no registry at ${uriOf(registryKeys.registry(modelName))}: train it first.`, FAILURE_TYPES.ModelNotFound);
   const wanted = version ?? registry.aliases[alias ?? 'production'];
   const entry = registry.versions.find((candidate) => candidate.version === wanted);
   if (entry) return entry;
   const which = version !== undefined ? `version ${version}` : `a ${alias ?? 'production'} version`;
-  throw ApplicationFailure.nonRetryable(`Model ${model} has no ${which} (registered: ${registry.versions.map((v) => v.version).join(', ') || 'none'}).`, FAILURE_TYPES.ModelVersionNotFound);
+  throw ApplicationFailure.nonRetryable(`Model ${modelName} has no ${which} (registered: ${registry.versions.map((v) => v.version).join(', ') || 'none'}).`, FAILURE_TYPES.ModelVersionNotFound);
 }
 
 
 async function readPlan(storage: ObjectStore, ref: ObjectRef): Promise<BatchPlan> {
   const plan = await storage.getJson<BatchPlan>(ref);
   if (!plan) throw ApplicationFailure.nonRetryable(`Batch plan ${uriOf(ref)} does not exist.`, FAILURE_TYPES.PlanMissing);
-  return plan;
+  return inputWithModelName(plan);
 }
 
 function nonRetryable<T>(body: () => T, type: NonRetryableType): T {

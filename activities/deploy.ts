@@ -5,7 +5,7 @@ import { decideCanary, MIN_LIVE } from '../model/canary-decision.js';
 import type { ActivityDependencies } from './dependencies.js';
 
 export interface AssessCanaryInput {
-  model: string;
+  modelName: string;
   task: 'binary' | 'regression';
   canaryVersion: number;
   productionVersion: number;
@@ -24,8 +24,8 @@ export function createDeployActivities({ storage }: ActivityDependencies) {
   return {
     async assessCanary(input: AssessCanaryInput): Promise<CanaryAssessment> {
       const until = new Date().toISOString();
-      const predictions = (await readLog<PredictionRecord>(storage, input.model, 'predictions', input.since, until)).filter((p) => p.at >= input.since);
-      const outcomes = new Map((await readLog<OutcomeRecord>(storage, input.model, 'outcomes', input.since, until)).map((o) => [o.id, Number(o.label)]));
+      const predictions = (await readLog<PredictionRecord>(storage, input.modelName, 'predictions', input.since, until)).filter((p) => p.at >= input.since);
+      const outcomes = new Map((await readLog<OutcomeRecord>(storage, input.modelName, 'outcomes', input.since, until)).map((o) => [o.id, Number(o.label)]));
       const canary = liveStats(input, input.canaryVersion, predictions, outcomes);
       const production = liveStats(input, input.productionVersion, predictions, outcomes);
       const scorePsi = psi(scoresOf(predictions, input.productionVersion), scoresOf(predictions, input.canaryVersion));

@@ -22,34 +22,34 @@ import type { ActivityDependencies } from './dependencies.js';
  */
 export function createDriftCheckActivities({ storage }: ActivityDependencies) {
   return {
-    async checkDrift({ model }: { model: string }): Promise<DriftCheckResult> {
+    async checkDrift({ modelName }: { modelName: string }): Promise<DriftCheckResult> {
       const until = new Date().toISOString();
-      const registry = await failForGoodOn(() => loadRegistry(storage, model));
+      const registry = await failForGoodOn(() => loadRegistry(storage, modelName));
       const production = registry?.versions.find((version) => version.version === registry.aliases.production);
       const promotedAt = [...(registry?.history ?? [])].reverse().find((change) => change.alias === 'production' && change.to === production?.version)?.at ?? until;
-      const since = (await storage.getJson<{ until: string; version: number }>(driftKeys.lastCheck(model)).then((last) => (last?.version === production?.version ? last?.until : undefined))) ?? promotedAt;
-      const base = { model, since, until, rows: 0, driftedFeatures: [], signalled: false, productionVersion: production?.version };
-      if (!production?.driftReference) return { ...base, verdict: 'no-model', reason: `${model} has no production version with a drift reference yet.` };
+      const since = (await storage.getJson<{ until: string; version: number }>(driftKeys.lastCheck(modelName)).then((last) => (last?.version === production?.version ? last?.until : undefined))) ?? promotedAt;
+      const base = { modelName, since, until, rows: 0, driftedFeatures: [], signalled: false, productionVersion: production?.version };
+      if (!production?.driftReference) return { ...base, verdict: 'no-model', reason: `${modelName} has no production version with a drift reference yet.` };
 
       // The thresholds of the spec the production version was trained with, not of today's code.
       const { spec } = await failForGoodOn(() => specOfVersion(production, shippedSpecs));
       const reference = (await storage.getJson<DriftReference>(production.driftReference))!;
       // The production version's whole life, for the live metric: outcomes come after their predictions.
-      const served = (await readLog<PredictionRecord>(storage, model, 'predictions', promotedAt, until)).filter((p) => p.version === production.version);
+      const served = (await readLog<PredictionRecord>(storage, modelName, 'predictions', promotedAt, until)).filter((p) => p.version === production.version);
       const recent = served.filter((p) => p.at > since);
       const drift = compareToReference(reference, recent.map((p) => p.input as TableRow), recent.map((p) => p.score), { psi: spec.drift.psi, minRows: spec.drift.minRows });
 
-      const outcomes = new Map((await readLog<OutcomeRecord>(storage, model, 'outcomes', promotedAt, until)).map((o) => [o.id, Number(o.label)]));
+      const outcomes = new Map((await readLog<OutcomeRecord>(storage, modelName, 'outcomes', promotedAt, until)).map((o) => [o.id, Number(o.label)]));
       const labelled = served.filter((p) => outcomes.has(p.id));
       const metric = spec.evaluation.metric;
       const value = labelled.length ? liveMetric(spec.label.kind, metric, labelled.map((p) => outcomes.get(p.id)!), labelled.map((p) => p.score)) : Number.NaN;
       const performance = { ...performanceVerdict({ metric, value, threshold: spec.evaluation.threshold, minOutcomes: spec.drift.minRows, outcomes: labelled.length }), value: Number.isFinite(value) ? value : undefined };
 
-      const { json: report, html: reportHtml } = driftKeys.report(model, until);
-      await storage.putJson(report, { model, productionVersion: production.version, since, until, drift, performance });
-      const facts = { model, productionVersion: production.version, since, until, performance: { ...performance, metric, threshold: spec.evaluation.threshold } };
+      const { json: report, html: reportHtml } = driftKeys.report(modelName, until);
+      await storage.putJson(report, { model: modelName, productionVersion: production.version, since, until, drift, performance });
+      const facts = { modelName, productionVersion: production.version, since, until, performance: { ...performance, metric, threshold: spec.evaluation.threshold } };
       await storage.putBuffer(reportHtml, Buffer.from(await renderDriftReport({ reference, drift, facts })), 'text/html; charset=utf-8');
-      if (drift.verdict !== 'insufficient-data') await storage.putJson(driftKeys.lastCheck(model), { until, version: production.version });
+      if (drift.verdict !== 'insufficient-data') await storage.putJson(driftKeys.lastCheck(modelName), { until, version: production.version });
       return { ...base, verdict: drift.verdict, reason: drift.reason, performance, rows: drift.rows, driftedFeatures: drift.driftedFeatures, report, reportHtml };
     },
   };

@@ -8,7 +8,7 @@ import { cacheKey } from '../infra/artifacts.js';
 import { featureGroups, featureWidth, readFeatureTransform } from '../features/feature-transform.js';
 import { fourDecimals } from '../format/numbers.js';
 import type * as tf from '@tensorflow/tfjs';
-import { binaryMetrics, decideBlessing, importModel, predict, regressionMetrics, selectBackend } from '../model/index.js';
+import { binaryMetrics, decideBlessing, importNetwork, predict, regressionMetrics, selectBackend } from '../model/index.js';
 import type { Blessing } from '../model/index.js';
 import { evaluationCurves } from '../model/curves.js';
 import type { Curves } from '../model/curves.js';
@@ -47,9 +47,9 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
   return {
     async evaluate({ spec, feature, train, production: current, cache }: EvaluateInput): Promise<EvaluateManifest> {
       // A candidate that is the production model itself (an unchanged re-run) has nothing to be compared with.
-      const production = current?.model.key === train.model.key ? undefined : current;
+      const production = current?.modelArtifact.key === train.modelArtifact.key ? undefined : current;
       const config = { evaluation: spec.evaluation, task: spec.label.kind };
-      const key = cacheKey('evaluate', EVALUATE_CODE_VERSION, config, { model: train.contentHash, features: feature.contentHash, production: production?.model.key ?? 'none' });
+      const key = cacheKey('evaluate', EVALUATE_CODE_VERSION, config, { model: train.contentHash, features: feature.contentHash, production: production?.modelArtifact.key ?? 'none' });
       const cached = await reuseCached<EvaluateManifest>(storage, 'evaluate', key, cache);
       if (cached) return cached;
 
@@ -59,8 +59,8 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
       const { metric, threshold, maxRegression, slices: sliceColumns = [], maxSliceRegression } = spec.evaluation;
       const higherIsBetter = isHigherBetter(metric);
       const transform = readFeatureTransform(await storage.getJson(feature.transform));
-      const { candidate, importance } = await withModel(storage, train.model, (model) => {
-        const scores = predict(model, test.features, test.rows, test.width);
+      const { candidate, importance } = await withModel(storage, train.modelArtifact, (layersModel) => {
+        const scores = predict(layersModel, test.features, test.rows, test.width);
         const rows = Math.min(test.rows, IMPORTANCE_ROWS);
         const importance = permutationImportance({
           features: test.features.subarray(0, rows * test.width),
@@ -68,7 +68,7 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
           width: test.width,
           labels: test.labels.subarray(0, rows),
           groups: featureGroups(transform),
-          score: (matrix) => predict(model, matrix, rows, test.width),
+          score: (matrix) => predict(layersModel, matrix, rows, test.width),
           metric: (labels, scored) => metricsOf(spec, labels, scored)[metric] ?? Number.NaN,
           higherIsBetter,
           seed: spec.training?.seed ?? 1,
@@ -117,7 +117,7 @@ async function productionMetricsOn(storage: ActivityDependencies['storage'], spe
     const transform = readFeatureTransform(await storage.getJson(production.transform));
     const width = featureWidth(transform);
     const matrix = toMatrix(transform, rows, width);
-    const scores = await withModel(storage, production.model, (model) => predict(model, matrix.features, rows.length, width));
+    const scores = await withModel(storage, production.modelArtifact, (layersModel) => predict(layersModel, matrix.features, rows.length, width));
     const metricsOfRows = (labels: Float32Array, scored: Float32Array) => metricsOf(spec, labels, scored);
     return {
       metrics: metricsOfRows(matrix.labels, scores),
@@ -128,7 +128,7 @@ async function productionMetricsOn(storage: ActivityDependencies['storage'], spe
     if (!isMissingObject(error)) throw error;
     // Retrying cannot bring a deleted artifact back; a person restores it or rolls back, then resumes the run.
     throw ApplicationFailure.nonRetryable(
-      `Production model v${production.version} of ${spec.name} cannot be read (${uriOf(production.model)} or ${uriOf(production.transform)} is missing). Restore it or roll back, then resume this run.`,
+      `Production model v${production.version} of ${spec.name} cannot be read (${uriOf(production.modelArtifact)} or ${uriOf(production.transform)} is missing). Restore it or roll back, then resume this run.`,
       FAILURE_TYPES.ProductionModelMissing,
     );
   }
@@ -159,12 +159,12 @@ async function readTestRows(storage: ActivityDependencies['storage'], feature: F
   return (await storage.getBuffer(feature.testRows)).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as TableRow);
 }
 
-async function withModel<T>(storage: ActivityDependencies['storage'], ref: { bucket: string; key: string }, use: (model: tf.LayersModel) => T): Promise<T> {
-  const model = await importModel(await storage.getBuffer(ref));
+async function withModel<T>(storage: ActivityDependencies['storage'], ref: { bucket: string; key: string }, use: (layersModel: tf.LayersModel) => T): Promise<T> {
+  const layersModel = await importNetwork(await storage.getBuffer(ref));
   try {
-    return use(model);
+    return use(layersModel);
   } finally {
-    model.dispose();
+    layersModel.dispose();
   }
 }
 

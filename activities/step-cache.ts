@@ -5,6 +5,7 @@ import { log } from '@temporalio/activity';
 import type { CacheOptions, ObjectRef, StepManifestBase, StepName } from '../contracts/pipeline-run.js';
 import { MANIFEST_FORMAT, uriOf } from '../contracts/pipeline-run.js';
 import { formatOf } from '../contracts/format-version.js';
+import { manifestOfFormatTwo } from '../contracts/format-renames.js';
 import { failForGoodOn } from './unrecoverable.js';
 import { stepKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/gateway.js';
@@ -33,9 +34,10 @@ export async function completeStep<T extends StepManifestBase>(storage: ObjectSt
 /** A stored manifest (the step cache's or a run's record) in any format this code reads; undefined when there is none. */
 export async function readStoredManifest<T extends StepManifestBase>(storage: ObjectStore, ref: ObjectRef): Promise<T | undefined> {
   const manifest = await storage.getJson<T>(ref);
-  // Formats 1 and 2 have the same fields; a newer one fails the step for good rather than be misread.
-  if (manifest) await failForGoodOn(() => formatOf(manifest, MANIFEST_FORMAT, `step manifest ${uriOf(ref)}`));
-  return manifest;
+  if (!manifest) return undefined;
+  // A newer format fails the step for good rather than be misread.
+  const format = await failForGoodOn(() => formatOf(manifest, MANIFEST_FORMAT, `step manifest ${uriOf(ref)}`));
+  return format < MANIFEST_FORMAT ? manifestOfFormatTwo(manifest) : manifest;
 }
 
 /** Runs `body` with a private scratch folder that is always removed. */

@@ -25,7 +25,7 @@ export interface TrainInput {
 /** The model part of a spec, as the trainer reads it. */
 export function trainSpecOf(spec: PipelineSpec): TrainSpec {
   const { epochs, batchSize, learningRate, earlyStopPatience, seed } = spec.training;
-  const network = spec.model.kind === 'mlp' ? { kind: 'mlp' as const, hidden: spec.model.hidden, dropout: spec.model.dropout } : { kind: 'linear' as const };
+  const network = spec.network.kind === 'mlp' ? { kind: 'mlp' as const, hidden: spec.network.hidden, dropout: spec.network.dropout } : { kind: 'linear' as const };
   return { task: spec.label.kind, network, epochs, batchSize, learningRate, earlyStopPatience, seed };
 }
 
@@ -68,8 +68,8 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
             context.heartbeat(progress);
           },
         });
-        const model = stepKeys.output('train', key, 'model.bin');
-        await storage.putBuffer(model, Buffer.from(result.model));
+        const modelArtifact = stepKeys.output('train', key, 'model.bin');
+        await storage.putBuffer(modelArtifact, Buffer.from(result.networkBytes));
         const last = result.history.at(-1);
         return completeStep(storage, {
           step: 'train',
@@ -77,7 +77,7 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
           cached: false,
           contentHash: key,
           finishedAt: new Date().toISOString(),
-          model,
+          modelArtifact,
           backend: result.backend.name,
           backendDetail: { name: result.backend.name, detail: result.backend.detail, skipped: result.backend.skipped },
           epochsRun: result.epochs,

@@ -21,7 +21,7 @@ export interface RunAlertReceiverOptions extends Omit<AlertReceiverOptions, 'cli
   /** Each field not given comes from CTRAIN_ALERT_TOKENS (comma-separated) or CTRAIN_ALERT_HMAC_SECRET. */
   auth?: AlertAuth;
   /** Default: the pipelines this process knows (shipped, or added with registerPipeline), asked per alert. */
-  knownModels?: (model: string) => boolean;
+  knownModels?: (modelName: string) => boolean;
   /** pino log level. Default 'info'. */
   logLevel?: string;
   /** Close on the first SIGINT or SIGTERM. Default true. */
@@ -45,7 +45,7 @@ export async function runAlertReceiver(options: RunAlertReceiverOptions = {}): P
   const { port = DEFAULT_ALERTS_PORT, host = '127.0.0.1', logLevel = 'info', handleSignals = true, env = process.env, client: given, auth, ...receiverOptions } = options;
   const fromEnv = authFromEnv(env);
   const credentials: AlertAuth = { bearerTokens: auth?.bearerTokens ?? fromEnv.bearerTokens, hmacSecret: auth?.hmacSecret ?? fromEnv.hmacSecret };
-  const knownModels = receiverOptions.knownModels ?? ((model: string) => pipelineNames().includes(model));
+  const knownModels = receiverOptions.knownModels ?? ((modelName: string) => pipelineNames().includes(modelName));
 
   // Refuse a receiver without credentials before reaching for Temporal.
   checkAuthConfig(credentials, receiverOptions.allowUnauthenticated);

@@ -8,7 +8,7 @@ export interface ReceivedAlert {
   name: string;
   firing: boolean;
   /** The model it names; absent when it names none. */
-  model?: string;
+  modelName?: string;
   /** Why a retrain is asked for, as it will read in the run's request. */
   reason: string;
   severity?: string;
@@ -70,7 +70,7 @@ export function parseAlertmanager(body: unknown, modelLabel: string): Parsed {
       return {
         name,
         firing: alert.status === 'firing',
-        model: alert.labels[modelLabel] || commonLabels[modelLabel] || undefined,
+        modelName: alert.labels[modelLabel] || commonLabels[modelLabel] || undefined,
         reason: describe(name, severity, alert.annotations.summary),
         severity,
         evidence: { via: 'alertmanager', ...alert },
@@ -86,10 +86,10 @@ export function parsePlainAlerts(body: unknown): Parsed {
   if (!result.success) return { problem: describeIssues(result.error, '{ "model", "reason", "source"?, "severity"?, "evidence"? } or an array of them') };
   const alerts = Array.isArray(result.data) ? result.data : [result.data];
   return {
-    alerts: alerts.map(({ model, reason, source, severity, evidence }) => ({
+    alerts: alerts.map(({ model: modelName, reason, source, severity, evidence }) => ({
       name: reason,
       firing: true,
-      model,
+      modelName,
       reason: source ? describe(source, severity, reason) : severity ? `${reason} [${severity}]` : reason,
       severity,
       evidence: { via: 'plain', reason, source, severity, evidence },

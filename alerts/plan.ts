@@ -19,7 +19,7 @@ export interface AlertOutcome {
 
 /** One retrain signal: every firing alert of a payload for the same model, folded into one reason. */
 export interface PlannedSignal {
-  model: string;
+  modelName: string;
   workflowId: string;
   reason: string;
   /** The evidence of its alerts (the first {@link MAX_EVIDENCE_ALERTS}), as `{ alerts: [...], omitted? }`. */
@@ -39,25 +39,25 @@ export const MAX_EVIDENCE_ALERTS = 20;
  * otherwise reach workflow ids and object keys) are answered but not acted on. Outcomes of planned
  * signals read 'signalled' until the signal's result says otherwise.
  */
-export function planSignals(alerts: readonly ReceivedAlert[], knownModels: (model: string) => boolean): { outcomes: AlertOutcome[]; signals: PlannedSignal[] } {
+export function planSignals(alerts: readonly ReceivedAlert[], knownModels: (modelName: string) => boolean): { outcomes: AlertOutcome[]; signals: PlannedSignal[] } {
   const byModel = new Map<string, { alerts: number[]; reasons: Set<string>; evidence: Record<string, unknown>[] }>();
   const outcomes = alerts.map((alert, index): AlertOutcome => {
-    const { name, model } = alert;
-    if (!alert.firing) return { alert: name, model, outcome: 'resolved-ignored' };
-    if (model === undefined) return { alert: name, outcome: 'no-model-label' };
-    const problem = nameProblem(model);
-    if (problem !== undefined) return { alert: name, model: model.slice(0, 100), outcome: 'invalid-model', error: `model label ${quote(model)} ${problem}` };
-    if (!knownModels(model)) return { alert: name, model, outcome: 'unknown-model' };
-    const entry = byModel.get(model) ?? { alerts: [], reasons: new Set<string>(), evidence: [] };
+    const { name, modelName } = alert;
+    if (!alert.firing) return { alert: name, model: modelName, outcome: 'resolved-ignored' };
+    if (modelName === undefined) return { alert: name, outcome: 'no-model-label' };
+    const problem = nameProblem(modelName);
+    if (problem !== undefined) return { alert: name, model: modelName.slice(0, 100), outcome: 'invalid-model', error: `model label ${quote(modelName)} ${problem}` };
+    if (!knownModels(modelName)) return { alert: name, model: modelName, outcome: 'unknown-model' };
+    const entry = byModel.get(modelName) ?? { alerts: [], reasons: new Set<string>(), evidence: [] };
     entry.alerts.push(index);
     entry.reasons.add(alert.reason);
     entry.evidence.push(alert.evidence);
-    byModel.set(model, entry);
-    return { alert: name, model, outcome: 'signalled', workflowId: modelWorkflowId(model) };
+    byModel.set(modelName, entry);
+    return { alert: name, model: modelName, outcome: 'signalled', workflowId: modelWorkflowId(modelName) };
   });
-  const signals = [...byModel].map(([model, entry]) => ({
-    model,
-    workflowId: modelWorkflowId(model),
+  const signals = [...byModel].map(([modelName, entry]) => ({
+    modelName,
+    workflowId: modelWorkflowId(modelName),
     reason: truncate([...entry.reasons].join('; ')),
     evidence: evidenceOf(entry.evidence),
     alerts: entry.alerts,

@@ -36,7 +36,7 @@ export interface AlertReceiverOptions {
   /** Alert label that names the model. Default 'model'. */
   modelLabel?: string;
   /** Whether a model may be signalled; others are answered 'unknown-model'. Default: every model. */
-  knownModels?: (model: string) => boolean;
+  knownModels?: (modelName: string) => boolean;
   /** Fastify's pino logger settings. Default false (silent). */
   logger?: FastifyServerOptions['logger'];
   /** Largest request body in bytes; larger ones get 413. Default 1 MiB. */
@@ -92,9 +92,9 @@ export function createAlertReceiver(options: AlertReceiverOptions): AlertReceive
     const results = await sendSignals(target, signals, new Date().toISOString());
     for (const result of results) {
       metrics.signalLatency.observe(result.seconds);
-      metrics.signals.inc({ model: result.signal.model, result: result.ok ? 'sent' : 'failed' });
+      metrics.signals.inc({ model: result.signal.modelName, result: result.ok ? 'sent' : 'failed' });
       if (result.ok) continue;
-      request.log.error({ model: result.signal.model, err: result.error }, 'retrain signal failed');
+      request.log.error({ model: result.signal.modelName, err: result.error }, 'retrain signal failed');
       for (const index of result.signal.alerts) Object.assign(outcomes[index]!, { outcome: 'signal-failed', error: result.error });
     }
     logOutcomes(request, route, parsed.alerts, outcomes, metrics, knownModels);
@@ -123,7 +123,7 @@ function readJson(raw: Buffer): { value: unknown } | { problem: string } {
   }
 }
 
-function logOutcomes(request: FastifyRequest, route: Route, alerts: readonly ReceivedAlert[], outcomes: AlertOutcome[], metrics: AlertMetrics, knownModels: (model: string) => boolean): void {
+function logOutcomes(request: FastifyRequest, route: Route, alerts: readonly ReceivedAlert[], outcomes: AlertOutcome[], metrics: AlertMetrics, knownModels: (modelName: string) => boolean): void {
   outcomes.forEach((outcome, index) => {
     metrics.received.inc({ route, outcome: outcome.outcome });
     metrics.outcomes.inc({ model: outcomeModelLabel(outcome.model, knownModels), outcome: outcome.outcome });
@@ -132,7 +132,7 @@ function logOutcomes(request: FastifyRequest, route: Route, alerts: readonly Rec
 }
 
 /** The `model` label of an alert's outcome, so callers cannot grow the label set: '' for no valid model name, '(unknown)' for a model not served. */
-function outcomeModelLabel(model: string | undefined, knownModels: (model: string) => boolean): string {
-  if (model === undefined || nameProblem(model) !== undefined) return '';
-  return knownModels(model) ? model : '(unknown)';
+function outcomeModelLabel(modelName: string | undefined, knownModels: (modelName: string) => boolean): string {
+  if (modelName === undefined || nameProblem(modelName) !== undefined) return '';
+  return knownModels(modelName) ? modelName : '(unknown)';
 }

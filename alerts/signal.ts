@@ -32,15 +32,15 @@ export async function sendSignals(target: SignalTarget, signals: readonly Planne
   );
 }
 
-async function signalRetrain({ client, taskQueue, trainTaskQueue }: SignalTarget, { model, workflowId }: PlannedSignal, request: RetrainRequest): Promise<void> {
+async function signalRetrain({ client, taskQueue, trainTaskQueue }: SignalTarget, { modelName, workflowId }: PlannedSignal, request: RetrainRequest): Promise<void> {
   // The name becomes a workflow id and, through the model workflow, registry keys.
-  checkName(model);
+  checkName(modelName);
   await client.workflow.signalWithStart<typeof modelWorkflow, [RetrainRequest]>('modelWorkflow', {
     workflowId,
     taskQueue,
-    args: [{ model, trainTaskQueue }],
+    args: [{ modelName, trainTaskQueue }],
     signal: retrainSignal,
     signalArgs: [request],
-    searchAttributes: { ModelName: [model] },
+    searchAttributes: { ModelName: [modelName] },
   });
 }

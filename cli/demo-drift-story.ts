@@ -31,7 +31,7 @@ export interface DemoServer {
   /** Writes buffered prediction-log lines to MinIO now. */
   flush: () => Promise<void>;
   /** Resolves once the server has loaded `version` of the model under `alias`. */
-  untilLoaded: (model: string, alias: 'production' | 'canary', version: number) => Promise<void>;
+  untilLoaded: (modelName: string, alias: 'production' | 'canary', version: number) => Promise<void>;
 }
 
 export async function runDriftStory(client: Client, storage: Storage, server: DemoServer): Promise<string[]> {
@@ -68,7 +68,7 @@ export async function runDriftStory(client: Client, storage: Storage, server: De
     note(`waiting out the ${cooling.policy?.cooldown} cooldown after the last run`);
     await sleep(cooldownEnds - Date.now() + 100);
   }
-  const check = await client.workflow.execute(driftCheckWorkflow, { taskQueue: TASK_QUEUES.general, workflowId: `drift-check:${LIVE_MODEL}:demo-${Date.now()}`, args: [{ model: LIVE_MODEL }] });
+  const check = await client.workflow.execute(driftCheckWorkflow, { taskQueue: TASK_QUEUES.general, workflowId: `drift-check:${LIVE_MODEL}:demo-${Date.now()}`, args: [{ modelName: LIVE_MODEL }] });
   note(`drift check: ${check.verdict} — ${check.reason}`);
   if (check.performance) note(`live metric: ${check.performance.reason}`);
   if (!check.signalled) return timeline;

@@ -62,7 +62,7 @@ async function runDemo(options: { serve?: boolean }): Promise<void> {
     logLevel: 'warn',
     pollMs: 500,
   });
-  const untilLoaded = (model: string, alias: 'production' | 'canary', version: number) => untilServing(server.url, model, alias, version);
+  const untilLoaded = (modelName: string, alias: 'production' | 'canary', version: number) => untilServing(server.url, modelName, alias, version);
   console.log(`ctrain demo: workers on ${workers.map((w) => w.options.taskQueue).join(', ')}; model server on ${server.url}`);
 
   try {
@@ -104,12 +104,12 @@ async function runDemo(options: { serve?: boolean }): Promise<void> {
 }
 
 /** Waits until the model server has loaded a version under an alias (it polls the registry). */
-async function untilServing(serverUrl: string, model: string, alias: 'production' | 'canary', version: number): Promise<void> {
+async function untilServing(serverUrl: string, modelName: string, alias: 'production' | 'canary', version: number): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const info = await fetch(`${serverUrl}/v1/models/${model}`).then((r) => (r.ok ? (r.json() as Promise<{ loaded?: { alias: string; version: number }[] }>) : undefined), () => undefined);
+    const info = await fetch(`${serverUrl}/v1/models/${modelName}`).then((r) => (r.ok ? (r.json() as Promise<{ loaded?: { alias: string; version: number }[] }>) : undefined), () => undefined);
     if (info?.loaded?.some((loaded) => loaded.alias === alias && loaded.version === version)) return;
-    if (Date.now() > deadline) throw new Error(`the model server did not load ${model} v${version} as ${alias} within a minute`);
+    if (Date.now() > deadline) throw new Error(`the model server did not load ${modelName} v${version} as ${alias} within a minute`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -21,17 +21,17 @@ export function registerDriftCommands(program: Command): void {
     .description('send the model workflow a drift signal by hand (starts it if it is not running)')
     .argument('<model>')
     .requiredOption('--reason <text>', 'why, recorded with the decision')
-    .action(async (model: string, options: { reason: string }) => {
+    .action(async (modelName: string, options: { reason: string }) => {
       await withClient(async (client) => {
         await client.workflow.signalWithStart<typeof modelWorkflow, [RetrainRequest]>('modelWorkflow', {
-          workflowId: modelWorkflowId(model),
+          workflowId: modelWorkflowId(modelName),
           taskQueue: TASK_QUEUES.general,
-          args: [{ model }],
+          args: [{ modelName }],
           signal: retrainSignal,
           signalArgs: [{ reason: options.reason, source: 'cli' }],
-          searchAttributes: { ModelName: [model] },
+          searchAttributes: { ModelName: [modelName] },
         });
-        console.log(`signalled ${modelWorkflowId(model)}; see its decision with \`npx ctrain models show ${model} --json\``);
+        console.log(`signalled ${modelWorkflowId(modelName)}; see its decision with \`npx ctrain models show ${modelName} --json\``);
       });
     });
 
@@ -40,9 +40,9 @@ export function registerDriftCommands(program: Command): void {
     .description('run the drift check now and print its verdict')
     .argument('<model>')
     .option('--json', 'print JSON')
-    .action(async (model: string, options: { json?: boolean }) => {
+    .action(async (modelName: string, options: { json?: boolean }) => {
       await withClient(async (client) => {
-        const result = await client.workflow.execute(driftCheckWorkflow, { taskQueue: TASK_QUEUES.general, workflowId: `drift-check:${model}:${randomUUID().slice(0, 8)}`, args: [{ model }] });
+        const result = await client.workflow.execute(driftCheckWorkflow, { taskQueue: TASK_QUEUES.general, workflowId: `drift-check:${modelName}:${randomUUID().slice(0, 8)}`, args: [{ modelName }] });
         output(options.json ?? false, result, () => describeCheck(result));
       });
     });
@@ -53,11 +53,11 @@ export function registerDriftCommands(program: Command): void {
     .argument('<model>')
     .option('--json', 'print JSON')
     .option('--html <file>', 'also save its HTML page (charts per feature) to this file')
-    .action(async (model: string, options: { json?: boolean; html?: string }) => {
+    .action(async (modelName: string, options: { json?: boolean; html?: string }) => {
       await withClient(async (_client, config) => {
         const storage = new ObjectStore(config.minio);
-        const latest = (await createCatalog(storage).driftReports(checkName(model)))[0];
-        if (!latest) throw new Error(`no drift report for ${model} yet; run \`npx ctrain drift check ${model}\``);
+        const latest = (await createCatalog(storage).driftReports(checkName(modelName)))[0];
+        if (!latest) throw new Error(`no drift report for ${modelName} yet; run \`npx ctrain drift check ${modelName}\``);
         const report = await storage.getJson<Record<string, unknown>>(latest.json);
         const { html } = latest;
         if (options.html) {
@@ -75,10 +75,10 @@ export function registerDriftCommands(program: Command): void {
       .command(name)
       .description(`${name} automatic retraining (drift, alert and schedule signals); explicit runs still run`)
       .argument('<model>')
-      .action(async (model: string) => {
+      .action(async (modelName: string) => {
         await withClient(async (client) => {
-          const result = await client.workflow.getHandle(modelWorkflowId(model)).executeUpdate(pauseUpdate, { args: [{ paused }] });
-          console.log(`${model}: automatic retraining ${result.paused ? 'paused' : 'resumed'}`);
+          const result = await client.workflow.getHandle(modelWorkflowId(modelName)).executeUpdate(pauseUpdate, { args: [{ paused }] });
+          console.log(`${modelName}: automatic retraining ${result.paused ? 'paused' : 'resumed'}`);
         });
       });
   }
@@ -86,7 +86,7 @@ export function registerDriftCommands(program: Command): void {
 
 function describeCheck(result: DriftCheckResult): string[] {
   return [
-    `${result.model} v${result.productionVersion ?? '-'}: ${result.verdict} (${result.rows} rows, ${result.since} .. ${result.until})`,
+    `${result.modelName} v${result.productionVersion ?? '-'}: ${result.verdict} (${result.rows} rows, ${result.since} .. ${result.until})`,
     `  ${result.reason}`,
     ...(result.performance ? [`  performance: ${result.performance.verdict}: ${result.performance.reason}`] : []),
     `  ${result.signalled ? 'signalled the model workflow' : 'no signal sent'}${result.report ? `; report ${uriOf(result.report)}` : ''}`,

@@ -81,9 +81,9 @@ export function explainError(error: unknown, context: ErrorContext): ExplainedEr
   }
   const notFound = chain.find((e): e is WorkflowNotFoundError => e instanceof WorkflowNotFoundError);
   if (notFound) {
-    const model = /^model:(.+)$/.exec(notFound.workflowId)?.[1];
-    return model
-      ? { message: `no model "${model}": its model workflow ${notFound.workflowId} does not exist`, hint: `train it first with \`npx ctrain run ${model}\`; \`npx ctrain models ls\` lists the models` }
+    const modelName = /^model:(.+)$/.exec(notFound.workflowId)?.[1];
+    return modelName
+      ? { message: `no model "${modelName}": its model workflow ${notFound.workflowId} does not exist`, hint: `train it first with \`npx ctrain run ${modelName}\`; \`npx ctrain models ls\` lists the models` }
       : { message: `no workflow "${notFound.workflowId}"`, hint: '`npx ctrain status` lists recent runs' };
   }
   if (error instanceof WorkflowUpdateFailedError) {

@@ -24,7 +24,7 @@ export function registerModelCommands(program: Command): void {
         output(options.json ?? false, registries, () =>
           registries.length === 0
             ? ['no model has been trained yet; start one with `npx ctrain run <pipeline>`']
-            : registries.map((r) => `${r.model.padEnd(22)} ${String(r.versions.length).padStart(3)} versions  ${aliasesOf(r)}${r.paused ? '  (retraining paused)' : ''}`),
+            : registries.map((r) => `${r.modelName.padEnd(22)} ${String(r.versions.length).padStart(3)} versions  ${aliasesOf(r)}${r.paused ? '  (retraining paused)' : ''}`),
         );
       });
     });
@@ -35,12 +35,12 @@ export function registerModelCommands(program: Command): void {
     .argument('<model>')
     .argument('[version]', 'a version number')
     .option('--json', 'print JSON')
-    .action(async (model: string, version: string | undefined, options: { json?: boolean }) => {
+    .action(async (modelName: string, version: string | undefined, options: { json?: boolean }) => {
       await withClient(async (client) => {
-        const registry = await readRegistry(client, model);
+        const registry = await readRegistry(client, modelName);
         if (version === undefined) {
           output(options.json ?? false, registry, () => [
-            `${model}: ${aliasesOf(registry)}`,
+            `${modelName}: ${aliasesOf(registry)}`,
             ...registry.versions.map(describeVersion),
             'alias history:',
             ...registry.history.map((change) => `  ${change.at} ${change.alias}: ${change.from ?? '-'} -> ${change.to ?? '-'} by ${change.by} (${change.reason})`),
@@ -48,7 +48,7 @@ export function registerModelCommands(program: Command): void {
           return;
         }
         const found = registry.versions.find((candidate) => candidate.version === Number(version));
-        if (!found) throw new Error(`${model} has no version ${version}`);
+        if (!found) throw new Error(`${modelName} has no version ${version}`);
         output(options.json ?? false, found, () => [describeVersion(found), ...(found.backendDetail ? [`  backend: ${found.backendDetail.detail}`] : []), JSON.stringify(found, null, 2)]);
       });
     });
@@ -58,14 +58,14 @@ export function registerModelCommands(program: Command): void {
     .description('delivery figures from the registry history: deployment frequency, lead time from drift signal to production, rollback rate, retraining cadence')
     .argument('<model>')
     .option('--json', 'print JSON')
-    .action(async (model: string, options: { json?: boolean }) => {
+    .action(async (modelName: string, options: { json?: boolean }) => {
       await withClient(async (client) => {
-        const stats = deliveryStats(await readRegistry(client, model), new Date());
+        const stats = deliveryStats(await readRegistry(client, modelName), new Date());
         output(options.json ?? false, stats, () => describeStats(stats));
       });
     });
 
-  const aliasCommand = (name: string, description: string, needsVersion: boolean, run: (model: string, request: AliasRequest) => Promise<unknown>) =>
+  const aliasCommand = (name: string, description: string, needsVersion: boolean, run: (modelName: string, request: AliasRequest) => Promise<unknown>) =>
     program
       .command(name)
       .description(description)
@@ -73,14 +73,14 @@ export function registerModelCommands(program: Command): void {
       .argument(needsVersion ? '<version>' : '[version]')
       .option('--reason <text>', 'recorded in the alias history')
       .option('--json', 'print JSON')
-      .action(async (model: string, version: string | undefined, options: { reason?: string; json?: boolean }) => {
+      .action(async (modelName: string, version: string | undefined, options: { reason?: string; json?: boolean }) => {
         const request: AliasRequest = { version: version === undefined ? undefined : Number(version), reason: options.reason, by: `cli:${process.env.USER ?? 'unknown'}` };
-        const result = await run(model, request);
+        const result = await run(modelName, request);
         output(options.json ?? false, result, () => [describeChange(name, result)]);
       });
 
-  const update = (definition: typeof promoteUpdate | typeof approveUpdate | typeof rejectUpdate) => (model: string, request: AliasRequest) =>
-    withClient((client) => client.workflow.getHandle(modelWorkflowId(model)).executeUpdate(definition as typeof promoteUpdate, { args: [request] }));
+  const update = (definition: typeof promoteUpdate | typeof approveUpdate | typeof rejectUpdate) => (modelName: string, request: AliasRequest) =>
+    withClient((client) => client.workflow.getHandle(modelWorkflowId(modelName)).executeUpdate(definition as typeof promoteUpdate, { args: [request] }));
   aliasCommand('promote', 'make a version production (the current one becomes previous)', true, update(promoteUpdate));
   aliasCommand('rollback', 'put the previous production version back', false, update(rollbackUpdate));
   aliasCommand('approve', 'approve the version waiting for manual approval', false, update(approveUpdate));
@@ -107,7 +107,7 @@ function describeStats(stats: DeliveryStats): string[] {
   const share = (value: number | undefined) => (value === undefined ? 'n/a' : `${(value * 100).toFixed(0)}%`);
   const counts = (entries: Partial<Record<string, number>>) => Object.entries(entries).map(([key, count]) => `${key} ${count}`).join(', ') || 'none';
   return [
-    `${stats.model}: ${stats.since ? `since ${stats.since} (${stats.days.toFixed(1)} days)` : 'no history yet'}`,
+    `${stats.modelName}: ${stats.since ? `since ${stats.since} (${stats.days.toFixed(1)} days)` : 'no history yet'}`,
     `  deployments      ${deployments.count} to production (${deployments.perWeek.toFixed(1)}/week): ${deployments.newVersions} new versions, ${deployments.rollbacks} rollbacks`,
     `  rollback rate    ${share(deployments.rollbackRate)} of production changes; ${deployments.canaryRollbacks} candidates sent back by the canary`,
     `  lead time        drift/alert signal to production: ${describeDurations(stats.leadTimeFromSignal)}`,

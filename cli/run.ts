@@ -47,7 +47,7 @@ export function registerRunCommand(program: Command): void {
           return;
         }
         // People see each step as it goes; --json keeps stdout to the one object below.
-        if (!options.json) await watchRun(client, { runId, model: pipeline }, { mode: defaultWatchMode(), outcomeLine: false });
+        if (!options.json) await watchRun(client, { runId, modelName: pipeline }, { mode: defaultWatchMode(), outcomeLine: false });
         const { run } = await waitForRun(client, pipeline, runId);
         const result = run.status === 'failed' ? undefined : ((await client.workflow.getHandle(runId).result()) as PipelineRunResult);
         output(options.json ?? false, { run, result }, () => describeRun(run, result));

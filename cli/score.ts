@@ -29,8 +29,8 @@ export function registerScoreCommand(program: Command): void {
     .option('--resume <run>', 'resume an earlier batch score by its id, reusing its plan and every chunk it scored (give the same --input and --output)')
     .option('--wait', 'wait for the result, showing progress')
     .option('--json', 'print JSON')
-    .action(async (model: string, options: ScoreOptions) => {
-      const input = batchInput(model, options);
+    .action(async (modelName: string, options: ScoreOptions) => {
+      const input = batchInput(modelName, options);
       await withClient(async (client, config) => {
         const handle = await startBatchScore(client, input, { workflowId: options.resume });
         const runId = handle.workflowId;
@@ -50,8 +50,8 @@ export function registerScoreScheduleCommand(schedule: Command): void {
   withBatchOptions(schedule.command('score').description("create or update a model's batch-score Schedule: the same batch score on each time of a cron expression (UTC)"))
     .requiredOption('--cron <expression>', 'when, e.g. "0 2 * * *" for 02:00 UTC every day')
     .option('--json', 'print JSON')
-    .action(async (model: string, options: ScoreOptions & { cron: string }) => {
-      const input = batchInput(model, options);
+    .action(async (modelName: string, options: ScoreOptions & { cron: string }) => {
+      const input = batchInput(modelName, options);
       await withClient(async (client) => {
         const scheduleId = await scheduleBatchScore(client, input, { cron: options.cron });
         output(options.json ?? false, { scheduleId, cron: options.cron, input }, () => [`${scheduleId}: scores ${input.input} at "${options.cron}" into ${input.output}`]);
@@ -73,9 +73,9 @@ function withBatchOptions(command: Command): Command {
 }
 
 /** The workflow input the options describe; a bad value stops the command, naming its flag. */
-export function batchInput(model: string, options: ScoreOptions): BatchScoreInput {
+export function batchInput(modelName: string, options: ScoreOptions): BatchScoreInput {
   return {
-    model: checkName(model),
+    modelName: checkName(modelName),
     input: options.input,
     output: uriOf(parseOutputUri(options.output)),
     ...(options.version !== undefined ? { version: positive(options.version, '--version') } : {}),
@@ -135,7 +135,7 @@ export function describeProgress(progress: BatchProgress): string {
 
 export function describeResult(result: BatchScoreResult): string[] {
   return [
-    `${result.runId}: ${result.scored} of ${result.rows} rows scored with ${result.model} version ${result.version}, ${result.rejected} rejected`,
+    `${result.runId}: ${result.scored} of ${result.rows} rows scored with ${result.modelName} version ${result.version}, ${result.rejected} rejected`,
     `  ${result.chunks} chunks (${result.reusedChunks} reused), ${Math.round(result.rowsPerSecond)} rows/s over ${result.seconds.toFixed(1)} s, of which planning ${result.planSeconds.toFixed(1)} s`,
     `  output    ${result.outputs.length ? `${uriOf(result.outputs[0]!).replace(/part-\d+\.\w+$/, '')}part-*.${result.format}` : '(no rows)'}`,
     ...(result.rejects ? [`  rejects   ${uriOf(result.rejects)}`] : []),

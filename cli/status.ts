@@ -6,6 +6,7 @@ import { PIPELINE_STEPS } from '../contracts/pipeline-run.js';
 import { output, webUiLink, withClient } from './connect.js';
 import { runKeys } from '../storage/layout.js';
 import { ObjectStore } from '../storage/gateway.js';
+import { manifestOfFormatTwo } from '../contracts/format-renames.js';
 
 export function registerStatusCommand(program: Command): void {
   program
@@ -27,7 +28,8 @@ export function registerStatusCommand(program: Command): void {
         const steps: Partial<Record<string, StepManifest>> = {};
         for (const step of PIPELINE_STEPS) {
           const manifest = await storage.getJson<StepManifest>(runKeys.step(workflowId, step)).catch(() => undefined);
-          if (manifest) steps[step] = manifest;
+          // Manifests an earlier ctrain wrote name the train step's network `model`.
+          if (manifest) steps[step] = manifestOfFormatTwo(manifest);
         }
         const progress = (description.raw.pendingActivities ?? []).map((activity) => ({
           activity: activity.activityType?.name,

@@ -17,7 +17,7 @@ import type { PendingActivity, RunSnapshot } from './watch-view.js';
 /** The run a `watch` follows, and its model when it belongs to a model workflow. */
 export interface RunTarget {
   runId: string;
-  model?: string;
+  modelName?: string;
 }
 
 /** What a run's history says, read once it can no longer change. */
@@ -36,18 +36,18 @@ const RUN_ID = /^(.+)\.train\.\d{8}T\d+Z$/;
  */
 export async function resolveRun(client: Client, target: string): Promise<RunTarget> {
   const description = await client.workflow.getHandle(target).describe().catch(notFoundAsUndefined);
-  if (description?.type === 'trainingPipelineWorkflow') return { runId: target, model: modelOf(description) };
-  const model = description?.type === 'modelWorkflow' ? target.replace(/^model:/, '') : target;
-  const registry = await readRegistry(client, model);
+  if (description?.type === 'trainingPipelineWorkflow') return { runId: target, modelName: modelOf(description) };
+  const modelName = description?.type === 'modelWorkflow' ? target.replace(/^model:/, '') : target;
+  const registry = await readRegistry(client, modelName);
   if (!registry) {
     // A run queued behind its model's current one has an id before it has a workflow.
     const queuedFor = RUN_ID.exec(target)?.[1];
-    if (queuedFor && (await readRegistry(client, queuedFor))) return { runId: target, model: queuedFor };
+    if (queuedFor && (await readRegistry(client, queuedFor))) return { runId: target, modelName: queuedFor };
     throw new CliError(`no run or model named "${target}"`, '`npx ctrain status` lists recent runs, `npx ctrain models ls` the models');
   }
   const run = [...registry.runs].reverse().find((candidate) => candidate.status === 'running') ?? registry.runs.at(-1);
-  if (!run) throw new CliError(`${model} has no runs yet`, `start one with \`npx ctrain run ${model}\``);
-  return { runId: run.runId, model };
+  if (!run) throw new CliError(`${modelName} has no runs yet`, `start one with \`npx ctrain run ${modelName}\``);
+  return { runId: run.runId, modelName };
 }
 
 /** Takes snapshots of one run; what cannot change any more (a closed run's history) is read once. */
@@ -63,21 +63,21 @@ export class RunReader {
   async snapshot(): Promise<RunSnapshot> {
     const { runId } = this.target;
     const handle = this.client.workflow.getHandle(runId);
-    const model = this.target.model ? await this.modelView(this.target.model) : undefined;
+    const registered = this.target.modelName ? await this.modelView(this.target.modelName) : undefined;
     const description = await handle.describe().catch(notFoundAsUndefined);
     if (!description) {
-      const laterRun = model?.registry.runs.some((run) => run.runId > runId);
-      if (!model || laterRun) throw new CliError(`no run "${runId}"`, '`npx ctrain status` lists recent runs');
-      return { runId, manifests: {}, pending: [], model: model.view };
+      const laterRun = registered?.registry.runs.some((run) => run.runId > runId);
+      if (!registered || laterRun) throw new CliError(`no run "${runId}"`, '`npx ctrain status` lists recent runs');
+      return { runId, manifests: {}, pending: [], modelView: registered.view };
     }
     const status = description.status.name;
     const history = this.closedHistory ?? (await this.readHistory());
     if (status !== 'RUNNING') this.closedHistory = history;
     if (status !== 'RUNNING' && status !== 'COMPLETED' && !this.failure) this.failure = await this.readFailure(history);
-    return { runId, status, manifests: history.manifests, epochs: history.epochs, pending: await this.pending(description), failure: this.failure, model: model?.view };
+    return { runId, status, manifests: history.manifests, epochs: history.epochs, pending: await this.pending(description), failure: this.failure, modelView: registered?.view };
   }
 
-  private async modelView(name: string): Promise<{ registry: Registry; view: NonNullable<RunSnapshot['model']> } | undefined> {
+  private async modelView(name: string): Promise<{ registry: Registry; view: NonNullable<RunSnapshot['modelView']> } | undefined> {
     const registry = await readRegistry(this.client, name);
     if (!registry) return undefined;
     const run = registry.runs.find((candidate) => candidate.runId === this.target.runId);
@@ -139,8 +139,8 @@ export class RunReader {
   }
 }
 
-async function readRegistry(client: Client, model: string): Promise<Registry | undefined> {
-  return client.workflow.getHandle(modelWorkflowId(model)).query(registryQuery).catch(notFoundAsUndefined);
+async function readRegistry(client: Client, modelName: string): Promise<Registry | undefined> {
+  return client.workflow.getHandle(modelWorkflowId(modelName)).query(registryQuery).catch(notFoundAsUndefined);
 }
 
 function modelOf(description: WorkflowExecutionDescription): string | undefined {

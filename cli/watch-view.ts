@@ -37,7 +37,7 @@ export interface RunSnapshot {
   /** Why the pipeline failed, with the activity that failed when one did. */
   failure?: { activity?: string; message: string };
   /** The model workflow's view of the run, when it belongs to one. */
-  model?: {
+  modelView?: {
     name: string;
     run?: RunRecord;
     /** The version this run registered (its runId), or the earlier one an unchanged run re-used. */
@@ -69,20 +69,20 @@ export function stepViews(snapshot: RunSnapshot): StepView[] {
   const views = PIPELINE_STEPS.map((step) => pipelineStep(snapshot, step));
   // A run that ended badly runs nothing more: what had not finished (or failed) is skipped.
   if (isClosedUnsuccessfully(snapshot.status)) for (const view of views) if (view.state === 'pending' || view.state === 'running') Object.assign(view, { state: 'skipped', detail: undefined });
-  return snapshot.model ? [...views, ...modelSteps(snapshot, snapshot.model)] : views;
+  return snapshot.modelView ? [...views, ...modelSteps(snapshot, snapshot.modelView)] : views;
 }
 
 /** Whether the run is over (the pipeline closed, and its model workflow has recorded the outcome), and how it went. */
 export function runOutcome(snapshot: RunSnapshot): Outcome {
-  const { status, model, failure, runId } = snapshot;
+  const { status, modelView, failure, runId } = snapshot;
   if (isClosedUnsuccessfully(status)) {
-    const cancelled = status === 'CANCELLED' || model?.run?.status === 'cancelled';
+    const cancelled = status === 'CANCELLED' || modelView?.run?.status === 'cancelled';
     const where = failure?.activity ? ` at ${failure.activity}` : '';
     return { final: true, ok: false, status: cancelled ? 'cancelled' : 'failed', message: cancelled ? `run ${runId} was cancelled` : `run ${runId} failed${where}: ${failure?.message ?? status!.toLowerCase()}` };
   }
   if (status !== 'COMPLETED') return { final: false };
-  if (!model) return { final: true, ok: true, status: 'completed', message: `${runId}: completed` };
-  const run = model.run;
+  if (!modelView) return { final: true, ok: true, status: 'completed', message: `${runId}: completed` };
+  const run = modelView.run;
   if (!run || run.status === 'queued' || run.status === 'running') return { final: false };
   if (run.status === 'failed' || run.status === 'cancelled') return { final: true, ok: false, status: run.status, message: `run ${runId} ${run.status}${run.error ? `: ${run.error}` : ''}` };
   return { final: true, ok: true, status: run.status, message: `${runId}: ${run.status}${run.version === undefined ? '' : ` (version ${run.version})`}` };
@@ -112,8 +112,8 @@ export function renderStep(view: StepView): string {
 
 /** The first line of a watch: which run, of which model, and where it stands. */
 export function renderHeader(snapshot: RunSnapshot): string {
-  const model = snapshot.model ? ` (model ${snapshot.model.name})` : '';
-  return `${snapshot.runId}${model}: ${snapshot.status === undefined ? 'queued in its model workflow' : snapshot.status.toLowerCase()}`;
+  const ofModel = snapshot.modelView ? ` (model ${snapshot.modelView.name})` : '';
+  return `${snapshot.runId}${ofModel}: ${snapshot.status === undefined ? 'queued in its model workflow' : snapshot.status.toLowerCase()}`;
 }
 
 /** A step view as one `--json` line: `{"runId", "step", "state", …}` (see docs/cli-json.md). */
@@ -171,8 +171,8 @@ function finishedStep(manifest: StepManifest, epochs: number | undefined): StepV
   return view;
 }
 
-function modelSteps(snapshot: RunSnapshot, model: NonNullable<RunSnapshot['model']>): StepView[] {
-  const { run, version } = model;
+function modelSteps(snapshot: RunSnapshot, modelView: NonNullable<RunSnapshot['modelView']>): StepView[] {
+  const { run, version } = modelView;
   const ours = version?.runId === snapshot.runId ? version : undefined;
   if (isClosedUnsuccessfully(snapshot.status)) return [skipped('register', 'the pipeline did not finish'), skipped('deploy', 'the pipeline did not finish')];
   if (snapshot.status !== 'COMPLETED' || !run) return [{ step: 'register', state: 'pending' }, { step: 'deploy', state: 'pending' }];
@@ -184,14 +184,14 @@ function modelSteps(snapshot: RunSnapshot, model: NonNullable<RunSnapshot['model
   }
   const register: StepView = { step: 'register', state: 'done', detail: `v${ours.version}${ours.blessed ? ', blessed' : ''}` };
   if (!ours.blessed) return [{ ...register, detail: `v${ours.version}, not blessed: ${blessingWhy(ours.blessingReason)}` }, skipped('deploy', 'not blessed')];
-  return [register, deployStep(model, ours, run)];
+  return [register, deployStep(modelView, ours, run)];
 }
 
-function deployStep(model: NonNullable<RunSnapshot['model']>, version: ModelVersion, run: RunRecord): StepView {
+function deployStep(modelView: NonNullable<RunSnapshot['modelView']>, version: ModelVersion, run: RunRecord): StepView {
   const step = 'deploy';
   switch (run.status) {
     case 'registered':
-      return { step, state: 'done', detail: model.aliases.production === version.version ? `production v${version.version}` : `v${version.version} promoted` };
+      return { step, state: 'done', detail: modelView.aliases.production === version.version ? `production v${version.version}` : `v${version.version} promoted` };
     case 'rolled-back':
       return { step, state: 'done', detail: `rolled back: ${version.deployment?.reason ?? 'the canary lost to production'}` };
     case 'rejected':
@@ -200,8 +200,8 @@ function deployStep(model: NonNullable<RunSnapshot['model']>, version: ModelVers
       return { step, state: 'failed', detail: run.error };
     default: {
       // The latest alias move of this version says what the deploy is waiting for.
-      const change = [...model.history].reverse().find((candidate) => candidate.to === version.version);
-      const detail = change?.reason === 'waiting for approval' ? `waiting for approval: npx ctrain approve ${model.name} (or reject)` : change?.reason;
+      const change = [...modelView.history].reverse().find((candidate) => candidate.to === version.version);
+      const detail = change?.reason === 'waiting for approval' ? `waiting for approval: npx ctrain approve ${modelView.name} (or reject)` : change?.reason;
       return detail ? { step, state: 'running', detail } : { step, state: 'running' };
     }
   }

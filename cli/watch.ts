@@ -66,7 +66,7 @@ function shower(mode: WatchMode, outcomeLine: boolean): (snapshot: RunSnapshot, 
     const changed = changedSteps(before, views);
     const newHeader = renderHeader(snapshot);
     if (mode === 'json') {
-      if (newHeader !== header) console.log(JSON.stringify({ event: 'run', runId: snapshot.runId, model: snapshot.model?.name, status: snapshot.status?.toLowerCase() ?? 'queued' }));
+      if (newHeader !== header) console.log(JSON.stringify({ event: 'run', runId: snapshot.runId, model: snapshot.modelView?.name, status: snapshot.status?.toLowerCase() ?? 'queued' }));
       for (const view of changed) console.log(JSON.stringify({ event: 'step', ...stepEvent(snapshot.runId, view) }));
       if (outcome.final) console.log(JSON.stringify({ event: 'end', runId: snapshot.runId, ok: outcome.ok, status: outcome.status, message: outcome.message }));
     } else if (mode === 'lines') {
@@ -87,7 +87,7 @@ function shower(mode: WatchMode, outcomeLine: boolean): (snapshot: RunSnapshot, 
 }
 
 function failureHint(run: RunTarget, outcome: FinalOutcome): string {
-  if (!run.model) return `\`npx ctrain status ${run.runId}\` shows its steps`;
-  if (outcome.status === 'cancelled') return `start a new run with \`npx ctrain run ${run.model}\``;
-  return `once the cause is fixed, \`npx ctrain run ${run.model} --resume ${run.runId}\` reuses the steps that succeeded`;
+  if (!run.modelName) return `\`npx ctrain status ${run.runId}\` shows its steps`;
+  if (outcome.status === 'cancelled') return `start a new run with \`npx ctrain run ${run.modelName}\``;
+  return `once the cause is fixed, \`npx ctrain run ${run.modelName} --resume ${run.runId}\` reuses the steps that succeeded`;
 }

@@ -16,11 +16,11 @@ export interface BatchClientOptions {
 /** Starts a batch score, or attaches to the one already running under `workflowId`. */
 export async function startBatchScore(client: Client, input: BatchScoreInput, options: BatchClientOptions = {}): Promise<WorkflowHandle<typeof batchScoreWorkflow>> {
   return client.workflow.start<typeof batchScoreWorkflow>('batchScoreWorkflow', {
-    workflowId: options.workflowId ?? batchScoreWorkflowId(input.model, new Date().toISOString()),
+    workflowId: options.workflowId ?? batchScoreWorkflowId(input.modelName, new Date().toISOString()),
     taskQueue: options.taskQueue ?? TASK_QUEUES.general,
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
-    searchAttributes: { ModelName: [input.model] },
+    searchAttributes: { ModelName: [input.modelName] },
   });
 }
 
@@ -49,14 +49,14 @@ export async function waitForBatchScore(handle: WorkflowHandle<typeof batchScore
  * Each run's id is `<model>.score-<time>`, so its outputs land under a prefix of their own.
  */
 export async function scheduleBatchScore(client: Client, input: BatchScoreInput, { cron, taskQueue }: { cron: string; taskQueue?: string }): Promise<string> {
-  const id = batchScoreScheduleId(input.model);
-  const action = { type: 'startWorkflow' as const, workflowType: 'batchScoreWorkflow', taskQueue: taskQueue ?? TASK_QUEUES.general, args: [input], workflowId: `${input.model}.score`, searchAttributes: { ModelName: [input.model] } };
+  const id = batchScoreScheduleId(input.modelName);
+  const action = { type: 'startWorkflow' as const, workflowType: 'batchScoreWorkflow', taskQueue: taskQueue ?? TASK_QUEUES.general, args: [input], workflowId: `${input.modelName}.score`, searchAttributes: { ModelName: [input.modelName] } };
   const schedule = { spec: { cronExpressions: [cron] }, action, policies: { overlap: ScheduleOverlapPolicy.SKIP } };
   try {
     await client.schedule.getHandle(id).update((previous) => ({ ...previous, ...schedule }));
   } catch (error) {
     if (!(error instanceof ScheduleNotFoundError)) throw error;
-    await client.schedule.create({ scheduleId: id, ...schedule, memo: { model: input.model } });
+    await client.schedule.create({ scheduleId: id, ...schedule, memo: { model: input.modelName } });
   }
   return id;
 }

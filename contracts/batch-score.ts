@@ -19,7 +19,7 @@ export type BatchOutputFormat = 'parquet' | 'csv';
 /** Input of {@link batchScoreWorkflow}; plain JSON so `temporal workflow start` can start one. */
 export interface BatchScoreInput {
   /** A registered model's name. */
-  model: string;
+  modelName: string;
   /** The rows to score: a file, `file://`, `package://`, `http(s)://` or `s3://` URI of CSV, JSON Lines or Parquet. */
   input: string;
   /** Where the scored rows go: `s3://bucket/prefix`. Objects land under `<prefix>/<run id>/`. */
@@ -54,7 +54,7 @@ export type BatchColumnType = 'number' | 'boolean' | 'string';
 export interface BatchPlan {
   /** Id of the root batch-score workflow: every object key of the run derives from it. */
   runId: string;
-  model: string;
+  modelName: string;
   version: number;
   input: string;
   /** Where outputs go. */
@@ -107,7 +107,7 @@ export interface ChunkTotals {
 /** Input of a child workflow that scores chunks `from` (inclusive) to `to` (exclusive) of a plan. */
 export interface ScoreRangeInput {
   plan: ObjectRef;
-  model: string;
+  modelName: string;
   from: number;
   to: number;
   concurrency: number;
@@ -126,7 +126,7 @@ export interface FinishBatchInput {
 /** What a batch score hands back, also written as `<prefix>/<run id>/manifest.json`. */
 export interface BatchScoreResult {
   runId: string;
-  model: string;
+  modelName: string;
   version: number;
   input: string;
   format: BatchOutputFormat;
@@ -162,7 +162,7 @@ export interface BatchProgress {
 export const batchProgressQuery = defineQuery<BatchProgress>('batchProgress');
 
 /** Workflow id of a batch score started at `at` (ISO-8601): `<model>.score.<time>`. */
-export const batchScoreWorkflowId = (model: string, at: string): string => `${model}.score.${at.replace(/[-:.]/g, '')}`;
+export const batchScoreWorkflowId = (modelName: string, at: string): string => `${modelName}.score.${at.replace(/[-:.]/g, '')}`;
 
 /**
  * Chunk boundaries for a Parquet file with row groups of `groupSizes` rows: each group is split

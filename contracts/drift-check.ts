@@ -2,7 +2,7 @@ import type { ObjectRef } from './pipeline-run.js';
 
 /** What one drift check found, and whether it signalled the model workflow. */
 export interface DriftCheckResult {
-  model: string;
+  modelName: string;
   /** 'no-model' when nothing is in production (or it has no drift reference). */
   verdict: 'drift' | 'no-drift' | 'insufficient-data' | 'no-model';
   /** Feature and prediction drift, one sentence. */

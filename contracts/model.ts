@@ -25,7 +25,7 @@ export interface ModelVersion {
   productionMetrics?: Record<string, number>;
   blessed: boolean;
   blessingReason: string;
-  model: ObjectRef;
+  modelArtifact: ObjectRef;
   transform: ObjectRef;
   /** Reference distributions for the drift check (absent on versions registered before it existed). */
   driftReference?: ObjectRef;
@@ -104,15 +104,17 @@ export interface SignalDecision {
 /**
  * The registry's JSON layout, written into every registry as `format`. 1 (no `format` field):
  * versions carry only their spec's hash. 2: each version registered since carries its resolved
- * spec. Readers take both (contracts/registry-format.ts).
+ * spec. 3: the model's name is `modelName`, each version's network `modelArtifact`, the spec's
+ * network section `network` (all three were `model`). Readers take all three
+ * (contracts/registry-format.ts).
  */
-export const REGISTRY_FORMAT = 2;
+export const REGISTRY_FORMAT = 3;
 
 /** The registry of one model, as the model workflow holds it and writes it to MinIO. */
 export interface Registry {
   /** {@link REGISTRY_FORMAT} when written; absent in registries of format 1. */
   format?: number;
-  model: string;
+  modelName: string;
   versions: ModelVersion[];
   aliases: Partial<Record<AliasName, number>>;
   history: AliasChange[];
@@ -148,7 +150,7 @@ export interface AliasRequest {
 }
 
 /** The id of the model workflow for a model: `model:<name>`. */
-export const modelWorkflowId = (model: string): string => `model:${model}`;
+export const modelWorkflowId = (modelName: string): string => `model:${modelName}`;
 
 export const retrainSignal = defineSignal<[RetrainRequest]>('retrain');
 /** Like the retrain signal, but answers with the id the (possibly folded) run will have. */
@@ -168,7 +170,7 @@ export const publishedRegistryQuery = defineQuery<Registry>('publishedRegistry')
 
 /** Input of the model workflow; carries the registry across continue-as-new. */
 export interface ModelWorkflowInput {
-  model: string;
+  modelName: string;
   /** Runs before the workflow continues as new (keeping its state). Default 20. */
   continueAsNewAfterRuns?: number;
   /** Task queue of the trainer workers; default: the spec's training.taskQueue. */

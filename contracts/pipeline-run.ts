@@ -43,7 +43,7 @@ export type PipelineOverrides = Partial<Record<'source' | 'training' | 'evaluati
 /** A registered model's artifacts. */
 export interface ModelRef {
   version: number;
-  model: ObjectRef;
+  modelArtifact: ObjectRef;
   transform: ObjectRef;
 }
 
@@ -59,9 +59,10 @@ export const uriOf = (object: ObjectRef): string => `s3://${object.bucket}/${obj
 /**
  * The layout of persisted step manifests (the step cache's and each run's records), written into
  * each as `format`. 1 (no `format` field) and 2 have the same fields: 2 marks manifests written
- * since formats were recorded, so a later layout (another snapshot format) can be told apart.
+ * since formats were recorded. 3: the train step's network artifact is `modelArtifact` (it was
+ * `model`). Readers take all three (contracts/format-renames.ts).
  */
-export const MANIFEST_FORMAT = 2;
+export const MANIFEST_FORMAT = 3;
 
 /** Common to every step's manifest. */
 export interface StepManifestBase {
@@ -128,7 +129,7 @@ export interface BackendRecord {
 
 export interface TrainManifest extends StepManifestBase {
   step: 'train';
-  model: ObjectRef;
+  modelArtifact: ObjectRef;
   /** The TensorFlow.js backend that trained it, e.g. 'wasm' (also `backendDetail.name`). */
   backend: string;
   /** How that backend was chosen. Absent in manifests written before it was recorded. */

@@ -128,7 +128,7 @@ export const splitSchema = z.discriminatedUnion('by', [
 ]);
 
 /** 'mlp': dense ReLU layers of `hidden` units (default [64, 32]) with `dropout` (default 0) after each; 'linear': no hidden layer. */
-export const modelSchema = z
+export const networkSchema = z
   .discriminatedUnion('kind', [
     z.strictObject({
       kind: z.literal('mlp'),

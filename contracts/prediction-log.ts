@@ -21,6 +21,7 @@ export interface PredictionRecord {
   id: string;
   /** ISO time the prediction was made. */
   at: string;
+  /** The model's name: `model` in these lines, as people and their queries read them, like the HTTP path and the metric labels. */
   model: string;
   version: number;
   alias: ServedAlias;
@@ -41,6 +42,7 @@ export interface OutcomeRecord {
   id: string;
   /** ISO time the outcome was received. */
   at: string;
+  /** The model's name (see {@link PredictionRecord.model}). */
   model: string;
   label: number | boolean;
 }

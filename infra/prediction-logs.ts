@@ -5,10 +5,10 @@ import { logKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/gateway.js';
 
 /** Every record of one kind written for the model between two ISO times (by UTC day folder). */
-export async function readLog<T>(storage: ObjectStore, model: string, kind: LogKind, since: string, until: string): Promise<T[]> {
+export async function readLog<T>(storage: ObjectStore, modelName: string, kind: LogKind, since: string, until: string): Promise<T[]> {
   const records: T[] = [];
   for (const day of daysBetween(since, until)) {
-    const folder = logKeys.day(model, kind, day);
+    const folder = logKeys.day(modelName, kind, day);
     for (const key of await storage.listKeys(folder)) {
       for (const line of (await storage.getText({ bucket: folder.bucket, key })).split('\n')) {
         if (!line) continue;

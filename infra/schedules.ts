@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { driftScheduleId, retrainScheduleId } from '../contracts/schedules.js';
+import type { ScheduledModelInput } from '../contracts/schedules.js';
 
 /**
  * Creates or updates the model's schedules from its spec: the drift check every `drift.check`,
@@ -11,7 +12,7 @@ export async function ensureModelSchedules(client: Client, spec: PipelineSpec, t
   const wanted = [{ id: driftScheduleId(spec.name), workflowType: 'driftCheckWorkflow', every: spec.drift.check }];
   if (spec.drift.retrainEvery) wanted.push({ id: retrainScheduleId(spec.name), workflowType: 'scheduledRetrainWorkflow', every: spec.drift.retrainEvery });
   for (const { id, workflowType, every } of wanted) {
-    const action = { type: 'startWorkflow' as const, workflowType, taskQueue, args: [{ model: spec.name }], workflowId: `${id}` };
+    const action = { type: 'startWorkflow' as const, workflowType, taskQueue, args: [{ modelName: spec.name } satisfies ScheduledModelInput], workflowId: `${id}` };
     const schedule = { spec: { intervals: [{ every }] }, action, policies: { overlap: ScheduleOverlapPolicy.SKIP } };
     try {
       await client.schedule.getHandle(id).update((previous) => ({ ...previous, ...schedule }));

@@ -24,9 +24,9 @@ export interface EncodedWeights {
 }
 
 /** Serialises a model (topology and weights) into one self-contained buffer. */
-export async function exportModel(model: tf.LayersModel): Promise<Buffer> {
+export async function exportNetwork(layersModel: tf.LayersModel): Promise<Buffer> {
   let captured: tf.io.ModelArtifacts | undefined;
-  await model.save(
+  await layersModel.save(
     tf.io.withSaveHandler((artifacts) => {
       captured = artifacts;
       return Promise.resolve({ modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) });
@@ -40,8 +40,8 @@ export async function exportModel(model: tf.LayersModel): Promise<Buffer> {
   return pack(MODEL_KIND, header, { weights });
 }
 
-/** Loads a model written by {@link exportModel}. The model is not compiled. */
-export async function importModel(bytes: Uint8Array): Promise<tf.LayersModel> {
+/** Loads a model written by {@link exportNetwork}. The model is not compiled. */
+export async function importNetwork(bytes: Uint8Array): Promise<tf.LayersModel> {
   const { header, blobs } = unpack<ModelHeader>(MODEL_KIND, bytes);
   const weights = blobs.weights;
   if (!weights) throw new ModelFormatError('ctrain model has no weights blob');

@@ -10,19 +10,19 @@ import * as tf from '@tensorflow/tfjs';
  * with respect to the pre-activation output (the logit of a binary model), so contributions
  * add up on the scale the network sums them on.
  */
-export function gradientTimesInput(model: tf.LayersModel, features: Float32Array, rows: number, width: number): Float32Array {
+export function gradientTimesInput(layersModel: tf.LayersModel, features: Float32Array, rows: number, width: number): Float32Array {
   return tf.tidy(() => {
     const input = tf.tensor2d(features, [rows, width]);
-    const logit = (x: tf.Tensor): tf.Scalar => preActivation(model, x).sum();
+    const logit = (x: tf.Tensor): tf.Scalar => preActivation(layersModel, x).sum();
     const gradient = tf.grad(logit)(input);
     return gradient.mul(input).dataSync() as Float32Array;
   });
 }
 
 /** The network's output before its final sigmoid (identity for regression). */
-function preActivation(model: tf.LayersModel, input: tf.Tensor): tf.Tensor {
+function preActivation(layersModel: tf.LayersModel, input: tf.Tensor): tf.Tensor {
   let hidden: tf.Tensor = input;
-  const layers = model.layers;
+  const layers = layersModel.layers;
   layers.forEach((layer, index) => {
     const last = index === layers.length - 1;
     if (!last) {

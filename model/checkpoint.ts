@@ -21,8 +21,8 @@ export interface Checkpoint {
   fingerprint: string;
   /** Epochs completed. */
   epoch: number;
-  /** The model's topology and current weights, as written by exportModel. */
-  model: Uint8Array;
+  /** The network's topology and current weights, as written by exportNetwork. */
+  networkBytes: Uint8Array;
   /** Adam's iteration count and first and second moments, from optimizer.getWeights(). */
   optimizer: EncodedWeights;
   best: BestSoFar | null;
@@ -35,20 +35,21 @@ export interface Checkpoint {
 
 const CHECKPOINT_KIND = 'checkpoint/1';
 
-type Header = Omit<Checkpoint, 'model' | 'optimizer' | 'best'> & {
+type Header = Omit<Checkpoint, 'networkBytes' | 'optimizer' | 'best'> & {
   optimizerSpecs: EncodedWeights['specs'];
   best: (Omit<BestSoFar, 'weights'> & { specs: EncodedWeights['specs'] }) | null;
 };
 
 /** Writes a checkpoint as one buffer (JSON header, then model, optimizer and best-weight blobs). */
 export function serializeCheckpoint(checkpoint: Checkpoint): Buffer {
-  const { model, optimizer, best, ...rest } = checkpoint;
+  const { networkBytes, optimizer, best, ...rest } = checkpoint;
   const header: Header = {
     ...rest,
     optimizerSpecs: optimizer.specs,
     best: best && { epoch: best.epoch, loss: best.loss, specs: best.weights.specs },
   };
-  const blobs: Record<string, Uint8Array> = { model, optimizer: optimizer.data };
+  // The network's blob keeps the name it has in checkpoints already written.
+  const blobs: Record<string, Uint8Array> = { model: networkBytes, optimizer: optimizer.data };
   if (best) blobs.best = best.weights.data;
   return pack(CHECKPOINT_KIND, header, blobs);
 }
@@ -59,7 +60,7 @@ export function deserializeCheckpoint(bytes: Uint8Array): Checkpoint {
   const { optimizerSpecs, best, ...rest } = header;
   return {
     ...rest,
-    model: blob(blobs, 'model'),
+    networkBytes: blob(blobs, 'model'),
     optimizer: { specs: optimizerSpecs, data: blob(blobs, 'optimizer') },
     best: best && { epoch: best.epoch, loss: best.loss, weights: { specs: best.specs, data: blob(blobs, 'best') } },
   };

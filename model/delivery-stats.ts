@@ -17,7 +17,7 @@ export interface Durations {
 }
 
 export interface DeliveryStats {
-  model: string;
+  modelName: string;
   since?: string;
   until: string;
   days: number;
@@ -78,7 +78,7 @@ export function deliveryStats(registry: Registry, until: Date): DeliveryStats {
   const starts = registry.runs.flatMap((run) => (run.startedAt ? [Date.parse(run.startedAt)] : [])).sort((a, b) => a - b);
   const intervals = starts.slice(1).map((start, index) => start - starts[index]!);
   return {
-    model: registry.model,
+    modelName: registry.modelName,
     since,
     until: until.toISOString(),
     days,

@@ -111,21 +111,21 @@ async function matmulGflops(seconds: number): Promise<number> {
 }
 
 async function trainSamplesPerSecond(seconds: number, shape: { hidden: number[]; batchSize: number; features: number }): Promise<number> {
-  const model = buildNetwork({ network: { kind: 'mlp', hidden: shape.hidden, dropout: 0 }, task: 'binary', inputWidth: shape.features, seed: 1 });
-  const optimizer = compileNetwork(model, 'binary', 1e-3);
+  const layersModel = buildNetwork({ network: { kind: 'mlp', hidden: shape.hidden, dropout: 0 }, task: 'binary', inputWidth: shape.features, seed: 1 });
+  const optimizer = compileNetwork(layersModel, 'binary', 1e-3);
   const x = tf.randomNormal([shape.batchSize, shape.features], 0, 1, 'float32', 3);
   const y = tf.tidy(() => tf.cast(tf.greater(tf.sum(x, 1, true), 0), 'float32'));
   try {
     return await timed(seconds, async () => {
       // trainOnBatch reads the loss back, so each step has finished on the device.
-      const loss = await model.trainOnBatch(x, y);
+      const loss = await layersModel.trainOnBatch(x, y);
       if (!Number.isFinite(Array.isArray(loss) ? loss[0] : loss)) throw new Error('the training step gave a non-finite loss');
       return shape.batchSize;
     });
   } finally {
     tf.dispose([x, y]);
     optimizer.dispose();
-    model.dispose();
+    layersModel.dispose();
   }
 }
 

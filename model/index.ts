@@ -1,5 +1,5 @@
 /** The model module: pure training and evaluation logic for the train and evaluate activities. */
-export { exportModel, importModel } from './artifact.js';
+export { exportNetwork, importNetwork } from './artifact.js';
 export type { EncodedWeights } from './artifact.js';
 export { BACKEND_ENV, BACKEND_NAMES, BACKEND_ORDER_ENV, backendOrder, selectBackend } from './backend.js';
 export type { BackendChoice, BackendName, SkippedBackend } from './backend.js';
@@ -13,7 +13,7 @@ export type { BinaryMetrics, Calibration, CalibrationBin, RegressionMetrics } fr
 export { buildNetwork, compileNetwork } from './network.js';
 export type { NetworkSpec, Task } from './network.js';
 export { DEFAULT_PREDICT_BATCH, predict } from './predict.js';
-export { trainModel } from './train.js';
+export { trainNetwork } from './train.js';
 export type { EpochReport, TrainOptions, TrainResult, TrainSummary } from './train.js';
 export { trainInThread } from './train-in-thread.js';
 export type { ThreadTrainOptions, ThreadTrainResult } from './train-in-thread.js';

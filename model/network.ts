@@ -32,11 +32,11 @@ export interface BuildNetworkOptions {
 
 /** Builds the (uncompiled) network: seeded Glorot-uniform kernels, zero biases, one output unit. */
 export function buildNetwork({ network, task, inputWidth, seed }: BuildNetworkOptions): tf.Sequential {
-  const model = tf.sequential({ name: 'ctrain_model' });
+  const layersModel = tf.sequential({ name: 'ctrain_model' });
   const hidden = network.kind === 'mlp' ? network.hidden : [];
   const dropout = network.kind === 'mlp' ? network.dropout : 0;
   hidden.forEach((units, i) => {
-    model.add(
+    layersModel.add(
       tf.layers.dense({
         name: `hidden_${i + 1}`,
         units,
@@ -46,10 +46,10 @@ export function buildNetwork({ network, task, inputWidth, seed }: BuildNetworkOp
       }),
     );
     if (dropout > 0) {
-      model.add(new SeededDropout({ name: `dropout_${i + 1}`, rate: dropout, seed: seed + 1000 + i }));
+      layersModel.add(new SeededDropout({ name: `dropout_${i + 1}`, rate: dropout, seed: seed + 1000 + i }));
     }
   });
-  model.add(
+  layersModel.add(
     tf.layers.dense({
       name: 'output',
       units: 1,
@@ -58,15 +58,15 @@ export function buildNetwork({ network, task, inputWidth, seed }: BuildNetworkOp
       ...(hidden.length === 0 ? { inputShape: [inputWidth] } : {}),
     }),
   );
-  return model;
+  return layersModel;
 }
 
 /**
  * Compiles a network for training with Adam. The optimizer belongs to the caller, who must
  * dispose it (tfjs only disposes optimizers it created from a name).
  */
-export function compileNetwork(model: tf.LayersModel, task: Task, learningRate: number): tf.AdamOptimizer {
+export function compileNetwork(layersModel: tf.LayersModel, task: Task, learningRate: number): tf.AdamOptimizer {
   const optimizer = tf.train.adam(learningRate);
-  model.compile({ optimizer, loss: task === 'binary' ? 'binaryCrossentropy' : 'meanSquaredError' });
+  layersModel.compile({ optimizer, loss: task === 'binary' ? 'binaryCrossentropy' : 'meanSquaredError' });
   return optimizer;
 }

@@ -12,11 +12,11 @@ const forwards = new WeakMap<tf.LayersModel, Forward>();
  * Scores a row-major feature matrix: one output per row (a probability for binary models,
  * a value for regression). Runs in batches so large matrices do not become one huge tensor.
  */
-export function predict(model: tf.LayersModel, features: Float32Array, rows: number, width: number, batchSize = DEFAULT_PREDICT_BATCH): Float32Array {
+export function predict(layersModel: tf.LayersModel, features: Float32Array, rows: number, width: number, batchSize = DEFAULT_PREDICT_BATCH): Float32Array {
   if (features.length !== rows * width) {
     throw new RangeError(`predict got ${features.length} feature values for ${rows} rows x ${width} columns`);
   }
-  const forward = forwardOf(model);
+  const forward = forwardOf(layersModel);
   const scores = new Float32Array(rows);
   for (let start = 0; start < rows; start += batchSize) {
     const count = Math.min(batchSize, rows - start);
@@ -40,12 +40,12 @@ const FUSED_ACTIVATIONS = new Set(['linear', 'relu', 'sigmoid']);
  * without the layers API's per-call bookkeeping (most of a one-row request's time). Any other
  * network goes through `model.predict`.
  */
-function forwardOf(model: tf.LayersModel): Forward {
-  let forward = forwards.get(model);
+function forwardOf(layersModel: tf.LayersModel): Forward {
+  let forward = forwards.get(layersModel);
   if (forward) return forward;
   const dense: { kernel: tf.Tensor2D; bias: tf.Tensor1D; activation: 'linear' | 'relu' | 'sigmoid' }[] = [];
   let fusable = true;
-  for (const layer of model.layers) {
+  for (const layer of layersModel.layers) {
     const type = layer.getClassName();
     if (type === 'Dropout' || type === 'CtrainSeededDropout') continue;
     const config = layer.getConfig();
@@ -58,8 +58,8 @@ function forwardOf(model: tf.LayersModel): Forward {
     dense.push({ kernel: weights[0] as tf.Tensor2D, bias: weights[1] as tf.Tensor1D, activation: activation as 'linear' | 'relu' | 'sigmoid' });
   }
   const fused: Forward = (input) => dense.reduce<tf.Tensor2D>((hidden, { kernel, bias, activation }) => tf.fused.matMul({ a: hidden, b: kernel, bias, activation }) as tf.Tensor2D, input);
-  const layered: Forward = (input) => model.predict(input) as tf.Tensor;
+  const layered: Forward = (input) => layersModel.predict(input) as tf.Tensor;
   forward = fusable && dense.length > 0 ? fused : layered;
-  forwards.set(model, forward);
+  forwards.set(layersModel, forward);
   return forward;
 }

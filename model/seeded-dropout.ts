@@ -56,8 +56,8 @@ export class SeededDropout extends tf.layers.Layer {
 tf.serialization.registerClass(SeededDropout);
 
 /** Points every seeded dropout layer of a model at an epoch's mask sequence. */
-export function startDropoutEpoch(model: tf.LayersModel, epoch: number): void {
-  for (const layer of model.layers) {
+export function startDropoutEpoch(layersModel: tf.LayersModel, epoch: number): void {
+  for (const layer of layersModel.layers) {
     if (layer instanceof SeededDropout) layer.startEpoch(epoch);
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { decodeWeights, encodeWeights, exportModel, importModel } from './artifact.js';
+import { decodeWeights, encodeWeights, exportNetwork, importNetwork } from './artifact.js';
 import type { Checkpoint } from './checkpoint.js';
 import { CheckpointMismatchError } from './errors.js';
 import { buildNetwork, compileNetwork } from './network.js';
@@ -18,13 +18,13 @@ export class TrainingSession {
   best: { epoch: number; loss: number; weights: tf.Tensor[] } | null = null;
 
   private constructor(
-    readonly model: tf.LayersModel,
+    readonly layersModel: tf.LayersModel,
     private readonly optimizer: tf.AdamOptimizer,
   ) {}
 
   static fresh(spec: TrainSpec, inputWidth: number): TrainingSession {
-    const model = buildNetwork({ network: spec.network, task: spec.task, inputWidth, seed: spec.seed });
-    return new TrainingSession(model, compileNetwork(model, spec.task, spec.learningRate));
+    const layersModel = buildNetwork({ network: spec.network, task: spec.task, inputWidth, seed: spec.seed });
+    return new TrainingSession(layersModel, compileNetwork(layersModel, spec.task, spec.learningRate));
   }
 
   static async resume(checkpoint: Checkpoint, spec: TrainSpec, fingerprint: string): Promise<TrainingSession> {
@@ -33,8 +33,8 @@ export class TrainingSession {
         `Checkpoint after epoch ${checkpoint.epoch} was written for a different training spec or data shape; refusing to resume from it`,
       );
     }
-    const model = await importModel(checkpoint.model);
-    const session = new TrainingSession(model, compileNetwork(model, spec.task, spec.learningRate));
+    const layersModel = await importNetwork(checkpoint.networkBytes);
+    const session = new TrainingSession(layersModel, compileNetwork(layersModel, spec.task, spec.learningRate));
     const moments = decodeWeights(checkpoint.optimizer);
     await session.optimizer.setWeights(moments);
     // setWeights copied the moments into new variables and read the iteration count.
@@ -62,7 +62,7 @@ export class TrainingSession {
     this.history.push(log);
     if (!this.best || monitored < this.best.loss - (spec.minDelta ?? 0)) {
       tf.dispose(this.best?.weights ?? []);
-      this.best = { epoch: log.epoch, loss: monitored, weights: this.model.getWeights().map((w) => w.clone()) };
+      this.best = { epoch: log.epoch, loss: monitored, weights: this.layersModel.getWeights().map((w) => w.clone()) };
       this.wait = 0;
       return;
     }
@@ -75,7 +75,7 @@ export class TrainingSession {
     const optimizer = await encodeWeights(optimizerWeights);
     // getWeights() makes a fresh scalar for the iteration count; the moments are live variables.
     tf.dispose(optimizerWeights.filter(({ name }) => name === 'iter').map(({ tensor }) => tensor));
-    const names = this.model.weights.map((w) => w.originalName);
+    const names = this.layersModel.weights.map((w) => w.originalName);
     const best = this.best && {
       epoch: this.best.epoch,
       loss: this.best.loss,
@@ -84,7 +84,7 @@ export class TrainingSession {
     return {
       fingerprint,
       epoch: this.epoch,
-      model: new Uint8Array(await exportModel(this.model)),
+      networkBytes: new Uint8Array(await exportNetwork(this.layersModel)),
       optimizer,
       best,
       wait: this.wait,
@@ -95,7 +95,7 @@ export class TrainingSession {
 
   /** Puts the best epoch's weights back into the model. */
   restoreBest(): void {
-    if (this.best) this.model.setWeights(this.best.weights);
+    if (this.best) this.layersModel.setWeights(this.best.weights);
   }
 
   /** Frees everything but the model, which the caller keeps. */

@@ -21,7 +21,7 @@ export interface PlainError {
 /** Messages from the training thread to its parent. */
 export type ThreadMessage =
   | { type: 'epoch'; report: EpochReport }
-  | { type: 'done'; summary: TrainSummary; model: Uint8Array }
+  | { type: 'done'; summary: TrainSummary; networkBytes: Uint8Array }
   | { type: 'failed'; error: PlainError };
 
 /** The parent's reply to an epoch message, sent once its onEpoch has finished. */

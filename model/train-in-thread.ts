@@ -8,12 +8,12 @@ export interface ThreadTrainOptions extends TrainOptions {
 }
 
 export interface ThreadTrainResult extends TrainSummary {
-  /** The trained model (best epoch's weights) as written by exportModel. */
-  model: Uint8Array;
+  /** The trained network (best epoch's weights) as written by exportNetwork. */
+  networkBytes: Uint8Array;
 }
 
 /**
- * Runs trainModel in a worker thread so the caller's event loop (a Temporal worker's
+ * Runs trainNetwork in a worker thread so the caller's event loop (a Temporal worker's
  * heartbeats) stays free. `onEpoch` runs here, in the caller's thread, and is awaited before
  * the thread starts the next epoch.
  */
@@ -46,7 +46,7 @@ export async function trainInThread({ data, spec, resumeFrom, onEpoch, signal, b
             (error: unknown) => settle(() => reject(toError(error))),
           );
       } else if (message.type === 'done') {
-        settle(() => resolve({ ...message.summary, model: message.model }));
+        settle(() => resolve({ ...message.summary, networkBytes: message.networkBytes }));
       } else {
         settle(() => reject(revive(message.error)));
       }

@@ -5,9 +5,9 @@
  */
 import { once } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
-import { exportModel } from './artifact.js';
+import { exportNetwork } from './artifact.js';
 import type { EpochAck, PlainError, ThreadInput, ThreadMessage } from './thread-protocol.js';
-import { trainModel } from './train.js';
+import { trainNetwork } from './train.js';
 
 const port = parentPort;
 if (!port) throw new Error('model/train-thread runs only as a worker thread (see trainInThread)');
@@ -15,7 +15,7 @@ if (!port) throw new Error('model/train-thread runs only as a worker thread (see
 const send = (message: ThreadMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
 try {
-  const { model, ...summary } = await trainModel({
+  const { layersModel, ...summary } = await trainNetwork({
     ...(workerData as ThreadInput),
     onEpoch: async (report) => {
       send({ type: 'epoch', report });
@@ -23,9 +23,9 @@ try {
       if (ack.type !== 'ack') throw new Error(`Unexpected message from the parent: ${JSON.stringify(ack)}`);
     },
   });
-  const bytes = new Uint8Array(await exportModel(model));
-  model.dispose();
-  send({ type: 'done', summary, model: bytes }, [bytes.buffer]);
+  const bytes = new Uint8Array(await exportNetwork(layersModel));
+  layersModel.dispose();
+  send({ type: 'done', summary, networkBytes: bytes }, [bytes.buffer]);
 } catch (error) {
   send({ type: 'failed', error: toPlain(error) });
 }

@@ -42,8 +42,8 @@ export interface TrainSummary {
 }
 
 export interface TrainResult extends TrainSummary {
-  /** The trained model with the best epoch's weights; ready for predict and exportModel. */
-  model: tf.LayersModel;
+  /** The trained network with the best epoch's weights; ready for predict and exportNetwork. */
+  layersModel: tf.LayersModel;
 }
 
 interface SplitTensors {
@@ -55,7 +55,7 @@ interface SplitTensors {
  * Trains one epoch at a time on the best backend present, checkpointing through `onEpoch`,
  * stopping early on the monitored loss, and ending with the best epoch's weights.
  */
-export async function trainModel({ data, spec, resumeFrom, onEpoch, backends }: TrainOptions): Promise<TrainResult> {
+export async function trainNetwork({ data, spec, resumeFrom, onEpoch, backends }: TrainOptions): Promise<TrainResult> {
   validateSpec(spec);
   validateData(data, spec);
   const backend = await selectBackend(backends);
@@ -65,13 +65,13 @@ export async function trainModel({ data, spec, resumeFrom, onEpoch, backends }: 
   const validation = data.validation && toTensors(data.validation);
   try {
     while (!session.finished(spec)) {
-      const log = await runEpoch(session.model, spec, session.epoch + 1, train, validation);
+      const log = await runEpoch(session.layersModel, spec, session.epoch + 1, train, validation);
       session.record(log, spec);
       await onEpoch?.({ ...log, checkpoint: await session.checkpoint(fingerprint) });
     }
     session.restoreBest();
     return {
-      model: session.model,
+      layersModel: session.layersModel,
       epochs: session.epoch,
       bestEpoch: session.best?.epoch ?? 0,
       bestLoss: session.best?.loss ?? Number.NaN,
@@ -81,7 +81,7 @@ export async function trainModel({ data, spec, resumeFrom, onEpoch, backends }: 
       backend,
     };
   } catch (error) {
-    session.model.dispose();
+    session.layersModel.dispose();
     throw error;
   } finally {
     session.disposeTrainingState();
@@ -89,14 +89,14 @@ export async function trainModel({ data, spec, resumeFrom, onEpoch, backends }: 
   }
 }
 
-async function runEpoch(model: tf.LayersModel, spec: TrainSpec, epoch: number, train: SplitTensors, validation?: SplitTensors): Promise<EpochLog> {
+async function runEpoch(layersModel: tf.LayersModel, spec: TrainSpec, epoch: number, train: SplitTensors, validation?: SplitTensors): Promise<EpochLog> {
   const { x, y } = tf.tidy(() => {
     const order = tf.tensor1d(epochPermutation(train.x.shape[0], spec.seed, epoch), 'int32');
     return { x: tf.gather(train.x, order), y: tf.gather(train.y, order) };
   });
-  startDropoutEpoch(model, epoch);
+  startDropoutEpoch(layersModel, epoch);
   try {
-    const history = await model.fit(x, y, {
+    const history = await layersModel.fit(x, y, {
       epochs: 1,
       batchSize: spec.batchSize,
       // Rows were already put in this epoch's seeded order; tfjs's own shuffle is not seeded.

@@ -18,7 +18,7 @@ export default definePipeline({
     maxVocabulary: 50,
   },
   split: { by: 'time', column: 'date', test: 0.2, validation: 0.1 },
-  model: { kind: 'mlp', hidden: [32, 16], dropout: 0.1 },
+  network: { kind: 'mlp', hidden: [32, 16], dropout: 0.1 },
   training: { epochs: 8, batchSize: 1024, learningRate: 3e-3, earlyStopPatience: 2, seed: 7 },
   // The departure hour alone ranks late flights at an AUC near 0.60 (vega's flights-200k sample).
   evaluation: { metric: 'auc', threshold: 0.6, maxRegression: 0.005 },

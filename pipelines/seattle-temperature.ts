@@ -12,7 +12,7 @@ export default definePipeline({
     timeParts: { column: 'date', parts: ['month'] },
   },
   split: { by: 'time', column: 'date', test: 0.2, validation: 0.1 },
-  model: { kind: 'mlp', hidden: [32, 16], dropout: 0 },
+  network: { kind: 'mlp', hidden: [32, 16], dropout: 0 },
   // 1,461 rows: small batches and more epochs; early stopping ends it sooner.
   training: { epochs: 100, batchSize: 32, learningRate: 3e-3, earlyStopPatience: 10, seed: 7 },
   // temp_max has a standard deviation of 7.3 °C; a line through temp_min alone scores 3.6 °C RMSE on the last 20%.

@@ -31,9 +31,12 @@ export function parsePipelineSpec(input: unknown): PipelineSpec {
   throw new PipelineSpecError(nameOf(input), dedupe(result.error.issues.flatMap(problemsOf)));
 }
 
+/** Top-level sections that were renamed, with what a spec written for the old name should say instead. */
+const RENAMED_SECTIONS = new Map([['model', 'is now called network (same fields)']]);
+
 function problemsOf(issue: z.core.$ZodIssue): SpecProblem[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'is not a field of the spec (misspelt?)' }));
+    return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: (issue.path.length === 0 ? RENAMED_SECTIONS.get(key) : undefined) ?? 'is not a field of the spec (misspelt?)' }));
   }
   if (issue.code === 'invalid_union' && issue.inclusive !== false && issue.options !== undefined) {
     return [{ path: formatPath(issue.path), message: issue.input === undefined ? 'is required' : `must be one of ${quoted(issue.options)}` }];

@@ -17,7 +17,7 @@ export const MAX_CHART_CATEGORIES = 40;
 
 /** The report's facts besides the comparison. */
 export interface DriftReportFacts {
-  model: string;
+  modelName: string;
   productionVersion: number;
   /** Window of logged predictions compared, ISO 8601. */
   since: string;
@@ -49,7 +49,7 @@ export async function renderDriftReport({ reference, drift, facts }: DriftReport
     const value = performance.value === undefined ? 'no value' : formatNumber(performance.value);
     pageFacts.push(['Live metric', `${performance.metric} ${value} vs threshold ${formatNumber(performance.threshold)}: ${performance.verdict}`], ['Performance', performance.reason]);
   }
-  const title = `Drift report: ${facts.model} v${facts.productionVersion}`;
+  const title = `Drift report: ${facts.modelName} v${facts.productionVersion}`;
   if (drift.verdict === 'insufficient-data' || !drift.prediction) {
     return renderPage({ title, facts: pageFacts, sections: [{ id: 'summary', title: 'Insufficient data', intro: `${drift.reason} Nothing was compared; the next check sees these rows too.` }] });
   }

@@ -7,7 +7,7 @@ import { CHART } from './svg.js';
 
 /** One model's series in a chart that compares models ('candidate', 'production v3'). */
 export interface Series<T> {
-  model: string;
+  label: string;
   points: readonly T[];
 }
 
@@ -23,7 +23,7 @@ const q = (field: string, title: string, extra: Record<string, unknown> = {}) =>
 const unit = { domain: [0, 1] };
 
 function flatten<T extends object>(series: readonly Series<T>[]): (T & { model: string })[] {
-  return series.flatMap(({ model, points }) => points.map((point) => ({ ...point, model })));
+  return series.flatMap(({ label, points }) => points.map((point) => ({ ...point, model: label })));
 }
 
 /** A dashed reference line from (x0, y0) to (x1, y1). */
@@ -62,7 +62,7 @@ export function rocChart(series: readonly Series<{ fpr: number; tpr: number }>[]
     ...CHART,
     layer: [
       diagonal(0, 0, 1, 1, 'fpr', 'tpr'),
-      { data: { values: flatten(series) }, mark: 'line', encoding: { x: q('fpr', 'false positive rate', { scale: unit }), y: q('tpr', 'true positive rate', { scale: unit }), color: modelColor(series.map((s) => s.model)), order: { field: 'fpr' } } },
+      { data: { values: flatten(series) }, mark: 'line', encoding: { x: q('fpr', 'false positive rate', { scale: unit }), y: q('tpr', 'true positive rate', { scale: unit }), color: modelColor(series.map((s) => s.label)), order: { field: 'fpr' } } },
     ],
   };
 }
@@ -72,7 +72,7 @@ export function precisionRecallChart(series: readonly Series<{ recall: number; p
     ...CHART,
     data: { values: flatten(series) },
     mark: 'line',
-    encoding: { x: q('recall', 'recall', { scale: unit }), y: q('precision', 'precision', { scale: unit }), color: modelColor(series.map((s) => s.model)), order: { field: 'recall' } },
+    encoding: { x: q('recall', 'recall', { scale: unit }), y: q('precision', 'precision', { scale: unit }), color: modelColor(series.map((s) => s.label)), order: { field: 'recall' } },
   };
 }
 
@@ -85,7 +85,7 @@ export function calibrationChart(series: readonly Series<{ meanPredicted: number
       {
         data: { values: flatten(series) },
         mark: { type: 'line', point: true },
-        encoding: { x: q('meanPredicted', 'mean predicted probability', { scale: unit }), y: q('fractionPositive', 'observed share of positives', { scale: unit }), color: modelColor(series.map((s) => s.model)) },
+        encoding: { x: q('meanPredicted', 'mean predicted probability', { scale: unit }), y: q('fractionPositive', 'observed share of positives', { scale: unit }), color: modelColor(series.map((s) => s.label)) },
       },
     ],
   };
@@ -126,7 +126,7 @@ export function scatterChart(series: readonly Series<{ actual: number; predicted
     ...CHART,
     layer: [
       // aria off: a label per point would double the size of the SVG.
-      { data: { values }, mark: { type: 'circle', size: 12, opacity: 0.45, aria: false }, encoding: { x: q('actual', 'actual', { scale: { zero: false } }), y: q('predicted', 'predicted', { scale: { zero: false } }), color: modelColor(series.map((s) => s.model)) } },
+      { data: { values }, mark: { type: 'circle', size: 12, opacity: 0.45, aria: false }, encoding: { x: q('actual', 'actual', { scale: { zero: false } }), y: q('predicted', 'predicted', { scale: { zero: false } }), color: modelColor(series.map((s) => s.label)) } },
       diagonal(low, low, high, high, 'actual', 'predicted'),
     ],
   };
@@ -142,7 +142,7 @@ export function binChart(series: readonly Series<{ lower: number; upper: number;
       x: q('lower', xTitle, { scale: { zero: false } }),
       x2: { field: 'upper' },
       y: q('value', yTitle, { stack: null }),
-      color: series.length > 1 ? modelColor(series.map((s) => s.model)) : { value: CANDIDATE_COLOR },
+      color: series.length > 1 ? modelColor(series.map((s) => s.label)) : { value: CANDIDATE_COLOR },
     },
   };
 }
@@ -152,18 +152,18 @@ export function binChart(series: readonly Series<{ lower: number; upper: number;
  * since each bin's height is its share of rows per unit of width.
  */
 export function densityChart(series: readonly Series<{ lower: number; upper: number; count: number }>[], xTitle: string): TopLevelSpec {
-  const steps = series.map(({ model, points }) => {
+  const steps = series.map(({ label, points }) => {
     const total = points.reduce((sum, bin) => sum + bin.count, 0);
     const density = (bin: { lower: number; upper: number; count: number }) => (bin.upper > bin.lower && total > 0 ? bin.count / total / (bin.upper - bin.lower) : 0);
     const last = points.at(-1);
     // step-after draws each bin from its lower edge; a last point closes the last bin at its upper edge.
-    return { model, points: [...points.map((bin) => ({ x: bin.lower, density: density(bin) })), ...(last ? [{ x: last.upper, density: density(last) }] : [])] };
+    return { label, points: [...points.map((bin) => ({ x: bin.lower, density: density(bin) })), ...(last ? [{ x: last.upper, density: density(last) }] : [])] };
   });
   return {
     ...CHART,
     data: { values: flatten(steps) },
     mark: { type: 'area', interpolate: 'step-after', opacity: 0.3, line: true },
-    encoding: { x: q('x', xTitle, { scale: { zero: false } }), y: q('density', 'share of rows per unit', { stack: null }), color: modelColor(series.map((s) => s.model)) },
+    encoding: { x: q('x', xTitle, { scale: { zero: false } }), y: q('density', 'share of rows per unit', { stack: null }), color: modelColor(series.map((s) => s.label)) },
   };
 }
 

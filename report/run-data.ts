@@ -41,7 +41,7 @@ function columnChart(column: ColumnStatistics): ChartRequest[] {
     return bars.length === 0 ? [] : [{ title: `${column.name}: most frequent values`, spec: barChart(bars, 'rows') }];
   }
   if (column.kind !== 'numeric' || column.count === 0) return [];
-  return [{ title: `${column.name}: distribution`, spec: binChart([{ model: column.name, points: densityBins(column) }], column.name, 'share of rows per unit') }];
+  return [{ title: `${column.name}: distribution`, spec: binChart([{ label: column.name, points: densityBins(column) }], column.name, 'share of rows per unit') }];
 }
 
 /**

@@ -53,7 +53,7 @@ export async function buildRunReport(input: RunReportInput): Promise<string> {
       ['Spec hash', input.specHash],
       ['Dataset version', input.datasetVersion ?? 'unknown'],
       ['Label', `${spec.label.column} (${spec.label.kind})`],
-      ['Model', `${spec.model.kind}, ${train.epochsRun} epochs on ${train.backend}, best epoch ${train.bestEpoch}`],
+      ['Model', `${spec.network.kind}, ${train.epochsRun} epochs on ${train.backend}, best epoch ${train.bestEpoch}`],
       [`Test ${spec.evaluation.metric}`, metric === undefined ? 'unknown' : formatCell(metric)],
       ['Blessed', `${evaluate.blessed ? 'yes' : 'no'}: ${blessingWhy(evaluate.reason)}`],
     ],
@@ -79,25 +79,25 @@ function evaluationSection({ evaluation, evaluate }: RunReportInput): { section:
   if (!curves) return { section: { ...section, intro: 'This evaluation has no curves (evaluated by an older ctrain, or its record could not be read).' }, charts: [] };
   const production = evaluation.productionCurves?.kind === curves.kind ? evaluation.productionCurves : undefined;
   const productionName = `production v${evaluate.productionVersion ?? '?'}`;
-  const models = (first: Curves, second?: Curves) => [{ model: 'candidate', curves: first }, ...(second ? [{ model: productionName, curves: second }] : [])];
-  if (curves.kind === 'binary') return binaryEvaluation(section, models(curves, production) as { model: string; curves: BinaryCurves }[]);
-  return regressionEvaluation(section, models(curves, production) as { model: string; curves: RegressionCurves }[]);
+  const models = (first: Curves, second?: Curves) => [{ label: 'candidate', curves: first }, ...(second ? [{ label: productionName, curves: second }] : [])];
+  if (curves.kind === 'binary') return binaryEvaluation(section, models(curves, production) as { label: string; curves: BinaryCurves }[]);
+  return regressionEvaluation(section, models(curves, production) as { label: string; curves: RegressionCurves }[]);
 }
 
-function binaryEvaluation(section: { id: string; title: string }, models: { model: string; curves: BinaryCurves }[]): { section: Omit<ReportSection, 'charts'>; charts: ChartRequest[] } {
+function binaryEvaluation(section: { id: string; title: string }, models: { label: string; curves: BinaryCurves }[]): { section: Omit<ReportSection, 'charts'>; charts: ChartRequest[] } {
   const candidate = models[0]!.curves;
-  const figure = (name: (curves: BinaryCurves) => number | undefined) => models.map(({ model, curves }) => `${model} ${formatCell(name(curves))}`).join(', ');
+  const figure = (name: (curves: BinaryCurves) => number | undefined) => models.map(({ label, curves }) => `${label} ${formatCell(name(curves))}`).join(', ');
   const charts: ChartRequest[] = [];
   if (models.some(({ curves }) => curves.roc)) {
-    const series: Series<{ fpr: number; tpr: number }>[] = models.flatMap(({ model, curves }) => (curves.roc ? [{ model, points: curves.roc.points }] : []));
+    const series: Series<{ fpr: number; tpr: number }>[] = models.flatMap(({ label, curves }) => (curves.roc ? [{ label, points: curves.roc.points }] : []));
     charts.push({ title: `ROC curve (AUC ${figure((curves) => curves.roc?.auc)})`, spec: rocChart(series) });
   }
   if (models.some(({ curves }) => curves.precisionRecall)) {
-    const series = models.flatMap(({ model, curves }) => (curves.precisionRecall ? [{ model, points: curves.precisionRecall.points }] : []));
+    const series = models.flatMap(({ label, curves }) => (curves.precisionRecall ? [{ label, points: curves.precisionRecall.points }] : []));
     charts.push({ title: `Precision-recall curve (average precision ${figure((curves) => curves.precisionRecall?.averagePrecision)})`, spec: precisionRecallChart(series) });
   }
-  const reliability = models.map(({ model, curves }) => ({
-    model,
+  const reliability = models.map(({ label, curves }) => ({
+    label,
     points: curves.calibration.flatMap(({ meanPredicted, fractionPositive, count }) => (meanPredicted === null || fractionPositive === null ? [] : [{ meanPredicted, fractionPositive, count }])),
   }));
   charts.push({ title: 'Calibration (reliability)', spec: calibrationChart(reliability) });
@@ -107,11 +107,11 @@ function binaryEvaluation(section: { id: string; title: string }, models: { mode
   return { section: { ...section, intro }, charts };
 }
 
-function regressionEvaluation(section: { id: string; title: string }, models: { model: string; curves: RegressionCurves }[]): { section: Omit<ReportSection, 'charts'>; charts: ChartRequest[] } {
+function regressionEvaluation(section: { id: string; title: string }, models: { label: string; curves: RegressionCurves }[]): { section: Omit<ReportSection, 'charts'>; charts: ChartRequest[] } {
   const candidate = models[0]!.curves;
   // Overlaid, each model gets half the points, so the chart stays one size.
-  const scatter = models.map(({ model, curves }) => ({ model, points: downsample(curves.scatter, Math.ceil(MAX_SCATTER_POINTS / models.length)) }));
-  const residuals = models.map(({ model, curves }) => ({ model, points: curves.residuals }));
+  const scatter = models.map(({ label, curves }) => ({ label, points: downsample(curves.scatter, Math.ceil(MAX_SCATTER_POINTS / models.length)) }));
+  const residuals = models.map(({ label, curves }) => ({ label, points: curves.residuals }));
   const points = scatter[0]!.points.length;
   const shown = points < candidate.rows ? `${points} of ${candidate.rows} test rows, evenly spread` : `all ${candidate.rows} test rows`;
   return {

@@ -3,7 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ModelVersion } from '../contracts/model.js';
 import type { FeatureTransform } from '../features/feature-transform.js';
 import { featureWidth, readFeatureTransform } from '../features/feature-transform.js';
-import { importModel } from '../model/index.js';
+import { importNetwork } from '../model/index.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import type { FormatOneSpecs, VersionSpec } from '../contracts/version-spec.js';
 import { specOfVersion } from '../contracts/version-spec.js';
@@ -14,7 +14,7 @@ import type { ObjectStore } from '../storage/gateway.js';
 /** A version in memory. The model is shared by every request that version answers; the watch disposes it. */
 export interface LoadedVersion {
   version: number;
-  model: tf.LayersModel;
+  layersModel: tf.LayersModel;
   /** The transform artifact of the training run: serving applies exactly this, so there is no skew. */
   transform: FeatureTransform;
   /** Length of the feature vector the transform produces and the model takes. */
@@ -55,19 +55,19 @@ export async function loadVersion(storage: ObjectStore, entry: ModelVersion, { p
   } catch (error) {
     throw wrap(error, `${describe}: cannot load transform ${uriOf(entry.transform)}`);
   }
-  let model: tf.LayersModel;
+  let layersModel: tf.LayersModel;
   try {
-    model = await importModel(await storage.getBuffer(entry.model));
+    layersModel = await importNetwork(await storage.getBuffer(entry.modelArtifact));
   } catch (error) {
-    throw wrap(error, `${describe}: cannot load model ${uriOf(entry.model)}`);
+    throw wrap(error, `${describe}: cannot load model ${uriOf(entry.modelArtifact)}`);
   }
   const width = featureWidth(transform);
-  const expected = model.inputs[0]?.shape[1];
+  const expected = layersModel.inputs[0]?.shape[1];
   if (expected !== width) {
-    model.dispose();
+    layersModel.dispose();
     throw new ModelLoadError(`${describe}: the model takes ${String(expected)} features but its transform produces ${width}`);
   }
-  return { version: entry.version, model, transform, width, spec, canaryPercent: spec.spec.deploy.canaryPercent, scoringRows };
+  return { version: entry.version, layersModel, transform, width, spec, canaryPercent: spec.spec.deploy.canaryPercent, scoringRows };
 }
 
 /** Hashes the spec's personal columns with the key, as ingest did for training; refuses personal columns without a key. */

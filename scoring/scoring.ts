@@ -38,12 +38,12 @@ export function scoreRows(loaded: LoadedVersion, rows: readonly unknown[], expla
 export function scoreValidRows(loaded: LoadedVersion, rows: readonly InputRow[]): { features: Float32Array; scores: Float32Array } {
   const features = new Float32Array(rows.length * loaded.width);
   rows.forEach((row, index) => features.set(applyTransform(loaded.transform, row).features, index * loaded.width));
-  return { features, scores: predict(loaded.model, features, rows.length, loaded.width) };
+  return { features, scores: predict(loaded.layersModel, features, rows.length, loaded.width) };
 }
 
 /** Gradient × input per row, summed over each feature's columns (a categorical feature's one-hot slots count as one). */
 function explainRows(loaded: LoadedVersion, features: Float32Array, rows: number, top: number): Contribution[][] {
-  const attributions = gradientTimesInput(loaded.model, features, rows, loaded.width);
+  const attributions = gradientTimesInput(loaded.layersModel, features, rows, loaded.width);
   const groups = featureGroups(loaded.transform);
   return Array.from({ length: rows }, (_, row) =>
     groups

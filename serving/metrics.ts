@@ -87,10 +87,10 @@ export function createServingMetrics(logStats: () => PredictionLogStats) {
 
 /** Counts a reload and points the loaded-version gauge at what is served now. */
 export function recordReload(metrics: ServingMetrics, event: ReloadEvent): void {
-  metrics.reloads.inc({ model: event.model, result: event.error ? 'failure' : 'success' });
+  metrics.reloads.inc({ model: event.modelName, result: event.error ? 'failure' : 'success' });
   for (const alias of SERVED_ALIASES) {
     const loaded = event.state?.[alias];
-    if (loaded) metrics.loadedVersion.set({ model: event.model, alias }, loaded.version);
-    else metrics.loadedVersion.remove({ model: event.model, alias });
+    if (loaded) metrics.loadedVersion.set({ model: event.modelName, alias }, loaded.version);
+    else metrics.loadedVersion.remove({ model: event.modelName, alias });
   }
 }

@@ -35,7 +35,7 @@ export class ModelSet {
   constructor(private readonly options: ModelSetOptions) {
     if (options.models !== 'all') {
       // Each name becomes a registry key: refuse one that could leave its prefix.
-      for (const model of options.models) checkName(model);
+      for (const modelName of options.models) checkName(modelName);
     }
   }
 
@@ -45,12 +45,12 @@ export class ModelSet {
       await this.discover();
       this.schedule();
     } else {
-      await Promise.all(this.options.models.map((model) => this.add(model)));
+      await Promise.all(this.options.models.map((modelName) => this.add(modelName)));
     }
   }
 
-  get(model: string): RegistryWatch | undefined {
-    return this.watches.get(model);
+  get(modelName: string): RegistryWatch | undefined {
+    return this.watches.get(modelName);
   }
 
   names(): string[] {
@@ -65,11 +65,11 @@ export class ModelSet {
   unready(): Unready[] {
     const unready: Unready[] = [];
     if (this.discoveryError) unready.push({ model: '*', reason: `cannot list registries: ${this.discoveryError.message}` });
-    for (const [model, watch] of this.watches) {
+    for (const [modelName, watch] of this.watches) {
       if (watch.state?.production) continue;
       const named = watch.state?.registry.aliases.production !== undefined;
       if (this.options.models === 'all' && !named) continue;
-      unready.push({ model, reason: watch.error?.message ?? (named ? 'production version not loaded yet' : 'no production version in its registry') });
+      unready.push({ model: modelName, reason: watch.error?.message ?? (named ? 'production version not loaded yet' : 'no production version in its registry') });
     }
     return unready;
   }
@@ -81,10 +81,10 @@ export class ModelSet {
     await Promise.all([...this.watches.values()].map((watch) => watch.close()));
   }
 
-  private async add(model: string): Promise<void> {
-    if (this.watches.has(model) || this.closed) return;
-    const watch = new RegistryWatch({ storage: this.options.storage, model, load: this.options.load, pollMs: this.options.pollMs, onReload: this.options.onReload });
-    this.watches.set(model, watch);
+  private async add(modelName: string): Promise<void> {
+    if (this.watches.has(modelName) || this.closed) return;
+    const watch = new RegistryWatch({ storage: this.options.storage, modelName, load: this.options.load, pollMs: this.options.pollMs, onReload: this.options.onReload });
+    this.watches.set(modelName, watch);
     await watch.start();
   }
 
@@ -101,7 +101,7 @@ export class ModelSet {
     try {
       const found = await listRegistries(this.options.storage);
       this.discoveryError = undefined;
-      await Promise.all(found.map((model) => this.add(model)));
+      await Promise.all(found.map((modelName) => this.add(modelName)));
     } catch (error) {
       this.discoveryError = error instanceof Error ? error : new Error(String(error));
       this.options.onDiscoveryError?.(this.discoveryError);

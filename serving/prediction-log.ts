@@ -45,7 +45,7 @@ interface Batch {
 }
 
 export class PredictionLog {
-  private readonly open = new Map<string, { model: string; kind: LogKind; day: string; lines: string[] }>();
+  private readonly open = new Map<string, { modelName: string; kind: LogKind; day: string; lines: string[] }>();
   private openRows = 0;
   private readonly unsent: Batch[] = [];
   private readonly counts = { writtenRows: 0, writtenObjects: 0, failedUploads: 0, droppedRows: 0 };
@@ -98,11 +98,11 @@ export class PredictionLog {
     return { pendingRows, ...this.counts };
   }
 
-  private append(model: string, kind: LogKind, at: string, record: PredictionRecord | OutcomeRecord): void {
+  private append(modelName: string, kind: LogKind, at: string, record: PredictionRecord | OutcomeRecord): void {
     // Checked here too, so a bad name is refused as it arrives and never reaches the key builder in upload().
-    const problem = nameProblem(model);
+    const problem = nameProblem(modelName);
     if (problem !== undefined) {
-      this.options.onError?.(new Error(`prediction log refused a row for model ${quote(model)}: the name ${problem}`));
+      this.options.onError?.(new Error(`prediction log refused a row for model ${quote(modelName)}: the name ${problem}`));
       return;
     }
     if (this.closed || this.stats().pendingRows >= (this.options.maxPendingRows ?? 100_000)) {
@@ -113,9 +113,9 @@ export class PredictionLog {
       return;
     }
     const day = at.slice(0, 10);
-    const key = `${model}\n${kind}\n${day}`;
+    const key = `${modelName}\n${kind}\n${day}`;
     let buffer = this.open.get(key);
-    if (!buffer) this.open.set(key, (buffer = { model, kind, day, lines: [] }));
+    if (!buffer) this.open.set(key, (buffer = { modelName, kind, day, lines: [] }));
     buffer.lines.push(JSON.stringify({ format: PREDICTION_LOG_FORMAT, ...record }));
     this.openRows++;
   }
@@ -126,8 +126,8 @@ export class PredictionLog {
 
   private async upload(): Promise<void> {
     const now = new Date();
-    for (const { model, kind, day, lines } of this.open.values()) {
-      this.unsent.push({ ref: logKeys.batch(model, kind, day, now, randomBytes(4).toString('hex'), this.options.bucket), lines });
+    for (const { modelName, kind, day, lines } of this.open.values()) {
+      this.unsent.push({ ref: logKeys.batch(modelName, kind, day, now, randomBytes(4).toString('hex'), this.options.bucket), lines });
     }
     this.open.clear();
     this.openRows = 0;

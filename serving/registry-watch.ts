@@ -30,7 +30,7 @@ export interface ServingState {
 
 /** Reported after each reload attempt that found a change (or retried a failure). */
 export interface ReloadEvent {
-  model: string;
+  modelName: string;
   /** What is served after the attempt: on failure, what was served before (or production without the failed canary). */
   state: ServingState | undefined;
   /** Set when the attempt failed in whole or in part. */
@@ -39,7 +39,7 @@ export interface ReloadEvent {
 
 export interface RegistryWatchOptions {
   storage: ObjectStore;
-  model: string;
+  modelName: string;
   /** How versions load: the pseudonym key, specs for versions registered without theirs. */
   load?: LoadOptions;
   /** Poll interval in milliseconds. Default {@link DEFAULT_POLL_MS}. */
@@ -48,7 +48,7 @@ export interface RegistryWatchOptions {
 }
 
 export class RegistryWatch {
-  readonly model: string;
+  readonly modelName: string;
   private current: ServingState | undefined;
   /** Etag of the last registry applied in full; null once its absence was applied. */
   private appliedEtag: string | null | undefined;
@@ -60,7 +60,7 @@ export class RegistryWatch {
   private closed = false;
 
   constructor(private readonly options: RegistryWatchOptions) {
-    this.model = options.model;
+    this.modelName = options.modelName;
   }
 
   /** Loads once, then polls. Never throws: failures are kept in {@link error} and retried on the next tick. */
@@ -102,12 +102,12 @@ export class RegistryWatch {
   }
 
   private async check(): Promise<void> {
-    const ref = registryKeys.registry(this.model);
+    const ref = registryKeys.registry(this.modelName);
     try {
       const etag = (await this.options.storage.stat(ref))?.etag ?? null;
       if (etag === this.appliedEtag && !this.lastError) return;
       if (etag === null) return await this.install(undefined, null);
-      const registry = parseRegistry(await this.options.storage.getText(ref), this.model);
+      const registry = parseRegistry(await this.options.storage.getText(ref), this.modelName);
       const { state, error } = await this.build(registry, etag);
       await this.install(state, etag, error);
     } catch (error) {
@@ -133,7 +133,7 @@ export class RegistryWatch {
   private async load(registry: Registry, alias: ServedAlias): Promise<LoadedVersion | Error> {
     const number = registry.aliases[alias];
     const entry = registry.versions.find((v: ModelVersion) => v.version === number);
-    if (!entry) return new RegistryFormatError(`registry of "${this.model}": ${alias} is version ${String(number)}, which is not registered`);
+    if (!entry) return new RegistryFormatError(`registry of "${this.modelName}": ${alias} is version ${String(number)}, which is not registered`);
     let loading = this.versions.get(entry.version);
     if (!loading) {
       loading = loadVersion(this.options.storage, entry, this.options.load);
@@ -155,12 +155,12 @@ export class RegistryWatch {
     this.lastError = error;
     // Requests score synchronously against the state they read, so nothing in flight holds a disposed model.
     await this.disposeExcept(new Set([state?.production?.version, state?.canary?.version]));
-    this.options.onReload?.({ model: this.model, state, error });
+    this.options.onReload?.({ modelName: this.modelName, state, error });
   }
 
   private fail(error: Error): void {
     this.lastError = error;
-    this.options.onReload?.({ model: this.model, state: this.current, error });
+    this.options.onReload?.({ modelName: this.modelName, state: this.current, error });
   }
 
   private async disposeExcept(keep: Set<number | undefined>): Promise<void> {
@@ -168,7 +168,7 @@ export class RegistryWatch {
       if (keep.has(number)) continue;
       this.versions.delete(number);
       try {
-        (await loading).model.dispose();
+        (await loading).layersModel.dispose();
       } catch {
         // A load that failed left nothing to dispose.
       }

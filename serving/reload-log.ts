@@ -8,19 +8,19 @@ export function reloadLogger(log: FastifyBaseLogger, next: (event: ReloadEvent) 
   const lastFailure = new Map<string, string>();
   return (event) => {
     next(event);
-    const { model, state, error } = event;
+    const { modelName, state, error } = event;
     const production = state?.production?.version;
     const canary = state?.canary?.version;
     const served = `${production}/${canary}`;
     // Nothing served before and nothing now is not news.
-    if ((lastServed.get(model) ?? 'undefined/undefined') !== served) {
-      lastServed.set(model, served);
-      log.info({ model, production, canary }, 'model versions served');
+    if ((lastServed.get(modelName) ?? 'undefined/undefined') !== served) {
+      lastServed.set(modelName, served);
+      log.info({ model: modelName, production, canary }, 'model versions served');
     }
-    if (!error) lastFailure.delete(model);
-    else if (lastFailure.get(model) !== error.message) {
-      lastFailure.set(model, error.message);
-      log.warn({ model, err: error }, 'model reload failed; serving what was loaded before');
+    if (!error) lastFailure.delete(modelName);
+    else if (lastFailure.get(modelName) !== error.message) {
+      lastFailure.set(modelName, error.message);
+      log.warn({ model: modelName, err: error }, 'model reload failed; serving what was loaded before');
     }
   };
 }

@@ -108,19 +108,19 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   // Set by the predict handler once a version is chosen; read when the response is sent.
   const routed = new WeakMap<FastifyRequest, { version: string; alias: string }>();
   const countRequest = (request: FastifyRequest<Params>, reply: FastifyReply, done: () => void): void => {
-    const model = models.get(request.params.model) ? request.params.model : '(unknown)';
-    const labels = { model, ...(routed.get(request) ?? UNROUTED) };
+    const modelName = models.get(request.params.model) ? request.params.model : '(unknown)';
+    const labels = { model: modelName, ...(routed.get(request) ?? UNROUTED) };
     metrics.requests.inc({ ...labels, status: String(reply.statusCode) });
     metrics.latency.observe(labels, reply.elapsedTime / 1000);
     done();
   };
 
   app.post<Params>('/v1/models/:model/predict', { onRequest: limit, onResponse: countRequest }, async (request, reply) => {
-    const { model } = request.params;
-    if (nameProblem(model) !== undefined) return invalidName(model, reply);
-    const state = models.get(model)?.state;
+    const { model: modelName } = request.params;
+    if (nameProblem(modelName) !== undefined) return invalidName(modelName, reply);
+    const state = models.get(modelName)?.state;
     const production = state?.production;
-    if (!production) return notFound(model, models, reply);
+    if (!production) return notFound(modelName, models, reply);
     const body = readPredictBody(request.body, maxRows);
     if ('problem' in body) return reply.code(400).send({ error: 'invalid_request', message: body.problem });
     // The canary's own spec says what share it takes.
@@ -135,17 +135,17 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     const result = scoreRows(loaded, rows, explain);
     if ('problems' in result) {
       const rows = new Set(result.problems.map((p) => p.row)).size;
-      return reply.code(400).send({ error: 'invalid_input', message: `${rows} of ${body.rows.length} rows are invalid for ${model} version ${version}`, problems: result.problems });
+      return reply.code(400).send({ error: 'invalid_input', message: `${rows} of ${body.rows.length} rows are invalid for ${modelName} version ${version}`, problems: result.problems });
     }
     const at = new Date().toISOString();
     const predictions = Array.from(result.scores, (score, i) => ({ id: randomUUID(), version: loaded.version, alias, score, ...(result.explanations ? { explanation: result.explanations[i] } : {}) }));
-    metrics.predictions.inc({ model, version, alias }, predictions.length);
-    for (const { score } of predictions) metrics.scores.observe({ model, version }, score);
+    metrics.predictions.inc({ model: modelName, version, alias }, predictions.length);
+    for (const { score } of predictions) metrics.scores.observe({ model: modelName, version }, score);
     // Latency so far (validation and scoring) goes with each line: deploy compares canary and production on it.
     const latencyMs = reply.elapsedTime;
-    predictionLog.recordPredictions(predictions.map(({ id, version: answered, alias: routedTo, score }, i) => ({ id, version: answered, alias: routedTo, score, at, model, requestId: request.id, input: rows[i], latencyMs })));
+    predictionLog.recordPredictions(predictions.map(({ id, version: answered, alias: routedTo, score }, i) => ({ id, version: answered, alias: routedTo, score, at, model: modelName, requestId: request.id, input: rows[i], latencyMs })));
     void reply.header('x-request-id', request.id);
-    return { model, predictions };
+    return { model: modelName, predictions };
   });
 
   const acceptOutcomes = async (request: FastifyRequest<Params>, reply: FastifyReply) => {
@@ -154,25 +154,25 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
       void reply.header('www-authenticate', 'Bearer');
       return reply.code(401).send({ error: 'unauthorized', message: 'posting outcomes needs a valid bearer token' });
     }
-    const { model } = request.params;
-    if (nameProblem(model) !== undefined) return invalidName(model, reply);
-    if (!models.get(model)) return notFound(model, models, reply);
+    const { model: modelName } = request.params;
+    if (nameProblem(modelName) !== undefined) return invalidName(modelName, reply);
+    if (!models.get(modelName)) return notFound(modelName, models, reply);
     const body = readOutcomesBody(request.body, maxRows);
     if ('problem' in body) return reply.code(400).send({ error: 'invalid_request', message: body.problem });
     const at = new Date().toISOString();
-    predictionLog.recordOutcomes(body.outcomes.map((outcome) => ({ ...outcome, at, model })));
-    metrics.outcomes.inc({ model }, body.outcomes.length);
+    predictionLog.recordOutcomes(body.outcomes.map((outcome) => ({ ...outcome, at, model: modelName })));
+    metrics.outcomes.inc({ model: modelName }, body.outcomes.length);
     return reply.code(202).send({ accepted: body.outcomes.length });
   };
   // Outcomes that arrive later, against the ids predictions were given: the feedback loop.
   app.post<Params>('/v1/models/:model/outcomes', { onRequest: limit }, acceptOutcomes);
   app.post<Params>('/v1/models/:model/feedback', { onRequest: limit }, acceptOutcomes);
 
-  app.get('/v1/models', { onRequest: limit }, () => ({ models: models.names().map((model) => describe(model, models)) }));
+  app.get('/v1/models', { onRequest: limit }, () => ({ models: models.names().map((modelName) => describe(modelName, models)) }));
   app.get<Params>('/v1/models/:model', { onRequest: limit }, (request, reply) => {
-    const { model } = request.params;
-    if (nameProblem(model) !== undefined) return invalidName(model, reply);
-    return models.get(model) ? describe(model, models) : notFound(model, models, reply);
+    const { model: modelName } = request.params;
+    if (nameProblem(modelName) !== undefined) return invalidName(modelName, reply);
+    return models.get(modelName) ? describe(modelName, models) : notFound(modelName, models, reply);
   });
 
   app.get('/healthz', () => ({ status: 'ok' }));
@@ -214,24 +214,24 @@ function explainCount(query: unknown): number | string {
 const ERROR_NAMES: Record<number, string> = { 400: 'invalid_json', 413: 'body_too_large', 415: 'unsupported_media_type', 429: 'rate_limited' };
 
 /** A model name from the URL that could not name a model (or a key under its prefix): 400, before anything is looked up. */
-function invalidName(model: string, reply: FastifyReply): FastifyReply {
-  return reply.code(400).send({ error: 'invalid_model_name', message: `model name ${quote(model)} ${nameProblem(model) ?? 'is not valid'}` });
+function invalidName(modelName: string, reply: FastifyReply): FastifyReply {
+  return reply.code(400).send({ error: 'invalid_model_name', message: `model name ${quote(modelName)} ${nameProblem(modelName) ?? 'is not valid'}` });
 }
 
-function notFound(model: string, models: ModelSet, reply: FastifyReply): FastifyReply {
-  const watch = models.get(model);
+function notFound(modelName: string, models: ModelSet, reply: FastifyReply): FastifyReply {
+  const watch = models.get(modelName);
   const message = !watch
-    ? `model "${model}" is not served here (serving: ${listed(models.names())})`
-    : `model "${model}" has no production version loaded${watch.error ? `: ${watch.error.message}` : ''}`;
+    ? `model "${modelName}" is not served here (serving: ${listed(models.names())})`
+    : `model "${modelName}" has no production version loaded${watch.error ? `: ${watch.error.message}` : ''}`;
   return reply.code(404).send({ error: 'model_not_found', message });
 }
 
 /** What GET /v1/models/:model reports: the registry's aliases and the versions loaded for them. */
-function describe(model: string, models: ModelSet) {
-  const watch = models.get(model);
+function describe(modelName: string, models: ModelSet) {
+  const watch = models.get(modelName);
   const state = watch?.state;
   return {
-    model,
+    model: modelName,
     aliases: state?.registry.aliases ?? {},
     loaded: SERVED_ALIASES.flatMap((alias) => {
       const loaded = state?.[alias];

@@ -64,7 +64,7 @@ export const datasetKeys = {
 
 export const registryKeys = {
   /** A model's registry as plain JSON, readable without Temporal (by the model server and people). */
-  registry: (model: string): ObjectRef => ref(BUCKETS.registry, `${checkName(model)}/registry.json`),
+  registry: (modelName: string): ObjectRef => ref(BUCKETS.registry, `${checkName(modelName)}/registry.json`),
   /** Every model's folder sits at the top of the registry bucket. */
   all: { bucket: BUCKETS.registry, prefix: '' } satisfies ObjectPrefix,
   /** The model whose registry a listed key is (`<model>/registry.json`); undefined for any other key or an invalid name. */
@@ -76,29 +76,29 @@ export const registryKeys = {
 
 export const driftKeys = {
   /** Where the last check of a model's production version ended: the next one starts there. */
-  lastCheck: (model: string): ObjectRef => ref(BUCKETS.artifacts, `drift/${checkName(model)}/last-check.json`),
-  reports: (model: string): ObjectPrefix => ({ bucket: BUCKETS.artifacts, prefix: `drift/${checkName(model)}/reports/` }),
+  lastCheck: (modelName: string): ObjectRef => ref(BUCKETS.artifacts, `drift/${checkName(modelName)}/last-check.json`),
+  reports: (modelName: string): ObjectPrefix => ({ bucket: BUCKETS.artifacts, prefix: `drift/${checkName(modelName)}/reports/` }),
   /** A check's report (JSON) and its page (HTML), named by the check's time. */
-  report: (model: string, until: string): { json: ObjectRef; html: ObjectRef } => driftKeys.named(model, until.replace(/[-:.]/g, '')),
+  report: (modelName: string, until: string): { json: ObjectRef; html: ObjectRef } => driftKeys.named(modelName, until.replace(/[-:.]/g, '')),
   /** A report by its name (the key's last part without the extension). */
-  named: (model: string, name: string): { json: ObjectRef; html: ObjectRef } => {
-    const { bucket, prefix } = driftKeys.reports(model);
+  named: (modelName: string, name: string): { json: ObjectRef; html: ObjectRef } => {
+    const { bucket, prefix } = driftKeys.reports(modelName);
     const base = `${prefix}${checkKeySegment(name, 'drift report')}`;
     return { json: ref(bucket, `${base}.json`), html: ref(bucket, `${base}.html`) };
   },
   /** The report name and kind of a key listed under {@link driftKeys.reports}. */
-  parse: (model: string, key: string): { name: string; extension: 'json' | 'html' } | undefined => {
-    const match = /^([A-Za-z0-9_][A-Za-z0-9_-]*)\.(json|html)$/.exec(key.slice(driftKeys.reports(model).prefix.length));
+  parse: (modelName: string, key: string): { name: string; extension: 'json' | 'html' } | undefined => {
+    const match = /^([A-Za-z0-9_][A-Za-z0-9_-]*)\.(json|html)$/.exec(key.slice(driftKeys.reports(modelName).prefix.length));
     return match ? { name: match[1]!, extension: match[2] as 'json' | 'html' } : undefined;
   },
 };
 
 export const logKeys = {
   /** Objects of one model, kind and UTC day (yyyy-mm-dd). */
-  day: (model: string, kind: LogKind, day: string): ObjectPrefix => ({ bucket: BUCKETS.logs, prefix: `${checkName(model)}/${kind}/${day}/` }),
+  day: (modelName: string, kind: LogKind, day: string): ObjectPrefix => ({ bucket: BUCKETS.logs, prefix: `${checkName(modelName)}/${kind}/${day}/` }),
   /** One batch of records: `<model>/<kind>/<yyyy-mm-dd>/<timestamp>-<suffix>.jsonl`; the suffix keeps two writers apart. */
-  batch: (model: string, kind: LogKind, day: string, at: Date, suffix: string, bucket: string = BUCKETS.logs): ObjectRef =>
-    ref(bucket, `${logKeys.day(model, kind, day).prefix}${at.toISOString().replace(/[-:.]/g, '')}-${suffix}.jsonl`),
+  batch: (modelName: string, kind: LogKind, day: string, at: Date, suffix: string, bucket: string = BUCKETS.logs): ObjectRef =>
+    ref(bucket, `${logKeys.day(modelName, kind, day).prefix}${at.toISOString().replace(/[-:.]/g, '')}-${suffix}.jsonl`),
 };
 
 /** A batch-scoring run's own objects in the artifacts bucket: the plan, each chunk's rows, done record and rejects. */

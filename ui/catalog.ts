@@ -21,10 +21,10 @@ export function createCatalog(storage: ObjectStore) {
     /** Every model with a registry in MinIO, by name. */
     async models(): Promise<string[]> {
       const keys = await storage.listKeys(registryKeys.all);
-      return keys.map(registryKeys.modelOf).filter((model): model is string => model !== undefined).sort();
+      return keys.map(registryKeys.modelOf).filter((modelName): modelName is string => modelName !== undefined).sort();
     },
 
-    registry: (model: string): Promise<Registry | undefined> => loadRegistry(storage, model),
+    registry: (modelName: string): Promise<Registry | undefined> => loadRegistry(storage, modelName),
 
     /** The runs of `runIds` whose report has been written. */
     async runsWithReports(runIds: readonly string[]): Promise<Set<string>> {
@@ -33,12 +33,12 @@ export function createCatalog(storage: ObjectStore) {
     },
 
     /** A model's drift reports, newest first. */
-    async driftReports(model: string): Promise<DriftReportEntry[]> {
+    async driftReports(modelName: string): Promise<DriftReportEntry[]> {
       const byName = new Map<string, DriftReportEntry>();
-      for (const key of await storage.listKeys(driftKeys.reports(model))) {
-        const found = driftKeys.parse(model, key);
+      for (const key of await storage.listKeys(driftKeys.reports(modelName))) {
+        const found = driftKeys.parse(modelName, key);
         if (!found) continue;
-        const refs = driftKeys.named(model, found.name);
+        const refs = driftKeys.named(modelName, found.name);
         const entry = byName.get(found.name) ?? { name: found.name, json: refs.json };
         if (found.extension === 'html') entry.html = refs.html;
         byName.set(found.name, entry);

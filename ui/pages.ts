@@ -12,9 +12,9 @@ export interface Links {
 }
 
 export const paths = {
-  model: (model: string): string => `/models/${encodeURIComponent(model)}`,
+  model: (modelName: string): string => `/models/${encodeURIComponent(modelName)}`,
   runReport: (runId: string): string => `/runs/${encodeURIComponent(runId)}/report`,
-  driftReport: (model: string, name: string): string => `/models/${encodeURIComponent(model)}/drift/${encodeURIComponent(name)}`,
+  driftReport: (modelName: string, name: string): string => `/models/${encodeURIComponent(modelName)}/drift/${encodeURIComponent(name)}`,
 };
 
 const link = (href: string, text: string): string => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`;
@@ -26,16 +26,16 @@ const table = (head: string[], rows: string[][]): string =>
 /** The landing page: every model, its aliases and its latest run. */
 /** A model whose registry this ctrain cannot read, and why. */
 export interface Unreadable {
-  model: string;
+  modelName: string;
   reason: string;
 }
 
 export function renderIndex(registries: Registry[], unreadable: Unreadable[] = []): string {
   const rows = registries.map((registry) => {
     const last = registry.runs.at(-1);
-    return [link(paths.model(registry.model), registry.model), escapeHtml(aliasesOf(registry)), String(registry.versions.length), last ? `${escapeHtml(last.status)} (${escapeHtml(last.runId)})` : '—'];
+    return [link(paths.model(registry.modelName), registry.modelName), escapeHtml(aliasesOf(registry)), String(registry.versions.length), last ? `${escapeHtml(last.status)} (${escapeHtml(last.runId)})` : '—'];
   });
-  rows.push(...unreadable.map(({ model, reason }) => [escapeHtml(model), `unreadable: ${escapeHtml(reason)}`, '—', '—']));
+  rows.push(...unreadable.map(({ modelName, reason }) => [escapeHtml(modelName), `unreadable: ${escapeHtml(reason)}`, '—', '—']));
   return renderPage({
     title: 'ctrain',
     facts: [['models', String(registries.length)]],
@@ -73,9 +73,9 @@ export function renderModel(registry: Registry, reports: Set<string>, drift: Dri
     run.version === undefined ? '—' : `v${run.version}`,
     `${reportCell(run.runId)} ${webUiCell(run.runId)}${run.error ? ` <span class="fail">${escapeHtml(run.error)}</span>` : ''}`,
   ]);
-  const checks = drift.map((entry) => [escapeHtml(entry.name), entry.html ? link(paths.driftReport(registry.model, entry.name), 'page') : `<code>${escapeHtml(uriOf(entry.json))}</code>`]);
+  const checks = drift.map((entry) => [escapeHtml(entry.name), entry.html ? link(paths.driftReport(registry.modelName, entry.name), 'page') : `<code>${escapeHtml(uriOf(entry.json))}</code>`]);
   return renderPage({
-    title: `ctrain: ${registry.model}`,
+    title: `ctrain: ${registry.modelName}`,
     facts: [
       ['aliases', aliasesOf(registry)],
       ['versions', String(registry.versions.length)],

@@ -30,17 +30,17 @@ export function createUiServer({ storage, links = {}, logger = false }: UiServer
 
   app.get('/', async (_request, reply) => {
     // One registry this ctrain cannot read (a newer format, say) is listed with why, not a failed page.
-    const read = await Promise.all((await catalog.models()).map(async (model) => catalog.registry(model).catch((error: unknown) => unreadable(model, error))));
+    const read = await Promise.all((await catalog.models()).map(async (modelName) => catalog.registry(modelName).catch((error: unknown) => unreadable(modelName, error))));
     const registries = read.filter((registry): registry is Registry => registry !== undefined && !('reason' in registry));
     return reply.type(HTML).send(renderIndex(registries, read.filter((entry): entry is Unreadable => entry !== undefined && 'reason' in entry)));
   });
 
   app.get<{ Params: { model: string } }>('/models/:model', async (request, reply) => {
-    const model = checked(() => checkName(request.params.model));
-    const registry = await catalog.registry(model).catch((error: unknown) => unreadable(model, error));
+    const modelName = checked(() => checkName(request.params.model));
+    const registry = await catalog.registry(modelName).catch((error: unknown) => unreadable(modelName, error));
     if (registry && 'reason' in registry) return reply.code(422).send({ error: 'unreadable_registry', message: registry.reason });
-    if (!registry) return notFound(reply, `no model ${model} in the registry`);
-    const [reports, drift] = await Promise.all([catalog.runsWithReports(registry.runs.map((run) => run.runId)), catalog.driftReports(model)]);
+    if (!registry) return notFound(reply, `no model ${modelName} in the registry`);
+    const [reports, drift] = await Promise.all([catalog.runsWithReports(registry.runs.map((run) => run.runId)), catalog.driftReports(modelName)]);
     return reply.type(HTML).send(renderModel(registry, reports, drift, links));
   });
 
@@ -50,11 +50,11 @@ export function createUiServer({ storage, links = {}, logger = false }: UiServer
   });
 
   app.get<{ Params: { model: string; name: string } }>('/models/:model/drift/:name', async (request, reply) => {
-    const model = checked(() => checkName(request.params.model));
+    const modelName = checked(() => checkName(request.params.model));
     const name = checked(() => checkKeySegment(request.params.name, 'drift report'));
-    const entry = (await catalog.driftReports(model)).find((report) => report.name === name);
-    if (!entry?.html) return notFound(reply, `${model} has no drift report page ${name}`);
-    return sendObject(reply, entry.html, `${model} has no drift report page ${name}`);
+    const entry = (await catalog.driftReports(modelName)).find((report) => report.name === name);
+    if (!entry?.html) return notFound(reply, `${modelName} has no drift report page ${name}`);
+    return sendObject(reply, entry.html, `${modelName} has no drift report page ${name}`);
   });
 
   async function sendObject(reply: FastifyReply, ref: ObjectRef, missing: string): Promise<FastifyReply> {
@@ -71,8 +71,8 @@ export function createUiServer({ storage, links = {}, logger = false }: UiServer
 }
 
 /** A registry this ctrain cannot read, and why; other errors (MinIO away) still fail the page. */
-function unreadable(model: string, error: unknown): Unreadable {
-  if (error instanceof FormatVersionError) return { model, reason: error.message };
+function unreadable(modelName: string, error: unknown): Unreadable {
+  if (error instanceof FormatVersionError) return { modelName, reason: error.message };
   throw error;
 }
 

@@ -55,15 +55,15 @@ export function stepTelemetry(ctx: Context): ActivityInterceptors {
     inbound: {
       async execute(input, next) {
         const step = ctx.info.activityType;
-        const model = modelOf(input.args[0]);
+        const modelName = modelOf(input.args[0]);
         const started = performance.now();
         const finish = (outcome: StepOutcome, error?: unknown): void => {
           const seconds = (performance.now() - started) / 1000;
-          const tags = { step, model, outcome, task_queue: ctx.info.taskQueue };
+          const tags = { step, model: modelName, outcome, task_queue: ctx.info.taskQueue };
           metrics().steps.add(1, tags);
           metrics().stepDuration.record(seconds, tags);
           // The SDK's own "Activity failed" warning carries the error's stack; this line, one per attempt, its outcome.
-          const fields = { step, model, outcome, durationMs: Math.round(seconds * 1000), ...(error === undefined ? {} : { error: error instanceof Error ? error.message : JSON.stringify(error) }) };
+          const fields = { step, model: modelName, outcome, durationMs: Math.round(seconds * 1000), ...(error === undefined ? {} : { error: error instanceof Error ? error.message : JSON.stringify(error) }) };
           ctx.log.info(`${step} ${outcome === 'failed' ? 'failed after' : `${outcome} in`} ${seconds.toFixed(3)} s`, fields);
         };
         let result: unknown;
@@ -74,7 +74,7 @@ export function stepTelemetry(ctx: Context): ActivityInterceptors {
           throw error;
         }
         finish(isCached(result) ? 'cached' : 'completed');
-        if (step === 'train') recordTraining(metrics(), model, result as TrainManifest);
+        if (step === 'train') recordTraining(metrics(), modelName, result as TrainManifest);
         if (step === 'checkDrift') recordDriftCheck(metrics(), result as DriftCheckResult);
         return result;
       },
@@ -90,11 +90,11 @@ export function stepTelemetry(ctx: Context): ActivityInterceptors {
   };
 }
 
-/** The model a step works for, from its single-object input: `model`, `spec.name`, `registry.model` or `pipeline`; '' when none is a valid name. */
+/** The model a step works for, from its single-object input: `modelName`, `spec.name`, `registry.modelName` or `pipeline`; '' when none is a valid name. */
 export function modelOf(input: unknown): string {
   const record = (value: unknown): Record<string, unknown> | undefined => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined);
   const args = record(input);
-  const candidate = args?.model ?? record(args?.spec)?.name ?? record(args?.registry)?.model ?? args?.pipeline;
+  const candidate = args?.modelName ?? record(args?.spec)?.name ?? record(args?.registry)?.modelName ?? args?.pipeline;
   return typeof candidate === 'string' && nameProblem(candidate) === undefined ? candidate : '';
 }
 
@@ -103,19 +103,19 @@ function isCached(result: unknown): boolean {
 }
 
 /** Counts the epochs a training attempt ran itself (not those it resumed past); a cached result ran none. */
-export function recordTraining(into: WorkerInstruments, model: string, manifest: TrainManifest): void {
+export function recordTraining(into: WorkerInstruments, modelName: string, manifest: TrainManifest): void {
   if (manifest.cached) return;
   const epochs = manifest.epochsRun - (manifest.resumedFromEpoch ?? 0);
-  if (epochs > 0) into.epochs.add(epochs, { model });
+  if (epochs > 0) into.epochs.add(epochs, { model: modelName });
 }
 
 /** Counts a drift check and, at the end of its window, stamps the check and, when it found drift, the detection by kind. */
 export function recordDriftCheck(into: WorkerInstruments, result: DriftCheckResult): void {
-  const model = modelOf(result);
+  const modelName = modelOf(result);
   const at = Date.parse(result.until) / 1000;
-  into.driftChecks.add(1, { model, verdict: result.verdict, performance: result.performance?.verdict ?? 'none' });
-  into.driftedFeatures.set(result.driftedFeatures.length, { model });
-  if (result.verdict === 'drift') into.driftLastDetected.set(at, { model, kind: 'features' });
-  if (result.performance?.verdict === 'drift') into.driftLastDetected.set(at, { model, kind: 'performance' });
-  into.driftLastCheck.set(at, { model });
+  into.driftChecks.add(1, { model: modelName, verdict: result.verdict, performance: result.performance?.verdict ?? 'none' });
+  into.driftedFeatures.set(result.driftedFeatures.length, { model: modelName });
+  if (result.verdict === 'drift') into.driftLastDetected.set(at, { model: modelName, kind: 'features' });
+  if (result.performance?.verdict === 'drift') into.driftLastDetected.set(at, { model: modelName, kind: 'performance' });
+  into.driftLastCheck.set(at, { model: modelName });
 }

@@ -2,6 +2,7 @@ import { executeChild, proxyActivities, setHandler, upsertSearchAttributes, work
 import type { Activities } from '../activities/index.js';
 import type { BatchProgress, BatchScoreInput, BatchScoreResult, ChunkResult, ChunkTotals, ScoreRangeInput } from '../contracts/batch-score.js';
 import { BATCH_DEFAULTS, batchProgressQuery } from '../contracts/batch-score.js';
+import { inputWithModelName } from '../contracts/format-renames.js';
 import { HEARTBEAT_TIMEOUT } from '../contracts/heartbeats.js';
 import { STEP_RETRY } from '../contracts/retry.js';
 
@@ -28,9 +29,11 @@ const planning = proxyActivities<Activities>({
  * history grows with the input. Re-run under the same id, it reuses the plan and every chunk
  * already scored.
  */
-export async function batchScoreWorkflow(input: BatchScoreInput): Promise<BatchScoreResult> {
+export async function batchScoreWorkflow(received: BatchScoreInput): Promise<BatchScoreResult> {
+  // Schedules and histories of earlier code name the model `model`.
+  const input = inputWithModelName(received);
   const runId = workflowInfo().workflowId;
-  upsertSearchAttributes({ ModelName: [input.model] });
+  upsertSearchAttributes({ ModelName: [input.modelName] });
   const started = Date.now();
   const progress = new Progress();
   setHandler(batchProgressQuery, () => progress.snapshot());
@@ -47,7 +50,7 @@ export async function batchScoreWorkflow(input: BatchScoreInput): Promise<BatchS
     for (let range = 0; range < ranges; range += 1) {
       const from = range * bound;
       const to = Math.min(plan.chunks, from + bound);
-      const totals = await executeChild(batchScoreRangeWorkflow, { workflowId: `${runId}.chunks-${from}-${to - 1}`, args: [{ plan: plan.plan, model: input.model, from, to, concurrency }] });
+      const totals = await executeChild(batchScoreRangeWorkflow, { workflowId: `${runId}.chunks-${from}-${to - 1}`, args: [{ plan: plan.plan, modelName: input.modelName, from, to, concurrency }] });
       progress.addTotals(totals);
     }
   }
@@ -59,8 +62,9 @@ export async function batchScoreWorkflow(input: BatchScoreInput): Promise<BatchS
 }
 
 /** A child of {@link batchScoreWorkflow}: scores chunks `from` to `to - 1` of its plan and returns their counts. */
-export async function batchScoreRangeWorkflow({ plan, model, from, to, concurrency }: ScoreRangeInput): Promise<ChunkTotals> {
-  upsertSearchAttributes({ ModelName: [model] });
+export async function batchScoreRangeWorkflow(input: ScoreRangeInput): Promise<ChunkTotals> {
+  const { plan, modelName, from, to, concurrency } = inputWithModelName(input);
+  upsertSearchAttributes({ ModelName: [modelName] });
   const progress = new Progress();
   setHandler(batchProgressQuery, () => progress.snapshot());
   progress.begin(to - from, 0);

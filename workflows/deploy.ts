@@ -19,42 +19,42 @@ const { assessCanary } = proxyActivities<Activities>({
  * `publish` writes the registry to MinIO (the model workflow's single writer). What to do is
  * decided in deploy-plan.ts; this carries it out.
  */
-export async function deployVersion(model: ModelState, version: ModelVersion, spec: PipelineSpec, clock: () => string, publish: () => Promise<void>): Promise<RunStatus> {
-  const plan = planDeploy(model.registry.aliases.production, spec);
+export async function deployVersion(state: ModelState, version: ModelVersion, spec: PipelineSpec, clock: () => string, publish: () => Promise<void>): Promise<RunStatus> {
+  const plan = planDeploy(state.registry.aliases.production, spec);
   if (plan.canary) {
     const since = clock();
-    model.moveAlias('canary', version.version, 'deploy', plan.canary.reason, since);
+    state.moveAlias('canary', version.version, 'deploy', plan.canary.reason, since);
     await publish();
     try {
       await sleep(spec.deploy.soak);
       const { productionVersion, tolerance } = plan.canary;
-      version.deployment = await assessCanary({ model: model.registry.model, task: spec.label.kind, canaryVersion: version.version, productionVersion, since, tolerance });
+      version.deployment = await assessCanary({ modelName: state.registry.modelName, task: spec.label.kind, canaryVersion: version.version, productionVersion, since, tolerance });
     } catch (error) {
       // Compensate: take the canary out before the failure propagates.
-      model.moveAlias('canary', undefined, 'deploy', 'deploy failed', clock());
+      state.moveAlias('canary', undefined, 'deploy', 'deploy failed', clock());
       await publish();
       throw error;
     }
     const rollback = rollbackReason(version.deployment);
     if (rollback) {
-      model.moveAlias('canary', undefined, 'deploy', rollback, clock());
+      state.moveAlias('canary', undefined, 'deploy', rollback, clock());
       return 'rolled-back';
     }
   }
   if (plan.manual) {
-    if (!plan.canary) model.moveAlias('canary', version.version, 'deploy', 'waiting for approval', clock());
-    model.awaitingApproval = version.version;
+    if (!plan.canary) state.moveAlias('canary', version.version, 'deploy', 'waiting for approval', clock());
+    state.awaitingApproval = version.version;
     await publish();
-    await condition(() => model.decision?.version === version.version);
-    const decision = model.decision!;
-    model.awaitingApproval = undefined;
+    await condition(() => state.decision?.version === version.version);
+    const decision = state.decision!;
+    state.awaitingApproval = undefined;
     if (!decision.approved) {
-      model.moveAlias('canary', undefined, decision.by, decision.reason, clock());
+      state.moveAlias('canary', undefined, decision.by, decision.reason, clock());
       return 'rejected';
     }
-    model.promote(version.version, decision.by, decision.reason, clock());
+    state.promote(version.version, decision.by, decision.reason, clock());
     return 'registered';
   }
-  model.promote(version.version, 'deploy', promotionReason(version), clock());
+  state.promote(version.version, 'deploy', promotionReason(version), clock());
   return 'registered';
 }

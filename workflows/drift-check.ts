@@ -1,6 +1,8 @@
 import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { DriftCheckResult } from '../contracts/drift-check.js';
+// Schedules that earlier code created pass the model's name as `model`.
+import { inputWithModelName } from '../contracts/format-renames.js';
 import { modelWorkflowId, retrainSignal } from '../contracts/model.js';
 import type { ScheduledModelInput } from '../contracts/schedules.js';
 
@@ -8,11 +10,12 @@ import type { ScheduledModelInput } from '../contracts/schedules.js';
 const { checkDrift } = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: { maximumInterval: '10 seconds', maximumAttempts: 10 } });
 
 /** Started by the model's drift-check Schedule: checks, and signals the model workflow when it finds drift. */
-export async function driftCheckWorkflow({ model }: ScheduledModelInput): Promise<DriftCheckResult> {
-  const result = await checkDrift({ model });
+export async function driftCheckWorkflow(input: ScheduledModelInput): Promise<DriftCheckResult> {
+  const { modelName } = inputWithModelName(input);
+  const result = await checkDrift({ modelName });
   const reasons = [result.verdict === 'drift' ? result.reason : undefined, result.performance?.verdict === 'drift' ? result.performance.reason : undefined].filter(Boolean);
   if (reasons.length === 0) return result;
-  await getExternalWorkflowHandle(modelWorkflowId(model)).signal(retrainSignal, {
+  await getExternalWorkflowHandle(modelWorkflowId(modelName)).signal(retrainSignal, {
     reason: reasons.join(' '),
     source: 'drift',
     evidence: { report: result.report, driftedFeatures: result.driftedFeatures, performance: result.performance, rows: result.rows, since: result.since, until: result.until },
@@ -21,6 +24,7 @@ export async function driftCheckWorkflow({ model }: ScheduledModelInput): Promis
 }
 
 /** Started by the model's retrain Schedule, when the spec asks for periodic retraining. */
-export async function scheduledRetrainWorkflow({ model }: ScheduledModelInput): Promise<void> {
-  await getExternalWorkflowHandle(modelWorkflowId(model)).signal(retrainSignal, { reason: 'scheduled retraining', source: 'schedule' });
+export async function scheduledRetrainWorkflow(input: ScheduledModelInput): Promise<void> {
+  const { modelName } = inputWithModelName(input);
+  await getExternalWorkflowHandle(modelWorkflowId(modelName)).signal(retrainSignal, { reason: 'scheduled retraining', source: 'schedule' });
 }

@@ -1,6 +1,7 @@
 import type { AliasChange, AliasName, AliasRequest, ModelVersion, Registry, RetrainRequest, RunRecord, SignalDecision } from '../contracts/model.js';
 import { REGISTRY_FORMAT } from '../contracts/model.js';
 import type { ModelRef, PipelineRunResult } from '../contracts/pipeline-run.js';
+import { registryOfFormatTwo } from '../contracts/format-renames.js';
 
 /** Sources that retrain on their own; pause and cooldown apply to them, not to a person's explicit request. */
 const AUTOMATIC: readonly RetrainRequest['source'][] = ['drift', 'alert', 'schedule'];
@@ -32,10 +33,10 @@ export class ModelState {
   awaitingApproval?: number;
   decision?: { version: number; approved: boolean; by: string; reason: string };
 
-  constructor(model: string, registry?: Registry, pending?: RunRecord) {
-    this.registry = registry ?? { model, versions: [], aliases: {}, history: [], runs: [], paused: false, decisions: [] };
+  constructor(modelName: string, registry?: Registry, pending?: RunRecord) {
+    // A registry carried over from an earlier format takes today's field names; its old versions just lack a spec.
+    this.registry = registry ? registryOfFormatTwo(registry) : { modelName, versions: [], aliases: {}, history: [], runs: [], paused: false, decisions: [] };
     this.registry.decisions ??= [];
-    // A registry carried over from format 1 stays readable as format 2: its old versions just lack a spec.
     this.registry.format = REGISTRY_FORMAT;
     this.pending = pending;
   }
@@ -122,7 +123,7 @@ export class ModelState {
       productionMetrics: result.evaluate.productionMetrics,
       blessed: result.evaluate.blessed,
       blessingReason: result.evaluate.reason,
-      model: result.train.model,
+      modelArtifact: result.train.modelArtifact,
       transform: result.feature.transform,
       driftReference: result.evaluate.driftReference,
       registeredBy,
@@ -137,13 +138,13 @@ export class ModelState {
   /** A version already registered from the same spec and dataset, so an unchanged re-run adds none. */
   sameAs(result: PipelineRunResult): ModelVersion | undefined {
     return this.registry.versions.find(
-      (version) => version.specHash === result.specHash && version.datasetVersion === result.datasetVersion && version.model.key === result.train.model.key,
+      (version) => version.specHash === result.specHash && version.datasetVersion === result.datasetVersion && version.modelArtifact.key === result.train.modelArtifact.key,
     );
   }
 
   productionRef(): ModelRef | undefined {
     const version = this.version(this.registry.aliases.production);
-    return version ? { version: version.version, model: version.model, transform: version.transform } : undefined;
+    return version ? { version: version.version, modelArtifact: version.modelArtifact, transform: version.transform } : undefined;
   }
 
   version(number: number | undefined): ModelVersion | undefined {
@@ -169,16 +170,16 @@ export class ModelState {
   validatePromote({ version }: AliasRequest): void {
     if (version === undefined) throw new RegistryRequestError('promote needs a version');
     const found = this.version(version);
-    if (!found) throw new RegistryRequestError(`${this.registry.model} has no version ${version}; versions: ${this.registry.versions.map((v) => v.version).join(', ') || 'none'}`);
+    if (!found) throw new RegistryRequestError(`${this.registry.modelName} has no version ${version}; versions: ${this.registry.versions.map((v) => v.version).join(', ') || 'none'}`);
     if (this.registry.aliases.production === version) throw new RegistryRequestError(`v${version} is already production`);
   }
 
   validateRollback(): void {
-    if (this.registry.aliases.previous === undefined) throw new RegistryRequestError(`${this.registry.model} has no previous production version to roll back to`);
+    if (this.registry.aliases.previous === undefined) throw new RegistryRequestError(`${this.registry.modelName} has no previous production version to roll back to`);
   }
 
   validateDecision({ version }: AliasRequest): void {
-    if (this.awaitingApproval === undefined) throw new RegistryRequestError(`${this.registry.model} has no version waiting for approval`);
+    if (this.awaitingApproval === undefined) throw new RegistryRequestError(`${this.registry.modelName} has no version waiting for approval`);
     if (version !== undefined && version !== this.awaitingApproval) throw new RegistryRequestError(`v${version} is not waiting for approval; v${this.awaitingApproval} is`);
   }
 }

@@ -25,6 +25,7 @@ import {
   rollbackUpdate,
 } from '../contracts/model.js';
 import type { PipelineRunResult } from '../contracts/pipeline-run.js';
+import { inputWithModelName, runResultOfFormatTwo } from '../contracts/format-renames.js';
 import { STEP_RETRY } from '../contracts/retry.js';
 import { deployVersion } from './deploy.js';
 import type { RetrainPolicy } from './model-state.js';
@@ -53,11 +54,13 @@ const DEFAULT_POLICY: RetrainPolicy = { debounceMs: parseDuration('10 seconds'),
  * retraining is decided. Never runs two trainings at once; requests that arrive meanwhile are
  * folded into one follow-up run.
  */
-export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
-  const state = new ModelState(input.model, input.registry, input.pending);
+export async function modelWorkflow(received: ModelWorkflowInput): Promise<void> {
+  // Histories and schedules of earlier code name the model `model`.
+  const input = inputWithModelName(received);
+  const state = new ModelState(input.modelName, input.registry, input.pending);
   const now = (): string => new Date().toISOString();
   const by = (who: string | undefined): string => who ?? 'operator';
-  const newRunId = (): string => `${input.model}.train.${now().replace(/[-:.]/g, '')}`;
+  const newRunId = (): string => `${input.modelName}.train.${now().replace(/[-:.]/g, '')}`;
 
   let policy = DEFAULT_POLICY;
   // What MinIO holds: a copy taken at each write, so later changes in memory do not show in it.
@@ -111,7 +114,7 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
     return { paused };
   });
 
-  policy = await retrainPolicy(input.model, state.registry);
+  policy = await retrainPolicy(input.modelName, state.registry);
   const runsBeforeContinuing = input.continueAsNewAfterRuns ?? RUNS_PER_HISTORY;
   const historyFull = (): boolean => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
   for (let runs = 0; runs < runsBeforeContinuing; runs++) {
@@ -133,7 +136,7 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
         workflowId: run.runId,
         args: [
           {
-            pipeline: input.model,
+            pipeline: input.modelName,
             cache: request?.cache ?? resumed?.cache,
             overrides: request?.overrides ?? resumed?.overrides,
             resumeOf: request?.resumeOf,
@@ -141,46 +144,46 @@ export async function modelWorkflow(input: ModelWorkflowInput): Promise<void> {
             trainTaskQueue: input.trainTaskQueue,
           },
         ],
-        searchAttributes: { ModelName: [input.model] },
+        searchAttributes: { ModelName: [input.modelName] },
       });
       await publishingStart;
-      await registerAndDeploy(state, result, now);
+      await registerAndDeploy(state, runResultOfFormatTwo(result), now);
     } catch (error) {
       // A run cancelled by a person (`ctrain cancel`) is not a failure of the pipeline.
       state.finish(isCancellation(error) ? 'cancelled' : 'failed', now(), { error: describe(error) });
     }
     await publishingStart;
     await publish();
-    policy = await retrainPolicy(input.model, state.registry);
+    policy = await retrainPolicy(input.modelName, state.registry);
   }
 
   await condition(allHandlersFinished);
   await continueAsNew<typeof modelWorkflow>({ ...input, registry: state.registry, pending: state.pending });
 
-  async function registerAndDeploy(model: ModelState, result: PipelineRunResult, clock: () => string): Promise<void> {
-    const unchanged = model.sameAs(result);
+  async function registerAndDeploy(state: ModelState, result: PipelineRunResult, clock: () => string): Promise<void> {
+    const unchanged = state.sameAs(result);
     if (unchanged) {
-      model.finish('registered', clock(), { version: unchanged.version });
+      state.finish('registered', clock(), { version: unchanged.version });
       return;
     }
     const { spec } = result;
-    const version = model.register(result, { workflowId: workflowInfo().workflowId, runId: workflowInfo().runId }, { model: spec.model, training: spec.training }, clock());
+    const version = state.register(result, { workflowId: workflowInfo().workflowId, runId: workflowInfo().runId }, { network: spec.network, training: spec.training }, clock());
     if (!version.blessed) {
-      model.finish('not-blessed', clock(), { version: version.version });
+      state.finish('not-blessed', clock(), { version: version.version });
       return;
     }
     await publish();
-    const outcome = await deployVersion(model, version, spec, clock, publish);
-    model.finish(outcome, clock(), { version: version.version });
+    const outcome = await deployVersion(state, version, spec, clock, publish);
+    state.finish(outcome, clock(), { version: version.version });
     // A model in production gets its drift check (and periodic retraining, if the spec asks).
-    if (model.registry.aliases.production !== undefined) await ensureSchedules({ spec });
+    if (state.registry.aliases.production !== undefined) await ensureSchedules({ spec });
   }
 }
 
 /** The spec's debounce and cooldown, recorded in the registry; defaults when the spec cannot be resolved (its runs will fail and say why). */
-async function retrainPolicy(model: string, registry: Registry): Promise<RetrainPolicy> {
+async function retrainPolicy(modelName: string, registry: Registry): Promise<RetrainPolicy> {
   try {
-    const { spec } = await resolvePipeline({ pipeline: model });
+    const { spec } = await resolvePipeline({ pipeline: modelName });
     registry.policy = { debounce: spec.drift.debounce, cooldown: spec.drift.cooldown, source: 'spec' };
     return { debounceMs: parseDuration(spec.drift.debounce), cooldownMs: parseDuration(spec.drift.cooldown) };
   } catch (error) {

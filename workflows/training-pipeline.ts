@@ -2,6 +2,7 @@ import { ActivityCancellationType, isCancellation, log, patched, proxyActivities
 import type { Activities } from '../activities/index.js';
 import { HEARTBEAT_TIMEOUT } from '../contracts/heartbeats.js';
 import { STEP_RETRY } from '../contracts/retry.js';
+import { modelRefOfFormatTwo } from '../contracts/format-renames.js';
 import type { ObjectRef, PipelineRunInput, PipelineRunResult, StepManifest, StepName } from '../contracts/pipeline-run.js';
 import { uriOf } from '../contracts/pipeline-run.js';
 
@@ -29,7 +30,9 @@ const reporting = proxyActivities<Activities>({
 const RUN_REPORT_PATCH = 'run-report';
 
 /** ingest → validate → feature → train → evaluate for one pipeline spec, then its report; the model workflow registers and deploys. */
-export async function trainingPipelineWorkflow(input: PipelineRunInput): Promise<PipelineRunResult> {
+export async function trainingPipelineWorkflow(received: PipelineRunInput): Promise<PipelineRunResult> {
+  // An earlier model workflow passed production's network artifact as `model`.
+  const input = received.production ? { ...received, production: modelRefOfFormatTwo(received.production) } : received;
   const runId = workflowInfo().workflowId;
   const { spec, specHash } = await quick.resolvePipeline({ pipeline: input.pipeline, overrides: input.overrides });
   const reports = patched(RUN_REPORT_PATCH);

@@ -16,13 +16,13 @@ import { peakRssMiB } from '../support/child.js';
 import { batchOutputKeys } from '../../storage/layout.js';
 import { ObjectStore } from '../../storage/gateway.js';
 
-const [endpoint, accessKey, secretKey, model, versionArg, input, bucket] = process.argv.slice(2);
+const [endpoint, accessKey, secretKey, modelName, versionArg, input, bucket] = process.argv.slice(2);
 const storage = new ObjectStore({ endpoint: endpoint!, accessKey: accessKey!, secretKey: secretKey! });
 const started = performance.now();
 await selectBackend();
-const registry = await loadRegistry(storage, model!);
+const registry = await loadRegistry(storage, modelName!);
 const entry = registry?.versions.find((candidate) => candidate.version === Number(versionArg));
-if (!entry) throw new Error(`${model} has no version ${versionArg}`);
+if (!entry) throw new Error(`${modelName} has no version ${versionArg}`);
 const version = await loadVersion(storage, entry);
 await storage.ensureBucket(bucket!);
 

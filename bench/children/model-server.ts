@@ -6,8 +6,8 @@
 import { createModelServer } from '../../serving/server.js';
 import { ObjectStore } from '../../storage/gateway.js';
 
-const [endpoint, accessKey, secretKey, model] = process.argv.slice(2);
-const server = await createModelServer({ storage: new ObjectStore({ endpoint: endpoint!, accessKey: accessKey!, secretKey: secretKey! }), models: [model!], rateLimit: { max: 1e9, windowMs: 60_000 } });
+const [endpoint, accessKey, secretKey, modelName] = process.argv.slice(2);
+const server = await createModelServer({ storage: new ObjectStore({ endpoint: endpoint!, accessKey: accessKey!, secretKey: secretKey! }), models: [modelName!], rateLimit: { max: 1e9, windowMs: 60_000 } });
 const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
 console.log(`listening on ${url}`);
 process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { trainModel } from '../../model/index.js';
+import { trainNetwork } from '../../model/index.js';
 import type { TrainSpec } from '../../model/index.js';
 
 const [dir, epochsArg] = process.argv.slice(2);
@@ -15,6 +15,6 @@ const labels = new Float32Array((await readFile(join(dir!, 'labels.f32'))).buffe
 const epochs = Number(epochsArg);
 const spec: TrainSpec = { ...meta.spec, epochs, earlyStopPatience: 0 };
 const stamps: number[] = [performance.now()];
-const result = await trainModel({ data: { train: { features, labels, rows: meta.rows, width: meta.width } }, spec, onEpoch: () => void stamps.push(performance.now()) });
+const result = await trainNetwork({ data: { train: { features, labels, rows: meta.rows, width: meta.width } }, spec, onEpoch: () => void stamps.push(performance.now()) });
 const afterFirst = (stamps.at(-1)! - stamps[1]!) / 1000;
 console.log(JSON.stringify({ backend: result.backend.name, detail: result.backend.detail, samplesPerSecond: (meta.rows * (epochs - 1)) / afterFirst, finalLoss: result.history.at(-1)?.loss }));

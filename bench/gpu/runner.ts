@@ -148,8 +148,8 @@ async function train(backend: string): Promise<TrainingResult> {
   const data = syntheticData(rows, features, 20_261_202);
   const xs = tf.tensor2d(data.x, [rows, features]);
   const ys = tf.tensor2d(data.y, [rows, 1]);
-  const model = buildNetwork({ network: { kind: 'mlp', hidden, dropout: 0 }, task: 'binary', inputWidth: features, seed: 7 });
-  const optimizer = compileNetwork(model, 'binary', 1e-3);
+  const layersModel = buildNetwork({ network: { kind: 'mlp', hidden, dropout: 0 }, task: 'binary', inputWidth: features, seed: 7 });
+  const optimizer = compileNetwork(layersModel, 'binary', 1e-3);
   const batches = Math.max(1, Math.floor(rows / batchSize));
   let step = 0;
   let loss = Number.NaN;
@@ -159,7 +159,7 @@ async function train(backend: string): Promise<TrainingResult> {
     const yb = ys.slice([start, 0], [batchSize, 1]);
     try {
       // trainOnBatch resolves the loss on the host, so each step is waited for.
-      const value = await model.trainOnBatch(xb, yb);
+      const value = await layersModel.trainOnBatch(xb, yb);
       loss = Array.isArray(value) ? (value[0] ?? Number.NaN) : value;
     } finally {
       xb.dispose();
@@ -178,7 +178,7 @@ async function train(backend: string): Promise<TrainingResult> {
     const elapsed = (performance.now() - started) / 1000;
     return { backend, device: choice.detail, samplesPerSecond: (timed * batchSize) / elapsed, steps: timed, seconds: elapsed, finalLoss: loss };
   } finally {
-    model.dispose();
+    layersModel.dispose();
     optimizer.dispose();
     xs.dispose();
     ys.dispose();

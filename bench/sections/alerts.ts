@@ -31,8 +31,8 @@ export const alerts: BenchSection = {
   title: 'Alert to retraining',
   async run({ quick, log }) {
     const count = quick ? 10 : 100;
-    const model = `bench-alerts-${randomUUID().slice(0, 8)}`;
-    registerPipeline({ ...seattleTemperature, name: model, drift: { ...seattleTemperature.drift, debounce: '1 ms', cooldown: '1 ms' } });
+    const modelName = `bench-alerts-${randomUUID().slice(0, 8)}`;
+    registerPipeline({ ...seattleTemperature, name: modelName, drift: { ...seattleTemperature.drift, debounce: '1 ms', cooldown: '1 ms' } });
     return withBenchStack(async (stack, temporal) => {
       const client = temporal.client;
       const workers = await startWorkers(stack, temporal);
@@ -41,13 +41,13 @@ export const alerts: BenchSection = {
       const alertLatencies: number[] = [];
       try {
         for (let i = 0; i < count; i++) {
-          const runsBefore = (await readRegistry(client, model).catch(() => undefined))?.runs.length ?? 0;
+          const runsBefore = (await readRegistry(client, modelName).catch(() => undefined))?.runs.length ?? 0;
           const sent = Date.now();
-          const response = await fetch(`${url}/alerts`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ model, reason: `bench alert ${i}` }) });
+          const response = await fetch(`${url}/alerts`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: modelName, reason: `bench alert ${i}` }) });
           if (response.status !== 202) throw new Error(`the alert receiver answered ${response.status}: ${await response.text()}`);
           let runId: string | undefined;
           while (!runId) {
-            runId = (await readRegistry(client, model).catch(() => undefined))?.runs[runsBefore]?.runId;
+            runId = (await readRegistry(client, modelName).catch(() => undefined))?.runs[runsBefore]?.runId;
             if (!runId) await sleep(2);
           }
           const handle = client.workflow.getHandle(runId);
@@ -55,7 +55,7 @@ export const alerts: BenchSection = {
           while (!started) started = await handle.describe().then((d) => d.startTime, () => undefined);
           alertLatencies.push(started.getTime() - sent);
           await handle.cancel();
-          await untilIdle(client, model, runsBefore);
+          await untilIdle(client, modelName, runsBefore);
         }
       } finally {
         await receiver.close();
@@ -75,8 +75,8 @@ export const alerts: BenchSection = {
 };
 
 /** Until the run is final in MinIO and the model workflow has nothing left to do after it, so the next alert finds it waiting. */
-async function untilIdle(client: Client, model: string, run: number): Promise<void> {
-  const workflow = client.workflow.getHandle(modelWorkflowId(model));
+async function untilIdle(client: Client, modelName: string, run: number): Promise<void> {
+  const workflow = client.workflow.getHandle(modelWorkflowId(modelName));
   for (;;) {
     const published = (await workflow.query(publishedRegistryQuery)).runs[run]?.status;
     const { raw } = await workflow.describe();

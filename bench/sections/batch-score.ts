@@ -84,7 +84,7 @@ async function scoreWithWorkers(stack: TestStack, temporal: BenchTemporal, count
   const workers = await Promise.all(Array.from({ length: count }, () => startWorkerProcess(stack, ['--role', 'general', '--task-queue', taskQueue])));
   try {
     const started = performance.now();
-    const handle = await startBatchScore(temporal.client, { model: MODEL, version, input, output: `s3://bench-batch-${randomUUID().slice(0, 8)}/out` }, { taskQueue });
+    const handle = await startBatchScore(temporal.client, { modelName: MODEL, version, input, output: `s3://bench-batch-${randomUUID().slice(0, 8)}/out` }, { taskQueue });
     const result = await waitForBatchScore(handle);
     const seconds = (performance.now() - started) / 1000;
     // Scoring and finishing, from the workflow's own clock: the part more workers can speed up.

@@ -15,10 +15,10 @@ import { startWorkers } from '../../harness/workers.js';
 
 const stack = inject('stack');
 /** A binary classifier on Seattle's weather (is the day warmer than 20 °C?), so the report has ROC, PR and calibration charts. */
-const model = `warm-days-${randomUUID().slice(0, 6)}`;
+const modelName = `warm-days-${randomUUID().slice(0, 6)}`;
 registerPipeline({
   ...seattleTemperature,
-  name: model,
+  name: modelName,
   description: 'Binary: a day warmer than 20 °C, from its minimum temperature, rain, wind, weather and month',
   label: { column: 'warm', kind: 'binary', positiveWhen: { column: 'temp_max', greaterThan: 20 } },
   training: { epochs: 30, batchSize: 32, learningRate: 3e-3, earlyStopPatience: 5, seed: 7 },
@@ -39,8 +39,8 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   uiUrl = await ui.listen({ port: 0, host: '127.0.0.1' });
-  const { runId } = await requestRun(temporal.client, model, { reason: 'first training', source: 'cli' }, workers);
-  const { run } = await waitForRun(temporal.client, model, runId);
+  const { runId } = await requestRun(temporal.client, modelName, { reason: 'first training', source: 'cli' }, workers);
+  const { run } = await waitForRun(temporal.client, modelName, runId);
   expect(run.status).toBe('registered');
   finished = (await temporal.client.workflow.getHandle(runId).result()) as PipelineRunResult;
 });
@@ -66,7 +66,7 @@ async function openUntilVisible(url: string, text: string): Promise<void> {
 
 describe.sequential('what an operator sees, in headless Chromium', () => {
   it("finds the finished run in the Temporal Web UI by its model's and dataset version's search attributes", async () => {
-    const query = `ModelName="${model}" AND DatasetVersion="${finished.datasetVersion}" AND WorkflowType="trainingPipelineWorkflow" AND ExecutionStatus="Completed"`;
+    const query = `ModelName="${modelName}" AND DatasetVersion="${finished.datasetVersion}" AND WorkflowType="trainingPipelineWorkflow" AND ExecutionStatus="Completed"`;
     await openUntilVisible(`${stack.webUi}/namespaces/${stack.namespace}/workflows?query=${encodeURIComponent(query)}`, finished.runId);
     const row = page.getByRole('row').filter({ hasText: finished.runId });
     await expect(row.count()).resolves.toBe(1);
@@ -79,13 +79,13 @@ describe.sequential('what an operator sees, in headless Chromium', () => {
     await page.getByText('Memo').filter({ visible: true }).first().click();
     await page.getByText(finished.specHash).first().waitFor();
     const memo = await page.locator('body').innerText();
-    expect(memo).toContain(`"pipeline": "${model}"`);
+    expect(memo).toContain(`"pipeline": "${modelName}"`);
     expect(memo).toContain(`"report": "s3://ctrain-artifacts/runs/${finished.runId}/report.html"`);
     await screenshot(page, 'web-ui-memo');
   });
 
   it("shows a running training's epoch, loss and validation loss from its heartbeats", async () => {
-    const { runId } = await requestRun(temporal.client, model, { reason: 'a long training to watch', source: 'cli', overrides: { training: { epochs: 100_000, earlyStopPatience: 100_000 } } }, workers);
+    const { runId } = await requestRun(temporal.client, modelName, { reason: 'a long training to watch', source: 'cli', overrides: { training: { epochs: 100_000, earlyStopPatience: 100_000 } } }, workers);
     try {
       const seen = await untilEpoch(temporal.client, runId, 5);
       await page.goto(`${stack.webUi}/namespaces/${stack.namespace}/workflows/${encodeURIComponent(runId)}`);
@@ -102,17 +102,17 @@ describe.sequential('what an operator sees, in headless Chromium', () => {
     } finally {
       await temporal.client.workflow.getHandle(runId).cancel();
     }
-    const { run } = await waitForRun(temporal.client, model, runId);
+    const { run } = await waitForRun(temporal.client, modelName, runId);
     expect(run.status).toBe('cancelled');
   });
 
   it("answers the model workflow's registry query from the Web UI", async () => {
-    await page.goto(`${stack.webUi}/namespaces/${stack.namespace}/workflows/${encodeURIComponent(`model:${model}`)}`);
+    await page.goto(`${stack.webUi}/namespaces/${stack.namespace}/workflows/${encodeURIComponent(`model:${modelName}`)}`);
     await page.getByText('Queries').filter({ visible: true }).first().click();
     await page.getByTestId('query-select-button').click();
     await page.getByRole('option', { name: 'registry', exact: true }).click();
     await page.getByRole('button', { name: 'Run Query' }).click();
-    await page.getByText(`"model": "${model}"`).first().waitFor();
+    await page.getByText(`"modelName": "${modelName}"`).first().waitFor();
     const answer = await page.locator('body').innerText();
     expect(answer).toContain(`"runId": "${finished.runId}"`);
     // The answer is the registry as the workflow holds it: the finished run's version, with its lineage.
@@ -123,7 +123,7 @@ describe.sequential('what an operator sees, in headless Chromium', () => {
 
   it("lists the model and its runs in ctrain ui and renders the run report's charts", async () => {
     await page.goto(uiUrl);
-    await page.getByRole('link', { name: model }).click();
+    await page.getByRole('link', { name: modelName }).click();
     await page.getByRole('row').filter({ hasText: 'cancelled' }).first().waitFor();
     await screenshot(page, 'ui-model');
 

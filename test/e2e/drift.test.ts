@@ -19,10 +19,10 @@ import type { RunningWorkers } from '../../harness/workers.js';
 import { startWorkers } from '../../harness/workers.js';
 
 const stack = inject('stack');
-const model = `drift-${randomUUID().slice(0, 8)}`;
+const modelName = `drift-${randomUUID().slice(0, 8)}`;
 registerPipeline({
   ...seattleTemperature,
-  name: model,
+  name: modelName,
   training: { ...seattleTemperature.training, epochs: 15 },
   deploy: { ...seattleTemperature.deploy, soak: '1 second' },
   drift: { ...seattleTemperature.drift, minRows: 100, debounce: '1 second', cooldown: '1 second' },
@@ -47,9 +47,9 @@ let server: ModelServer;
 beforeAll(async () => {
   temporal = await connectTemporal(stack);
   workers = await startWorkers(stack, temporal);
-  const { runId } = await requestRun(temporal.client, model, { reason: 'first training', source: 'cli' }, workers);
-  await waitForRun(temporal.client, model, runId);
-  server = await createModelServer({ storage: new ObjectStore(stack.minio), models: [model], pollMs: 200, logger: false, logSink: { flushMs: 200 } });
+  const { runId } = await requestRun(temporal.client, modelName, { reason: 'first training', source: 'cli' }, workers);
+  await waitForRun(temporal.client, modelName, runId);
+  server = await createModelServer({ storage: new ObjectStore(stack.minio), models: [modelName], pollMs: 200, logger: false, logSink: { flushMs: 200 } });
   while ((await server.app.inject({ url: '/readyz' })).statusCode !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
 });
 afterAll(async () => {
@@ -61,17 +61,17 @@ afterAll(async () => {
 /** Sends days through the model server as live traffic; returns each prediction's id and score. */
 async function traffic(rows: Day[]): Promise<{ id: string; score: number; version: number }[]> {
   const inputs = rows.map(({ temp_max: _label, ...input }) => input);
-  const response = await server.app.inject({ method: 'POST', url: `/v1/models/${model}/predict`, payload: { rows: inputs } });
+  const response = await server.app.inject({ method: 'POST', url: `/v1/models/${modelName}/predict`, payload: { rows: inputs } });
   expect(response.statusCode).toBe(200);
   await server.predictionLog.flush();
   return response.json<{ predictions: { id: string; score: number; version: number }[] }>().predictions;
 }
 
-const check = () => temporal.client.workflow.execute(driftCheckWorkflow, { taskQueue: workers.taskQueue, workflowId: `drift-check-${randomUUID()}`, args: [{ model }] });
+const check = () => temporal.client.workflow.execute(driftCheckWorkflow, { taskQueue: workers.taskQueue, workflowId: `drift-check-${randomUUID()}`, args: [{ modelName }] });
 
 async function until(done: (registry: Registry) => boolean): Promise<Registry> {
   for (;;) {
-    const registry = await readRegistry(temporal.client, model);
+    const registry = await readRegistry(temporal.client, modelName);
     if (done(registry)) return registry;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -84,7 +84,7 @@ const finishedRuns = (registry: Registry) => registry.runs.filter((run) => run.f
 
 describe.sequential('drift detection and automatic retraining', () => {
   it('schedules a drift check for the deployed model', async () => {
-    const description = await temporal.client.schedule.getHandle(driftScheduleId(model)).describe();
+    const description = await temporal.client.schedule.getHandle(driftScheduleId(modelName)).describe();
     expect(description.action.type).toBe('startWorkflow');
     expect(description.spec.intervals?.[0]?.every).toBe(300_000);
   });
@@ -96,7 +96,7 @@ describe.sequential('drift detection and automatic retraining', () => {
     expect(result.verdict).toBe('no-drift');
     expect(result.rows).toBe(days.length);
     expect(result.signalled).toBe(false);
-    expect((await readRegistry(temporal.client, model)).runs).toHaveLength(1);
+    expect((await readRegistry(temporal.client, modelName)).runs).toHaveLength(1);
   });
 
   it('says so when there are too few rows to judge', async () => {
@@ -132,7 +132,7 @@ describe.sequential('drift detection and automatic retraining', () => {
     expect(registry.runs[1]!.requests.map((request) => request.source)).toEqual(['drift']);
     expect(registry.decisions.at(-1)?.decision).toBe('scheduled');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    expect((await readRegistry(temporal.client, model)).runs).toHaveLength(2);
+    expect((await readRegistry(temporal.client, modelName)).runs).toHaveLength(2);
   });
 
   it('retrains when fed-back outcomes show the metric decaying, though the features did not shift', async () => {
@@ -141,7 +141,7 @@ describe.sequential('drift detection and automatic retraining', () => {
     const predictions = await traffic(days);
     // The world changed: every day is 15 °C warmer than the model thinks.
     const outcomes = predictions.map((prediction) => ({ id: prediction.id, label: prediction.score + 15 }));
-    expect((await server.app.inject({ method: 'POST', url: `/v1/models/${model}/feedback`, payload: { outcomes } })).statusCode).toBe(202);
+    expect((await server.app.inject({ method: 'POST', url: `/v1/models/${modelName}/feedback`, payload: { outcomes } })).statusCode).toBe(202);
     await server.predictionLog.flush();
     const result = await check();
 

@@ -38,19 +38,19 @@ afterAll(async () => {
 
 const drift = (reason: string): RetrainRequest => ({ reason, source: 'drift' });
 
-async function signal(model: string, request: RetrainRequest): Promise<void> {
+async function signal(modelName: string, request: RetrainRequest): Promise<void> {
   await temporal.client.workflow.signalWithStart<typeof modelWorkflow, [RetrainRequest]>('modelWorkflow', {
-    workflowId: modelWorkflowId(model),
+    workflowId: modelWorkflowId(modelName),
     taskQueue: workers.taskQueue,
-    args: [{ model, trainTaskQueue: workers.trainTaskQueue }],
+    args: [{ modelName, trainTaskQueue: workers.trainTaskQueue }],
     signal: retrainSignal,
     signalArgs: [request],
   });
 }
 
-async function until(model: string, done: (registry: Registry) => boolean): Promise<Registry> {
+async function until(modelName: string, done: (registry: Registry) => boolean): Promise<Registry> {
   for (;;) {
-    const registry = await readRegistry(temporal.client, model).catch(() => undefined);
+    const registry = await readRegistry(temporal.client, modelName).catch(() => undefined);
     if (registry && done(registry)) return registry;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -59,11 +59,11 @@ async function until(model: string, done: (registry: Registry) => boolean): Prom
 const finished = (registry: Registry): number => registry.runs.filter((run) => run.finishedAt).length;
 
 describe.sequential('retraining decisions of the model workflow', () => {
-  const model = registerModel('decisions');
+  const modelName = registerModel('decisions');
 
   it('folds ten signals within the debounce window into one run', async () => {
-    for (let i = 0; i < 10; i++) await signal(model, drift(`burst ${i}`));
-    const registry = await until(model, (r) => finished(r) === 1);
+    for (let i = 0; i < 10; i++) await signal(modelName, drift(`burst ${i}`));
+    const registry = await until(modelName, (r) => finished(r) === 1);
 
     expect(registry.runs).toHaveLength(1);
     expect(registry.decisions.map((d) => d.decision)).toEqual(['scheduled', ...new Array<string>(9).fill('debounced')]);
@@ -72,8 +72,8 @@ describe.sequential('retraining decisions of the model workflow', () => {
   });
 
   it('starts nothing for a signal inside the cooldown, and says why', async () => {
-    await signal(model, drift('right after the run'));
-    const registry = await until(model, (r) => r.decisions.length === 11);
+    await signal(modelName, drift('right after the run'));
+    const registry = await until(modelName, (r) => r.decisions.length === 11);
 
     const last = registry.decisions.at(-1)!;
     expect(last.decision).toBe('ignored-cooldown');
@@ -82,25 +82,25 @@ describe.sequential('retraining decisions of the model workflow', () => {
   });
 
   it('folds signals that arrive during a run into exactly one follow-up run', async () => {
-    const { runId } = await requestRun(temporal.client, model, { reason: 'explicit', source: 'cli' }, workers);
-    await until(model, (r) => r.runs.some((run) => run.runId === runId && run.status === 'running'));
-    for (let i = 0; i < 3; i++) await signal(model, drift(`during the run ${i}`));
-    await waitForRun(temporal.client, model, runId);
-    const registry = await until(model, (r) => finished(r) === 3);
+    const { runId } = await requestRun(temporal.client, modelName, { reason: 'explicit', source: 'cli' }, workers);
+    await until(modelName, (r) => r.runs.some((run) => run.runId === runId && run.status === 'running'));
+    for (let i = 0; i < 3; i++) await signal(modelName, drift(`during the run ${i}`));
+    await waitForRun(temporal.client, modelName, runId);
+    const registry = await until(modelName, (r) => finished(r) === 3);
 
     const folded = registry.decisions.filter((d) => d.decision === 'folded');
     expect(folded).toHaveLength(3);
     expect(new Set(folded.map((d) => d.runId)).size).toBe(1);
     expect(registry.runs.map((run) => run.runId)).toEqual([registry.runs[0]!.runId, runId, folded[0]!.runId]);
     // Nothing else queued afterwards.
-    expect((await temporal.client.workflow.getHandle(modelWorkflowId(model)).query(registryQuery)).runs).toHaveLength(3);
+    expect((await temporal.client.workflow.getHandle(modelWorkflowId(modelName)).query(registryQuery)).runs).toHaveLength(3);
   });
 
   it('records automatic signals without acting on them while retraining is paused', async () => {
-    const handle = temporal.client.workflow.getHandle(modelWorkflowId(model));
+    const handle = temporal.client.workflow.getHandle(modelWorkflowId(modelName));
     await handle.executeUpdate(pauseUpdate, { args: [{ paused: true }] });
-    await signal(model, drift('while paused'));
-    const registry = await until(model, (r) => r.decisions.at(-1)?.request.reason === 'while paused');
+    await signal(modelName, drift('while paused'));
+    const registry = await until(modelName, (r) => r.decisions.at(-1)?.request.reason === 'while paused');
     await handle.executeUpdate(pauseUpdate, { args: [{ paused: false }] });
 
     expect(registry.decisions.at(-1)?.decision).toBe('ignored-paused');
@@ -110,20 +110,20 @@ describe.sequential('retraining decisions of the model workflow', () => {
 
 describe('continue-as-new', () => {
   it('continues as new after its runs and keeps its registry', async () => {
-    const model = registerModel('continues');
+    const modelName = registerModel('continues');
     const handle = await temporal.client.workflow.start<typeof modelWorkflow>('modelWorkflow', {
-      workflowId: modelWorkflowId(model),
+      workflowId: modelWorkflowId(modelName),
       taskQueue: workers.taskQueue,
-      args: [{ model, trainTaskQueue: workers.trainTaskQueue, continueAsNewAfterRuns: 1 }],
+      args: [{ modelName, trainTaskQueue: workers.trainTaskQueue, continueAsNewAfterRuns: 1 }],
     });
-    const { runId } = await requestRun(temporal.client, model, { reason: 'first', source: 'cli' }, workers);
-    await waitForRun(temporal.client, model, runId);
+    const { runId } = await requestRun(temporal.client, modelName, { reason: 'first', source: 'cli' }, workers);
+    await waitForRun(temporal.client, modelName, runId);
     for (;;) {
-      const description = await temporal.client.workflow.getHandle(modelWorkflowId(model)).describe();
+      const description = await temporal.client.workflow.getHandle(modelWorkflowId(modelName)).describe();
       if (description.runId !== handle.firstExecutionRunId) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const registry = await readRegistry(temporal.client, model);
+    const registry = await readRegistry(temporal.client, modelName);
 
     expect(registry.versions).toHaveLength(1);
     expect(registry.aliases.production).toBe(1);

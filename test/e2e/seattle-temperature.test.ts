@@ -9,7 +9,7 @@ import type { PipelineRunResult, TrainManifest } from '../../contracts/pipeline-
 import { BUCKETS } from '../../contracts/stack.js';
 import * as tf from '@tensorflow/tfjs';
 import { toMatrix } from '../../activities/feature.js';
-import { importModel } from '../../model/index.js';
+import { importNetwork } from '../../model/index.js';
 import type { TableRow } from '../../tabular/index.js';
 import { featureWidth, readFeatureTransform } from '../../features/feature-transform.js';
 import { readRegistry, requestRun, waitForRun } from '../../clients/model-client.js';
@@ -218,13 +218,13 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
 
   it('resumes a run that failed at evaluate: only evaluate and what follows run again', async () => {
     const production = (await readRegistry(temporal.client, MODEL)).versions[0]!;
-    const saved = await storage.getBuffer(production.model);
-    await storage.remove(production.model);
+    const saved = await storage.getBuffer(production.modelArtifact);
+    await storage.remove(production.modelArtifact);
     const failed = await train({ reason: 'another seed', overrides: { training: { seed: 11 }, deploy: { soak: '1 second' } } });
     expect(failed.run.status).toBe('failed');
     expect(failed.run.error).toMatch(/cannot be read/);
 
-    await storage.putBuffer(production.model, saved);
+    await storage.putBuffer(production.modelArtifact, saved);
     const { run, result } = await train({ reason: 'resume', resumeOf: failed.runId });
 
     expect(run.status).not.toBe('failed');
@@ -250,9 +250,9 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
     // The same numbers, computed here from the test rows and the layers API's own predictions.
     const transform = readFeatureTransform(await storage.getJson(result!.feature.transform));
     const rows = (await storage.getBuffer(result!.feature.testRows)).toString('utf8').split('\n').map((line) => JSON.parse(line) as TableRow);
-    const model = await importModel(await storage.getBuffer(result!.train.model));
-    const predicted = tf.tidy(() => (model.predict(tf.tensor2d(toMatrix(transform, rows, featureWidth(transform)).features, [rows.length, featureWidth(transform)])) as tf.Tensor).dataSync());
-    model.dispose();
+    const layersModel = await importNetwork(await storage.getBuffer(result!.train.modelArtifact));
+    const predicted = tf.tidy(() => (layersModel.predict(tf.tensor2d(toMatrix(transform, rows, featureWidth(transform)).features, [rows.length, featureWidth(transform)])) as tf.Tensor).dataSync());
+    layersModel.dispose();
     const byWeather = new Map<string, number[]>();
     rows.forEach((row, i) => byWeather.set(String(row.weather), [...(byWeather.get(String(row.weather)) ?? []), ((row.temp_max as number) - predicted[i]!) ** 2]));
     const expected = [...byWeather].filter(([, squares]) => squares.length >= 30).map(([value, squares]) => ({ value, rows: squares.length, rmse: Math.sqrt(squares.reduce((a, b) => a + b, 0) / squares.length) }));

@@ -59,7 +59,7 @@ describe(`${RUNS} pipeline runs in flight on one general and one trainer worker`
     expect(new Set(results.map((result) => result.datasetVersion)).size).toBe(1);
     expect(results.every((result) => result.train.epochsRun === 3 && !result.train.cached)).toBe(true);
     // Twenty seeds, twenty models: no run took another's output.
-    expect(new Set(results.map((result) => result.train.model.key)).size).toBe(RUNS);
+    expect(new Set(results.map((result) => result.train.modelArtifact.key)).size).toBe(RUNS);
     await recordFault({ fault: `general worker SIGKILL with ${running} of ${RUNS} runs in flight`, injected: 1, runsCompleted: results.length, versionsRegistered: 0, bytesVerified: 0, outcome: `all ${RUNS} completed` });
   });
 });

@@ -37,7 +37,7 @@ describe.sequential('the Temporal server killed and restarted on its SQLite file
     await temporal.client.workflow.signalWithStart<typeof modelWorkflow, [RetrainRequest]>('modelWorkflow', {
       workflowId: modelWorkflowId(MODEL),
       taskQueue: workers.taskQueue,
-      args: [{ model: MODEL, trainTaskQueue: workers.trainTaskQueue }],
+      args: [{ modelName: MODEL, trainTaskQueue: workers.trainTaskQueue }],
       signal: retrainSignal,
       signalArgs: [request],
     });

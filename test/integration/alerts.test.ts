@@ -31,8 +31,8 @@ afterEach(async () => {
 afterAll(async () => {
   await workers?.stop();
   // Model workflows live forever; end this file's once no worker is running them.
-  const running = await Promise.all(models.map(async (model) => ((await modelWorkflowExists(temporal.client, model)) ? model : undefined)));
-  await Promise.all(running.filter((model) => model !== undefined).map((model) => temporal.client.workflow.getHandle(modelWorkflowId(model)).terminate('alert receiver test done').catch(() => undefined)));
+  const running = await Promise.all(models.map(async (modelName) => ((await modelWorkflowExists(temporal.client, modelName)) ? modelName : undefined)));
+  await Promise.all(running.filter((modelName) => modelName !== undefined).map((modelName) => temporal.client.workflow.getHandle(modelWorkflowId(modelName)).terminate('alert receiver test done').catch(() => undefined)));
   await temporal?.close();
 });
 

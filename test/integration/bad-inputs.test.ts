@@ -113,19 +113,19 @@ async function cleanParquet(rows: number): Promise<Buffer> {
 }
 
 describe.sequential('bad data through the training pipeline: rejected at once, registry and production model unchanged', () => {
-  const model = `bad-inputs-${randomUUID().slice(0, 8)}`;
+  const modelName = `bad-inputs-${randomUUID().slice(0, 8)}`;
   let temporal: Awaited<ReturnType<typeof connectTemporal>>;
   let workers: RunningWorkers;
   let http: HttpSource;
 
   /** The spec: a small clean CSV, a binary label, a quick network; any model is blessed (the point is what comes after). */
   const spec = async (): Promise<PipelineSpecInput> => ({
-    name: model,
+    name: modelName,
     source: { uri: await file('clean.csv', cleanCsv(300)), format: 'csv' },
     label: { column: 'y', kind: 'binary' },
     features: { numeric: ['x1', 'x2'], categorical: ['color'] },
     split: { by: 'hash', keys: ['id'], test: 0.2, validation: 0.1 },
-    model: { kind: 'mlp', hidden: [8], dropout: 0 },
+    network: { kind: 'mlp', hidden: [8], dropout: 0 },
     training: { epochs: 3, batchSize: 64, learningRate: 1e-2, earlyStopPatience: 0, seed: 3 },
     evaluation: { metric: 'auc', threshold: 0 },
     deploy: { canaryPercent: 10, soak: '1 second', approval: 'auto' },
@@ -134,17 +134,17 @@ describe.sequential('bad data through the training pipeline: rejected at once, r
 
   /** What must not move: versions, aliases, and the bytes of the production model and transform. */
   async function production(): Promise<unknown> {
-    const registry = await storage.getJson<Registry>(registryKeys.registry(model));
+    const registry = await storage.getJson<Registry>(registryKeys.registry(modelName));
     const version = registry?.versions.find((candidate) => candidate.version === registry.aliases.production);
-    if (!registry || !version) throw new Error(`${model} has no production version in MinIO`);
-    const sha = async (ref: typeof version.model) => createHash('sha256').update(await storage.getBuffer(ref)).digest('hex');
-    return { versions: registry.versions, aliases: registry.aliases, model: await sha(version.model), transform: await sha(version.transform) };
+    if (!registry || !version) throw new Error(`${modelName} has no production version in MinIO`);
+    const sha = async (ref: typeof version.modelArtifact) => createHash('sha256').update(await storage.getBuffer(ref)).digest('hex');
+    return { versions: registry.versions, aliases: registry.aliases, model: await sha(version.modelArtifact), transform: await sha(version.transform) };
   }
 
   /** Runs the pipeline with these overrides; answers the failed step's activity failure and its ApplicationFailure. */
   async function failedRun(overrides: PipelineOverrides): Promise<{ activity: ActivityFailure; failure: ApplicationFailure; runError: string }> {
-    const { runId } = await requestRun(temporal.client, model, { source: 'cli', reason: 'bad input', overrides }, workers);
-    const { run } = await waitForRun(temporal.client, model, runId, 200);
+    const { runId } = await requestRun(temporal.client, modelName, { source: 'cli', reason: 'bad input', overrides }, workers);
+    const { run } = await waitForRun(temporal.client, modelName, runId, 200);
     expect(run.status).toBe('failed');
     const error = await rejection(temporal.client.workflow.getHandle(runId).result());
     expect(error).toBeInstanceOf(WorkflowFailedError);
@@ -161,18 +161,18 @@ describe.sequential('bad data through the training pipeline: rejected at once, r
     workers = await startWorkers(stack, temporal);
     http = await serveHttpSource({});
     // One good run first: the reference schema and a production model the bad runs must not touch.
-    const { runId } = await requestRun(temporal.client, model, { source: 'cli', reason: 'clean data' }, workers);
-    const { run, registry } = await waitForRun(temporal.client, model, runId, 200);
+    const { runId } = await requestRun(temporal.client, modelName, { source: 'cli', reason: 'clean data' }, workers);
+    const { run, registry } = await waitForRun(temporal.client, modelName, runId, 200);
     expect(run.error).toBeUndefined();
     expect(registry.aliases.production).toBe(1);
     // The model workflow writes the registry through to MinIO just after the run is recorded.
-    await eventually('production v1 in MinIO', async () => (await storage.getJson<Registry>(registryKeys.registry(model)))?.aliases.production === 1);
+    await eventually('production v1 in MinIO', async () => (await storage.getJson<Registry>(registryKeys.registry(modelName)))?.aliases.production === 1);
   });
   afterAll(async () => {
     await http?.close();
     await workers?.stop();
-    await temporal?.client.schedule.getHandle(driftScheduleId(model)).delete().catch(() => undefined);
-    await temporal?.client.workflow.getHandle(modelWorkflowId(model)).terminate('bad-inputs test done').catch(() => undefined);
+    await temporal?.client.schedule.getHandle(driftScheduleId(modelName)).delete().catch(() => undefined);
+    await temporal?.client.workflow.getHandle(modelWorkflowId(modelName)).terminate('bad-inputs test done').catch(() => undefined);
     await temporal?.close();
   });
 
@@ -331,16 +331,16 @@ describe('bad sources at the ingest activity (real MinIO and DVC)', () => {
 
 describe('bad requests to the model server and the alert receiver', () => {
   let server: ModelServer;
-  const model = `bad-requests-${randomUUID().slice(0, 8)}`;
+  const modelName = `bad-requests-${randomUUID().slice(0, 8)}`;
   const [good = {}] = flightRows(1);
   const predict = (payload: unknown): Promise<LightMyRequestResponse> =>
-    server.app.inject({ method: 'POST', url: `/v1/models/${model}/predict`, payload: payload as object });
+    server.app.inject({ method: 'POST', url: `/v1/models/${modelName}/predict`, payload: payload as object });
 
   beforeAll(async () => {
-    const { entry, network } = await publishVersion(storage, model, 1, fittedTransform());
-    network.dispose();
-    await writeRegistry(storage, model, [entry], { production: 1 });
-    server = await createModelServer({ storage, models: [model], pollMs: 100, bodyLimit: 8192 });
+    const { entry, layersModel } = await publishVersion(storage, modelName, 1, fittedTransform());
+    layersModel.dispose();
+    await writeRegistry(storage, modelName, [entry], { production: 1 });
+    server = await createModelServer({ storage, models: [modelName], pollMs: 100, bodyLimit: 8192 });
   });
   afterAll(async () => {
     await server?.close();
@@ -384,7 +384,7 @@ describe('bad requests to the model server and the alert receiver', () => {
   it('an oversized body: 413 body_too_large on predict and on outcomes, before any parsing', async () => {
     const big = { rows: flightRows(400) };
     const replies = await Promise.all(
-      ['predict', 'outcomes'].map((route) => server.app.inject({ method: 'POST', url: `/v1/models/${model}/${route}`, payload: big })),
+      ['predict', 'outcomes'].map((route) => server.app.inject({ method: 'POST', url: `/v1/models/${modelName}/${route}`, payload: big })),
     );
     for (const reply of replies) {
       expect(reply.statusCode).toBe(413);

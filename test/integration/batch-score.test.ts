@@ -28,8 +28,8 @@ import type { RunningWorkers } from '../../harness/workers.js';
 import { startWorkers } from '../../harness/workers.js';
 
 const stack = inject('stack');
-const model = `score-${randomUUID().slice(0, 8)}`;
-registerPipeline({ ...seattleTemperature, name: model, training: { ...seattleTemperature.training, epochs: 15 }, deploy: { ...seattleTemperature.deploy, soak: '1 second' } });
+const modelName = `score-${randomUUID().slice(0, 8)}`;
+registerPipeline({ ...seattleTemperature, name: modelName, training: { ...seattleTemperature.training, epochs: 15 }, deploy: { ...seattleTemperature.deploy, soak: '1 second' } });
 
 const storage = new ObjectStore(stack.minio);
 const bucket = `scores-${randomUUID().slice(0, 8)}`;
@@ -46,11 +46,11 @@ beforeAll(async () => {
   workspace = await mkdtemp(join(tmpdir(), 'ctrain-batch-test-'));
   temporal = await connectTemporal(stack);
   workers = await startWorkers(stack, temporal);
-  const { runId } = await requestRun(temporal.client, model, { reason: 'a model to score with', source: 'cli' }, workers);
-  const { run } = await waitForRun(temporal.client, model, runId);
+  const { runId } = await requestRun(temporal.client, modelName, { reason: 'a model to score with', source: 'cli' }, workers);
+  const { run } = await waitForRun(temporal.client, modelName, runId);
   expect(run.status).toBe('registered');
   version = run.version!;
-  server = await createModelServer({ storage, models: [model], pollMs: 200, logger: false, logSink: { flushMs: 200 } });
+  server = await createModelServer({ storage, models: [modelName], pollMs: 200, logger: false, logSink: { flushMs: 200 } });
   while ((await server.app.inject({ url: '/readyz' })).statusCode !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
 });
 afterAll(async () => {
@@ -69,8 +69,8 @@ async function inputCsv(rows: number, edit: (fields: string[], i: number) => str
   return `s3://${bucket}/${key}`;
 }
 
-async function score(input: Omit<BatchScoreInput, 'model' | 'output'>, options: { taskQueue?: string; workflowId?: string } = {}): Promise<BatchScoreResult> {
-  const handle = await startBatchScore(temporal.client, { model, output: `s3://${bucket}/out`, ...input }, { taskQueue: workers.taskQueue, ...options });
+async function score(input: Omit<BatchScoreInput, 'modelName' | 'output'>, options: { taskQueue?: string; workflowId?: string } = {}): Promise<BatchScoreResult> {
+  const handle = await startBatchScore(temporal.client, { modelName, output: `s3://${bucket}/out`, ...input }, { taskQueue: workers.taskQueue, ...options });
   return waitForBatchScore(handle);
 }
 
@@ -102,7 +102,7 @@ describe('batch scoring', () => {
   it('scores every row exactly once, with the model server’s own scores, the version and the input columns', async () => {
     const uri = await inputCsv(300);
     const result = await score({ input: uri, chunkRows: 64, concurrency: 2 });
-    expect(result).toMatchObject({ model, version, rows: 300, scored: 300, rejected: 0, chunks: 5, reusedChunks: 0, format: 'parquet' });
+    expect(result).toMatchObject({ modelName, version, rows: 300, scored: 300, rejected: 0, chunks: 5, reusedChunks: 0, format: 'parquet' });
     expect(result.rejects).toBeUndefined();
     // Planning is part of the run's time, measured on the workflow's clock.
     expect(result.planSeconds).toBeGreaterThan(0);
@@ -111,7 +111,7 @@ describe('batch scoring', () => {
     expect(sortedIds(rows)).toEqual(range(300));
 
     const inputs = await inputRows(uri);
-    const response = await server.app.inject({ method: 'POST', url: `/v1/models/${model}/predict`, payload: { rows: inputs } });
+    const response = await server.app.inject({ method: 'POST', url: `/v1/models/${modelName}/predict`, payload: { rows: inputs } });
     expect(response.statusCode).toBe(200);
     const served = response.json<{ predictions: { score: number; version: number }[] }>().predictions;
     for (const row of rows) {
@@ -153,7 +153,7 @@ describe('batch scoring', () => {
 
     const rows = await outputRows(result);
     expect(sortedIds(rows)).toEqual(range(1461));
-    const response = await server.app.inject({ method: 'POST', url: `/v1/models/${model}/predict`, payload: { rows: inputs } });
+    const response = await server.app.inject({ method: 'POST', url: `/v1/models/${modelName}/predict`, payload: { rows: inputs } });
     expect(response.statusCode).toBe(200);
     const served = response.json<{ predictions: { score: number }[] }>().predictions;
     for (const row of rows) {
@@ -182,14 +182,14 @@ describe('batch scoring', () => {
   });
 
   it('refuses an output that is not s3://bucket/prefix before starting anything', async () => {
-    const refused = await ctrain(['score', model, '--input', weatherCsv, '--output', '/tmp/scores'], {});
+    const refused = await ctrain(['score', modelName, '--input', weatherCsv, '--output', '/tmp/scores'], {});
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain('Output "/tmp/scores" must be s3://bucket/prefix');
   });
 
   it('fans out to child workflows past the chunk bound, writes CSV, and reuses every chunk when resumed under the same id', async () => {
     const uri = await inputCsv(300);
-    const workflowId = uniqueId(`${model}.score`);
+    const workflowId = uniqueId(`${modelName}.score`);
     const result = await score({ input: uri, chunkRows: 50, concurrency: 2, maxChunksPerWorkflow: 2, format: 'csv' }, { workflowId });
     expect(result).toMatchObject({ rows: 300, scored: 300, chunks: 6, reusedChunks: 0, format: 'csv' });
     for (const child of [`${workflowId}.chunks-0-1`, `${workflowId}.chunks-2-3`, `${workflowId}.chunks-4-5`]) {
@@ -233,8 +233,8 @@ describe('batch scoring', () => {
 
   it('runs a batch score from the model’s Schedule', async () => {
     const uri = await inputCsv(120);
-    const scheduleId = await scheduleBatchScore(temporal.client, { model, input: uri, output: `s3://${bucket}/nightly`, chunkRows: 50 }, { cron: '0 2 * * *', taskQueue: workers.taskQueue });
-    expect(scheduleId).toBe(`batch-score:${model}`);
+    const scheduleId = await scheduleBatchScore(temporal.client, { modelName, input: uri, output: `s3://${bucket}/nightly`, chunkRows: 50 }, { cron: '0 2 * * *', taskQueue: workers.taskQueue });
+    expect(scheduleId).toBe(`batch-score:${modelName}`);
     const schedule = temporal.client.schedule.getHandle(scheduleId);
     try {
       await schedule.trigger();
@@ -243,9 +243,9 @@ describe('batch scoring', () => {
         workflowId = (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId;
         if (!workflowId) await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      expect(workflowId.startsWith(`${model}.score-`)).toBe(true);
+      expect(workflowId.startsWith(`${modelName}.score-`)).toBe(true);
       const result = await waitForBatchScore(temporal.client.workflow.getHandle(workflowId));
-      expect(result).toMatchObject({ runId: workflowId, model, version, rows: 120, scored: 120, chunks: 3 });
+      expect(result).toMatchObject({ runId: workflowId, modelName, version, rows: 120, scored: 120, chunks: 3 });
       expect(sortedIds(await outputRows(result))).toEqual(range(120));
     } finally {
       await schedule.delete();
@@ -255,7 +255,7 @@ describe('batch scoring', () => {
   it('still scores every row exactly once when the worker scoring it is killed mid-run', async () => {
     const taskQueue = uniqueId('batch-kill');
     const first = await startWorkerProcess(stack, ['--role', 'general', '--task-queue', taskQueue]);
-    const handle = await startBatchScore(temporal.client, { model, input: 'package://vega-datasets/data/seattle-weather.csv', output: `s3://${bucket}/killed`, chunkRows: 10, concurrency: 2 }, { taskQueue });
+    const handle = await startBatchScore(temporal.client, { modelName, input: 'package://vega-datasets/data/seattle-weather.csv', output: `s3://${bucket}/killed`, chunkRows: 10, concurrency: 2 }, { taskQueue });
     let atKill: BatchProgress | undefined;
     let problem: unknown;
     for (let look = 0; !atKill; look += 1) {

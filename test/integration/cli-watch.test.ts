@@ -22,7 +22,7 @@ import { startWorkers } from '../../harness/workers.js';
 
 const stack = inject('stack');
 const env = { CTRAIN_TEMPORAL_ADDRESS: stack.temporalAddress, CTRAIN_TEMPORAL_NAMESPACE: stack.namespace, CTRAIN_MINIO_ENDPOINT: stack.minio.endpoint };
-const model = `watch-${randomUUID().slice(0, 8)}`;
+const modelName = `watch-${randomUUID().slice(0, 8)}`;
 const EPOCHS = 25;
 const DOC = new URL('../../docs/cli-json.md', import.meta.url);
 
@@ -72,12 +72,12 @@ beforeAll(async () => {
   const source = join(scratch, 'clean.csv');
   await writeFile(source, cleanCsv(1500));
   const spec: PipelineSpecInput = {
-    name: model,
+    name: modelName,
     source: { uri: source, format: 'csv' },
     label: { column: 'y', kind: 'binary' },
     features: { numeric: ['x1', 'x2'], categorical: ['color'] },
     split: { by: 'hash', keys: ['id'], test: 0.2, validation: 0.1 },
-    model: { kind: 'mlp', hidden: [16], dropout: 0 },
+    network: { kind: 'mlp', hidden: [16], dropout: 0 },
     training: { epochs: EPOCHS, batchSize: 32, learningRate: 1e-2, earlyStopPatience: 0, seed: 5 },
     evaluation: { metric: 'auc', threshold: 0 },
     deploy: { canaryPercent: 10, soak: '1 second', approval: 'auto' },
@@ -90,15 +90,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await workers?.stop();
-  await temporal?.client.schedule.getHandle(driftScheduleId(model)).delete().catch(() => undefined);
-  await temporal?.client.workflow.getHandle(modelWorkflowId(model)).terminate('cli-watch test done').catch(() => undefined);
+  await temporal?.client.schedule.getHandle(driftScheduleId(modelName)).delete().catch(() => undefined);
+  await temporal?.client.workflow.getHandle(modelWorkflowId(modelName)).terminate('cli-watch test done').catch(() => undefined);
   await temporal?.close();
   await rm(scratch, { recursive: true, force: true });
 });
 
 describe.sequential('ctrain watch', () => {
   it('follows a run by its id to the end: each step in turn, training by epoch of the total, then register and deploy; exit 0', async () => {
-    ({ runId: firstRun } = await requestRun(temporal.client, model, { source: 'cli', reason: 'watch test' }, workers));
+    ({ runId: firstRun } = await requestRun(temporal.client, modelName, { source: 'cli', reason: 'watch test' }, workers));
 
     const watched = await ctrain(['watch', firstRun, '--interval', '100'], env);
 
@@ -106,7 +106,7 @@ describe.sequential('ctrain watch', () => {
     expect(watched.exitCode, watched.stderr).toBe(0);
     expect(watched.stderr).toBe('');
     const lines = watched.stdout.split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^${firstRun.replaceAll('.', '\\.')} \\(model ${model}\\): (running|completed)$`));
+    expect(lines[0]).toMatch(new RegExp(`^${firstRun.replaceAll('.', '\\.')} \\(model ${modelName}\\): (running|completed)$`));
     expect(lastLine(watched.stdout, 'ingest')).toMatch(/^ {2}ingest {4}done {5}1500 rows, dataset [0-9a-f]{12}$/);
     expect(lastLine(watched.stdout, 'validate')).toBe('  validate  done     0 warnings, reference schema inferred');
     expect(lastLine(watched.stdout, 'feature')).toMatch(/^ {2}feature {3}done {5}\d+ features; \d+\/\d+\/\d+ train\/validation\/test rows$/);
@@ -120,12 +120,12 @@ describe.sequential('ctrain watch', () => {
   });
 
   it('--json: one object per change, with the documented keys; a model name means its latest run', async () => {
-    const watched = await ctrain(['watch', model, '--json'], env);
+    const watched = await ctrain(['watch', modelName, '--json'], env);
 
     expect(watched.exitCode, watched.stderr).toBe(0);
     const events = watched.stdout.split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(events.map((event) => event.event)).toEqual(['run', 'step', 'step', 'step', 'step', 'step', 'step', 'step', 'end']);
-    expect(events[0]).toEqual({ event: 'run', runId: firstRun, model, status: 'completed' });
+    expect(events[0]).toEqual({ event: 'run', runId: firstRun, model: modelName, status: 'completed' });
     expect(events.slice(1, -1).map((event) => [event.step, event.state])).toEqual([
       ['ingest', 'done'],
       ['validate', 'done'],
@@ -143,7 +143,7 @@ describe.sequential('ctrain watch', () => {
 
   it('a failed run: the failed step with its reason, what follows skipped; exit 1 with the failure and a hint on stderr, two lines', async () => {
     const missing = join(scratch, 'gone.csv');
-    const { runId } = await requestRun(temporal.client, model, { source: 'cli', reason: 'watch a failure', overrides: { source: { uri: missing, format: 'csv' } } }, workers);
+    const { runId } = await requestRun(temporal.client, modelName, { source: 'cli', reason: 'watch a failure', overrides: { source: { uri: missing, format: 'csv' } } }, workers);
 
     const watched = await ctrain(['watch', runId], env);
 
@@ -153,15 +153,15 @@ describe.sequential('ctrain watch', () => {
     const stderr = watched.stderr.split('\n');
     expect(stderr).toHaveLength(2);
     expect(stderr[0]).toMatch(new RegExp(`^ctrain: run ${runId.replaceAll('.', '\\.')} failed at ingest: .*gone\\.csv`));
-    expect(stderr[1]).toBe(`hint: once the cause is fixed, \`npx ctrain run ${model} --resume ${runId}\` reuses the steps that succeeded`);
-    await waitForRun(temporal.client, model, runId, 200);
+    expect(stderr[1]).toBe(`hint: once the cause is fixed, \`npx ctrain run ${modelName} --resume ${runId}\` reuses the steps that succeeded`);
+    await waitForRun(temporal.client, modelName, runId, 200);
   });
 
   it('run --wait shows the same step lines as it goes, then its summary', async () => {
-    const printed = await inProcess(['run', model, '--wait']);
+    const printed = await inProcess(['run', modelName, '--wait']);
 
     const runId = /^(\S+) \(model /.exec(printed[0] ?? '')?.[1];
-    expect(runId, printed.join('\n')).toMatch(new RegExp(`^${model}\\.train\\.`));
+    expect(runId, printed.join('\n')).toMatch(new RegExp(`^${modelName}\\.train\\.`));
     const summary = printed.indexOf(`${runId}: registered (version 1)`);
     expect(summary, printed.join('\n')).toBeGreaterThan(0);
     const text = printed.slice(0, summary).join('\n');
@@ -184,11 +184,11 @@ describe('--json output matches docs/cli-json.md', () => {
     expect(one).toMatchObject({ workflowId: firstRun, type: 'trainingPipelineWorkflow', status: 'COMPLETED' });
     await expectDocumented('ctrain status <workflow> --json', one);
 
-    const registry = JSON.parse((await inProcess(['models', 'show', model, '--json'])).join('\n')) as Record<string, unknown>;
-    expect(registry).toMatchObject({ model, aliases: { production: 1 } });
+    const registry = JSON.parse((await inProcess(['models', 'show', modelName, '--json'])).join('\n')) as Record<string, unknown>;
+    expect(registry).toMatchObject({ modelName, aliases: { production: 1 } });
     await expectDocumented('ctrain models show <model> --json', registry);
 
-    const version = JSON.parse((await inProcess(['models', 'show', model, '1', '--json'])).join('\n')) as Record<string, unknown>;
+    const version = JSON.parse((await inProcess(['models', 'show', modelName, '1', '--json'])).join('\n')) as Record<string, unknown>;
     expect(version).toMatchObject({ version: 1, runId: firstRun, blessed: true });
     await expectDocumented('ctrain models show <model> <version> --json', version);
   });

@@ -76,7 +76,7 @@ async function startModel(options: ModelOptions): Promise<Model> {
   let runs = 0;
   let gate = deferred();
   if (!options.gated) gate.resolve();
-  const model = {
+  const layersModel = {
     writes,
     assessments,
     schedules: 0,
@@ -93,7 +93,7 @@ async function startModel(options: ModelOptions): Promise<Model> {
     activities: {
       writeRegistry: ({ registry }: { registry: Registry }) => void writes.push(registry),
       resolvePipeline: () => ({ spec: options.spec, specHash: 'spec-1' }),
-      ensureSchedules: () => void model.schedules++,
+      ensureSchedules: () => void layersModel.schedules++,
       assessCanary: (input: AssessCanaryInput) => {
         assessments.push(input);
         return (options.assess ?? (() => held('held up over 50 requests')))(input);
@@ -108,15 +108,15 @@ async function startModel(options: ModelOptions): Promise<Model> {
     },
   });
   const running = worker.run();
-  const handle = await temporal.current.client.workflow.start<typeof modelWorkflow>('modelWorkflow', { taskQueue, workflowId: name, args: [{ model: name, registry: options.registry }] });
+  const handle = await temporal.current.client.workflow.start<typeof modelWorkflow>('modelWorkflow', { taskQueue, workflowId: name, args: [{ modelName: name, registry: options.registry }] });
   stops.push(async () => {
     gate.resolve();
     await handle.terminate('test over').catch(() => undefined);
     worker.shutdown();
     await running;
   });
-  model.handle = handle;
-  model.registry = () => handle.query(registryQuery);
+  layersModel.handle = handle;
+  layersModel.registry = () => handle.query(registryQuery);
   const poll = (read: () => Promise<Registry>) => async (check: (registry: Registry) => boolean): Promise<Registry> => {
     const deadline = Date.now() + 20_000;
     for (;;) {
@@ -126,9 +126,9 @@ async function startModel(options: ModelOptions): Promise<Model> {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   };
-  model.until = poll(model.registry);
-  model.untilPublished = poll(() => handle.query(publishedRegistryQuery));
-  return model;
+  layersModel.until = poll(layersModel.registry);
+  layersModel.untilPublished = poll(() => handle.query(publishedRegistryQuery));
+  return layersModel;
 }
 
 const person = (reason = 'by hand'): RetrainRequest => ({ reason, source: 'cli' });
@@ -137,19 +137,19 @@ const finished = (run: RunRecord | undefined): boolean => run !== undefined && r
 const lastRunDone = (count: number) => (registry: Registry): boolean => registry.runs.length === count && finished(registry.runs.at(-1));
 
 /** A registry with version 1 in production, as a model workflow that already deployed one carries it. */
-function withProduction(model = 'seed'): Registry {
-  const state = new ModelState(model);
+function withProduction(modelName = 'seed'): Registry {
+  const state = new ModelState(modelName);
   state.register(runResult('seed-run', { datasetVersion: 'data-seed' }), { workflowId: 'model:seed', runId: 'r0' }, {}, '2026-12-04T09:00:00.000Z');
   state.promote(1, 'deploy', 'blessed: seed', '2026-12-04T09:00:00.000Z');
   return state.registry;
 }
 
 /** Sends an approve or reject, retrying while the validator says nothing is waiting yet. */
-async function decide(model: Model, update: typeof approveUpdate, request: { version?: number; by: string; reason: string }): Promise<{ version: number }> {
+async function decide(layersModel: Model, update: typeof approveUpdate, request: { version?: number; by: string; reason: string }): Promise<{ version: number }> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
-      return await model.handle.executeUpdate(update, { args: [request] });
+      return await layersModel.handle.executeUpdate(update, { args: [request] });
     } catch (error) {
       if (Date.now() > deadline || !String((error as Error & { cause?: Error }).cause?.message ?? error).includes('waiting for approval')) throw error;
       await new Promise((resolve) => setTimeout(resolve, 25));
@@ -159,24 +159,24 @@ async function decide(model: Model, update: typeof approveUpdate, request: { ver
 
 describe('the model workflow’s deploy decisions', () => {
   it('puts the first version straight into production, with no canary', async () => {
-    const model = await startModel({ spec: fastSpec() });
-    expect(await model.handle.executeUpdate(requestRunUpdate, { args: [person()] })).toMatchObject({ folded: false });
-    const registry = await model.untilPublished(lastRunDone(1));
+    const layersModel = await startModel({ spec: fastSpec() });
+    expect(await layersModel.handle.executeUpdate(requestRunUpdate, { args: [person()] })).toMatchObject({ folded: false });
+    const registry = await layersModel.untilPublished(lastRunDone(1));
     expect(registry.runs[0]).toMatchObject({ status: 'registered', version: 1 });
     expect(registry.aliases).toEqual({ production: 1 });
     expect(registry.history.map(({ alias, to, by, reason }) => ({ alias, to, by, reason }))).toEqual([{ alias: 'production', to: 1, by: 'deploy', reason: 'blessed: rmse 3.5 <= 4' }]);
-    expect(model.assessments).toEqual([]);
-    expect(model.schedules).toBe(1);
+    expect(layersModel.assessments).toEqual([]);
+    expect(layersModel.schedules).toBe(1);
   });
 
   it('soaks a new version as a canary and promotes it when it holds up', async () => {
-    const model = await startModel({ spec: fastSpec(), registry: withProduction() });
-    await model.handle.executeUpdate(requestRunUpdate, { args: [person()] });
-    const registry = await model.untilPublished(lastRunDone(1));
+    const layersModel = await startModel({ spec: fastSpec(), registry: withProduction() });
+    await layersModel.handle.executeUpdate(requestRunUpdate, { args: [person()] });
+    const registry = await layersModel.untilPublished(lastRunDone(1));
     expect(registry.runs[0]).toMatchObject({ status: 'registered', version: 2 });
     expect(registry.aliases).toEqual({ production: 2, previous: 1 });
     expect(registry.versions[1]?.deployment?.reason).toBe('held up over 50 requests');
-    expect(model.assessments).toEqual([expect.objectContaining({ canaryVersion: 2, productionVersion: 1, task: 'regression', tolerance: 0.1 })]);
+    expect(layersModel.assessments).toEqual([expect.objectContaining({ canaryVersion: 2, productionVersion: 1, task: 'regression', tolerance: 0.1 })]);
     expect(registry.history.slice(1).map(({ alias, to, reason }) => ({ alias, to, reason }))).toEqual([
       { alias: 'canary', to: 2, reason: 'canary at 20% for 300ms' },
       { alias: 'previous', to: 1, reason: 'replaced by v2' },
@@ -184,79 +184,79 @@ describe('the model workflow’s deploy decisions', () => {
       { alias: 'production', to: 2, reason: 'held up over 50 requests' },
     ]);
     // The canary was published for the model server before the soak.
-    expect(model.writes.some((written) => written.aliases.canary === 2 && written.aliases.production === 1)).toBe(true);
-    expect(model.writes.at(-1)?.aliases).toEqual({ production: 2, previous: 1 });
+    expect(layersModel.writes.some((written) => written.aliases.canary === 2 && written.aliases.production === 1)).toBe(true);
+    expect(layersModel.writes.at(-1)?.aliases).toEqual({ production: 2, previous: 1 });
   });
 
   it('rolls a canary back when it does not hold up', async () => {
-    const model = await startModel({ spec: fastSpec(), registry: withProduction(), assess: () => assessment(false, 'live error 0.5 is worse') });
-    await model.handle.executeUpdate(requestRunUpdate, { args: [person()] });
-    const registry = await model.untilPublished(lastRunDone(1));
+    const layersModel = await startModel({ spec: fastSpec(), registry: withProduction(), assess: () => assessment(false, 'live error 0.5 is worse') });
+    await layersModel.handle.executeUpdate(requestRunUpdate, { args: [person()] });
+    const registry = await layersModel.untilPublished(lastRunDone(1));
     expect(registry.runs[0]).toMatchObject({ status: 'rolled-back', version: 2 });
     expect(registry.aliases).toEqual({ production: 1 });
     expect(registry.history.at(-1)).toEqual({ alias: 'canary', from: 2, at: expect.any(String) as string, by: 'deploy', reason: 'rolled back: live error 0.5 is worse' });
-    expect(model.writes.at(-1)?.aliases).toEqual({ production: 1 });
+    expect(layersModel.writes.at(-1)?.aliases).toEqual({ production: 1 });
   });
 
   it('takes the canary out when the assessment fails, and the run fails with its error', async () => {
-    const model = await startModel({
+    const layersModel = await startModel({
       spec: fastSpec(),
       registry: withProduction(),
       assess: () => {
         throw ApplicationFailure.nonRetryable('prediction log unreadable', 'LogError');
       },
     });
-    await model.handle.executeUpdate(requestRunUpdate, { args: [person()] });
-    const registry = await model.untilPublished(lastRunDone(1));
+    await layersModel.handle.executeUpdate(requestRunUpdate, { args: [person()] });
+    const registry = await layersModel.untilPublished(lastRunDone(1));
     expect(registry.runs[0]?.status).toBe('failed');
     expect(registry.runs[0]?.error).toMatch(/prediction log unreadable/);
     expect(registry.aliases).toEqual({ production: 1 });
     expect(registry.history.at(-1)).toEqual({ alias: 'canary', from: 2, at: expect.any(String) as string, by: 'deploy', reason: 'deploy failed' });
-    expect(model.writes.at(-1)?.aliases).toEqual({ production: 1 });
+    expect(layersModel.writes.at(-1)?.aliases).toEqual({ production: 1 });
   });
 
   it('with manual approval, promotes the canary that held up once a person approves', async () => {
-    const model = await startModel({ spec: fastSpec({ approval: 'manual' }), registry: withProduction() });
-    await model.handle.executeUpdate(requestRunUpdate, { args: [person()] });
-    expect(await decide(model, approveUpdate, { version: 2, by: 'ann', reason: 'numbers look right' })).toEqual({ version: 2 });
-    const registry = await model.untilPublished(lastRunDone(1));
+    const layersModel = await startModel({ spec: fastSpec({ approval: 'manual' }), registry: withProduction() });
+    await layersModel.handle.executeUpdate(requestRunUpdate, { args: [person()] });
+    expect(await decide(layersModel, approveUpdate, { version: 2, by: 'ann', reason: 'numbers look right' })).toEqual({ version: 2 });
+    const registry = await layersModel.untilPublished(lastRunDone(1));
     expect(registry.runs[0]).toMatchObject({ status: 'registered', version: 2 });
     expect(registry.aliases).toEqual({ production: 2, previous: 1 });
     expect(registry.history.at(-1)).toMatchObject({ alias: 'production', to: 2, by: 'ann', reason: 'numbers look right' });
-    expect(model.assessments).toHaveLength(1);
+    expect(layersModel.assessments).toHaveLength(1);
   });
 
   it('with manual approval, keeps the first version out of production when a person rejects it', async () => {
-    const model = await startModel({ spec: fastSpec({ approval: 'manual' }) });
-    await model.handle.executeUpdate(requestRunUpdate, { args: [person()] });
-    const waiting = await model.until((registry) => registry.aliases.canary === 1);
+    const layersModel = await startModel({ spec: fastSpec({ approval: 'manual' }) });
+    await layersModel.handle.executeUpdate(requestRunUpdate, { args: [person()] });
+    const waiting = await layersModel.until((registry) => registry.aliases.canary === 1);
     expect(waiting.history.at(-1)).toMatchObject({ alias: 'canary', to: 1, reason: 'waiting for approval' });
-    await decide(model, rejectUpdate, { by: 'bob', reason: 'wrong dataset' });
-    const registry = await model.untilPublished(lastRunDone(1));
+    await decide(layersModel, rejectUpdate, { by: 'bob', reason: 'wrong dataset' });
+    const registry = await layersModel.untilPublished(lastRunDone(1));
     expect(registry.runs[0]).toMatchObject({ status: 'rejected', version: 1 });
     expect(registry.aliases).toEqual({});
     expect(registry.history.at(-1)).toEqual({ alias: 'canary', from: 1, at: expect.any(String) as string, by: 'bob', reason: 'wrong dataset' });
-    expect(model.assessments).toEqual([]);
-    expect(model.schedules).toBe(0);
+    expect(layersModel.assessments).toEqual([]);
+    expect(layersModel.schedules).toBe(0);
   });
 
   it('registers a model that is not blessed without deploying it', async () => {
-    const model = await startModel({ spec: fastSpec(), result: (runId) => runResult(runId, { blessed: false }) });
-    await model.handle.executeUpdate(requestRunUpdate, { args: [person()] });
-    const registry = await model.untilPublished(lastRunDone(1));
+    const layersModel = await startModel({ spec: fastSpec(), result: (runId) => runResult(runId, { blessed: false }) });
+    await layersModel.handle.executeUpdate(requestRunUpdate, { args: [person()] });
+    const registry = await layersModel.untilPublished(lastRunDone(1));
     expect(registry.runs[0]).toMatchObject({ status: 'not-blessed', version: 1 });
     expect(registry.versions.map((v) => v.blessed)).toEqual([false]);
     expect(registry.aliases).toEqual({});
-    expect(model.schedules).toBe(0);
+    expect(layersModel.schedules).toBe(0);
   });
 
   it('registers nothing new for an unchanged re-run', async () => {
     const same = (runId: string): PipelineRunResult => runResult(runId, { specHash: 'h', datasetVersion: 'd', modelKey: 'models/same' });
-    const model = await startModel({ spec: fastSpec(), result: same });
-    await model.handle.executeUpdate(requestRunUpdate, { args: [person('first')] });
-    await model.until(lastRunDone(1));
-    await model.handle.executeUpdate(requestRunUpdate, { args: [person('again')] });
-    const registry = await model.until(lastRunDone(2));
+    const layersModel = await startModel({ spec: fastSpec(), result: same });
+    await layersModel.handle.executeUpdate(requestRunUpdate, { args: [person('first')] });
+    await layersModel.until(lastRunDone(1));
+    await layersModel.handle.executeUpdate(requestRunUpdate, { args: [person('again')] });
+    const registry = await layersModel.until(lastRunDone(2));
     expect(registry.runs.map((run) => [run.status, run.version])).toEqual([
       ['registered', 1],
       ['registered', 1],
@@ -268,64 +268,64 @@ describe('the model workflow’s deploy decisions', () => {
 
 describe('the model workflow’s retraining decisions', () => {
   it('debounces automatic signals into one run', async () => {
-    const model = await startModel({ spec: fastSpec() });
-    await model.handle.signal(retrainSignal, drift('psi 0.4'));
-    await model.handle.signal(retrainSignal, { reason: 'error rate', source: 'alert' });
-    const registry = await model.untilPublished(lastRunDone(1));
+    const layersModel = await startModel({ spec: fastSpec() });
+    await layersModel.handle.signal(retrainSignal, drift('psi 0.4'));
+    await layersModel.handle.signal(retrainSignal, { reason: 'error rate', source: 'alert' });
+    const registry = await layersModel.untilPublished(lastRunDone(1));
     expect(registry.decisions.map((d) => d.decision)).toEqual(['scheduled', 'debounced']);
     expect(registry.runs[0]?.requests.map((r) => r.reason)).toEqual(['psi 0.4', 'error rate']);
     expect(registry.policy).toEqual({ debounce: '200ms', cooldown: '1 hour', source: 'spec' });
   });
 
   it('folds requests that arrive during a run into one follow-up run', async () => {
-    const model = await startModel({ spec: fastSpec(), gated: true });
-    const first = await model.handle.executeUpdate(requestRunUpdate, { args: [person('first')] });
-    await model.until((registry) => registry.runs[0]?.status === 'running');
-    await model.handle.signal(retrainSignal, drift('psi 0.3'));
-    await model.handle.signal(retrainSignal, drift('psi 0.5'));
-    const follow = await model.handle.executeUpdate(requestRunUpdate, { args: [person('second')] });
+    const layersModel = await startModel({ spec: fastSpec(), gated: true });
+    const first = await layersModel.handle.executeUpdate(requestRunUpdate, { args: [person('first')] });
+    await layersModel.until((registry) => registry.runs[0]?.status === 'running');
+    await layersModel.handle.signal(retrainSignal, drift('psi 0.3'));
+    await layersModel.handle.signal(retrainSignal, drift('psi 0.5'));
+    const follow = await layersModel.handle.executeUpdate(requestRunUpdate, { args: [person('second')] });
     expect(follow.folded).toBe(true);
     expect(follow.runId).not.toBe(first.runId);
-    const during = await model.registry();
+    const during = await layersModel.registry();
     expect(during.decisions.slice(1).map((d) => [d.decision, d.runId])).toEqual([
       ['folded', follow.runId],
       ['folded', follow.runId],
       ['folded', follow.runId],
     ]);
-    model.release();
-    await model.until((registry) => registry.runs.length === 2);
-    model.release();
-    const registry = await model.until(lastRunDone(2));
+    layersModel.release();
+    await layersModel.until((registry) => registry.runs.length === 2);
+    layersModel.release();
+    const registry = await layersModel.until(lastRunDone(2));
     expect(registry.runs.map((run) => run.runId)).toEqual([first.runId, follow.runId]);
     expect(registry.runs[1]?.requests.map((r) => r.reason)).toEqual(['psi 0.3', 'psi 0.5', 'second']);
     expect(registry.runs.map((run) => run.version)).toEqual([1, 2]);
   });
 
   it('ignores automatic signals while paused, but not a person’s request', async () => {
-    const model = await startModel({ spec: fastSpec() });
-    expect(await model.handle.executeUpdate(pauseUpdate, { args: [{ paused: true }] })).toEqual({ paused: true });
-    await model.handle.signal(retrainSignal, drift());
-    const ignored = await model.until((registry) => registry.decisions.length === 1);
+    const layersModel = await startModel({ spec: fastSpec() });
+    expect(await layersModel.handle.executeUpdate(pauseUpdate, { args: [{ paused: true }] })).toEqual({ paused: true });
+    await layersModel.handle.signal(retrainSignal, drift());
+    const ignored = await layersModel.until((registry) => registry.decisions.length === 1);
     expect(ignored.decisions[0]).toMatchObject({ decision: 'ignored-paused', reason: 'automatic retraining is paused' });
     expect(ignored.runs).toEqual([]);
-    expect(model.writes.at(-1)?.paused).toBe(true);
-    await model.handle.executeUpdate(requestRunUpdate, { args: [person()] });
-    const registry = await model.untilPublished(lastRunDone(1));
+    expect(layersModel.writes.at(-1)?.paused).toBe(true);
+    await layersModel.handle.executeUpdate(requestRunUpdate, { args: [person()] });
+    const registry = await layersModel.untilPublished(lastRunDone(1));
     expect(registry.runs[0]?.status).toBe('registered');
   });
 
   it('ignores automatic signals inside the cooldown, and acts on them after it', async () => {
-    const model = await startModel({ spec: fastSpec({}, { cooldown: '1500ms' }) });
-    await model.handle.executeUpdate(requestRunUpdate, { args: [person()] });
-    const after = await model.until(lastRunDone(1));
-    await model.handle.signal(retrainSignal, drift('too soon'));
-    const ignored = await model.until((registry) => registry.decisions.length === 2);
+    const layersModel = await startModel({ spec: fastSpec({}, { cooldown: '1500ms' }) });
+    await layersModel.handle.executeUpdate(requestRunUpdate, { args: [person()] });
+    const after = await layersModel.until(lastRunDone(1));
+    await layersModel.handle.signal(retrainSignal, drift('too soon'));
+    const ignored = await layersModel.until((registry) => registry.decisions.length === 2);
     expect(ignored.decisions[1]).toMatchObject({ decision: 'ignored-cooldown' });
     expect(ignored.decisions[1]?.reason).toBe(`inside the cooldown after the last run, until ${new Date(Date.parse(after.lastRunFinishedAt!) + 1500).toISOString()}`);
     const wait = Date.parse(after.lastRunFinishedAt!) + 1500 - Date.now();
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait) + 50));
-    await model.handle.signal(retrainSignal, drift('later'));
-    const registry = await model.until(lastRunDone(2));
+    await layersModel.handle.signal(retrainSignal, drift('later'));
+    const registry = await layersModel.until(lastRunDone(2));
     expect(registry.decisions[2]).toMatchObject({ decision: 'scheduled' });
     expect(registry.runs[1]?.requests.map((r) => r.reason)).toEqual(['later']);
   });

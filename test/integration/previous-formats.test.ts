@@ -13,10 +13,11 @@ import { createRunRecordActivities } from '../../activities/run-record.js';
 import { reuseCached } from '../../activities/step-cache.js';
 import type { Registry } from '../../contracts/model.js';
 import { REGISTRY_FORMAT } from '../../contracts/model.js';
-import type { PipelineRunResult, StepManifest, StepName } from '../../contracts/pipeline-run.js';
+import type { PipelineRunResult, StepManifest, StepName, TrainManifest } from '../../contracts/pipeline-run.js';
 import { MANIFEST_FORMAT } from '../../contracts/pipeline-run.js';
 import { PREDICTION_LOG_FORMAT } from '../../contracts/prediction-log.js';
 import { RegistryFormatError } from '../../contracts/registry-format.js';
+import { renamedField } from '../../contracts/format-renames.js';
 import { readLog } from '../../infra/prediction-logs.js';
 import { loadRegistry } from '../../infra/registry-store.js';
 import { selectBackend } from '../../model/index.js';
@@ -32,7 +33,7 @@ import { fittedTransform, flightRows, publishVersion } from '../support/serving-
 
 const stack = inject('stack');
 const storage = new ObjectStore(stack.minio);
-const fixture = (name: string): string => readFileSync(new URL(`../fixtures/format-1/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string, format = 1): string => readFileSync(new URL(`../fixtures/format-${format}/${name}`, import.meta.url), 'utf8');
 const servers: ModelServer[] = [];
 
 beforeAll(async () => {
@@ -47,25 +48,25 @@ async function storedFormatOneRegistry(): Promise<{ model: string; registry: Reg
   const recorded = JSON.parse(fixture('registry.json')) as Registry;
   expect(recorded.format).toBeUndefined();
   expect(recorded.versions.every((version) => version.spec === undefined)).toBe(true);
-  const model = `format-one-${randomUUID().slice(0, 8)}`;
+  const modelName = `format-one-${randomUUID().slice(0, 8)}`;
   const transform = fittedTransform();
   const versions = await Promise.all(
     recorded.versions.map(async (version) => {
-      const { entry, network } = await publishVersion(storage, model, version.version, transform);
-      network.dispose();
-      return { ...version, model: entry.model, transform: entry.transform };
+      const { entry, layersModel } = await publishVersion(storage, modelName, version.version, transform);
+      layersModel.dispose();
+      return { ...version, model: entry.modelArtifact, transform: entry.transform };
     }),
   );
-  const registry = { ...recorded, model, versions };
-  await storage.putJson(registryKeys.registry(model), registry);
-  return { model, registry };
+  const registry = { ...recorded, model: modelName, versions };
+  await storage.putJson(registryKeys.registry(modelName), registry);
+  return { model: modelName, registry };
 }
 
 describe('data written by the previous format', () => {
-  it('a format-1 registry is read, its versions resolved by their pipeline, served, and carried on as format 2', async () => {
-    const { model, registry } = await storedFormatOneRegistry();
+  it('a format-1 registry is read, its versions resolved by their pipeline, served, and carried on in today’s format', async () => {
+    const { model: modelName, registry } = await storedFormatOneRegistry();
 
-    const read = (await loadRegistry(storage, model))!;
+    const read = (await loadRegistry(storage, modelName))!;
     expect(read.format).toBe(REGISTRY_FORMAT);
     expect(read.aliases).toEqual({ production: 2, previous: 1 });
     expect(read.versions.map((version) => [version.version, version.runId, version.specHash])).toEqual(registry.versions.map((version) => [version.version, version.runId, version.specHash]));
@@ -75,30 +76,79 @@ describe('data written by the previous format', () => {
     expect(() => specOfVersion(production)).toThrow(VersionSpecError);
     const resolved = specOfVersion(production, shippedSpecs);
     expect(resolved).toMatchObject({ source: 'code', spec: { name: 'seattle-live' } });
-    expect(resolved.sameAsTrained).toBe(specHash(loadPipeline('seattle-live')) === production.specHash);
+    // Format 1 hashed the spec with its network section under its old name.
+    expect(resolved.sameAsTrained).toBe(specHash(renamedField(loadPipeline('seattle-live'), 'network', 'model')) === production.specHash);
 
-    const server = await createModelServer({ storage, models: [model], pollMs: 100, formatOneSpecs: shippedSpecs });
+    const server = await createModelServer({ storage, models: [modelName], pollMs: 100, formatOneSpecs: shippedSpecs });
     servers.push(server);
-    const reply = await server.app.inject({ method: 'POST', url: `/v1/models/${model}/predict`, payload: { rows: flightRows(2) } });
+    const reply = await server.app.inject({ method: 'POST', url: `/v1/models/${modelName}/predict`, payload: { rows: flightRows(2) } });
     expect(reply.statusCode, reply.body).toBe(200);
     expect(reply.json<{ predictions: { version: number; alias: string }[] }>().predictions.map((p) => [p.version, p.alias])).toEqual([[2, 'production'], [2, 'production']]);
 
     // The model workflow carries it on: new versions carry their spec, the old ones stay as they were.
-    const state = new ModelState(model, read);
+    const state = new ModelState(modelName, read);
     const spec = loadPipeline('seattle-live');
-    const result = { runId: `${model}.train.3`, pipeline: 'seattle-live', spec, specHash: specHash(spec), datasetVersion: 'd', train: { model: { bucket: 'b', key: 'm' }, backend: 'wasm' }, feature: { transform: { bucket: 'b', key: 't' } }, evaluate: { metrics: {}, blessed: true, reason: 'ok' } } as unknown as PipelineRunResult;
-    const added = state.register(result, { workflowId: `model:${model}`, runId: 'r' }, {}, new Date().toISOString());
+    const result = { runId: `${modelName}.train.3`, pipeline: 'seattle-live', spec, specHash: specHash(spec), datasetVersion: 'd', train: { modelArtifact: { bucket: 'b', key: 'm' }, backend: 'wasm' }, feature: { transform: { bucket: 'b', key: 't' } }, evaluate: { metrics: {}, blessed: true, reason: 'ok' } } as unknown as PipelineRunResult;
+    const added = state.register(result, { workflowId: `model:${modelName}`, runId: 'r' }, {}, new Date().toISOString());
     expect(added.version).toBe(3);
     expect(added.spec).toEqual(spec);
     expect(state.registry.format).toBe(REGISTRY_FORMAT);
     expect(state.registry.versions.slice(0, 2).map((version) => version.spec)).toEqual([undefined, undefined]);
   });
 
+  it('a format-2 registry (written by the code before format 3) is read with today’s field names and served from its stored spec', async () => {
+    const recorded = JSON.parse(fixture('registry.json', 2)) as Record<string, unknown> & { versions: Record<string, unknown>[] };
+    // As format 2 wrote it: the model's name, each version's network and the spec's network section were all `model`.
+    expect(recorded).toMatchObject({ format: 2, model: 'seattle-live' });
+    const stored = recorded.versions.at(-1) as { model: unknown; spec: { model: unknown }; hyperparameters: { model: unknown } };
+    expect([stored.model, stored.spec.model, stored.hyperparameters.model].every((value) => value !== undefined)).toBe(true);
+
+    const modelName = `format-two-${randomUUID().slice(0, 8)}`;
+    const transform = fittedTransform();
+    const versions = await Promise.all(
+      recorded.versions.map(async (version) => {
+        const { entry, layersModel } = await publishVersion(storage, modelName, version.version as number, transform);
+        layersModel.dispose();
+        return { ...version, model: entry.modelArtifact, transform: entry.transform };
+      }),
+    );
+    await storage.putJson(registryKeys.registry(modelName), { ...recorded, model: modelName, versions });
+
+    const read = (await loadRegistry(storage, modelName))!;
+    expect(read).toMatchObject({ format: REGISTRY_FORMAT, modelName, aliases: { production: 3, previous: 2 } });
+    expect(read).not.toHaveProperty('model');
+    const production = read.versions.at(-1)!;
+    expect(production.modelArtifact).toEqual(versions.at(-1)!.model);
+    expect(production).not.toHaveProperty('model');
+    expect(production.spec?.network).toEqual(stored.spec.model);
+    expect(production.spec).not.toHaveProperty('model');
+    expect(production.hyperparameters).toEqual({ network: stored.hyperparameters.model, training: production.spec?.training });
+    // The stored spec resolves the version (no code spec needed), with the overrides it was trained with.
+    expect(specOfVersion(production)).toMatchObject({ source: 'registry', spec: { name: 'seattle-live', training: { epochs: 7 } } });
+
+    const server = await createModelServer({ storage, models: [modelName], pollMs: 100 });
+    servers.push(server);
+    const reply = await server.app.inject({ method: 'POST', url: `/v1/models/${modelName}/predict`, payload: { rows: flightRows(2) } });
+    expect(reply.statusCode, reply.body).toBe(200);
+    expect(reply.json<{ predictions: { version: number }[] }>().predictions.map((p) => p.version)).toEqual([3, 3]);
+  });
+
+  it('a format-2 train manifest is reused from the step cache with its network under today’s name', async () => {
+    const recorded = JSON.parse(fixture('train-manifest.json', 2)) as StepManifest & { model: unknown };
+    expect(recorded).toMatchObject({ format: 2, step: 'train' });
+    const cacheKey = `formattwo${randomUUID().replace(/-/g, '').slice(0, 23)}`;
+    await storage.putJson(stepKeys.manifest('train', cacheKey), recorded);
+    const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+    const reused = await env.run(async (): Promise<TrainManifest | undefined> => reuseCached<TrainManifest>(storage, 'train', cacheKey, undefined));
+    expect(reused?.modelArtifact).toEqual(recorded.model);
+    expect(reused).not.toHaveProperty('model');
+  });
+
   it('a registry of a newer format is refused, naming the formats this code reads', async () => {
-    const model = `format-new-${randomUUID().slice(0, 8)}`;
-    await storage.putJson(registryKeys.registry(model), { format: REGISTRY_FORMAT + 1, model, versions: [], aliases: {} });
-    await expect(loadRegistry(storage, model)).rejects.toThrow(RegistryFormatError);
-    await expect(loadRegistry(storage, model)).rejects.toThrow(`has format ${REGISTRY_FORMAT + 1}; this ctrain reads formats 1 to ${REGISTRY_FORMAT}`);
+    const modelName = `format-new-${randomUUID().slice(0, 8)}`;
+    await storage.putJson(registryKeys.registry(modelName), { format: REGISTRY_FORMAT + 1, modelName, versions: [], aliases: {} });
+    await expect(loadRegistry(storage, modelName)).rejects.toThrow(RegistryFormatError);
+    await expect(loadRegistry(storage, modelName)).rejects.toThrow(`has format ${REGISTRY_FORMAT + 1}; this ctrain reads formats 1 to ${REGISTRY_FORMAT}`);
   });
 
   it('format-1 step manifests are resumed from and reused from the step cache; a newer one fails for good', async () => {
@@ -111,14 +161,16 @@ describe('data written by the previous format', () => {
     const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
     const activities = createRunRecordActivities({ storage } as Parameters<typeof createRunRecordActivities>[0]);
 
-    expect(await env.run(() => activities.loadRunSteps({ runId }))).toEqual(recorded.steps);
+    // Read as recorded, but for the train step's network, which today is `modelArtifact`.
+    const { model: network, ...trainRest } = recorded.steps.train as StepManifest & { model: unknown };
+    const train = { ...trainRest, modelArtifact: network } as TrainManifest;
+    expect(await env.run(() => activities.loadRunSteps({ runId }))).toEqual({ ...recorded.steps, train });
 
-    const train = recorded.steps.train;
     const cacheKey = `formatone${randomUUID().replace(/-/g, '').slice(0, 23)}`;
-    await storage.putJson(stepKeys.manifest('train', cacheKey), train);
+    await storage.putJson(stepKeys.manifest('train', cacheKey), recorded.steps.train);
     expect(await env.run(() => reuseCached(storage, 'train', cacheKey, undefined))).toEqual({ ...train, cached: true, reusedBy: 'cache' });
 
-    // What this code writes is format 2, and reads back the same.
+    // What this code writes is today’s format, and reads back the same.
     await env.run(() => activities.recordRunStep({ runId, manifest: train }));
     expect(await storage.getJson(runKeys.step(runId, 'train'))).toEqual({ ...train, format: MANIFEST_FORMAT });
 
@@ -127,15 +179,15 @@ describe('data written by the previous format', () => {
   });
 
   it('prediction-log lines without a format are read beside today’s; a newer format is refused', async () => {
-    const model = `format-log-${randomUUID().slice(0, 8)}`;
+    const modelName = `format-log-${randomUUID().slice(0, 8)}`;
     const at = new Date().toISOString();
     const day = at.slice(0, 10);
-    const old = { id: 'p1', at, model, version: 1, alias: 'production', requestId: 'r', input: { x: 1 }, score: 0.3 };
+    const old = { id: 'p1', at, model: modelName, version: 1, alias: 'production', requestId: 'r', input: { x: 1 }, score: 0.3 };
     const today = { ...old, id: 'p2', format: PREDICTION_LOG_FORMAT };
-    await storage.putBuffer(logKeys.batch(model, 'predictions', day, new Date(), 'aaaaaaaa'), Buffer.from(`${JSON.stringify(old)}\n${JSON.stringify(today)}\n`));
-    expect((await readLog<{ id: string }>(storage, model, 'predictions', at, at)).map((record) => record.id)).toEqual(['p1', 'p2']);
+    await storage.putBuffer(logKeys.batch(modelName, 'predictions', day, new Date(), 'aaaaaaaa'), Buffer.from(`${JSON.stringify(old)}\n${JSON.stringify(today)}\n`));
+    expect((await readLog<{ id: string }>(storage, modelName, 'predictions', at, at)).map((record) => record.id)).toEqual(['p1', 'p2']);
 
-    await storage.putBuffer(logKeys.batch(model, 'predictions', day, new Date(), 'bbbbbbbb'), Buffer.from(`${JSON.stringify({ ...old, id: 'p3', format: PREDICTION_LOG_FORMAT + 1 })}\n`));
-    await expect(readLog(storage, model, 'predictions', at, at)).rejects.toThrow(`has format ${PREDICTION_LOG_FORMAT + 1}`);
+    await storage.putBuffer(logKeys.batch(modelName, 'predictions', day, new Date(), 'bbbbbbbb'), Buffer.from(`${JSON.stringify({ ...old, id: 'p3', format: PREDICTION_LOG_FORMAT + 1 })}\n`));
+    await expect(readLog(storage, modelName, 'predictions', at, at)).rejects.toThrow(`has format ${PREDICTION_LOG_FORMAT + 1}`);
   });
 });

@@ -43,7 +43,7 @@ describe('HTTP metrics of the model server and the alert receiver', () => {
     const notServed = uniqueModel();
     // A namespace the server does not have: the signal is refused, so no model workflow is started.
     const client = new Client({ connection: temporal.current.client.connection, namespace: `no-such-namespace-${served}` });
-    const receiver = createAlertReceiver({ client, taskQueue: uniqueId('metrics'), auth: { bearerTokens: ['metrics-test-token'] }, knownModels: (model) => model === served });
+    const receiver = createAlertReceiver({ client, taskQueue: uniqueId('metrics'), auth: { bearerTokens: ['metrics-test-token'] }, knownModels: (modelName) => modelName === served });
     try {
       const payload = alertmanagerPayload([
         { alertname: 'Drift', status: 'firing', labels: { model: served } },

@@ -42,20 +42,20 @@ describe('a model server with no spec of the model it serves', () => {
   it('canaries and pseudonymises each version as the spec stored with it says', async () => {
     const storage = new ObjectStore(stack.minio);
     await selectBackend();
-    const model = `registry-only-${randomUUID().slice(0, 8)}`;
-    expect(pipelineNames()).not.toContain(model);
+    const modelName = `registry-only-${randomUUID().slice(0, 8)}`;
+    expect(pipelineNames()).not.toContain(modelName);
     const transform = fittedTransform();
     // Production hashes nothing; the canary was trained on hashed carriers and takes every request.
-    const v1 = await publishVersion(storage, model, 1, transform, { canaryPercent: 10 });
-    const v2 = await publishVersion(storage, model, 2, transform, { canaryPercent: 100, personal: ['carrier'] });
-    await writeRegistry(storage, model, [v1.entry, v2.entry], { production: 1, canary: 2 });
+    const v1 = await publishVersion(storage, modelName, 1, transform, { canaryPercent: 10 });
+    const v2 = await publishVersion(storage, modelName, 2, transform, { canaryPercent: 100, personal: ['carrier'] });
+    await writeRegistry(storage, modelName, [v1.entry, v2.entry], { production: 1, canary: 2 });
 
-    const { child, url } = await startServingChild(model, stack.minio, { CTRAIN_PSEUDONYM_KEY: KEY });
+    const { child, url } = await startServingChild(modelName, stack.minio, { CTRAIN_PSEUDONYM_KEY: KEY });
     try {
       const rows = flightRows(12);
       const predictions: Prediction[] = [];
       for (const row of rows) {
-        const reply = await fetch(`${url}/v1/models/${model}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ row }) });
+        const reply = await fetch(`${url}/v1/models/${modelName}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ row }) });
         expect(reply.status).toBe(200);
         predictions.push(...((await reply.json()) as { predictions: Prediction[] }).predictions);
       }
@@ -65,17 +65,17 @@ describe('a model server with no spec of the model it serves', () => {
       // The canary scored the carrier's keyed hash, as its training data held it.
       const key = pseudonymKey(KEY);
       const hashed = rows.map((row) => ({ ...row, carrier: pseudonymize(row.carrier, key) }));
-      expect(predictions.map((p) => p.score)).toEqual(directScores(v2.network, transform, hashed));
-      expect(predictions.map((p) => p.score)).not.toEqual(directScores(v2.network, transform, rows));
+      expect(predictions.map((p) => p.score)).toEqual(directScores(v2.layersModel, transform, hashed));
+      expect(predictions.map((p) => p.score)).not.toEqual(directScores(v2.layersModel, transform, rows));
 
       child.kill('SIGTERM');
       const result = await child;
       expect(result.exitCode, result.stderr).toBe(0);
-      const { lines } = await readLog(storage, model, 'predictions');
+      const { lines } = await readLog(storage, modelName, 'predictions');
       expect(lines.map((line) => (line.input as { carrier: unknown }).carrier)).toEqual(hashed.map((row) => row.carrier));
     } finally {
       child.kill('SIGKILL');
-      [v1, v2].forEach(({ network }) => network.dispose());
+      [v1, v2].forEach(({ layersModel }) => layersModel.dispose());
     }
   });
 });

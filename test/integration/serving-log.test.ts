@@ -24,8 +24,8 @@ function freshBucket(): string {
   return bucket;
 }
 
-const records = (model: string, count: number): PredictionRecord[] =>
-  Array.from({ length: count }, (_, i) => ({ id: `${model}-${i}`, at: new Date().toISOString(), model, version: 1, alias: 'production', requestId: 'r', input: { x: i }, score: i / count }));
+const records = (modelName: string, count: number): PredictionRecord[] =>
+  Array.from({ length: count }, (_, i) => ({ id: `${modelName}-${i}`, at: new Date().toISOString(), model: modelName, version: 1, alias: 'production', requestId: 'r', input: { x: i }, score: i / count }));
 
 describe('the prediction log', () => {
   it('keeps a batch whose upload failed and writes it on a later flush, without throwing', async () => {

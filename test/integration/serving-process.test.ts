@@ -11,16 +11,16 @@ describe('runModelServer', () => {
   it('listens on loopback, answers over HTTP, and on SIGTERM exits 0 after flushing the prediction log', async () => {
     const storage = new ObjectStore(stack.minio);
     await selectBackend();
-    const model = `serving-test-${randomUUID()}`;
-    const { entry, network } = await publishVersion(storage, model, 1, fittedTransform());
-    network.dispose();
-    await writeRegistry(storage, model, [entry], { production: 1 });
+    const modelName = `serving-test-${randomUUID()}`;
+    const { entry, layersModel } = await publishVersion(storage, modelName, 1, fittedTransform());
+    layersModel.dispose();
+    await writeRegistry(storage, modelName, [entry], { production: 1 });
 
-    const { child, url } = await startServingChild(model, stack.minio);
+    const { child, url } = await startServingChild(modelName, stack.minio);
     try {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
-      const reply = await fetch(`${url}/v1/models/${model}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows: flightRows(2) }) });
+      const reply = await fetch(`${url}/v1/models/${modelName}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows: flightRows(2) }) });
       expect(reply.status).toBe(200);
       const { predictions } = (await reply.json()) as { predictions: { id: string }[] };
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
@@ -28,7 +28,7 @@ describe('runModelServer', () => {
       child.kill('SIGTERM');
       const result = await child;
       expect(result.exitCode, result.stderr).toBe(0);
-      expect((await readLog(storage, model, 'predictions')).lines.map((line) => line.id)).toEqual(predictions.map((p) => p.id));
+      expect((await readLog(storage, modelName, 'predictions')).lines.map((line) => line.id)).toEqual(predictions.map((p) => p.id));
     } finally {
       child.kill('SIGKILL');
     }

@@ -35,11 +35,11 @@ afterEach(async () => {
 
 /** A model with a production version in MinIO, unique to the test. */
 async function publishedModel(settings?: ServingSettings): Promise<string> {
-  const model = `security-test-${randomUUID()}`;
-  const { entry, network } = await publishVersion(storage, model, 1, transform, settings);
-  network.dispose();
-  await writeRegistry(storage, model, [entry], { production: 1 });
-  return model;
+  const modelName = `security-test-${randomUUID()}`;
+  const { entry, layersModel } = await publishVersion(storage, modelName, 1, transform, settings);
+  layersModel.dispose();
+  await writeRegistry(storage, modelName, [entry], { production: 1 });
+  return modelName;
 }
 
 async function serve(options: Partial<ModelServerOptions> & Pick<ModelServerOptions, 'models'>): Promise<ModelServer> {
@@ -65,18 +65,18 @@ function rawPost(base: URL, path: string, body: string): Promise<{ status: numbe
 }
 
 /** Every line of every log object under the model's prefix, as stored: the raw text, to look for clear values. */
-async function rawLog(model: string, kind: 'predictions' | 'outcomes'): Promise<string> {
-  const { keys } = await readLog(storage, model, kind);
+async function rawLog(modelName: string, kind: 'predictions' | 'outcomes'): Promise<string> {
+  const { keys } = await readLog(storage, modelName, kind);
   const texts = await Promise.all(keys.map((key) => storage.getText({ bucket: BUCKETS.logs, key: key })));
   return texts.join('');
 }
 
 describe('the model server under abuse', () => {
   it('answers 429 with Retry-After once a caller passes its rate; other callers and known feedback tokens keep their own budgets', async () => {
-    const model = await publishedModel();
+    const modelName = await publishedModel();
     // One hour for 3 requests: the test cannot cross the window however slowly it runs.
-    const server = await serve({ models: [model], rateLimit: { max: 3, windowMs: 3_600_000 }, feedbackTokens: ['feedback-token'] });
-    const url = `/v1/models/${model}/predict`;
+    const server = await serve({ models: [modelName], rateLimit: { max: 3, windowMs: 3_600_000 }, feedbackTokens: ['feedback-token'] });
+    const url = `/v1/models/${modelName}/predict`;
     const [row] = flightRows(1);
     for (let i = 0; i < 3; i++) {
       const reply = await post(server, url, { row });
@@ -89,22 +89,22 @@ describe('the model server under abuse', () => {
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(3600);
     expect(limited.json()).toMatchObject({ error: 'rate_limited', message: expect.stringMatching(/more than 3 requests in 3600 s/) as unknown });
     // Every /v1 route shares the caller's budget; health, readiness and metrics do not count.
-    expect((await server.app.inject({ url: `/v1/models/${model}` })).statusCode).toBe(429);
+    expect((await server.app.inject({ url: `/v1/models/${modelName}` })).statusCode).toBe(429);
     expect((await server.app.inject({ url: '/readyz' })).statusCode).toBe(200);
-    expect((await server.app.inject({ url: '/metrics' })).body).toContain(`ctrain_serving_requests_total{model="${model}",version="",alias="",status="429"} 1`);
+    expect((await server.app.inject({ url: '/metrics' })).body).toContain(`ctrain_serving_requests_total{model="${modelName}",version="",alias="",status="429"} 1`);
 
     expect((await post(server, url, { row }, {}, '10.1.2.3')).statusCode).toBe(200);
     // A known token is its own caller; an unknown one is counted against the address, so inventing tokens buys nothing.
     const outcomes = { outcomes: [{ id: 'p-1', label: 1 }] };
-    expect((await post(server, `/v1/models/${model}/outcomes`, outcomes, { authorization: 'Bearer feedback-token' })).statusCode).toBe(202);
-    expect((await post(server, `/v1/models/${model}/outcomes`, outcomes, { authorization: 'Bearer invented' })).statusCode).toBe(429);
+    expect((await post(server, `/v1/models/${modelName}/outcomes`, outcomes, { authorization: 'Bearer feedback-token' })).statusCode).toBe(202);
+    expect((await post(server, `/v1/models/${modelName}/outcomes`, outcomes, { authorization: 'Bearer invented' })).statusCode).toBe(429);
   });
 
   it('answers 400 to model names in the URL that could leave a key prefix, before anything is looked up', async () => {
-    const model = await publishedModel();
-    const server = await serve({ models: [model], feedbackTokens: ['feedback-token'] });
+    const modelName = await publishedModel();
+    const server = await serve({ models: [modelName], feedbackTokens: ['feedback-token'] });
     const [row] = flightRows(1);
-    const hostile = ['a%2Fb', '%2e%2e%2Fregistry', '..%2F..%2Fother', 'Flight-Delay', 'x%00y', '', 'a'.repeat(64), 'flight_delay', `${model.toUpperCase()}`];
+    const hostile = ['a%2Fb', '%2e%2e%2Fregistry', '..%2F..%2Fother', 'Flight-Delay', 'x%00y', '', 'a'.repeat(64), 'flight_delay', `${modelName.toUpperCase()}`];
     for (const name of hostile) {
       const replies = {
         predict: await post(server, `/v1/models/${name}/predict`, { row }),
@@ -117,7 +117,7 @@ describe('the model server under abuse', () => {
       }
     }
     // A path that leaves the route altogether matches nothing.
-    expect((await post(server, `/v1/models/../${model}/predict`, { row })).statusCode).toBe(404);
+    expect((await post(server, `/v1/models/../${modelName}/predict`, { row })).statusCode).toBe(404);
     // Dot segments sent raw (as `curl --path-as-is` does; inject and fetch normalise them away) reach the route as a name.
     const url = new URL(await server.app.listen({ port: 0, host: '127.0.0.1' }));
     for (const name of ['..', '%2e%2e', '.%2E']) {
@@ -130,16 +130,16 @@ describe('the model server under abuse', () => {
   });
 
   it('takes outcomes only with a token from CTRAIN_FEEDBACK_TOKENS_FILE, stores nothing for a missing or wrong one, and never logs a token', async () => {
-    const model = await publishedModel();
+    const modelName = await publishedModel();
     const file = join(mkdtempSync(join(tmpdir(), 'ctrain-feedback-')), 'tokens');
     writeFileSync(file, 'fb-file-token-a\nfb-file-token-b-which-is-longer\n');
     const lines: string[] = [];
     const stream = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
-    const server = await serve({ models: [model], ...modelServerOptionsFromEnv({ CTRAIN_FEEDBACK_TOKENS_FILE: file }), logger: { level: 'trace', stream } });
+    const server = await serve({ models: [modelName], ...modelServerOptionsFromEnv({ CTRAIN_FEEDBACK_TOKENS_FILE: file }), logger: { level: 'trace', stream } });
 
-    const predicted = await post(server, `/v1/models/${model}/predict`, { rows: flightRows(2) });
+    const predicted = await post(server, `/v1/models/${modelName}/predict`, { rows: flightRows(2) });
     const ids = predicted.json<{ predictions: { id: string }[] }>().predictions.map((p) => p.id);
-    const feedback = (id: string, headers: Record<string, string>) => post(server, `/v1/models/${model}/feedback`, { outcomes: [{ id, label: 1 }] }, headers);
+    const feedback = (id: string, headers: Record<string, string>) => post(server, `/v1/models/${modelName}/feedback`, { outcomes: [{ id, label: 1 }] }, headers);
     const refused = [
       await feedback('refused-1', {}),
       await feedback('refused-2', { authorization: 'Bearer fb-file-token' }),
@@ -155,7 +155,7 @@ describe('the model server under abuse', () => {
     expect((await feedback(ids[1]!, { authorization: 'Bearer fb-file-token-b-which-is-longer' })).statusCode).toBe(202);
 
     await server.close();
-    expect((await readLog(storage, model, 'outcomes')).lines.map((line) => line.id)).toEqual(ids);
+    expect((await readLog(storage, modelName, 'outcomes')).lines.map((line) => line.id)).toEqual(ids);
     const log = lines.join('');
     expect(log).toContain('incoming request');
     for (const secret of ['fb-file-token-a', 'fb-file-token-b-which-is-longer', 'fb-file-token']) expect(log).not.toContain(secret);
@@ -165,20 +165,20 @@ describe('the model server under abuse', () => {
 describe('personal data in the prediction log', () => {
   it('writes a keyed hash of each personal column to MinIO, never the value, the same hash for the same value', async () => {
     // The personal columns come from the spec stored with the version, not from the server's options.
-    const model = await publishedModel({ personal: ['carrier', 'customer'] });
-    const server = await serve({ models: [model], pseudonymKey: KEY });
+    const modelName = await publishedModel({ personal: ['carrier', 'customer'] });
+    const server = await serve({ models: [modelName], pseudonymKey: KEY });
     const rows = [
       { distance: 300, hour: 7, carrier: 'AA', customer: 'alice@example.com' },
       { distance: 900, hour: 13, carrier: 'DL', customer: 'bob@example.com' },
       { distance: 1200, hour: 22, carrier: 'AA', customer: 'alice@example.com' },
       { distance: 500, hour: 9, carrier: null, customer: 'carol@example.com' },
     ];
-    const reply = await post(server, `/v1/models/${model}/predict`, { rows });
+    const reply = await post(server, `/v1/models/${modelName}/predict`, { rows });
     expect(reply.statusCode, reply.body).toBe(200);
     // The model scored the pseudonyms, as ingest stored them for training: a plain server given them scores the same.
     const hashed = rows.map((row) => ({ ...row, carrier: pseudonymize(row.carrier, pseudonymKey(KEY)), customer: pseudonymize(row.customer, pseudonymKey(KEY)) }));
     // The same artifacts registered without personal columns, under another name.
-    const registered = (await loadRegistry(storage, model))!.versions[0]!;
+    const registered = (await loadRegistry(storage, modelName))!.versions[0]!;
     const plainModel = `security-test-${randomUUID()}`;
     await writeRegistry(storage, plainModel, [{ ...registered, spec: versionSpec(plainModel) }], { production: 1 });
     const plain = await serve({ models: [plainModel] });
@@ -187,7 +187,7 @@ describe('personal data in the prediction log', () => {
     await server.close();
 
     const key = pseudonymKey(KEY);
-    const { lines } = await readLog(storage, model, 'predictions');
+    const { lines } = await readLog(storage, modelName, 'predictions');
     const mine = lines.filter((line) => line.requestId === reply.headers['x-request-id']);
     expect(mine.map((line) => line.input)).toEqual(rows.map((row) => ({ ...row, carrier: pseudonymize(row.carrier, key), customer: pseudonymize(row.customer, key) })));
     const inputs = mine.map((line) => line.input as Record<string, unknown>);
@@ -197,14 +197,14 @@ describe('personal data in the prediction log', () => {
     expect(inputs[3]?.carrier).toBeNull();
     expect(inputs[0]?.carrier).toMatch(/^[0-9a-f]{64}$/);
 
-    const raw = await rawLog(model, 'predictions');
+    const raw = await rawLog(modelName, 'predictions');
     for (const clear of ['alice@example.com', 'bob@example.com', 'carol@example.com', '"AA"', '"DL"']) expect(raw).not.toContain(clear);
   });
 
   it('refuses to start when a version has personal columns and there is no pseudonym key, or a short one', async () => {
-    const model = await publishedModel({ personal: ['carrier'] });
-    await expect(createModelServer({ storage, models: [model] })).rejects.toThrow(PseudonymKeyError);
-    await expect(createModelServer({ storage, models: [model] })).rejects.toThrow(/CTRAIN_PSEUDONYM_KEY or CTRAIN_PSEUDONYM_KEY_FILE/);
-    await expect(createModelServer({ storage, models: [model], pseudonymKey: 'short' })).rejects.toThrow(/at least 16/);
+    const modelName = await publishedModel({ personal: ['carrier'] });
+    await expect(createModelServer({ storage, models: [modelName] })).rejects.toThrow(PseudonymKeyError);
+    await expect(createModelServer({ storage, models: [modelName] })).rejects.toThrow(/CTRAIN_PSEUDONYM_KEY or CTRAIN_PSEUDONYM_KEY_FILE/);
+    await expect(createModelServer({ storage, models: [modelName], pseudonymKey: 'short' })).rejects.toThrow(/at least 16/);
   });
 });

@@ -44,56 +44,56 @@ async function serve(options: Partial<ModelServerOptions> & Pick<ModelServerOpti
 const post = (server: ModelServer, url: string, payload: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> =>
   server.app.inject({ method: 'POST', url, payload: payload as object, headers });
 
-async function predictions(server: ModelServer, model: string, payload: unknown, headers?: Record<string, string>): Promise<Prediction[]> {
-  const reply = await post(server, `/v1/models/${model}/predict`, payload, headers);
+async function predictions(server: ModelServer, modelName: string, payload: unknown, headers?: Record<string, string>): Promise<Prediction[]> {
+  const reply = await post(server, `/v1/models/${modelName}/predict`, payload, headers);
   expect(reply.statusCode, reply.body).toBe(200);
   const body = reply.json<{ model: string; predictions: Prediction[] }>();
-  expect(body.model).toBe(model);
+  expect(body.model).toBe(modelName);
   return body.predictions;
 }
 
 /** What the training side computes for the same rows: the transform, then predict(), with no server in between. */
-const directScores = (network: tf.LayersModel, rows: readonly InputRow[]): number[] => scoresWithoutServer(network, transform, rows);
+const directScores = (layersModel: tf.LayersModel, rows: readonly InputRow[]): number[] => scoresWithoutServer(layersModel, transform, rows);
 
 describe('the model server', () => {
   it('scores single rows and batches exactly as predict() on applyTransform(), with a unique id per prediction', async () => {
-    const model = uniqueModel();
-    const { entry, network } = await publishVersion(storage, model, 1, transform);
-    await writeRegistry(storage, model, [entry], { production: 1 });
-    const server = await serve({ models: [model] });
+    const modelName = uniqueModel();
+    const { entry, layersModel } = await publishVersion(storage, modelName, 1, transform);
+    await writeRegistry(storage, modelName, [entry], { production: 1 });
+    const server = await serve({ models: [modelName] });
 
     // Unseen category, unknown (null) values and an extra field the transform ignores.
     const rows: InputRow[] = [...flightRows(5), { distance: null, hour: 3, carrier: 'ZZ' }, { distance: 800, hour: null, carrier: null, note: 'ignored' }];
-    const batch = await predictions(server, model, { rows });
-    expect(batch.map((p) => p.score)).toEqual(directScores(network, rows));
+    const batch = await predictions(server, modelName, { rows });
+    expect(batch.map((p) => p.score)).toEqual(directScores(layersModel, rows));
     expect(batch.every((p) => p.version === 1 && p.alias === 'production')).toBe(true);
-    const single = await predictions(server, model, { row: rows[5] });
+    const single = await predictions(server, modelName, { row: rows[5] });
     expect(single).toHaveLength(1);
-    expect(single[0]?.score).toBe(directScores(network, [rows[5] ?? {}])[0]);
+    expect(single[0]?.score).toBe(directScores(layersModel, [rows[5] ?? {}])[0]);
     expect(new Set([...batch, ...single].map((p) => p.id)).size).toBe(rows.length + 1);
 
-    expect((await server.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready', models: [model] });
+    expect((await server.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready', models: [modelName] });
     expect((await server.app.inject({ url: '/healthz' })).statusCode).toBe(200);
-    expect((await server.app.inject({ url: `/v1/models/${model}` })).json()).toMatchObject({
-      model,
+    expect((await server.app.inject({ url: `/v1/models/${modelName}` })).json()).toMatchObject({
+      model: modelName,
       aliases: { production: 1 },
       loaded: [{ alias: 'production', version: 1, task: 'binary', inputs: ['distance', 'hour', 'carrier'] }],
       error: null,
     });
-    network.dispose();
+    layersModel.dispose();
   });
 
   it('explains predictions on request: gradient × input per input feature, adding up to the logit of a bias-free network', async () => {
-    const model = uniqueModel();
-    const { entry, network } = await publishVersion(storage, model, 1, transform);
-    await writeRegistry(storage, model, [entry], { production: 1 });
-    const server = await serve({ models: [model] });
+    const modelName = uniqueModel();
+    const { entry, layersModel } = await publishVersion(storage, modelName, 1, transform);
+    await writeRegistry(storage, modelName, [entry], { production: 1 });
+    const server = await serve({ models: [modelName] });
     const rows = flightRows(4);
 
-    const reply = await post(server, `/v1/models/${model}/predict?explain=20`, { rows });
+    const reply = await post(server, `/v1/models/${modelName}/predict?explain=20`, { rows });
     expect(reply.statusCode, reply.body).toBe(200);
     const explained = reply.json<{ predictions: (Prediction & { explanation: { feature: string; contribution: number }[] })[] }>().predictions;
-    expect(explained.map((p) => p.score)).toEqual(directScores(network, rows));
+    expect(explained.map((p) => p.score)).toEqual(directScores(layersModel, rows));
     for (const prediction of explained) {
       expect(prediction.version).toBe(1);
       // Every input feature once, largest effect first; a one-hot column set counts as one feature.
@@ -104,23 +104,23 @@ describe('the model server', () => {
       const total = prediction.explanation.reduce((sum, c) => sum + c.contribution, 0);
       expect(total).toBeCloseTo(Math.log(prediction.score / (1 - prediction.score)), 4);
     }
-    const top = await post(server, `/v1/models/${model}/predict?explain=true`, { row: rows[0] });
+    const top = await post(server, `/v1/models/${modelName}/predict?explain=true`, { row: rows[0] });
     expect(top.json<{ predictions: { explanation: unknown[] }[] }>().predictions[0]!.explanation).toHaveLength(3);
-    const plain = await predictions(server, model, { row: rows[0] });
+    const plain = await predictions(server, modelName, { row: rows[0] });
     expect(plain[0]).not.toHaveProperty('explanation');
-    const bad = await post(server, `/v1/models/${model}/predict?explain=lots`, { row: rows[0] });
+    const bad = await post(server, `/v1/models/${modelName}/predict?explain=lots`, { row: rows[0] });
     expect([bad.statusCode, bad.json<{ message: string }>().message]).toEqual([400, 'explain must be true or a whole number of contributions from 1 to 20, got "lots"']);
-    network.dispose();
+    layersModel.dispose();
   });
 
   it('rejects bad rows naming the row and field, bad bodies with 4xx, and unknown models with 404', async () => {
-    const model = uniqueModel();
+    const modelName = uniqueModel();
     const unregistered = uniqueModel();
-    const { entry, network } = await publishVersion(storage, model, 1, transform);
-    network.dispose();
-    await writeRegistry(storage, model, [entry], { production: 1 });
-    const server = await serve({ models: [model, unregistered], bodyLimit: 4096 });
-    const url = `/v1/models/${model}/predict`;
+    const { entry, layersModel } = await publishVersion(storage, modelName, 1, transform);
+    layersModel.dispose();
+    await writeRegistry(storage, modelName, [entry], { production: 1 });
+    const server = await serve({ models: [modelName, unregistered], bodyLimit: 4096 });
+    const url = `/v1/models/${modelName}/predict`;
 
     const [good, other] = flightRows(2);
     const bad = await post(server, url, { rows: [good, { distance: 10, carrier: 'AA' }, { ...other, distance: 'far' }] });
@@ -153,50 +153,50 @@ describe('the model server', () => {
   });
 
   it('hot-reloads a new production version, frees the old one, and keeps serving when a reload fails', async () => {
-    const model = uniqueModel();
-    const v1 = await publishVersion(storage, model, 1, transform);
-    const v2 = await publishVersion(storage, model, 2, transform);
+    const modelName = uniqueModel();
+    const v1 = await publishVersion(storage, modelName, 1, transform);
+    const v2 = await publishVersion(storage, modelName, 2, transform);
     const rows = flightRows(3);
     const tensorsBefore = tf.memory().numTensors;
-    await writeRegistry(storage, model, [v1.entry], { production: 1 });
-    const server = await serve({ models: [model] });
-    expect((await predictions(server, model, { rows }))[0]?.version).toBe(1);
+    await writeRegistry(storage, modelName, [v1.entry], { production: 1 });
+    const server = await serve({ models: [modelName] });
+    expect((await predictions(server, modelName, { rows }))[0]?.version).toBe(1);
 
-    await writeRegistry(storage, model, [v1.entry, v2.entry], { production: 2, previous: 1 });
-    await eventually('version 2 answers', async () => (await predictions(server, model, { rows }))[0]?.version === 2);
-    expect((await predictions(server, model, { rows })).map((p) => p.score)).toEqual(directScores(v2.network, rows));
-    expect((await server.app.inject({ url: `/v1/models/${model}` })).json()).toMatchObject({ loaded: [{ alias: 'production', version: 2 }] });
+    await writeRegistry(storage, modelName, [v1.entry, v2.entry], { production: 2, previous: 1 });
+    await eventually('version 2 answers', async () => (await predictions(server, modelName, { rows }))[0]?.version === 2);
+    expect((await predictions(server, modelName, { rows })).map((p) => p.score)).toEqual(directScores(v2.layersModel, rows));
+    expect((await server.app.inject({ url: `/v1/models/${modelName}` })).json()).toMatchObject({ loaded: [{ alias: 'production', version: 2 }] });
 
     // Version 3's model was never uploaded: the reload fails and version 2 keeps answering.
-    const missing = versionEntry(model, 3, { bucket: BUCKETS.artifacts, key: `tests/serving/${model}/v3/absent.bin` }, v2.entry.transform);
-    await writeRegistry(storage, model, [v1.entry, v2.entry, missing], { production: 3, previous: 2 });
+    const missing = versionEntry(modelName, 3, { bucket: BUCKETS.artifacts, key: `tests/serving/${modelName}/v3/absent.bin` }, v2.entry.transform);
+    await writeRegistry(storage, modelName, [v1.entry, v2.entry, missing], { production: 3, previous: 2 });
     await eventually('the failed reload is reported', async () => {
-      const { error } = (await server.app.inject({ url: `/v1/models/${model}` })).json<{ error: string | null }>();
+      const { error } = (await server.app.inject({ url: `/v1/models/${modelName}` })).json<{ error: string | null }>();
       return error?.includes('version 3: cannot load model') ?? false;
     });
-    expect((await predictions(server, model, { rows }))[0]?.version).toBe(2);
+    expect((await predictions(server, modelName, { rows }))[0]?.version).toBe(2);
     const metrics = (await server.app.inject({ url: '/metrics' })).body;
-    expect(metrics).toContain(`ctrain_serving_reloads_total{model="${model}",result="failure"}`);
-    expect(metrics).toContain(`ctrain_serving_loaded_version{model="${model}",alias="production"} 2`);
+    expect(metrics).toContain(`ctrain_serving_reloads_total{model="${modelName}",result="failure"}`);
+    expect(metrics).toContain(`ctrain_serving_loaded_version{model="${modelName}",alias="production"} 2`);
 
     await server.close();
     expect(tf.memory().numTensors).toBe(tensorsBefore);
-    [v1, v2].forEach(({ network }) => network.dispose());
+    [v1, v2].forEach(({ layersModel }) => layersModel.dispose());
   });
 
   it('routes canaryPercent of requests to the canary by request id, and says which version answered', async () => {
-    const model = uniqueModel();
-    const v1 = await publishVersion(storage, model, 1, transform);
+    const modelName = uniqueModel();
+    const v1 = await publishVersion(storage, modelName, 1, transform);
     // The canary's own spec sets its share of traffic.
-    const v2 = await publishVersion(storage, model, 2, transform, { canaryPercent: 50 });
-    await writeRegistry(storage, model, [v1.entry, v2.entry], { production: 1, canary: 2 });
-    const server = await serve({ models: [model] });
+    const v2 = await publishVersion(storage, modelName, 2, transform, { canaryPercent: 50 });
+    await writeRegistry(storage, modelName, [v1.entry, v2.entry], { production: 1, canary: 2 });
+    const server = await serve({ models: [modelName] });
     const [row = {}] = flightRows(1);
-    const expected = { 1: directScores(v1.network, [row])[0], 2: directScores(v2.network, [row])[0] };
+    const expected = { 1: directScores(v1.layersModel, [row])[0], 2: directScores(v2.layersModel, [row])[0] };
 
     const answered = { production: 0, canary: 0 };
     for (let i = 0; i < 200; i++) {
-      const [prediction] = await predictions(server, model, { row });
+      const [prediction] = await predictions(server, modelName, { row });
       if (!prediction) throw new Error('no prediction');
       answered[prediction.alias]++;
       expect([prediction.alias, prediction.score]).toEqual(prediction.version === 2 ? ['canary', expected[2]] : ['production', expected[1]]);
@@ -208,22 +208,22 @@ describe('the model server', () => {
     // The same request id always gets the same version.
     for (const requestId of ['a', 'b', 'c', 'd']) {
       const versions = new Set<number>();
-      for (let i = 0; i < 5; i++) versions.add((await predictions(server, model, { row }, { 'x-request-id': requestId }))[0]?.version ?? 0);
+      for (let i = 0; i < 5; i++) versions.add((await predictions(server, modelName, { row }, { 'x-request-id': requestId }))[0]?.version ?? 0);
       expect(versions.size).toBe(1);
     }
-    [v1, v2].forEach(({ network }) => network.dispose());
+    [v1, v2].forEach(({ layersModel }) => layersModel.dispose());
   });
 
   it('sends all traffic to production while the canary cannot be loaded', async () => {
-    const model = uniqueModel();
-    const v1 = await publishVersion(storage, model, 1, transform);
-    v1.network.dispose();
-    const broken = versionEntry(model, 2, { bucket: BUCKETS.artifacts, key: `tests/serving/${model}/v2/absent.bin` }, v1.entry.transform, { canaryPercent: 100 });
-    await writeRegistry(storage, model, [v1.entry, broken], { production: 1, canary: 2 });
-    const server = await serve({ models: [model] });
+    const modelName = uniqueModel();
+    const v1 = await publishVersion(storage, modelName, 1, transform);
+    v1.layersModel.dispose();
+    const broken = versionEntry(modelName, 2, { bucket: BUCKETS.artifacts, key: `tests/serving/${modelName}/v2/absent.bin` }, v1.entry.transform, { canaryPercent: 100 });
+    await writeRegistry(storage, modelName, [v1.entry, broken], { production: 1, canary: 2 });
+    const server = await serve({ models: [modelName] });
 
-    expect((await predictions(server, model, { rows: flightRows(3) })).map((p) => [p.version, p.alias])).toEqual([[1, 'production'], [1, 'production'], [1, 'production']]);
-    expect((await server.app.inject({ url: `/v1/models/${model}` })).json()).toMatchObject({
+    expect((await predictions(server, modelName, { rows: flightRows(3) })).map((p) => [p.version, p.alias])).toEqual([[1, 'production'], [1, 'production'], [1, 'production']]);
+    expect((await server.app.inject({ url: `/v1/models/${modelName}` })).json()).toMatchObject({
       aliases: { production: 1, canary: 2 },
       loaded: [{ alias: 'production', version: 1 }],
       error: expect.stringMatching(/^version 2: cannot load model s3:\/\/ctrain-artifacts\/tests\/serving\/.*absent\.bin/) as unknown,
@@ -232,64 +232,64 @@ describe('the model server', () => {
   });
 
   it('exposes Prometheus metrics for requests, latency, scores, reloads and loaded versions', async () => {
-    const model = uniqueModel();
-    const { entry, network } = await publishVersion(storage, model, 1, transform);
-    network.dispose();
-    await writeRegistry(storage, model, [entry], { production: 1 });
-    const server = await serve({ models: [model] });
-    for (let i = 0; i < 3; i++) await predictions(server, model, { rows: flightRows(2) });
-    await post(server, `/v1/models/${model}/predict`, { row: {} });
+    const modelName = uniqueModel();
+    const { entry, layersModel } = await publishVersion(storage, modelName, 1, transform);
+    layersModel.dispose();
+    await writeRegistry(storage, modelName, [entry], { production: 1 });
+    const server = await serve({ models: [modelName] });
+    for (let i = 0; i < 3; i++) await predictions(server, modelName, { rows: flightRows(2) });
+    await post(server, `/v1/models/${modelName}/predict`, { row: {} });
     await post(server, '/v1/models/nope/predict', { row: {} });
 
     const reply = await server.app.inject({ url: '/metrics' });
     expect(reply.headers['content-type']).toMatch(/^text\/plain/);
     const text = reply.body;
-    expect(text).toContain(`ctrain_serving_requests_total{model="${model}",version="1",alias="production",status="200"} 3`);
-    expect(text).toContain(`ctrain_serving_requests_total{model="${model}",version="1",alias="production",status="400"} 1`);
+    expect(text).toContain(`ctrain_serving_requests_total{model="${modelName}",version="1",alias="production",status="200"} 3`);
+    expect(text).toContain(`ctrain_serving_requests_total{model="${modelName}",version="1",alias="production",status="400"} 1`);
     expect(text).toContain('ctrain_serving_requests_total{model="(unknown)",version="",alias="",status="404"} 1');
-    expect(text).toContain(`ctrain_serving_request_duration_seconds_count{model="${model}",version="1",alias="production"} 4`);
-    expect(text).toContain(`ctrain_serving_predictions_total{model="${model}",version="1",alias="production"} 6`);
-    expect(text).toContain(`ctrain_serving_prediction_score_count{model="${model}",version="1"} 6`);
-    expect(text).toContain(`ctrain_serving_reloads_total{model="${model}",result="success"} 1`);
-    expect(text).toContain(`ctrain_serving_loaded_version{model="${model}",alias="production"} 1`);
+    expect(text).toContain(`ctrain_serving_request_duration_seconds_count{model="${modelName}",version="1",alias="production"} 4`);
+    expect(text).toContain(`ctrain_serving_predictions_total{model="${modelName}",version="1",alias="production"} 6`);
+    expect(text).toContain(`ctrain_serving_prediction_score_count{model="${modelName}",version="1"} 6`);
+    expect(text).toContain(`ctrain_serving_reloads_total{model="${modelName}",result="success"} 1`);
+    expect(text).toContain(`ctrain_serving_loaded_version{model="${modelName}",alias="production"} 1`);
     expect(text).toContain('ctrain_serving_log_pending_rows 6');
     expect(text).toContain('ctrain_serving_process_cpu_seconds_total');
   });
 
   it('writes sampled predictions and posted outcomes to MinIO as JSON Lines when it closes', async () => {
-    const model = uniqueModel();
-    const { entry, network } = await publishVersion(storage, model, 1, transform);
-    network.dispose();
-    await writeRegistry(storage, model, [entry], { production: 1 });
-    const server = await serve({ models: [model], logSink: { flushRows: 1000, flushMs: 600_000 } });
+    const modelName = uniqueModel();
+    const { entry, layersModel } = await publishVersion(storage, modelName, 1, transform);
+    layersModel.dispose();
+    await writeRegistry(storage, modelName, [entry], { production: 1 });
+    const server = await serve({ models: [modelName], logSink: { flushRows: 1000, flushMs: 600_000 } });
     const rows = flightRows(4);
-    const returned = [...(await predictions(server, model, { rows: rows.slice(0, 3) })), ...(await predictions(server, model, { row: rows[3] }))];
+    const returned = [...(await predictions(server, modelName, { rows: rows.slice(0, 3) })), ...(await predictions(server, modelName, { row: rows[3] }))];
 
     const outcomes = returned.slice(0, 2).map(({ id }, i) => ({ id, label: i === 0 }));
-    const accepted = await post(server, `/v1/models/${model}/outcomes`, { outcomes });
+    const accepted = await post(server, `/v1/models/${modelName}/outcomes`, { outcomes });
     expect([accepted.statusCode, accepted.json()]).toEqual([202, { accepted: 2 }]);
-    expect((await post(server, `/v1/models/${model}/outcomes`, { outcomes: [{ id: 'x', label: 'yes' }] })).statusCode).toBe(400);
-    expect((await readLog(storage, model, 'predictions')).keys).toEqual([]);
+    expect((await post(server, `/v1/models/${modelName}/outcomes`, { outcomes: [{ id: 'x', label: 'yes' }] })).statusCode).toBe(400);
+    expect((await readLog(storage, modelName, 'predictions')).keys).toEqual([]);
 
     await server.close();
-    const logged = await readLog(storage, model, 'predictions');
+    const logged = await readLog(storage, modelName, 'predictions');
     const day = new Date().toISOString().slice(0, 10);
     expect(logged.keys).toHaveLength(1);
-    expect(logged.keys[0]).toMatch(new RegExp(`^${model}/predictions/${day}/\\d{8}T\\d{9}Z-[0-9a-f]{8}\\.jsonl$`));
+    expect(logged.keys[0]).toMatch(new RegExp(`^${modelName}/predictions/${day}/\\d{8}T\\d{9}Z-[0-9a-f]{8}\\.jsonl$`));
     expect(logged.lines.map((line) => line.id)).toEqual(returned.map((p) => p.id));
-    expect(logged.lines[3]).toEqual({ format: PREDICTION_LOG_FORMAT, id: returned[3]?.id, at: expect.any(String) as unknown, model, version: 1, alias: 'production', requestId: expect.any(String) as unknown, input: rows[3], score: returned[3]?.score, latencyMs: expect.any(Number) as unknown });
-    const stored = await readLog(storage, model, 'outcomes');
-    expect(stored.keys[0]).toMatch(new RegExp(`^${model}/outcomes/${day}/`));
-    expect(stored.lines).toEqual(outcomes.map((outcome) => ({ format: PREDICTION_LOG_FORMAT, ...outcome, at: expect.any(String) as unknown, model })));
+    expect(logged.lines[3]).toEqual({ format: PREDICTION_LOG_FORMAT, id: returned[3]?.id, at: expect.any(String) as unknown, model: modelName, version: 1, alias: 'production', requestId: expect.any(String) as unknown, input: rows[3], score: returned[3]?.score, latencyMs: expect.any(Number) as unknown });
+    const stored = await readLog(storage, modelName, 'outcomes');
+    expect(stored.keys[0]).toMatch(new RegExp(`^${modelName}/outcomes/${day}/`));
+    expect(stored.lines).toEqual(outcomes.map((outcome) => ({ format: PREDICTION_LOG_FORMAT, ...outcome, at: expect.any(String) as unknown, model: modelName })));
   });
 
   it("with models 'all', picks up a model whose registry appears after start", async () => {
-    const model = uniqueModel();
+    const modelName = uniqueModel();
     const server = await serve({ models: 'all' });
-    const { entry, network } = await publishVersion(storage, model, 1, transform);
-    await writeRegistry(storage, model, [entry], { production: 1 });
-    await eventually('the new model answers', async () => (await post(server, `/v1/models/${model}/predict`, { row: flightRows(1)[0] })).statusCode === 200);
-    expect((await predictions(server, model, { rows: flightRows(2) })).map((p) => p.score)).toEqual(directScores(network, flightRows(2)));
-    network.dispose();
+    const { entry, layersModel } = await publishVersion(storage, modelName, 1, transform);
+    await writeRegistry(storage, modelName, [entry], { production: 1 });
+    await eventually('the new model answers', async () => (await post(server, `/v1/models/${modelName}/predict`, { row: flightRows(1)[0] })).statusCode === 200);
+    expect((await predictions(server, modelName, { rows: flightRows(2) })).map((p) => p.score)).toEqual(directScores(layersModel, flightRows(2)));
+    layersModel.dispose();
   });
 });

@@ -13,16 +13,16 @@ import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
 const storage = new ObjectStore(stack.minio);
-const model = `ui-${randomUUID().slice(0, 8)}`;
-const reported = `${model}.train.20261201T100000000Z`;
-const unreported = `${model}.train.20261201T110000000Z`;
+const modelName = `ui-${randomUUID().slice(0, 8)}`;
+const reported = `${modelName}.train.20261201T100000000Z`;
+const unreported = `${modelName}.train.20261201T110000000Z`;
 const app = createUiServer({ storage, links: { webUi: 'http://webui.test/namespaces/default' } });
 const env = { CTRAIN_MINIO_ENDPOINT: stack.minio.endpoint, CTRAIN_MINIO_ACCESS_KEY: stack.minio.accessKey, CTRAIN_MINIO_SECRET_KEY: stack.minio.secretKey };
 
 const version = (number: number, runId: string): ModelVersion => ({
   version: number,
   runId,
-  pipeline: model,
+  pipeline: modelName,
   specHash: 'f'.repeat(64),
   datasetVersion: `d${number}`.padEnd(32, '0'),
   backend: 'wasm',
@@ -30,14 +30,14 @@ const version = (number: number, runId: string): ModelVersion => ({
   metrics: { auc: 0.7123456 },
   blessed: number === 1,
   blessingReason: number === 1 ? 'auc 0.712 ≥ 0.6' : 'auc below production by 0.02 <script>',
-  model: { bucket: BUCKETS.artifacts, key: 'm' },
+  modelArtifact: { bucket: BUCKETS.artifacts, key: 'm' },
   transform: { bucket: BUCKETS.artifacts, key: 't' },
-  registeredBy: { workflowId: `model:${model}`, runId: 'r' },
+  registeredBy: { workflowId: `model:${modelName}`, runId: 'r' },
   createdAt: '2026-12-01T10:05:00.000Z',
 });
 const run = (runId: string, status: RunRecord['status'], number: number): RunRecord => ({ runId, status, version: number, requests: [{ reason: 'first training', source: 'cli' }], startedAt: '2026-12-01T10:00:00.000Z', finishedAt: '2026-12-01T10:05:00.000Z' });
 const registry: Registry = {
-  model,
+  modelName,
   versions: [version(1, reported), version(2, unreported)],
   aliases: { production: 1 },
   history: [],
@@ -48,10 +48,10 @@ const registry: Registry = {
 const REPORT = '<!doctype html><html><body><h1>Run report</h1><svg></svg></body></html>';
 
 beforeAll(async () => {
-  await storage.putJson(registryKeys.registry(model), registry);
+  await storage.putJson(registryKeys.registry(modelName), registry);
   await storage.putBuffer(runKeys.report(reported), Buffer.from(REPORT), 'text/html; charset=utf-8');
-  await storage.putBuffer({ bucket: BUCKETS.artifacts, key: `drift/${model}/reports/20261201T120000000Z.html` }, Buffer.from('<!doctype html><p>drift page</p>'), 'text/html; charset=utf-8');
-  await storage.putJson({ bucket: BUCKETS.artifacts, key: `drift/${model}/reports/20261201T120000000Z.json` }, { model });
+  await storage.putBuffer({ bucket: BUCKETS.artifacts, key: `drift/${modelName}/reports/20261201T120000000Z.html` }, Buffer.from('<!doctype html><p>drift page</p>'), 'text/html; charset=utf-8');
+  await storage.putJson({ bucket: BUCKETS.artifacts, key: `drift/${modelName}/reports/20261201T120000000Z.json` }, { model: modelName });
 });
 afterAll(() => app.close());
 
@@ -60,8 +60,8 @@ describe('ctrain ui, over the real MinIO', () => {
     const response = await app.inject({ url: '/' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/text\/html/);
-    expect(response.body).toContain(`<a href="/models/${model}">${model}</a>`);
-    expect(response.body).toMatch(new RegExp(`${model}</a></td><td>production v1</td><td>2</td>`));
+    expect(response.body).toContain(`<a href="/models/${modelName}">${modelName}</a>`);
+    expect(response.body).toMatch(new RegExp(`${modelName}</a></td><td>production v1</td><td>2</td>`));
   });
 
   it('lists a registry it cannot read (a newer format) with the reason, beside the others', async () => {
@@ -69,14 +69,14 @@ describe('ctrain ui, over the real MinIO', () => {
     await storage.putJson(registryKeys.registry(newer), { ...registry, model: newer, format: REGISTRY_FORMAT + 1 });
     const index = await app.inject({ url: '/' });
     expect(index.statusCode).toBe(200);
-    expect(index.body).toContain(`<a href="/models/${model}">${model}</a>`);
+    expect(index.body).toContain(`<a href="/models/${modelName}">${modelName}</a>`);
     expect(index.body).toContain(`<td>${newer}</td><td>unreadable: registry of &quot;${newer}&quot; has format ${REGISTRY_FORMAT + 1}`);
     const page = await app.inject({ url: `/models/${newer}` });
     expect([page.statusCode, page.json<{ error: string }>().error]).toEqual([422, 'unreadable_registry']);
   });
 
   it("lists a model's versions and runs, linking reports only where one exists, and escapes what it shows", async () => {
-    const response = await app.inject({ url: `/models/${model}` });
+    const response = await app.inject({ url: `/models/${modelName}` });
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain(`href="/runs/${reported}/report"`);
     expect(response.body).not.toContain(`href="/runs/${unreported}/report"`);
@@ -84,14 +84,14 @@ describe('ctrain ui, over the real MinIO', () => {
     expect(response.body).toContain('auc 0.7123');
     expect(response.body).toContain('&lt;script&gt;');
     expect(response.body).not.toContain('<script>');
-    expect(response.body).toContain(`href="/models/${model}/drift/20261201T120000000Z"`);
+    expect(response.body).toContain(`href="/models/${modelName}/drift/20261201T120000000Z"`);
   });
 
   it('serves a run report and a drift page from MinIO as they were written', async () => {
     const report = await app.inject({ url: `/runs/${reported}/report` });
     expect(report.statusCode).toBe(200);
     expect(report.body).toBe(REPORT);
-    const drift = await app.inject({ url: `/models/${model}/drift/20261201T120000000Z` });
+    const drift = await app.inject({ url: `/models/${modelName}/drift/20261201T120000000Z` });
     expect(drift.body).toBe('<!doctype html><p>drift page</p>');
   });
 
@@ -108,14 +108,14 @@ describe('ctrain ui, over the real MinIO', () => {
 describe('ctrain report, through the real binary', () => {
   it("saves the report of a model's production version, and a run's by its id", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ctrain-report-'));
-    const byModel = await ctrain(['report', model, '--json', '--output', join(dir, 'model.html')], env);
+    const byModel = await ctrain(['report', modelName, '--json', '--output', join(dir, 'model.html')], env);
     expect(byModel.stderr).toBe('');
     expect(JSON.parse(byModel.stdout)).toEqual({ kind: 'run', name: reported, uri: `s3://ctrain-artifacts/runs/${reported}/report.html`, file: join(dir, 'model.html') });
     expect(await readFile(join(dir, 'model.html'), 'utf8')).toBe(REPORT);
 
     const byRun = await ctrain(['report', reported, '--output', join(dir, 'run.html')], env);
     expect(byRun.stdout).toContain(`saved to ${join(dir, 'run.html')}`);
-    const drift = await ctrain(['report', model, '--drift', '--json', '--output', join(dir, 'drift.html')], env);
+    const drift = await ctrain(['report', modelName, '--drift', '--json', '--output', join(dir, 'drift.html')], env);
     expect(JSON.parse(drift.stdout)).toMatchObject({ kind: 'drift', name: '20261201T120000000Z' });
   });
 

@@ -57,8 +57,8 @@ describe('a worker process with CTRAIN_WORKER_METRICS_PORT set', () => {
       const handle = await temporal.current.client.workflow.start(stackCheckWorkflow, { taskQueue, workflowId: taskQueue, args: [{ bucket: BUCKETS.artifacts, key: `tests/${taskQueue}.txt`, text }] });
       expect((await handle.result()).readBack).toBe(text);
       // A drift check for a model with nothing in production: a real checkDrift step with a model and a verdict.
-      const model = uniqueId('drift');
-      const drift = await temporal.current.client.workflow.execute(driftCheckWorkflow, { taskQueue, workflowId: uniqueId('drift-check'), args: [{ model }] });
+      const modelName = uniqueId('drift');
+      const drift = await temporal.current.client.workflow.execute(driftCheckWorkflow, { taskQueue, workflowId: uniqueId('drift-check'), args: [{ modelName }] });
       expect(drift.verdict).toBe('no-model');
 
       // Logs: every stdout line is a JSON object; the step's line carries the run's ids.
@@ -81,13 +81,13 @@ describe('a worker process with CTRAIN_WORKER_METRICS_PORT set', () => {
       expect(completed?.value).toBe(1);
       const steps = scraped.filter((s) => s.name === 'ctrain_steps_total' && s.labels.task_queue === taskQueue).map((s): Record<string, unknown> => ({ ...s.labels, value: s.value }));
       expect(steps.sort((a, b) => String(a.step).localeCompare(String(b.step)))).toEqual([
-        { step: 'checkDrift', model, outcome: 'completed', task_queue: taskQueue, value: 1 },
+        { step: 'checkDrift', model: modelName, outcome: 'completed', task_queue: taskQueue, value: 1 },
         { step: 'writeAndReadBack', model: '', outcome: 'completed', task_queue: taskQueue, value: 1 },
       ]);
-      expect(scraped.filter((s) => s.labels.model === model && s.name.startsWith('ctrain_drift_')).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
-        { name: 'ctrain_drift_checks_total', labels: { model, verdict: 'no-model', performance: 'none' }, value: 1 },
-        { name: 'ctrain_drift_drifted_features', labels: { model }, value: 0 },
-        { name: 'ctrain_drift_last_check_timestamp_seconds', labels: { model }, value: Date.parse(drift.until) / 1000 },
+      expect(scraped.filter((s) => s.labels.model === modelName && s.name.startsWith('ctrain_drift_')).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+        { name: 'ctrain_drift_checks_total', labels: { model: modelName, verdict: 'no-model', performance: 'none' }, value: 1 },
+        { name: 'ctrain_drift_drifted_features', labels: { model: modelName }, value: 0 },
+        { name: 'ctrain_drift_last_check_timestamp_seconds', labels: { model: modelName }, value: Date.parse(drift.until) / 1000 },
       ]);
     } finally {
       worker.process.kill('SIGTERM');

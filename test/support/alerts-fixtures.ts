@@ -46,11 +46,11 @@ export function alertmanagerPayload(alerts: readonly ExampleAlert[], commonLabel
 }
 
 /** Polls the model workflow's registry until `done` holds for it; gives up (throws) after `attempts` polls. */
-export async function pollRegistry(client: Client, model: string, done: (registry: Registry) => boolean, attempts = 120, pollMs = 250): Promise<Registry> {
+export async function pollRegistry(client: Client, modelName: string, done: (registry: Registry) => boolean, attempts = 120, pollMs = 250): Promise<Registry> {
   let last: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
     try {
-      const registry = await client.workflow.getHandle(modelWorkflowId(model)).query(registryQuery);
+      const registry = await client.workflow.getHandle(modelWorkflowId(modelName)).query(registryQuery);
       if (done(registry)) return registry;
       last = registry;
     } catch (error) {
@@ -59,13 +59,13 @@ export async function pollRegistry(client: Client, model: string, done: (registr
     }
     await sleep(pollMs);
   }
-  throw new Error(`registry of ${model} never reached the expected state; last seen: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+  throw new Error(`registry of ${modelName} never reached the expected state; last seen: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
 }
 
 /** Whether any workflow (running or closed) has the model workflow's id. */
-export async function modelWorkflowExists(client: Client, model: string): Promise<boolean> {
+export async function modelWorkflowExists(client: Client, modelName: string): Promise<boolean> {
   try {
-    await client.workflow.getHandle(modelWorkflowId(model)).describe();
+    await client.workflow.getHandle(modelWorkflowId(modelName)).describe();
     return true;
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return false;

@@ -25,7 +25,7 @@ export function runResult(runId: string, options: { spec?: PipelineSpec; specHas
     ingest: { ...base, step: 'ingest', datasetVersion, snapshot: ref('snapshot'), dvcFile: ref('dvc'), rows: 10, bytes: 100, reusedVersion: false },
     validate: { ...base, step: 'validate', statistics: ref('stats'), report: ref('report'), reportHtml: ref('report.html'), referenceSchema: ref('schema'), inferredReference: false, warnings: 0 },
     feature: { ...base, step: 'feature', transform: ref(`transforms/${runId}.json`), splits: { train: { features: ref('f'), labels: ref('l'), rows: 7 }, validation: { features: ref('f'), labels: ref('l'), rows: 1 }, test: { features: ref('f'), labels: ref('l'), rows: 2 } }, testRows: ref('rows'), width: 3 },
-    train: { ...base, step: 'train', model: ref(modelKey), backend: 'cpu', epochsRun: 3, bestEpoch: 2, loss: 1, valLoss: 1.2 },
+    train: { ...base, step: 'train', modelArtifact: ref(modelKey), backend: 'cpu', epochsRun: 3, bestEpoch: 2, loss: 1, valLoss: 1.2 },
     evaluate: {
       ...base,
       step: 'evaluate',

@@ -13,8 +13,8 @@ export interface ServingChild {
 }
 
 /** Starts a server for `model` against this MinIO, with `env` added, and waits until it listens. */
-export async function startServingChild(model: string, minio: ObjectStoreConfig, env: Record<string, string> = {}): Promise<ServingChild> {
-  const child = execa(process.execPath, ['--import', 'tsx', CHILD, model], {
+export async function startServingChild(modelName: string, minio: ObjectStoreConfig, env: Record<string, string> = {}): Promise<ServingChild> {
+  const child = execa(process.execPath, ['--import', 'tsx', CHILD, modelName], {
     reject: false,
     env: { CTRAIN_MINIO_ENDPOINT: minio.endpoint, CTRAIN_MINIO_ACCESS_KEY: minio.accessKey, CTRAIN_MINIO_SECRET_KEY: minio.secretKey, ...env },
   });

@@ -7,7 +7,7 @@ import { applyTransform, fitTransform } from '../../features/transform.js';
 import type { FeatureTransform } from '../../features/feature-transform.js';
 import { featureWidth } from '../../features/feature-transform.js';
 import type { InputRow } from '../../features/values.js';
-import { buildNetwork, exportModel, predict } from '../../model/index.js';
+import { buildNetwork, exportNetwork, predict } from '../../model/index.js';
 import type { PipelineSpec } from '../../contracts/pipeline-spec.js';
 import { loadPipeline } from '../../pipelines/index.js';
 import { registryKeys } from '../../storage/layout.js';
@@ -45,54 +45,54 @@ export interface ServingSettings {
  * The spec a test version was "trained" with, as the registry stores it: the flight-delay spec
  * under the model's own name (no pipeline of that name ships), with the given serving settings.
  */
-export function versionSpec(model: string, { canaryPercent = 10, personal }: ServingSettings = {}): PipelineSpec {
+export function versionSpec(modelName: string, { canaryPercent = 10, personal }: ServingSettings = {}): PipelineSpec {
   const shipped = loadPipeline('flight-delay');
-  return { ...shipped, name: model, deploy: { ...shipped.deploy, canaryPercent }, ...(personal ? { personal } : {}) };
+  return { ...shipped, name: modelName, deploy: { ...shipped.deploy, canaryPercent }, ...(personal ? { personal } : {}) };
 }
 
 /**
  * Builds a seeded network (weights differ by seed, so versions score differently), uploads it and
  * the transform under a prefix of the model, and returns the registry entry and the network itself.
  */
-export async function publishVersion(storage: ObjectStore, model: string, version: number, transform: FeatureTransform, settings?: ServingSettings): Promise<{ entry: ModelVersion; network: tf.LayersModel }> {
-  const network = buildNetwork({ network: { kind: 'mlp', hidden: [8], dropout: 0 }, task: 'binary', inputWidth: featureWidth(transform), seed: version * 101 });
-  const prefix = `tests/serving/${model}/v${version}`;
-  const entry = versionEntry(model, version, { bucket: BUCKETS.artifacts, key: `${prefix}/model.bin` }, { bucket: BUCKETS.artifacts, key: `${prefix}/transform.json` }, settings);
-  await storage.putBuffer(entry.model, await exportModel(network));
+export async function publishVersion(storage: ObjectStore, modelName: string, version: number, transform: FeatureTransform, settings?: ServingSettings): Promise<{ entry: ModelVersion; layersModel: tf.LayersModel }> {
+  const layersModel = buildNetwork({ network: { kind: 'mlp', hidden: [8], dropout: 0 }, task: 'binary', inputWidth: featureWidth(transform), seed: version * 101 });
+  const prefix = `tests/serving/${modelName}/v${version}`;
+  const entry = versionEntry(modelName, version, { bucket: BUCKETS.artifacts, key: `${prefix}/model.bin` }, { bucket: BUCKETS.artifacts, key: `${prefix}/transform.json` }, settings);
+  await storage.putBuffer(entry.modelArtifact, await exportNetwork(layersModel));
   await storage.putJson(entry.transform, transform);
-  return { entry, network };
+  return { entry, layersModel };
 }
 
 /** A registry entry pointing at the given artifacts (which need not exist). */
-export function versionEntry(model: string, version: number, modelRef: ModelVersion['model'], transformRef: ModelVersion['transform'], settings?: ServingSettings): ModelVersion {
+export function versionEntry(modelName: string, version: number, modelRef: ModelVersion['modelArtifact'], transformRef: ModelVersion['transform'], settings?: ServingSettings): ModelVersion {
   return {
     version,
-    runId: `${model}-run-${version}`,
-    pipeline: model,
+    runId: `${modelName}-run-${version}`,
+    pipeline: modelName,
     specHash: 'test',
-    spec: versionSpec(model, settings),
+    spec: versionSpec(modelName, settings),
     datasetVersion: 'test',
     backend: 'wasm',
     hyperparameters: {},
     metrics: { auc: 0.8 },
     blessed: true,
     blessingReason: 'test fixture',
-    model: modelRef,
+    modelArtifact: modelRef,
     transform: transformRef,
-    registeredBy: { workflowId: `model:${model}`, runId: 'test' },
+    registeredBy: { workflowId: `model:${modelName}`, runId: 'test' },
     createdAt: new Date().toISOString(),
   };
 }
 
 /** Writes the registry JSON where the model workflow would. */
-export async function writeRegistry(storage: ObjectStore, model: string, versions: ModelVersion[], aliases: Partial<Record<AliasName, number>>): Promise<void> {
-  const registry: Registry = { format: REGISTRY_FORMAT, model, versions, aliases, history: [], runs: [], paused: false, decisions: [] };
-  await storage.putJson(registryKeys.registry(model), registry);
+export async function writeRegistry(storage: ObjectStore, modelName: string, versions: ModelVersion[], aliases: Partial<Record<AliasName, number>>): Promise<void> {
+  const registry: Registry = { format: REGISTRY_FORMAT, modelName, versions, aliases, history: [], runs: [], paused: false, decisions: [] };
+  await storage.putJson(registryKeys.registry(modelName), registry);
 }
 
 /** Every JSON line of every log object under `<model>/<kind>/`, and the objects' keys. */
-export async function readLog(storage: ObjectStore, model: string, kind: 'predictions' | 'outcomes', bucket: string = BUCKETS.logs): Promise<{ keys: string[]; lines: Record<string, unknown>[] }> {
-  const keys = await storage.listKeys({ bucket, prefix: `${model}/${kind}/` });
+export async function readLog(storage: ObjectStore, modelName: string, kind: 'predictions' | 'outcomes', bucket: string = BUCKETS.logs): Promise<{ keys: string[]; lines: Record<string, unknown>[] }> {
+  const keys = await storage.listKeys({ bucket, prefix: `${modelName}/${kind}/` });
   const lines: Record<string, unknown>[] = [];
   for (const key of keys.sort()) {
     for (const line of (await storage.getText({ bucket: bucket, key: key })).split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
@@ -110,9 +110,9 @@ export async function eventually(what: string, check: () => Promise<boolean>, at
 }
 
 /** What predict() gives for the rows through the transform, without a server: what a served version must answer. */
-export function directScores(network: tf.LayersModel, transform: FeatureTransform, rows: readonly InputRow[]): number[] {
+export function directScores(layersModel: tf.LayersModel, transform: FeatureTransform, rows: readonly InputRow[]): number[] {
   const width = featureWidth(transform);
   const features = new Float32Array(rows.length * width);
   rows.forEach((row, i) => features.set(applyTransform(transform, row).features, i * width));
-  return Array.from(predict(network, features, rows.length, width));
+  return Array.from(predict(layersModel, features, rows.length, width));
 }

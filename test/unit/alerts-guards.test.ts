@@ -64,9 +64,9 @@ describe('the alert receiver under abuse', () => {
   it('answers 400 to alerts whose model label could escape a key prefix, and signals nothing', async () => {
     const target = receiver();
     const bearer = { authorization: `Bearer ${TOKEN}` };
-    for (const model of ['../registry', 'a/b', '%2e%2e', 'Flight-Delay', 'x\u0000y', 'a'.repeat(64)]) {
-      const reply = await post(target, '/alerts', JSON.stringify({ model, reason: 'drift' }), bearer);
-      expect(reply.statusCode, model).toBe(400);
+    for (const modelName of ['../registry', 'a/b', '%2e%2e', 'Flight-Delay', 'x\u0000y', 'a'.repeat(64)]) {
+      const reply = await post(target, '/alerts', JSON.stringify({ model: modelName, reason: 'drift' }), bearer);
+      expect(reply.statusCode, modelName).toBe(400);
       const body = reply.json<{ error: string; message: string; outcomes: AlertOutcome[] }>();
       expect(body.error).toBe('invalid_model');
       expect(body.message).toMatch(/^model label ".*" must (be a lowercase slug|be at most 63 characters)/);

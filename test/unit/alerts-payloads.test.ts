@@ -58,9 +58,9 @@ describe('the Alertmanager webhook body', () => {
   it('reads every alert with its model, state, severity, a reason of alertname and summary, and the alert as evidence', () => {
     const alerts = alertsOf(parseAlertmanager(ALERTMANAGER_EXAMPLE, 'model'));
     expect(alerts.map(({ evidence: _evidence, ...alert }) => alert)).toEqual([
-      { name: 'FeatureDrift', firing: true, model: 'flight-delay', reason: 'FeatureDrift [critical]: PSI of carrier is 0.31', severity: 'critical' },
-      { name: 'HighLatency', firing: true, model: 'seattle-temperature', reason: 'HighLatency [warning]: p95 latency above 250ms', severity: 'warning' },
-      { name: 'LabelDelay', firing: false, model: 'flight-delay', reason: 'LabelDelay [info]', severity: 'info' },
+      { name: 'FeatureDrift', firing: true, modelName: 'flight-delay', reason: 'FeatureDrift [critical]: PSI of carrier is 0.31', severity: 'critical' },
+      { name: 'HighLatency', firing: true, modelName: 'seattle-temperature', reason: 'HighLatency [warning]: p95 latency above 250ms', severity: 'warning' },
+      { name: 'LabelDelay', firing: false, modelName: 'flight-delay', reason: 'LabelDelay [info]', severity: 'info' },
     ]);
     expect(alerts[0]?.evidence).toEqual({ via: 'alertmanager', ...ALERTMANAGER_EXAMPLE.alerts[0] });
   });
@@ -71,9 +71,9 @@ describe('the Alertmanager webhook body', () => {
       alerts: ALERTMANAGER_EXAMPLE.alerts.map(({ labels: { model: _model, ...labels }, ...alert }) => ({ ...alert, labels: { ...labels, pipeline: 'flight-delay' } })),
       commonLabels: { model: 'seattle-temperature' },
     };
-    expect(alertsOf(parseAlertmanager(payload, 'model')).map((alert) => alert.model)).toEqual(['seattle-temperature', 'seattle-temperature', 'seattle-temperature']);
-    expect(alertsOf(parseAlertmanager(payload, 'pipeline')).map((alert) => alert.model)).toEqual(['flight-delay', 'flight-delay', 'flight-delay']);
-    expect(alertsOf(parseAlertmanager({ ...payload, commonLabels: {} }, 'model')).map((alert) => alert.model)).toEqual([undefined, undefined, undefined]);
+    expect(alertsOf(parseAlertmanager(payload, 'model')).map((alert) => alert.modelName)).toEqual(['seattle-temperature', 'seattle-temperature', 'seattle-temperature']);
+    expect(alertsOf(parseAlertmanager(payload, 'pipeline')).map((alert) => alert.modelName)).toEqual(['flight-delay', 'flight-delay', 'flight-delay']);
+    expect(alertsOf(parseAlertmanager({ ...payload, commonLabels: {} }, 'model')).map((alert) => alert.modelName)).toEqual([undefined, undefined, undefined]);
   });
 
   it('names an alert by its fingerprint when it has no alertname', () => {
@@ -96,7 +96,7 @@ describe('the Alertmanager webhook body', () => {
 describe('the plain JSON form', () => {
   it('reads one alert or an array; source and severity go into the reason, evidence is kept', () => {
     expect(alertsOf(parsePlainAlerts({ model: 'flight-delay', reason: 'label rate dropped' }))).toEqual([
-      { name: 'label rate dropped', firing: true, model: 'flight-delay', reason: 'label rate dropped', evidence: { via: 'plain', reason: 'label rate dropped' } },
+      { name: 'label rate dropped', firing: true, modelName: 'flight-delay', reason: 'label rate dropped', evidence: { via: 'plain', reason: 'label rate dropped' } },
     ]);
     const alerts = alertsOf(
       parsePlainAlerts([
@@ -118,7 +118,7 @@ describe('the plain JSON form', () => {
 });
 
 describe('planning signals for one payload', () => {
-  const firing = (name: string, model: string | undefined, reason = name): ReceivedAlert => ({ name, firing: true, model, reason, evidence: { name } });
+  const firing = (name: string, modelName: string | undefined, reason = name): ReceivedAlert => ({ name, firing: true, modelName, reason, evidence: { name } });
 
   it('sends one signal per model, the reasons of its alerts joined once each, and answers every alert', () => {
     const alerts: ReceivedAlert[] = [
@@ -126,20 +126,20 @@ describe('planning signals for one payload', () => {
       firing('HighLatency', 'seattle-temperature'),
       firing('FeatureDrift', 'flight-delay', 'FeatureDrift: carrier'),
       firing('LabelDrift', 'flight-delay'),
-      { name: 'LabelDelay', firing: false, model: 'flight-delay', reason: 'LabelDelay', evidence: { name: 'LabelDelay' } },
+      { name: 'LabelDelay', firing: false, modelName: 'flight-delay', reason: 'LabelDelay', evidence: { name: 'LabelDelay' } },
       firing('Orphan', undefined),
       firing('Elsewhere', 'not-ours'),
     ];
-    const { outcomes, signals } = planSignals(alerts, (model) => model !== 'not-ours');
+    const { outcomes, signals } = planSignals(alerts, (modelName) => modelName !== 'not-ours');
     expect(signals).toEqual([
       {
-        model: 'flight-delay',
+        modelName: 'flight-delay',
         workflowId: 'model:flight-delay',
         reason: 'FeatureDrift: carrier; LabelDrift',
         evidence: { alerts: [{ name: 'FeatureDrift' }, { name: 'FeatureDrift' }, { name: 'LabelDrift' }] },
         alerts: [0, 2, 3],
       },
-      { model: 'seattle-temperature', workflowId: 'model:seattle-temperature', reason: 'HighLatency', evidence: { alerts: [{ name: 'HighLatency' }] }, alerts: [1] },
+      { modelName: 'seattle-temperature', workflowId: 'model:seattle-temperature', reason: 'HighLatency', evidence: { alerts: [{ name: 'HighLatency' }] }, alerts: [1] },
     ]);
     expect(outcomes).toEqual([
       { alert: 'FeatureDrift', model: 'flight-delay', outcome: 'signalled', workflowId: 'model:flight-delay' },

@@ -68,7 +68,7 @@ describe('batch score contracts', () => {
 describe('ctrain score options', () => {
   it('become the workflow input, with the output URI normalised', () => {
     expect(batchInput('churn', { input: 'rows.csv', output: 's3://scores/nightly/', version: '3', format: 'csv', chunkRows: '500', maxRejectShare: '0.2' })).toEqual({
-      model: 'churn',
+      modelName: 'churn',
       input: 'rows.csv',
       output: 's3://scores/nightly',
       version: 3,

@@ -18,7 +18,7 @@ const toProduction = (to: number, when: string, by = 'deploy'): AliasChange => (
  * canary sends back; a schedule on day 5 fails. The count runs to day 8: 7 days.
  */
 const registry: Registry = {
-  model: 'm',
+  modelName: 'm',
   versions: [version(1, 'r1', 1), version(2, 'r2', 2), version(3, 'r3', 4)],
   aliases: { production: 1 },
   history: [

@@ -27,7 +27,7 @@ const thresholds: DriftThresholds = { psi: 0.2, ksPValue: 0.01, chiSquarePValue:
 const live = makeRows(700, { ageShift: 15, newCityEvery: 50 });
 const drift = compareToReference(reference, live, live.map(score), thresholds);
 const facts = {
-  model: 'churn',
+  modelName: 'churn',
   productionVersion: 3,
   since: '2025-01-01T00:00:00.000Z',
   until: '2025-01-02T00:00:00.000Z',

@@ -81,23 +81,23 @@ describe('permutation importance', () => {
 
 describe('gradient × input', () => {
   it('is each weight times its input for a linear model', () => {
-    const model = buildNetwork({ network: { kind: 'linear' }, task: 'binary', inputWidth: 3, seed: 1 });
-    model.layers[0]!.setWeights([tf.tensor2d([[0.5], [-2], [3]]), tf.tensor1d([0.25])]);
-    const attributions = gradientTimesInput(model, Float32Array.from([2, 1, -1, 4, 0, 1]), 2, 3);
+    const layersModel = buildNetwork({ network: { kind: 'linear' }, task: 'binary', inputWidth: 3, seed: 1 });
+    layersModel.layers[0]!.setWeights([tf.tensor2d([[0.5], [-2], [3]]), tf.tensor1d([0.25])]);
+    const attributions = gradientTimesInput(layersModel, Float32Array.from([2, 1, -1, 4, 0, 1]), 2, 3);
     expect(Array.from(attributions)).toEqual([1, -2, -3, 2, -0, 3]);
-    model.dispose();
+    layersModel.dispose();
   });
 
   it('adds up to the logit for a ReLU network without biases (Euler: such a network is positively homogeneous)', () => {
-    const model = buildNetwork({ network: { kind: 'mlp', hidden: [8, 4], dropout: 0.2 }, task: 'binary', inputWidth: 5, seed: 3 });
-    for (const layer of model.layers) {
+    const layersModel = buildNetwork({ network: { kind: 'mlp', hidden: [8, 4], dropout: 0.2 }, task: 'binary', inputWidth: 5, seed: 3 });
+    for (const layer of layersModel.layers) {
       const weights = layer.getWeights();
       if (weights.length === 2) layer.setWeights([weights[0]!, tf.zerosLike(weights[1]!)]);
     }
     const row = Float32Array.from([0.3, -1.2, 2, 0.7, -0.4]);
-    const total = gradientTimesInput(model, row, 1, 5).reduce((sum, value) => sum + value, 0);
-    const probability = (model.predict(tf.tensor2d(row, [1, 5])) as tf.Tensor).dataSync()[0]!;
+    const total = gradientTimesInput(layersModel, row, 1, 5).reduce((sum, value) => sum + value, 0);
+    const probability = (layersModel.predict(tf.tensor2d(row, [1, 5])) as tf.Tensor).dataSync()[0]!;
     expect(total).toBeCloseTo(Math.log(probability / (1 - probability)), 4);
-    model.dispose();
+    layersModel.dispose();
   });
 });

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../model/backend.js';
 import type { Checkpoint } from '../../model/checkpoint.js';
 import { predict } from '../../model/predict.js';
-import { trainModel } from '../../model/train.js';
+import { trainNetwork } from '../../model/train.js';
 import type { TrainData, TrainSpec } from '../../model/types.js';
 import { synthetic } from '../support/synthetic-data.js';
 
@@ -23,8 +23,8 @@ describe('training memory', () => {
   it('frees every tensor a run made: tf.memory() is the same before and after each of 10 runs in one process', async () => {
     await selectBackend(['wasm']);
     let first: Checkpoint | undefined;
-    const warm = await trainModel({ data, spec: { ...spec, epochs: 1 }, backends: ['wasm'], onEpoch: ({ checkpoint }) => void (first = checkpoint) });
-    warm.model.dispose();
+    const warm = await trainNetwork({ data, spec: { ...spec, epochs: 1 }, backends: ['wasm'], onEpoch: ({ checkpoint }) => void (first = checkpoint) });
+    warm.layersModel.dispose();
     const snapshots: { tensors: number; bytes: number }[] = [];
     const snapshot = (): void => {
       const { numTensors, numBytes } = tf.memory();
@@ -36,17 +36,17 @@ describe('training memory', () => {
       let during = 0;
       // Every other run resumes from a checkpoint, as a retried train activity does.
       const resumeFrom = run % 2 === 1 ? first : undefined;
-      const result = await trainModel({ data, spec, resumeFrom, backends: ['wasm'], onEpoch: () => {
+      const result = await trainNetwork({ data, spec, resumeFrom, backends: ['wasm'], onEpoch: () => {
           checkpoints++;
           during = Math.max(during, tf.memory().numTensors);
         },
       });
       // The model is the caller's until it disposes it; a serving-style predict must not hold tensors either.
-      expect(predict(result.model, held.features, held.rows, held.width)).toHaveLength(held.rows);
+      expect(predict(result.layersModel, held.features, held.rows, held.width)).toHaveLength(held.rows);
       expect(checkpoints).toBe(result.epochs - (resumeFrom ? 1 : 0));
       // The count does see a run's tensors (model, optimizer, data) while it lives.
       expect(during).toBeGreaterThan(snapshots.at(-1)?.tensors ?? Number.POSITIVE_INFINITY);
-      result.model.dispose();
+      result.layersModel.dispose();
       snapshot();
     }
     expect(snapshots).toHaveLength(20);

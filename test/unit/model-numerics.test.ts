@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackendName } from '../../model/backend.js';
 import { binaryMetrics, regressionMetrics } from '../../model/metrics.js';
 import { predict } from '../../model/predict.js';
-import { trainModel } from '../../model/train.js';
+import { trainNetwork } from '../../model/train.js';
 import type { TrainData, TrainSpec } from '../../model/types.js';
 import { registerWebGpu } from '../../model/webgpu.js';
 import { synthetic } from '../support/synthetic-data.js';
@@ -31,9 +31,9 @@ interface Outcome {
 async function trainOn(backend: BackendName, task: 'binary' | 'regression'): Promise<Outcome> {
   const data = task === 'binary' ? binary : regression;
   const test = task === 'binary' ? binaryTest : regressionTest;
-  const result = await trainModel({ data, spec: { ...spec, task }, backends: [backend] });
-  const scores = predict(result.model, test.features, test.rows, test.width);
-  result.model.dispose();
+  const result = await trainNetwork({ data, spec: { ...spec, task }, backends: [backend] });
+  const scores = predict(result.layersModel, test.features, test.rows, test.width);
+  result.layersModel.dispose();
   const last = result.history.at(-1);
   const metric = task === 'binary' ? binaryMetrics(test.labels, scores).auc : regressionMetrics(test.labels, scores).rmse;
   return { backend: result.backend.name, loss: last?.loss ?? Number.NaN, valLoss: last?.valLoss ?? Number.NaN, metric };

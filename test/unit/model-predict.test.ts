@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { exportModel, importModel } from '../../model/artifact.js';
+import { exportNetwork, importNetwork } from '../../model/artifact.js';
 import { selectBackend } from '../../model/backend.js';
 import type { NetworkSpec, Task } from '../../model/network.js';
 import { buildNetwork } from '../../model/network.js';
@@ -13,7 +13,7 @@ beforeAll(async () => {
 const WIDTH = 12;
 const ROWS = 257;
 const features = Float32Array.from({ length: ROWS * WIDTH }, (_, i) => Math.sin(i * 0.37) * 3);
-const layersPredict = (model: tf.LayersModel): Float32Array => tf.tidy(() => (model.predict(tf.tensor2d(features, [ROWS, WIDTH])) as tf.Tensor).dataSync() as Float32Array);
+const layersPredict = (layersModel: tf.LayersModel): Float32Array => tf.tidy(() => (layersModel.predict(tf.tensor2d(features, [ROWS, WIDTH])) as tf.Tensor).dataSync() as Float32Array);
 
 const networks: [string, NetworkSpec, Task][] = [
   ['an MLP with dropout, binary', { kind: 'mlp', hidden: [16, 8], dropout: 0.2 }, 'binary'],
@@ -24,31 +24,31 @@ const networks: [string, NetworkSpec, Task][] = [
 describe('predict runs the dense layers as fused kernels', () => {
   it.each(networks)('gives exactly what model.predict gives for %s, in batches or not', async (_name, network, task) => {
     // Through the stored artifact too: the server scores models read back from MinIO.
-    const model = await importModel(await exportModel(buildNetwork({ network, task, inputWidth: WIDTH, seed: 11 })));
-    const expected = layersPredict(model);
-    const layered = vi.spyOn(model, 'predict');
-    expect(Array.from(predict(model, features, ROWS, WIDTH))).toEqual(Array.from(expected));
-    expect(Array.from(predict(model, features, ROWS, WIDTH, 10))).toEqual(Array.from(expected));
-    expect(Array.from(predict(model, features.subarray(0, WIDTH), 1, WIDTH))).toEqual([expected[0]]);
+    const layersModel = await importNetwork(await exportNetwork(buildNetwork({ network, task, inputWidth: WIDTH, seed: 11 })));
+    const expected = layersPredict(layersModel);
+    const layered = vi.spyOn(layersModel, 'predict');
+    expect(Array.from(predict(layersModel, features, ROWS, WIDTH))).toEqual(Array.from(expected));
+    expect(Array.from(predict(layersModel, features, ROWS, WIDTH, 10))).toEqual(Array.from(expected));
+    expect(Array.from(predict(layersModel, features.subarray(0, WIDTH), 1, WIDTH))).toEqual([expected[0]]);
     expect(layered).not.toHaveBeenCalled();
-    model.dispose();
+    layersModel.dispose();
   });
 
   it('leaves no tensors behind', () => {
-    const model = buildNetwork({ network: { kind: 'mlp', hidden: [8], dropout: 0.1 }, task: 'binary', inputWidth: WIDTH, seed: 3 });
-    predict(model, features, ROWS, WIDTH);
+    const layersModel = buildNetwork({ network: { kind: 'mlp', hidden: [8], dropout: 0.1 }, task: 'binary', inputWidth: WIDTH, seed: 3 });
+    predict(layersModel, features, ROWS, WIDTH);
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 20; i++) predict(model, features, ROWS, WIDTH, 64);
+    for (let i = 0; i < 20; i++) predict(layersModel, features, ROWS, WIDTH, 64);
     expect(tf.memory().numTensors).toBe(before);
-    model.dispose();
+    layersModel.dispose();
   });
 
   it('falls back to model.predict for a layer it does not fuse', () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [WIDTH], activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }), tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) })] });
-    const expected = layersPredict(model);
-    const layered = vi.spyOn(model, 'predict');
-    expect(Array.from(predict(model, features, ROWS, WIDTH))).toEqual(Array.from(expected));
+    const layersModel = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [WIDTH], activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }), tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) })] });
+    const expected = layersPredict(layersModel);
+    const layered = vi.spyOn(layersModel, 'predict');
+    expect(Array.from(predict(layersModel, features, ROWS, WIDTH))).toEqual(Array.from(expected));
     expect(layered).toHaveBeenCalled();
-    model.dispose();
+    layersModel.dispose();
   });
 });

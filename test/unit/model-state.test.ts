@@ -38,17 +38,17 @@ function withVersions(n: number): ModelState {
 describe('a new model state', () => {
   it('starts with an empty registry, not paused', () => {
     const state = new ModelState('m');
-    expect(state.registry).toEqual({ format: REGISTRY_FORMAT, model: 'm', versions: [], aliases: {}, history: [], runs: [], paused: false, decisions: [] });
+    expect(state.registry).toEqual({ format: REGISTRY_FORMAT, modelName: 'm', versions: [], aliases: {}, history: [], runs: [], paused: false, decisions: [] });
     expect(state.pending).toBeUndefined();
     expect(state.current).toBeUndefined();
   });
 
   it('keeps a carried-over registry and queued run, adding the decisions list older registries lack', () => {
-    const registry = { model: 'm', versions: [], aliases: { production: 3 }, history: [], runs: [], paused: true } as unknown as ConstructorParameters<typeof ModelState>[1];
+    const registry = { format: 3, modelName: 'm', versions: [], aliases: { production: 3 }, history: [], runs: [], paused: true } as unknown as ConstructorParameters<typeof ModelState>[1];
     const pending: RunRecord = { runId: 'r9', status: 'queued', requests: [request('drift')] };
     const state = new ModelState('other', registry, pending);
-    expect(state.registry).toBe(registry);
-    expect(state.registry.model).toBe('m');
+    expect(state.registry).toEqual({ ...registry, decisions: [] });
+    expect(state.registry.modelName).toBe('m');
     expect(state.registry.decisions).toEqual([]);
     expect(state.pending).toBe(pending);
   });
@@ -284,7 +284,7 @@ describe('registering a run', () => {
       productionMetrics: { rmse: 3.6 },
       blessed: true,
       blessingReason: 'rmse 3.5 <= 4',
-      model: result.train.model,
+      modelArtifact: result.train.modelArtifact,
       transform: result.feature.transform,
       driftReference: result.evaluate.driftReference,
       registeredBy: by,
@@ -331,7 +331,7 @@ describe('aliases', () => {
     expect(state.productionRef()).toBeUndefined();
     state.promote(2, 'deploy', 'blessed', at(9));
     const v2 = state.version(2)!;
-    expect(state.productionRef()).toEqual({ version: 2, model: v2.model, transform: v2.transform });
+    expect(state.productionRef()).toEqual({ version: 2, modelArtifact: v2.modelArtifact, transform: v2.transform });
   });
 
   it('looks versions up by number', () => {

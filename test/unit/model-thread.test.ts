@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tf from '@tensorflow/tfjs';
-import { importModel } from '../../model/artifact.js';
+import { importNetwork } from '../../model/artifact.js';
 import { selectBackend } from '../../model/backend.js';
 import type { Checkpoint } from '../../model/checkpoint.js';
 import { deserializeCheckpoint, serializeCheckpoint } from '../../model/checkpoint.js';
 import { binaryMetrics } from '../../model/metrics.js';
 import { predict } from '../../model/predict.js';
-import { trainModel } from '../../model/train.js';
+import { trainNetwork } from '../../model/train.js';
 import { trainInThread } from '../../model/train-in-thread.js';
 import type { TrainData, TrainSpec } from '../../model/types.js';
 import { synthetic } from '../support/synthetic-data.js';
@@ -22,7 +22,7 @@ const spec: TrainSpec = {
   seed: 11,
 };
 
-const flatWeights = (model: tf.LayersModel): number[] => model.getWeights().flatMap((w) => [...w.dataSync()]);
+const flatWeights = (layersModel: tf.LayersModel): number[] => layersModel.getWeights().flatMap((w) => [...w.dataSync()]);
 
 beforeAll(async () => {
   await selectBackend();
@@ -48,17 +48,17 @@ describe('trainInThread', () => {
     expect(seen).toEqual([1, 2, 3, 4]);
     expect(overlapped).toBe(false);
     expect(result).toMatchObject({ epochs: 4, backend: { name: 'wasm' } });
-    const model = await importModel(result.model);
+    const layersModel = await importNetwork(result.networkBytes);
     const test = synthetic(500, 8, 3);
-    expect(binaryMetrics(test.labels, predict(model, test.features, test.rows, test.width)).auc).toBeGreaterThan(0.9);
-    model.dispose();
+    expect(binaryMetrics(test.labels, predict(layersModel, test.features, test.rows, test.width)).auc).toBeGreaterThan(0.9);
+    layersModel.dispose();
   });
 
   it('resumes in a fresh thread from a serialised checkpoint to the weights of an unbroken run', async () => {
-    const straight = await trainModel({ data, spec });
+    const straight = await trainNetwork({ data, spec });
     let third: Checkpoint | undefined;
-    const partial = await trainModel({ data, spec: { ...spec, epochs: 3 }, onEpoch: ({ checkpoint }) => void (third = checkpoint) });
-    partial.model.dispose();
+    const partial = await trainNetwork({ data, spec: { ...spec, epochs: 3 }, onEpoch: ({ checkpoint }) => void (third = checkpoint) });
+    partial.layersModel.dispose();
     const epochs: number[] = [];
     const resumed = await trainInThread({
       data,
@@ -68,12 +68,12 @@ describe('trainInThread', () => {
     });
     expect(epochs).toEqual([4, 5, 6]);
     expect(resumed.history).toEqual(expect.arrayContaining(straight.history.slice(0, 3)));
-    const model = await importModel(resumed.model);
-    const a = flatWeights(straight.model);
-    const b = flatWeights(model);
+    const layersModel = await importNetwork(resumed.networkBytes);
+    const a = flatWeights(straight.layersModel);
+    const b = flatWeights(layersModel);
     // Adam's bias-correction power is recomputed on restore (beta^t vs a running product): measured 1.2e-7.
     expect(Math.max(...a.map((v, i) => Math.abs(v - (b[i] ?? Number.NaN))))).toBeLessThan(1e-6);
-    [straight.model, model].forEach((m) => m.dispose());
+    [straight.layersModel, layersModel].forEach((m) => m.dispose());
   });
 
   it('stops the thread when the signal aborts', async () => {

@@ -43,9 +43,9 @@ describe('the model and dataset name rule', () => {
   });
 
   it('answers an alert whose model label is no valid name as invalid-model, and signals nothing for it', () => {
-    const alert = (model: string) => ({ name: 'Drift', firing: true, model, reason: 'Drift', evidence: {} });
+    const alert = (modelName: string) => ({ name: 'Drift', firing: true, modelName, reason: 'Drift', evidence: {} });
     const { outcomes, signals } = planSignals([alert('../registry'), alert('flight-delay'), alert('A/B')], () => true);
-    expect(signals.map((signal) => signal.model)).toEqual(['flight-delay']);
+    expect(signals.map((signal) => signal.modelName)).toEqual(['flight-delay']);
     expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['invalid-model', 'signalled', 'invalid-model']);
     expect(outcomes[0]).toEqual({ alert: 'Drift', model: '../registry', outcome: 'invalid-model', error: 'model label "../registry" must be a lowercase slug like "flight-delay" (a-z, 0-9, single hyphens)' });
   });

@@ -72,7 +72,7 @@ describe('defaults', () => {
   it('fills every documented default', () => {
     const spec = parsePipelineSpec(base);
     expect(spec.split).toEqual({ by: 'time', column: 'date', test: 0.2, validation: 0.1 });
-    expect(spec.model).toEqual({ kind: 'mlp', hidden: [64, 32], dropout: 0 });
+    expect(spec.network).toEqual({ kind: 'mlp', hidden: [64, 32], dropout: 0 });
     expect(spec.training).toEqual({ epochs: 20, batchSize: 512, learningRate: 1e-3, earlyStopPatience: 3, seed: 42, taskQueue: 'ctrain-train' });
     expect(spec.evaluation).toEqual({ metric: 'rmse', threshold: 4, maxRegression: 0 });
     expect(spec.deploy).toEqual({ canaryPercent: 10, soak: '2 minutes', approval: 'auto' });
@@ -198,8 +198,8 @@ describe('field formats', () => {
   });
 
   it('rejects hidden layers on a linear model', () => {
-    expect(problemsOf(withChanges({ model: { kind: 'linear', hidden: [8] } }))).toEqual(['model.hidden: is not a field of the spec (misspelt?)']);
-    expect(parsePipelineSpec(withChanges({ model: { kind: 'linear' } })).model).toEqual({ kind: 'linear' });
+    expect(problemsOf(withChanges({ network: { kind: 'linear', hidden: [8] } }))).toEqual(['network.hidden: is not a field of the spec (misspelt?)']);
+    expect(parsePipelineSpec(withChanges({ network: { kind: 'linear' } })).network).toEqual({ kind: 'linear' });
   });
 });
 

@@ -15,7 +15,7 @@ const base = { cacheKey: 'k', cached: false, contentHash: 'h', finishedAt: '2024
 const train: TrainManifest = {
   ...base,
   step: 'train',
-  model: ref('model.bin'),
+  modelArtifact: ref('model.bin'),
   backend: 'wasm',
   epochsRun: 4,
   bestEpoch: 3,

@@ -16,7 +16,7 @@ const manifests = { ingest, validate, feature, train, evaluate };
 
 const version = (number: number, runId = RUN, extra: Partial<ModelVersion> = {}): ModelVersion => ({ version: number, runId, blessed: true, blessingReason: 'auc 0.9123 >= 0', ...extra }) as ModelVersion;
 const record = (status: RunRecord['status'], extra: Partial<RunRecord> = {}): RunRecord => ({ runId: RUN, status, requests: [], ...extra });
-const model = (run: RunRecord | undefined, extra: Partial<NonNullable<RunSnapshot['model']>> = {}): RunSnapshot['model'] => ({ name: 'churn', run, aliases: {}, history: [], ...extra });
+const model = (run: RunRecord | undefined, extra: Partial<NonNullable<RunSnapshot['modelView']>> = {}): RunSnapshot['modelView'] => ({ name: 'churn', run, aliases: {}, history: [], ...extra });
 
 /** Step name -> state, the shape most assertions compare. */
 const states = (views: StepView[]): Record<string, string> => Object.fromEntries(views.map((view) => [view.step, view.state]));
@@ -29,7 +29,7 @@ describe('watch: a snapshot of a run as step states', () => {
       manifests: { ingest, validate, feature },
       pending: [{ activity: 'train', attempt: 1, heartbeat: { epoch: 3, loss: 0.5, valLoss: 0.61234 } }],
       epochs: 10,
-      model: model(record('running')),
+      modelView: model(record('running')),
     };
 
     const views = stepViews(snapshot);
@@ -70,7 +70,7 @@ describe('watch: a snapshot of a run as step states', () => {
       manifests: { ingest },
       pending: [],
       failure: { activity: 'validate', message: 'Label column "y" is not in this dataset' },
-      model: model(record('running')),
+      modelView: model(record('running')),
     };
 
     const views = stepViews(snapshot);
@@ -93,7 +93,7 @@ describe('watch: a snapshot of a run as step states', () => {
       manifests,
       pending: [],
       epochs: 10,
-      model: model(record('running'), { version: version(2), aliases: { production: 1, canary: 2 }, history: [{ alias: 'canary', to: 2, at: 't', by: 'deploy', reason: 'canary at 10% for 1 second' }] }),
+      modelView: model(record('running'), { version: version(2), aliases: { production: 1, canary: 2 }, history: [{ alias: 'canary', to: 2, at: 't', by: 'deploy', reason: 'canary at 10% for 1 second' }] }),
     };
 
     const views = stepViews(snapshot);
@@ -113,13 +113,13 @@ describe('watch: a snapshot of a run as step states', () => {
       status: 'COMPLETED',
       manifests,
       pending: [],
-      model: model(record('running'), { version: version(2), aliases: { canary: 2 }, history: [{ alias: 'canary', to: 2, at: 't', by: 'deploy', reason: 'waiting for approval' }] }),
+      modelView: model(record('running'), { version: version(2), aliases: { canary: 2 }, history: [{ alias: 'canary', to: 2, at: 't', by: 'deploy', reason: 'waiting for approval' }] }),
     });
     expect(views.at(-1)).toEqual({ step: 'deploy', state: 'running', detail: 'waiting for approval: npx ctrain approve churn (or reject)' });
   });
 
   it('the model workflow’s outcomes: promoted, rolled back, not blessed, unchanged (an earlier version re-used), failed at deploy', () => {
-    const done = (run: RunRecord, extra: Partial<NonNullable<RunSnapshot['model']>>): RunSnapshot => ({ runId: RUN, status: 'COMPLETED', manifests, pending: [], model: model(run, extra) });
+    const done = (run: RunRecord, extra: Partial<NonNullable<RunSnapshot['modelView']>>): RunSnapshot => ({ runId: RUN, status: 'COMPLETED', manifests, pending: [], modelView: model(run, extra) });
     const lastTwo = (snapshot: RunSnapshot) => stepViews(snapshot).slice(-2).map(renderStep);
 
     const promoted = done(record('registered', { version: 2 }), { version: version(2), aliases: { production: 2, previous: 1 } });
@@ -142,7 +142,7 @@ describe('watch: a snapshot of a run as step states', () => {
   });
 
   it('a run still queued in its model workflow: every step pending, the header says so; a pipeline without a model shows its five steps', () => {
-    const queued: RunSnapshot = { runId: RUN, manifests: {}, pending: [], model: model(undefined) };
+    const queued: RunSnapshot = { runId: RUN, manifests: {}, pending: [], modelView: model(undefined) };
     expect(new Set(stepViews(queued).map((view) => view.state))).toEqual(new Set(['pending']));
     expect(renderHeader(queued)).toBe(`${RUN} (model churn): queued in its model workflow`);
     expect(runOutcome(queued)).toEqual({ final: false });

@@ -77,7 +77,7 @@ function recordingMeter(): { meter: MetricMeter; values: Map<string, number> } {
 }
 
 describe('ctrain worker metrics', () => {
-  const check = (over: Partial<DriftCheckResult>): DriftCheckResult => ({ model: 'flight-delay', verdict: 'no-drift', reason: '', rows: 500, driftedFeatures: [], since: '2025-01-01T00:00:00.000Z', until: '2025-01-02T00:00:00.000Z', signalled: false, ...over });
+  const check = (over: Partial<DriftCheckResult>): DriftCheckResult => ({ modelName: 'flight-delay', verdict: 'no-drift', reason: '', rows: 500, driftedFeatures: [], since: '2025-01-01T00:00:00.000Z', until: '2025-01-02T00:00:00.000Z', signalled: false, ...over });
 
   it('stamps each drift check and each detection with the end of its window, so the newest check decides', () => {
     const { meter, values } = recordingMeter();
@@ -106,10 +106,10 @@ describe('ctrain worker metrics', () => {
   });
 
   it('names a step’s model from its single-object input, and nothing that is not a model name', () => {
-    expect(modelOf({ model: 'flight-delay' })).toBe('flight-delay');
+    expect(modelOf({ modelName: 'flight-delay' })).toBe('flight-delay');
     expect(modelOf({ spec: { name: 'seattle-temperature' }, cache: true })).toBe('seattle-temperature');
-    expect(modelOf({ registry: { model: 'seattle-live' } })).toBe('seattle-live');
+    expect(modelOf({ registry: { modelName: 'seattle-live' } })).toBe('seattle-live');
     expect(modelOf({ pipeline: 'flight-delay', overrides: {} })).toBe('flight-delay');
-    for (const input of [undefined, 'flight-delay', { bucket: 'b', key: 'k' }, { model: '../registry' }, { model: 'Flight' }, { model: 42 }]) expect(modelOf(input), JSON.stringify(input)).toBe('');
+    for (const input of [undefined, 'flight-delay', { bucket: 'b', key: 'k' }, { modelName: '../registry' }, { modelName: 'Flight' }, { modelName: 42 }]) expect(modelOf(input), JSON.stringify(input)).toBe('');
   });
 });
