@@ -58,7 +58,9 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
 
   return {
     /** Resolves the version and cuts the input into chunks (CSV and JSON Lines read once into chunk objects; Parquet copied and split by row group); an existing plan for the run is reused. */
-    async planBatch(input: BatchScoreInput & { runId: string }): Promise<BatchPlan> {
+    async planBatch(scheduled: BatchScoreInput & { runId: string }): Promise<BatchPlan> {
+      // Scheduled by earlier code before an upgrade, it names the model `model`.
+      const input = inputWithModelName(scheduled);
       const planRef: ObjectRef = batchKeys.plan(input.runId);
       const existing = await storage.getJson<BatchPlan>(planRef);
       // A plan an earlier ctrain stored names its model `model`.

@@ -3,6 +3,7 @@ import type { OutcomeRecord, PredictionRecord } from '../contracts/prediction-lo
 import { readLog } from '../infra/prediction-logs.js';
 import { decideCanary, MIN_LIVE } from '../model/canary-decision.js';
 import type { ActivityDependencies } from './dependencies.js';
+import { inputWithModelName } from '../contracts/format-renames.js';
 
 export interface AssessCanaryInput {
   modelName: string;
@@ -22,7 +23,9 @@ export interface AssessCanaryInput {
  */
 export function createDeployActivities({ storage }: ActivityDependencies) {
   return {
-    async assessCanary(input: AssessCanaryInput): Promise<CanaryAssessment> {
+    async assessCanary(scheduled: AssessCanaryInput): Promise<CanaryAssessment> {
+      // Scheduled by earlier code before an upgrade, it names the model `model`.
+      const input = inputWithModelName(scheduled);
       const until = new Date().toISOString();
       const predictions = (await readLog<PredictionRecord>(storage, input.modelName, 'predictions', input.since, until)).filter((p) => p.at >= input.since);
       const outcomes = new Map((await readLog<OutcomeRecord>(storage, input.modelName, 'outcomes', input.since, until)).map((o) => [o.id, Number(o.label)]));

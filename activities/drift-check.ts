@@ -12,6 +12,7 @@ import { renderDriftReport } from '../report/drift-report.js';
 import type { TableRow } from '../tabular/index.js';
 import { driftKeys } from '../storage/layout.js';
 import type { ActivityDependencies } from './dependencies.js';
+import { inputWithModelName } from '../contracts/format-renames.js';
 
 
 /**
@@ -22,7 +23,9 @@ import type { ActivityDependencies } from './dependencies.js';
  */
 export function createDriftCheckActivities({ storage }: ActivityDependencies) {
   return {
-    async checkDrift({ modelName }: { modelName: string }): Promise<DriftCheckResult> {
+    async checkDrift(input: { modelName: string }): Promise<DriftCheckResult> {
+      // Scheduled by earlier code before an upgrade, it names the model `model`.
+      const { modelName } = inputWithModelName(input);
       const until = new Date().toISOString();
       const registry = await failForGoodOn(() => loadRegistry(storage, modelName));
       const production = registry?.versions.find((version) => version.version === registry.aliases.production);

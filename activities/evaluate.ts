@@ -25,6 +25,7 @@ import { completeStep, reuseCached } from './step-cache.js';
 import { stepKeys } from '../storage/layout.js';
 import { uriOf } from '../contracts/pipeline-run.js';
 import { isMissingObject } from '../storage/gateway.js';
+import { manifestOfFormatTwo, modelRefOfFormatTwo } from '../contracts/format-renames.js';
 
 /** Bump when the same model and split could get different metrics or a different blessing. */
 const EVALUATE_CODE_VERSION = 'evaluate-4';
@@ -45,7 +46,11 @@ export interface EvaluateInput {
  */
 export function createEvaluateActivities({ storage }: ActivityDependencies) {
   return {
-    async evaluate({ spec, feature, train, production: current, cache }: EvaluateInput): Promise<EvaluateManifest> {
+    async evaluate(input: EvaluateInput): Promise<EvaluateManifest> {
+      // Scheduled by earlier code before an upgrade, the network artifacts are called `model`.
+      const { spec, feature, cache } = input;
+      const train = manifestOfFormatTwo(input.train);
+      const current = input.production && modelRefOfFormatTwo(input.production);
       // A candidate that is the production model itself (an unchanged re-run) has nothing to be compared with.
       const production = current?.modelArtifact.key === train.modelArtifact.key ? undefined : current;
       const config = { evaluation: spec.evaluation, task: spec.label.kind };
