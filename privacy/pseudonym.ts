@@ -4,7 +4,7 @@
  * over a column still work; without the key nobody can test a guess. Used wherever a spec's
  * `personal` columns leave the process: the model server's prediction log (and ingest).
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { secretFromEnv } from '../infra/secrets.js';
 
 /** Shortest key accepted, in bytes: a short key could be found by trying them all. */
@@ -50,4 +50,17 @@ export function pseudonymizeRow<T>(row: T, columns: readonly string[], key: Buff
   const copy: Record<string, unknown> = { ...(row as Record<string, unknown>) };
   for (const column of columns) if (Object.hasOwn(copy, column)) copy[column] = pseudonymize(copy[column], key);
   return copy as T;
+}
+
+/**
+ * SQL for the pseudonym of `text` (a VARCHAR expression) under `key`, for the columnar engine:
+ * HMAC-SHA256 spelled out with DuckDB's sha256 over blobs, sha256((key ⊕ opad) ‖ sha256((key ⊕
+ * ipad) ‖ text)), so it equals {@link pseudonymize} of the same text. NULL stays NULL.
+ */
+export function pseudonymSql(text: string, key: Buffer): string {
+  // HMAC hashes a key longer than the hash's block first; then pads it to one block.
+  const block = Buffer.alloc(64);
+  (key.length > 64 ? createHash('sha256').update(key).digest() : key).copy(block);
+  const pad = (byte: number): string => Buffer.from(block.map((value) => value ^ byte)).toString('hex');
+  return `sha256(unhex('${pad(0x5c)}') || unhex(sha256(unhex('${pad(0x36)}') || encode(${text}))))`;
 }

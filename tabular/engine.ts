@@ -1,0 +1,70 @@
+/**
+ * The columnar engine: DuckDB, in process, for every computation over a whole table (reading a
+ * source, writing a Parquet snapshot, statistics, the feature transform). One engine per job,
+ * closed when it is done; it reads and writes local files only.
+ */
+import { availableParallelism } from 'node:os';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+
+export interface EngineOptions {
+  /** Worker threads. Default: the machine's cores. */
+  threads?: number;
+  /** Memory DuckDB may use before it spills to `spillDirectory`, e.g. '2GB'. Default: DuckDB's (80% of RAM). */
+  memoryLimit?: string;
+  /** Where DuckDB spills what does not fit in memory. Default: none (it fails instead). */
+  spillDirectory?: string;
+}
+
+export class Engine {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(options: EngineOptions = {}): Promise<Engine> {
+    const instance = await DuckDBInstance.create(':memory:', {
+      threads: String(options.threads ?? availableParallelism()),
+      // Extensions come from the network, which workers need not reach: only what is built in is used.
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+      // Rows come out in the order they went in, so the same input gives the same snapshot bytes.
+      preserve_insertion_order: 'true',
+      ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+      ...(options.spillDirectory ? { temp_directory: options.spillDirectory } : {}),
+    });
+    return new Engine(instance, await instance.connect());
+  }
+
+  /** Runs one statement (or several, `;`-separated) for its effect. */
+  async run(sql: string, values?: DuckDBValue[]): Promise<void> {
+    await this.connection.run(sql, values);
+  }
+
+  /** Runs a query and returns its rows as plain objects (BIGINTs as bigint, numbers as numbers). */
+  async rows<T extends Record<string, unknown>>(sql: string, values?: DuckDBValue[]): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql, values);
+    return reader.getRowObjectsJS() as T[];
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Runs `body` on an engine of its own, closed however `body` ends. */
+export async function withEngine<T>(body: (engine: Engine) => Promise<T>, options?: EngineOptions): Promise<T> {
+  const engine = await Engine.open(options);
+  try {
+    return await body(engine);
+  } finally {
+    engine.close();
+  }
+}
+
+/** A SQL string literal holding `text` exactly. */
+export const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`;
+
+/** A SQL identifier naming `name` exactly, whatever characters it holds. */
+export const sqlIdentifier = (name: string): string => `"${name.replaceAll('"', '""')}"`;
