@@ -7,7 +7,8 @@ import { strictUtf8 } from './utf8.js';
 
 // Plain decimal numbers only: hex, "Infinity" or "1_000" stay text, and so do codes with
 // leading zeros ("02134"), whose zeros a number would lose.
-const DECIMAL = /^[+-]?(?:0|[1-9]\d*)(?:\.\d*)?(?:[eE][+-]?\d+)?$|^[+-]?\.\d+(?:[eE][+-]?\d+)?$/;
+export const DECIMAL_PATTERN = '^[+-]?(?:0|[1-9]\\d*)(?:\\.\\d*)?(?:[eE][+-]?\\d+)?$|^[+-]?\\.\\d+(?:[eE][+-]?\\d+)?$';
+const DECIMAL = new RegExp(DECIMAL_PATTERN);
 const BOOLEAN = /^(?:true|false)$/i;
 
 /** Types one CSV field: empty → null, decimal → number, true/false → boolean, else the text. */
@@ -33,6 +34,22 @@ function checkHeader(path: string, header: string[]): string[] {
     seen.add(name);
   });
   return header;
+}
+
+/** The header of a CSV file, checked as {@link readCsv} checks it; empty when the file has no line. */
+export async function readCsvHeader(path: string): Promise<string[]> {
+  const handle = await open(path);
+  const parser = parse({ bom: true, skip_empty_lines: true });
+  const records = pipeline(handle.createReadStream(), strictUtf8(path), parser, () => undefined);
+  try {
+    for await (const record of records as AsyncIterable<string[]>) return checkHeader(path, record);
+    return [];
+  } catch (error) {
+    if (error instanceof TabularReadError) throw error;
+    throw new TabularReadError(path, 1, errorMessage(error), { cause: error });
+  } finally {
+    records.destroy();
+  }
 }
 
 /**

@@ -1,0 +1,157 @@
+/**
+ * A source file as one Parquet snapshot, written by the columnar engine: zstd, fixed row groups,
+ * the same bytes for the same rows (so the same DVC version). Personal columns are replaced by
+ * their pseudonyms before anything is written.
+ *
+ * Cells are typed as the row readers type them (read.ts), decided per column: a CSV column whose
+ * every non-empty field is a plain decimal becomes DOUBLE, one of true/false only BOOLEAN, any
+ * other TEXT (a column mixing numbers and words keeps each field's text). Parquet sources keep
+ * their types. The engine reads CSV and Parquet itself; anything it refuses is read again by the
+ * row readers, whose error names the line, and whatever they read (JSON Lines, UTF-16 CSV) goes
+ * through them into a typed JSON Lines scratch file the engine converts.
+ */
+import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { pseudonymizeRow, pseudonymSql } from '../privacy/pseudonym.js';
+import type { Engine } from './engine.js';
+import { sqlIdentifier, sqlString } from './engine.js';
+import { TabularReadError } from './errors.js';
+import { DECIMAL_PATTERN, readCsvHeader } from './read-csv.js';
+import { readRows } from './read.js';
+import type { TabularFormat } from './read.js';
+import { nonFinite } from './row.js';
+import type { Cell } from './row.js';
+
+/** Rows per Parquet row group: fixed, so the bytes depend on the rows alone. */
+export const SNAPSHOT_ROW_GROUP = 122_880;
+
+export interface SnapshotSource {
+  path: string;
+  format: TabularFormat;
+  /** The first rows only. */
+  limit?: number;
+  /** Columns to replace by their keyed hash. */
+  personal?: { columns: readonly string[]; key: Buffer };
+}
+
+/** Writes `source` as a Parquet snapshot at `target`; `scratch` is a folder for intermediate files. Returns its row count. */
+export async function writeSnapshot(engine: Engine, source: SnapshotSource, target: string, scratch: string): Promise<{ rows: number }> {
+  const fast = source.format === 'csv' ? await csvSelect(engine, source) : source.format === 'parquet' ? await parquetSelect(engine, source) : undefined;
+  const select = fast ?? (await viaRowReader(source, join(scratch, 'rows.jsonl')));
+  await engine.run(`copy (${select}) to ${sqlString(target)} (format parquet, compression zstd, row_group_size ${SNAPSHOT_ROW_GROUP})`);
+  const [counted] = await engine.rows<{ rows: bigint }>(`select count(*) as rows from read_parquet(${sqlString(target)})`);
+  return { rows: Number(counted?.rows ?? 0) };
+}
+
+const limitClause = (limit: number | undefined): string => (limit === undefined ? '' : ` limit ${limit}`);
+const BOOLEAN_TEXT = `lower(%) in ('true', 'false')`;
+const isDecimal = (column: string): string => `regexp_full_match(${column}, ${sqlString(DECIMAL_PATTERN)})`;
+
+/**
+ * The text a row reader's cell would be hashed as (pseudonymize hashes numbers as JavaScript
+ * writes them): integers as their digits, other decimals as DuckDB's shortest round-trip text,
+ * true/false in lower case, anything else as written.
+ */
+function csvPersonalText(column: string): string {
+  const number = `cast(${column} as double)`;
+  return `case when ${isDecimal(column)} then (case when ${number} = trunc(${number}) and abs(${number}) < 9007199254740992 then cast(cast(${number} as bigint) as varchar) else cast(${number} as varchar) end) when ${BOOLEAN_TEXT.replace('%', column)} then lower(${column}) else ${column} end`;
+}
+
+/** The SELECT that types a CSV source, or undefined when the engine cannot read it (it is then read row by row). */
+async function csvSelect(engine: Engine, source: SnapshotSource): Promise<string | undefined> {
+  if (await startsWithUtf16Mark(source.path)) return undefined;
+  // The header's faults (another delimiter, a nameless or repeated column) are the row reader's to name.
+  const columns = await readCsvHeader(source.path);
+  if (columns.length === 0) return undefined;
+  // The columns are the header's: left to itself, the engine's sniffer may take a longer line for the header.
+  const types = columns.map((name) => `${sqlString(name)}: 'VARCHAR'`).join(', ');
+  const read = `read_csv(${sqlString(source.path)}, header = true, auto_detect = false, columns = {${types}}, delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false)`;
+  let tallies: Record<string, bigint>;
+  try {
+    const counts = columns.flatMap((name, i) => {
+      const column = sqlIdentifier(name);
+      return [`count(${column}) as p${i}`, `count(*) filter (where ${isDecimal(column)}) as d${i}`, `count(*) filter (where ${BOOLEAN_TEXT.replace('%', column)}) as b${i}`, `count(*) filter (where ${isDecimal(column)} and isinf(try_cast(${column} as double))) as i${i}`];
+    });
+    [tallies = {}] = await engine.rows<Record<string, bigint>>(`select ${counts.join(', ')} from (select * from ${read}${limitClause(source.limit)})`);
+  } catch (error) {
+    return explainOrRowByRow(source, error);
+  }
+  const personal = new Set(source.personal?.columns ?? []);
+  const selected = columns.map((name, i) => {
+    const column = sqlIdentifier(name);
+    const [present, decimals, booleans, infinite] = ['p', 'd', 'b', 'i'].map((tally) => Number(tallies[`${tally}${i}`] ?? 0));
+    if (infinite! > 0) throw new TabularReadError(source.path, undefined, nonFinite(name, 1));
+    if (personal.has(name)) return `${pseudonymSql(csvPersonalText(column), source.personal!.key)} as ${column}`;
+    if (present! > 0 && decimals === present) return `cast(${column} as double) as ${column}`;
+    if (present! > 0 && booleans === present) return `lower(${column}) = 'true' as ${column}`;
+    return column;
+  });
+  return `select ${selected.join(', ')} from ${read}${limitClause(source.limit)}`;
+}
+
+/** The SELECT for a Parquet source, or undefined when a personal column is of a type only the row reader hashes as serving does. */
+async function parquetSelect(engine: Engine, source: SnapshotSource): Promise<string | undefined> {
+  const read = `read_parquet(${sqlString(source.path)})`;
+  let columns: { column_name: string; column_type: string }[];
+  try {
+    columns = await engine.rows(`select column_name, column_type from (describe select * from ${read})`);
+  } catch (error) {
+    return explainOrRowByRow(source, error);
+  }
+  const personal = new Set(source.personal?.columns ?? []);
+  const hashable = /^(VARCHAR|BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER)$/;
+  if (columns.some((column) => personal.has(column.column_name) && !hashable.test(column.column_type))) return undefined;
+  const selected = columns.map(({ column_name: name }) => (personal.has(name) ? `${pseudonymSql(`cast(${sqlIdentifier(name)} as varchar)`, source.personal!.key)} as ${sqlIdentifier(name)}` : sqlIdentifier(name)));
+  return `select ${selected.join(', ')} from ${read}${limitClause(source.limit)}`;
+}
+
+/** When the engine refuses a file, the row reader says why, naming the line; if it reads the file after all, it is read row by row. */
+async function explainOrRowByRow(source: SnapshotSource, engineError: unknown): Promise<undefined> {
+  try {
+    const rows = readRows(source.path, source.format, { limit: source.limit })[Symbol.asyncIterator]();
+    while (!(await rows.next()).done);
+  } catch (error) {
+    if (error instanceof TabularReadError) throw error;
+    throw engineError;
+  }
+  return undefined;
+}
+
+/**
+ * Reads the source with the row readers (JSON Lines, and what the engine does not read) into a
+ * JSON Lines scratch file of typed cells, tallying each column's types on the way, and returns
+ * the SELECT that reads it back typed per column.
+ */
+async function viaRowReader(source: SnapshotSource, scratchFile: string): Promise<string> {
+  const kinds = new Map<string, Set<'number' | 'boolean' | 'string'>>();
+  const note = (name: string, cell: Cell): void => {
+    const seen = kinds.get(name) ?? new Set();
+    if (cell !== null) seen.add(typeof cell as 'number' | 'boolean' | 'string');
+    kinds.set(name, seen);
+  };
+  async function* lines(): AsyncGenerator<string> {
+    for await (const read of readRows(source.path, source.format, { limit: source.limit })) {
+      const row = source.personal ? pseudonymizeRow(read, source.personal.columns, source.personal.key) : read;
+      for (const [name, cell] of Object.entries(row)) note(name, cell);
+      yield `${JSON.stringify(row)}\n`;
+    }
+  }
+  await pipeline(Readable.from(lines()), createWriteStream(scratchFile));
+  if (kinds.size === 0) return 'select * from (select 1) where false';
+  const type = (seen: Set<string>): string => (seen.size === 1 && seen.has('number') ? 'DOUBLE' : seen.size === 1 && seen.has('boolean') ? 'BOOLEAN' : 'VARCHAR');
+  const columns = [...kinds].map(([name, seen]) => `${sqlString(name)}: ${sqlString(type(seen))}`).join(', ');
+  return `select * from read_json(${sqlString(scratchFile)}, format = 'newline_delimited', columns = {${columns}})`;
+}
+
+async function startsWithUtf16Mark(path: string): Promise<boolean> {
+  const handle = await open(path);
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
+    return bytesRead === 2 && ((buffer[0] === 0xff && buffer[1] === 0xfe) || (buffer[0] === 0xfe && buffer[1] === 0xff));
+  } finally {
+    await handle.close();
+  }
+}

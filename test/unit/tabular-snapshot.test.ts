@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pseudonymizeRow } from '../../privacy/pseudonym.js';
+import { withEngine } from '../../tabular/engine.js';
+import { TabularReadError } from '../../tabular/errors.js';
+import { readRows } from '../../tabular/read.js';
+import type { TabularFormat } from '../../tabular/read.js';
+import type { TableRow } from '../../tabular/row.js';
+import type { SnapshotSource } from '../../tabular/snapshot.js';
+import { writeSnapshot } from '../../tabular/snapshot.js';
+
+let dir: string;
+let files = 0;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ctrain-snapshot-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function file(name: string, content: string | Buffer): Promise<string> {
+  const path = join(dir, `${files++}-${name}`);
+  await writeFile(path, content);
+  return path;
+}
+
+async function collect(path: string, format: TabularFormat, limit?: number): Promise<TableRow[]> {
+  const rows: TableRow[] = [];
+  for await (const row of readRows(path, format, { limit })) rows.push(row);
+  return rows;
+}
+
+/** Writes the snapshot and returns its rows as the row reader reads them, and its md5. */
+async function snapshot(source: SnapshotSource): Promise<{ rows: TableRow[]; md5: string; count: number }> {
+  const target = join(dir, `${files++}-snapshot.parquet`);
+  const { rows: count } = await withEngine((engine) => writeSnapshot(engine, source, target, dir));
+  return { rows: await collect(target, 'parquet'), md5: createHash('md5').update(await readFile(target)).digest('hex'), count };
+}
+
+/** Columns a row reader leaves out of a row read as null in the snapshot, which has every column. */
+const withAllColumns = (rows: TableRow[]): TableRow[] => {
+  const names = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  return rows.map((row) => Object.fromEntries(names.map((name) => [name, row[name] ?? null])));
+};
+
+const CSV = [
+  'id,score,flag,city,zip,mixed,empty,note',
+  '1,0.5,true,Oslo,02134,7,,"a, quoted ""note"""',
+  '2,-1e3,FALSE,Bergen,10001,seven,,',
+  '3,,true,,00001,7.50,,plain',
+  '4,.25,false,"Trondheim",99999,,,',
+].join('\n');
+
+describe('a Parquet snapshot of a source', () => {
+  it('types a CSV per column as the row reader types its fields: decimals, true/false, text kept as written', async () => {
+    const path = await file('typed.csv', `${CSV}\n`);
+    const written = await snapshot({ path, format: 'csv' });
+    const read = await collect(path, 'csv');
+    expect(written.count).toBe(4);
+    // Every column where the row reader gives one type per column reads back the same.
+    const uniform = ['id', 'score', 'flag', 'city', 'empty', 'note'];
+    const pick = (rows: TableRow[]) => rows.map((row) => Object.fromEntries(uniform.map((name) => [name, row[name]])));
+    expect(pick(written.rows)).toEqual(pick(read));
+    expect(written.rows.map((row) => row.zip)).toEqual(['02134', '10001', '00001', '99999']);
+    // A column mixing numbers and words keeps each field's text, zip codes' leading zeros included.
+    expect(written.rows.map((row) => row.mixed)).toEqual(['7', 'seven', '7.50', null]);
+  });
+
+  it('takes the first rows only, and the same rows give the same bytes from CSV, JSON Lines and a blank-line CSV', async () => {
+    const csv = await file('limit.csv', `${CSV}\n`);
+    const first = await snapshot({ path: csv, format: 'csv', limit: 2 });
+    expect(first.rows.map((row) => row.id)).toEqual([1, 2]);
+
+    const table = 'a,b,c\n1,x,true\n2,y,false\n3.5,z,true\n';
+    const fromCsv = await snapshot({ path: await file('same.csv', table), format: 'csv' });
+    const fromJsonl = await snapshot({ path: await file('same.jsonl', (await collect(await file('again.csv', table), 'csv')).map((row) => JSON.stringify(row)).join('\n') + '\n'), format: 'jsonl' });
+    const withBlankLines = await snapshot({ path: await file('blank.csv', table.replace('\n2,', '\n\n2,')), format: 'csv' });
+    expect(fromJsonl.rows).toEqual(fromCsv.rows);
+    expect(fromJsonl.md5).toBe(fromCsv.md5);
+    expect(withBlankLines.md5).toBe(fromCsv.md5);
+    expect((await snapshot({ path: await file('same-again.csv', table), format: 'csv' })).md5).toBe(fromCsv.md5);
+  });
+
+  it('reads a CSV with a UTF-8 byte-order mark, and one in UTF-16 with its mark, as the row reader does', async () => {
+    const table = 'name,n\nÅse,1\nZoë,2\n';
+    const utf8 = await snapshot({ path: await file('bom.csv', `\uFEFF${table}`), format: 'csv' });
+    expect(utf8.rows).toEqual([{ name: 'Åse', n: 1 }, { name: 'Zoë', n: 2 }]);
+    const utf16Path = await file('utf16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(table, 'utf16le')]));
+    expect((await snapshot({ path: utf16Path, format: 'csv' })).rows).toEqual(await collect(utf16Path, 'csv'));
+  });
+
+  it('keeps JSON Lines cells as the row reader reads them, nested values as their JSON text', async () => {
+    const lines = [{ a: 1, b: 'x', c: { d: [1, 2] } }, { a: 2.5, b: null, e: true }, { a: 3, b: 'z', c: null, e: false }];
+    const path = await file('rows.jsonl', lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    const written = await snapshot({ path, format: 'jsonl' });
+    expect(written.rows).toEqual(withAllColumns(await collect(path, 'jsonl')));
+    expect(written.rows[0]!.c).toBe('{"d":[1,2]}');
+  });
+
+  it('rewrites a Parquet source, and takes its first rows', async () => {
+    const source = join(dir, `${files++}-source.parquet`);
+    await withEngine((engine) => engine.run(`copy (select i as id, 'n' || (i % 5) as name, i * 0.5 as half, i % 2 = 0 as even from range(1000) t(i)) to '${source}' (format parquet)`));
+    const written = await snapshot({ path: source, format: 'parquet', limit: 10 });
+    expect(written.rows).toEqual(await collect(source, 'parquet', 10));
+  });
+
+  it('writes personal columns as the pseudonyms the row reader’s rows get, from every reading path', async () => {
+    const key = Buffer.from('a-test-key-of-32-bytes-000000000');
+    const personal = { columns: ['email', 'phone'], key };
+    const table = 'email,phone,n\nann@example.com,5551234,1\nBOB@example.com,+0.5,2\n,true,3\n';
+    const expected = (await collect(await file('p.csv', table), 'csv')).map((row) => pseudonymizeRow(row, personal.columns, key));
+    expect((await snapshot({ path: await file('personal.csv', table), format: 'csv', personal })).rows).toEqual(expected);
+    const jsonl = await file('personal.jsonl', expected.length ? (await collect(await file('p2.csv', table), 'csv')).map((row) => JSON.stringify(row)).join('\n') + '\n' : '');
+    expect((await snapshot({ path: jsonl, format: 'jsonl', personal })).rows).toEqual(expected);
+    expect(JSON.stringify(await readFile(jsonl, 'utf8'))).toContain('ann@example.com');
+  });
+
+  it('names the line of a malformed CSV and of broken JSON Lines, as the row reader does', async () => {
+    const ragged = await file('ragged.csv', 'a,b\n1,2\n3,4,5\n');
+    await expect(snapshot({ path: ragged, format: 'csv' })).rejects.toThrow(TabularReadError);
+    await expect(snapshot({ path: ragged, format: 'csv' })).rejects.toThrow(/line 3/);
+    await expect(snapshot({ path: await file('semicolons.csv', 'a;b\n1;2\n'), format: 'csv' })).rejects.toThrow('looks delimited by ";"');
+    await expect(snapshot({ path: await file('broken.jsonl', '{"a":1}\n{"a":2,\n'), format: 'jsonl' })).rejects.toThrow(/line 2/);
+    await expect(snapshot({ path: await file('latin1.csv', Buffer.from('a,b\n1,caf\xe9\n', 'latin1')), format: 'csv' })).rejects.toThrow(/line 2: byte 0xE9 is not UTF-8/);
+  });
+
+  it('refuses a decimal too large for a number, naming its column', async () => {
+    await expect(snapshot({ path: await file('huge.csv', 'a,big\n1,2\n2,1e400\n'), format: 'csv' })).rejects.toThrow('column "big" is Infinity');
+  });
+});
