@@ -69,7 +69,7 @@ describe('a Parquet snapshot of a source', () => {
     expect(written.rows.map((row) => row.mixed)).toEqual(['7', 'seven', '7.50', null]);
   });
 
-  it('takes the first rows only, and the same rows give the same bytes from CSV, JSON Lines and a blank-line CSV', async () => {
+  it('takes the first rows only, and the same rows give the same bytes from CSV, JSON Lines, a blank-line CSV and a CRLF one', async () => {
     const csv = await file('limit.csv', `${CSV}\n`);
     const first = await snapshot({ path: csv, format: 'csv', limit: 2 });
     expect(first.rows.map((row) => row.id)).toEqual([1, 2]);
@@ -81,6 +81,8 @@ describe('a Parquet snapshot of a source', () => {
     expect(fromJsonl.rows).toEqual(fromCsv.rows);
     expect(fromJsonl.md5).toBe(fromCsv.md5);
     expect(withBlankLines.md5).toBe(fromCsv.md5);
+    const withCrlf = await snapshot({ path: await file('crlf.csv', table.replaceAll('\n', '\r\n')), format: 'csv' });
+    expect(withCrlf.md5).toBe(fromCsv.md5);
     expect((await snapshot({ path: await file('same-again.csv', table), format: 'csv' })).md5).toBe(fromCsv.md5);
   });
 
