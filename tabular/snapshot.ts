@@ -47,7 +47,7 @@ export async function writeSnapshot(engine: Engine, source: SnapshotSource, targ
 }
 
 const limitClause = (limit: number | undefined): string => (limit === undefined ? '' : ` limit ${limit}`);
-const BOOLEAN_TEXT = `lower(%) in ('true', 'false')`;
+const isBooleanText = (column: string): string => `lower(${column}) in ('true', 'false')`;
 const isDecimal = (column: string): string => `regexp_full_match(${column}, ${sqlString(DECIMAL_PATTERN)})`;
 
 /**
@@ -57,7 +57,7 @@ const isDecimal = (column: string): string => `regexp_full_match(${column}, ${sq
  */
 function csvPersonalText(column: string): string {
   const number = `cast(${column} as double)`;
-  return `case when ${isDecimal(column)} then (case when ${number} = trunc(${number}) and abs(${number}) < 9007199254740992 then cast(cast(${number} as bigint) as varchar) else cast(${number} as varchar) end) when ${BOOLEAN_TEXT.replace('%', column)} then lower(${column}) else ${column} end`;
+  return `case when ${isDecimal(column)} then (case when ${number} = trunc(${number}) and abs(${number}) < 9007199254740992 then cast(cast(${number} as bigint) as varchar) else cast(${number} as varchar) end) when ${isBooleanText(column)} then lower(${column}) else ${column} end`;
 }
 
 /** The SELECT that types a CSV source, or undefined when the engine cannot read it (it is then read row by row). */
@@ -73,7 +73,7 @@ async function csvSelect(engine: Engine, source: SnapshotSource): Promise<string
   try {
     const counts = columns.flatMap((name, i) => {
       const column = sqlIdentifier(name);
-      return [`count(${column}) as p${i}`, `count(*) filter (where ${isDecimal(column)}) as d${i}`, `count(*) filter (where ${BOOLEAN_TEXT.replace('%', column)}) as b${i}`, `count(*) filter (where ${isDecimal(column)} and isinf(try_cast(${column} as double))) as i${i}`];
+      return [`count(${column}) as p${i}`, `count(*) filter (where ${isDecimal(column)}) as d${i}`, `count(*) filter (where ${isBooleanText(column)}) as b${i}`, `count(*) filter (where ${isDecimal(column)} and isinf(try_cast(${column} as double))) as i${i}`];
     });
     [tallies = {}] = await engine.rows<Record<string, bigint>>(`select ${counts.join(', ')} from (select * from ${read}${limitClause(source.limit)})`);
   } catch (error) {
