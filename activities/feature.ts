@@ -11,7 +11,7 @@ import { SPLIT_CODES, SPLIT_NAMES, SplitError, SplitRecorder, splitNameOf } from
 import type { TransformedRow } from '../features/transform.js';
 import { applyTransform, FeatureFitError, TransformFitter } from '../features/transform.js';
 import { cacheKey } from '../infra/artifacts.js';
-import { readRows } from '../tabular/read.js';
+import { detectFormat, readRows } from '../tabular/read.js';
 import { pullDatasetVersion } from './dataset.js';
 import type { FeatureTransform } from '../features/feature-transform.js';
 import { featureWidth } from '../features/feature-transform.js';
@@ -80,7 +80,8 @@ export function createFeatureActivities({ storage, dvc }: ActivityDependencies) 
 
 /** The snapshot's rows that have a label, read afresh on each call (one pass each). */
 async function* labelledRows(snapshot: string, label: LabelSpec): AsyncGenerator<TableRow> {
-  for await (const row of readRows(snapshot, 'jsonl')) if (labelOf(label, row) !== undefined) yield row;
+  // Snapshots are Parquet; versions ingested before were JSON Lines: the file's extension says which.
+  for await (const row of readRows(snapshot, detectFormat(snapshot))) if (labelOf(label, row) !== undefined) yield row;
 }
 
 /** Pass 1: what the split needs of each labelled row. The split itself waits for result(), after every row is read. */

@@ -1,32 +1,27 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { IngestManifest } from '../contracts/pipeline-run.js';
 import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
-import { pseudonymizeRow } from '../privacy/pseudonym.js';
-import { readRows } from '../tabular/read.js';
+import { withEngine } from '../tabular/engine.js';
 import { TabularReadError } from '../tabular/errors.js';
+import { SNAPSHOT_ENGINE, writeSnapshot } from '../tabular/snapshot.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { localSourceFile } from './source.js';
+import { withScratch } from './step-cache.js';
 import { datasetKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/gateway.js';
-
-const HEARTBEAT_EVERY_ROWS = 50_000;
-const CHUNK_CHARACTERS = 1 << 16;
 
 export interface IngestInput {
   spec: PipelineSpec;
 }
 
 /**
- * Streams the source into a JSON Lines snapshot, versions it with DVC (`dvc add`, `dvc push` to
+ * Writes the source as a Parquet snapshot (the columnar engine reads it), versions it with DVC (`dvc add`, `dvc push` to
  * the MinIO remote) and keeps the `.dvc` file in MinIO. The same rows give the same version,
  * and DVC stores them once.
  */
@@ -40,8 +35,8 @@ export function createIngestActivities({ storage, dvc, pseudonymKey }: ActivityD
         await access(source).catch(() => {
           throw ApplicationFailure.nonRetryable(`Source file ${source} (from ${spec.source.uri}) does not exist.`, FAILURE_TYPES.SourceNotFound);
         });
-        const snapshotName = `${spec.name}.jsonl`;
-        const { rows, bytes, md5 } = await writeSnapshot(source, spec, join(workspace, snapshotName), personal);
+        const snapshotName = `${spec.name}.parquet`;
+        const { rows, bytes, md5 } = await writeSourceSnapshot(source, spec, join(workspace, snapshotName), personal);
         if (rows === 0) throw ApplicationFailure.nonRetryable(await noRows(source, spec), FAILURE_TYPES.EmptyDataset);
 
         const manifest = (datasetVersion: string, reusedVersion: boolean): IngestManifest => ({
@@ -94,39 +89,18 @@ function personalData(spec: PipelineSpec, key: Buffer | undefined): { columns: s
   return { columns, key };
 }
 
-async function writeSnapshot(source: string, spec: PipelineSpec, target: string, personal: { columns: string[]; key: Buffer } | undefined): Promise<{ rows: number; bytes: number; md5: string }> {
-  let rows = 0;
-  let bytes = 0;
-  const md5 = createHash('md5');
-  // Lines go out in chunks of about 64 KiB: a stream write and a hash update per line cost more than the line.
-  async function* chunks(): AsyncGenerator<Buffer> {
-    let pending: string[] = [];
-    let pendingLength = 0;
-    const take = (): Buffer => {
-      const chunk = Buffer.from(pending.join(''));
-      pending = [];
-      pendingLength = 0;
-      bytes += chunk.length;
-      md5.update(chunk);
-      return chunk;
-    };
-    for await (const row of readRows(source, spec.source.format, { limit: spec.source.limit })) {
-      // Personal values never reach the snapshot, the reports or the model: only their pseudonyms do.
-      const line = `${JSON.stringify(personal ? pseudonymizeRow(row, personal.columns, personal.key) : row)}\n`;
-      pending.push(line);
-      pendingLength += line.length;
-      if (++rows % HEARTBEAT_EVERY_ROWS === 0) Context.current().heartbeat({ rows });
-      if (pendingLength >= CHUNK_CHARACTERS) yield take();
-    }
-    if (pending.length > 0) yield take();
-  }
+/** The source as a Parquet snapshot at `target` (the engine's, personal columns hashed), with DVC's md5 of its bytes. */
+async function writeSourceSnapshot(source: string, spec: PipelineSpec, target: string, personal: { columns: string[]; key: Buffer } | undefined): Promise<{ rows: number; bytes: number; md5: string }> {
   try {
-    // pipeline handles backpressure, and errors and closing on both sides.
-    await pipeline(Readable.from(chunks()), createWriteStream(target));
+    const { rows } = await withScratch('snapshot', (scratch) =>
+      withEngine((engine) => writeSnapshot(engine, { path: source, format: spec.source.format, limit: spec.source.limit, personal }, target, scratch), { ...SNAPSHOT_ENGINE, spillDirectory: scratch }),
+    );
+    const md5 = createHash('md5');
+    for await (const chunk of createReadStream(target)) md5.update(chunk as Buffer);
+    return { rows, bytes: (await stat(target)).size, md5: md5.digest('hex') };
   } catch (error) {
     // The reader names the file it read, which for http and s3 is a scratch copy: name the source.
     if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(`${spec.source.uri}: ${error.message}`, FAILURE_TYPES.UnreadableSource);
     throw error;
   }
-  return { rows, bytes, md5: md5.digest('hex') };
 }

@@ -7,7 +7,7 @@ import { LabelTally } from '../features/label-check.js';
 import { cacheKey } from '../infra/artifacts.js';
 import { canonicalJson } from '../contracts/canonical-json.js';
 import type { DatasetSchema, TableRow } from '../tabular/index.js';
-import { buildValidationReport, checkAgainstSchema, computeStatistics, inferSchema, readRows, renderValidationHtml } from '../tabular/index.js';
+import { buildValidationReport, checkAgainstSchema, computeStatistics, detectFormat, inferSchema, readRows, renderValidationHtml } from '../tabular/index.js';
 import { pullDatasetVersion } from './dataset.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { completeStep, reuseCached, withScratch } from './step-cache.js';
@@ -44,7 +44,8 @@ export function createValidateActivities({ storage, dvc }: ActivityDependencies)
       const labels = new LabelTally(spec.label);
       const statistics = await withScratch('validate', async (dir) => {
         const path = await pullDatasetVersion({ storage, dvc }, ingest, dir);
-        return computeStatistics(tally(readRows(path, 'jsonl'), labels));
+        // Snapshots are Parquet; versions ingested before were JSON Lines: the file's extension says which.
+        return computeStatistics(tally(readRows(path, detectFormat(path)), labels));
       });
       const reference = existing ?? inferSchema(statistics);
       const key = keyFor(config, ingest, reference);

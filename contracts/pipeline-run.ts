@@ -84,7 +84,7 @@ export interface IngestManifest extends StepManifestBase {
   step: 'ingest';
   /** DVC's md5 of the snapshot: the same bytes always give the same version. */
   datasetVersion: string;
-  /** The snapshot (JSON Lines) as stored by `dvc push` in the DVC remote. */
+  /** The snapshot (Parquet; JSON Lines in versions ingested before) as stored by `dvc push` in the DVC remote. */
   snapshot: ObjectRef;
   /** The `.dvc` metadata, kept in MinIO so any worker can `dvc pull` this version. */
   dvcFile: ObjectRef;

@@ -28,6 +28,13 @@ import type { Cell } from './row.js';
 /** Rows per Parquet row group: fixed, so the bytes depend on the rows alone. */
 export const SNAPSHOT_ROW_GROUP = 122_880;
 
+/**
+ * What the engine may use while it writes a snapshot, whatever the source's size (past the limit
+ * it spills to scratch). One thread: each reading thread holds its own CSV buffers, which the
+ * limit does not count; with two, ingesting a 32 MiB CSV grew the process by 115 to 150 MiB, with one by 64 to 98 MiB.
+ */
+export const SNAPSHOT_ENGINE = { memoryLimit: '96MB', threads: 1 } as const;
+
 export interface SnapshotSource {
   path: string;
   format: TabularFormat;

@@ -19,6 +19,7 @@ import { pseudonymize } from '../../privacy/pseudonym.js';
 import type { TableRow } from '../../tabular/row.js';
 import type { HttpSource } from '../support/http-source.js';
 import { serveHttpSource } from '../support/http-source.js';
+import { snapshotRows } from '../support/snapshot-rows.js';
 import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
@@ -59,7 +60,7 @@ interface DvcFile {
 }
 
 /**
- * Checks what ingest left in MinIO: the snapshot (JSON Lines, one line per row, md5 = version)
+ * Checks what ingest left in MinIO: the snapshot (Parquet, one row per source row, md5 = version)
  * and the `.dvc` file recording that version. Returns the snapshot's rows.
  */
 async function expectStoredVersion(manifest: IngestManifest, rows: number): Promise<TableRow[]> {
@@ -73,16 +74,15 @@ async function expectStoredVersion(manifest: IngestManifest, rows: number): Prom
   const snapshot = await storage.getBuffer(manifest.snapshot);
   expect(createHash('md5').update(snapshot).digest('hex')).toBe(manifest.datasetVersion);
   expect(snapshot.length).toBe(manifest.bytes);
-  const text = snapshot.toString('utf8');
-  expect(text.endsWith('\n')).toBe(true);
-  const lines = text.slice(0, -1).split('\n');
-  expect(lines).toHaveLength(rows);
+  const read = await snapshotRows(snapshot);
+  expect(read).toHaveLength(rows);
 
   expect(manifest.dvcFile.bucket).toBe(BUCKETS.datasets);
   const dvcFile = parse((await storage.getBuffer(manifest.dvcFile)).toString('utf8')) as DvcFile;
   expect(dvcFile.outs[0]?.md5).toBe(manifest.datasetVersion);
   expect(dvcFile.outs[0]?.size).toBe(snapshot.length);
-  return lines.map((line) => JSON.parse(line) as TableRow);
+  expect(dvcFile.outs[0]?.path).toMatch(/\.parquet$/);
+  return read;
 }
 
 /** Awaits a promise that must reject with an ApplicationFailure and returns it. */
@@ -213,7 +213,7 @@ describe('ingest against real MinIO and DVC', () => {
     expect(pulled).toBe(join(fresh, 'dataset', out?.path ?? ''));
     const bytes = await readFile(pulled);
     expect(createHash('md5').update(bytes).digest('hex')).toBe(manifest.datasetVersion);
-    expect(bytes.toString('utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as TableRow)).toEqual(table.rows);
+    expect(await snapshotRows(bytes)).toEqual(table.rows);
   });
 
   it('refuses a .dvc file whose output would leave the workspace, and a version the remote lacks', async () => {

@@ -2,6 +2,8 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 
 const COLORS = ['red', 'green', 'blue'];
 
@@ -66,4 +68,16 @@ export async function peakRssGrowth<T>(work: () => Promise<T>): Promise<{ result
   } finally {
     clearInterval(timer);
   }
+}
+
+const PEAK_RSS_CHILD = fileURLToPath(new URL('./peak-rss-child.ts', import.meta.url));
+
+/**
+ * Runs one job of test/support/peak-rss-child.ts in a fresh Node process and answers its result and
+ * peak RSS growth there. In a test worker that has already run other tests, what the allocators kept
+ * from them (V8's heap, the columnar engine's arenas) blurs one job's own growth.
+ */
+export async function peakRssInChild<T>(job: 'read-statistics' | 'ingest', argument: string, env: Record<string, string> = {}): Promise<{ result: T; growth: number }> {
+  const { stdout } = await execa(process.execPath, ['--expose-gc', '--import', 'tsx', PEAK_RSS_CHILD, job, argument], { env });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as { result: T; growth: number };
 }
