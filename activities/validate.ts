@@ -3,7 +3,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { CacheOptions, IngestManifest, ValidateManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
-import { LabelTally } from '../features/label-check.js';
+import { LabelTally, tallySnapshotLabels } from '../features/label-check.js';
+import { STEP_ENGINE, withEngine } from '../tabular/engine.js';
+import { snapshotColumns, snapshotStatistics } from '../tabular/snapshot-statistics.js';
 import { cacheKey } from '../infra/artifacts.js';
 import { canonicalJson } from '../contracts/canonical-json.js';
 import type { DatasetSchema, TableRow } from '../tabular/index.js';
@@ -15,7 +17,7 @@ import { pipelineKeys, stepKeys } from '../storage/layout.js';
 import { uriOf } from '../contracts/pipeline-run.js';
 
 /** Bump when validating the same data against the same reference could decide differently. */
-const VALIDATE_CODE_VERSION = 'validate-2';
+const VALIDATE_CODE_VERSION = 'validate-3';
 
 export interface ValidateInput {
   spec: PipelineSpec;
@@ -44,8 +46,12 @@ export function createValidateActivities({ storage, dvc }: ActivityDependencies)
       const labels = new LabelTally(spec.label);
       const statistics = await withScratch('validate', async (dir) => {
         const path = await pullDatasetVersion({ storage, dvc }, ingest, dir);
-        // Snapshots are Parquet; versions ingested before were JSON Lines: the file's extension says which.
-        return computeStatistics(tally(readRows(path, detectFormat(path)), labels));
+        // Versions ingested before snapshots were Parquet are JSON Lines: the file's extension says which.
+        if (detectFormat(path) !== 'parquet') return computeStatistics(tally(readRows(path, detectFormat(path)), labels));
+        return withEngine(async (engine) => {
+          await tallySnapshotLabels(engine, path, await snapshotColumns(engine, path), labels, spec.label);
+          return snapshotStatistics(engine, path);
+        }, { ...STEP_ENGINE, spillDirectory: dir });
       });
       const reference = existing ?? inferSchema(statistics);
       const key = keyFor(config, ingest, reference);

@@ -1,5 +1,9 @@
 /** Label checks the validate step runs on every row: values the label reader refuses, and a binary label with one class. */
 import type { LabelSpec } from '../contracts/pipeline-spec.js';
+import type { Engine } from '../tabular/engine.js';
+import { sqlIdentifier, sqlString } from '../tabular/engine.js';
+import { NUMERIC_TYPE } from '../tabular/snapshot-statistics.js';
+import type { SnapshotColumnType } from '../tabular/snapshot-statistics.js';
 import type { Anomaly } from '../tabular/schema-check.js';
 import { labelOf } from './label.js';
 import { FeatureValueError } from './values.js';
@@ -18,14 +22,23 @@ export class LabelTally {
   constructor(private readonly label: LabelSpec) {}
 
   add(row: InputRow): void {
-    this.rows++;
+    this.addGroup(row, 1, ++this.rows);
+  }
+
+  /**
+   * `count` rows that the label reads alike, represented by `row`, the first of them the
+   * 1-based row `firstRow`; `examples` are the group's first values, for the message. Groups come
+   * in the order of their first rows.
+   */
+  addGroup(row: InputRow, count: number, firstRow: number, examples?: readonly unknown[]): void {
     try {
       const value = labelOf(this.label, row);
-      if (value !== undefined && this.label.kind === 'binary') this.classes.set(value, (this.classes.get(value) ?? 0) + 1);
+      if (value !== undefined && this.label.kind === 'binary') this.classes.set(value, (this.classes.get(value) ?? 0) + count);
     } catch (error) {
       if (!(error instanceof FeatureValueError)) throw error;
-      if (this.refused++ === 0) this.firstRefusedRow = this.rows;
-      if (this.examples.length < EXAMPLES) this.examples.push(JSON.stringify(error.value));
+      if (this.refused === 0) this.firstRefusedRow = firstRow;
+      this.refused += count;
+      for (const example of examples ?? [error.value]) if (this.examples.length < EXAMPLES) this.examples.push(JSON.stringify(example));
     }
   }
 
@@ -53,4 +66,43 @@ export class LabelTally {
         `check the source’s label extract${this.label.positiveWhen ? ' or the label’s positiveWhen rule' : ''}.`,
     }];
   }
+}
+
+/**
+ * Tallies the labels of the Parquet snapshot at `path` on the engine. Rows are grouped so that
+ * the label reader treats every row of a group alike (e.g. a regression label's finite numbers,
+ * or a threshold rule's values on one side of it), and each group is read once, through one of its rows.
+ */
+export async function tallySnapshotLabels(engine: Engine, path: string, columns: readonly SnapshotColumnType[], labels: LabelTally, label: LabelSpec): Promise<void> {
+  const name = label.positiveWhen?.column ?? label.column;
+  const type = columns.find((column) => column.name === name)?.type;
+  // A snapshot without the column has no labels; the schema check names the missing column.
+  if (type === undefined) return;
+  const groups = await engine.rows<{ n: bigint; first: bigint; examples: unknown[] | null }>(
+    `select count(*) as n, min(file_row_number) + 1 as first, arg_min(${sqlIdentifier(name)}, file_row_number, ${EXAMPLES}) as examples ` +
+      `from read_parquet(${sqlString(path)}, file_row_number = true) group by ${labelGroup(sqlIdentifier(name), type, label)} order by first`,
+  );
+  for (const group of groups) labels.addGroup({ [name]: group.examples?.[0] ?? null }, Number(group.n), Number(group.first), group.examples ?? undefined);
+}
+
+/** SQL that puts rows the label reader treats alike into one group: by the rule, not by value, so a continuous column gives a handful of groups. */
+function labelGroup(column: string, type: string, label: LabelSpec): string {
+  const rule = label.positiveWhen;
+  const threshold = rule ? (rule.greaterThan ?? rule.atLeast ?? rule.lessThan ?? rule.atMost ?? (typeof rule.equals === 'number' ? rule.equals : undefined)) : undefined;
+  const readsNumber = label.kind === 'regression' || threshold !== undefined;
+  const readsBinary = !rule || typeof rule.equals === 'boolean';
+  if (NUMERIC_TYPE.test(type)) {
+    const missing = `${column} is null or isnan(${column}::double)`;
+    if (readsNumber) return `case when ${missing} then 'missing' when isinf(${column}::double) then 'infinite' else ${threshold === undefined ? "'number'" : `sign(${column}::double - ${threshold})::varchar`} end`;
+    if (readsBinary) return `case when ${missing} then 'missing' when ${column} in (0, 1) then ${column}::varchar else 'other' end`;
+    return `${column}::varchar`;
+  }
+  if (type === 'VARCHAR') {
+    const missing = `${column} is null or ${column} = ''`;
+    if (readsNumber) return `case when ${missing} then 'missing' else 'text' end`;
+    if (readsBinary) return `case when ${missing} then 'missing' when ${column} in ('true', 'false', '1', '0') then ${column} else 'other' end`;
+    return `case when ${missing} then 'missing' when ${column} = ${sqlString(String(rule?.equals))} then 'equal' else 'other' end`;
+  }
+  if (type === 'BOOLEAN') return `${column}::varchar`;
+  return `case when ${column} is null then 'missing' else 'other' end`;
 }

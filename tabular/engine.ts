@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
 
 export interface EngineOptions {
   /** Worker threads. Default: the machine's cores. */
@@ -15,6 +15,12 @@ export interface EngineOptions {
   /** Where DuckDB spills what does not fit in memory. Default: none (it fails instead). */
   spillDirectory?: string;
 }
+
+/**
+ * What a step's engine may hold in memory before it spills (quantiles and group-bys over a few
+ * million rows fit): a worker runs several steps at once.
+ */
+export const STEP_ENGINE = { memoryLimit: '512MB' } as const;
 
 export class Engine {
   private constructor(
@@ -45,6 +51,11 @@ export class Engine {
   async rows<T extends Record<string, unknown>>(sql: string, values?: DuckDBValue[]): Promise<T[]> {
     const reader = await this.connection.runAndReadAll(sql, values);
     return reader.getRowObjectsJS() as T[];
+  }
+
+  /** Runs a query whose rows are read a chunk at a time (`fetchChunk`), for results too large to hold as objects. */
+  async stream(sql: string): Promise<DuckDBResult> {
+    return this.connection.stream(sql);
   }
 
   close(): void {

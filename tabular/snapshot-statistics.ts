@@ -1,0 +1,142 @@
+/**
+ * A Parquet snapshot's column statistics, computed by the columnar engine: the same
+ * DatasetStatistics the streaming accumulator gives for rows, with quantiles, histograms and
+ * distinct counts exact at any size. One scan for every column's summary, one for histogram
+ * bins, one group-by per text column for its top values.
+ */
+import type { Engine } from './engine.js';
+import { sqlIdentifier, sqlString } from './engine.js';
+import type { Quantiles } from './numeric-summary.js';
+import { QUANTILES } from './numeric-summary.js';
+import type { StatisticsOptions } from './statistics.js';
+import type { ColumnStatistics, DatasetStatistics } from './statistics-types.js';
+
+/** How a snapshot column's engine type is summarised. */
+type Shape = 'numeric' | 'boolean' | 'text' | 'temporal' | 'other';
+
+/** Engine types read as numbers. */
+export const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL\(.*\))$/;
+const TEMPORAL_TYPE = /^(DATE|TIMESTAMP.*)$/;
+// ISO 8601 dates and date-times, as the row statistics recognise them (tabular/datetime.ts).
+const ISO_DATETIME = String.raw`\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?`;
+
+interface SnapshotColumn {
+  name: string;
+  type: string;
+  shape: Shape;
+  /** The column as SQL, and (numeric) as a finite double or null: NaN and ±Infinity count as missing. */
+  sql: string;
+  value: string;
+}
+
+export interface SnapshotColumnType {
+  name: string;
+  type: string;
+}
+
+/** The snapshot's columns and their engine types, in file order. */
+export async function snapshotColumns(engine: Engine, path: string): Promise<SnapshotColumnType[]> {
+  const described = await engine.rows<{ column_name: string; column_type: string }>(`select column_name, column_type from (describe select * from read_parquet(${sqlString(path)}))`);
+  return described.map((column) => ({ name: column.column_name, type: column.column_type }));
+}
+
+const shapeOf = (type: string): Shape =>
+  NUMERIC_TYPE.test(type) ? 'numeric' : type === 'BOOLEAN' ? 'boolean' : type === 'VARCHAR' ? 'text' : TEMPORAL_TYPE.test(type) ? 'temporal' : 'other';
+
+/** Statistics of every row of the Parquet file at `path`. `reference` bins numeric columns on its edges, as the row statistics do. */
+export async function snapshotStatistics(engine: Engine, path: string, options: Pick<StatisticsOptions, 'reference' | 'topValues'> = {}): Promise<DatasetStatistics> {
+  // Date-times without a zone are UTC, as the row statistics read them.
+  await engine.run(`set TimeZone = 'UTC'`);
+  const from = `read_parquet(${sqlString(path)})`;
+  const columns: SnapshotColumn[] = (await snapshotColumns(engine, path)).map(({ name, type }) => {
+    const sql = sqlIdentifier(name);
+    const shape = shapeOf(type);
+    return { name, type, shape, sql, value: shape === 'numeric' ? `(case when isfinite(${sql}::double) then ${sql}::double end)` : sql };
+  });
+  const summaries = await summarise(engine, from, columns);
+  const rowCount = Number(summaries.rows);
+  const results: ColumnStatistics[] = [];
+  const edgesByColumn = new Map<string, number[]>();
+  for (const column of options.reference?.columns ?? []) if (column.kind === 'numeric') edgesByColumn.set(column.name, column.histogram.edges);
+
+  for (const [i, column] of columns.entries()) {
+    const read = (field: string): unknown => summaries[`${field}${i}`];
+    const count = Number(read('count'));
+    const base = { name: column.name, count, nulls: rowCount - count };
+    if (column.shape === 'numeric' && count > 0) {
+      const quantileList = read('quantiles') as number[];
+      const quantiles = Object.fromEntries(Object.keys(QUANTILES).map((name, k) => [name, quantileList[k]!])) as Quantiles;
+      // Without reference edges, a column is binned on its own quantiles.
+      edgesByColumn.set(column.name, edgesByColumn.get(column.name) ?? [...new Set(Object.values(quantiles))]);
+      results.push({ ...base, kind: 'numeric', min: Number(read('min')), max: Number(read('max')), mean: Number(read('mean')), std: Number(read('std')), quantiles, histogram: { edges: [], counts: [], source: 'exact' } });
+    } else if (column.shape === 'boolean' && count > 0) {
+      results.push({ ...base, kind: 'boolean', trueCount: Number(read('trues')), falseCount: count - Number(read('trues')) });
+    } else if (column.shape === 'text' && count > 0 && Number(read('dates')) === count) {
+      results.push({ ...base, kind: 'datetime', min: String(read('earliest')), max: String(read('latest')) });
+    } else if (column.shape === 'temporal' && count > 0) {
+      results.push({ ...base, kind: 'datetime', min: String(read('earliest')), max: String(read('latest')) });
+    } else {
+      results.push({ ...base, kind: 'categorical', ...(await frequencies(engine, from, column, count, options.topValues ?? 1000)) });
+    }
+  }
+  await fillHistograms(engine, from, columns, results, edgesByColumn);
+  return { rowCount, columns: results };
+}
+
+/** One scan: each column's count and what its shape needs (moments and quantiles, true count, date range). */
+async function summarise(engine: Engine, from: string, columns: SnapshotColumn[]): Promise<Record<string, unknown>> {
+  const quantiles = `[${Object.values(QUANTILES).join(', ')}]`;
+  const fields = columns.flatMap((column, i) => {
+    const { sql, value } = column;
+    const count = `count(${value}) as count${i}`;
+    switch (column.shape) {
+      case 'numeric':
+        return [count, `min(${value}) as min${i}`, `max(${value}) as max${i}`, `avg(${value}) as mean${i}`, `stddev_pop(${value}) as std${i}`, `quantile_cont(${value}, ${quantiles}) as quantiles${i}`];
+      case 'boolean':
+        return [count, `count(*) filter (where ${sql}) as trues${i}`];
+      case 'text': {
+        // A text column is dates when every value is an ISO 8601 date-time the engine can read; its range is by instant, shown as written.
+        const instant = `(case when regexp_full_match(${sql}, ${sqlString(ISO_DATETIME)}) then try_cast(${sql} as timestamptz) end)`;
+        return [count, `count(${instant}) as dates${i}`, `arg_min(${sql}, ${instant}) as earliest${i}`, `arg_max(${sql}, ${instant}) as latest${i}`];
+      }
+      case 'temporal':
+        return [count, `strftime(min(${sql})::timestamp, '%Y-%m-%dT%H:%M:%S.%gZ') as earliest${i}`, `strftime(max(${sql})::timestamp, '%Y-%m-%dT%H:%M:%S.%gZ') as latest${i}`];
+      default:
+        return [count];
+    }
+  });
+  const [summary] = await engine.rows(`select count(*) as rows${fields.length ? `, ${fields.join(', ')}` : ''} from ${from}`);
+  return summary!;
+}
+
+/** A text (or other) column's distinct count and most frequent values, as text, most frequent first, ties in text order. */
+async function frequencies(engine: Engine, from: string, column: SnapshotColumn, count: number, topValues: number) {
+  if (count === 0) return { distinct: 0, distinctExact: true, top: [], otherCount: 0 };
+  const text = column.shape === 'text' ? column.sql : `cast(${column.value} as varchar)`;
+  const counted = `select ${text} as value, count(*) as count from ${from} where ${text} is not null group by all`;
+  const [distinct] = await engine.rows<{ distinct: bigint }>(`select count(*) as distinct from (${counted})`);
+  const top = (await engine.rows<{ value: string; count: bigint }>(`${counted} order by count desc, value limit ${topValues}`)).map((entry) => ({ value: entry.value, count: Number(entry.count) }));
+  return { distinct: Number(distinct?.distinct ?? 0), distinctExact: true, top, otherCount: count - top.reduce((sum, entry) => sum + entry.count, 0) };
+}
+
+/** One scan: every numeric column's values counted into its bins (below the first edge, between edges, at or above the last). */
+async function fillHistograms(engine: Engine, from: string, columns: SnapshotColumn[], results: ColumnStatistics[], edgesByColumn: Map<string, number[]>): Promise<void> {
+  const numeric = columns.flatMap((column, i) => {
+    const result = results[i]!;
+    return result.kind === 'numeric' ? [{ column, result, edges: edgesByColumn.get(column.name)! }] : [];
+  });
+  if (numeric.length === 0) return;
+  const bins = numeric.flatMap(({ column, edges }, j) => {
+    const bounds = edges.map((edge) => `${edge}::double`);
+    return Array.from({ length: edges.length + 1 }, (_, k) => {
+      const above = k === 0 ? 'true' : `${column.value} >= ${bounds[k - 1]}`;
+      const below = k === edges.length ? `${column.value} is not null` : `${column.value} < ${bounds[k]}`;
+      return `count(*) filter (where ${above} and ${below}) as h${j}_${k}`;
+    });
+  });
+  const [counts] = await engine.rows(`select ${bins.join(', ')} from ${from}`);
+  numeric.forEach(({ result, edges }, j) => {
+    if (result.kind !== 'numeric') return;
+    result.histogram = { edges: [...edges], counts: Array.from({ length: edges.length + 1 }, (_, k) => Number(counts![`h${j}_${k}`])), source: 'exact' };
+  });
+}
