@@ -11,6 +11,10 @@ import { SPLIT_CODES, SPLIT_NAMES, SplitError, SplitRecorder, splitNameOf } from
 import type { TransformedRow } from '../features/transform.js';
 import { applyTransform, FeatureFitError, TransformFitter } from '../features/transform.js';
 import { cacheKey } from '../infra/artifacts.js';
+import type { EngineFeatures } from '../features/snapshot-features.js';
+import { featureOnEngine } from '../features/snapshot-features.js';
+import { STEP_ENGINE, withEngine } from '../tabular/engine.js';
+import { snapshotColumns } from '../tabular/snapshot-statistics.js';
 import { detectFormat, readRows } from '../tabular/read.js';
 import { pullDatasetVersion } from './dataset.js';
 import type { FeatureTransform } from '../features/feature-transform.js';
@@ -21,7 +25,7 @@ import { completeStep, reuseCached, withScratch } from './step-cache.js';
 import { stepKeys } from '../storage/layout.js';
 
 /** Bump when the feature step's output for the same inputs would change. */
-const FEATURE_CODE_VERSION = 'feature-1';
+const FEATURE_CODE_VERSION = 'feature-2';
 
 export interface FeatureInput {
   spec: PipelineSpec;
@@ -31,8 +35,9 @@ export interface FeatureInput {
 
 /**
  * Splits deterministically, fits the transform on the training split only, and stores the transform and the transformed splits.
- * Streams: three passes over the snapshot (split, fit, transform), keeping per row only a time or a split code and the
- * training values, so memory stays flat in the number of rows; the splits go to scratch files and up from there.
+ * On the columnar engine where it can (a Parquet snapshot of clean, plain columns, split by time); otherwise row by row, in
+ * three streaming passes (split, fit, transform) that keep per row only a time or a split code and the training values.
+ * Either way the splits go to scratch files and up from there.
  */
 export function createFeatureActivities({ storage, dvc }: ActivityDependencies) {
   return {
@@ -45,16 +50,9 @@ export function createFeatureActivities({ storage, dvc }: ActivityDependencies) 
       const output = (name: string) => stepKeys.output('feature', key, name);
       const outputs = await withScratch('feature', async (dir) => {
         const snapshot = await pullDatasetVersion({ storage, dvc }, ingest, dir);
-        const labelled = () => labelledRows(snapshot, spec.label);
-
-        const recorder = await withDataErrors(() => recordSplit(labelled(), spec.split));
-        if (recorder.rows === 0) throw ApplicationFailure.nonRetryable(`No row of dataset ${ingest.datasetVersion} has a label "${spec.label.column}".`, FAILURE_TYPES.DataValidationError);
-        const codes = await withDataErrors(() => recorder.result());
-        const transform = await withDataErrors(() => fitOnTraining(labelled(), codes, spec));
-
+        const { transform, rows } = (await withDataErrors(() => onEngine(snapshot, spec, dir))) ?? (await rowByRow(snapshot, spec, ingest, dir));
         const transformRef = output('transform.json');
         await storage.putJson(transformRef, transform);
-        const rows = await withDataErrors(() => writeSplits(labelled(), codes, transform, dir));
         const splits = {} as FeatureManifest['splits'];
         for (const name of SPLIT_NAMES) {
           const files = splitFileNames(name);
@@ -78,9 +76,26 @@ export function createFeatureActivities({ storage, dvc }: ActivityDependencies) 
   };
 }
 
+/** The step on the columnar engine, for Parquet snapshots of clean data of plain types; undefined otherwise. */
+async function onEngine(snapshot: string, spec: PipelineSpec, dir: string): Promise<EngineFeatures | undefined> {
+  // Versions ingested before snapshots were Parquet are JSON Lines: the file's extension says which.
+  if (detectFormat(snapshot) !== 'parquet') return undefined;
+  return withEngine(async (engine) => featureOnEngine(engine, snapshot, await snapshotColumns(engine, snapshot), spec, dir), { ...STEP_ENGINE, spillDirectory: dir });
+}
+
+/** The step row by row, in three passes (split, fit, transform): for what the engine leaves, and the errors that name a row and value. */
+async function rowByRow(snapshot: string, spec: PipelineSpec, ingest: IngestManifest, dir: string): Promise<EngineFeatures> {
+  const labelled = () => labelledRows(snapshot, spec.label);
+  const recorder = await withDataErrors(() => recordSplit(labelled(), spec.split));
+  if (recorder.rows === 0) throw ApplicationFailure.nonRetryable(`No row of dataset ${ingest.datasetVersion} has a label "${spec.label.column}".`, FAILURE_TYPES.DataValidationError);
+  const codes = await withDataErrors(() => recorder.result());
+  const transform = await withDataErrors(() => fitOnTraining(labelled(), codes, spec));
+  const rows = await withDataErrors(() => writeSplits(labelled(), codes, transform, dir));
+  return { transform, rows };
+}
+
 /** The snapshot's rows that have a label, read afresh on each call (one pass each). */
 async function* labelledRows(snapshot: string, label: LabelSpec): AsyncGenerator<TableRow> {
-  // Snapshots are Parquet; versions ingested before were JSON Lines: the file's extension says which.
   for await (const row of readRows(snapshot, detectFormat(snapshot))) if (labelOf(label, row) !== undefined) yield row;
 }
 

@@ -130,6 +130,13 @@ export class SplitMatrixWriter {
     this.count++;
   }
 
+  /** `count` rows at once: their features row-major, and their labels. */
+  async addBlock(features: Float32Array, labels: Float32Array): Promise<void> {
+    await this.features.append(features);
+    await this.labels.append(labels);
+    this.count += labels.length;
+  }
+
   async finish(): Promise<void> {
     await this.features.finish();
     await this.labels.finish();
@@ -172,6 +179,11 @@ export class SplitFiles {
   async add(split: SplitName, row: InputRow, transformed: TransformedRow): Promise<void> {
     await this.matrices[split].add(transformed);
     if (split === 'test') await this.testRows.add(JSON.stringify(row));
+  }
+
+  /** Appends a block of transformed rows to a split's matrices only (the engine writes the test rows itself). */
+  async addBlock(split: SplitName, features: Float32Array, labels: Float32Array): Promise<void> {
+    await this.matrices[split].addBlock(features, labels);
   }
 
   /** Rows added per split. */

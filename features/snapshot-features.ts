@@ -1,0 +1,249 @@
+/**
+ * The feature step on the columnar engine, over a Parquet snapshot: the time split, the fit on
+ * the training split and the transform, in a few scans, writing the same files (float32 matrices,
+ * test rows) and the same transform artifact as the row-by-row path. It takes clean data of
+ * plain types; anything else (a hash split, text in a numeric feature, an unreadable time, nested
+ * or exotic column types) is left to the row-by-row path, whose errors name the row and value.
+ */
+import { stat, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LabelSpec, PipelineSpec } from '../contracts/pipeline-spec.js';
+import type { Engine } from '../tabular/engine.js';
+import { sqlIdentifier, sqlString } from '../tabular/engine.js';
+import { NUMERIC_TYPE } from '../tabular/snapshot-statistics.js';
+import type { SnapshotColumnType } from '../tabular/snapshot-statistics.js';
+import type { CategoricalFeature, FeatureTransform, NumericFeature } from './feature-transform.js';
+import { FEATURE_TRANSFORM_VERSION, featureWidth } from './feature-transform.js';
+import { SplitFiles, TEST_ROWS_FILE } from './split-files.js';
+import type { SplitName } from './split.js';
+import { SPLIT_CODES, splitNameOf } from './split.js';
+import { FeatureFitError } from './transform.js';
+import { ISO_TIME_PATTERN } from './time.js';
+
+const PLAIN_TYPE = /^(VARCHAR|BOOLEAN|DOUBLE|FLOAT|BIGINT|INTEGER|SMALLINT|TINYINT)$/;
+const INTEGER_TYPE = /^(BIGINT|INTEGER|SMALLINT|TINYINT)$/;
+
+export interface EngineFeatures {
+  transform: FeatureTransform;
+  rows: Record<SplitName, number>;
+}
+
+/** Runs the feature step on the engine into `dir`, or answers undefined when the data is for the row-by-row path. */
+export async function featureOnEngine(engine: Engine, snapshot: string, columns: readonly SnapshotColumnType[], spec: PipelineSpec, dir: string): Promise<EngineFeatures | undefined> {
+  const plan = planFor(columns, spec);
+  if (!plan) return undefined;
+  await engine.run(`set TimeZone = 'UTC'`);
+  const from = `read_parquet(${sqlString(snapshot)}, file_row_number = true)`;
+  if (await hasFaults(engine, from, plan)) return undefined;
+
+  // Labelled rows, each with its time and its place in the time order (ties by input order).
+  const { test, validation } = spec.split;
+  await engine.run(
+    `create or replace temp table labelled as select *, case when rank <= n - round(n * ${test}) - round(n * ${validation}) then ${SPLIT_CODES.train} when rank <= n - round(n * ${test}) then ${SPLIT_CODES.validation} else ${SPLIT_CODES.test} end as split_code ` +
+      `from (select file_row_number, ${plan.label} as label, ${plan.time} as split_time, ${plan.inputs}, row_number() over (order by ${plan.time}, file_row_number) as rank, count(*) over () as n from ${from} where ${plan.label} is not null)`,
+  );
+  const [labelled] = await engine.rows<{ n: bigint }>('select count(*) as n from labelled');
+  // With no labelled row there is nothing to fit; the row-by-row path says so in its own words.
+  if (Number(labelled?.n ?? 0) === 0) return undefined;
+  const transform = await fit(engine, plan, spec);
+  const rows = await writeMatrices(engine, plan, transform, dir);
+  await writeTestRows(engine, from, columns, dir);
+  return { transform, rows };
+}
+
+interface Plan {
+  /** SQL for the label as a number, null when the row has none. */
+  label: string;
+  /** SQL for the split column's time in epoch milliseconds. */
+  time: string;
+  /** The input columns the transform reads, selected under names of their own (ctrain_input_0, …). */
+  inputs: string;
+  numeric: { feature: Omit<NumericFeature, 'impute' | 'mean' | 'std'>; value: string }[];
+  categorical: { column: string; text: string }[];
+  /** Checks whose count must be 0 for the engine path. */
+  faults: string[];
+}
+
+/** What the engine computes, or undefined when a column's type or the split asks for the row-by-row path. */
+function planFor(columns: readonly SnapshotColumnType[], spec: PipelineSpec): Plan | undefined {
+  if (spec.split.by !== 'time' || !columns.every((column) => PLAIN_TYPE.test(column.type))) return undefined;
+  const typeOf = new Map(columns.map((column) => [column.name, column.type]));
+  const { numeric, categorical, timeParts } = spec.features;
+  const inputNames = [...new Set([...numeric, ...categorical, ...(timeParts ? [timeParts.column] : [])])];
+  if (!inputNames.every((name) => typeOf.has(name))) return undefined;
+  // Inputs go by names no snapshot column has, so raw columns and inputs can be selected side by side.
+  const input = (name: string): string => `ctrain_input_${inputNames.indexOf(name)}`;
+  const faults: string[] = [];
+
+  const timeOf = (name: string, sql: string): string | undefined => {
+    const type = typeOf.get(name);
+    if (type === undefined) return undefined;
+    if (NUMERIC_TYPE.test(type)) {
+      faults.push(`${sql} is not null and not isfinite(${sql}::double)`);
+      return `(case when isfinite(${sql}::double) then ${sql}::double end)`;
+    }
+    if (type !== 'VARCHAR') return undefined;
+    const ms = `epoch_ms(case when regexp_full_match(${sql}, ${sqlString(ISO_TIME_PATTERN)}) then try_cast(${sql} as timestamptz) end)::double`;
+    // Text that is not a time is the row-by-row path's to name.
+    faults.push(`${sql} <> '' and ${ms} is null`);
+    return `(case when ${sql} <> '' then ${ms} end)`;
+  };
+
+  const splitTime = timeOf(spec.split.column, sqlIdentifier(spec.split.column));
+  if (splitTime === undefined) return undefined;
+  const label = labelSql(spec.label, typeOf);
+  if (label === undefined) return undefined;
+  faults.push(`${label} is not null and ${splitTime} is null`);
+  // A label the reader would refuse (validate names those) is the row-by-row path's to report.
+  const labelColumn = sqlIdentifier(spec.label.positiveWhen?.column ?? spec.label.column);
+  faults.push(typeOf.get(spec.label.positiveWhen?.column ?? spec.label.column) === 'VARCHAR' ? `${labelColumn} <> '' and ${label} is null` : `${labelColumn} is not null and not isnan(${labelColumn}::double) and ${label} is null`);
+
+  const numericPlan: Plan['numeric'] = [];
+  for (const column of numeric) {
+    const type = typeOf.get(column)!;
+    if (!NUMERIC_TYPE.test(type)) return undefined;
+    faults.push(`${input(column)} is not null and not isnan(${input(column)}::double) and not isfinite(${input(column)}::double)`);
+    numericPlan.push({ feature: { name: column, column }, value: `(case when isfinite(${input(column)}::double) then ${input(column)}::double end)` });
+  }
+  if (timeParts) {
+    const ms = timeOf(timeParts.column, input(timeParts.column));
+    if (ms === undefined) return undefined;
+    const at = `epoch_ms(trunc(${ms})::bigint)`;
+    const part = { hour: `hour(${at})`, dayOfWeek: `dayofweek(${at})`, dayOfMonth: `day(${at})`, month: `month(${at})` } as const;
+    for (const name of timeParts.parts) numericPlan.push({ feature: { name: `${timeParts.column}.${name}`, column: timeParts.column, timePart: name }, value: `${part[name]}::double` });
+  }
+  const categoricalPlan = categorical.map((column) => ({ column, text: categoryText(input(column), typeOf.get(column)!) }));
+  return {
+    label,
+    time: splitTime,
+    inputs: inputNames.map((name) => `${sqlIdentifier(name)} as ${input(name)}`).join(', ') || '0 as ctrain_input_0',
+    numeric: numericPlan,
+    categorical: categoricalPlan,
+    faults,
+  };
+}
+
+/** A category as the row-by-row path writes it (String(value)): integers by their digits, missing and empty text as null. */
+function categoryText(column: string, type: string): string {
+  if (type === 'VARCHAR') return `nullif(${column}, '')`;
+  if (type === 'BOOLEAN' || INTEGER_TYPE.test(type)) return `${column}::varchar`;
+  // Whole doubles as JavaScript writes them (1, not 1.0); others as the shortest text that reads back the same.
+  return `(case when isnan(${column}) then null when ${column} = trunc(${column}) and abs(${column}) < 1e21 then ${column}::hugeint::varchar else ${column}::varchar end)`;
+}
+
+/** The label as a number, as labelOf reads it, or undefined when its column's type is for the row-by-row path. */
+function labelSql(label: LabelSpec, typeOf: Map<string, string>): string | undefined {
+  const rule = label.positiveWhen;
+  const name = rule?.column ?? label.column;
+  const type = typeOf.get(name);
+  if (type === undefined) return undefined;
+  const column = sqlIdentifier(name);
+  const numeric = NUMERIC_TYPE.test(type);
+  const number = numeric ? `(case when isfinite(${column}::double) then ${column}::double end)` : undefined;
+  const binary = type === 'BOOLEAN' ? `${column}::int::double` : numeric ? `(case when ${column} in (0, 1) then ${column}::double end)` : `(case when ${column} in ('true', '1') then 1.0 when ${column} in ('false', '0') then 0.0 end)`;
+  if (!rule) return label.kind === 'regression' ? number : binary;
+  const positive = (test: string, value: string): string => `(case when ${value} is null then null when ${test} then 1.0 else 0.0 end)`;
+  if (typeof rule.equals === 'string') return type === 'VARCHAR' ? positive(`${column} = ${sqlString(rule.equals)}`, `nullif(${column}, '')`) : undefined;
+  if (typeof rule.equals === 'boolean') return positive(`${binary} = ${Number(rule.equals)}`, binary);
+  if (!number) return undefined;
+  const comparison = rule.greaterThan !== undefined ? `> ${rule.greaterThan}` : rule.atLeast !== undefined ? `>= ${rule.atLeast}` : rule.lessThan !== undefined ? `< ${rule.lessThan}` : rule.atMost !== undefined ? `<= ${rule.atMost}` : `= ${rule.equals}`;
+  return positive(`${number} ${comparison}`, number);
+}
+
+async function hasFaults(engine: Engine, from: string, plan: Plan): Promise<boolean> {
+  if (plan.faults.length === 0) return false;
+  const [counted] = await engine.rows<{ faults: bigint }>(`select count(*) as faults from (select *, ${plan.inputs} from ${from}) where ${plan.faults.map((fault) => `(${fault})`).join(' or ')}`);
+  return Number(counted?.faults ?? 0) > 0;
+}
+
+/** Means, deviations and imputed values of the numeric features and the vocabularies, over the training split. */
+async function fit(engine: Engine, plan: Plan, spec: PipelineSpec): Promise<FeatureTransform> {
+  const training = `from labelled where split_code = ${SPLIT_CODES.train}`;
+  const moments = plan.numeric.flatMap(({ value }, i) => [`count(${value}) as n${i}`, `avg(${value}) as mean${i}`, `stddev_pop(${value}) as std${i}`, `median(${value}) as median${i}`]);
+  const [fitted = {}] = await engine.rows<Record<string, unknown>>(`select count(*) as fitted_rows${moments.map((moment) => `, ${moment}`).join('')} ${training}`);
+  const fittedRows = Number(fitted.fitted_rows);
+  if (fittedRows === 0) throw new FeatureFitError('the training split is empty: there is nothing to fit the feature transform on');
+  const numeric: NumericFeature[] = plan.numeric.map(({ feature }, i) => {
+    if (Number(fitted[`n${i}`]) === 0) throw new FeatureFitError(`numeric feature "${feature.name}" has no values in the training split`);
+    const mean = Number(fitted[`mean${i}`]);
+    const std = Number(fitted[`std${i}`]);
+    // A constant column carries no signal; std 1 maps it to 0 instead of dividing by zero.
+    return { ...feature, impute: spec.features.impute === 'mean' ? mean : Number(fitted[`median${i}`]), mean, std: std > 1e-12 ? std : 1 };
+  });
+  const categorical: CategoricalFeature[] = [];
+  for (const { column, text } of plan.categorical) {
+    // Most frequent first; equal counts by value, so the order never varies.
+    const ranked = await engine.rows<{ value: string }>(`select ${text} as value, count(*) as n ${training} and value is not null group by value order by n desc, value limit ${spec.features.maxVocabulary}`);
+    categorical.push({ column, encoding: 'one-hot', vocabulary: ranked.map((entry) => entry.value) });
+  }
+  return { version: FEATURE_TRANSFORM_VERSION, fittedRows, numeric, categorical, label: spec.label };
+}
+
+/**
+ * The transform over every labelled row, in input order, into each split's float32 matrices:
+ * the engine computes the standardised numbers and each category's slot, and the one-hot blocks
+ * are laid out here, a chunk of rows at a time.
+ */
+async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTransform, dir: string): Promise<Record<SplitName, number>> {
+  const numeric = plan.numeric.map(({ value }, i) => {
+    const { impute, mean, std } = transform.numeric[i]!;
+    return `((coalesce(${value}, ${impute}::double) - ${mean}::double) / ${std}::double)::float`;
+  });
+  const slots = plan.categorical.map(({ text }, i) => {
+    const vocabulary = transform.categorical[i]!.vocabulary;
+    const position = vocabulary.length === 0 ? 'null' : `list_position([${vocabulary.map(sqlString).join(', ')}]::varchar[], ${text})`;
+    return `coalesce(${position} - 1, ${vocabulary.length})::integer`;
+  });
+  const select = ['split_code::integer', 'label::float', ...numeric, ...slots].join(', ');
+  const result = await engine.stream(`select ${select} from labelled order by file_row_number`);
+  const width = featureWidth(transform);
+  const offsets: number[] = [];
+  let offset = transform.numeric.length;
+  for (const feature of transform.categorical) {
+    offsets.push(offset);
+    offset += feature.vocabulary.length + 1;
+  }
+  const files = await SplitFiles.create(dir);
+  try {
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      const read = (column: number) => {
+        const vector = chunk.getColumnVector(column);
+        return (row: number) => vector.getItem(row) as number;
+      };
+      const [splitOf, labelOf] = [read(0), read(1)];
+      const numbers = numeric.map((_, i) => read(2 + i));
+      const slotsOf = slots.map((_, i) => read(2 + numeric.length + i));
+      // The chunk's rows, split by split: one write per split per chunk.
+      const members: Record<SplitName, number[]> = { train: [], validation: [], test: [] };
+      for (let row = 0; row < chunk.rowCount; row++) members[splitNameOf(splitOf(row))].push(row);
+      for (const [split, rows] of Object.entries(members) as [SplitName, number[]][]) {
+        if (rows.length === 0) continue;
+        const features = new Float32Array(rows.length * width);
+        const labels = new Float32Array(rows.length);
+        rows.forEach((row, k) => {
+          const base = k * width;
+          for (let i = 0; i < numbers.length; i++) features[base + i] = numbers[i]!(row);
+          for (let i = 0; i < slotsOf.length; i++) features[base + offsets[i]! + slotsOf[i]!(row)] = 1;
+          labels[k] = labelOf(row);
+        });
+        await files.addBlock(split, features, labels);
+      }
+    }
+    await files.finish();
+    return files.rows();
+  } finally {
+    await files.close();
+  }
+}
+
+/** The test split's rows as the snapshot holds them, in input order, one JSON object a line (NaN as null). */
+async function writeTestRows(engine: Engine, from: string, columns: readonly SnapshotColumnType[], dir: string): Promise<void> {
+  const selected = columns.map(({ name, type }) => (NUMERIC_TYPE.test(type) && !INTEGER_TYPE.test(type) ? `(case when isfinite(${sqlIdentifier(name)}) then ${sqlIdentifier(name)} end) as ${sqlIdentifier(name)}` : sqlIdentifier(name)));
+  const path = join(dir, TEST_ROWS_FILE);
+  await engine.run(
+    `copy (select ${selected.join(', ')} from ${from} where file_row_number in (select file_row_number from labelled where split_code = ${SPLIT_CODES.test}) order by file_row_number) to ${sqlString(path)} (format json)`,
+  );
+  // The engine ends the last line with a newline; the test rows file, like the row path's, has none after the last line.
+  const { size } = await stat(path);
+  if (size > 0) await truncate(path, size - 1);
+}

@@ -1,0 +1,124 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toMatrix } from '../../activities/feature.js';
+import type { PipelineSpec } from '../../contracts/pipeline-spec.js';
+import { loadPipeline } from '../../pipelines/index.js';
+import { featureWidth } from '../../features/feature-transform.js';
+import { labelOf } from '../../features/label.js';
+import { featureOnEngine } from '../../features/snapshot-features.js';
+import { splitFileNames, TEST_ROWS_FILE } from '../../features/split-files.js';
+import { SPLIT_NAMES, splitRows } from '../../features/split.js';
+import { fitTransform } from '../../features/transform.js';
+import { withEngine } from '../../tabular/engine.js';
+import { readRows } from '../../tabular/read.js';
+import type { TableRow } from '../../tabular/row.js';
+import { snapshotColumns } from '../../tabular/snapshot-statistics.js';
+import { writeSnapshot } from '../../tabular/snapshot.js';
+
+let dir: string;
+let runs = 0;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ctrain-snapshot-features-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Flights-like rows: a time, a distance with gaps, two airports, a delay that decides the label, some rows unlabelled. */
+function flightsCsv(rows: number): string {
+  const airports = ['OSL', 'BGO', 'TRD', 'SVG', 'TOS', 'BOO'];
+  const lines = ['date,distance,origin,destination,delay'];
+  for (let i = 0; i < rows; i++) {
+    const date = new Date(Date.UTC(2024, 0, 1) + ((i * 7919) % rows) * 3_600_000 * 1.7).toISOString().replace('.000Z', i % 3 ? 'Z' : '');
+    const distance = i % 13 === 0 ? '' : String(100 + ((i * 31) % 900) / 4);
+    const delay = i % 17 === 0 ? '' : String(((i * 53) % 120) - 30);
+    lines.push([date, distance, airports[i % 6], airports[(i * 5) % 6 === 3 ? 0 : (i * 5) % 6], delay].join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const flightSpec = (overrides: Partial<PipelineSpec['features']> = {}): PipelineSpec => {
+  const flights = loadPipeline('flight-delay');
+  return {
+    ...flights,
+    label: { column: 'late', kind: 'binary', positiveWhen: { column: 'delay', greaterThan: 15 } },
+    features: { ...flights.features, numeric: ['distance'], categorical: ['origin', 'destination'], timeParts: { column: 'date', parts: ['hour', 'dayOfWeek', 'dayOfMonth', 'month'] }, maxVocabulary: 4, ...overrides },
+    split: { by: 'time', column: 'date', test: 0.2, validation: 0.1 },
+  };
+};
+
+/** The feature step on the engine over the CSV's snapshot: its answer and the folder of its files. */
+async function onEngine(csv: string, spec: PipelineSpec) {
+  const run = join(dir, String(runs++));
+  await rm(run, { recursive: true, force: true });
+  await mkdir(run, { recursive: true });
+  const source = join(run, 'source.csv');
+  await writeFile(source, csv);
+  const snapshot = join(run, 'snapshot.parquet');
+  const engine = await withEngine(async (opened) => {
+    await writeSnapshot(opened, { path: source, format: 'csv' }, snapshot, run);
+    return featureOnEngine(opened, snapshot, await snapshotColumns(opened, snapshot), spec, run);
+  });
+  return { engine, run, snapshot };
+}
+
+/** The feature step both ways over the same snapshot: on the engine (its files), and row by row in memory (split, fit, toMatrix). */
+async function bothWays(csv: string, spec: PipelineSpec) {
+  const { engine, run, snapshot } = await onEngine(csv, spec);
+  const rows: TableRow[] = [];
+  for await (const row of readRows(snapshot, 'parquet')) if (labelOf(spec.label, row) !== undefined) rows.push(row);
+  const splits = splitRows(rows, spec.split);
+  const transform = fitTransform(splits.train, spec);
+  return { engine, run, rowByRow: { transform, splits } };
+}
+
+const float32s = async (path: string): Promise<Float32Array> => {
+  const bytes = await readFile(path);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+};
+
+describe('the feature step on the engine', () => {
+  it('splits, fits and transforms as the row-by-row path does: same transform, same matrices, same test rows', async () => {
+    const spec = flightSpec();
+    const { engine, run, rowByRow } = await bothWays(flightsCsv(3000), spec);
+
+    expect(engine).toBeDefined();
+    const { transform } = rowByRow;
+    expect(engine!.transform.categorical).toEqual(transform.categorical);
+    expect(engine!.transform.fittedRows).toBe(transform.fittedRows);
+    expect(engine!.transform.numeric.map((feature) => feature.name)).toEqual(transform.numeric.map((feature) => feature.name));
+    engine!.transform.numeric.forEach((feature, i) => {
+      for (const field of ['impute', 'mean', 'std'] as const) expect(feature[field]).toBeCloseTo(transform.numeric[i]![field], 9);
+    });
+    const width = featureWidth(transform);
+    for (const split of SPLIT_NAMES) {
+      expect(engine!.rows[split]).toBe(rowByRow.splits[split].length);
+      const expected = toMatrix(engine!.transform, rowByRow.splits[split], width);
+      expect(await float32s(join(run, splitFileNames(split).features))).toEqual(expected.features);
+      expect(await float32s(join(run, splitFileNames(split).labels))).toEqual(expected.labels);
+    }
+    const testRows = (await readFile(join(run, TEST_ROWS_FILE), 'utf8')).split('\n').map((line) => JSON.parse(line) as TableRow);
+    expect(testRows).toEqual(rowByRow.splits.test);
+  });
+
+  it('imputes medians and reads a regression label like the row-by-row path', async () => {
+    const spec = { ...flightSpec({ impute: 'median', timeParts: undefined }), label: { column: 'delay', kind: 'regression' as const } };
+    const { engine, run, rowByRow } = await bothWays(flightsCsv(800), spec);
+
+    expect(engine!.transform.numeric[0]!.impute).toBeCloseTo(rowByRow.transform.numeric[0]!.impute, 9);
+    const expected = toMatrix(engine!.transform, rowByRow.splits.train, featureWidth(rowByRow.transform));
+    expect(await float32s(join(run, splitFileNames('train').features))).toEqual(expected.features);
+    expect(await float32s(join(run, splitFileNames('train').labels))).toEqual(expected.labels);
+  });
+
+  it('leaves to the row-by-row path what it must name: text in a numeric feature, a time that is not one, a hash split', async () => {
+    const textInNumber = flightsCsv(200).replace(/\n([^,\n]*),[^,\n]*,/, '\n$1,far,');
+    expect((await onEngine(textInNumber, flightSpec())).engine).toBeUndefined();
+    const badTime = flightsCsv(200).replace(/\n[^,\n]*,/, '\nyesterday,');
+    expect((await onEngine(badTime, flightSpec())).engine).toBeUndefined();
+    const hashSplit = { ...flightSpec(), split: { by: 'hash' as const, keys: ['origin'], test: 0.2, validation: 0.1 } };
+    expect((await onEngine(flightsCsv(200), hashSplit)).engine).toBeUndefined();
+  });
+});
