@@ -1,12 +1,48 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IngestManifest } from '../contracts/pipeline-run.js';
-import type { ActivityDependencies } from './dependencies.js';
+import type { DvcVersion } from '../infra/dvc.js';
+import { DvcError, dvcFileText, parseDvcFile } from '../infra/dvc.js';
+import type { ObjectStore } from '../storage/gateway.js';
+import { datasetKeys } from '../storage/layout.js';
 
 /**
- * A dataset version as a local file under `dir`, read the way DVC reads it: its `.dvc` file
- * (kept in MinIO by ingest) in a clean workspace, then `dvc pull`, which fetches the bytes from
- * the remote and checks their md5. DVC, not ctrain, knows where a version lives in the remote.
+ * Dataset versions in DVC's own layout, written and read without a DVC process (each costs a
+ * Python start-up, longer than the data steps themselves): the bytes at DVC 3's address in the
+ * remote (`files/md5/<2>/<30>`), and the `.dvc` file `dvc add` would write, kept in MinIO. DVC
+ * pulls, checks and checks out these versions as its own, and ctrain reads the ones DVC pushed.
  */
-export async function pullDatasetVersion({ storage, dvc }: Pick<ActivityDependencies, 'storage' | 'dvc'>, ingest: Pick<IngestManifest, 'dvcFile'>, dir: string): Promise<string> {
-  return dvc.pullVersion(join(dir, 'dataset'), 'dataset.dvc', await storage.getBuffer(ingest.dvcFile));
+
+/** The md5 and size of a local file, as DVC 3 addresses it. */
+export async function dvcVersionOf(path: string, name: string): Promise<DvcVersion> {
+  const md5 = createHash('md5');
+  for await (const chunk of createReadStream(path)) md5.update(chunk as Buffer);
+  return { md5: md5.digest('hex'), size: (await stat(path)).size, path: name };
+}
+
+/** Stores the file at `path` as `version` of `pipeline`: its bytes first, then the `.dvc` file that makes it a version. */
+export async function storeDatasetVersion(storage: ObjectStore, pipeline: string, path: string, version: DvcVersion): Promise<void> {
+  await storage.putFile(datasetKeys.dvcRemoteObject(version.md5), path);
+  await storage.putBuffer(datasetKeys.dvcFile(pipeline, version.md5), Buffer.from(dvcFileText(version)), 'text/yaml');
+}
+
+/**
+ * A dataset version as a local file under `dir`, read as `dvc pull` reads it: the output its
+ * `.dvc` file records, fetched from the remote and checked against the md5 and size recorded.
+ */
+export async function pullDatasetVersion(storage: ObjectStore, ingest: Pick<IngestManifest, 'dvcFile'>, dir: string): Promise<string> {
+  const version = parseDvcFile((await storage.getBuffer(ingest.dvcFile)).toString('utf8'), ingest.dvcFile.key);
+  // The .dvc file comes from storage: its output must stay inside the folder.
+  if (!/^[\w.-]+$/.test(version.path) || version.path === '..' || version.path === '.') throw new DvcError(`${ingest.dvcFile.key} records the output ${JSON.stringify(version.path)}, which is not a plain file name`);
+  const folder = join(dir, 'dataset');
+  await mkdir(folder, { recursive: true });
+  const path = join(folder, version.path);
+  await storage.download(datasetKeys.dvcRemoteObject(version.md5), path);
+  const pulled = await dvcVersionOf(path, version.path);
+  if (pulled.md5 !== version.md5 || pulled.size !== version.size) {
+    throw new DvcError(`dataset version ${version.md5} is corrupt in the remote: its ${pulled.size} bytes have md5 ${pulled.md5}, where ${ingest.dvcFile.key} records ${version.size} bytes with md5 ${version.md5}`);
+  }
+  return path;
 }

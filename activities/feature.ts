@@ -39,7 +39,7 @@ export interface FeatureInput {
  * three streaming passes (split, fit, transform) that keep per row only a time or a split code and the training values.
  * Either way the splits go to scratch files and up from there.
  */
-export function createFeatureActivities({ storage, dvc }: ActivityDependencies) {
+export function createFeatureActivities({ storage }: ActivityDependencies) {
   return {
     async feature({ spec, ingest, cache }: FeatureInput): Promise<FeatureManifest> {
       const config = { features: spec.features, label: spec.label, split: spec.split };
@@ -49,7 +49,7 @@ export function createFeatureActivities({ storage, dvc }: ActivityDependencies) 
 
       const output = (name: string) => stepKeys.output('feature', key, name);
       const outputs = await withScratch('feature', async (dir) => {
-        const snapshot = await pullDatasetVersion({ storage, dvc }, ingest, dir);
+        const snapshot = await pullDatasetVersion(storage, ingest, dir);
         const { transform, rows } = (await withDataErrors(() => onEngine(snapshot, spec, dir))) ?? (await rowByRow(snapshot, spec, ingest, dir));
         const transformRef = output('transform.json');
         await storage.putJson(transformRef, transform);

@@ -1,16 +1,16 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { access, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { IngestManifest } from '../contracts/pipeline-run.js';
+import type { DvcVersion } from '../infra/dvc.js';
 import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { withEngine } from '../tabular/engine.js';
 import { TabularReadError } from '../tabular/errors.js';
 import { SNAPSHOT_ENGINE, writeSnapshot } from '../tabular/snapshot.js';
 import type { ActivityDependencies } from './dependencies.js';
+import { dvcVersionOf, storeDatasetVersion } from './dataset.js';
 import { localSourceFile } from './source.js';
 import { withScratch } from './step-cache.js';
 import { datasetKeys } from '../storage/layout.js';
@@ -21,11 +21,11 @@ export interface IngestInput {
 }
 
 /**
- * Writes the source as a Parquet snapshot (the columnar engine reads it), versions it with DVC (`dvc add`, `dvc push` to
- * the MinIO remote) and keeps the `.dvc` file in MinIO. The same rows give the same version,
- * and DVC stores them once.
+ * Writes the source as a Parquet snapshot (the columnar engine reads it) and stores it as a DVC
+ * version: its bytes in the DVC remote in MinIO, its `.dvc` file beside (activities/dataset.ts).
+ * The same rows give the same version, and the remote holds them once.
  */
-export function createIngestActivities({ storage, dvc, pseudonymKey }: ActivityDependencies) {
+export function createIngestActivities({ storage, pseudonymKey }: ActivityDependencies) {
   return {
     async ingest({ spec }: IngestInput): Promise<IngestManifest> {
       const personal = personalData(spec, pseudonymKey);
@@ -35,8 +35,9 @@ export function createIngestActivities({ storage, dvc, pseudonymKey }: ActivityD
         await access(source).catch(() => {
           throw ApplicationFailure.nonRetryable(`Source file ${source} (from ${spec.source.uri}) does not exist.`, FAILURE_TYPES.SourceNotFound);
         });
-        const snapshotName = `${spec.name}.parquet`;
-        const { rows, bytes, md5 } = await writeSourceSnapshot(source, spec, join(workspace, snapshotName), personal);
+        const snapshot = join(workspace, `${spec.name}.parquet`);
+        const { rows, version } = await writeSourceSnapshot(source, spec, snapshot, personal);
+        const { md5, size: bytes } = version;
         if (rows === 0) throw ApplicationFailure.nonRetryable(await noRows(source, spec), FAILURE_TYPES.EmptyDataset);
 
         const manifest = (datasetVersion: string, reusedVersion: boolean): IngestManifest => ({
@@ -52,14 +53,10 @@ export function createIngestActivities({ storage, dvc, pseudonymKey }: ActivityD
           bytes,
           reusedVersion,
         });
-        // DVC 3 addresses a file by the md5 of its bytes. When DVC has already versioned these bytes
-        // for this pipeline, running it again (three Python start-ups) would only find the same version.
+        // DVC 3 addresses a file by the md5 of its bytes: bytes already versioned for this pipeline are that version again.
         if (await isVersioned(storage, spec.name, md5, bytes)) return manifest(md5, true);
-
-        await dvc.init(workspace);
-        const version = await dvc.addToRemote(workspace, snapshotName);
-        await storage.putBuffer(datasetKeys.dvcFile(spec.name, version.md5), await readFile(join(workspace, `${snapshotName}.dvc`)), 'text/yaml');
-        return manifest(version.md5, false);
+        await storeDatasetVersion(storage, spec.name, snapshot, version);
+        return manifest(md5, false);
       } finally {
         await rm(workspace, { recursive: true, force: true });
       }
@@ -67,7 +64,7 @@ export function createIngestActivities({ storage, dvc, pseudonymKey }: ActivityD
   };
 }
 
-/** Whether DVC has pushed exactly these bytes (same md5 and size) and their `.dvc` file is kept for this pipeline. */
+/** Whether the remote holds exactly these bytes (same md5 and size) and their `.dvc` file is kept for this pipeline. */
 async function isVersioned(storage: ObjectStore, pipeline: string, md5: string, bytes: number): Promise<boolean> {
   return (await storage.stat(datasetKeys.dvcRemoteObject(md5)))?.size === bytes && (await storage.stat(datasetKeys.dvcFile(pipeline, md5))) !== undefined;
 }
@@ -90,14 +87,12 @@ function personalData(spec: PipelineSpec, key: Buffer | undefined): { columns: s
 }
 
 /** The source as a Parquet snapshot at `target` (the engine's, personal columns hashed), with DVC's md5 of its bytes. */
-async function writeSourceSnapshot(source: string, spec: PipelineSpec, target: string, personal: { columns: string[]; key: Buffer } | undefined): Promise<{ rows: number; bytes: number; md5: string }> {
+async function writeSourceSnapshot(source: string, spec: PipelineSpec, target: string, personal: { columns: string[]; key: Buffer } | undefined): Promise<{ rows: number; version: DvcVersion }> {
   try {
     const { rows } = await withScratch('snapshot', (scratch) =>
       withEngine((engine) => writeSnapshot(engine, { path: source, format: spec.source.format, limit: spec.source.limit, personal }, target, scratch), { ...SNAPSHOT_ENGINE, spillDirectory: scratch }),
     );
-    const md5 = createHash('md5');
-    for await (const chunk of createReadStream(target)) md5.update(chunk as Buffer);
-    return { rows, bytes: (await stat(target)).size, md5: md5.digest('hex') };
+    return { rows, version: await dvcVersionOf(target, basename(target)) };
   } catch (error) {
     // The reader names the file it read, which for http and s3 is a scratch copy: name the source.
     if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(`${spec.source.uri}: ${error.message}`, FAILURE_TYPES.UnreadableSource);

@@ -31,7 +31,7 @@ export interface ValidateInput {
  * inferring that reference on the first run. Anomalies fail the run, not retryable, with a
  * JSON and an HTML report in MinIO.
  */
-export function createValidateActivities({ storage, dvc }: ActivityDependencies) {
+export function createValidateActivities({ storage }: ActivityDependencies) {
   return {
     async validate({ spec, ingest, cache }: ValidateInput): Promise<ValidateManifest> {
       const referenceRef = pipelineKeys.referenceSchema(spec.name);
@@ -45,7 +45,7 @@ export function createValidateActivities({ storage, dvc }: ActivityDependencies)
 
       const labels = new LabelTally(spec.label);
       const statistics = await withScratch('validate', async (dir) => {
-        const path = await pullDatasetVersion({ storage, dvc }, ingest, dir);
+        const path = await pullDatasetVersion(storage, ingest, dir);
         // Versions ingested before snapshots were Parquet are JSON Lines: the file's extension says which.
         if (detectFormat(path) !== 'parquet') return computeStatistics(tally(readRows(path, detectFormat(path)), labels));
         return withEngine(async (engine) => {

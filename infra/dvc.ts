@@ -114,8 +114,21 @@ export function dvcConfig(remote: DvcRemote): string {
 
 /** Reads the single output recorded in a `.dvc` file. */
 export async function readDvcFile(workspace: string, dvcFile: string): Promise<DvcVersion> {
-  const parsed = parse(await readFile(join(workspace, dvcFile), 'utf8')) as { outs?: { md5?: string; size?: number; path?: string }[] };
-  const out = parsed.outs?.[0];
-  if (!out?.md5 || out.size === undefined || !out.path) throw new DvcError(`${dvcFile} does not record an output with md5, size and path`);
+  return parseDvcFile(await readFile(join(workspace, dvcFile), 'utf8'), dvcFile);
+}
+
+/** The single output a `.dvc` file's text records; `name` says which file, for the error. */
+export function parseDvcFile(text: string, name: string): DvcVersion {
+  const parsed = parse(text) as { outs?: { md5?: string; size?: number; path?: string }[] } | null;
+  const out = parsed?.outs?.[0];
+  if (!out?.md5 || out.size === undefined || !out.path) throw new DvcError(`${name} does not record an output with md5, size and path`);
   return { md5: out.md5, size: out.size, path: out.path };
+}
+
+/**
+ * The `.dvc` file `dvc add` writes for one file, byte for byte (DVC 3: md5 of the bytes, their
+ * size, the hash name, the path), so a version ctrain writes is one DVC reads, pulls and checks.
+ */
+export function dvcFileText({ md5, size, path }: DvcVersion): string {
+  return `outs:\n- md5: ${md5}\n  size: ${size}\n  hash: md5\n  path: ${path}\n`;
 }

@@ -21,6 +21,7 @@ import type { HttpSource } from '../support/http-source.js';
 import { serveHttpSource } from '../support/http-source.js';
 import { snapshotRows } from '../support/snapshot-rows.js';
 import { ObjectStore } from '../../storage/gateway.js';
+import { datasetKeys } from '../../storage/layout.js';
 
 const stack = inject('stack');
 const storage = new ObjectStore(stack.minio);
@@ -200,20 +201,63 @@ describe('ingest against real MinIO and DVC', () => {
     expect(await expectStoredVersion(again, 3)).toEqual(table.rows);
   });
 
-  it('reads an ingested version as workers do: dvc pull of the .dvc file kept in MinIO, into a clean folder', async () => {
+  it('stores a version DVC reads as its own: the .dvc file dvc add writes, byte for byte, and dvc pull fetches and checks the bytes', async () => {
     const table = sameTable(randomUUID());
     const manifest = await runIngest(specFor({ uri: await scratchFile('pull.csv', table.csv), format: 'csv' }));
-    const out = (parse((await storage.getBuffer(manifest.dvcFile)).toString('utf8')) as DvcFile).outs[0];
+    const dvcFile = await storage.getBuffer(manifest.dvcFile);
+    const out = (parse(dvcFile.toString('utf8')) as DvcFile).outs[0]!;
 
-    // Another worker: its own DVC driver and an empty folder, nothing but MinIO in common with ingest.
-    const fresh = await scratchDir();
-    expect(await readdir(fresh)).toEqual([]);
-    const pulled = await pullDatasetVersion({ storage, dvc: new Dvc(stack.tools.dvc, datasetRemote(stack.minio)) }, manifest, fresh);
-
-    expect(pulled).toBe(join(fresh, 'dataset', out?.path ?? ''));
+    // Another worker with DVC itself: an empty folder, nothing but MinIO in common with ingest.
+    const pulled = await dvc.pullVersion(join(await scratchDir(), 'w'), 'dataset.dvc', dvcFile);
     const bytes = await readFile(pulled);
     expect(createHash('md5').update(bytes).digest('hex')).toBe(manifest.datasetVersion);
     expect(await snapshotRows(bytes)).toEqual(table.rows);
+
+    // `dvc add` of the same bytes under the same name records them in the same words.
+    const added = await scratchDir();
+    await dvc.init(added);
+    await writeFile(join(added, out.path), bytes);
+    await dvc.add(added, out.path);
+    expect(await readFile(join(added, `${out.path}.dvc`), 'utf8')).toBe(dvcFile.toString('utf8'));
+  });
+
+  it('reads versions as workers do, into a clean folder: its own and one DVC pushed, each checked against its md5', async () => {
+    const table = sameTable(randomUUID());
+    const manifest = await runIngest(specFor({ uri: await scratchFile('read.csv', table.csv), format: 'csv' }));
+    const out = (parse((await storage.getBuffer(manifest.dvcFile)).toString('utf8')) as DvcFile).outs[0];
+
+    const fresh = await scratchDir();
+    expect(await readdir(fresh)).toEqual([]);
+    const pulled = await pullDatasetVersion(storage, manifest, fresh);
+    expect(pulled).toBe(join(fresh, 'dataset', out?.path ?? ''));
+    expect(createHash('md5').update(await readFile(pulled)).digest('hex')).toBe(manifest.datasetVersion);
+    expect(await snapshotRows(await readFile(pulled))).toEqual(table.rows);
+
+    // A version `dvc add --to-remote` pushed, its .dvc file kept where ingest keeps them.
+    const pushing = await scratchDir();
+    await dvc.init(pushing);
+    const text = `pushed by dvc ${randomUUID()}\n`;
+    await writeFile(join(pushing, 'pushed.jsonl'), text);
+    const version = await dvc.addToRemote(pushing, 'pushed.jsonl');
+    const dvcFile = datasetKeys.dvcFile(`dvc-pushed-${randomUUID().slice(0, 8)}`, version.md5);
+    await storage.putBuffer(dvcFile, await readFile(join(pushing, 'pushed.jsonl.dvc')));
+    expect(await readFile(await pullDatasetVersion(storage, { dvcFile }, await scratchDir()), 'utf8')).toBe(text);
+  });
+
+  it('refuses to read a version whose .dvc file leads out of the folder, whose bytes are missing, or whose bytes do not match their md5', async () => {
+    const put = async (text: string) => {
+      const dvcFile = datasetKeys.dvcFile(`dvc-bad-${randomUUID().slice(0, 8)}`, '0123456789abcdef0123456789abcdef');
+      await storage.putBuffer(dvcFile, Buffer.from(text));
+      return { dvcFile };
+    };
+    const escaping = await put('outs:\n- md5: 0123456789abcdef0123456789abcdef\n  size: 3\n  hash: md5\n  path: ../../etc/passwd\n');
+    await expect(pullDatasetVersion(storage, escaping, await scratchDir())).rejects.toThrow('records the output "../../etc/passwd", which is not a plain file name');
+    const md5 = createHash('md5').update(randomUUID()).digest('hex');
+    const missing = await put(`outs:\n- md5: ${md5}\n  size: 3\n  hash: md5\n  path: missing.parquet\n`);
+    await expect(pullDatasetVersion(storage, missing, await scratchDir())).rejects.toThrow();
+    // Bytes at a version's address that are not that version: said as corruption, not read.
+    await storage.putBuffer(datasetKeys.dvcRemoteObject(md5), Buffer.from('not these'));
+    await expect(pullDatasetVersion(storage, missing, await scratchDir())).rejects.toThrow(`dataset version ${md5} is corrupt in the remote: its 9 bytes have md5`);
   });
 
   it('refuses a .dvc file whose output would leave the workspace, and a version the remote lacks', async () => {
