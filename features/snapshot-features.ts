@@ -20,7 +20,8 @@ import { SPLIT_CODES, splitNameOf } from './split.js';
 import { FeatureFitError } from './transform.js';
 import { ISO_TIME_PATTERN } from './time.js';
 
-const PLAIN_TYPE = /^(VARCHAR|BOOLEAN|DOUBLE|FLOAT|BIGINT|INTEGER|SMALLINT|TINYINT)$/;
+const TEMPORAL_TYPE = /^(DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS)$/;
+const PLAIN_TYPE = new RegExp(`^(VARCHAR|BOOLEAN|DOUBLE|FLOAT|BIGINT|INTEGER|SMALLINT|TINYINT)$|${TEMPORAL_TYPE.source}`);
 const INTEGER_TYPE = /^(BIGINT|INTEGER|SMALLINT|TINYINT)$/;
 
 export interface EngineFeatures {
@@ -82,6 +83,8 @@ function planFor(columns: readonly SnapshotColumnType[], spec: PipelineSpec): Pl
       faults.push(`${sql} is not null and not isfinite(${sql}::double)`);
       return `(case when isfinite(${sql}::double) then ${sql}::double end)`;
     }
+    // Dates and naive timestamps are wall-clock times read as UTC, as the row path reads them.
+    if (TEMPORAL_TYPE.test(type)) return `epoch_ms(${sql}::timestamp)::double`;
     if (type !== 'VARCHAR') return undefined;
     const ms = `epoch_ms(case when regexp_full_match(${sql}, ${sqlString(ISO_TIME_PATTERN)}) then try_cast(${sql} as timestamptz) end)::double`;
     // Text that is not a time is the row-by-row path's to name.
@@ -236,9 +239,15 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
   }
 }
 
-/** The test split's rows as the snapshot holds them, in input order, one JSON object a line (NaN as null). */
+/** The test split's rows as the row reader reads the snapshot, in input order, one JSON object a line (NaN as null, times as ISO text). */
 async function writeTestRows(engine: Engine, from: string, columns: readonly SnapshotColumnType[], dir: string): Promise<void> {
-  const selected = columns.map(({ name, type }) => (NUMERIC_TYPE.test(type) && !INTEGER_TYPE.test(type) ? `(case when isfinite(${sqlIdentifier(name)}) then ${sqlIdentifier(name)} end) as ${sqlIdentifier(name)}` : sqlIdentifier(name)));
+  const selected = columns.map(({ name, type }) => {
+    const column = sqlIdentifier(name);
+    if (NUMERIC_TYPE.test(type) && !INTEGER_TYPE.test(type)) return `(case when isfinite(${column}) then ${column} end) as ${column}`;
+    // Times as the row reader writes them: ISO 8601 in UTC, to the millisecond.
+    if (TEMPORAL_TYPE.test(type)) return `strftime(${column}::timestamp, '%Y-%m-%dT%H:%M:%S.%gZ') as ${column}`;
+    return column;
+  });
   const path = join(dir, TEST_ROWS_FILE);
   await engine.run(
     `copy (select ${selected.join(', ')} from ${from} where file_row_number in (select file_row_number from labelled where split_code = ${SPLIT_CODES.test}) order by file_row_number) to ${sqlString(path)} (format json)`,

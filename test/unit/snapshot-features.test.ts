@@ -50,7 +50,7 @@ const flightSpec = (overrides: Partial<PipelineSpec['features']> = {}): Pipeline
 };
 
 /** The feature step on the engine over the CSV's snapshot: its answer and the folder of its files. */
-async function onEngine(csv: string, spec: PipelineSpec) {
+async function onEngine(csv: string, spec: PipelineSpec, typed?: string) {
   const run = join(dir, String(runs++));
   await rm(run, { recursive: true, force: true });
   await mkdir(run, { recursive: true });
@@ -58,15 +58,22 @@ async function onEngine(csv: string, spec: PipelineSpec) {
   await writeFile(source, csv);
   const snapshot = join(run, 'snapshot.parquet');
   const engine = await withEngine(async (opened) => {
-    await writeSnapshot(opened, { path: source, format: 'csv' }, snapshot, run);
+    if (typed) {
+      // The CSV retyped by `typed` (a SELECT over it as `source`) into a Parquet source, as real data comes.
+      const parquet = join(run, 'source.parquet');
+      await opened.run(`copy (${typed.replace('source', `read_csv('${source}')`)}) to '${parquet}' (format parquet)`);
+      await writeSnapshot(opened, { path: parquet, format: 'parquet' }, snapshot, run);
+    } else {
+      await writeSnapshot(opened, { path: source, format: 'csv' }, snapshot, run);
+    }
     return featureOnEngine(opened, snapshot, await snapshotColumns(opened, snapshot), spec, run);
   });
   return { engine, run, snapshot };
 }
 
 /** The feature step both ways over the same snapshot: on the engine (its files), and row by row in memory (split, fit, toMatrix). */
-async function bothWays(csv: string, spec: PipelineSpec) {
-  const { engine, run, snapshot } = await onEngine(csv, spec);
+async function bothWays(csv: string, spec: PipelineSpec, typed?: string) {
+  const { engine, run, snapshot } = await onEngine(csv, spec, typed);
   const rows: TableRow[] = [];
   for await (const row of readRows(snapshot, 'parquet')) if (labelOf(spec.label, row) !== undefined) rows.push(row);
   const splits = splitRows(rows, spec.split);
@@ -95,6 +102,23 @@ describe('the feature step on the engine', () => {
     const width = featureWidth(transform);
     for (const split of SPLIT_NAMES) {
       expect(engine!.rows[split]).toBe(rowByRow.splits[split].length);
+      const expected = toMatrix(engine!.transform, rowByRow.splits[split], width);
+      expect(await float32s(join(run, splitFileNames(split).features))).toEqual(expected.features);
+      expect(await float32s(join(run, splitFileNames(split).labels))).toEqual(expected.labels);
+    }
+    const testRows = (await readFile(join(run, TEST_ROWS_FILE), 'utf8')).split('\n').map((line) => JSON.parse(line) as TableRow);
+    expect(testRows).toEqual(rowByRow.splits.test);
+  });
+
+  it('reads Parquet timestamps and integers as the row-by-row path does', async () => {
+    const spec = flightSpec();
+    const typed = 'select date::timestamp as date, distance::bigint as distance, origin, destination, delay::bigint as delay from source';
+    const { engine, run, rowByRow } = await bothWays(flightsCsv(1500), spec, typed);
+
+    expect(engine).toBeDefined();
+    expect(engine!.transform.categorical).toEqual(rowByRow.transform.categorical);
+    const width = featureWidth(rowByRow.transform);
+    for (const split of SPLIT_NAMES) {
       const expected = toMatrix(engine!.transform, rowByRow.splits[split], width);
       expect(await float32s(join(run, splitFileNames(split).features))).toEqual(expected.features);
       expect(await float32s(join(run, splitFileNames(split).labels))).toEqual(expected.labels);
