@@ -4,12 +4,14 @@
  * array-based split and fit as they were before streaming are kept below as the reference, since
  * splitIndices and fitTransform now run on the streaming code themselves.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeatureActivities, toMatrix } from '../../activities/feature.js';
-import type { Dvc } from '../../infra/dvc.js';
+import { dvcFileText } from '../../infra/dvc.js';
+import { dvcVersionOf } from '../../activities/dataset.js';
+import type { ActivityDependencies } from '../../activities/dependencies.js';
 import type { IngestManifest, ObjectRef } from '../../contracts/pipeline-run.js';
 import type { PipelineSpec, SplitSpec } from '../../contracts/pipeline-spec.js';
 import { labelOf } from '../../features/label.js';
@@ -300,24 +302,25 @@ describe('split files', () => {
   });
 });
 
-// --- The whole feature step, on storage and DVC doubles that keep objects in memory and hand over the snapshot. ---
+// --- The whole feature step, on a storage double that keeps objects in memory and holds the snapshot as its one dataset version. ---
 
 interface Stored {
   body: Buffer;
   contentType: string;
 }
 
-function doubles(snapshot: string): { storage: ObjectStore; dvc: Dvc; objects: Map<string, Stored> } {
+async function doubles(snapshot: string): Promise<{ storage: ObjectStore; objects: Map<string, Stored> }> {
   const objects = new Map<string, Stored>();
+  const dvcFile = Buffer.from(dvcFileText(await dvcVersionOf(snapshot, basename(snapshot))));
   const storage: Partial<ObjectStore> = {
-    getBuffer: () => Promise.resolve(Buffer.from('the .dvc file')),
+    getBuffer: () => Promise.resolve(dvcFile),
+    download: (_ref: ObjectRef, path: string) => copyFile(snapshot, path),
     getJson: () => Promise.resolve(undefined),
     putBuffer: (ref: ObjectRef, body: Buffer, contentType = 'application/octet-stream') => Promise.resolve({ etag: String(void objects.set(`${ref.bucket}/${ref.key}`, { body, contentType })) }),
     putJson: (ref: ObjectRef, value: unknown) => Promise.resolve(void objects.set(`${ref.bucket}/${ref.key}`, { body: Buffer.from(JSON.stringify(value, null, 2)), contentType: 'application/json' })),
     putFile: async (ref: ObjectRef, path: string, contentType = 'application/octet-stream') => void objects.set(`${ref.bucket}/${ref.key}`, { body: await readFile(path), contentType }),
   };
-  const dvc: Partial<Dvc> = { pullVersion: () => Promise.resolve(snapshot) };
-  return { storage: storage as ObjectStore, dvc: dvc as Dvc, objects };
+  return { storage: storage as ObjectStore, objects };
 }
 
 /** What the array-based feature step stored, by object name. */
@@ -349,9 +352,9 @@ describe('the feature step', () => {
   async function runStep(spec: TransformSpec & Pick<PipelineSpec, 'split'>, input: readonly InputRow[], name: string) {
     const snapshot = join(dir, `${name}.jsonl`);
     await writeFile(snapshot, `${input.map((row) => JSON.stringify(row)).join('\n')}\n`);
-    const { storage, dvc, objects } = doubles(snapshot);
+    const { storage, objects } = await doubles(snapshot);
     const ingest = { snapshot: { bucket: 'datasets', key: `${name}.jsonl` }, dvcFile: { bucket: 'datasets', key: `${name}.dvc` }, contentHash: name, datasetVersion: name } as IngestManifest;
-    const activities = createFeatureActivities({ storage, dvc });
+    const activities = createFeatureActivities({ storage } as ActivityDependencies);
     const manifest = await activities.feature({ spec: { name: 'streaming', ...spec } as PipelineSpec, ingest, cache: { enabled: false } });
     return { manifest, objects, snapshot };
   }
