@@ -5,10 +5,10 @@ import type { CacheOptions, IngestManifest, ValidateManifest } from '../contract
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { LabelTally, tallySnapshotLabels } from '../features/label-check.js';
 import { STEP_ENGINE, withEngine } from '../tabular/engine.js';
-import { snapshotColumns, snapshotStatistics } from '../tabular/snapshot-statistics.js';
+import { float32Overflows, snapshotColumns, snapshotStatistics } from '../tabular/snapshot-statistics.js';
 import { cacheKey } from '../infra/artifacts.js';
 import { canonicalJson } from '../contracts/canonical-json.js';
-import type { DatasetSchema, TableRow } from '../tabular/index.js';
+import type { Anomaly, DatasetSchema, TableRow } from '../tabular/index.js';
 import { buildValidationReport, checkAgainstSchema, computeStatistics, detectFormat, inferSchema, readRows, renderValidationHtml } from '../tabular/index.js';
 import { pullDatasetVersion } from './dataset.js';
 import type { ActivityDependencies } from './dependencies.js';
@@ -44,12 +44,14 @@ export function createValidateActivities({ storage }: ActivityDependencies) {
       }
 
       const labels = new LabelTally(spec.label);
+      const overflows: Anomaly[] = [];
       const statistics = await withScratch('validate', async (dir) => {
         const path = await pullDatasetVersion(storage, ingest, dir);
         // Versions ingested before snapshots were Parquet are JSON Lines: the file's extension says which.
         if (detectFormat(path) !== 'parquet') return computeStatistics(tally(readRows(path, detectFormat(path)), labels));
         return withEngine(async (engine) => {
           await tallySnapshotLabels(engine, path, await snapshotColumns(engine, path), labels, spec.label);
+          overflows.push(...(await float32Overflows(engine, path, [...spec.features.numeric, ...(spec.label.kind === 'regression' ? [spec.label.column] : [])])));
           return snapshotStatistics(engine, path);
         }, { ...STEP_ENGINE, spillDirectory: dir });
       });
@@ -57,7 +59,7 @@ export function createValidateActivities({ storage }: ActivityDependencies) {
       const key = keyFor(config, ingest, reference);
       const output = (name: string) => stepKeys.output('validate', key, name);
       const anomalies = checkAgainstSchema(reference, statistics, { labelColumn, numericColumns: spec.features.numeric });
-      if (statistics.rowCount > 0) anomalies.unshift(...labels.anomalies());
+      if (statistics.rowCount > 0) anomalies.unshift(...labels.anomalies(), ...overflows);
       const report = buildValidationReport({ dataset: `${spec.name}@${ingest.datasetVersion}`, statistics, anomalies, schema: reference });
       const refs = { statistics: output('statistics.json'), report: output('report.json'), reportHtml: output('report.html') };
       await storage.putJson(refs.statistics, statistics);

@@ -9,6 +9,7 @@ export type AnomalyCode =
   | 'label_invalid'
   | 'label_one_class'
   | 'not_numeric'
+  | 'beyond_float32'
   | 'missing_column'
   | 'retyped_column'
   | 'unexpected_column'

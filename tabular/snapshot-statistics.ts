@@ -9,6 +9,7 @@ import { sqlIdentifier, sqlString } from './engine.js';
 import type { Quantiles } from './numeric-summary.js';
 import { QUANTILES } from './numeric-summary.js';
 import type { StatisticsOptions } from './statistics.js';
+import type { Anomaly } from './schema-check.js';
 import type { ColumnStatistics, DatasetStatistics } from './statistics-types.js';
 
 /** How a snapshot column's engine type is summarised. */
@@ -139,4 +140,29 @@ async function fillHistograms(engine: Engine, from: string, columns: SnapshotCol
     if (result.kind !== 'numeric') return;
     result.histogram = { edges: [...edges], counts: Array.from({ length: edges.length + 1 }, (_, k) => Number(counts![`h${j}_${k}`])), source: 'exact' };
   });
+}
+
+/** The largest finite float32: training's matrices are float32, and a larger number would become Infinity there. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** For each of `columns` that is numeric in the snapshot: an anomaly when it holds numbers beyond float32's range, naming the first row. */
+export async function float32Overflows(engine: Engine, path: string, columns: readonly string[]): Promise<Anomaly[]> {
+  const numeric = (await snapshotColumns(engine, path)).filter((column) => columns.includes(column.name) && NUMERIC_TYPE.test(column.type));
+  const anomalies: Anomaly[] = [];
+  for (const { name } of numeric) {
+    const value = `${sqlIdentifier(name)}::double`;
+    const [found] = await engine.rows<{ n: bigint; first: bigint | null; example: number | null }>(
+      `select count(*) as n, min(file_row_number) + 1 as first, arg_min(${value}, file_row_number) as example from read_parquet(${sqlString(path)}, file_row_number = true) where abs(${value}) > ${FLOAT32_MAX}`,
+    );
+    if (!found || Number(found.n) === 0) continue;
+    anomalies.push({
+      severity: 'error',
+      code: 'beyond_float32',
+      column: name,
+      message:
+        `Column "${name}" holds ${found.n} numbers beyond float32's range (±${FLOAT32_MAX.toPrecision(5)}), which training's float32 inputs cannot hold (first on row ${found.first}: ${found.example}); ` +
+        `scale the column in the source, or leave such values empty.`,
+    });
+  }
+  return anomalies;
 }

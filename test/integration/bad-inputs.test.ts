@@ -327,6 +327,22 @@ describe('bad sources at the ingest activity (real MinIO and DVC)', () => {
     expect(message).toMatch(/Column "x1" is a numeric feature but holds text: "Infinity" \(30\), "NaN" \(30\)\. Numbers must be plain numbers, not quoted strings, NaN or Infinity/);
     see('NaN/Infinity text, first run', 'validate activity', type ?? '?', !nonRetryable);
   });
+
+  it('a number beyond float32 in a numeric feature: validate refuses it, naming the column, the count and the first row', async () => {
+    const spec = {
+      ...baseSpec({ uri: await file('huge.csv', cleanCsv(60, (row, i) => ({ ...row, x2: i === 6 || i === 40 ? '-4e38' : row.x2! }))), format: 'csv' }),
+      features: { numeric: ['x1', 'x2'], categorical: ['color'], impute: 'mean', maxVocabulary: 10 },
+    } as PipelineSpec;
+    const ingested = await ingest(spec);
+
+    const failure = await rejection(validateActivities.validate({ spec, specHash: 'test', ingest: ingested }));
+
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    const { type, nonRetryable, message } = failure as ApplicationFailure;
+    expect([type, nonRetryable]).toEqual(['DataValidationError', true]);
+    expect(message).toMatch(/Column "x2" holds 2 numbers beyond float32's range \(±3\.4028e\+38\), which training's float32 inputs cannot hold \(first on row 7: -4e\+38\)/);
+    see('number beyond float32 (-4e38)', 'validate activity', type ?? '?', !nonRetryable);
+  });
 });
 
 describe('bad requests to the model server and the alert receiver', () => {
