@@ -4,6 +4,7 @@ import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { CacheOptions, FeatureManifest, IngestManifest } from '../contracts/pipeline-run.js';
 import type { LabelSpec, PipelineSpec } from '../contracts/pipeline-spec.js';
 import { labelOf } from '../features/label.js';
+import { categorySlots } from '../features/row-encoding.js';
 import { FeatureValueError } from '../features/values.js';
 import { SplitFiles, splitFileNames, TEST_ROWS_FILE } from '../features/split-files.js';
 import type { SplitName } from '../features/split.js';
@@ -25,7 +26,7 @@ import { completeStep, reuseCached, withScratch } from './step-cache.js';
 import { stepKeys } from '../storage/layout.js';
 
 /** Bump when the feature step's output for the same inputs would change. */
-const FEATURE_CODE_VERSION = 'feature-2';
+const FEATURE_CODE_VERSION = 'feature-3';
 
 export interface FeatureInput {
   spec: PipelineSpec;
@@ -62,7 +63,7 @@ export function createFeatureActivities({ storage }: ActivityDependencies) {
         }
         const testRows = output(TEST_ROWS_FILE);
         await storage.putFile(testRows, join(dir, TEST_ROWS_FILE), 'application/x-ndjson');
-        return { transform: transformRef, splits, testRows, width: featureWidth(transform) };
+        return { transform: transformRef, splits, testRows, width: featureWidth(transform), rowEncoding: categorySlots(transform) };
       });
       return completeStep(storage, {
         step: 'feature',
@@ -116,7 +117,7 @@ async function fitOnTraining(rows: AsyncIterable<TableRow>, codes: Uint8Array, s
 
 /** Pass 3: each labelled row transformed into its split's files in `dir` (see {@link SplitFiles}). Returns the rows per split. */
 async function writeSplits(rows: AsyncIterable<TableRow>, codes: Uint8Array, transform: FeatureTransform, dir: string): Promise<Record<SplitName, number>> {
-  const files = await SplitFiles.create(dir);
+  const files = await SplitFiles.create(dir, categorySlots(transform));
   try {
     // Transformed split by split, a bad value in a validation row was met before any in a test row: keep that order.
     let testFailure: { error: unknown } | undefined;

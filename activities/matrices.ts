@@ -1,16 +1,27 @@
 import type { FeatureManifest } from '../contracts/pipeline-run.js';
+import { uriOf } from '../contracts/pipeline-run.js';
+import { expandRows, RowEncodingError } from '../features/row-encoding.js';
 import type { DataSplit } from '../model/index.js';
 import type { ObjectStore } from '../storage/gateway.js';
 
-/** Loads one transformed split (float32 features and labels) that the feature step stored. */
+/** Loads one transformed split (float32 features and labels) that the feature step stored, its rows expanded to dense ones. */
 export async function loadSplit(storage: ObjectStore, feature: FeatureManifest, name: 'train' | 'validation' | 'test'): Promise<DataSplit> {
   const split = feature.splits[name];
+  const stored = toFloat32(await storage.getBuffer(split.features));
   return {
-    features: toFloat32(await storage.getBuffer(split.features)),
+    features: feature.rowEncoding ? expanded(feature.rowEncoding, stored, split.rows, uriOf(split.features)) : stored,
     labels: toFloat32(await storage.getBuffer(split.labels)),
     rows: split.rows,
     width: feature.width,
   };
+}
+
+function expanded(encoding: NonNullable<FeatureManifest['rowEncoding']>, stored: Float32Array, rows: number, uri: string): Float32Array {
+  try {
+    return expandRows(encoding, stored, rows);
+  } catch (error) {
+    throw error instanceof RowEncodingError ? new RowEncodingError(`${uri}: ${error.message}`) : error;
+  }
 }
 
 function toFloat32(bytes: Buffer): Float32Array {

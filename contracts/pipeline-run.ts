@@ -60,9 +60,10 @@ export const uriOf = (object: ObjectRef): string => `s3://${object.bucket}/${obj
  * The layout of persisted step manifests (the step cache's and each run's records), written into
  * each as `format`. 1 (no `format` field) and 2 have the same fields: 2 marks manifests written
  * since formats were recorded. 3: the train step's network artifact is `modelArtifact` (it was
- * `model`). Readers take all three (contracts/format-renames.ts).
+ * `model`). Readers take all these (contracts/format-renames.ts). 4: the feature step may store
+ * rows compactly, as its `rowEncoding` says; a reader of 3 would misread them, so it refuses 4.
  */
-export const MANIFEST_FORMAT = 3;
+export const MANIFEST_FORMAT = 4;
 
 /** Common to every step's manifest. */
 export interface StepManifestBase {
@@ -111,7 +112,24 @@ export interface FeatureManifest extends StepManifestBase {
   /** Transformed matrices (float32) per split, and the raw test rows for comparing other models. */
   splits: Record<'train' | 'validation' | 'test', { features: ObjectRef; labels: ObjectRef; rows: number }>;
   testRows: ObjectRef;
+  /** Floats per row of the features the trainer takes (a one-hot block counts each of its slots). */
   width: number;
+  /** How each row of a split's features object is stored. Absent (manifests before format 4): `width` float32s, dense. */
+  rowEncoding?: CategorySlotsEncoding;
+}
+
+/**
+ * Rows stored compactly: the numeric features' float32s, then one float32 per categorical feature
+ * holding the index of its hot slot within that feature's one-hot block. The one-hot blocks are
+ * nearly all zeros, so dense rows would be some twenty times the bytes to write, hash and move;
+ * the loader expands them to `width` floats.
+ */
+export interface CategorySlotsEncoding {
+  kind: 'category-slots';
+  /** Numeric features first in each row. */
+  numeric: number;
+  /** Each categorical feature's one-hot block length (its vocabulary and the out-of-vocabulary slot), in row order. */
+  blocks: number[];
 }
 
 /**

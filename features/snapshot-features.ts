@@ -1,7 +1,7 @@
 /**
  * The feature step on the columnar engine, over a Parquet snapshot: the time split, the fit on
- * the training split and the transform, in a few scans, writing the same files (float32 matrices,
- * test rows) and the same transform artifact as the row-by-row path. It takes clean data of
+ * the training split and the transform, in a few scans, writing the same files (float32 matrices
+ * of encoded rows, test rows) and the same transform artifact as the row-by-row path. It takes clean data of
  * plain types; anything else (a hash split, text in a numeric feature, an unreadable time, nested
  * or exotic column types) is left to the row-by-row path, whose errors name the row and value.
  */
@@ -13,7 +13,8 @@ import { sqlIdentifier, sqlString } from '../tabular/engine.js';
 import { NUMERIC_TYPE } from '../tabular/snapshot-statistics.js';
 import type { SnapshotColumnType } from '../tabular/snapshot-statistics.js';
 import type { CategoricalFeature, FeatureTransform, NumericFeature } from './feature-transform.js';
-import { FEATURE_TRANSFORM_VERSION, featureWidth } from './feature-transform.js';
+import { FEATURE_TRANSFORM_VERSION } from './feature-transform.js';
+import { categorySlots, encodedWidth } from './row-encoding.js';
 import { SplitFiles, TEST_ROWS_FILE } from './split-files.js';
 import type { SplitName } from './split.js';
 import { SPLIT_CODES, splitNameOf } from './split.js';
@@ -183,9 +184,9 @@ async function fit(engine: Engine, plan: Plan, spec: PipelineSpec): Promise<Feat
 }
 
 /**
- * The transform over every labelled row, in input order, into each split's float32 matrices:
- * the engine computes the standardised numbers and each category's slot, and the one-hot blocks
- * are laid out here, a chunk of rows at a time.
+ * The transform over every labelled row, in input order, into each split's float32 matrices,
+ * rows encoded as category slots: the engine computes the standardised numbers and each
+ * category's slot, and they are interleaved into rows here, a chunk of rows at a time.
  */
 async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTransform, dir: string): Promise<Record<SplitName, number>> {
   const numeric = plan.numeric.map(({ value }, i) => {
@@ -195,18 +196,12 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
   const slots = plan.categorical.map(({ text }, i) => {
     const vocabulary = transform.categorical[i]!.vocabulary;
     const position = vocabulary.length === 0 ? 'null' : `list_position([${vocabulary.map(sqlString).join(', ')}]::varchar[], ${text})`;
-    return `coalesce(${position} - 1, ${vocabulary.length})::integer`;
+    return `coalesce(${position} - 1, ${vocabulary.length})::float`;
   });
-  const select = ['split_code::integer', 'label::float', ...numeric, ...slots].join(', ');
-  const result = await engine.stream(`select ${select} from labelled order by file_row_number`);
-  const width = featureWidth(transform);
-  const offsets: number[] = [];
-  let offset = transform.numeric.length;
-  for (const feature of transform.categorical) {
-    offsets.push(offset);
-    offset += feature.vocabulary.length + 1;
-  }
-  const files = await SplitFiles.create(dir);
+  const encoding = categorySlots(transform);
+  const width = encodedWidth(encoding);
+  const result = await engine.stream(`select split_code::integer, label::float, ${[...numeric, ...slots].join(', ')} from labelled order by file_row_number`);
+  const files = await SplitFiles.create(dir, encoding);
   try {
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
       const read = (column: number) => {
@@ -214,8 +209,7 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
         return (row: number) => vector.getItem(row) as number;
       };
       const [splitOf, labelOf] = [read(0), read(1)];
-      const numbers = numeric.map((_, i) => read(2 + i));
-      const slotsOf = slots.map((_, i) => read(2 + numeric.length + i));
+      const values = Array.from({ length: width }, (_, i) => read(2 + i));
       // The chunk's rows, split by split: one write per split per chunk.
       const members: Record<SplitName, number[]> = { train: [], validation: [], test: [] };
       for (let row = 0; row < chunk.rowCount; row++) members[splitNameOf(splitOf(row))].push(row);
@@ -224,9 +218,7 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
         const features = new Float32Array(rows.length * width);
         const labels = new Float32Array(rows.length);
         rows.forEach((row, k) => {
-          const base = k * width;
-          for (let i = 0; i < numbers.length; i++) features[base + i] = numbers[i]!(row);
-          for (let i = 0; i < slotsOf.length; i++) features[base + offsets[i]! + slotsOf[i]!(row)] = 1;
+          for (let i = 0; i < width; i++) features[k * width + i] = values[i]!(row);
           labels[k] = labelOf(row);
         });
         await files.addBlock(split, features, labels);

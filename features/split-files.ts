@@ -1,11 +1,14 @@
 /**
  * The feature step's outputs streamed to local files, so no split is ever held whole: a split's
- * features and labels as float32 matrices, and the test rows as JSON Lines. The bytes are the
- * ones the in-memory path (toMatrix, rows joined by '\n') gives.
+ * features (rows encoded as category slots) and labels as float32 matrices, and the test rows as
+ * JSON Lines. Expanded, the features are the bytes the in-memory path (toMatrix) gives; the labels
+ * and test rows are its bytes as they are.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CategorySlotsEncoding } from '../contracts/pipeline-run.js';
+import { encodedWidth, encodeRow } from './row-encoding.js';
 import { SPLIT_NAMES } from './split.js';
 import type { SplitName } from './split.js';
 import type { TransformedRow } from './transform.js';
@@ -100,19 +103,23 @@ export class LinesFile {
   }
 }
 
-/** One split's transformed rows as two files: row-major float32 features, and float32 labels (NaN for a row without one), as toMatrix lays them out. */
+/** One split's transformed rows as two files: row-major float32 features, encoded, and float32 labels (NaN for a row without one), as toMatrix orders them. */
 export class SplitMatrixWriter {
   private count = 0;
+  private readonly encoded: Float32Array;
 
   private constructor(
+    private readonly encoding: CategorySlotsEncoding,
     private readonly features: Float32File,
     private readonly labels: Float32File,
-  ) {}
+  ) {
+    this.encoded = new Float32Array(encodedWidth(encoding));
+  }
 
-  static async create(featuresPath: string, labelsPath: string): Promise<SplitMatrixWriter> {
+  static async create(encoding: CategorySlotsEncoding, featuresPath: string, labelsPath: string): Promise<SplitMatrixWriter> {
     const features = await Float32File.create(featuresPath);
     try {
-      return new SplitMatrixWriter(features, await Float32File.create(labelsPath));
+      return new SplitMatrixWriter(encoding, features, await Float32File.create(labelsPath));
     } catch (error) {
       await features.close();
       throw error;
@@ -125,12 +132,13 @@ export class SplitMatrixWriter {
   }
 
   async add(row: TransformedRow): Promise<void> {
-    await this.features.append(row.features);
+    encodeRow(this.encoding, row.features, this.encoded, 0);
+    await this.features.append(this.encoded);
     await this.labels.push(row.label ?? Number.NaN);
     this.count++;
   }
 
-  /** `count` rows at once: their features row-major, and their labels. */
+  /** Rows at once: their features row-major and already encoded, and their labels. */
   async addBlock(features: Float32Array, labels: Float32Array): Promise<void> {
     await this.features.append(features);
     await this.labels.append(labels);
@@ -160,12 +168,12 @@ export class SplitFiles {
     private readonly testRows: LinesFile,
   ) {}
 
-  static async create(dir: string): Promise<SplitFiles> {
+  static async create(dir: string, encoding: CategorySlotsEncoding): Promise<SplitFiles> {
     const matrices: Partial<Record<SplitName, SplitMatrixWriter>> = {};
     try {
       for (const split of SPLIT_NAMES) {
         const names = splitFileNames(split);
-        matrices[split] = await SplitMatrixWriter.create(join(dir, names.features), join(dir, names.labels));
+        matrices[split] = await SplitMatrixWriter.create(encoding, join(dir, names.features), join(dir, names.labels));
       }
       const testRows = await LinesFile.create(join(dir, TEST_ROWS_FILE));
       return new SplitFiles(matrices as Record<SplitName, SplitMatrixWriter>, testRows);
@@ -181,7 +189,7 @@ export class SplitFiles {
     if (split === 'test') await this.testRows.add(JSON.stringify(row));
   }
 
-  /** Appends a block of transformed rows to a split's matrices only (the engine writes the test rows itself). */
+  /** Appends a block of transformed rows, encoded, to a split's matrices only (the engine writes the test rows itself). */
   async addBlock(split: SplitName, features: Float32Array, labels: Float32Array): Promise<void> {
     await this.matrices[split].addBlock(features, labels);
   }

@@ -15,6 +15,7 @@ import type { ActivityDependencies } from '../../activities/dependencies.js';
 import type { IngestManifest, ObjectRef } from '../../contracts/pipeline-run.js';
 import type { PipelineSpec, SplitSpec } from '../../contracts/pipeline-spec.js';
 import { labelOf } from '../../features/label.js';
+import { categorySlots, encodedWidth, expandRows } from '../../features/row-encoding.js';
 import { LinesFile, SplitMatrixWriter } from '../../features/split-files.js';
 import type { SplitIndices, SplitName } from '../../features/split.js';
 import { hashSplit, SPLIT_NAMES, SplitError, SplitRecorder, splitIndices, splitNameOf } from '../../features/split.js';
@@ -267,24 +268,27 @@ describe('split files', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('a split matrix writer writes the bytes of toMatrix, over several write chunks', async () => {
-    // About 18,600 labelled rows of 20 floats are 1.4 MiB, and 2^18 floats a chunk is no whole number of rows: one row straddles the chunk boundary.
-    const many = syntheticRows(20_000, 11).filter((row) => labelOf(featureSpec().label, row) !== undefined);
+  it('a split matrix writer writes rows that expand to the bytes of toMatrix, over several write chunks', async () => {
+    // Over 1 MiB of stored rows (9 floats each), and 2^18 floats a chunk is no whole number of rows: one row straddles the chunk boundary.
+    const many = syntheticRows(52_000, 11).filter((row) => labelOf(featureSpec().label, row) !== undefined);
     const transform = fitTransform(many, featureSpec());
-    const width = featureWidth(transform);
-    expect(many.length * width * 4).toBeGreaterThan(1 << 20);
-    expect((1 << 18) % width).not.toBe(0);
-    const writer = await SplitMatrixWriter.create(join(dir, 'm.features.f32'), join(dir, 'm.labels.f32'));
+    const encoding = categorySlots(transform);
+    expect(many.length * encodedWidth(encoding) * 4).toBeGreaterThan(1 << 20);
+    expect((1 << 18) % encodedWidth(encoding)).not.toBe(0);
+    const writer = await SplitMatrixWriter.create(encoding, join(dir, 'm.features.f32'), join(dir, 'm.labels.f32'));
     for (const row of many) await writer.add(applyTransform(transform, row));
     await writer.finish();
-    const { features, labels } = toMatrix(transform, many, width);
-    expect((await readFile(join(dir, 'm.features.f32'))).equals(Buffer.from(features.buffer))).toBe(true);
+    const { features, labels } = toMatrix(transform, many, featureWidth(transform));
+    const stored = await readFile(join(dir, 'm.features.f32'));
+    expect(stored.length).toBe(many.length * encodedWidth(encoding) * 4);
+    const dense = expandRows(encoding, new Float32Array(stored.buffer, stored.byteOffset, stored.length / 4), many.length);
+    expect(Buffer.from(dense.buffer).equals(Buffer.from(features.buffer))).toBe(true);
     expect((await readFile(join(dir, 'm.labels.f32'))).equals(Buffer.from(labels.buffer))).toBe(true);
     expect(writer.rows).toBe(many.length);
   });
 
   it('a split matrix writer of no rows writes empty files, as toMatrix of none', async () => {
-    const writer = await SplitMatrixWriter.create(join(dir, 'e.features.f32'), join(dir, 'e.labels.f32'));
+    const writer = await SplitMatrixWriter.create({ kind: 'category-slots', numeric: 2, blocks: [3] }, join(dir, 'e.features.f32'), join(dir, 'e.labels.f32'));
     await writer.finish();
     expect(await readFile(join(dir, 'e.features.f32'))).toHaveLength(0);
     expect(await readFile(join(dir, 'e.labels.f32'))).toHaveLength(0);
@@ -368,16 +372,20 @@ describe('the feature step', () => {
     const expected = await referenceObjects(snapshot, spec);
     const stored = (ref: ObjectRef) => objects.get(`${ref.bucket}/${ref.key}`);
     const byName = (name: string) => stored({ bucket: manifest.transform.bucket, key: manifest.transform.key.replace(/transform\.json$/, name) });
+    const transform = JSON.parse(expected.get('transform.json')?.body.toString() ?? '{}') as FeatureTransform;
+    expect(manifest.rowEncoding).toEqual(categorySlots(transform));
     for (const [name, { body, contentType }] of expected) {
       const object = byName(name);
-      expect(object?.body.equals(body), name).toBe(true);
+      // Features are stored encoded: expanded, they are the array-based step's dense rows.
+      const rows = manifest.splits[name.split('.')[0] as SplitName]?.rows ?? 0;
+      const stored = name.endsWith('.features.f32') && object ? Buffer.from(expandRows(manifest.rowEncoding!, new Float32Array(object.body.buffer, object.body.byteOffset, object.body.length / 4), rows).buffer) : object?.body;
+      expect(stored?.equals(body), name).toBe(true);
       expect(object?.contentType, name).toBe(contentType);
     }
-    const transform = JSON.parse(expected.get('transform.json')?.body.toString() ?? '{}') as FeatureTransform;
     expect(manifest.width).toBe(featureWidth(transform));
     for (const name of SPLIT_NAMES) expect(manifest.splits[name].rows * 4).toBe(expected.get(`${name}.labels.f32`)?.body.length);
     expect(manifest.splits.test.rows).toBeGreaterThan(0);
-    expect(Object.keys(manifest)).toEqual(['step', 'cacheKey', 'cached', 'contentHash', 'finishedAt', 'transform', 'splits', 'testRows', 'width', 'format']);
+    expect(Object.keys(manifest)).toEqual(['step', 'cacheKey', 'cached', 'contentHash', 'finishedAt', 'transform', 'splits', 'testRows', 'width', 'rowEncoding', 'format']);
     expect(stored(manifest.testRows)?.body.equals(expected.get('test.rows.jsonl')?.body ?? Buffer.alloc(1))).toBe(true);
   });
 

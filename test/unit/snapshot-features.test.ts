@@ -10,6 +10,9 @@ import { labelOf } from '../../features/label.js';
 import { featureOnEngine } from '../../features/snapshot-features.js';
 import { splitFileNames, TEST_ROWS_FILE } from '../../features/split-files.js';
 import { SPLIT_NAMES, splitRows } from '../../features/split.js';
+import type { SplitName } from '../../features/split.js';
+import type { FeatureTransform } from '../../features/feature-transform.js';
+import { categorySlots, expandRows } from '../../features/row-encoding.js';
 import { fitTransform } from '../../features/transform.js';
 import { withEngine } from '../../tabular/engine.js';
 import { readRows } from '../../tabular/read.js';
@@ -86,6 +89,9 @@ const float32s = async (path: string): Promise<Float32Array> => {
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
 };
 
+/** A split's stored features, expanded to dense rows as the trainer's loader expands them. */
+const denseFeatures = async (run: string, split: SplitName, transform: FeatureTransform, rows: number): Promise<Float32Array> => expandRows(categorySlots(transform), await float32s(join(run, splitFileNames(split).features)), rows);
+
 describe('the feature step on the engine', () => {
   it('splits, fits and transforms as the row-by-row path does: same transform, same matrices, same test rows', async () => {
     const spec = flightSpec();
@@ -103,7 +109,7 @@ describe('the feature step on the engine', () => {
     for (const split of SPLIT_NAMES) {
       expect(engine!.rows[split]).toBe(rowByRow.splits[split].length);
       const expected = toMatrix(engine!.transform, rowByRow.splits[split], width);
-      expect(await float32s(join(run, splitFileNames(split).features))).toEqual(expected.features);
+      expect(await denseFeatures(run, split, engine!.transform, engine!.rows[split])).toEqual(expected.features);
       expect(await float32s(join(run, splitFileNames(split).labels))).toEqual(expected.labels);
     }
     const testRows = (await readFile(join(run, TEST_ROWS_FILE), 'utf8')).split('\n').map((line) => JSON.parse(line) as TableRow);
@@ -120,7 +126,7 @@ describe('the feature step on the engine', () => {
     const width = featureWidth(rowByRow.transform);
     for (const split of SPLIT_NAMES) {
       const expected = toMatrix(engine!.transform, rowByRow.splits[split], width);
-      expect(await float32s(join(run, splitFileNames(split).features))).toEqual(expected.features);
+      expect(await denseFeatures(run, split, engine!.transform, engine!.rows[split])).toEqual(expected.features);
       expect(await float32s(join(run, splitFileNames(split).labels))).toEqual(expected.labels);
     }
     const testRows = (await readFile(join(run, TEST_ROWS_FILE), 'utf8')).split('\n').map((line) => JSON.parse(line) as TableRow);
@@ -133,7 +139,7 @@ describe('the feature step on the engine', () => {
 
     expect(engine!.transform.numeric[0]!.impute).toBeCloseTo(rowByRow.transform.numeric[0]!.impute, 9);
     const expected = toMatrix(engine!.transform, rowByRow.splits.train, featureWidth(rowByRow.transform));
-    expect(await float32s(join(run, splitFileNames('train').features))).toEqual(expected.features);
+    expect(await denseFeatures(run, 'train', engine!.transform, engine!.rows.train)).toEqual(expected.features);
     expect(await float32s(join(run, splitFileNames('train').labels))).toEqual(expected.labels);
   });
 
