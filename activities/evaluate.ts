@@ -20,7 +20,7 @@ import type { SliceMetrics, SliceRegression } from '../model/slices.js';
 import type { TableRow } from '../tabular/index.js';
 import { toMatrix } from './feature.js';
 import type { ActivityDependencies } from './dependencies.js';
-import { loadSplit } from './matrices.js';
+import { loadSplit, readTestRows } from './matrices.js';
 import { completeStep, reuseCached } from './step-cache.js';
 import { stepKeys } from '../storage/layout.js';
 import { uriOf } from '../contracts/pipeline-run.js';
@@ -160,9 +160,6 @@ function gateOnSlices(blessing: Blessing, metric: string, worst: SliceRegression
 
 const topFeatures = (importance: readonly FeatureImportance[]): string[] => importance.slice(0, 5).map((entry) => entry.feature);
 
-async function readTestRows(storage: ActivityDependencies['storage'], feature: FeatureManifest): Promise<TableRow[]> {
-  return (await storage.getBuffer(feature.testRows)).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as TableRow);
-}
 
 async function withModel<T>(storage: ActivityDependencies['storage'], ref: { bucket: string; key: string }, use: (layersModel: tf.LayersModel) => T): Promise<T> {
   const layersModel = await importNetwork(await storage.getBuffer(ref));

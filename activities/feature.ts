@@ -51,18 +51,18 @@ export function createFeatureActivities({ storage }: ActivityDependencies) {
       const output = (name: string) => stepKeys.output('feature', key, name);
       const outputs = await withScratch('feature', async (dir) => {
         const snapshot = await pullDatasetVersion(storage, ingest, dir);
-        const { transform, rows } = (await withDataErrors(() => onEngine(snapshot, spec, dir))) ?? (await rowByRow(snapshot, spec, ingest, dir));
+        const { transform, rows, testRowsFile } = (await withDataErrors(() => onEngine(snapshot, spec, dir))) ?? (await rowByRow(snapshot, spec, ingest, dir));
         const transformRef = output('transform.json');
-        await storage.putJson(transformRef, transform);
         const splits = {} as FeatureManifest['splits'];
+        const testRows = output(testRowsFile);
+        const uploads: Promise<unknown>[] = [storage.putJson(transformRef, transform), storage.putFile(testRows, join(dir, testRowsFile), testRowsFile.endsWith('.parquet') ? 'application/vnd.apache.parquet' : 'application/x-ndjson')];
         for (const name of SPLIT_NAMES) {
           const files = splitFileNames(name);
           splits[name] = { features: output(files.features), labels: output(files.labels), rows: rows[name] };
-          await storage.putFile(splits[name].features, join(dir, files.features));
-          await storage.putFile(splits[name].labels, join(dir, files.labels));
+          uploads.push(storage.putFile(splits[name].features, join(dir, files.features)), storage.putFile(splits[name].labels, join(dir, files.labels)));
         }
-        const testRows = output(TEST_ROWS_FILE);
-        await storage.putFile(testRows, join(dir, TEST_ROWS_FILE), 'application/x-ndjson');
+        // Side by side: hashing one file overlaps the store's writing of another.
+        await Promise.all(uploads);
         return { transform: transformRef, splits, testRows, width: featureWidth(transform), rowEncoding: categorySlots(transform) };
       });
       return completeStep(storage, {
@@ -92,7 +92,7 @@ async function rowByRow(snapshot: string, spec: PipelineSpec, ingest: IngestMani
   const codes = await withDataErrors(() => recorder.result());
   const transform = await withDataErrors(() => fitOnTraining(labelled(), codes, spec));
   const rows = await withDataErrors(() => writeSplits(labelled(), codes, transform, dir));
-  return { transform, rows };
+  return { transform, rows, testRowsFile: TEST_ROWS_FILE };
 }
 
 /** The snapshot's rows that have a label, read afresh on each call (one pass each). */

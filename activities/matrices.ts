@@ -2,6 +2,8 @@ import type { FeatureManifest } from '../contracts/pipeline-run.js';
 import { uriOf } from '../contracts/pipeline-run.js';
 import { expandRows, RowEncodingError } from '../features/row-encoding.js';
 import type { DataSplit } from '../model/index.js';
+import type { TableRow } from '../tabular/index.js';
+import { readParquetBytes } from '../tabular/read-parquet.js';
 import type { ObjectStore } from '../storage/gateway.js';
 
 /** Loads one transformed split (float32 features and labels) that the feature step stored, its rows expanded to dense ones. */
@@ -14,6 +16,14 @@ export async function loadSplit(storage: ObjectStore, feature: FeatureManifest, 
     rows: split.rows,
     width: feature.width,
   };
+}
+
+/** The test split's raw rows, as the feature step kept them for evaluation and drift. */
+export async function readTestRows(storage: ObjectStore, feature: FeatureManifest): Promise<TableRow[]> {
+  const bytes = await storage.getBuffer(feature.testRows);
+  // The engine writes them as Parquet; the row-by-row path, and feature steps before the engine, as JSON Lines.
+  if (feature.testRows.key.endsWith('.parquet')) return readParquetBytes(uriOf(feature.testRows), bytes);
+  return bytes.toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as TableRow);
 }
 
 function expanded(encoding: NonNullable<FeatureManifest['rowEncoding']>, stored: Float32Array, rows: number, uri: string): Float32Array {

@@ -1,11 +1,10 @@
 /**
  * The feature step on the columnar engine, over a Parquet snapshot: the time split, the fit on
  * the training split and the transform, in a few scans, writing the same files (float32 matrices
- * of encoded rows, test rows) and the same transform artifact as the row-by-row path. It takes clean data of
+ * of encoded rows, test rows, those in Parquet) and the same transform artifact as the row-by-row path. It takes clean data of
  * plain types; anything else (a hash split, text in a numeric feature, an unreadable time, nested
  * or exotic column types) is left to the row-by-row path, whose errors name the row and value.
  */
-import { stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LabelSpec, PipelineSpec } from '../contracts/pipeline-spec.js';
 import type { Engine } from '../tabular/engine.js';
@@ -15,7 +14,7 @@ import type { SnapshotColumnType } from '../tabular/snapshot-statistics.js';
 import type { CategoricalFeature, FeatureTransform, NumericFeature } from './feature-transform.js';
 import { FEATURE_TRANSFORM_VERSION } from './feature-transform.js';
 import { categorySlots, encodedWidth } from './row-encoding.js';
-import { SplitFiles, TEST_ROWS_FILE } from './split-files.js';
+import { SplitFiles, TEST_ROWS_PARQUET } from './split-files.js';
 import type { SplitName } from './split.js';
 import { SPLIT_CODES, splitNameOf } from './split.js';
 import { FeatureFitError } from './transform.js';
@@ -28,6 +27,8 @@ const INTEGER_TYPE = /^(BIGINT|INTEGER|SMALLINT|TINYINT)$/;
 export interface EngineFeatures {
   transform: FeatureTransform;
   rows: Record<SplitName, number>;
+  /** The test rows' file in the folder: {@link TEST_ROWS_PARQUET} from the engine, the JSON Lines of the row-by-row path otherwise. */
+  testRowsFile: string;
 }
 
 /** Runs the feature step on the engine into `dir`, or answers undefined when the data is for the row-by-row path. */
@@ -38,19 +39,37 @@ export async function featureOnEngine(engine: Engine, snapshot: string, columns:
   const from = `read_parquet(${sqlString(snapshot)}, file_row_number = true)`;
   if (await hasFaults(engine, from, plan)) return undefined;
 
-  // Labelled rows, each with its time and its place in the time order (ties by input order).
-  const { test, validation } = spec.split;
-  await engine.run(
-    `create or replace temp table labelled as select *, case when rank <= n - round(n * ${test}) - round(n * ${validation}) then ${SPLIT_CODES.train} when rank <= n - round(n * ${test}) then ${SPLIT_CODES.validation} else ${SPLIT_CODES.test} end as split_code ` +
-      `from (select file_row_number, ${plan.label} as label, ${plan.time} as split_time, ${plan.inputs}, row_number() over (order by ${plan.time}, file_row_number) as rank, count(*) over () as n from ${from} where ${plan.label} is not null)`,
-  );
-  const [labelled] = await engine.rows<{ n: bigint }>('select count(*) as n from labelled');
+  // Labelled rows, each with its time; ties in time go by input order.
+  await engine.run(`create or replace temp table labelled_rows as select file_row_number, ${plan.label} as label, ${plan.time} as split_time, ${plan.inputs} from ${from} where ${plan.label} is not null`);
+  const [labelled] = await engine.rows<{ n: bigint }>('select count(*) as n from labelled_rows');
   // With no labelled row there is nothing to fit; the row-by-row path says so in its own words.
   if (Number(labelled?.n ?? 0) === 0) return undefined;
+  await engine.run(`create or replace temp view labelled as select *, ${await splitCode(engine, spec.split)} as split_code from labelled_rows`);
   const transform = await fit(engine, plan, spec);
   const rows = await writeMatrices(engine, plan, transform, dir);
   await writeTestRows(engine, from, columns, dir);
-  return { transform, rows };
+  return { transform, rows, testRowsFile: TEST_ROWS_PARQUET };
+}
+
+/**
+ * SQL for a labelled row's split code: the first rows in time order train, the next validate, the
+ * last test. Only the last training row and the last validation row are looked up by rank (a
+ * narrow sort of times and row numbers); every row then compares its own (time, row) with them.
+ */
+async function splitCode(engine: Engine, split: PipelineSpec['split']): Promise<string> {
+  const { test, validation } = split;
+  const cutoffs = await engine.rows<{ last: 'train' | 'validation'; split_time: number; file_row_number: bigint }>(
+    `with counted as (select count(*) as n from labelled_rows), ` +
+      `last_rank as (select n - round(n * ${test}) - round(n * ${validation}) as train, n - round(n * ${test}) as validation from counted) ` +
+      `select case when rank = last_rank.train then 'train' else 'validation' end as last, split_time, file_row_number ` +
+      `from (select split_time, file_row_number, row_number() over (order by split_time, file_row_number) as rank from labelled_rows), last_rank where rank in (last_rank.train, last_rank.validation)`,
+  );
+  // A split with no rows has no last row: nothing falls at or before it.
+  const atOrBefore = (last: 'train' | 'validation'): string => {
+    const cutoff = cutoffs.find((row) => row.last === last);
+    return cutoff ? `(split_time < ${cutoff.split_time}::double or (split_time = ${cutoff.split_time}::double and file_row_number <= ${cutoff.file_row_number}))` : 'false';
+  };
+  return `(case when ${atOrBefore('train')} then ${SPLIT_CODES.train} when ${atOrBefore('validation')} then ${SPLIT_CODES.validation} else ${SPLIT_CODES.test} end)`;
 }
 
 interface Plan {
@@ -208,18 +227,17 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
         const vector = chunk.getColumnVector(column);
         return (row: number) => vector.getItem(row) as number;
       };
-      const [splitOf, labelOf] = [read(0), read(1)];
-      const values = Array.from({ length: width }, (_, i) => read(2 + i));
+      const [splitOf, labelOf, ...values] = Array.from({ length: 2 + width }, (_, i) => read(i));
       // The chunk's rows, split by split: one write per split per chunk.
       const members: Record<SplitName, number[]> = { train: [], validation: [], test: [] };
-      for (let row = 0; row < chunk.rowCount; row++) members[splitNameOf(splitOf(row))].push(row);
+      for (let row = 0; row < chunk.rowCount; row++) members[splitNameOf(splitOf!(row))].push(row);
       for (const [split, rows] of Object.entries(members) as [SplitName, number[]][]) {
         if (rows.length === 0) continue;
         const features = new Float32Array(rows.length * width);
         const labels = new Float32Array(rows.length);
         rows.forEach((row, k) => {
           for (let i = 0; i < width; i++) features[k * width + i] = values[i]!(row);
-          labels[k] = labelOf(row);
+          labels[k] = labelOf!(row);
         });
         await files.addBlock(split, features, labels);
       }
@@ -231,20 +249,13 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
   }
 }
 
-/** The test split's rows as the row reader reads the snapshot, in input order, one JSON object a line (NaN as null, times as ISO text). */
+/**
+ * The test split's rows, in input order, as a Parquet file of the snapshot's own columns and types:
+ * read back by the row reader, they are the rows it reads from the snapshot.
+ */
 async function writeTestRows(engine: Engine, from: string, columns: readonly SnapshotColumnType[], dir: string): Promise<void> {
-  const selected = columns.map(({ name, type }) => {
-    const column = sqlIdentifier(name);
-    if (NUMERIC_TYPE.test(type) && !INTEGER_TYPE.test(type)) return `(case when isfinite(${column}) then ${column} end) as ${column}`;
-    // Times as the row reader writes them: ISO 8601 in UTC, to the millisecond.
-    if (TEMPORAL_TYPE.test(type)) return `strftime(${column}::timestamp, '%Y-%m-%dT%H:%M:%S.%gZ') as ${column}`;
-    return column;
-  });
-  const path = join(dir, TEST_ROWS_FILE);
+  const selected = columns.map(({ name }) => sqlIdentifier(name)).join(', ');
   await engine.run(
-    `copy (select ${selected.join(', ')} from ${from} where file_row_number in (select file_row_number from labelled where split_code = ${SPLIT_CODES.test}) order by file_row_number) to ${sqlString(path)} (format json)`,
+    `copy (select ${selected} from ${from} where file_row_number in (select file_row_number from labelled where split_code = ${SPLIT_CODES.test}) order by file_row_number) to ${sqlString(join(dir, TEST_ROWS_PARQUET))} (format parquet, compression zstd)`,
   );
-  // The engine ends the last line with a newline; the test rows file, like the row path's, has none after the last line.
-  const { size } = await stat(path);
-  if (size > 0) await truncate(path, size - 1);
 }

@@ -134,3 +134,10 @@ export async function* readParquet(path: string, limit: number, compressors: Com
     }
   }
 }
+
+/** Every row of a Parquet file held in memory (an object read whole, its checksum checked). `name` is what errors call it. */
+export async function readParquetBytes(name: string, bytes: Buffer): Promise<TableRow[]> {
+  const file: AsyncBuffer = { byteLength: bytes.length, slice: (start, end = bytes.length) => Uint8Array.prototype.slice.call(bytes, start, end).buffer };
+  const parquet = await openParquet(name, file);
+  return readParquetRange(parquet, 0, Number(parquet.metadata.num_rows));
+}

@@ -10,7 +10,7 @@ import { BUCKETS } from '../../contracts/stack.js';
 import * as tf from '@tensorflow/tfjs';
 import { toMatrix } from '../../activities/feature.js';
 import { importNetwork } from '../../model/index.js';
-import type { TableRow } from '../../tabular/index.js';
+import { readTestRows } from '../../activities/matrices.js';
 import { featureWidth, readFeatureTransform } from '../../features/feature-transform.js';
 import { readRegistry, requestRun, waitForRun } from '../../clients/model-client.js';
 import { workflowSpanSinks } from '../../infra/tracing.js';
@@ -249,7 +249,7 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
 
     // The same numbers, computed here from the test rows and the layers API's own predictions.
     const transform = readFeatureTransform(await storage.getJson(result!.feature.transform));
-    const rows = (await storage.getBuffer(result!.feature.testRows)).toString('utf8').split('\n').map((line) => JSON.parse(line) as TableRow);
+    const rows = await readTestRows(storage, result!.feature);
     const layersModel = await importNetwork(await storage.getBuffer(result!.train.modelArtifact));
     const predicted = tf.tidy(() => (layersModel.predict(tf.tensor2d(toMatrix(transform, rows, featureWidth(transform)).features, [rows.length, featureWidth(transform)])) as tf.Tensor).dataSync());
     layersModel.dispose();

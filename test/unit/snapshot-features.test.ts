@@ -8,7 +8,8 @@ import { loadPipeline } from '../../pipelines/index.js';
 import { featureWidth } from '../../features/feature-transform.js';
 import { labelOf } from '../../features/label.js';
 import { featureOnEngine } from '../../features/snapshot-features.js';
-import { splitFileNames, TEST_ROWS_FILE } from '../../features/split-files.js';
+import { splitFileNames, TEST_ROWS_PARQUET } from '../../features/split-files.js';
+import { readParquetBytes } from '../../tabular/read-parquet.js';
 import { SPLIT_NAMES, splitRows } from '../../features/split.js';
 import type { SplitName } from '../../features/split.js';
 import type { FeatureTransform } from '../../features/feature-transform.js';
@@ -89,6 +90,9 @@ const float32s = async (path: string): Promise<Float32Array> => {
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
 };
 
+/** The test rows the engine wrote, read back as evaluation reads them. */
+const testRowsOf = async (run: string): Promise<TableRow[]> => readParquetBytes(TEST_ROWS_PARQUET, await readFile(join(run, TEST_ROWS_PARQUET)));
+
 /** A split's stored features, expanded to dense rows as the trainer's loader expands them. */
 const denseFeatures = async (run: string, split: SplitName, transform: FeatureTransform, rows: number): Promise<Float32Array> => expandRows(categorySlots(transform), await float32s(join(run, splitFileNames(split).features)), rows);
 
@@ -112,8 +116,7 @@ describe('the feature step on the engine', () => {
       expect(await denseFeatures(run, split, engine!.transform, engine!.rows[split])).toEqual(expected.features);
       expect(await float32s(join(run, splitFileNames(split).labels))).toEqual(expected.labels);
     }
-    const testRows = (await readFile(join(run, TEST_ROWS_FILE), 'utf8')).split('\n').map((line) => JSON.parse(line) as TableRow);
-    expect(testRows).toEqual(rowByRow.splits.test);
+    expect(await testRowsOf(run)).toEqual(rowByRow.splits.test);
   });
 
   it('reads Parquet timestamps and integers as the row-by-row path does', async () => {
@@ -129,8 +132,7 @@ describe('the feature step on the engine', () => {
       expect(await denseFeatures(run, split, engine!.transform, engine!.rows[split])).toEqual(expected.features);
       expect(await float32s(join(run, splitFileNames(split).labels))).toEqual(expected.labels);
     }
-    const testRows = (await readFile(join(run, TEST_ROWS_FILE), 'utf8')).split('\n').map((line) => JSON.parse(line) as TableRow);
-    expect(testRows).toEqual(rowByRow.splits.test);
+    expect(await testRowsOf(run)).toEqual(rowByRow.splits.test);
   });
 
   it('imputes medians and reads a regression label like the row-by-row path', async () => {
