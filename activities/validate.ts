@@ -5,7 +5,7 @@ import type { CacheOptions, IngestManifest, ValidateManifest } from '../contract
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { LabelTally, tallySnapshotLabels } from '../features/label-check.js';
 import { STEP_ENGINE, withEngine } from '../tabular/engine.js';
-import { float32Overflows, snapshotColumns, snapshotStatistics } from '../tabular/snapshot-statistics.js';
+import { float32Overflows, nestedFeatures, snapshotColumns, snapshotStatistics } from '../tabular/snapshot-statistics.js';
 import { cacheKey } from '../infra/artifacts.js';
 import { canonicalJson } from '../contracts/canonical-json.js';
 import type { Anomaly, DatasetSchema, TableRow } from '../tabular/index.js';
@@ -44,14 +44,17 @@ export function createValidateActivities({ storage }: ActivityDependencies) {
       }
 
       const labels = new LabelTally(spec.label);
-      const overflows: Anomaly[] = [];
+      const columnAnomalies: Anomaly[] = [];
       const statistics = await withScratch('validate', async (dir) => {
         const path = await pullDatasetVersion(storage, ingest, dir);
         // Versions ingested before snapshots were Parquet are JSON Lines: the file's extension says which.
         if (detectFormat(path) !== 'parquet') return computeStatistics(tally(readRows(path, detectFormat(path)), labels));
         return withEngine(async (engine) => {
-          await tallySnapshotLabels(engine, path, await snapshotColumns(engine, path), labels, spec.label);
-          overflows.push(...(await float32Overflows(engine, path, [...spec.features.numeric, ...(spec.label.kind === 'regression' ? [spec.label.column] : [])])));
+          const columns = await snapshotColumns(engine, path);
+          await tallySnapshotLabels(engine, path, columns, labels, spec.label);
+          const { numeric, categorical, timeParts } = spec.features;
+          columnAnomalies.push(...nestedFeatures(columns, [...numeric, ...categorical, ...(timeParts ? [timeParts.column] : [])]));
+          columnAnomalies.push(...(await float32Overflows(engine, path, [...spec.features.numeric, ...(spec.label.kind === 'regression' ? [spec.label.column] : [])])));
           return snapshotStatistics(engine, path);
         }, { ...STEP_ENGINE, spillDirectory: dir });
       });
@@ -59,7 +62,7 @@ export function createValidateActivities({ storage }: ActivityDependencies) {
       const key = keyFor(config, ingest, reference);
       const output = (name: string) => stepKeys.output('validate', key, name);
       const anomalies = checkAgainstSchema(reference, statistics, { labelColumn, numericColumns: spec.features.numeric });
-      if (statistics.rowCount > 0) anomalies.unshift(...labels.anomalies(), ...overflows);
+      if (statistics.rowCount > 0) anomalies.unshift(...labels.anomalies(), ...columnAnomalies);
       const report = buildValidationReport({ dataset: `${spec.name}@${ingest.datasetVersion}`, statistics, anomalies, schema: reference });
       const refs = { statistics: output('statistics.json'), report: output('report.json'), reportHtml: output('report.html') };
       await storage.putJson(refs.statistics, statistics);

@@ -14,7 +14,8 @@ export class TabularReadError extends Error {
     readonly file: string,
     /** 1-based line of the text file, when the fault is on one line. */
     readonly line: number | undefined,
-    detail: string,
+    /** What is wrong, without the file and line. */
+    readonly detail: string,
     options?: ErrorOptions,
   ) {
     super(`${basename(file)}${line === undefined ? '' : ` line ${line}`}: ${detail}`, options);

@@ -40,7 +40,7 @@ function checkHeader(path: string, header: string[]): string[] {
 export async function readCsvHeader(path: string): Promise<string[]> {
   const handle = await open(path);
   const parser = parse({ bom: true, skip_empty_lines: true });
-  const records = pipeline(handle.createReadStream(), strictUtf8(path), parser, () => undefined);
+  const records = pipeline(handle.createReadStream(), strictUtf8(path, { utf16leWithMark: true }), parser, () => undefined);
   try {
     for await (const record of records as AsyncIterable<string[]>) return checkHeader(path, record);
     return [];
@@ -63,7 +63,7 @@ export async function* readCsv(path: string, limit: number): AsyncGenerator<Tabl
   // Inconsistent field counts still fail: csv-parse compares every record with the first.
   const parser = parse({ bom: true, skip_empty_lines: true });
   // pipeline forwards a read or decoding error into the parser and tears all down when we stop early.
-  const records = pipeline(handle.createReadStream(), strictUtf8(path), parser, () => undefined);
+  const records = pipeline(handle.createReadStream(), strictUtf8(path, { utf16leWithMark: true }), parser, () => undefined);
   let header: string[] | undefined;
   let emitted = 0;
   try {

@@ -6,7 +6,10 @@ import { nonFinite, toCell } from './row.js';
 import type { TableRow } from './row.js';
 import { strictUtf8 } from './utf8.js';
 
-function parseLine(path: string, lineNumber: number, line: string): TableRow {
+/** Told, for the row about to be yielded, each column whose value was an object or an array (its cell holds the JSON text). */
+export type NestedCellListener = (column: string) => void;
+
+function parseLine(path: string, lineNumber: number, line: string, onNested?: NestedCellListener): TableRow {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -21,13 +24,14 @@ function parseLine(path: string, lineNumber: number, line: string): TableRow {
   for (const [key, cell] of Object.entries(value)) {
     // JSON has no NaN or Infinity, but 1e999 overflows to Infinity, which the snapshot would write as null.
     if (typeof cell === 'number' && !Number.isFinite(cell)) throw new TabularReadError(path, lineNumber, nonFinite(key, cell));
+    if (onNested && cell !== null && typeof cell === 'object') onNested(key);
     row[key] = toCell(cell);
   }
   return row;
 }
 
 /** Streams a JSON Lines file (one object per line; blank lines skipped) as rows. */
-export async function* readJsonl(path: string, limit: number): AsyncGenerator<TableRow> {
+export async function* readJsonl(path: string, limit: number, onNested?: NestedCellListener): AsyncGenerator<TableRow> {
   if (limit === 0) return;
   const handle = await open(path);
   const input = pipeline(handle.createReadStream(), strictUtf8(path), () => undefined);
@@ -39,7 +43,7 @@ export async function* readJsonl(path: string, limit: number): AsyncGenerator<Ta
     for await (const line of lines) {
       lineNumber++;
       if (line.trim() === '') continue;
-      yield parseLine(path, lineNumber, lineNumber === 1 ? line.replace(/^\uFEFF/, '') : line);
+      yield parseLine(path, lineNumber, lineNumber === 1 ? line.replace(/^\uFEFF/, '') : line, onNested);
       if (++emitted >= limit) return;
     }
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { Compressors } from 'hyparquet';
 import { readCsv } from './read-csv.js';
 import { readJsonl } from './read-jsonl.js';
+import type { NestedCellListener } from './read-jsonl.js';
 import { readParquet } from './read-parquet.js';
 import type { TableRow } from './row.js';
 
@@ -15,6 +16,8 @@ export interface ReadOptions {
    * the reader does not decode itself (it decodes UNCOMPRESSED, SNAPPY, GZIP, BROTLI).
    */
   compressors?: Compressors;
+  /** JSON Lines only: told, before each row, which of its cells were objects or arrays. */
+  onNested?: NestedCellListener;
 }
 
 const FORMAT_BY_EXTENSION: Record<string, TabularFormat> = {
@@ -57,7 +60,7 @@ export function readRows(path: string, format: TabularFormat, options: ReadOptio
     case 'csv':
       return readCsv(path, limit);
     case 'jsonl':
-      return readJsonl(path, limit);
+      return readJsonl(path, limit, options.onNested);
     case 'parquet':
       return readParquet(path, limit, options.compressors);
   }

@@ -10,6 +10,7 @@ export type AnomalyCode =
   | 'label_one_class'
   | 'not_numeric'
   | 'beyond_float32'
+  | 'nested_feature'
   | 'missing_column'
   | 'retyped_column'
   | 'unexpected_column'

@@ -166,3 +166,22 @@ export async function float32Overflows(engine: Engine, path: string, columns: re
   }
   return anomalies;
 }
+
+/** Engine types of values with parts (structs, lists, maps, unions, JSON), which no feature transform reads. */
+const NESTED_TYPE = /^(STRUCT|MAP|UNION|JSON)\b|\[\d*\]$/;
+
+/**
+ * A feature column whose values are nested (a Parquet struct or list, JSON Lines objects or
+ * arrays): refused on every run, the first included, since the transform would read its JSON
+ * text as categories.
+ */
+export function nestedFeatures(columns: readonly SnapshotColumnType[], features: readonly string[]): Anomaly[] {
+  return columns
+    .filter((column) => features.includes(column.name) && NESTED_TYPE.test(column.type))
+    .map(({ name, type }) => ({
+      severity: 'error',
+      code: 'nested_feature',
+      column: name,
+      message: `Column "${name}" is a feature but holds nested values (${type === 'JSON' ? 'JSON objects or arrays' : type}); a feature takes numbers, text or true/false: flatten the field you want into a column of its own and name that instead.`,
+    }));
+}

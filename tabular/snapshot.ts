@@ -7,11 +7,11 @@
  * every non-empty field is a plain decimal becomes DOUBLE, one of true/false only BOOLEAN, any
  * other TEXT (a column mixing numbers and words keeps each field's text). Parquet sources keep
  * their types. The engine reads CSV and Parquet itself; anything it refuses is read again by the
- * row readers, whose error names the line, and whatever they read (JSON Lines, UTF-16 CSV) goes
- * through them into a typed JSON Lines scratch file the engine converts.
+ * row readers, whose error names the line, and whatever they read (JSON Lines) goes through them
+ * into a typed JSON Lines scratch file the engine converts. UTF-16 text, with or without its
+ * byte-order mark, is decoded to a UTF-8 copy first.
  */
 import { createWriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -23,7 +23,7 @@ import { DECIMAL_PATTERN, readCsvHeader } from './read-csv.js';
 import { readRows } from './read.js';
 import type { TabularFormat } from './read.js';
 import { nonFinite } from './row.js';
-import type { Cell } from './row.js';
+import { describeEncoding, sniffFileEncoding, writeAsUtf8 } from './text-encoding.js';
 
 /** Rows per Parquet row group: fixed, so the bytes depend on the rows alone. */
 export const SNAPSHOT_ROW_GROUP = 122_880;
@@ -46,6 +46,20 @@ export interface SnapshotSource {
 
 /** Writes `source` as a Parquet snapshot at `target`; `scratch` is a folder for intermediate files. Returns its row count. */
 export async function writeSnapshot(engine: Engine, source: SnapshotSource, target: string, scratch: string): Promise<{ rows: number }> {
+  const sniffed = source.format === 'parquet' ? undefined : await sniffFileEncoding(source.path);
+  if (!sniffed || sniffed.encoding === 'utf-8') return writeUtf8Snapshot(engine, source, target, scratch);
+  // UTF-16 is read as its UTF-8 copy; what is wrong in it is still said of the source, in its encoding.
+  const copy = join(scratch, `source-utf8.${source.format}`);
+  try {
+    await writeAsUtf8(source.path, sniffed, copy);
+    return await writeUtf8Snapshot(engine, { ...source, path: copy }, target, scratch);
+  } catch (error) {
+    if (!(error instanceof TabularReadError) || error.file !== copy) throw error;
+    throw new TabularReadError(source.path, error.line, `${error.detail} (read as ${describeEncoding(sniffed)}, decoded to UTF-8)`, { cause: error });
+  }
+}
+
+async function writeUtf8Snapshot(engine: Engine, source: SnapshotSource, target: string, scratch: string): Promise<{ rows: number }> {
   const fast = source.format === 'csv' ? await csvSelect(engine, source) : source.format === 'parquet' ? await parquetSelect(engine, source) : undefined;
   const select = fast ?? (await viaRowReader(source, join(scratch, 'rows.jsonl')));
   await engine.run(`copy (${select}) to ${sqlString(target)} (format parquet, compression zstd, row_group_size ${SNAPSHOT_ROW_GROUP})`);
@@ -69,7 +83,6 @@ function csvPersonalText(column: string): string {
 
 /** The SELECT that types a CSV source, or undefined when the engine cannot read it (it is then read row by row). */
 async function csvSelect(engine: Engine, source: SnapshotSource): Promise<string | undefined> {
-  if (await startsWithUtf16Mark(source.path)) return undefined;
   // The header's faults (another delimiter, a nameless or repeated column) are the row reader's to name.
   const columns = await readCsvHeader(source.path);
   if (columns.length === 0) return undefined;
@@ -133,32 +146,31 @@ async function explainOrRowByRow(source: SnapshotSource, engineError: unknown): 
  * the SELECT that reads it back typed per column.
  */
 async function viaRowReader(source: SnapshotSource, scratchFile: string): Promise<string> {
-  const kinds = new Map<string, Set<'number' | 'boolean' | 'string'>>();
-  const note = (name: string, cell: Cell): void => {
+  const kinds = new Map<string, Set<'number' | 'boolean' | 'string' | 'nested'>>();
+  const note = (name: string, kind: 'number' | 'boolean' | 'string' | 'nested' | 'null'): void => {
     const seen = kinds.get(name) ?? new Set();
-    if (cell !== null) seen.add(typeof cell as 'number' | 'boolean' | 'string');
+    if (kind !== 'null') seen.add(kind);
     kinds.set(name, seen);
   };
+  const personal = new Set(source.personal?.columns ?? []);
+  const nestedInRow = new Set<string>();
   async function* lines(): AsyncGenerator<string> {
-    for await (const read of readRows(source.path, source.format, { limit: source.limit })) {
-      const row = source.personal ? pseudonymizeRow(read, source.personal.columns, source.personal.key) : read;
-      for (const [name, cell] of Object.entries(row)) note(name, cell);
+    for await (const read of readRows(source.path, source.format, { limit: source.limit, onNested: (column) => nestedInRow.add(column) })) {
+      const row: Record<string, unknown> = source.personal ? pseudonymizeRow(read, source.personal.columns, source.personal.key) : read;
+      for (const [name, cell] of Object.entries(row)) {
+        // An object or array stays one (the snapshot types its column JSON), so validate can tell it from text; a personal one is already its pseudonym.
+        const nested = nestedInRow.has(name) && !personal.has(name);
+        if (nested) row[name] = JSON.parse(cell as string) as unknown;
+        note(name, nested ? 'nested' : cell === null ? 'null' : (typeof cell as 'number' | 'boolean' | 'string'));
+      }
+      nestedInRow.clear();
       yield `${JSON.stringify(row)}\n`;
     }
   }
   await pipeline(Readable.from(lines()), createWriteStream(scratchFile));
   if (kinds.size === 0) return 'select * from (select 1) where false';
-  const type = (seen: Set<string>): string => (seen.size === 1 && seen.has('number') ? 'DOUBLE' : seen.size === 1 && seen.has('boolean') ? 'BOOLEAN' : 'VARCHAR');
+  const type = (seen: Set<string>): string =>
+    seen.has('nested') ? 'JSON' : seen.size === 1 && seen.has('number') ? 'DOUBLE' : seen.size === 1 && seen.has('boolean') ? 'BOOLEAN' : 'VARCHAR';
   const columns = [...kinds].map(([name, seen]) => `${sqlString(name)}: ${sqlString(type(seen))}`).join(', ');
   return `select * from read_json(${sqlString(scratchFile)}, format = 'newline_delimited', columns = {${columns}})`;
-}
-
-async function startsWithUtf16Mark(path: string): Promise<boolean> {
-  const handle = await open(path);
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
-    return bytesRead === 2 && ((buffer[0] === 0xff && buffer[1] === 0xfe) || (buffer[0] === 0xfe && buffer[1] === 0xff));
-  } finally {
-    await handle.close();
-  }
 }

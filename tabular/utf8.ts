@@ -1,15 +1,15 @@
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { TabularReadError } from './errors.js';
-
-const UTF16_BOMS = [Buffer.from([0xff, 0xfe]), Buffer.from([0xfe, 0xff])];
+import { describeEncoding, sniffEncoding } from './text-encoding.js';
 
 /**
  * Passes a text file's bytes through unchanged, failing on the first byte that is not UTF-8
- * (a Latin-1 or Windows-1252 export, say), where a decoder would silently write U+FFFD.
- * Files that open with a UTF-16 byte-order mark are left to the parser, which reads them.
+ * (a Latin-1 or Windows-1252 export, say), where a decoder would silently write U+FFFD, and on
+ * UTF-16, named as such. With `utf16leWithMark`, UTF-16LE that opens with its byte-order mark
+ * is left to a parser that decodes it (the CSV one does).
  */
-export function strictUtf8(path: string): Transform {
+export function strictUtf8(path: string, { utf16leWithMark = false } = {}): Transform {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let lines = 1;
   let checked = false;
@@ -18,7 +18,9 @@ export function strictUtf8(path: string): Transform {
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
       if (!checked) {
         checked = true;
-        skip = UTF16_BOMS.some((bom) => chunk.subarray(0, 2).equals(bom));
+        const sniffed = sniffEncoding(chunk);
+        skip = utf16leWithMark && sniffed.encoding === 'utf-16le' && sniffed.byteOrderMark;
+        if (sniffed.encoding !== 'utf-8' && !skip) return done(new TabularReadError(path, 1, `the file is ${describeEncoding(sniffed)}, not UTF-8; re-export the file as UTF-8`));
       }
       if (skip) return done(null, chunk);
       try {

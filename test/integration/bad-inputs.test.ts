@@ -189,6 +189,7 @@ describe.sequential('bad data through the training pipeline: rejected at once, r
     { input: 'truncated last line', source: () => csv('cut.csv', `${cleanCsv(50)}50,3.5`), step: 'ingest', type: 'UnreadableSource', message: /cut\.csv line 52: Invalid Record Length: expect 5, got 2 on line 52/ },
     { input: 'wrong delimiter (;)', source: () => csv('semi.csv', cleanCsv(20).replaceAll(',', ';')), step: 'ingest', type: 'UnreadableSource', message: /semi\.csv line 1: the header is one column, "id;x1;x2;color;y": the file looks delimited by ";"/ },
     { input: 'non-UTF-8 bytes (Latin-1)', source: () => csv('latin1.csv', latin1), step: 'ingest', type: 'UnreadableSource', message: /latin1\.csv line 2: byte 0xE9 is not UTF-8; re-export the file as UTF-8/ },
+    { input: 'UTF-16 that does not decode', source: () => csv('utf16bad.csv', Buffer.concat([Buffer.from(cleanCsv(3), 'utf16le'), Buffer.from([0x00, 0xdc]), Buffer.from(',1,2,red,true\n', 'utf16le')])), step: 'ingest', type: 'UnreadableSource', message: /utf16bad\.csv line 5: the file reads as UTF-16LE \(no byte-order mark\), but this line holds bytes that are not valid UTF-16/ },
     { input: 'duplicate column names', source: () => csv('dup.csv', cleanCsv(20).replace('x2', 'x1')), step: 'ingest', type: 'UnreadableSource', message: /dup\.csv line 1: the header names column "x1" twice/ },
     { input: 'missing label column', source: () => csv('nolabel.csv', cleanCsv(100, ({ y: _y, ...rest }) => rest)), step: 'validate', type: 'DataValidationError', message: /Label column "y" is not in this dataset \(its columns: id, x1, x2, color\)/ },
     { input: 'label with one class only', source: () => csv('oneclass.csv', cleanCsv(100, (row) => ({ ...row, y: 'false' }))), step: 'validate', type: 'DataValidationError', message: /Binary label "y" is negative in all 100 labelled rows/ },
@@ -246,6 +247,15 @@ describe('bad sources at the ingest activity (real MinIO and DVC)', () => {
     expect(Object.keys(first ?? {})).toEqual(['id', 'x1', 'x2', 'color', 'y']);
     expect(first).toEqual(cleanRow(0));
     see('UTF-8 byte-order mark', 'tolerated (ingest strips it)', 'none', 'n/a');
+  });
+
+  it('UTF-16 without a byte-order mark, big-endian, is decoded: the same rows as the UTF-8 file', async () => {
+    const spec = baseSpec({ uri: await file('utf16be.csv', Buffer.from(cleanCsv(5), 'utf16le').swap16()), format: 'csv' });
+
+    const manifest = await ingest(spec);
+
+    expect(await snapshotRows(await storage.getBuffer(manifest.snapshot))).toEqual(Array.from({ length: 5 }, (_, i) => cleanRow(i)));
+    see('UTF-16BE, no byte-order mark', 'tolerated (ingest decodes it)', 'none', 'n/a');
   });
 
   it('a source that refuses connections (loopback port): SourceUnreachable, retryable, naming ECONNREFUSED', async () => {
@@ -326,6 +336,22 @@ describe('bad sources at the ingest activity (real MinIO and DVC)', () => {
     expect([type, nonRetryable]).toEqual(['DataValidationError', true]);
     expect(message).toMatch(/Column "x1" is a numeric feature but holds text: "Infinity" \(30\), "NaN" \(30\)\. Numbers must be plain numbers, not quoted strings, NaN or Infinity/);
     see('NaN/Infinity text, first run', 'validate activity', type ?? '?', !nonRetryable);
+  });
+
+  it('a nested column in a feature, with no reference yet: validate refuses it (nested_feature)', async () => {
+    const spec = {
+      ...baseSpec({ uri: await file('nested.jsonl', cleanJsonl(60, (row) => ({ ...row, color: { name: row.color, shade: 1 } }))), format: 'jsonl' }),
+      features: { numeric: ['x1', 'x2'], categorical: ['color'], impute: 'mean', maxVocabulary: 10 },
+    } as PipelineSpec;
+    const ingested = await ingest(spec);
+
+    const failure = await rejection(validateActivities.validate({ spec, specHash: 'test', ingest: ingested }));
+
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    const { type, nonRetryable, message } = failure as ApplicationFailure;
+    expect([type, nonRetryable]).toEqual(['DataValidationError', true]);
+    expect(message).toMatch(/Column "color" is a feature but holds nested values \(JSON objects or arrays\); a feature takes numbers, text or true\/false/);
+    see('nested column in a feature, first run', 'validate activity', type ?? '?', !nonRetryable);
   });
 
   it('a number beyond float32 in a numeric feature: validate refuses it, naming the column, the count and the first row', async () => {

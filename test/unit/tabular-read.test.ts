@@ -99,6 +99,17 @@ describe('readRows: CSV', () => {
   it('fails on a missing file', async () => {
     await expect(collect(join(dir, 'absent.csv'), 'csv')).rejects.toThrow(/ENOENT/);
   });
+
+  it('names UTF-16 it does not decode itself; UTF-16LE with its mark it reads', async () => {
+    const table = 'name,n\nZoë,2\n';
+    const write = (name: string, bytes: Buffer): string => {
+      writeFileSync(join(dir, name), bytes);
+      return join(dir, name);
+    };
+    expect((await readError(write('le.csv', Buffer.from(table, 'utf16le')), 'csv')).message).toBe('le.csv line 1: the file is UTF-16LE (no byte-order mark), not UTF-8; re-export the file as UTF-8');
+    expect((await readError(write('be.jsonl', Buffer.from('\uFEFF{"a":1}\n', 'utf16le').swap16()), 'jsonl')).message).toBe('be.jsonl line 1: the file is UTF-16BE (with byte-order mark), not UTF-8; re-export the file as UTF-8');
+    expect(await collect(write('le-mark.csv', Buffer.from(`\uFEFF${table}`, 'utf16le')), 'csv')).toEqual([{ name: 'Zoë', n: 2 }]);
+  });
 });
 
 describe('readRows: JSON Lines', () => {

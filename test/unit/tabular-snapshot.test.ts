@@ -11,6 +11,7 @@ import type { TabularFormat } from '../../tabular/read.js';
 import type { TableRow } from '../../tabular/row.js';
 import type { SnapshotSource } from '../../tabular/snapshot.js';
 import { writeSnapshot } from '../../tabular/snapshot.js';
+import { nestedFeatures, snapshotColumns } from '../../tabular/snapshot-statistics.js';
 
 let dir: string;
 let files = 0;
@@ -94,12 +95,65 @@ describe('a Parquet snapshot of a source', () => {
     expect((await snapshot({ path: utf16Path, format: 'csv' })).rows).toEqual(await collect(utf16Path, 'csv'));
   });
 
+  it('decodes UTF-16 in either byte order, with or without its mark, CSV and JSON Lines, to the same snapshot as UTF-8', async () => {
+    const table = 'name,n\nÅse,1\nZoë,2\n名前,3\n';
+    const utf8 = await snapshot({ path: await file('plain.csv', table), format: 'csv' });
+    const bigEndian = (text: string): Buffer => Buffer.from(text, 'utf16le').swap16();
+    const encodings = { le: (text: string) => Buffer.from(text, 'utf16le'), be: bigEndian };
+    for (const [order, encode] of Object.entries(encodings)) {
+      for (const mark of ['', '\uFEFF']) {
+        const csv = await snapshot({ path: await file(`${order}${mark ? '-mark' : ''}.csv`, encode(mark + table)), format: 'csv' });
+        expect([order, mark, csv.md5]).toEqual([order, mark, utf8.md5]);
+      }
+    }
+    const lines = '{"name":"Åse","n":1}\n{"name":"名前","n":3}\n';
+    const jsonl = await snapshot({ path: await file('plain.jsonl', lines), format: 'jsonl' });
+    expect((await snapshot({ path: await file('be.jsonl', bigEndian(lines)), format: 'jsonl' })).md5).toBe(jsonl.md5);
+    expect((await snapshot({ path: await file('le-mark.jsonl', Buffer.from(`\uFEFF${lines}`, 'utf16le')), format: 'jsonl' })).md5).toBe(jsonl.md5);
+  });
+
+  it('refuses UTF-16 that does not decode, naming the source, the line and the encoding', async () => {
+    // A lone high surrogate (0xD800) in the third line.
+    const bytes = Buffer.concat([Buffer.from('name,n\nA,1\n', 'utf16le'), Buffer.from([0x00, 0xd8]), Buffer.from(',2\n', 'utf16le')]);
+    const path = await file('broken-utf16.csv', bytes);
+    const error = await snapshot({ path, format: 'csv' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TabularReadError);
+    expect((error as TabularReadError).file).toBe(path);
+    expect((error as TabularReadError).message).toMatch(/broken-utf16\.csv line 3: the file reads as UTF-16LE \(no byte-order mark\), but this line holds bytes that are not valid UTF-16/);
+  });
+
+  it('types a JSON Lines column that holds objects or arrays as JSON, and reads it back as the row reader does', async () => {
+    const lines = [{ id: 1, tags: ['a', 'b'] }, { id: 2, tags: null }, { id: 3, tags: { k: 1 } }];
+    const path = await file('tags.jsonl', lines.map((line) => JSON.stringify(line)).join('\n'));
+    const target = join(dir, `${files++}-tags.parquet`);
+    const types = await withEngine(async (engine) => {
+      await writeSnapshot(engine, { path, format: 'jsonl' }, target, dir);
+      return engine.rows<{ column_name: string; column_type: string }>(`select column_name, column_type from (describe select * from read_parquet('${target}'))`);
+    });
+    expect(types.map((column) => [column.column_name, column.column_type])).toEqual([['id', 'DOUBLE'], ['tags', 'JSON']]);
+    expect(await collect(target, 'parquet')).toEqual(await collect(path, 'jsonl'));
+  });
+
   it('keeps JSON Lines cells as the row reader reads them, nested values as their JSON text', async () => {
     const lines = [{ a: 1, b: 'x', c: { d: [1, 2] } }, { a: 2.5, b: null, e: true }, { a: 3, b: 'z', c: null, e: false }];
     const path = await file('rows.jsonl', lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
     const written = await snapshot({ path, format: 'jsonl' });
     expect(written.rows).toEqual(withAllColumns(await collect(path, 'jsonl')));
     expect(written.rows[0]!.c).toBe('{"d":[1,2]}');
+  });
+
+  it('keeps a Parquet source\'s structs, lists and maps, which validate names when a feature holds them', async () => {
+    const source = join(dir, `${files++}-nested.parquet`);
+    const target = join(dir, `${files++}-nested-snapshot.parquet`);
+    const columns = await withEngine(async (engine) => {
+      await engine.run(`copy (select i as id, {'a': i, 'b': 'x'} as point, [i, i + 1] as pair, map(['k'], [i]) as tags, 'c' || i as plain from range(3) t(i)) to '${source}' (format parquet)`);
+      await writeSnapshot(engine, { path: source, format: 'parquet' }, target, dir);
+      return snapshotColumns(engine, target);
+    });
+    const anomalies = nestedFeatures(columns, ['id', 'point', 'pair', 'tags', 'plain']);
+    expect(anomalies.map((anomaly) => [anomaly.column, anomaly.code])).toEqual([['point', 'nested_feature'], ['pair', 'nested_feature'], ['tags', 'nested_feature']]);
+    expect(anomalies[0]!.message).toMatch(/^Column "point" is a feature but holds nested values \(STRUCT\(a BIGINT, b VARCHAR\)\)/);
+    expect(nestedFeatures(columns, ['id', 'plain'])).toEqual([]);
   });
 
   it('rewrites a Parquet source, and takes its first rows', async () => {
