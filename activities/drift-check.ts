@@ -1,15 +1,16 @@
 import type { DriftCheckResult } from '../contracts/drift-check.js';
-import type { OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
 import type { DriftReference } from '../drift/reference.js';
-import { compareToReference } from '../drift/report.js';
+import { compareSummaries, compareToReference } from '../drift/report.js';
+import { checkLogFormat, liveOfLoggedRows, outcomeLogSql, predictionLogSql } from '../drift/engine-drift.js';
+import { sqlString, STEP_ENGINE, withEngine } from '../tabular/engine.js';
+import { withScratch } from './step-cache.js';
 import { liveMetric, performanceVerdict } from '../drift/performance.js';
-import { readLog } from '../infra/prediction-logs.js';
+import { downloadLog } from '../infra/prediction-logs.js';
 import { specOfVersion } from '../contracts/version-spec.js';
 import { failForGoodOn } from './unrecoverable.js';
 import { shippedSpecs } from '../pipelines/format-one-specs.js';
 import { loadRegistry } from '../infra/registry-store.js';
 import { renderDriftReport } from '../report/drift-report.js';
-import type { TableRow } from '../tabular/index.js';
 import { driftKeys } from '../storage/layout.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { inputWithModelName } from '../contracts/format-renames.js';
@@ -18,8 +19,9 @@ import { inputWithModelName } from '../contracts/format-renames.js';
 /**
  * Compares the production model's logged traffic since the last check with its drift reference
  * (feature and prediction distributions), and its live metric on the outcomes fed back with the
- * spec's threshold. Stores the report in MinIO, as JSON and as an HTML page with a chart per
- * feature. Too few rows: no verdict, and the window stays open so the next check sees more.
+ * spec's threshold, the logs read by the columnar engine from a local copy of their objects.
+ * Stores the report in MinIO, as JSON and as an HTML page with a chart per feature. Too few
+ * rows: no verdict, and the window stays open so the next check sees more.
  */
 export function createDriftCheckActivities({ storage }: ActivityDependencies) {
   return {
@@ -37,16 +39,30 @@ export function createDriftCheckActivities({ storage }: ActivityDependencies) {
       // The thresholds of the spec the production version was trained with, not of today's code.
       const { spec } = await failForGoodOn(() => specOfVersion(production, shippedSpecs));
       const reference = (await storage.getJson<DriftReference>(production.driftReference))!;
-      // The production version's whole life, for the live metric: outcomes come after their predictions.
-      const served = (await readLog<PredictionRecord>(storage, modelName, 'predictions', promotedAt, until)).filter((p) => p.version === production.version);
-      const recent = served.filter((p) => p.at > since);
-      const drift = compareToReference(reference, recent.map((p) => p.input as TableRow), recent.map((p) => p.score), { psi: spec.drift.psi, minRows: spec.drift.minRows });
+      const thresholds = { psi: spec.drift.psi, minRows: spec.drift.minRows };
+      // The production version's whole life for the live metric (outcomes come after their predictions), since the last check for drift.
+      const { drift, labels, scores } = await withScratch('drift-check', async (dir) => {
+        const predictions = await downloadLog(storage, modelName, 'predictions', promotedAt, until, dir);
+        const outcomes = await downloadLog(storage, modelName, 'outcomes', promotedAt, until, dir);
+        if (predictions.length === 0) return { drift: compareToReference(reference, [], [], thresholds), labels: [], scores: [] };
+        const keys = new Map([...predictions, ...outcomes].map(({ path, key }) => [path, key]));
+        return withEngine(async (engine) => {
+          const logged = predictionLogSql(predictions.map(({ path }) => path));
+          await checkLogFormat(engine, logged, keys);
+          await engine.run(`create temp table served as select id, "at", input, score from ${logged} where version = ${production.version}`);
+          const live = await liveOfLoggedRows(engine, `(select * from served where "at" > ${sqlString(since)})`, reference);
+          if (outcomes.length === 0) return { drift: compareSummaries(reference, live, thresholds), labels: [], scores: [] };
+          const outcomeLines = outcomeLogSql(outcomes.map(({ path }) => path));
+          await checkLogFormat(engine, outcomeLines, keys);
+          // An id's last outcome counts, as the records read in order would have it.
+          const labelled = await engine.rows<{ label: string; score: number }>(`select cast(o.label as varchar) as label, s.score from served s join (select id, arg_max(label, line) as label from ${outcomeLines} group by id) o using (id)`);
+          return { drift: compareSummaries(reference, live, thresholds), labels: labelled.map((row) => Number(JSON.parse(row.label))), scores: labelled.map((row) => row.score) };
+        }, { ...STEP_ENGINE, spillDirectory: dir });
+      });
 
-      const outcomes = new Map((await readLog<OutcomeRecord>(storage, modelName, 'outcomes', promotedAt, until)).map((o) => [o.id, Number(o.label)]));
-      const labelled = served.filter((p) => outcomes.has(p.id));
       const metric = spec.evaluation.metric;
-      const value = labelled.length ? liveMetric(spec.label.kind, metric, labelled.map((p) => outcomes.get(p.id)!), labelled.map((p) => p.score)) : Number.NaN;
-      const performance = { ...performanceVerdict({ metric, value, threshold: spec.evaluation.threshold, minOutcomes: spec.drift.minRows, outcomes: labelled.length }), value: Number.isFinite(value) ? value : undefined };
+      const value = labels.length ? liveMetric(spec.label.kind, metric, labels, scores) : Number.NaN;
+      const performance = { ...performanceVerdict({ metric, value, threshold: spec.evaluation.threshold, minOutcomes: spec.drift.minRows, outcomes: labels.length }), value: Number.isFinite(value) ? value : undefined };
 
       const { json: report, html: reportHtml } = driftKeys.report(modelName, until);
       await storage.putJson(report, { model: modelName, productionVersion: production.version, since, until, drift, performance });

@@ -44,9 +44,14 @@ export function referenceBins(values: readonly number[], bins = 10): number[] {
   if (!(Number.isInteger(bins) && bins >= 1)) throw new RangeError(`bins must be a positive integer, got ${bins}`);
   const sorted = Float64Array.from(values).sort();
   if (sorted.length === 0) return [];
+  return binEdges(bins, (q) => quantile(sorted, q));
+}
+
+/** referenceBins' edges from the values' quantile function: at 1/bins, 2/bins, …, repeats dropped. */
+export function binEdges(bins: number, quantileAt: (q: number) => number): number[] {
   const edges: number[] = [];
   for (let i = 1; i < bins; i++) {
-    const edge = quantile(sorted, i / bins);
+    const edge = quantileAt(i / bins);
     if (edges.length === 0 || edge > (edges[edges.length - 1] as number)) edges.push(edge);
   }
   return edges;
@@ -144,10 +149,18 @@ export function alignCategories(reference: CategoryCounts, current: Iterable<str
     const i = value === undefined ? missing : (index.get(value) ?? unseen);
     counts[i] = (counts[i] as number) + 1;
   }
+  return alignedCounts(reference, counts);
+}
+
+/** The reference's buckets beside current counts already in them: each reference category, then unseen, then missing. */
+export function alignedCounts(reference: CategoryCounts, current: readonly number[]): AlignedCounts {
+  if (current.length !== reference.categories.length + 2) {
+    throw new RangeError(`${current.length} current counts for ${reference.categories.length} reference categories, unseen and missing`);
+  }
   return {
     labels: [...reference.categories.map(({ value }) => value), UNSEEN_BUCKET, MISSING_BUCKET],
     reference: [...reference.categories.map(({ count }) => count), reference.otherCount, reference.missingCount],
-    current: counts,
+    current: [...current],
   };
 }
 
@@ -160,11 +173,19 @@ export function toShares(counts: readonly number[]): number[] {
 
 /** numpy.quantile(sorted, q) with the default 'linear' method, including numpy's lerp. */
 function quantile(sorted: Float64Array, q: number): number {
-  const position = (sorted.length - 1) * q;
+  const { lower, upper, t } = quantilePositions(sorted.length, q);
+  return lerpQuantile(sorted[lower] as number, sorted[upper] as number, t);
+}
+
+/** The two order statistics (0-based) numpy's linear quantile q of n values interpolates, and how far between them. */
+export function quantilePositions(n: number, q: number): { lower: number; upper: number; t: number } {
+  const position = (n - 1) * q;
   const lower = Math.floor(position);
-  const t = position - lower;
-  const a = sorted[lower] as number;
-  const b = sorted[Math.min(lower + 1, sorted.length - 1)] as number;
+  return { lower, upper: Math.min(lower + 1, n - 1), t: position - lower };
+}
+
+/** numpy's lerp between neighbouring order statistics a ≤ b, a fraction t of the way. */
+export function lerpQuantile(a: number, b: number, t: number): number {
   const diff = b - a;
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }

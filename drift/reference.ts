@@ -139,13 +139,18 @@ export function summarizeNumeric(
  * on the multiset of values, the size and the seed, not on the rows' order.
  */
 export function boundedSample(sorted: readonly number[], size: number, seed: number): number[] {
+  return samplePositions(sorted.length, size, seed).map((i) => sorted[i] as number);
+}
+
+/** The ascending positions, among `count` sorted values, that boundedSample keeps. */
+export function samplePositions(count: number, size: number, seed: number): number[] {
   if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`sample size must be a positive integer, got ${size}`);
-  if (sorted.length <= size) return [...sorted];
+  if (count <= size) return Array.from({ length: count }, (_, i) => i);
   const random = seededRandom(seed);
   const chosen = new Set<number>();
-  for (let j = sorted.length - size; j < sorted.length; j++) {
+  for (let j = count - size; j < count; j++) {
     const t = Math.floor(random() * (j + 1));
     chosen.add(chosen.has(t) ? j : t);
   }
-  return [...chosen].sort((a, b) => a - b).map((i) => sorted[i] as number);
+  return [...chosen].sort((a, b) => a - b);
 }

@@ -10,7 +10,7 @@ import { categoricalChiSquare } from './categorical.js';
 import type { KsResult } from '../statistics/ks.js';
 import { ksAgainstReference } from '../statistics/ks.js';
 import { formatNumber } from '../format/numbers.js';
-import { alignCategories, binCounts, binLabels, psi, toShares } from './psi.js';
+import { alignCategories, alignedCounts, binCounts, binLabels, psi, toShares } from './psi.js';
 import type { CategoricalFeatureReference, DriftReference, NumericSummary } from './reference.js';
 import { DRIFT_REFERENCE_VERSION } from './reference.js';
 
@@ -80,6 +80,29 @@ export interface DriftReport {
   driftedFeatures: string[];
 }
 
+/** A numeric feature's (or the scores') live values over the reference's bins. */
+export interface LiveNumeric {
+  kind: 'numeric';
+  /** Rows per reference bin, then the rows with the value missing (as binCounts gives them). */
+  counts: number[];
+  /** The non-missing values, ascending, for KS. */
+  values: readonly number[];
+}
+
+/** A categorical feature's live rows over the reference's buckets: its categories, then unseen, then missing. */
+export interface LiveCategorical {
+  kind: 'categorical';
+  counts: number[];
+}
+
+/** The live side of a check, counted over the reference's buckets: from rows here, or by the engine from the logs. */
+export interface LiveSummary {
+  rows: number;
+  /** One per reference feature, in the reference's order. */
+  features: (LiveNumeric | LiveCategorical)[];
+  prediction: LiveNumeric;
+}
+
 /**
  * Judges current rows (as logged: raw inputs) and the model's scores on them against the
  * reference. A feature drifts when its PSI is above thresholds.psi, or a configured p-value or
@@ -93,33 +116,55 @@ export function compareToReference(
   currentScores: readonly number[],
   thresholds: DriftThresholds,
 ): DriftReport {
+  if (currentScores.length !== currentRows.length) {
+    throw new RangeError(`${currentRows.length} current rows but ${currentScores.length} scores; each logged row has one score`);
+  }
+  return compareSummaries(reference, summarizeLiveRows(reference, currentRows, currentScores), thresholds);
+}
+
+/** The live side of rows and their scores, over the reference's buckets. */
+export function summarizeLiveRows(reference: DriftReference, rows: readonly InputRow[], scores: readonly number[]): LiveSummary {
+  const badScore = scores.findIndex((s) => !Number.isFinite(s));
+  if (badScore >= 0) throw new RangeError(`score at row ${badScore} is ${scores[badScore]}, not a finite number`);
+  const numeric = (summary: NumericSummary, values: readonly (number | undefined)[]): LiveNumeric => ({
+    kind: 'numeric',
+    counts: binCounts(summary.edges, values),
+    values: Array.from(Float64Array.from(values.filter((v): v is number => v !== undefined)).sort()),
+  });
+  return {
+    rows: rows.length,
+    features: reference.features.map((feature) =>
+      feature.kind === 'categorical'
+        ? { kind: 'categorical', counts: alignCategories(feature, rows.map((row) => readCategory(row, feature.name))).current }
+        : numeric(feature, rows.map((row) => readNumber(row, feature.name))),
+    ),
+    prediction: numeric(reference.prediction, scores),
+  };
+}
+
+/** Judges a live summary against the reference, as compareToReference describes. */
+export function compareSummaries(reference: DriftReference, live: LiveSummary, thresholds: DriftThresholds): DriftReport {
   const version: number = reference.version;
   if (version !== DRIFT_REFERENCE_VERSION) {
     throw new RangeError(`drift reference version ${version} is not the supported ${DRIFT_REFERENCE_VERSION}`);
   }
-  if (currentScores.length !== currentRows.length) {
-    throw new RangeError(`${currentRows.length} current rows but ${currentScores.length} scores; each logged row has one score`);
-  }
-  const badScore = currentScores.findIndex((s) => !Number.isFinite(s));
-  if (badScore >= 0) throw new RangeError(`score at row ${badScore} is ${currentScores[badScore]}, not a finite number`);
   if (!(thresholds.psi >= 0)) throw new RangeError(`the PSI threshold must be a number >= 0, got ${thresholds.psi}`);
-  const rows = currentRows.length;
+  const rows = live.rows;
   if (rows === 0 || rows < thresholds.minRows) {
     const reason = `Insufficient data: ${rows} logged row${rows === 1 ? '' : 's'}, fewer than the ${Math.max(thresholds.minRows, 1)} needed to judge drift.`;
     return { verdict: 'insufficient-data', reason, rows, thresholds, features: [], driftedFeatures: [] };
   }
+  if (live.features.length !== reference.features.length || live.features.some((feature, i) => feature.kind !== reference.features[i]!.kind)) {
+    throw new RangeError(`the live summary has ${live.features.length} features of other kinds than the reference's ${reference.features.length}`);
+  }
 
-  const features = reference.features.map((feature): FeatureDrift => {
-    if (feature.kind === 'categorical') return categoricalDrift(feature, currentRows, thresholds);
-    const judged = numericDrift(
-      feature,
-      currentRows.map((row) => readNumber(row, feature.name)),
-      thresholds,
-      `"${feature.name}"`,
-    );
+  const features = reference.features.map((feature, i): FeatureDrift => {
+    const current = live.features[i]!;
+    if (feature.kind === 'categorical') return categoricalDrift(feature, current.counts, rows, thresholds);
+    const judged = numericDrift(feature, current as LiveNumeric, thresholds, `"${feature.name}"`);
     return { name: feature.name, kind: 'numeric', ...judged };
   });
-  const prediction = numericDrift(reference.prediction, currentScores, thresholds, 'the predictions');
+  const prediction = numericDrift(reference.prediction, live.prediction, thresholds, 'the predictions');
   const driftedFeatures = features.filter((f) => f.drifted).map((f) => f.name);
   return {
     verdict: driftedFeatures.length > 0 || prediction.drifted ? 'drift' : 'no-drift',
@@ -132,17 +177,12 @@ export function compareToReference(
   };
 }
 
-function numericDrift(
-  reference: NumericSummary,
-  values: readonly (number | undefined)[],
-  thresholds: DriftThresholds,
-  subject: string,
-): PredictionDrift {
+function numericDrift(reference: NumericSummary, live: LiveNumeric, thresholds: DriftThresholds, subject: string): PredictionDrift {
   const referenceShares = [...reference.shares, reference.missingShare];
-  const currentShares = toShares(binCounts(reference.edges, values));
+  if (live.counts.length !== referenceShares.length) throw new RangeError(`${subject}: ${live.counts.length} live counts for the reference's ${referenceShares.length} buckets`);
+  const currentShares = toShares(live.counts);
   const psiValue = psi(referenceShares, currentShares);
-  const present = values.filter((v): v is number => v !== undefined);
-  const ks = reference.sample.length > 0 && present.length > 0 ? ksAgainstReference(reference.sample, present) : undefined;
+  const ks = reference.sample.length > 0 && live.values.length > 0 ? ksAgainstReference(reference.sample, live.values) : undefined;
 
   const findings: Finding[] = [psiFinding(psiValue, thresholds.psi)];
   if (ks && thresholds.ksPValue !== undefined) {
@@ -156,9 +196,8 @@ function numericDrift(
   return { psi: psiValue, ...(ks ? { ks } : {}), ...judge(subject, findings), distribution };
 }
 
-function categoricalDrift(reference: CategoricalFeatureReference, rows: readonly InputRow[], thresholds: DriftThresholds): FeatureDrift {
-  const values = rows.map((row) => readCategory(row, reference.name));
-  const aligned = alignCategories(reference, values);
+function categoricalDrift(reference: CategoricalFeatureReference, current: number[], rows: number, thresholds: DriftThresholds): FeatureDrift {
+  const aligned = alignedCounts(reference, current);
   const distribution = { buckets: aligned.labels, reference: toShares(aligned.reference), live: toShares(aligned.current) };
   const psiValue = psi(distribution.reference, distribution.live);
   const chiSquare = categoricalChiSquare(aligned);
@@ -180,7 +219,7 @@ function categoricalDrift(reference: CategoricalFeatureReference, rows: readonly
     });
   }
   const unseen = aligned.current[aligned.current.length - 2] as number;
-  const note = unseen > 0 ? ` ${unseen} of ${values.length} rows hold categories the reference does not list.` : '';
+  const note = unseen > 0 ? ` ${unseen} of ${rows} rows hold categories the reference does not list.` : '';
   const judged = judge(`"${reference.name}"`, findings);
   return { name: reference.name, kind: 'categorical', psi: psiValue, chiSquare, jensenShannon, ...judged, reason: judged.reason + note, distribution };
 }

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { LabelSpec, PipelineSpec } from '../contracts/pipeline-spec.js';
 import type { Engine } from '../tabular/engine.js';
-import { sqlIdentifier, sqlString } from '../tabular/engine.js';
+import { sqlDouble, sqlIdentifier, sqlString } from '../tabular/engine.js';
 import { NUMERIC_TYPE } from '../tabular/snapshot-statistics.js';
 import type { SnapshotColumnType } from '../tabular/snapshot-statistics.js';
 import type { CategoricalFeature, FeatureTransform, NumericFeature } from './feature-transform.js';
@@ -67,7 +67,7 @@ async function splitCode(engine: Engine, split: PipelineSpec['split']): Promise<
   // A split with no rows has no last row: nothing falls at or before it.
   const atOrBefore = (last: 'train' | 'validation'): string => {
     const cutoff = cutoffs.find((row) => row.last === last);
-    return cutoff ? `(split_time < ${cutoff.split_time}::double or (split_time = ${cutoff.split_time}::double and file_row_number <= ${cutoff.file_row_number}))` : 'false';
+    return cutoff ? `(split_time < ${sqlDouble(cutoff.split_time)} or (split_time = ${sqlDouble(cutoff.split_time)} and file_row_number <= ${cutoff.file_row_number}))` : 'false';
   };
   return `(case when ${atOrBefore('train')} then ${SPLIT_CODES.train} when ${atOrBefore('validation')} then ${SPLIT_CODES.validation} else ${SPLIT_CODES.test} end)`;
 }
@@ -169,7 +169,7 @@ function labelSql(label: LabelSpec, typeOf: Map<string, string>): string | undef
   if (typeof rule.equals === 'string') return type === 'VARCHAR' ? positive(`${column} = ${sqlString(rule.equals)}`, `nullif(${column}, '')`) : undefined;
   if (typeof rule.equals === 'boolean') return positive(`${binary} = ${Number(rule.equals)}`, binary);
   if (!number) return undefined;
-  const comparison = rule.greaterThan !== undefined ? `> ${rule.greaterThan}` : rule.atLeast !== undefined ? `>= ${rule.atLeast}` : rule.lessThan !== undefined ? `< ${rule.lessThan}` : rule.atMost !== undefined ? `<= ${rule.atMost}` : `= ${rule.equals}`;
+  const comparison = rule.greaterThan !== undefined ? `> ${sqlDouble(rule.greaterThan)}` : rule.atLeast !== undefined ? `>= ${sqlDouble(rule.atLeast)}` : rule.lessThan !== undefined ? `< ${sqlDouble(rule.lessThan)}` : rule.atMost !== undefined ? `<= ${sqlDouble(rule.atMost)}` : `= ${sqlDouble(Number(rule.equals))}`;
   return positive(`${number} ${comparison}`, number);
 }
 
@@ -210,7 +210,7 @@ async function fit(engine: Engine, plan: Plan, spec: PipelineSpec): Promise<Feat
 async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTransform, dir: string): Promise<Record<SplitName, number>> {
   const numeric = plan.numeric.map(({ value }, i) => {
     const { impute, mean, std } = transform.numeric[i]!;
-    return `((coalesce(${value}, ${impute}::double) - ${mean}::double) / ${std}::double)::float`;
+    return `((coalesce(${value}, ${sqlDouble(impute)}) - ${sqlDouble(mean)}) / ${sqlDouble(std)})::float`;
   });
   const slots = plan.categorical.map(({ text }, i) => {
     const vocabulary = transform.categorical[i]!.vocabulary;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { LogKind } from '../contracts/prediction-log.js';
 import { PREDICTION_LOG_FORMAT } from '../contracts/prediction-log.js';
 import { formatOf } from '../contracts/format-version.js';
@@ -21,6 +22,28 @@ export async function readLog<T>(storage: ObjectStore, modelName: string, kind: 
   }
   return records;
 }
+
+/**
+ * Downloads every object of one kind written for the model between two ISO times (by UTC day
+ * folder) into `dir`, a few at a time, and returns their local paths and keys in readLog's order.
+ */
+export async function downloadLog(storage: ObjectStore, modelName: string, kind: LogKind, since: string, until: string, dir: string): Promise<{ path: string; key: string }[]> {
+  const objects: { bucket: string; key: string }[] = [];
+  for (const day of daysBetween(since, until)) {
+    const folder = logKeys.day(modelName, kind, day);
+    objects.push(...(await storage.listKeys(folder)).map((key) => ({ bucket: folder.bucket, key })));
+  }
+  const paths = objects.map((_, i) => join(dir, `${kind}-${String(i).padStart(6, '0')}.jsonl`));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < objects.length; i = next++) await storage.download(objects[i]!, paths[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(DOWNLOADS_AT_ONCE, objects.length) }, worker));
+  return objects.map(({ key }, i) => ({ path: paths[i]!, key }));
+}
+
+/** Log objects downloaded at once: enough to hide MinIO's latency, few enough to be gentle. */
+const DOWNLOADS_AT_ONCE = 8;
 
 export function daysBetween(since: string, until: string): string[] {
   const days: string[] = [];

@@ -79,3 +79,10 @@ export const sqlString = (text: string): string => `'${text.replaceAll("'", "''"
 
 /** A SQL identifier naming `name` exactly, whatever characters it holds. */
 export const sqlIdentifier = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * A SQL DOUBLE holding `value` exactly. A bare literal such as 0.24973989440488234 is read as a
+ * DECIMAL first, and converting that to DOUBLE can land one unit in the last place away; text
+ * (JavaScript's shortest round-trip form) is parsed to the nearest double.
+ */
+export const sqlDouble = (value: number): string => `cast('${String(value)}' as double)`;

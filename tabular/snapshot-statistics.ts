@@ -5,7 +5,7 @@
  * bins, one group-by per text column for its top values.
  */
 import type { Engine } from './engine.js';
-import { sqlIdentifier, sqlString } from './engine.js';
+import { sqlDouble, sqlIdentifier, sqlString } from './engine.js';
 import type { Quantiles } from './numeric-summary.js';
 import { QUANTILES } from './numeric-summary.js';
 import type { StatisticsOptions } from './statistics.js';
@@ -128,7 +128,7 @@ async function fillHistograms(engine: Engine, from: string, columns: SnapshotCol
   });
   if (numeric.length === 0) return;
   const bins = numeric.flatMap(({ column, edges }, j) => {
-    const bounds = edges.map((edge) => `${edge}::double`);
+    const bounds = edges.map(sqlDouble);
     return Array.from({ length: edges.length + 1 }, (_, k) => {
       const above = k === 0 ? 'true' : `${column.value} >= ${bounds[k - 1]}`;
       const below = k === edges.length ? `${column.value} is not null` : `${column.value} < ${bounds[k]}`;

@@ -1,0 +1,80 @@
+/**
+ * The drift statistics on the columnar engine: the reference over the test rows' Parquet (or any
+ * table), and the live side of a check over the prediction log's JSON Lines objects, read by the
+ * engine where they were downloaded. The comparison itself is compareSummaries'.
+ */
+import { PREDICTION_LOG_FORMAT } from '../contracts/prediction-log.js';
+import { FormatVersionError } from '../contracts/format-version.js';
+import type { Engine } from '../tabular/engine.js';
+import { sqlIdentifier, sqlString } from '../tabular/engine.js';
+import type { SummaryOptions } from './engine-summaries.js';
+import { liveFromValues, numericSummary, referenceFromValues } from './engine-summaries.js';
+import type { DriftFeatureColumn } from './engine-values.js';
+import { columnValueSql, jsonValueSql, materializeValues } from './engine-values.js';
+import type { DriftReference } from './reference.js';
+import { summarizeNumeric } from './reference.js';
+import type { LiveSummary } from './report.js';
+
+/** The features a reference keeps, in its order: numeric ones, then categorical ones. */
+export const driftColumns = (numeric: readonly string[], categorical: readonly string[]): DriftFeatureColumn[] => {
+  const both = numeric.filter((name) => categorical.includes(name));
+  if (both.length > 0) throw new RangeError(`feature "${both[0]}" is listed as both numeric and categorical`);
+  return [...numeric.map((name) => ({ name, kind: 'numeric' as const })), ...categorical.map((name) => ({ name, kind: 'categorical' as const }))];
+};
+
+/**
+ * The drift reference of the rows `from` reads (a FROM clause, e.g. read_parquet('…')) and the
+ * model's scores: given (one per row, in any order), or a column of those rows.
+ */
+export async function driftReferenceOfTable(
+  engine: Engine,
+  from: string,
+  features: readonly DriftFeatureColumn[],
+  prediction: { scores: ArrayLike<number> } | { column: string },
+  options: SummaryOptions = {},
+): Promise<DriftReference> {
+  const described = await engine.rows<{ column_name: string; column_type: string }>(`select column_name, column_type from (describe select * from ${from})`);
+  const types = new Map(described.map((column) => [column.column_name, column.column_type]));
+  const reads = features.map((feature) => columnValueSql(feature, types.get(feature.name)));
+  const byColumn = 'column' in prediction;
+  await materializeValues(engine, 'drift_reference', features, reads, from, byColumn ? [`cast(${sqlIdentifier(prediction.column)} as double) as score`] : []);
+  if (byColumn) return referenceFromValues(engine, 'drift_reference', features, await numericSummary(engine, 'drift_reference', 'score', options), options);
+  const scores = Array.from(prediction.scores);
+  if (scores.length === 0) throw new RangeError('a drift reference needs the model scores of at least one row');
+  const badScore = scores.findIndex((s) => !Number.isFinite(s));
+  if (badScore >= 0) throw new RangeError(`score at row ${badScore} is ${scores[badScore]}, not a finite number`);
+  return referenceFromValues(engine, 'drift_reference', features, summarizeNumeric(scores, options), options);
+}
+
+/** Prediction-log lines as the engine reads them: the fields drift needs, the input kept as JSON. */
+export function predictionLogSql(files: readonly string[]): string {
+  const columns = `{'format': 'BIGINT', 'id': 'VARCHAR', 'at': 'VARCHAR', 'version': 'BIGINT', 'input': 'JSON', 'score': 'DOUBLE'}`;
+  return `read_json([${files.map(sqlString).join(', ')}], format = 'newline_delimited', columns = ${columns}, filename = true)`;
+}
+
+/** Outcome lines as the engine reads them; `line` numbers them in file order, so a repeated id's last outcome wins. */
+export function outcomeLogSql(files: readonly string[]): string {
+  const columns = `{'format': 'BIGINT', 'id': 'VARCHAR', 'at': 'VARCHAR', 'label': 'JSON'}`;
+  return `(select *, row_number() over () as line from read_json([${files.map(sqlString).join(', ')}], format = 'newline_delimited', columns = ${columns}, filename = true))`;
+}
+
+/** Refuses log lines of a format newer than this code reads (as formatOf does line by line); `keys` names the objects the files were downloaded from. */
+export async function checkLogFormat(engine: Engine, from: string, keys: ReadonlyMap<string, string> = new Map()): Promise<void> {
+  const [newer] = await engine.rows<{ format: bigint; filename: string }>(`select format, filename from ${from} where coalesce(format, 1) not between 1 and ${PREDICTION_LOG_FORMAT} limit 1`);
+  if (newer) {
+    const file = keys.get(newer.filename) ?? newer.filename.slice(newer.filename.lastIndexOf('/') + 1);
+    throw new FormatVersionError(`a line of ${file} in the prediction log has format ${newer.format}; this ctrain reads formats 1 to ${PREDICTION_LOG_FORMAT}: upgrade ctrain to read it`);
+  }
+}
+
+/** The live side of a check: the logged rows of `from` (predictions with id, at, input and score) against the reference's buckets. */
+export async function liveOfLoggedRows(engine: Engine, from: string, reference: DriftReference): Promise<LiveSummary> {
+  const features = reference.features.map(({ name, kind }) => ({ name, kind }));
+  const paths = features.map(({ name }) => sqlString(`$."${name.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`));
+  const fields = features.length > 0 ? `json_extract(input, [${paths.join(', ')}])` : '[]::json[]';
+  const reads = features.map((feature, i) => jsonValueSql(feature, `field[${i + 1}]`));
+  await materializeValues(engine, 'drift_live', features, reads, `(select score, ${fields} as field from ${from})`, ['score']);
+  const [bad] = await engine.rows<{ score: number | null }>(`select score from drift_live where score is null or not isfinite(score) limit 1`);
+  if (bad) throw new RangeError(`a logged score is ${bad.score ?? 'missing'}, not a finite number`);
+  return liveFromValues(engine, 'drift_live', reference, 'score');
+}

@@ -1,0 +1,101 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FormatVersionError } from '../../contracts/format-version.js';
+import { checkLogFormat, driftColumns, driftReferenceOfTable, liveOfLoggedRows, predictionLogSql } from '../../drift/engine-drift.js';
+import { buildDriftReference } from '../../drift/reference.js';
+import { compareSummaries, compareToReference } from '../../drift/report.js';
+import type { InputRow } from '../../features/values.js';
+import { FeatureValueError } from '../../features/values.js';
+import { withEngine } from '../../tabular/engine.js';
+import type { Engine } from '../../tabular/engine.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ctrain-drift-engine-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const ODDS = [0.1750862681640398, 0.2141650169574414, 0.24973989440488234, 0.27888482197713693, 0.31002551887238755, 0.35434369377420455, 0.401312339887548];
+
+/** Rows with every kind of value the readers meet: decimals, nulls, '', ties, numbers and booleans as categories. */
+function makeRows(n: number, shift = 0): InputRow[] {
+  return Array.from({ length: n }, (_, i) => {
+    const u = ((i + 1) * 0.6180339887498949) % 1;
+    return {
+      age: Math.round((20 + 60 * u + shift) * 10) / 10,
+      income: i % 20 === 0 ? null : 1000 + Math.floor(4000 * ((u * 7) % 1)),
+      // Few distinct values of 17 significant digits (0.24973989440488234 read as a SQL literal is one unit off): bin edges fall on values, which must stay on their side.
+      odds: ODDS[(i + Math.round(shift)) % ODDS.length]!,
+      city: i % 10 === 9 ? null : i % 31 === 0 ? '' : ['paris', 'lyon', 'nice', 'Zoë'][i % 4]!,
+      rooms: [1, 2.5, 3, 1e21][i % 4]!,
+      owner: i % 3 === 0,
+    };
+  });
+}
+const score = (row: InputRow, i: number): number => 1 / (1 + Math.exp(-((row.age as number) - 50) / 10)) + (i % 7) * 1e-3;
+const NUMERIC = ['age', 'income', 'odds'];
+const CATEGORICAL = ['city', 'rooms', 'owner'];
+const thresholds = { psi: 0.2, ksPValue: 0.01, chiSquarePValue: 0.01, jensenShannon: 0.1, minRows: 100 };
+
+async function parquetOf(engine: Engine, name: string, rows: readonly InputRow[], scores: readonly number[] = []): Promise<string> {
+  const jsonl = join(dir, `${name}.jsonl`);
+  await writeFile(jsonl, rows.map((row, i) => JSON.stringify({ ...row, p: scores[i] ?? null })).join('\n'));
+  const parquet = join(dir, `${name}.parquet`);
+  await engine.run(`copy (select * from read_json('${jsonl}', columns = {age: 'DOUBLE', income: 'DOUBLE', odds: 'DOUBLE', city: 'VARCHAR', rooms: 'DOUBLE', owner: 'BOOLEAN', p: 'DOUBLE'})) to '${parquet}' (format parquet)`);
+  return parquet;
+}
+
+async function logOf(name: string, rows: readonly InputRow[], scores: readonly number[], format = 2): Promise<string> {
+  const path = join(dir, `${name}.jsonl`);
+  const lines = rows.map((input, i) => JSON.stringify({ format, id: `p${i}`, at: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`, model: 'm', version: 1, alias: 'production', requestId: 'r', input, score: scores[i] }));
+  await writeFile(path, lines.join('\n') + '\n');
+  return path;
+}
+
+describe('drift statistics on the engine', () => {
+  const training = makeRows(4000);
+  const trainingScores = training.map(score);
+
+  it('computes the same reference as buildDriftReference from the same rows: bins, shares, sample, categories', async () => {
+    const fromRows = buildDriftReference({ rows: training, numeric: NUMERIC, categorical: CATEGORICAL, scores: trainingScores, sampleSize: 500 });
+    const fromEngine = await withEngine(async (engine) =>
+      driftReferenceOfTable(engine, `read_parquet('${await parquetOf(engine, 'training', training)}')`, driftColumns(NUMERIC, CATEGORICAL), { scores: trainingScores }, { sampleSize: 500 }),
+    );
+    expect(fromEngine).toEqual(fromRows);
+    // The scores may be a column of the rows too.
+    const withColumn = await withEngine(async (engine) =>
+      driftReferenceOfTable(engine, `read_parquet('${await parquetOf(engine, 'scored', training, trainingScores)}')`, driftColumns(NUMERIC, CATEGORICAL), { column: 'p' }, { sampleSize: 500 }),
+    );
+    expect(withColumn.prediction).toEqual(fromRows.prediction);
+  });
+
+  it('judges logged rows as compareToReference judges the same rows, drifted or not', async () => {
+    const reference = buildDriftReference({ rows: training, numeric: NUMERIC, categorical: CATEGORICAL, scores: trainingScores });
+    for (const [name, live] of [['steady', makeRows(1500)], ['shifted', makeRows(1500, 12).map((row, i) => ({ ...row, city: i % 5 === 0 ? 'marseille' : row.city }))]] as const) {
+      const scores = live.map(score);
+      const path = await logOf(name, live, scores);
+      const fromEngine = await withEngine(async (engine) => compareSummaries(reference, await liveOfLoggedRows(engine, predictionLogSql([path]), reference), thresholds));
+      expect(fromEngine).toEqual(compareToReference(reference, live, scores, thresholds));
+    }
+  });
+
+  it('names the column of a wrongly typed logged value, as the row reader does', async () => {
+    const reference = buildDriftReference({ rows: training, numeric: NUMERIC, categorical: CATEGORICAL, scores: trainingScores });
+    const live = makeRows(200).map((row, i) => (i === 150 ? { ...row, income: 'lots' } : row));
+    const path = await logOf('wrong', live, live.map(score));
+    const error = await withEngine((engine) => liveOfLoggedRows(engine, predictionLogSql([path]), reference)).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(FeatureValueError);
+    expect((error as Error).message).toBe('column "income": expected a finite number, got string "lots"');
+  });
+
+  it('refuses a log line of a newer format, naming the object', async () => {
+    const path = await logOf('newer', makeRows(3), [0.1, 0.2, 0.3], 9);
+    const error = await withEngine((engine) => checkLogFormat(engine, predictionLogSql([path]))).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(FormatVersionError);
+    expect((error as Error).message).toBe('a line of newer.jsonl in the prediction log has format 9; this ctrain reads formats 1 to 2: upgrade ctrain to read it');
+  });
+});
