@@ -1,9 +1,13 @@
+import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import { isHigherBetter } from '../contracts/metric-direction.js';
 import type { CacheOptions, EvaluateManifest, FeatureManifest, ModelRef, TrainManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { buildDriftReference } from '../drift/reference.js';
+import type { DriftReference } from '../drift/reference.js';
+import { driftColumns, driftReferenceOfTable } from '../drift/engine-drift.js';
+import { sqlString, STEP_ENGINE, withEngine } from '../tabular/engine.js';
 import { cacheKey } from '../infra/artifacts.js';
 import { featureGroups, featureWidth, readFeatureTransform } from '../features/feature-transform.js';
 import { fourDecimals } from '../format/numbers.js';
@@ -21,7 +25,7 @@ import type { TableRow } from '../tabular/index.js';
 import { toMatrix } from './feature.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { loadSplit, readTestRows } from './matrices.js';
-import { completeStep, reuseCached } from './step-cache.js';
+import { completeStep, reuseCached, withScratch } from './step-cache.js';
 import { stepKeys } from '../storage/layout.js';
 import { uriOf } from '../contracts/pipeline-run.js';
 import { isMissingObject } from '../storage/gateway.js';
@@ -86,8 +90,7 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
       checkSliceColumns(spec, sliceColumns, testRows);
       const slices = sliceMetrics({ rows: testRows, labels: test.labels, scores: candidate, columns: sliceColumns, metricsOf: (labels, scores) => metricsOf(spec, labels, scores) });
       const driftReference = stepKeys.output('evaluate', key, 'drift-reference.json');
-      const { numeric, categorical } = spec.features;
-      await storage.putJson(driftReference, buildDriftReference({ rows: testRows, numeric, categorical, scores: Array.from(candidate) }));
+      await storage.putJson(driftReference, await driftReferenceOfTestRows(storage, spec, feature, testRows, candidate));
 
       const productionRun = production ? await productionMetricsOn(storage, spec, testRows, production, sliceColumns) : undefined;
       const productionMetrics = productionRun?.metrics;
@@ -160,6 +163,17 @@ function gateOnSlices(blessing: Blessing, metric: string, worst: SliceRegression
 
 const topFeatures = (importance: readonly FeatureImportance[]): string[] => importance.slice(0, 5).map((entry) => entry.feature);
 
+
+/** The drift reference of the test rows and the candidate's scores: by the engine over the stored Parquet, or from the rows of an older JSON Lines copy. */
+async function driftReferenceOfTestRows(storage: ActivityDependencies['storage'], spec: PipelineSpec, feature: FeatureManifest, rows: readonly TableRow[], scores: Float32Array): Promise<DriftReference> {
+  const { numeric, categorical } = spec.features;
+  if (!feature.testRows.key.endsWith('.parquet')) return buildDriftReference({ rows, numeric, categorical, scores: Array.from(scores) });
+  return withScratch('evaluate', async (dir) => {
+    const path = join(dir, 'test.rows.parquet');
+    await storage.download(feature.testRows, path);
+    return withEngine((engine) => driftReferenceOfTable(engine, `read_parquet(${sqlString(path)})`, driftColumns(numeric, categorical), { scores }), { ...STEP_ENGINE, spillDirectory: dir });
+  });
+}
 
 async function withModel<T>(storage: ActivityDependencies['storage'], ref: { bucket: string; key: string }, use: (layersModel: tf.LayersModel) => T): Promise<T> {
   const layersModel = await importNetwork(await storage.getBuffer(ref));

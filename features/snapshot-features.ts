@@ -6,6 +6,7 @@
  * or exotic column types) is left to the row-by-row path, whose errors name the row and value.
  */
 import { join } from 'node:path';
+import type { DuckDBVector } from '@duckdb/node-api';
 import type { LabelSpec, PipelineSpec } from '../contracts/pipeline-spec.js';
 import type { Engine } from '../tabular/engine.js';
 import { sqlDouble, sqlIdentifier, sqlString } from '../tabular/engine.js';
@@ -223,22 +224,19 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
   const files = await SplitFiles.create(dir, encoding);
   try {
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      const read = (column: number) => {
-        const vector = chunk.getColumnVector(column);
-        return (row: number) => vector.getItem(row) as number;
-      };
-      const [splitOf, labelOf, ...values] = Array.from({ length: 2 + width }, (_, i) => read(i));
+      const [splitOf, labelOf, ...values] = Array.from({ length: 2 + width }, (_, i) => columnNumbers(chunk.getColumnVector(i), chunk.rowCount));
       // The chunk's rows, split by split: one write per split per chunk.
       const members: Record<SplitName, number[]> = { train: [], validation: [], test: [] };
-      for (let row = 0; row < chunk.rowCount; row++) members[splitNameOf(splitOf!(row))].push(row);
+      for (let row = 0; row < chunk.rowCount; row++) members[splitNameOf(splitOf![row]!)].push(row);
       for (const [split, rows] of Object.entries(members) as [SplitName, number[]][]) {
         if (rows.length === 0) continue;
         const features = new Float32Array(rows.length * width);
         const labels = new Float32Array(rows.length);
-        rows.forEach((row, k) => {
-          for (let i = 0; i < width; i++) features[k * width + i] = values[i]!(row);
-          labels[k] = labelOf!(row);
-        });
+        for (let i = 0; i < width; i++) {
+          const column = values[i]!;
+          for (let k = 0; k < rows.length; k++) features[k * width + i] = column[rows[k]!]!;
+        }
+        for (let k = 0; k < rows.length; k++) labels[k] = labelOf![rows[k]!]!;
         await files.addBlock(split, features, labels);
       }
     }
@@ -247,6 +245,17 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
   } finally {
     await files.close();
   }
+}
+
+/**
+ * A chunk's column of numbers that are never null (the query coalesces every one) as an array.
+ * A FLOAT or INTEGER vector holds them in a typed array the bindings do not expose by type;
+ * read it when it is there (no call per item), each item through getItem otherwise.
+ */
+function columnNumbers(vector: DuckDBVector, rows: number): ArrayLike<number> {
+  const items = (vector as unknown as { items?: unknown }).items;
+  if ((items instanceof Float32Array || items instanceof Int32Array) && items.length === rows) return items;
+  return Array.from({ length: rows }, (_, row) => vector.getItem(row) as number);
 }
 
 /**

@@ -16,6 +16,7 @@ import type { ColumnStatistics, DatasetStatistics } from './statistics-types.js'
 type Shape = 'numeric' | 'boolean' | 'text' | 'temporal' | 'other';
 
 /** Engine types read as numbers. */
+const INTEGER_TYPE = /^(TINYINT|SMALLINT|INTEGER|UTINYINT|USMALLINT|UINTEGER)$/;
 export const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL\(.*\))$/;
 const TEMPORAL_TYPE = /^(DATE|TIMESTAMP.*)$/;
 // ISO 8601 dates and date-times, as the row statistics recognise them (tabular/datetime.ts).
@@ -91,8 +92,11 @@ async function summarise(engine: Engine, from: string, columns: SnapshotColumn[]
     const { sql, value } = column;
     const count = `count(${value}) as count${i}`;
     switch (column.shape) {
-      case 'numeric':
-        return [count, `min(${value}) as min${i}`, `max(${value}) as max${i}`, `avg(${value}) as mean${i}`, `stddev_pop(${value}) as std${i}`, `quantile_cont(${value}, ${quantiles}) as quantiles${i}`];
+      case 'numeric': {
+        // Integers are never NaN or infinite, and the engine finds their quantiles twice as fast as those of doubles (the same numbers: each is a double exactly).
+        const quantileOf = INTEGER_TYPE.test(column.type) ? sql : value;
+        return [count, `min(${value}) as min${i}`, `max(${value}) as max${i}`, `avg(${value}) as mean${i}`, `stddev_pop(${value}) as std${i}`, `quantile_cont(${quantileOf}, ${quantiles}) as quantiles${i}`];
+      }
       case 'boolean':
         return [count, `count(*) filter (where ${sql}) as trues${i}`];
       case 'text': {
@@ -127,15 +131,13 @@ async function fillHistograms(engine: Engine, from: string, columns: SnapshotCol
     return result.kind === 'numeric' ? [{ column, result, edges: edgesByColumn.get(column.name)! }] : [];
   });
   if (numeric.length === 0) return;
-  const bins = numeric.flatMap(({ column, edges }, j) => {
-    const bounds = edges.map(sqlDouble);
-    return Array.from({ length: edges.length + 1 }, (_, k) => {
-      const above = k === 0 ? 'true' : `${column.value} >= ${bounds[k - 1]}`;
-      const below = k === edges.length ? `${column.value} is not null` : `${column.value} < ${bounds[k]}`;
-      return `count(*) filter (where ${above} and ${below}) as h${j}_${k}`;
-    });
+  // Each value's bin is found once (the first edge above it), then bins are counted: cheaper than testing every value against every bin.
+  const binOf = numeric.map(({ column, edges }, j) => {
+    const below = edges.map((edge, k) => `when ${column.value} < ${sqlDouble(edge)} then ${k}`).join(' ');
+    return `(case when ${column.value} is null then null ${below} else ${edges.length} end) as bin${j}`;
   });
-  const [counts] = await engine.rows(`select ${bins.join(', ')} from ${from}`);
+  const counted = numeric.flatMap(({ edges }, j) => Array.from({ length: edges.length + 1 }, (_, k) => `count(*) filter (where bin${j} = ${k}) as h${j}_${k}`));
+  const [counts] = await engine.rows(`select ${counted.join(', ')} from (select ${binOf.join(', ')} from ${from})`);
   numeric.forEach(({ result, edges }, j) => {
     if (result.kind !== 'numeric') return;
     result.histogram = { edges: [...edges], counts: Array.from({ length: edges.length + 1 }, (_, k) => Number(counts![`h${j}_${k}`])), source: 'exact' };
