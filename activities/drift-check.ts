@@ -1,8 +1,8 @@
 import type { DriftCheckResult } from '../contracts/drift-check.js';
 import type { DriftReference } from '../drift/reference.js';
-import { compareSummaries, compareToReference } from '../drift/report.js';
-import { checkLogFormat, liveOfLoggedRows, outcomeLogSql, predictionLogSql } from '../drift/engine-drift.js';
-import { sqlString, STEP_ENGINE, withEngine } from '../tabular/engine.js';
+import { compareToReference } from '../drift/report.js';
+import { judgeLoggedTraffic } from '../drift/engine-drift.js';
+import { STEP_ENGINE, withEngine } from '../tabular/engine.js';
 import { withScratch } from './step-cache.js';
 import { liveMetric, performanceVerdict } from '../drift/performance.js';
 import { downloadLog } from '../infra/prediction-logs.js';
@@ -45,19 +45,7 @@ export function createDriftCheckActivities({ storage }: ActivityDependencies) {
         const predictions = await downloadLog(storage, modelName, 'predictions', promotedAt, until, dir);
         const outcomes = await downloadLog(storage, modelName, 'outcomes', promotedAt, until, dir);
         if (predictions.length === 0) return { drift: compareToReference(reference, [], [], thresholds), labels: [], scores: [] };
-        const keys = new Map([...predictions, ...outcomes].map(({ path, key }) => [path, key]));
-        return withEngine(async (engine) => {
-          const logged = predictionLogSql(predictions.map(({ path }) => path));
-          await checkLogFormat(engine, logged, keys);
-          await engine.run(`create temp table served as select id, "at", input, score from ${logged} where version = ${production.version}`);
-          const live = await liveOfLoggedRows(engine, `(select * from served where "at" > ${sqlString(since)})`, reference);
-          if (outcomes.length === 0) return { drift: compareSummaries(reference, live, thresholds), labels: [], scores: [] };
-          const outcomeLines = outcomeLogSql(outcomes.map(({ path }) => path));
-          await checkLogFormat(engine, outcomeLines, keys);
-          // An id's last outcome counts, as the records read in order would have it.
-          const labelled = await engine.rows<{ label: string; score: number }>(`select cast(o.label as varchar) as label, s.score from served s join (select id, arg_max(label, line) as label from ${outcomeLines} group by id) o using (id)`);
-          return { drift: compareSummaries(reference, live, thresholds), labels: labelled.map((row) => Number(JSON.parse(row.label))), scores: labelled.map((row) => row.score) };
-        }, { ...STEP_ENGINE, spillDirectory: dir });
+        return withEngine((engine) => judgeLoggedTraffic(engine, { predictions, outcomes }, { version: production.version, since, reference, thresholds }), { ...STEP_ENGINE, spillDirectory: dir });
       });
 
       const metric = spec.evaluation.metric;

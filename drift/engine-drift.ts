@@ -13,7 +13,8 @@ import type { DriftFeatureColumn } from './engine-values.js';
 import { columnValueSql, jsonValueSql, materializeValues } from './engine-values.js';
 import type { DriftReference } from './reference.js';
 import { summarizeNumeric } from './reference.js';
-import type { LiveSummary } from './report.js';
+import type { DriftReport, DriftThresholds, LiveSummary } from './report.js';
+import { compareSummaries } from './report.js';
 
 /** The features a reference keeps, in its order: numeric ones, then categorical ones. */
 export const driftColumns = (numeric: readonly string[], categorical: readonly string[]): DriftFeatureColumn[] => {
@@ -77,4 +78,32 @@ export async function liveOfLoggedRows(engine: Engine, from: string, reference: 
   const [bad] = await engine.rows<{ score: number | null }>(`select score from drift_live where score is null or not isfinite(score) limit 1`);
   if (bad) throw new RangeError(`a logged score is ${bad.score ?? 'missing'}, not a finite number`);
   return liveFromValues(engine, 'drift_live', reference, 'score');
+}
+
+/** Log objects downloaded for a check: the local copy and the key it came from. */
+export interface LogFile {
+  path: string;
+  key: string;
+}
+
+/**
+ * Judges one version's logged traffic: its predictions since `since` against the reference, and
+ * the labels and scores of every prediction of it whose outcome came back (an id's last outcome
+ * counts, as the lines read in order would have it), for the live metric.
+ */
+export async function judgeLoggedTraffic(
+  engine: Engine,
+  logs: { predictions: readonly LogFile[]; outcomes: readonly LogFile[] },
+  { version, since, reference, thresholds }: { version: number; since: string; reference: DriftReference; thresholds: DriftThresholds },
+): Promise<{ drift: DriftReport; labels: number[]; scores: number[] }> {
+  const keys = new Map([...logs.predictions, ...logs.outcomes].map(({ path, key }) => [path, key]));
+  const logged = predictionLogSql(logs.predictions.map(({ path }) => path));
+  await checkLogFormat(engine, logged, keys);
+  await engine.run(`create or replace temp table served as select id, "at", input, score from ${logged} where version = ${version}`);
+  const drift = compareSummaries(reference, await liveOfLoggedRows(engine, `(select * from served where "at" > ${sqlString(since)})`, reference), thresholds);
+  if (logs.outcomes.length === 0) return { drift, labels: [], scores: [] };
+  const outcomes = outcomeLogSql(logs.outcomes.map(({ path }) => path));
+  await checkLogFormat(engine, outcomes, keys);
+  const labelled = await engine.rows<{ label: string; score: number }>(`select cast(o.label as varchar) as label, s.score from served s join (select id, arg_max(label, line) as label from ${outcomes} group by id) o using (id)`);
+  return { drift, labels: labelled.map((row) => Number(JSON.parse(row.label))), scores: labelled.map((row) => row.score) };
 }

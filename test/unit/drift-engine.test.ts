@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormatVersionError } from '../../contracts/format-version.js';
-import { checkLogFormat, driftColumns, driftReferenceOfTable, liveOfLoggedRows, predictionLogSql } from '../../drift/engine-drift.js';
+import { checkLogFormat, driftColumns, driftReferenceOfTable, judgeLoggedTraffic, liveOfLoggedRows, predictionLogSql } from '../../drift/engine-drift.js';
 import { buildDriftReference } from '../../drift/reference.js';
 import { compareSummaries, compareToReference } from '../../drift/report.js';
 import type { InputRow } from '../../features/values.js';
@@ -97,5 +97,24 @@ describe('drift statistics on the engine', () => {
     const error = await withEngine((engine) => checkLogFormat(engine, predictionLogSql([path]))).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(FormatVersionError);
     expect((error as Error).message).toBe('a line of newer.jsonl in the prediction log has format 9; this ctrain reads formats 1 to 2: upgrade ctrain to read it');
+  });
+
+  it('judges the traffic of one version since a time, and pairs outcomes with their predictions, the last outcome of an id counting', async () => {
+    const reference = buildDriftReference({ rows: training, numeric: NUMERIC, categorical: CATEGORICAL, scores: trainingScores });
+    const live = makeRows(600);
+    const scores = live.map(score);
+    const lines = live.map((input, i) => JSON.stringify({ format: 2, id: `p${i}`, at: `2026-01-01T00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z`, version: i % 3 === 0 ? 2 : 1, input, score: scores[i] }));
+    const predictions = join(dir, 'judged-predictions.jsonl');
+    await writeFile(predictions, lines.join('\n') + '\n');
+    // p1 twice (the later outcome counts), p2 as a boolean, p3 for version 2 (not counted), p4 never predicted.
+    const outcomes = join(dir, 'judged-outcomes.jsonl');
+    await writeFile(outcomes, [{ id: 'p1', label: 1 }, { id: 'p2', label: true }, { id: 'p1', label: 0 }, { id: 'p3', label: 1 }, { id: 'p999', label: 1 }].map((o) => JSON.stringify({ format: 2, at: '2026-01-02T00:00:00Z', model: 'm', ...o })).join('\n') + '\n');
+    const since = '2026-01-01T00:05:00Z';
+
+    const judged = await withEngine((engine) => judgeLoggedTraffic(engine, { predictions: [{ path: predictions, key: 'p.jsonl' }], outcomes: [{ path: outcomes, key: 'o.jsonl' }] }, { version: 1, since, reference, thresholds }));
+
+    const recent = live.filter((_, i) => i % 3 !== 0 && i >= 300);
+    expect(judged.drift).toEqual(compareToReference(reference, recent, scores.filter((_, i) => i % 3 !== 0 && i >= 300), thresholds));
+    expect(judged.labels.map((label, i) => [label, judged.scores[i]]).sort()).toEqual([[0, scores[1]], [1, scores[2]]].sort());
   });
 });
