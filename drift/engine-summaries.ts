@@ -17,6 +17,8 @@ export interface SummaryOptions {
   sampleSize?: number;
   maxCategories?: number;
   seed?: number;
+  /** Distinct values up to which order statistics come from each value's count rather than from ranking every row; default 100,000. */
+  fewDistinct?: number;
 }
 
 /** The reference of the features in `table` (column v<i> for features[i], numeric ones first as the reference lists them); the scores' summary comes from the caller. */
@@ -36,12 +38,12 @@ export async function referenceFromValues(engine: Engine, table: string, feature
 }
 
 /** summarizeNumeric's bins, shares and sample of one DOUBLE column (NULL = missing). */
-export async function numericSummary(engine: Engine, table: string, column: string, { bins = DEFAULT_BINS, sampleSize = DEFAULT_SAMPLE_SIZE, seed = DEFAULT_SAMPLE_SEED }: SummaryOptions = {}): Promise<NumericSummary> {
+export async function numericSummary(engine: Engine, table: string, column: string, { bins = DEFAULT_BINS, sampleSize = DEFAULT_SAMPLE_SIZE, seed = DEFAULT_SAMPLE_SEED, fewDistinct }: SummaryOptions = {}): Promise<NumericSummary> {
   const { rows, present } = await countsOf(engine, table, column);
   const sampled = samplePositions(present, sampleSize, seed);
   const quantiles = Array.from({ length: Math.max(bins - 1, 0) }, (_, i) => quantilePositions(present, (i + 1) / bins));
   const wanted = present === 0 ? [] : [...new Set([...sampled, ...quantiles.flatMap(({ lower, upper }) => [lower, upper])])];
-  const at = await orderStatistics(engine, table, column, wanted);
+  const at = await orderStatistics(engine, table, column, wanted, fewDistinct);
   let next = 0;
   const edges = present === 0 ? [] : binEdges(bins, () => {
     const { lower, upper, t } = quantiles[next++]!;
@@ -72,15 +74,35 @@ async function countsOf(engine: Engine, table: string, column: string): Promise<
   return { rows: Number(counted?.rows ?? 0), present: Number(counted?.present ?? 0) };
 }
 
+const FEW_DISTINCT = 100_000;
+
 /** The column's non-missing values at the given 0-based positions of its ascending order. */
-async function orderStatistics(engine: Engine, table: string, column: string, positions: readonly number[]): Promise<Map<number, number>> {
+async function orderStatistics(engine: Engine, table: string, column: string, positions: readonly number[], fewDistinct = FEW_DISTINCT): Promise<Map<number, number>> {
   if (positions.length === 0) return new Map();
   const value = sqlIdentifier(column);
+  const [estimate] = await engine.rows<{ distinct: bigint }>(`select approx_count_distinct(${value}) as distinct from ${sqlIdentifier(table)}`);
+  // Integers, codes and rounded amounts have few distinct values: counting each, in order, places every position without sorting the rows.
+  if (Number(estimate?.distinct ?? 0) <= fewDistinct) {
+    const counted = await engine.rows<{ value: number; count: bigint }>(`select ${value} as value, count(*) as count from ${sqlIdentifier(table)} where ${value} is not null group by all order by value`);
+    if (counted.length <= fewDistinct) return placeInCounts(counted, positions);
+  }
   const ranked = `select ${value} as value, row_number() over (order by ${value}) - 1 as position from ${sqlIdentifier(table)} where ${value} is not null`;
   // Joined with a table of the positions: faster than testing each ranked row against a list.
   await engine.run(`create or replace temp table drift_positions as select unnest([${positions.join(', ')}]::bigint[]) as position`);
   const found = await engine.rows<{ position: bigint; value: number }>(`select position, value from (${ranked}) join drift_positions using (position)`);
   return new Map(found.map((entry) => [Number(entry.position), entry.value]));
+}
+
+/** The value at each position of the ascending order that `counted` (each value and its count, ascending) describes. */
+function placeInCounts(counted: readonly { value: number; count: bigint }[], positions: readonly number[]): Map<number, number> {
+  const placed = new Map<number, number>();
+  let next = 0;
+  let end = 0;
+  for (const position of [...positions].sort((a, b) => a - b)) {
+    while (position >= end) end += Number(counted[next++]!.count);
+    placed.set(position, counted[next - 1]!.value);
+  }
+  return placed;
 }
 
 /** binCounts over the engine: rows per bin (the first with value ≤ its edge), then missing. */
