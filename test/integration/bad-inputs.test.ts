@@ -322,50 +322,33 @@ describe('bad sources at the ingest activity (real MinIO and DVC)', () => {
     see(`large file (${LARGE_MB} MiB read, RSS +${(read.growth / 2 ** 20).toFixed(0)} MiB)`, 'accepted, streamed', 'none', 'n/a');
   });
 
-  it('NaN and Infinity as text in a numeric feature, with no reference yet: validate refuses it (not_numeric)', async () => {
-    const spec = {
-      ...baseSpec({ uri: await file('first-nan.csv', cleanCsv(60, (row, i) => ({ ...row, x1: i % 2 ? 'NaN' : 'Infinity' }))), format: 'csv' }),
-      features: { numeric: ['x1', 'x2'], categorical: ['color'], impute: 'mean', maxVocabulary: 10 },
-    } as PipelineSpec;
+  /** Ingests `source` as the first run of a pipeline with features x1, x2 (numeric) and color, and returns validate's refusal. */
+  async function firstRunRefusal(source: PipelineSpec['source']): Promise<ApplicationFailure> {
+    const spec = { ...baseSpec(source), features: { numeric: ['x1', 'x2'], categorical: ['color'], impute: 'mean', maxVocabulary: 10 } } as PipelineSpec;
     const ingested = await ingest(spec);
-
     const failure = await rejection(validateActivities.validate({ spec, specHash: 'test', ingest: ingested }));
-
     expect(failure).toBeInstanceOf(ApplicationFailure);
-    const { type, nonRetryable, message } = failure as ApplicationFailure;
-    expect([type, nonRetryable]).toEqual(['DataValidationError', true]);
+    expect([(failure as ApplicationFailure).type, (failure as ApplicationFailure).nonRetryable]).toEqual(['DataValidationError', true]);
+    return failure as ApplicationFailure;
+  }
+
+  it('NaN and Infinity as text in a numeric feature, with no reference yet: validate refuses it (not_numeric)', async () => {
+    const { type, nonRetryable, message } = await firstRunRefusal({ uri: await file('first-nan.csv', cleanCsv(60, (row, i) => ({ ...row, x1: i % 2 ? 'NaN' : 'Infinity' }))), format: 'csv' });
+
     expect(message).toMatch(/Column "x1" is a numeric feature but holds text: "Infinity" \(30\), "NaN" \(30\)\. Numbers must be plain numbers, not quoted strings, NaN or Infinity/);
     see('NaN/Infinity text, first run', 'validate activity', type ?? '?', !nonRetryable);
   });
 
   it('a nested column in a feature, with no reference yet: validate refuses it (nested_feature)', async () => {
-    const spec = {
-      ...baseSpec({ uri: await file('nested.jsonl', cleanJsonl(60, (row) => ({ ...row, color: { name: row.color, shade: 1 } }))), format: 'jsonl' }),
-      features: { numeric: ['x1', 'x2'], categorical: ['color'], impute: 'mean', maxVocabulary: 10 },
-    } as PipelineSpec;
-    const ingested = await ingest(spec);
+    const { type, nonRetryable, message } = await firstRunRefusal({ uri: await file('nested.jsonl', cleanJsonl(60, (row) => ({ ...row, color: { name: row.color, shade: 1 } }))), format: 'jsonl' });
 
-    const failure = await rejection(validateActivities.validate({ spec, specHash: 'test', ingest: ingested }));
-
-    expect(failure).toBeInstanceOf(ApplicationFailure);
-    const { type, nonRetryable, message } = failure as ApplicationFailure;
-    expect([type, nonRetryable]).toEqual(['DataValidationError', true]);
     expect(message).toMatch(/Column "color" is a feature but holds nested values \(JSON objects or arrays\); a feature takes numbers, text or true\/false/);
     see('nested column in a feature, first run', 'validate activity', type ?? '?', !nonRetryable);
   });
 
   it('a number beyond float32 in a numeric feature: validate refuses it, naming the column, the count and the first row', async () => {
-    const spec = {
-      ...baseSpec({ uri: await file('huge.csv', cleanCsv(60, (row, i) => ({ ...row, x2: i === 6 || i === 40 ? '-4e38' : row.x2! }))), format: 'csv' }),
-      features: { numeric: ['x1', 'x2'], categorical: ['color'], impute: 'mean', maxVocabulary: 10 },
-    } as PipelineSpec;
-    const ingested = await ingest(spec);
+    const { type, nonRetryable, message } = await firstRunRefusal({ uri: await file('huge.csv', cleanCsv(60, (row, i) => ({ ...row, x2: i === 6 || i === 40 ? '-4e38' : row.x2! }))), format: 'csv' });
 
-    const failure = await rejection(validateActivities.validate({ spec, specHash: 'test', ingest: ingested }));
-
-    expect(failure).toBeInstanceOf(ApplicationFailure);
-    const { type, nonRetryable, message } = failure as ApplicationFailure;
-    expect([type, nonRetryable]).toEqual(['DataValidationError', true]);
     expect(message).toMatch(/Column "x2" holds 2 numbers beyond float32's range \(±3\.4028e\+38\), which training's float32 inputs cannot hold \(first on row 7: -4e\+38\)/);
     see('number beyond float32 (-4e38)', 'validate activity', type ?? '?', !nonRetryable);
   });
