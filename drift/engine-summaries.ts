@@ -24,7 +24,7 @@ export interface SummaryOptions {
 /** The reference of the features in `table` (column v<i> for features[i], numeric ones first as the reference lists them); the scores' summary comes from the caller. */
 export async function referenceFromValues(engine: Engine, table: string, features: readonly DriftFeatureColumn[], prediction: NumericSummary, options: SummaryOptions = {}): Promise<DriftReference> {
   if (features.some((f, i) => f.kind === 'numeric' && features.slice(0, i).some((g) => g.kind === 'categorical'))) throw new RangeError('drift features must list the numeric ones first');
-  const { rows } = await countsOf(engine, table, 'null');
+  const { rows } = await countsOf(engine, table);
   if (rows === 0) throw new RangeError('a drift reference needs at least one training row');
   const summaries: FeatureReference[] = [];
   for (const [i, feature] of features.entries()) {
@@ -61,7 +61,7 @@ export async function numericSummary(engine: Engine, table: string, column: stri
 
 /** The live side of a check over `table`: features[i] in v<i>, the scores in `scoreColumn`. */
 export async function liveFromValues(engine: Engine, table: string, reference: DriftReference, scoreColumn: string): Promise<LiveSummary> {
-  const { rows } = await countsOf(engine, table, 'null');
+  const { rows } = await countsOf(engine, table);
   const features: (LiveNumeric | LiveCategorical)[] = [];
   for (const [i, feature] of reference.features.entries()) {
     features.push(feature.kind === 'numeric' ? await liveNumeric(engine, table, `v${i}`, feature.edges, rows) : { kind: 'categorical', counts: await liveCategories(engine, table, `v${i}`, feature, rows) });
@@ -69,8 +69,9 @@ export async function liveFromValues(engine: Engine, table: string, reference: D
   return { rows, features, prediction: await liveNumeric(engine, table, scoreColumn, reference.prediction.edges, rows) };
 }
 
-async function countsOf(engine: Engine, table: string, column: string): Promise<{ rows: number; present: number }> {
-  const [counted] = await engine.rows<{ rows: bigint; present: bigint }>(`select count(*) as rows, count(${column === 'null' ? 'null' : sqlIdentifier(column)}) as present from ${sqlIdentifier(table)}`);
+/** The table's rows, and those where `column` (when given) is not missing. */
+async function countsOf(engine: Engine, table: string, column?: string): Promise<{ rows: number; present: number }> {
+  const [counted] = await engine.rows<{ rows: bigint; present: bigint }>(`select count(*) as rows, count(${column === undefined ? 'null' : sqlIdentifier(column)}) as present from ${sqlIdentifier(table)}`);
   return { rows: Number(counted?.rows ?? 0), present: Number(counted?.present ?? 0) };
 }
 
