@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE_TYPES } from '../contracts/failure-types.js';
@@ -24,7 +25,7 @@ import type { SliceMetrics, SliceRegression } from '../model/slices.js';
 import type { TableRow } from '../tabular/index.js';
 import { toMatrix } from './feature.js';
 import type { ActivityDependencies } from './dependencies.js';
-import { loadSplit, readTestRows } from './matrices.js';
+import { loadSplit, testRowsOf } from './matrices.js';
 import { completeStep, reuseCached, withScratch } from './step-cache.js';
 import { stepKeys } from '../storage/layout.js';
 import { uriOf } from '../contracts/pipeline-run.js';
@@ -86,11 +87,12 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
       });
       const metrics = metricsOf(spec, test.labels, candidate);
       const curves = evaluationCurves(spec.label.kind, test.labels, candidate);
-      const testRows = await readTestRows(storage, feature);
+      const testRowBytes = await storage.getBuffer(feature.testRows);
+      const testRows = await testRowsOf(feature, testRowBytes);
       checkSliceColumns(spec, sliceColumns, testRows);
       const slices = sliceMetrics({ rows: testRows, labels: test.labels, scores: candidate, columns: sliceColumns, metricsOf: (labels, scores) => metricsOf(spec, labels, scores) });
       const driftReference = stepKeys.output('evaluate', key, 'drift-reference.json');
-      await storage.putJson(driftReference, await driftReferenceOfTestRows(storage, spec, feature, testRows, candidate));
+      await storage.putJson(driftReference, await driftReferenceOfTestRows(spec, feature, testRowBytes, testRows, candidate));
 
       const productionRun = production ? await productionMetricsOn(storage, spec, testRows, production, sliceColumns) : undefined;
       const productionMetrics = productionRun?.metrics;
@@ -164,13 +166,13 @@ function gateOnSlices(blessing: Blessing, metric: string, worst: SliceRegression
 const topFeatures = (importance: readonly FeatureImportance[]): string[] => importance.slice(0, 5).map((entry) => entry.feature);
 
 
-/** The drift reference of the test rows and the candidate's scores: by the engine over the stored Parquet, or from the rows of an older JSON Lines copy. */
-async function driftReferenceOfTestRows(storage: ActivityDependencies['storage'], spec: PipelineSpec, feature: FeatureManifest, rows: readonly TableRow[], scores: Float32Array): Promise<DriftReference> {
+/** The drift reference of the test rows and the candidate's scores: by the engine over the stored Parquet (its bytes, already read), or from the rows of an older JSON Lines copy. */
+async function driftReferenceOfTestRows(spec: PipelineSpec, feature: FeatureManifest, bytes: Buffer, rows: readonly TableRow[], scores: Float32Array): Promise<DriftReference> {
   const { numeric, categorical } = spec.features;
   if (!feature.testRows.key.endsWith('.parquet')) return buildDriftReference({ rows, numeric, categorical, scores: Array.from(scores) });
   return withScratch('evaluate', async (dir) => {
     const path = join(dir, 'test.rows.parquet');
-    await storage.download(feature.testRows, path);
+    await writeFile(path, bytes);
     return withEngine((engine) => driftReferenceOfTable(engine, `read_parquet(${sqlString(path)})`, driftColumns(numeric, categorical), { scores }), { ...STEP_ENGINE, spillDirectory: dir });
   });
 }

@@ -20,7 +20,11 @@ export async function loadSplit(storage: ObjectStore, feature: FeatureManifest, 
 
 /** The test split's raw rows, as the feature step kept them for evaluation and drift. */
 export async function readTestRows(storage: ObjectStore, feature: FeatureManifest): Promise<TableRow[]> {
-  const bytes = await storage.getBuffer(feature.testRows);
+  return testRowsOf(feature, await storage.getBuffer(feature.testRows));
+}
+
+/** The test rows in the bytes of the feature step's test-rows object. */
+export async function testRowsOf(feature: FeatureManifest, bytes: Buffer): Promise<TableRow[]> {
   // The engine writes them as Parquet; the row-by-row path, and feature steps before the engine, as JSON Lines.
   if (feature.testRows.key.endsWith('.parquet')) return readParquetBytes(uriOf(feature.testRows), bytes);
   return bytes.toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as TableRow);
