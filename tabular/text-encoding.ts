@@ -92,7 +92,8 @@ export async function writeAsUtf8(path: string, sniffed: SniffedEncoding, target
   await pipeline(createReadStream(path), decode, createWriteStream(target));
 }
 
-function countNewlines(bytes: Buffer): number {
+/** How many line feeds `bytes` holds (UTF-8 and the other ASCII-compatible encodings). */
+export function countNewlines(bytes: Buffer): number {
   let found = 0;
   for (let index = bytes.indexOf(0x0a); index !== -1; index = bytes.indexOf(0x0a, index + 1)) found++;
   return found;

@@ -1,7 +1,7 @@
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { TabularReadError } from './errors.js';
-import { describeEncoding, sniffEncoding } from './text-encoding.js';
+import { countNewlines, describeEncoding, sniffEncoding } from './text-encoding.js';
 
 /**
  * Passes a text file's bytes through unchanged, failing on the first byte that is not UTF-8
@@ -27,10 +27,10 @@ export function strictUtf8(path: string, { utf16leWithMark = false } = {}): Tran
         decoder.decode(chunk, { stream: true });
       } catch {
         const offset = firstInvalidByte(chunk);
-        const at = lines + count(chunk.subarray(0, offset), 0x0a);
+        const at = lines + countNewlines(chunk.subarray(0, offset));
         return done(new TabularReadError(path, at, `byte 0x${(chunk[offset] ?? 0).toString(16).toUpperCase()} is not UTF-8; re-export the file as UTF-8`));
       }
-      lines += count(chunk, 0x0a);
+      lines += countNewlines(chunk);
       done(null, chunk);
     },
     flush(done: TransformCallback) {
@@ -70,10 +70,4 @@ function failingByte(bytes: Buffer): number {
     }
   }
   return Math.min(low, bytes.length - 1);
-}
-
-function count(bytes: Buffer, byte: number): number {
-  let found = 0;
-  for (let index = bytes.indexOf(byte); index !== -1; index = bytes.indexOf(byte, index + 1)) found++;
-  return found;
 }
