@@ -159,11 +159,26 @@ async function attemptWasm(): Promise<Attempt> {
   return activate('wasm', 'WebAssembly backend from @tensorflow/tfjs-backend-wasm');
 }
 
+/**
+ * TensorFlow's settings, unless the operator set them: only fatal messages on stderr (a failed op
+ * comes back to JavaScript as an error anyway; without this a CPU-only machine logs a cuInit
+ * error from the CUDA-enabled library at every start), and Eigen's kernels rather than oneDNN's,
+ * which were slower here for ctrain's small dense networks.
+ */
+const NATIVE_DEFAULTS = { TF_CPP_MIN_LOG_LEVEL: '3', TF_ENABLE_ONEDNN_OPTS: '0' };
+
 /** Imports an optional native package; returns why it could not be loaded, or undefined. */
 async function loadNative(pkg: string): Promise<string | undefined> {
   if (nativePackage === pkg) return undefined;
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+  } catch (error) {
+    return describeImportFailure(pkg, error);
+  }
   if (nativePackage) return `${nativePackage} is already loaded in this process`;
   try {
+    // TensorFlow reads these once, when the library loads.
+    for (const [name, value] of Object.entries(NATIVE_DEFAULTS)) process.env[name] ??= value;
     await import(pkg);
     nativePackage = pkg;
     return undefined;

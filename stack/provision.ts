@@ -124,8 +124,8 @@ export async function requireCommand(command: string, why: string): Promise<stri
   return stdout.trim();
 }
 
-export async function run(file: string, args: string[], env: Record<string, string> = {}): Promise<void> {
-  const result = await execa(file, args, { env, reject: false, all: true });
+export async function run(file: string, args: string[], env: Record<string, string> = {}, cwd?: string): Promise<void> {
+  const result = await execa(file, args, { env, cwd, reject: false, all: true });
   if (result.exitCode !== 0) {
     throw new ProvisionError(`\`${[file, ...args].join(' ')}\` failed (exit ${result.exitCode}):\n${(result.all ?? '').slice(-4000)}`);
   }

@@ -12,4 +12,8 @@ export const PINNED = {
   minio: 'v0.0.0-20260212201848-7aac2a2c5b7c',
   /** DVC with its S3 remote plugin; every transitive package is pinned in requirements-dvc.txt. */
   dvc: '3.67.1',
+  /** `@tensorflow/tfjs-node`, as in package.json: its addon is built here against the wheel below. */
+  tfjsNode: '4.22.0',
+  /** PyPI `tensorflow`, whose wheel carries the C library the addon links (pinned by hash in requirements-tensorflow-native.txt). */
+  tensorflowWheel: '2.21.0',
 } as const;

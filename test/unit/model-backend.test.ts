@@ -2,10 +2,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { attemptBackend, BACKEND_ENV, BACKEND_NAMES, BACKEND_ORDER_ENV, backendOrder, selectBackend } from '../../model/backend.js';
 import { BackendUnavailableError } from '../../model/errors.js';
+import { nativeTensorflowExpected } from '../support/native-backend.js';
 import { adapterName, registerWebGpu, vulkanLoaderMissing } from '../../model/webgpu.js';
 
-/** A machine whose GPU WebGPU can use picks webgpu, not wasm, by default. */
+/** A machine whose GPU WebGPU can use picks webgpu, not the native CPU backend, by default. */
 const webgpuHere = (await registerWebGpu()).ok;
+/** Set-up builds the native backend on linux x64 unless told not to; anywhere else ctrain trains on wasm. */
+const nativeExpected = nativeTensorflowExpected();
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -65,10 +68,10 @@ describe('webgpu', () => {
 
 describe('selectBackend', () => {
   it('refuses a forced backend that is not installed, saying why', async () => {
-    vi.stubEnv(BACKEND_ENV, 'tensorflow');
+    vi.stubEnv(BACKEND_ENV, 'tensorflow-gpu');
     const attempt = selectBackend();
     await expect(attempt).rejects.toThrow(BackendUnavailableError);
-    await expect(attempt).rejects.toThrow(/CTRAIN_TF_BACKEND=tensorflow .*@tensorflow\/tfjs-node is not installed/);
+    await expect(attempt).rejects.toThrow(/CTRAIN_TF_BACKEND=tensorflow-gpu .*@tensorflow\/tfjs-node-gpu is not installed/);
   });
 
   it('rejects an unknown backend name', async () => {
@@ -83,24 +86,23 @@ describe('selectBackend', () => {
     expect(tf.getBackend()).toBe('cpu');
   });
 
-  it.skipIf(webgpuHere)('picks wasm here and records why each GPU and native backend was skipped', async () => {
+  it.skipIf(webgpuHere)('picks the native CPU backend here and records why each GPU backend was skipped', async () => {
     const choice = await selectBackend();
-    expect(choice.name).toBe('wasm');
+    expect(choice.name).toBe(nativeExpected ? 'tensorflow' : 'wasm');
     expect(choice.detail).toMatch(/tensorflow-gpu skipped: @tensorflow\/tfjs-node-gpu is not installed/);
     expect(choice.detail).toMatch(/webgpu skipped: /);
-    expect(choice.detail).toMatch(/tensorflow skipped: @tensorflow\/tfjs-node is not installed/);
-    expect(choice.skipped.map(({ name }) => name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow']);
+    expect(choice.skipped.map(({ name }) => name)).toEqual(nativeExpected ? ['tensorflow-gpu', 'webgpu'] : ['tensorflow-gpu', 'webgpu', 'tensorflow']);
     expect(choice.skipped.every(({ reason }) => reason.length > 0 && !reason.includes('\n'))).toBe(true);
-    expect(tf.getBackend()).toBe('wasm');
+    expect(tf.getBackend()).toBe(nativeExpected ? 'tensorflow' : 'wasm');
   });
 
   it('follows CTRAIN_TF_BACKENDS, recording the skipped ones in order', async () => {
-    vi.stubEnv(BACKEND_ORDER_ENV, 'tensorflow,cpu');
+    vi.stubEnv(BACKEND_ORDER_ENV, 'tensorflow-gpu,cpu');
     const choice = await selectBackend();
     expect(choice).toEqual({
       name: 'cpu',
-      detail: 'pure JavaScript cpu backend (tensorflow skipped: @tensorflow/tfjs-node is not installed)',
-      skipped: [{ name: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' }],
+      detail: 'pure JavaScript cpu backend (tensorflow-gpu skipped: @tensorflow/tfjs-node-gpu is not installed)',
+      skipped: [{ name: 'tensorflow-gpu', reason: '@tensorflow/tfjs-node-gpu is not installed' }],
     });
   });
 

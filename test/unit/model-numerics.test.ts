@@ -5,6 +5,7 @@ import { predict } from '../../model/predict.js';
 import { trainNetwork } from '../../model/train.js';
 import type { TrainData, TrainSpec } from '../../model/types.js';
 import { registerWebGpu } from '../../model/webgpu.js';
+import { nativeTensorflowExpected } from '../support/native-backend.js';
 import { synthetic } from '../support/synthetic-data.js';
 
 const binary: TrainData = { train: synthetic(2000, 10, 31), validation: synthetic(400, 10, 32) };
@@ -67,6 +68,13 @@ describe('the same model trained on two backends', () => {
     if (task === 'binary') expect(wasm.metric).toBeGreaterThan(0.9);
     else expect(wasm.metric).toBeLessThan(0.5);
     expectClose(cpu, wasm, task, 1e-4, 1e-4);
+  });
+
+  // Native TensorFlow (Eigen's kernels) sums in its own order too: held to the tolerance of wasm vs cpu.
+  it.skipIf(!nativeTensorflowExpected()).each(['binary', 'regression'] as const)('%s: native tensorflow and wasm end with the same loss and metric within tolerance', async (task) => {
+    const wasm = await trainOn('wasm', task);
+    const native = await trainOn('tensorflow', task);
+    expectClose(native, wasm, task, 1e-4, 1e-4);
   });
 
   it.skipIf(!webgpu.ok)(`binary: webgpu and wasm agree within tolerance${webgpu.ok ? ` (on ${webgpu.device})` : ` — skipped: ${webgpu.ok ? '' : webgpu.reason}`}`, async () => {

@@ -9,6 +9,7 @@ import { predict } from '../../model/predict.js';
 import { trainNetwork } from '../../model/train.js';
 import { trainInThread } from '../../model/train-in-thread.js';
 import type { TrainData, TrainSpec } from '../../model/types.js';
+import { expectedCpuBackend } from '../support/native-backend.js';
 import { synthetic } from '../support/synthetic-data.js';
 
 const data: TrainData = { train: synthetic(1500, 8, 1), validation: synthetic(300, 8, 2) };
@@ -47,7 +48,7 @@ describe('trainInThread', () => {
     });
     expect(seen).toEqual([1, 2, 3, 4]);
     expect(overlapped).toBe(false);
-    expect(result).toMatchObject({ epochs: 4, backend: { name: 'wasm' } });
+    expect(result).toMatchObject({ epochs: 4, backend: { name: expectedCpuBackend() } });
     const layersModel = await importNetwork(result.networkBytes);
     const test = synthetic(500, 8, 3);
     expect(binaryMetrics(test.labels, predict(layersModel, test.features, test.rows, test.width)).auc).toBeGreaterThan(0.9);
