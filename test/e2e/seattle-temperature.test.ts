@@ -28,6 +28,7 @@ import { connectTemporal, uniqueId } from '../../harness/temporal.js';
 import { startWorkerProcess } from '../../harness/worker-process.js';
 import type { RunningWorkers } from '../../harness/workers.js';
 import { startWorkers } from '../../harness/workers.js';
+import { expectedCpuBackend } from '../support/native-backend.js';
 
 const stack = inject('stack');
 const MODEL = 'seattle-temperature';
@@ -76,10 +77,11 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
     expect(registry.aliases.production).toBe(1);
     const version = registry.versions[0]!;
     expect(version.runId).toBe(runId);
-    expect(version.backend).toBe('wasm');
-    // No GPU and no native TensorFlow here: the version records why each better backend was skipped.
-    expect(version.backendDetail?.name).toBe('wasm');
-    expect(version.backendDetail?.skipped.map((skip) => skip.name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow']);
+    expect(version.backend).toBe(expectedCpuBackend());
+    // No GPU here: the version records why each better backend was skipped.
+    expect(version.backendDetail?.name).toBe(expectedCpuBackend());
+    const skipped = ['tensorflow-gpu', 'webgpu', ...(expectedCpuBackend() === 'wasm' ? ['tensorflow'] : [])];
+    expect(version.backendDetail?.skipped.map((skip) => skip.name)).toEqual(skipped);
     for (const skip of version.backendDetail?.skipped ?? []) expect(skip.reason).not.toMatch(/\n/);
     expect(version.metrics.rmse).toBeLessThan(4);
     expect(await registryInMinio()).toEqual(registry);
