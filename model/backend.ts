@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BackendUnavailableError } from './errors.js';
+import { applyNativeDefaults } from './native-settings.js';
 import { oneLine, registerWebGpu } from './webgpu.js';
 
 /**
@@ -159,14 +160,6 @@ async function attemptWasm(): Promise<Attempt> {
   return activate('wasm', 'WebAssembly backend from @tensorflow/tfjs-backend-wasm');
 }
 
-/**
- * TensorFlow's settings, unless the operator set them: only fatal messages on stderr (a failed op
- * comes back to JavaScript as an error anyway; without this a CPU-only machine logs a cuInit
- * error from the CUDA-enabled library at every start), and Eigen's kernels rather than oneDNN's,
- * which were slower here for ctrain's small dense networks.
- */
-const NATIVE_DEFAULTS = { TF_CPP_MIN_LOG_LEVEL: '3', TF_ENABLE_ONEDNN_OPTS: '0' };
-
 /** Imports an optional native package; returns why it could not be loaded, or undefined. */
 async function loadNative(pkg: string): Promise<string | undefined> {
   if (nativePackage === pkg) return undefined;
@@ -177,8 +170,7 @@ async function loadNative(pkg: string): Promise<string | undefined> {
   }
   if (nativePackage) return `${nativePackage} is already loaded in this process`;
   try {
-    // TensorFlow reads these once, when the library loads.
-    for (const [name, value] of Object.entries(NATIVE_DEFAULTS)) process.env[name] ??= value;
+    applyNativeDefaults();
     await import(pkg);
     nativePackage = pkg;
     return undefined;

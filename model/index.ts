@@ -10,7 +10,7 @@ export type { BestSoFar, Checkpoint } from './checkpoint.js';
 export * from './errors.js';
 export { auc, binaryMetrics, calibration, logLoss, regressionMetrics } from './metrics.js';
 export type { BinaryMetrics, Calibration, CalibrationBin, RegressionMetrics } from './metrics.js';
-export { buildNetwork, compileNetwork } from './network.js';
+export { buildNetwork } from './network.js';
 export type { NetworkSpec, Task } from './network.js';
 export { DEFAULT_PREDICT_BATCH, predict } from './predict.js';
 export { trainNetwork } from './train.js';

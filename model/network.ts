@@ -60,13 +60,3 @@ export function buildNetwork({ network, task, inputWidth, seed }: BuildNetworkOp
   );
   return layersModel;
 }
-
-/**
- * Compiles a network for training with Adam. The optimizer belongs to the caller, who must
- * dispose it (tfjs only disposes optimizers it created from a name).
- */
-export function compileNetwork(layersModel: tf.LayersModel, task: Task, learningRate: number): tf.AdamOptimizer {
-  const optimizer = tf.train.adam(learningRate);
-  layersModel.compile({ optimizer, loss: task === 'binary' ? 'binaryCrossentropy' : 'meanSquaredError' });
-  return optimizer;
-}

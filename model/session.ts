@@ -2,12 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { decodeWeights, encodeWeights, exportNetwork, importNetwork } from './artifact.js';
 import type { Checkpoint } from './checkpoint.js';
 import { CheckpointMismatchError } from './errors.js';
-import { buildNetwork, compileNetwork } from './network.js';
+import { DenseTrainer } from './dense-trainer.js';
+import { buildNetwork } from './network.js';
 import type { EpochLog, TrainSpec } from './types.js';
 
 /**
- * The mutable state of one training run: the model, its optimizer, and early stopping's
- * bookkeeping. It can be written to a {@link Checkpoint} after any epoch and rebuilt from one.
+ * The mutable state of one training run: the model, its trainer (with Adam's state), and early
+ * stopping's bookkeeping. It can be written to a {@link Checkpoint} after any epoch and rebuilt from one.
  */
 export class TrainingSession {
   /** Epochs completed. */
@@ -19,12 +20,12 @@ export class TrainingSession {
 
   private constructor(
     readonly layersModel: tf.LayersModel,
-    private readonly optimizer: tf.AdamOptimizer,
+    readonly trainer: DenseTrainer,
   ) {}
 
   static fresh(spec: TrainSpec, inputWidth: number): TrainingSession {
     const layersModel = buildNetwork({ network: spec.network, task: spec.task, inputWidth, seed: spec.seed });
-    return new TrainingSession(layersModel, compileNetwork(layersModel, spec.task, spec.learningRate));
+    return new TrainingSession(layersModel, new DenseTrainer(layersModel, spec.task, spec.learningRate));
   }
 
   static async resume(checkpoint: Checkpoint, spec: TrainSpec, fingerprint: string): Promise<TrainingSession> {
@@ -34,10 +35,10 @@ export class TrainingSession {
       );
     }
     const layersModel = await importNetwork(checkpoint.networkBytes);
-    const session = new TrainingSession(layersModel, compileNetwork(layersModel, spec.task, spec.learningRate));
+    const session = new TrainingSession(layersModel, new DenseTrainer(layersModel, spec.task, spec.learningRate));
     const moments = decodeWeights(checkpoint.optimizer);
-    await session.optimizer.setWeights(moments);
-    // setWeights copied the moments into new variables and read the iteration count.
+    // setWeights copies the moments and reads the iteration count.
+    session.trainer.setWeights(moments);
     tf.dispose(moments.map(({ tensor }) => tensor));
     session.epoch = checkpoint.epoch;
     session.wait = checkpoint.wait;
@@ -71,10 +72,9 @@ export class TrainingSession {
   }
 
   async checkpoint(fingerprint: string): Promise<Checkpoint> {
-    const optimizerWeights = await this.optimizer.getWeights();
+    const optimizerWeights = this.trainer.getWeights();
     const optimizer = await encodeWeights(optimizerWeights);
-    // getWeights() makes a fresh scalar for the iteration count; the moments are live variables.
-    tf.dispose(optimizerWeights.filter(({ name }) => name === 'iter').map(({ tensor }) => tensor));
+    tf.dispose(optimizerWeights.map(({ tensor }) => tensor));
     const names = this.layersModel.weights.map((w) => w.originalName);
     const best = this.best && {
       epoch: this.best.epoch,
@@ -100,7 +100,7 @@ export class TrainingSession {
 
   /** Frees everything but the model, which the caller keeps. */
   disposeTrainingState(): void {
-    this.optimizer.dispose();
+    this.trainer.dispose();
     tf.dispose(this.best?.weights ?? []);
     this.best = null;
   }

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { applyNativeDefaults } from './native-settings.js';
 import type { EpochAck, PlainError, ThreadInput, ThreadMessage } from './thread-protocol.js';
 import type { TrainOptions, TrainSummary } from './train.js';
 
@@ -19,6 +20,7 @@ export interface ThreadTrainResult extends TrainSummary {
  */
 export async function trainInThread({ data, spec, resumeFrom, onEpoch, signal, backends }: ThreadTrainOptions): Promise<ThreadTrainResult> {
   signal?.throwIfAborted();
+  applyNativeDefaults();
   const worker = startTrainThread({ data, spec, resumeFrom, backends });
   return new Promise<ThreadTrainResult>((resolve, reject) => {
     let settled = false;

@@ -10,6 +10,7 @@ import { nameProblem, quote } from '../contracts/names.js';
 import { PseudonymKeyError, pseudonymKey } from '../privacy/pseudonym.js';
 import { inputColumns } from '../features/feature-transform.js';
 import { bearerMatches } from '../http/bearer.js';
+import type { BackendChoice } from '../model/index.js';
 import { selectBackend } from '../model/index.js';
 import { readOutcomesBody, readPredictBody } from './bodies.js';
 import { chooseAlias } from './canary.js';
@@ -68,6 +69,8 @@ export interface ModelServer {
   app: FastifyInstance;
   models: ModelSet;
   predictionLog: PredictionLog;
+  /** The TensorFlow.js backend the server scores on, and why better ones were skipped. */
+  backend: BackendChoice;
   /** Stops taking requests, waits for those in flight, flushes the prediction log, then frees the models. */
   close(): Promise<void>;
 }
@@ -79,7 +82,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   const maxRows = options.maxRowsPerRequest ?? 10_000;
   const feedbackTokens = (options.feedbackTokens ?? []).map((token) => token.trim()).filter((token) => token !== '');
   const key = options.pseudonymKey === undefined ? undefined : pseudonymKey(options.pseudonymKey);
-  await selectBackend();
+  const backend = await selectBackend();
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -175,7 +178,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     return models.get(modelName) ? describe(modelName, models) : notFound(modelName, models, reply);
   });
 
-  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get('/healthz', () => ({ status: 'ok', backend: backend.name }));
   app.get('/readyz', (_request, reply) => {
     const missing = models.unready();
     return missing.length ? reply.code(503).send({ status: 'not_ready', missing }) : { status: 'ready', models: models.names() };
@@ -198,7 +201,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     throw keyMissing;
   }
   let closing: Promise<void> | undefined;
-  return { app, models, predictionLog, close: () => (closing ??= app.close()) };
+  return { app, models, predictionLog, backend, close: () => (closing ??= app.close()) };
 }
 
 /** `?explain=N` (1–20, or `true` for 5): how many contributions to return per prediction; 0 without it; a sentence when it is malformed. */

@@ -19,7 +19,7 @@ import { ObjectStore } from '../../storage/gateway.js';
 const [endpoint, accessKey, secretKey, modelName, versionArg, input, bucket] = process.argv.slice(2);
 const storage = new ObjectStore({ endpoint: endpoint!, accessKey: accessKey!, secretKey: secretKey! });
 const started = performance.now();
-await selectBackend();
+const backend = await selectBackend();
 const registry = await loadRegistry(storage, modelName!);
 const entry = registry?.versions.find((candidate) => candidate.version === Number(versionArg));
 if (!entry) throw new Error(`${modelName} has no version ${versionArg}`);
@@ -46,4 +46,4 @@ for await (const row of readRows(input!, detectFormat(input!))) {
 }
 if (pending.length > 0) await flush();
 const seconds = (performance.now() - started) / 1000;
-console.log(JSON.stringify({ rows, scored: scoredRows, parts: part, seconds, rowsPerSecond: rows / seconds, peakRssMiB: peakRssMiB() }));
+console.log(JSON.stringify({ backend: backend.name, rows, scored: scoredRows, parts: part, seconds, rowsPerSecond: rows / seconds, peakRssMiB: peakRssMiB() }));

@@ -9,5 +9,5 @@ import { ObjectStore } from '../../storage/gateway.js';
 const [endpoint, accessKey, secretKey, modelName] = process.argv.slice(2);
 const server = await createModelServer({ storage: new ObjectStore({ endpoint: endpoint!, accessKey: accessKey!, secretKey: secretKey! }), models: [modelName!], rateLimit: { max: 1e9, windowMs: 60_000 } });
 const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
-console.log(`listening on ${url}`);
+console.log(`listening on ${url} backend ${server.backend.name}`);
 process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));

@@ -142,14 +142,15 @@ async function childTrain(backend: string, resultFile: string): Promise<void> {
 async function train(backend: string): Promise<TrainingResult> {
   const tf = await import('@tensorflow/tfjs');
   const { selectBackend } = await import('../../model/backend.js');
-  const { buildNetwork, compileNetwork } = await import('../../model/network.js');
+  const { buildNetwork } = await import('../../model/network.js');
+  const { DenseTrainer } = await import('../../model/dense-trainer.js');
   const choice = await selectBackend([backend]);
   const { features, rows, hidden, batchSize, seconds, warmupSteps } = SETUP;
   const data = syntheticData(rows, features, 20_261_202);
   const xs = tf.tensor2d(data.x, [rows, features]);
   const ys = tf.tensor2d(data.y, [rows, 1]);
   const layersModel = buildNetwork({ network: { kind: 'mlp', hidden, dropout: 0 }, task: 'binary', inputWidth: features, seed: 7 });
-  const optimizer = compileNetwork(layersModel, 'binary', 1e-3);
+  const trainer = new DenseTrainer(layersModel, 'binary', 1e-3);
   const batches = Math.max(1, Math.floor(rows / batchSize));
   let step = 0;
   let loss = Number.NaN;
@@ -158,9 +159,10 @@ async function train(backend: string): Promise<TrainingResult> {
     const xb = xs.slice([start, 0], [batchSize, features]);
     const yb = ys.slice([start, 0], [batchSize, 1]);
     try {
-      // trainOnBatch resolves the loss on the host, so each step is waited for.
-      const value = await layersModel.trainOnBatch(xb, yb);
-      loss = Array.isArray(value) ? (value[0] ?? Number.NaN) : value;
+      // The trainer's own step; reading its loss on the host waits for the step.
+      const lossSum = trainer.step(xb, yb, 1, step);
+      loss = ((await lossSum.data())[0] ?? Number.NaN) / batchSize;
+      lossSum.dispose();
     } finally {
       xb.dispose();
       yb.dispose();
@@ -179,7 +181,7 @@ async function train(backend: string): Promise<TrainingResult> {
     return { backend, device: choice.detail, samplesPerSecond: (timed * batchSize) / elapsed, steps: timed, seconds: elapsed, finalLoss: loss };
   } finally {
     layersModel.dispose();
-    optimizer.dispose();
+    trainer.dispose();
     xs.dispose();
     ys.dispose();
   }

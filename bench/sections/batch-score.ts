@@ -27,6 +27,8 @@ import { withBenchStack } from '../support/stack.js';
 const MODEL = 'flight-delay';
 
 interface OneProcessResult {
+  /** The TensorFlow.js backend it scored on (the workers on this machine pick the same). */
+  backend: string;
   rows: number;
   scored: number;
   seconds: number;
@@ -67,7 +69,7 @@ export const batchScore: BenchSection = {
             ctrain: summarize(runs.map((run) => run.rowsPerSecond), 'rows/s'),
             peer,
             better: 'higher',
-            note: `after planning (median ${summarize(runs.map((run) => run.result.planSeconds), '').median.toFixed(1)} s) ${summarize(runs.map((run) => run.scoringRowsPerSecond), '').median.toFixed(0)} rows/s; ${runs[0]!.result.chunks} chunks of a Parquet input, 4 at a time, Parquet output in MinIO`,
+            note: `scored on ${baseline[0]!.backend}; after planning (median ${summarize(runs.map((run) => run.result.planSeconds), '').median.toFixed(1)} s) ${summarize(runs.map((run) => run.scoringRowsPerSecond), '').median.toFixed(0)} rows/s; ${runs[0]!.result.chunks} chunks of a Parquet input, 4 at a time, Parquet output in MinIO`,
           });
         }
         return rows;

@@ -38,7 +38,7 @@ export const serving: BenchSection = {
       for (const [kind, body] of Object.entries(bodies) as ['single' | 'batch', string][]) {
         const ours = await measureServer('model-server.ts', [stack.minio.endpoint, stack.minio.accessKey, stack.minio.secretKey, MODEL], body, seconds, times);
         const bare = await measureServer('bare-server.ts', [], body, seconds, times);
-        const what = kind === 'single' ? 'one row per request' : '100 rows per request';
+        const what = `${kind === 'single' ? 'one row per request' : '100 rows per request'} (scored on ${ours.backend ?? 'an unreported backend'})`;
         log(`serving ${kind}: model server ${ours.peak.median.toFixed(0)} req/s, p99 ${ours.p99.median} ms at half peak; bare ${bare.peak.median.toFixed(0)} req/s, p99 ${bare.p99.median} ms`);
         rows.push(
           { section: 'serving', name: `${what}: peak throughput (${CONNECTIONS} connections)`, ctrain: ours.peak, peer: { name: 'bare fastify, constant answer', ...bare.peak }, better: 'higher', target: { text: '≥ 0.6× the bare server', met: ours.peak.median >= 0.6 * bare.peak.median }, ...(kind === 'batch' ? { note: `${(ours.peak.median * 100).toFixed(0)} rows/s` } : {}) },
@@ -52,7 +52,7 @@ export const serving: BenchSection = {
 };
 
 /** Peak rate over several runs, then latency at half the median peak, each run against a fresh server process. */
-async function measureServer(file: string, args: string[], body: string, seconds: number, times: number): Promise<{ peak: Measurement; p50: Measurement; p99: Measurement }> {
+async function measureServer(file: string, args: string[], body: string, seconds: number, times: number): Promise<{ peak: Measurement; p50: Measurement; p99: Measurement; backend?: string }> {
   const peaks: number[] = [];
   const p50s: number[] = [];
   const p99s: number[] = [];
@@ -70,7 +70,7 @@ async function measureServer(file: string, args: string[], body: string, seconds
   } finally {
     await server.stop();
   }
-  return { peak: summarize(peaks, 'req/s'), p50: summarize(p50s, 'ms'), p99: summarize(p99s, 'ms') };
+  return { peak: summarize(peaks, 'req/s'), p50: summarize(p50s, 'ms'), p99: summarize(p99s, 'ms'), backend: server.backend };
 }
 
 async function load(url: string, body: string, seconds: number, overallRate?: number): Promise<Load> {

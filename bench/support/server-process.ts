@@ -3,20 +3,24 @@ import type { ResultPromise } from 'execa';
 import { execa } from 'execa';
 import { profileFlags } from './child.js';
 
-/** A server under bench/children in its own process; ready once it prints where it listens. */
-export async function startServerProcess(file: string, args: readonly string[]): Promise<{ url: string; stop: () => Promise<void> }> {
+/**
+ * A server under bench/children in its own process; ready once it prints where it listens (and,
+ * for the model server, `backend <name>`: the TensorFlow.js backend it scores on).
+ */
+export async function startServerProcess(file: string, args: readonly string[]): Promise<{ url: string; backend?: string; stop: () => Promise<void> }> {
   const child: ResultPromise = execa(process.execPath, [...profileFlags(), '--import', 'tsx', fileURLToPath(new URL(`../children/${file}`, import.meta.url)), ...args], { reject: false, buffer: false, stderr: 'inherit' });
-  const url = await new Promise<string>((resolve, reject) => {
+  const { url, backend } = await new Promise<{ url: string; backend?: string }>((resolve, reject) => {
     let seen = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(seen);
-      if (match) resolve(match[1]!);
+      const match = /listening on (http:\/\/\S+)(?: backend (\S+))?\n/.exec(seen);
+      if (match) resolve({ url: match[1]!, backend: match[2] });
     });
     child.once('exit', (code) => reject(new Error(`${file} exited with ${code} before it listened: ${seen}`)));
   });
   return {
     url,
+    backend,
     stop: async () => {
       child.kill('SIGTERM');
       await child;

@@ -11,6 +11,7 @@ import type { ModelServer, ModelServerOptions } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
 import { directScores as scoresWithoutServer, eventually, fittedTransform, flightRows, publishVersion, readLog, versionEntry, writeRegistry } from '../support/serving-fixtures.js';
 import { ObjectStore } from '../../storage/gateway.js';
+import { expectedCpuBackend } from '../support/native-backend.js';
 
 const stack = inject('stack');
 let storage: ObjectStore;
@@ -73,7 +74,8 @@ describe('the model server', () => {
     expect(new Set([...batch, ...single].map((p) => p.id)).size).toBe(rows.length + 1);
 
     expect((await server.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready', models: [modelName] });
-    expect((await server.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    // The health answer names the backend scoring runs on: here, the one set-up provides.
+    expect((await server.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok', backend: expectedCpuBackend() });
     expect((await server.app.inject({ url: `/v1/models/${modelName}` })).json()).toMatchObject({
       model: modelName,
       aliases: { production: 1 },
