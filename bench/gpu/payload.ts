@@ -8,10 +8,11 @@ export const NODE_VERSION = '20.20.2';
 
 /**
  * Debian packages fetched with `apt-get download` and unpacked with `dpkg-deb -x` there: the
- * Vulkan loader, and libglvnd's libGLdispatch, which NVIDIA's driver library (its Vulkan ICD)
- * links to and a container with the driver mounted may lack.
+ * Vulkan loader, and the GL vendor-neutral libraries NVIDIA's driver library (its Vulkan ICD)
+ * loads when Vulkan starts, which a machine with only the driver may lack (model/vulkan-libraries.ts
+ * names them; a test keeps the two lists the same).
  */
-export const DEBIAN_PACKAGES = ['libvulkan1', 'libglvnd0'] as const;
+export const DEBIAN_PACKAGES = ['libvulkan1', 'libglvnd0', 'libglx0', 'libegl1', 'libgl1', 'libopengl0', 'libgles2'] as const;
 
 /** Everything that travels (payload and tracked working tree together) must fit in this. */
 export const TRAVEL_LIMIT_BYTES = 64 * 1024 * 1024;

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { attemptBackend, BACKEND_ENV, BACKEND_NAMES, BACKEND_ORDER_ENV, backendOrder, selectBackend } from '../../model/backend.js';
 import { BackendUnavailableError } from '../../model/errors.js';
 import { nativeTensorflowExpected } from '../support/native-backend.js';
-import { adapterName, registerWebGpu, vulkanLoaderMissing } from '../../model/webgpu.js';
+import { vulkanLoaderMissing } from '../../model/vulkan-libraries.js';
+import { adapterName, registerWebGpu } from '../../model/webgpu.js';
 
 /** A machine whose GPU WebGPU can use picks webgpu, not the native CPU backend, by default. */
 const webgpuHere = (await registerWebGpu()).ok;
@@ -49,14 +50,14 @@ describe('webgpu', () => {
       return;
     }
     expect(probe.reason).not.toContain('\n');
-    expect(probe.reason).toMatch(/libvulkan\.so\.1 not found .*libvulkan1|no WebGPU adapter: requestAdapter\(\) returned null|adapter .*: |did not answer within/);
+    expect(probe.reason).toMatch(/libvulkan\.so\.1 not found .*libvulkan1|no WebGPU adapter: (requestAdapter\(\) returned null|NVIDIA's Vulkan driver)|adapter .*: |did not answer within/);
     expect(await attemptBackend('webgpu')).toEqual({ ok: false, reason: probe.reason });
   });
 
   it('names the missing Vulkan loader only when it is missing, and only on Linux', () => {
-    const missing = vulkanLoaderMissing({ LD_LIBRARY_PATH: '/nonexistent' }, 'linux');
+    const missing = vulkanLoaderMissing({ env: { LD_LIBRARY_PATH: '/nonexistent' }, platform: 'linux' });
     if (missing) expect(missing).toBe('Vulkan loader libvulkan.so.1 not found (install the Debian package libvulkan1 and a GPU driver with Vulkan)');
-    expect(vulkanLoaderMissing({}, 'darwin')).toBeUndefined();
+    expect(vulkanLoaderMissing({ env: {}, platform: 'darwin' })).toBeUndefined();
   });
 
   it('names an adapter by vendor, architecture, device and description, without repeats', () => {
