@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from './backend.js';
-import { attemptBackend, BACKEND_NAMES, parseBackendNames, tfNameOf } from './backend.js';
+import { attemptBackend, BACKEND_NAMES, backendOrder, parseBackendNames, tfNameOf } from './backend.js';
 import { DenseTrainer } from './dense-trainer.js';
 import { buildNetwork } from './network.js';
 import { oneLine } from './webgpu.js';
@@ -76,6 +76,35 @@ export async function checkBackends(options: CheckOptions = {}): Promise<Backend
     if (previous && tf.getBackend() !== previous) await tf.setBackend(previous);
   }
   return checks;
+}
+
+/** Which backend trained the shape fastest here, against the one the trainer's order would pick. */
+export interface BackendAdvice {
+  fastest: BackendName;
+  samplesPerSecond: number;
+  /** The first available backend in the trainer's order (CTRAIN_TF_BACKEND and CTRAIN_TF_BACKENDS included). */
+  trainerPick: BackendName;
+  /** One line: whether to keep the trainer's pick or force the fastest, and by how much it is faster. */
+  text: string;
+}
+
+/**
+ * Advice from measured step times: a small tabular network can train faster on the CPU than on
+ * a GPU, so the order alone does not say which backend is fastest for the model at hand.
+ * Undefined when nothing was measured.
+ */
+export function adviseBackend(checks: readonly BackendCheck[], env: NodeJS.ProcessEnv = process.env): BackendAdvice | undefined {
+  const measured = checks.filter((check) => check.available && check.trainSamplesPerSecond !== undefined);
+  if (measured.length === 0) return undefined;
+  const fastest = measured.reduce((best, check) => (check.trainSamplesPerSecond! > best.trainSamplesPerSecond! ? check : best));
+  const available = new Set(measured.map((check) => check.name));
+  const pick = measured.find((check) => check.name === backendOrder(env).order.find((name) => available.has(name))) ?? measured[0]!;
+  const rate = (check: BackendCheck): string => `${check.trainSamplesPerSecond!.toLocaleString('en-US')} samples/s`;
+  const text =
+    pick.name === fastest.name
+      ? `the trainer's pick, ${pick.name}, is the fastest for this shape (${rate(pick)})`
+      : `fastest for this shape: ${fastest.name} (${rate(fastest)}, ${(fastest.trainSamplesPerSecond! / pick.trainSamplesPerSecond!).toFixed(1)}× the trainer's pick, ${pick.name}, at ${rate(pick)}): set CTRAIN_TF_BACKEND=${fastest.name} on the trainer to use it`;
+  return { fastest: fastest.name, samplesPerSecond: fastest.trainSamplesPerSecond!, trainerPick: pick.name, text };
 }
 
 /** Runs `step` for `seconds` after one warm-up call; returns completed units per second. */

@@ -1,7 +1,7 @@
 /** The model module: pure training and evaluation logic for the train and evaluate activities. */
 export { exportNetwork, importNetwork } from './artifact.js';
 export type { EncodedWeights } from './artifact.js';
-export { BACKEND_ENV, BACKEND_NAMES, BACKEND_ORDER_ENV, backendOrder, selectBackend } from './backend.js';
+export { BACKEND_ENV, BACKEND_NAMES, BACKEND_ORDER_ENV, backendOrder, selectBackend, SERVING_BACKENDS, servingPreference } from './backend.js';
 export type { BackendChoice, BackendName, SkippedBackend } from './backend.js';
 export { decideBlessing } from './blessing.js';
 export type { Blessing, BlessingInput, BlessingMetric } from './blessing.js';

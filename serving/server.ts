@@ -11,7 +11,7 @@ import { PseudonymKeyError, pseudonymKey } from '../privacy/pseudonym.js';
 import { inputColumns } from '../features/feature-transform.js';
 import { bearerMatches } from '../http/bearer.js';
 import type { BackendChoice } from '../model/index.js';
-import { selectBackend } from '../model/index.js';
+import { selectBackend, servingPreference } from '../model/index.js';
 import { readOutcomesBody, readPredictBody } from './bodies.js';
 import { chooseAlias } from './canary.js';
 import { UNROUTED, createServingMetrics, recordReload } from './metrics.js';
@@ -82,7 +82,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   const maxRows = options.maxRowsPerRequest ?? 10_000;
   const feedbackTokens = (options.feedbackTokens ?? []).map((token) => token.trim()).filter((token) => token !== '');
   const key = options.pseudonymKey === undefined ? undefined : pseudonymKey(options.pseudonymKey);
-  const backend = await selectBackend();
+  const backend = await selectBackend(servingPreference());
 
   const app = Fastify({
     logger: options.logger ?? false,

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { buildProgram } from '../../cli/program.js';
 import { describeCheck } from '../../cli/gpu.js';
 import type { BackendCheck } from '../../model/gpu-check.js';
-import { checkBackends } from '../../model/gpu-check.js';
+import { adviseBackend, checkBackends } from '../../model/gpu-check.js';
+import { nativeTensorflowExpected } from '../support/native-backend.js';
 
 /** `ctrain <args>` through the real command tree in this process; returns what it printed on stdout. */
 async function ctrain(args: string[]): Promise<string> {
@@ -19,9 +20,9 @@ async function ctrain(args: string[]): Promise<string> {
 
 describe('ctrain gpu check', () => {
   it('--json reports every backend in order: wasm and cpu measured, the GPU ones available with a device or unavailable with a reason', async () => {
-    const { backends } = JSON.parse(await ctrain(['gpu', 'check', '--json', '--seconds', '0.2'])) as { backends: BackendCheck[] };
+    const { backends, advice } = JSON.parse(await ctrain(['gpu', 'check', '--json', '--seconds', '0.2'])) as { backends: BackendCheck[]; advice: { fastest: string; trainerPick: string } };
     expect(backends.map(({ name }) => name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
-    for (const name of ['wasm', 'cpu']) {
+    for (const name of [...(nativeTensorflowExpected() ? ['tensorflow'] : []), 'wasm', 'cpu']) {
       const check = backends.find((candidate) => candidate.name === name);
       expect(check).toMatchObject({ available: true });
       expect(check?.reason).toBeUndefined();
@@ -39,6 +40,26 @@ describe('ctrain gpu check', () => {
       expect(webgpu?.matmulGflops).toBeUndefined();
     }
     for (const check of backends.filter(({ available }) => !available)) expect(check.reason).toMatch(/\S/);
+    // The advice names the backend that measured fastest, against the first available one.
+    const fastest = backends.filter(({ available }) => available).reduce((a, b) => ((b.trainSamplesPerSecond ?? 0) > (a.trainSamplesPerSecond ?? 0) ? b : a));
+    expect(advice).toMatchObject({ fastest: fastest.name, trainerPick: backends.find(({ available }) => available)?.name });
+  });
+
+  it("advises the backend that trained fastest, and says when the trainer's pick is slower", () => {
+    const checks: BackendCheck[] = [
+      { name: 'webgpu', available: true, device: 'nvidia hopper', trainSamplesPerSecond: 26_145 },
+      { name: 'tensorflow', available: true, trainSamplesPerSecond: 400_000 },
+      { name: 'wasm', available: true, trainSamplesPerSecond: 250_000 },
+      { name: 'cpu', available: false, reason: 'not asked' },
+    ];
+    expect(adviseBackend(checks, {})).toEqual({
+      fastest: 'tensorflow',
+      samplesPerSecond: 400_000,
+      trainerPick: 'webgpu',
+      text: "fastest for this shape: tensorflow (400,000 samples/s, 15.3× the trainer's pick, webgpu, at 26,145 samples/s): set CTRAIN_TF_BACKEND=tensorflow on the trainer to use it",
+    });
+    expect(adviseBackend(checks, { CTRAIN_TF_BACKENDS: 'tensorflow,wasm' })?.text).toBe("the trainer's pick, tensorflow, is the fastest for this shape (400,000 samples/s)");
+    expect(adviseBackend([{ name: 'webgpu', available: false, reason: 'no adapter' }], {})).toBeUndefined();
   });
 
   it('times the MLP shape asked for, leaves no tensor behind and tfjs on the backend it was on', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { attemptBackend, BACKEND_ENV, BACKEND_NAMES, BACKEND_ORDER_ENV, backendOrder, selectBackend } from '../../model/backend.js';
+import { attemptBackend, BACKEND_ENV, BACKEND_NAMES, BACKEND_ORDER_ENV, backendOrder, selectBackend, servingPreference } from '../../model/backend.js';
 import { BackendUnavailableError } from '../../model/errors.js';
 import { nativeTensorflowExpected } from '../support/native-backend.js';
 import { vulkanLoaderMissing } from '../../model/vulkan-libraries.js';
@@ -27,6 +27,12 @@ describe('backendOrder', () => {
 
   it('lets CTRAIN_TF_BACKEND force one backend over the order and over a preference', () => {
     expect(backendOrder({ [BACKEND_ENV]: 'cpu', [BACKEND_ORDER_ENV]: 'webgpu,wasm' }, ['wasm'])).toEqual({ order: ['cpu'], forced: true });
+  });
+
+  it('gives the model server wasm first, unless CTRAIN_TF_BACKENDS sets an order', () => {
+    expect(servingPreference({})).toEqual(['wasm', 'tensorflow', 'cpu']);
+    expect(servingPreference({ [BACKEND_ORDER_ENV]: 'tensorflow,wasm' })).toBeUndefined();
+    expect(backendOrder({ [BACKEND_ENV]: 'tensorflow' }, servingPreference({}))).toEqual({ order: ['tensorflow'], forced: true });
   });
 
   it('prefers an explicit preference to CTRAIN_TF_BACKENDS', () => {
