@@ -24,7 +24,9 @@ export async function dvcVersionOf(path: string, name: string): Promise<DvcVersi
 
 /** Stores the file at `path` as `version` of `pipeline`: its bytes first, then the `.dvc` file that makes it a version. */
 export async function storeDatasetVersion(storage: ObjectStore, pipeline: string, path: string, version: DvcVersion): Promise<void> {
-  await storage.putFile(datasetKeys.dvcRemoteObject(version.md5), path);
+  const remoteObject = datasetKeys.dvcRemoteObject(version.md5);
+  // The remote is addressed by md5: bytes another pipeline already stored are not sent again, as `dvc push` skips them.
+  if ((await storage.stat(remoteObject))?.size !== version.size) await storage.putFile(remoteObject, path);
   await storage.putBuffer(datasetKeys.dvcFile(pipeline, version.md5), Buffer.from(dvcFileText(version)), 'text/yaml');
 }
 
