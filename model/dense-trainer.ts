@@ -26,7 +26,7 @@ export type OptimizerWeights = NamedTensor[];
 /**
  * Training steps of ctrain's networks (dense ReLU layers with seeded dropout between them, then
  * one sigmoid or linear unit), written out as kernels: forward pass, binary cross-entropy or
- * squared error, their gradient and Adam over all weights at once. A step is about 60 kernel
+ * squared error, their gradient and Adam over all weights at once. A step is about 55 kernel
  * calls where layers' fit with tf.train.adam issues 225; with the native backend each call has a
  * fixed cost, which was most of a step for these small networks. The weights stay the layers
  * model's own variables, so export, predict and checkpoints see them as before; a test holds the
@@ -94,7 +94,7 @@ export class DenseTrainer {
         if (i > 0) upstream = tf.mul(matMul(upstream, this.layers[i]!.kernel.read() as tf.Tensor2D, false, true), gates[i - 1]!);
       }
       const gradient = tf.concat(gradients.map(flatten));
-      // tf.train.adam's update, element for element.
+      // tf.train.adam's update (its bias corrections computed here in double precision).
       const firstMoment = tf.add<tf.Tensor1D>(tf.mul(this.firstMoment, BETA1), tf.mul(gradient, 1 - BETA1));
       const secondMoment = tf.add<tf.Tensor1D>(tf.mul(this.secondMoment, BETA2), tf.mul(tf.square(gradient), 1 - BETA2));
       const corrected1 = tf.div(firstMoment, 1 - BETA1 ** t);
