@@ -6,7 +6,8 @@
 #   bash bench/gpu.sh run       on the GPU machine (or any linux-x64 one; the ignored payload
 #                               folder must travel with the working tree): unpacks Node and the
 #                               Vulkan loader into a temp dir, runs `ctrain gpu check` and the
-#                               training benchmark, writes bench/gpu-results.md and .json (and
+#                               training benchmark (tfjs backends beside PyTorch on CUDA and CPU,
+#                               with the machine's python3; CTRAIN_GPU_PYTHON names another), writes bench/gpu-results.md and .json (and
 #                               copies them into $OUT when it is set)
 #
 # The payload: one esbuild bundle of bench/gpu/runner.ts, the wasm backend's .wasm files, the
@@ -146,6 +147,8 @@ run() {
   fi
   if [[ -n "$found" ]]; then say "NVIDIA Vulkan ICD: $found"; else say "no NVIDIA Vulkan ICD found (WebGPU will be unavailable unless another Vulkan driver is)"; fi
 
+  # The PyTorch peer trains the same models beside tfjs, with the machine's own python3 and torch.
+  export CTRAIN_GPU_TORCH_SCRIPT="$ROOT/bench/gpu/train_torch.py"
   say "running the check and the training benchmark"
   (cd "$PAYLOAD" && "$work/node" runner.mjs --out "$ROOT/bench/gpu-results")
   if [[ -n "${OUT:-}" ]]; then

@@ -1,25 +1,29 @@
 /**
  * The GPU benchmark, bundled by `bench/gpu.sh prepare` into one file that runs with no
  * node_modules on a GPU machine without network. It runs `ctrain gpu check`'s checks for every
- * backend, then trains a larger MLP on synthetic tabular data on each usable backend, each in a
- * child process of its own (a native crash in one backend costs only its row), and writes the
- * table as markdown and JSON.
+ * backend, then trains two MLPs on synthetic tabular data (a large one, and one of the
+ * flight-delay model's size) on each usable backend, each in a child process of its own (a native
+ * crash in one backend costs only its row), and the same models with PyTorch on CUDA and on the
+ * CPU beside them, and writes the table as markdown and JSON.
  *
  *   node runner.mjs [--out <path without extension>]   (bench/gpu.sh run does this)
  *
  * Environment: CTRAIN_GPU_SECONDS (training seconds per backend, default 20),
  * CTRAIN_GPU_CHECK_SECONDS (default 3), CTRAIN_GPU_ROWS (default 200000),
  * CTRAIN_GPU_BACKENDS (comma-separated backends to train on; default every usable one but the
- * pure-JS cpu backend), CTRAIN_GPU_VULKAN_LOADER (what gpu.sh put on LD_LIBRARY_PATH).
+ * pure-JS cpu backend), CTRAIN_GPU_VULKAN_LOADER (what gpu.sh put on LD_LIBRARY_PATH),
+ * CTRAIN_GPU_PYTHON (the Python with torch; default python3), CTRAIN_GPU_TORCH_SCRIPT (the peer's
+ * script, which gpu.sh names).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BackendCheck } from '../../model/gpu-check.js';
 import { seededRandom } from '../../tabular/seeded-random.js';
 import type { GpuResults, MachineDescription, TrainingResult, TrainingSetup } from './table.js';
-import { renderGpuTable } from './table.js';
+import { modelLabel, renderGpuTable } from './table.js';
 
 /**
  * model/webgpu.ts imports @tensorflow/tfjs-backend-webgpu by a specifier in a variable, which a
@@ -33,17 +37,26 @@ import { renderGpuTable } from './table.js';
   '@tensorflow/tfjs-backend-webgpu': () => import('@tensorflow/tfjs-backend-webgpu' as string),
 };
 
-const SETUP: TrainingSetup = {
-  features: 64,
-  rows: positiveInt(process.env.CTRAIN_GPU_ROWS, 200_000),
-  hidden: [1024, 1024, 1024, 1024],
-  batchSize: 4096,
-  seconds: positiveInt(process.env.CTRAIN_GPU_SECONDS, 20),
-  warmupSteps: 2,
-};
+const SECONDS = positiveInt(process.env.CTRAIN_GPU_SECONDS, 20);
+const ROWS = positiveInt(process.env.CTRAIN_GPU_ROWS, 200_000);
+/**
+ * The models trained: a network large enough for a GPU to pay, and one of the flight-delay
+ * model's size, where even PyTorch trains faster on the CPU than on the GPU.
+ */
+const MODELS: TrainingSetup[] = [
+  { name: 'large', features: 64, rows: ROWS, hidden: [1024, 1024, 1024, 1024], batchSize: 4096, seconds: SECONDS, warmupSteps: 2, targetVsWasm: 10 },
+  { name: 'flight-delay', features: 105, rows: ROWS, hidden: [32, 16], batchSize: 1024, seconds: SECONDS, warmupSteps: 2 },
+];
+/** The PyTorch peer's devices; each trains every model beside the tfjs backends. */
+const TORCH_DEVICES = [
+  { backend: 'pytorch-cuda', device: 'cuda' },
+  { backend: 'pytorch-cpu', device: 'cpu' },
+] as const;
 const CHECK_SECONDS = positiveInt(process.env.CTRAIN_GPU_CHECK_SECONDS, 3);
-/** The pure-JS backend needs minutes for one step of this model: trained on only when asked. */
-const NOT_BY_DEFAULT: Record<string, string> = { cpu: 'pure-JS backend: one step of this model takes minutes; set CTRAIN_GPU_BACKENDS to include it' };
+/** Why a backend is left out of a model unless CTRAIN_GPU_BACKENDS names it: the pure-JS one needs minutes a step of the large model. */
+function notByDefault(backend: string, setup: TrainingSetup): string | undefined {
+  return backend === 'cpu' && setup.name === 'large' ? 'pure-JS backend: one step of this model takes minutes; set CTRAIN_GPU_BACKENDS to include it' : undefined;
+}
 
 const args = process.argv.slice(2);
 const mode = args[0];
@@ -52,7 +65,7 @@ if (mode === '--child-check') {
   // Dawn's device keeps the event loop alive: a child leaves once its result is written.
   process.exit(0);
 } else if (mode === '--child-train') {
-  await childTrain(required(args[1], 'backend'), required(args[2], 'result file'));
+  await childTrain(required(args[1], 'backend'), modelNamed(required(args[2], 'model')), required(args[3], 'result file'));
   process.exit(0);
 } else {
   const outIndex = args.indexOf('--out');
@@ -71,25 +84,37 @@ async function main(out: string): Promise<void> {
   for (const c of checked) log(`check ${c.name}: ${c.available ? `available${c.device ? ` on ${c.device}` : ''}` : `unavailable: ${c.reason ?? '?'}`}`);
 
   const wanted = process.env.CTRAIN_GPU_BACKENDS?.split(',').map((name) => name.trim()).filter(Boolean);
-  const results: TrainingResult[] = [];
-  for (const c of checked) {
-    if (!c.available) {
-      results.push({ backend: c.name, skipped: `unavailable: ${c.reason ?? 'no reason given'}` });
-      continue;
+  const python = process.env.CTRAIN_GPU_PYTHON ?? 'python3';
+  const trainings: GpuResults['trainings'] = [];
+  for (const setup of MODELS) {
+    const label = `${setup.name} (${modelLabel(setup)}, batch ${setup.batchSize})`;
+    const results: TrainingResult[] = [];
+    for (const c of checked) {
+      if (!c.available) {
+        results.push({ backend: c.name, skipped: `unavailable: ${c.reason ?? 'no reason given'}` });
+        continue;
+      }
+      const excluded = wanted ? (wanted.includes(c.name) ? undefined : 'not in CTRAIN_GPU_BACKENDS') : notByDefault(c.name, setup);
+      if (excluded) {
+        results.push({ backend: c.name, device: c.device, skipped: excluded });
+        continue;
+      }
+      log(`${label}: training on ${c.name} for about ${setup.seconds} s`);
+      const trained = await inChild<TrainingResult>(['--child-train', c.name, setup.name], setup.seconds * 20 + 600);
+      const row: TrainingResult = 'error' in trained ? { backend: c.name, skipped: `failed: ${trained.error}` } : { ...trained, device: c.device ?? trained.device };
+      log(row.samplesPerSecond === undefined ? `${c.name}: ${row.skipped ?? ''}` : `${c.name}: ${row.samplesPerSecond.toFixed(0)} samples/s`);
+      results.push(row);
     }
-    const excluded = wanted ? (wanted.includes(c.name) ? undefined : 'not in CTRAIN_GPU_BACKENDS') : NOT_BY_DEFAULT[c.name];
-    if (excluded) {
-      results.push({ backend: c.name, device: c.device, skipped: excluded });
-      continue;
+    for (const peer of TORCH_DEVICES) {
+      log(`${label}: training on ${peer.backend} (${python}) for about ${setup.seconds} s`);
+      const row = trainWithTorch(python, setup, peer.backend, peer.device);
+      log(row.samplesPerSecond === undefined ? `${peer.backend}: ${row.skipped ?? ''}` : `${peer.backend}: ${row.samplesPerSecond.toFixed(0)} samples/s`);
+      results.push(row);
     }
-    log(`training on ${c.name} for about ${SETUP.seconds} s`);
-    const trained = await inChild<TrainingResult>(['--child-train', c.name], SETUP.seconds * 20 + 600);
-    const row: TrainingResult = 'error' in trained ? { backend: c.name, skipped: `failed: ${trained.error}` } : { ...trained, device: c.device ?? trained.device };
-    log(row.samplesPerSecond === undefined ? `${c.name}: ${row.skipped ?? ''}` : `${c.name}: ${row.samplesPerSecond.toFixed(0)} samples/s`);
-    results.push(row);
+    trainings.push({ ...setup, results });
   }
 
-  const document: GpuResults = { generatedAt: new Date().toISOString(), machine, check: checked, training: { ...SETUP, results } };
+  const document: GpuResults = { generatedAt: new Date().toISOString(), machine, check: checked, trainings };
   const markdown = renderGpuTable(document);
   writeFileSync(`${out}.json`, `${JSON.stringify(document, null, 2)}\n`);
   writeFileSync(`${out}.md`, markdown);
@@ -130,22 +155,22 @@ async function childCheck(resultFile: string): Promise<void> {
   }
 }
 
-async function childTrain(backend: string, resultFile: string): Promise<void> {
+async function childTrain(backend: string, setup: TrainingSetup, resultFile: string): Promise<void> {
   try {
-    writeFileSync(resultFile, JSON.stringify(await train(backend)));
+    writeFileSync(resultFile, JSON.stringify(await train(backend, setup)));
   } catch (error) {
     writeFileSync(resultFile, JSON.stringify({ error: firstLine(error) }));
   }
 }
 
-/** Adam on a 4 × 1024 MLP: warm-up steps untimed, then steps until SETUP.seconds have passed. */
-async function train(backend: string): Promise<TrainingResult> {
+/** Adam on the MLP: warm-up steps untimed, then steps until `setup.seconds` have passed. */
+async function train(backend: string, setup: TrainingSetup): Promise<TrainingResult> {
   const tf = await import('@tensorflow/tfjs');
   const { selectBackend } = await import('../../model/backend.js');
   const { buildNetwork } = await import('../../model/network.js');
   const { DenseTrainer } = await import('../../model/dense-trainer.js');
   const choice = await selectBackend([backend]);
-  const { features, rows, hidden, batchSize, seconds, warmupSteps } = SETUP;
+  const { features, rows, hidden, batchSize, seconds, warmupSteps } = setup;
   const data = syntheticData(rows, features, 20_261_202);
   const xs = tf.tensor2d(data.x, [rows, features]);
   const ys = tf.tensor2d(data.y, [rows, 1]);
@@ -185,6 +210,36 @@ async function train(backend: string): Promise<TrainingResult> {
     xs.dispose();
     ys.dispose();
   }
+}
+
+/**
+ * The same model in PyTorch (bench/gpu/train_torch.py, which travels with the working tree), on
+ * one device; a missing torch or CUDA device gives a row that says so.
+ */
+function trainWithTorch(python: string, setup: TrainingSetup, backend: string, device: string): TrainingResult {
+  const script = torchScript();
+  if (!script) return { backend, skipped: 'bench/gpu/train_torch.py not found beside the runner' };
+  const shape = { features: setup.features, rows: setup.rows, hidden: setup.hidden, batchSize: setup.batchSize, seconds: setup.seconds, warmupSteps: setup.warmupSteps };
+  try {
+    const stdout = execFileSync(python, [script, JSON.stringify(shape), device], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: (setup.seconds * 20 + 600) * 1000 });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Omit<TrainingResult, 'backend'> & { error?: string };
+    if (result.error) return { backend, skipped: `unavailable: ${result.error}` };
+    return { backend, ...result };
+  } catch (error) {
+    return { backend, skipped: `failed: ${python} ${firstLine(error)}` };
+  }
+}
+
+/** gpu.sh names the script; unbundled (tsx) it sits beside this file, bundled one folder up. */
+function torchScript(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return [process.env.CTRAIN_GPU_TORCH_SCRIPT, join(here, 'train_torch.py'), join(here, '..', 'train_torch.py')].find((path): path is string => !!path && existsSync(path));
+}
+
+function modelNamed(name: string): TrainingSetup {
+  const setup = MODELS.find((model) => model.name === name);
+  if (!setup) throw new Error(`gpu runner: no model named ${name}; expected ${MODELS.map((model) => model.name).join(' or ')}`);
+  return setup;
 }
 
 /** Seeded rows: features uniform in [-1, 1], label from a fixed linear rule plus noise. */

@@ -5,7 +5,7 @@ import { DEBIAN_PACKAGES, NODE_VERSION, PAYLOAD_DIR, payloadEntries, payloadProb
 import type { GpuResults, TrainingResult } from '../../bench/gpu/table.js';
 import { modelLabel, renderGpuTable, speedUp } from '../../bench/gpu/table.js';
 
-const SETUP = { features: 64, rows: 200_000, hidden: [1024, 1024, 1024, 1024], batchSize: 4096, seconds: 20, warmupSteps: 2 };
+const SETUP = { name: 'large', targetVsWasm: 10, features: 64, rows: 200_000, hidden: [1024, 1024, 1024, 1024], batchSize: 4096, seconds: 20, warmupSteps: 2 };
 const MACHINE: GpuResults['machine'] = {
   cpu: 'Test CPU × 16 logical cores',
   memoryGiB: 128,
@@ -17,7 +17,7 @@ const MACHINE: GpuResults['machine'] = {
 };
 
 function results(check: BackendCheck[], training: TrainingResult[], machine: Partial<GpuResults['machine']> = {}): GpuResults {
-  return { generatedAt: '2026-12-02T00:00:00.000Z', machine: { ...MACHINE, ...machine }, check, training: { ...SETUP, results: training } };
+  return { generatedAt: '2026-12-02T00:00:00.000Z', machine: { ...MACHINE, ...machine }, check, trainings: [{ ...SETUP, results: training }] };
 }
 
 const CPU_ONLY = results(
@@ -36,8 +36,8 @@ describe('the GPU results table', () => {
     const table = renderGpuTable(CPU_ONLY);
     expect(table).toContain('| webgpu | no | no WebGPU adapter: requestAdapter() returned null (no Vulkan driver for a GPU on this machine) | – | – |');
     expect(table).toContain('| wasm | yes | – | 26.4 | 224,101 |');
-    expect(table).toContain('## Training: MLP 64→4×1024→1, batch 4096, 200,000 synthetic rows');
-    expect(table).toContain('| wasm | WebAssembly backend | 128 | 1.0× | 3 | 95.7 | 0.6761 |');
+    expect(table).toContain('## Training large: MLP 64→4×1024→1, batch 4096, 200,000 synthetic rows');
+    expect(table).toContain('| wasm | WebAssembly backend | 128 | 1.0× | – | 3 | 95.7 | 0.6761 |');
     expect(table).toContain('| webgpu | not measured: unavailable: no WebGPU adapter');
     expect(table).toContain('GPU training throughput: **unmeasured** on this machine (webgpu: unavailable: no WebGPU adapter');
     expect(table).toContain('| GPU (nvidia-smi) | none found (no nvidia-smi) |');
@@ -58,11 +58,34 @@ describe('the GPU results table', () => {
       { gpus: ['NVIDIA H200, 580.159.03, 143771 MiB'], vulkanIcds: ['/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json'] },
     );
     const table = renderGpuTable(gpu);
-    expect(speedUp(gpu.training.results, 'webgpu')).toBe(125);
+    expect(speedUp(gpu.trainings[0]!.results, 'webgpu')).toBe(125);
     expect(table).toContain('| WebGPU adapter | nvidia hopper NVIDIA H200 |');
     expect(table).toContain('| GPU (nvidia-smi) | NVIDIA H200, 580.159.03, 143771 MiB |');
-    expect(table).toContain('| webgpu | nvidia hopper NVIDIA H200 | 50,000 | 125.0× | 200 | 20.0 | 0.3000 |');
-    expect(table).toContain('GPU training throughput on webgpu: 50,000 samples/s, 125.0× wasm (target ≥ 10×: met).');
+    expect(table).toContain('| webgpu | nvidia hopper NVIDIA H200 | 50,000 | 125.0× | – | 200 | 20.0 | 0.3000 |');
+    expect(table).toContain('GPU training throughput on webgpu: 50,000 samples/s, 125.0× wasm (target ≥ 10×: met), PyTorch CUDA unmeasured (not run).');
+  });
+
+  it('sets each GPU backend beside PyTorch CUDA in the same run, and names the fastest for each model', () => {
+    const peers: TrainingResult[] = [
+      { backend: 'pytorch-cuda', device: 'NVIDIA H200 (PyTorch 2.11.0)', samplesPerSecond: 1_600_000, steps: 8000, seconds: 20, finalLoss: 0.2 },
+      { backend: 'pytorch-cpu', skipped: 'unavailable: no PyTorch here: No module named torch' },
+    ];
+    const gpu = results(
+      [{ name: 'webgpu', available: true, device: 'nvidia nvidia-h200' }],
+      [{ backend: 'webgpu', device: 'nvidia nvidia-h200', samplesPerSecond: 100_000, steps: 500, seconds: 20, finalLoss: 0.3 }, { backend: 'wasm', samplesPerSecond: 1000, steps: 5, seconds: 20, finalLoss: 0.6 }, ...peers],
+    );
+    const small = { ...SETUP, name: 'flight-delay', targetVsWasm: undefined, features: 105, hidden: [32, 16], batchSize: 1024 };
+    gpu.trainings.push({ ...small, results: [{ backend: 'webgpu', samplesPerSecond: 26_000, steps: 9, seconds: 20 }, { backend: 'wasm', samplesPerSecond: 12_000, steps: 9, seconds: 20 }, { backend: 'pytorch-cuda', samplesPerSecond: 590_000, steps: 9, seconds: 20 }, { backend: 'pytorch-cpu', samplesPerSecond: 1_070_000, steps: 9, seconds: 20 }] });
+    const table = renderGpuTable(gpu);
+    expect(speedUp(gpu.trainings[0]!.results, 'webgpu', 'pytorch-cuda')).toBeCloseTo(0.0625, 6);
+    expect(table).toContain('| webgpu | nvidia nvidia-h200 | 100,000 | 100.0× | 0.063× | 500 | 20.0 | 0.3000 |');
+    expect(table).toContain('| pytorch-cpu | not measured: unavailable: no PyTorch here: No module named torch |');
+    expect(table).toContain("GPU training throughput on webgpu: 100,000 samples/s, 100.0× wasm (target ≥ 10×: met), 0.063× PyTorch CUDA's 1,600,000.");
+    expect(table).toContain('Fastest here for this model: pytorch-cuda (1,600,000 samples/s).');
+    // The small model has no speed-up target: a GPU slower than the CPU there is the finding, not a failure.
+    expect(table).toContain('## Training flight-delay: MLP 105→32→16→1, batch 1024');
+    expect(table).toContain("GPU training throughput on webgpu: 26,000 samples/s, 2.2× wasm, 0.044× PyTorch CUDA's 590,000.");
+    expect(table).toContain('Fastest here for this model: pytorch-cpu (1,070,000 samples/s).');
   });
 
   it('keeps every reason inside its table cell', () => {
