@@ -79,7 +79,7 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
           finishedAt: new Date().toISOString(),
           modelArtifact,
           backend: result.backend.name,
-          backendDetail: { name: result.backend.name, detail: result.backend.detail, skipped: result.backend.skipped },
+          backendDetail: { name: result.backend.name, detail: result.backend.detail, skipped: result.backend.skipped, measured: result.backend.measured },
           epochsRun: result.epochs,
           bestEpoch: result.bestEpoch,
           resumedFromEpoch: resumeFrom?.epoch,

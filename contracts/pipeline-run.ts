@@ -143,6 +143,8 @@ export interface BackendRecord {
   detail: string;
   /** The better backends tried first, in order, each with its one-line reason; empty when the first one tried was used. */
   skipped: { name: string; reason: string }[];
+  /** Each usable backend's measured training step for this model, which the choice rests on (absent when forced, or on versions trained before). */
+  measured?: { name: string; msPerStep: number }[];
 }
 
 export interface TrainManifest extends StepManifestBase {

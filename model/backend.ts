@@ -105,7 +105,8 @@ export function tfNameOf(name: BackendName): string {
   return name === 'tensorflow-gpu' ? 'tensorflow' : name;
 }
 
-async function trySelect(order: BackendName[], forced: boolean): Promise<BackendChoice> {
+/** The first backend of `order` that can be used, activated; forced: that one or an error. */
+export async function trySelect(order: readonly BackendName[], forced: boolean): Promise<BackendChoice> {
   const skipped: SkippedBackend[] = [];
   const reasons = (): string => skipped.map(({ name, reason }) => `${name} skipped: ${reason}`).join('; ');
   for (const name of order) {

@@ -31,6 +31,11 @@ export interface Checkpoint {
   /** True once early stopping has fired; resuming then only restores the best weights. */
   stopped: boolean;
   history: EpochLog[];
+  /**
+   * The backend the run chose, with the step times it measured: a resumed run goes on on the same
+   * one where it can, as the unbroken run would have (absent in checkpoints written before).
+   */
+  backend?: { name: string; measured: { name: string; msPerStep: number }[] };
 }
 
 const CHECKPOINT_KIND = 'checkpoint/1';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from './backend.js';
 import { attemptBackend, BACKEND_NAMES, backendOrder, parseBackendNames, tfNameOf } from './backend.js';
+import { TRIAL_MARGIN } from './backend-trial.js';
 import { DenseTrainer } from './dense-trainer.js';
 import { buildNetwork } from './network.js';
 import { oneLine } from './webgpu.js';
@@ -78,33 +79,41 @@ export async function checkBackends(options: CheckOptions = {}): Promise<Backend
   return checks;
 }
 
-/** Which backend trained the shape fastest here, against the one the trainer's order would pick. */
+/** Which backend trained the shape fastest here, against the first one of the trainer's order. */
 export interface BackendAdvice {
   fastest: BackendName;
   samplesPerSecond: number;
   /** The first available backend in the trainer's order (CTRAIN_TF_BACKEND and CTRAIN_TF_BACKENDS included). */
-  trainerPick: BackendName;
-  /** One line: whether to keep the trainer's pick or force the fastest, and by how much it is faster. */
+  firstInOrder: BackendName;
+  /** One line: which is fastest for the shape, by how much, and what the trainer does about it. */
   text: string;
 }
 
 /**
  * Advice from measured step times: a small tabular network can train faster on the CPU than on
- * a GPU, so the order alone does not say which backend is fastest for the model at hand.
- * Undefined when nothing was measured.
+ * a GPU, so the order alone does not say which backend is fastest for the model at hand. The
+ * trainer measures each model itself before it trains (model/backend-trial.ts); this says what
+ * it will find for the shape checked. Undefined when nothing was measured.
  */
 export function adviseBackend(checks: readonly BackendCheck[], env: NodeJS.ProcessEnv = process.env): BackendAdvice | undefined {
   const measured = checks.filter((check) => check.available && check.trainSamplesPerSecond !== undefined);
   if (measured.length === 0) return undefined;
   const fastest = measured.reduce((best, check) => (check.trainSamplesPerSecond! > best.trainSamplesPerSecond! ? check : best));
   const available = new Set(measured.map((check) => check.name));
-  const pick = measured.find((check) => check.name === backendOrder(env).order.find((name) => available.has(name))) ?? measured[0]!;
+  const { order, forced } = backendOrder(env);
+  const first = measured.find((check) => check.name === order.find((name) => available.has(name))) ?? measured[0]!;
   const rate = (check: BackendCheck): string => `${check.trainSamplesPerSecond!.toLocaleString('en-US')} samples/s`;
-  const text =
-    pick.name === fastest.name
-      ? `the trainer's pick, ${pick.name}, is the fastest for this shape (${rate(pick)})`
-      : `fastest for this shape: ${fastest.name} (${rate(fastest)}, ${(fastest.trainSamplesPerSecond! / pick.trainSamplesPerSecond!).toFixed(1)}× the trainer's pick, ${pick.name}, at ${rate(pick)}): set CTRAIN_TF_BACKEND=${fastest.name} on the trainer to use it`;
-  return { fastest: fastest.name, samplesPerSecond: fastest.trainSamplesPerSecond!, trainerPick: pick.name, text };
+  const speedUp = fastest.trainSamplesPerSecond! / first.trainSamplesPerSecond!;
+  const what =
+    first.name === fastest.name
+      ? `fastest for this shape: ${fastest.name} (${rate(fastest)}), also first in the trainer's order`
+      : `fastest for this shape: ${fastest.name} (${rate(fastest)}, ${speedUp.toFixed(1)}× ${first.name} at ${rate(first)}, which is first in the trainer's order)`;
+  const then = forced
+    ? `CTRAIN_TF_BACKEND forces ${first.name} on the trainer, unmeasured`
+    : first.name === fastest.name || speedUp >= TRIAL_MARGIN
+      ? `the trainer measures each model before it trains and would train this shape on ${fastest.name}`
+      : `the trainer keeps ${first.name} unless another backend is ${TRIAL_MARGIN}× faster`;
+  return { fastest: fastest.name, samplesPerSecond: fastest.trainSamplesPerSecond!, firstInOrder: first.name, text: `${what}; ${then}` };
 }
 
 /** Runs `step` for `seconds` after one warm-up call; returns completed units per second. */

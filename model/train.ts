@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendChoice, BackendName } from './backend.js';
-import { selectBackend } from './backend.js';
+import type { BackendName } from './backend.js';
+import type { MeasuredChoice } from './backend-trial.js';
+import { selectBackendByTrial } from './backend-trial.js';
 import type { Checkpoint } from './checkpoint.js';
 import { checkpointFingerprint } from './checkpoint.js';
 import { TrainingDivergedError } from './errors.js';
@@ -22,7 +23,7 @@ export interface TrainOptions {
   resumeFrom?: Checkpoint;
   /** Awaited after each epoch, before the next starts; if it throws, training stops with that error. */
   onEpoch?: (report: EpochReport) => void | Promise<void>;
-  /** Backends to try, in order (CTRAIN_TF_BACKEND still forces one); default: {@link selectBackend}'s order. */
+  /** Backends to measure, in order (CTRAIN_TF_BACKEND still forces one); default: all of them, best first. */
   backends?: readonly BackendName[];
 }
 
@@ -38,7 +39,8 @@ export interface TrainSummary {
   monitor: 'valLoss' | 'loss';
   stoppedEarly: boolean;
   history: EpochLog[];
-  backend: BackendChoice;
+  /** The backend it trained on, chosen by measured step times of this model. */
+  backend: MeasuredChoice;
 }
 
 export interface TrainResult extends TrainSummary {
@@ -53,14 +55,15 @@ export interface TrainResult extends TrainSummary {
 export async function trainNetwork({ data, spec, resumeFrom, onEpoch, backends }: TrainOptions): Promise<TrainResult> {
   validateSpec(spec);
   validateData(data, spec);
-  const backend = await selectBackend(backends);
+  const backend = await selectBackendByTrial((_name, giveUpAboveMs) => timeTrainingStep(spec, data.train, giveUpAboveMs), backends, process.env, resumeFrom?.backend);
   const fingerprint = checkpointFingerprint(spec, data);
   const session = resumeFrom ? await TrainingSession.resume(resumeFrom, spec, fingerprint) : TrainingSession.fresh(spec, data.train.width);
   try {
     while (!session.finished(spec)) {
       const log = runEpoch(session.trainer, spec, session.epoch + 1, data.train, data.validation);
       session.record(log, spec);
-      await onEpoch?.({ ...log, checkpoint: await session.checkpoint(fingerprint) });
+      const checkpoint = { ...(await session.checkpoint(fingerprint)), backend: { name: backend.name, measured: backend.measured } };
+      await onEpoch?.({ ...log, checkpoint });
     }
     session.restoreBest();
     return {
@@ -78,6 +81,49 @@ export async function trainNetwork({ data, spec, resumeFrom, onEpoch, backends }
     throw error;
   } finally {
     session.disposeTrainingState();
+  }
+}
+
+/** A trial warms up for at least this long (V8 tiers wasm up meanwhile), then times steps for as long again twice. */
+const TRIAL_WARMUP_MS = 100;
+
+/**
+ * Milliseconds a training step of this spec's network takes on the active backend: a throwaway
+ * network of the same shape on one batch of the training rows, warmed up (at least two steps: the
+ * first compiles a GPU's shaders) for {@link TRIAL_WARMUP_MS}, then timed for twice that, each
+ * loss read back so the time includes what a GPU queued. A backend whose second step already
+ * exceeds `giveUpAboveMs` cannot win: that step's time is its answer.
+ */
+async function timeTrainingStep(spec: TrainSpec, train: DataSplit, giveUpAboveMs: number): Promise<number> {
+  const rows = Math.min(spec.batchSize, train.rows);
+  const session = TrainingSession.fresh(spec, train.width);
+  const x = tf.tensor2d(train.features.subarray(0, rows * train.width), [rows, train.width]);
+  const y = tf.tensor2d(train.labels.subarray(0, rows), [rows, 1]);
+  let index = 0;
+  const stepsFor = async (minSteps: number, ms: number): Promise<{ steps: number; ms: number; gaveUp: boolean }> => {
+    const started = performance.now();
+    let steps = 0;
+    let stepStarted = started;
+    do {
+      const loss = session.trainer.step(x, y, 1, index++);
+      await loss.data();
+      loss.dispose();
+      steps++;
+      const now = performance.now();
+      if (steps === 2 && now - stepStarted > giveUpAboveMs) return { steps, ms: now - stepStarted, gaveUp: true };
+      stepStarted = now;
+    } while (steps < 1000 && (steps < minSteps || performance.now() - started < ms));
+    return { steps, ms: performance.now() - started, gaveUp: false };
+  };
+  try {
+    const warmUp = await stepsFor(2, TRIAL_WARMUP_MS);
+    if (warmUp.gaveUp) return warmUp.ms;
+    const timed = await stepsFor(1, 2 * TRIAL_WARMUP_MS);
+    return timed.ms / timed.steps;
+  } finally {
+    tf.dispose([x, y]);
+    session.disposeTrainingState();
+    session.layersModel.dispose();
   }
 }
 

@@ -20,7 +20,7 @@ async function ctrain(args: string[]): Promise<string> {
 
 describe('ctrain gpu check', () => {
   it('--json reports every backend in order: wasm and cpu measured, the GPU ones available with a device or unavailable with a reason', async () => {
-    const { backends, advice } = JSON.parse(await ctrain(['gpu', 'check', '--json', '--seconds', '0.2'])) as { backends: BackendCheck[]; advice: { fastest: string; trainerPick: string } };
+    const { backends, advice } = JSON.parse(await ctrain(['gpu', 'check', '--json', '--seconds', '0.2'])) as { backends: BackendCheck[]; advice: { fastest: string; firstInOrder: string } };
     expect(backends.map(({ name }) => name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
     for (const name of [...(nativeTensorflowExpected() ? ['tensorflow'] : []), 'wasm', 'cpu']) {
       const check = backends.find((candidate) => candidate.name === name);
@@ -42,7 +42,7 @@ describe('ctrain gpu check', () => {
     for (const check of backends.filter(({ available }) => !available)) expect(check.reason).toMatch(/\S/);
     // The advice names the backend that measured fastest, against the first available one.
     const fastest = backends.filter(({ available }) => available).reduce((a, b) => ((b.trainSamplesPerSecond ?? 0) > (a.trainSamplesPerSecond ?? 0) ? b : a));
-    expect(advice).toMatchObject({ fastest: fastest.name, trainerPick: backends.find(({ available }) => available)?.name });
+    expect(advice).toMatchObject({ fastest: fastest.name, firstInOrder: backends.find(({ available }) => available)?.name });
   });
 
   it("advises the backend that trained fastest, and says when the trainer's pick is slower", () => {
@@ -55,10 +55,16 @@ describe('ctrain gpu check', () => {
     expect(adviseBackend(checks, {})).toEqual({
       fastest: 'tensorflow',
       samplesPerSecond: 400_000,
-      trainerPick: 'webgpu',
-      text: "fastest for this shape: tensorflow (400,000 samples/s, 15.3× the trainer's pick, webgpu, at 26,145 samples/s): set CTRAIN_TF_BACKEND=tensorflow on the trainer to use it",
+      firstInOrder: 'webgpu',
+      text: "fastest for this shape: tensorflow (400,000 samples/s, 15.3× webgpu at 26,145 samples/s, which is first in the trainer's order); the trainer measures each model before it trains and would train this shape on tensorflow",
     });
-    expect(adviseBackend(checks, { CTRAIN_TF_BACKENDS: 'tensorflow,wasm' })?.text).toBe("the trainer's pick, tensorflow, is the fastest for this shape (400,000 samples/s)");
+    expect(adviseBackend(checks, { CTRAIN_TF_BACKENDS: 'tensorflow,wasm' })?.text).toBe(
+      "fastest for this shape: tensorflow (400,000 samples/s), also first in the trainer's order; the trainer measures each model before it trains and would train this shape on tensorflow",
+    );
+    expect(adviseBackend(checks, { CTRAIN_TF_BACKENDS: 'wasm,tensorflow' })?.text).toBe(
+      "fastest for this shape: tensorflow (400,000 samples/s, 1.6× wasm at 250,000 samples/s, which is first in the trainer's order); the trainer measures each model before it trains and would train this shape on tensorflow",
+    );
+    expect(adviseBackend(checks, { CTRAIN_TF_BACKEND: 'wasm' })?.text).toMatch(/; CTRAIN_TF_BACKEND forces wasm on the trainer, unmeasured$/);
     expect(adviseBackend([{ name: 'webgpu', available: false, reason: 'no adapter' }], {})).toBeUndefined();
   });
 

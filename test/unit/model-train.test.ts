@@ -40,7 +40,10 @@ describe('trainNetwork', () => {
     result.layersModel.dispose();
     expect(metrics.auc).toBeGreaterThan(0.9);
     expect(epochs).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
-    expect(result).toMatchObject({ epochs: 5, monitor: 'valLoss', backend: { name: expectedCpuBackend() } });
+    expect(result).toMatchObject({ epochs: 5, monitor: 'valLoss' });
+    // Chosen by measured step time among the CPU backends set-up provides, each one's time kept.
+    expect(result.backend.measured.map((timing) => timing.name)).toEqual(expectedCpuBackend() === 'tensorflow' ? ['tensorflow', 'wasm'] : ['wasm']);
+    expect(result.backend.measured.map((timing) => timing.name)).toContain(result.backend.name);
     expect(result.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5]);
   });
 
@@ -56,11 +59,13 @@ describe('trainNetwork', () => {
     expect(r2).toBeGreaterThan(0.9);
   });
 
-  it('is deterministic for a fixed seed, and the seed matters', async () => {
+  it('is deterministic for a fixed seed on one backend, and the seed matters', async () => {
     const short = { ...spec, epochs: 3 };
-    const first = await trainNetwork({ data, spec: short });
-    const second = await trainNetwork({ data, spec: short });
-    const other = await trainNetwork({ data, spec: { ...short, seed: 43 } });
+    // Backends round differently in the last bits: the measured choice may differ between runs.
+    const backends = [expectedCpuBackend()];
+    const first = await trainNetwork({ data, spec: short, backends });
+    const second = await trainNetwork({ data, spec: short, backends });
+    const other = await trainNetwork({ data, spec: { ...short, seed: 43 }, backends });
     expect(weightsOf(second.layersModel)).toEqual(weightsOf(first.layersModel));
     expect(second.history).toEqual(first.history);
     expect(weightsOf(other.layersModel)).not.toEqual(weightsOf(first.layersModel));
@@ -90,9 +95,10 @@ describe('trainNetwork', () => {
   });
 
   it('resumes from a serialised checkpoint to the same weights as an unbroken run', async () => {
-    const straight = await trainNetwork({ data, spec });
+    const backends = [expectedCpuBackend()];
+    const straight = await trainNetwork({ data, spec, backends });
     let third: Checkpoint | undefined;
-    const partial = await trainNetwork({ data, spec: { ...spec, epochs: 3 }, onEpoch: ({ checkpoint }) => void (third = checkpoint) });
+    const partial = await trainNetwork({ data, spec: { ...spec, epochs: 3 }, backends, onEpoch: ({ checkpoint }) => void (third = checkpoint) });
     partial.layersModel.dispose();
     const restored = deserializeCheckpoint(serializeCheckpoint(third as Checkpoint));
     const resumed = await trainNetwork({ data, spec, resumeFrom: restored });
