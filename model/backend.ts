@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { cudaDriverMissing, cudaLibrariesMissing } from './cuda-libraries.js';
 import { BackendUnavailableError } from './errors.js';
 import { applyNativeDefaults } from './native-settings.js';
 import { oneLine, registerWebGpu } from './webgpu.js';
@@ -147,7 +149,10 @@ async function attemptNativeGpu(): Promise<Attempt> {
   if (!active.ok) return active;
   // tfjs-node-gpu silently runs on the CPU when CUDA finds no device.
   const onGpu = (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
-  return onGpu ? active : { ok: false, reason: '@tensorflow/tfjs-node-gpu loaded but TensorFlow sees no GPU' };
+  if (onGpu) return active;
+  const deps = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-node-gpu/package.json')), 'deps');
+  const why = cudaDriverMissing() ?? cudaLibrariesMissing(deps) ?? `the driver and the CUDA libraries are there; CUDA_VISIBLE_DEVICES=${process.env.CUDA_VISIBLE_DEVICES ?? '(unset)'}`;
+  return { ok: false, reason: `@tensorflow/tfjs-node-gpu loaded but TensorFlow sees no GPU: ${why}` };
 }
 
 async function attemptWebGpu(): Promise<Attempt> {
@@ -177,11 +182,14 @@ async function attemptWasm(): Promise<Attempt> {
 /** Imports an optional native package; returns why it could not be loaded, or undefined. */
 async function loadNative(pkg: string): Promise<string | undefined> {
   if (nativePackage === pkg) return undefined;
+  let packageJson: string;
   try {
-    createRequire(import.meta.url).resolve(pkg);
+    packageJson = createRequire(import.meta.url).resolve(`${pkg}/package.json`);
   } catch (error) {
     return describeImportFailure(pkg, error);
   }
+  // Checked before importing: a package whose addon fails to load has registered its kernels by then.
+  if (!addonBuilt(packageJson)) return `${pkg} is installed but its native addon is not built (${ADDON_BUILT_BY[pkg] ?? 'npx ctrain provision builds it'})`;
   if (nativePackage) return `${nativePackage} is already loaded in this process`;
   try {
     applyNativeDefaults();
@@ -192,6 +200,23 @@ async function loadNative(pkg: string): Promise<string | undefined> {
     return describeImportFailure(pkg, error);
   }
 }
+
+/** Whether the addon file the package will load is there (ctrain's set-up builds it, not npm). */
+function addonBuilt(packageJson: string): boolean {
+  try {
+    const preGyp = createRequire(packageJson)('@mapbox/node-pre-gyp') as { find: (packageJsonPath: string) => string };
+    return existsSync(preGyp.find(packageJson));
+  } catch {
+    // Let the import say what is wrong.
+    return true;
+  }
+}
+
+/** The command that builds each native package's addon. */
+const ADDON_BUILT_BY: Record<string, string> = {
+  '@tensorflow/tfjs-node': 'npx ctrain provision builds it',
+  '@tensorflow/tfjs-node-gpu': 'npx ctrain provision --gpu builds it, with the CUDA libraries, on a machine with an NVIDIA GPU',
+};
 
 async function activate(tfName: string, detail: string): Promise<Attempt> {
   try {

@@ -59,7 +59,8 @@ export function nvidiaIcdLibrariesMissing(search: LibrarySearch = {}): string | 
   return `NVIDIA's Vulkan driver (${icd.file}) is installed but cannot start without ${listed}`;
 }
 
-function libraryFound(library: string, search: LibrarySearch): boolean {
+/** Whether the dynamic loader would find `library`: on LD_LIBRARY_PATH, in the system folders, or in its cache. */
+export function libraryFound(library: string, search: LibrarySearch): boolean {
   const env = search.env ?? process.env;
   const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ...(search.systemDirs ?? SYSTEM_LIBRARY_DIRS)];
   if (dirs.some((dir) => existsSync(join(dir, library)))) return true;

@@ -17,7 +17,8 @@ import { PINNED } from './versions.js';
 /** Set to 0 to skip the native backend (about 1.2 GB in the cache); training then runs on wasm. */
 export const NATIVE_TENSORFLOW_ENV = 'CTRAIN_NATIVE_TENSORFLOW';
 
-export type NativeTensorflowSetup = { ok: true; addon: string; package: string } | { ok: false; reason: string };
+/** Set up: the addon, the package linked to it, and the cache folder with TensorFlow's C library under deps/lib. */
+export type NativeTensorflowSetup = { ok: true; addon: string; package: string; dir: string } | { ok: false; reason: string };
 
 type Log = (line: string) => void;
 
@@ -40,33 +41,42 @@ export async function provisionNativeTensorflow(log: Log = (line) => console.log
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     return { ok: false, reason: `TensorFlow's C library is taken from the linux x86_64 wheel; this is ${process.platform} ${process.arch}` };
   }
-  const packageRoot = installedPackage();
-  if (!packageRoot) return { ok: false, reason: `${PACKAGE} is not installed (npm ci installs it)` };
-  const version = (JSON.parse(await readFile(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-  if (version !== PINNED.tfjsNode) return { ok: false, reason: `${PACKAGE} ${version} is installed but the addon is built for ${PINNED.tfjsNode}` };
-  const missing = await missingBuildTool();
-  if (missing) return { ok: false, reason: missing };
+  const packageRoot = await buildablePackage(PACKAGE);
+  if (typeof packageRoot !== 'string') return packageRoot;
 
   const modulePath = addonFolder(packageRoot);
-  const requirements = await readFile(WHEEL_REQUIREMENTS, 'utf8');
-  const key = `${PINNED.tfjsNode}-tf${PINNED.tensorflowWheel}-${modulePath.replaceAll('/', '-')}-${createHash('sha256').update(requirements).digest('hex').slice(0, 12)}`;
-  const dir = join(cacheDir(), 'tensorflow-native', key);
+  const dir = await addonCacheDir('tensorflow-native', modulePath, WHEEL_REQUIREMENTS);
   const what = `TensorFlow ${PINNED.tensorflowWheel} C library (PyPI wheel, about 570 MB to download) and ${PACKAGE} ${PINNED.tfjsNode}'s addon`;
-  const addon = await ensureTool({ what, dir, binary: join(modulePath, 'tfjs_binding.node'), log }, () => buildAddon(dir, packageRoot, modulePath));
+  const addon = await ensureTool({ what, dir, binary: join(modulePath, 'tfjs_binding.node'), log }, async () => {
+    await fetchLibtensorflow(dir);
+    await compileAddon(dir, packageRoot, modulePath);
+  });
   await linkInto(packageRoot, dir);
-  return { ok: true, addon, package: packageRoot };
+  return { ok: true, addon, package: packageRoot, dir };
 }
 
-function installedPackage(): string | undefined {
+/** A build's cache folder, named by the pinned versions, the addon's N-API folder and the pinned wheels' hash. */
+export async function addonCacheDir(kind: string, modulePath: string, requirementsFile: string): Promise<string> {
+  const wheels = createHash('sha256').update(await readFile(requirementsFile, 'utf8')).digest('hex').slice(0, 12);
+  return join(cacheDir(), kind, `${PINNED.tfjsNode}-tf${PINNED.tensorflowWheel}-${modulePath.replaceAll('/', '-')}-${wheels}`);
+}
+
+/** The installed package's folder when its addon can be built here, else why not. */
+export async function buildablePackage(name: string): Promise<string | { ok: false; reason: string }> {
+  let packageRoot: string;
   try {
-    return dirname(createRequire(join(PROJECT_ROOT, 'package.json')).resolve(`${PACKAGE}/package.json`));
+    packageRoot = dirname(createRequire(join(PROJECT_ROOT, 'package.json')).resolve(`${name}/package.json`));
   } catch {
-    return undefined;
+    return { ok: false, reason: `${name} is not installed (npm ci installs it)` };
   }
+  const version = (JSON.parse(await readFile(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  if (version !== PINNED.tfjsNode) return { ok: false, reason: `${name} ${version} is installed but the addon is built for ${PINNED.tfjsNode}` };
+  const missing = await missingBuildTool();
+  return missing ? { ok: false, reason: missing } : packageRoot;
 }
 
 /** Where the package looks for its addon (node-pre-gyp picks the N-API version this Node supports), relative to its root. */
-function addonFolder(packageRoot: string): string {
+export function addonFolder(packageRoot: string): string {
   const requireFromPackage = createRequire(join(packageRoot, 'package.json'));
   const preGyp = requireFromPackage('@mapbox/node-pre-gyp') as { find: (packageJson: string) => string };
   return relative(packageRoot, dirname(preGyp.find(join(packageRoot, 'package.json'))));
@@ -92,7 +102,8 @@ function nodePrefix(): string {
   return dirname(dirname(process.execPath));
 }
 
-async function buildAddon(dir: string, packageRoot: string, modulePath: string): Promise<void> {
+/** Downloads the pinned wheel and keeps its C library (dir/deps/lib) and C headers (dir/deps/include). */
+async function fetchLibtensorflow(dir: string): Promise<void> {
   const wheels = join(dir, 'wheel');
   // --no-cache-dir: the wheel is deleted once unpacked; pip's cache would keep another 570 MB of it.
   await run('python3', ['-m', 'pip', 'download', '--disable-pip-version-check', '--no-cache-dir', '--no-deps', '--only-binary=:all:', ...WHEEL_TARGET, '--require-hashes', '-r', WHEEL_REQUIREMENTS, '--dest', wheels]);
@@ -105,7 +116,10 @@ async function buildAddon(dir: string, packageRoot: string, modulePath: string):
   await symlink('libtensorflow_cc.so.2', join(lib, 'libtensorflow.so.2'));
   await symlink('libtensorflow_cc.so.2', join(lib, 'libtensorflow.so'));
   await symlink('libtensorflow_framework.so.2', join(lib, 'libtensorflow_framework.so'));
+}
 
+/** Compiles the package's addon against dir/deps and leaves it at dir/<modulePath>/tfjs_binding.node, checked to load. */
+export async function compileAddon(dir: string, packageRoot: string, modulePath: string): Promise<void> {
   // The cache folder is laid out like the package (deps/ beside lib/), as the addon's rpath expects.
   for (const input of BUILD_INPUTS) await cp(join(packageRoot, input), join(dir, input), { recursive: true });
   await run(process.execPath, [nodeGyp(), 'rebuild', `--nodedir=${nodePrefix()}`, '--module_name=tfjs_binding', `--module_path=${modulePath}`], { npm_config_loglevel: 'warn' }, dir);
@@ -127,7 +141,7 @@ function nodeGyp(): string {
 }
 
 /** Points the package's lib/ and deps/ at the cache; a fresh `npm ci` removes the links, the next set-up restores them. */
-async function linkInto(packageRoot: string, dir: string): Promise<void> {
+export async function linkInto(packageRoot: string, dir: string): Promise<void> {
   for (const folder of ['lib', 'deps']) {
     const link = join(packageRoot, folder);
     const target = join(dir, folder);
