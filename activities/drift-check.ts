@@ -4,7 +4,13 @@ import { compareToReference } from '../drift/report.js';
 import { judgeLoggedTraffic } from '../drift/engine-drift.js';
 import { STEP_ENGINE, withEngine } from '../tabular/engine.js';
 import { withScratch } from './step-cache.js';
-import { liveMetric, performanceVerdict } from '../drift/performance.js';
+import { performanceVerdict } from '../drift/performance.js';
+import type { LabelledOutcomes } from '../drift/engine-drift.js';
+import { combineOutcomeWindows, judgeOutcomeWindow } from '../drift/outcome.js';
+import type { OutcomeWindow } from '../drift/outcome.js';
+import type { OutcomeDrift } from '../contracts/drift-check.js';
+import type { PipelineSpec } from '../contracts/pipeline-spec.js';
+import { parseDuration } from '../contracts/duration.js';
 import { downloadLog } from '../infra/prediction-logs.js';
 import { specOfVersion } from '../contracts/version-spec.js';
 import { failForGoodOn } from './unrecoverable.js';
@@ -40,24 +46,44 @@ export function createDriftCheckActivities({ storage }: ActivityDependencies) {
       const { spec } = await failForGoodOn(() => specOfVersion(production, shippedSpecs));
       const reference = (await storage.getJson<DriftReference>(production.driftReference))!;
       const thresholds = { psi: spec.drift.psi, minRows: spec.drift.minRows };
-      // The production version's whole life for the live metric (outcomes come after their predictions), since the last check for drift.
-      const { drift, labels, scores } = await withScratch('drift-check', async (dir) => {
+      // Outcomes are judged in two windows: those that arrived since the last check, and the spec's rolling window.
+      const rollingSince = new Date(Math.max(Date.parse(until) - parseDuration(spec.drift.outcomes.window), Date.parse(promotedAt))).toISOString();
+      const outcomesSince = since < rollingSince ? since : rollingSince;
+      const { drift, outcomes } = await withScratch('drift-check', async (dir) => {
         const predictions = await downloadLog(storage, modelName, 'predictions', promotedAt, until, dir);
-        const outcomes = await downloadLog(storage, modelName, 'outcomes', promotedAt, until, dir);
-        if (predictions.length === 0) return { drift: compareToReference(reference, [], [], thresholds), labels: [], scores: [] };
-        return withEngine((engine) => judgeLoggedTraffic(engine, { predictions, outcomes }, { version: production.version, since, reference, thresholds }), { ...STEP_ENGINE, spillDirectory: dir });
+        const outcomeLogs = await downloadLog(storage, modelName, 'outcomes', promotedAt, until, dir);
+        if (predictions.length === 0) return { drift: compareToReference(reference, [], [], thresholds), outcomes: { labels: [], scores: [], arrived: [] } };
+        return withEngine((engine) => judgeLoggedTraffic(engine, { predictions, outcomes: outcomeLogs }, { version: production.version, since, outcomesSince, reference, thresholds }), { ...STEP_ENGINE, spillDirectory: dir });
       });
 
+      const outcome = judgeOutcomes(spec, reference, outcomes, [
+        { name: 'since-last-check', since },
+        { name: 'rolling', since: rollingSince },
+      ]);
+      // The blessing metric on the rolling window, as the live metric.
+      const rolling = outcome.windows.find((window) => window.name === 'rolling')!;
       const metric = spec.evaluation.metric;
-      const value = labels.length ? liveMetric(spec.label.kind, metric, labels, scores) : Number.NaN;
-      const performance = { ...performanceVerdict({ metric, value, threshold: spec.evaluation.threshold, minOutcomes: spec.drift.minRows, outcomes: labels.length }), value: Number.isFinite(value) ? value : undefined };
+      const value = rolling.statistics[metric];
+      const performance = { ...performanceVerdict({ metric, value: value ?? Number.NaN, threshold: spec.evaluation.threshold, minOutcomes: spec.drift.outcomes.minOutcomes, outcomes: rolling.outcomes }), value: value !== undefined && Number.isFinite(value) ? value : undefined };
 
       const { json: report, html: reportHtml } = driftKeys.report(modelName, until);
-      await storage.putJson(report, { model: modelName, productionVersion: production.version, since, until, drift, performance });
+      await storage.putJson(report, { model: modelName, productionVersion: production.version, since, until, drift, performance, outcome });
       const facts = { modelName, productionVersion: production.version, since, until, performance: { ...performance, metric, threshold: spec.evaluation.threshold } };
-      await storage.putBuffer(reportHtml, Buffer.from(await renderDriftReport({ reference, drift, facts })), 'text/html; charset=utf-8');
+      await storage.putBuffer(reportHtml, Buffer.from(await renderDriftReport({ reference, drift, facts, outcome })), 'text/html; charset=utf-8');
       if (drift.verdict !== 'insufficient-data') await storage.putJson(driftKeys.lastCheck(modelName), { until, version: production.version });
-      return { ...base, verdict: drift.verdict, reason: drift.reason, performance, rows: drift.rows, driftedFeatures: drift.driftedFeatures, report, reportHtml };
+      return { ...base, verdict: drift.verdict, reason: drift.reason, performance, outcome, rows: drift.rows, driftedFeatures: drift.driftedFeatures, report, reportHtml };
     },
   };
+}
+
+/** Each window's outcomes judged, and one verdict over them. */
+function judgeOutcomes(spec: PipelineSpec, reference: DriftReference, outcomes: LabelledOutcomes, windows: { name: OutcomeWindow['name']; since: string }[]): OutcomeDrift {
+  const thresholds = { metric: spec.evaluation.metric, metricThreshold: spec.evaluation.threshold, ...spec.drift.outcomes };
+  const judged = windows.map((window) => {
+    // The outcomes are ordered by arrival: a window is their tail.
+    const from = outcomes.arrived.findIndex((at) => at > window.since);
+    const start = from < 0 ? outcomes.arrived.length : from;
+    return judgeOutcomeWindow(spec.label.kind, window, outcomes.labels.slice(start), outcomes.scores.slice(start), reference.outcome, thresholds);
+  });
+  return { ...combineOutcomeWindows(judged), windows: judged, ...(reference.outcome ? {} : { note: 'this version was trained before outcome references were kept: the outcome distribution is not compared, calibration and the metric are' }) };
 }

@@ -6,6 +6,7 @@ import { isHigherBetter } from '../contracts/metric-direction.js';
 import type { CacheOptions, EvaluateManifest, FeatureManifest, ModelRef, TrainManifest } from '../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { buildDriftReference } from '../drift/reference.js';
+import { outcomeReference } from '../drift/outcome.js';
 import type { DriftReference } from '../drift/reference.js';
 import { driftColumns, driftReferenceOfTable } from '../drift/engine-drift.js';
 import { sqlString, STEP_ENGINE, withEngine } from '../tabular/engine.js';
@@ -32,8 +33,8 @@ import { uriOf } from '../contracts/pipeline-run.js';
 import { isMissingObject } from '../storage/gateway.js';
 import { manifestOfFormatTwo, modelRefOfFormatTwo } from '../contracts/format-renames.js';
 
-/** Bump when the same model and split could get different metrics or a different blessing. */
-const EVALUATE_CODE_VERSION = 'evaluate-4';
+/** Bump when the same model and split could get different metrics, blessing or drift reference. */
+const EVALUATE_CODE_VERSION = 'evaluate-5';
 /** Test rows permutation importance shuffles (the first of the split): enough to rank features, bounded in time. */
 const IMPORTANCE_ROWS = 10_000;
 
@@ -92,7 +93,9 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
       checkSliceColumns(spec, sliceColumns, testRows);
       const slices = sliceMetrics({ rows: testRows, labels: test.labels, scores: candidate, columns: sliceColumns, metricsOf: (labels, scores) => metricsOf(spec, labels, scores) });
       const driftReference = stepKeys.output('evaluate', key, 'drift-reference.json');
-      await storage.putJson(driftReference, await driftReferenceOfTestRows(spec, feature, testRowBytes, testRows, candidate));
+      // The test rows' outcomes beside their features: outcome drift compares live outcomes with them.
+      const reference = { ...(await driftReferenceOfTestRows(spec, feature, testRowBytes, testRows, candidate)), outcome: outcomeReference(spec.label.kind, test.labels, candidate) };
+      await storage.putJson(driftReference, reference);
 
       const productionRun = production ? await productionMetricsOn(storage, spec, testRows, production, sliceColumns) : undefined;
       const productionMetrics = productionRun?.metrics;

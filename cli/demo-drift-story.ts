@@ -70,7 +70,8 @@ export async function runDriftStory(client: Client, storage: Storage, server: De
   }
   const check = await client.workflow.execute(driftCheckWorkflow, { taskQueue: TASK_QUEUES.general, workflowId: `drift-check:${LIVE_MODEL}:demo-${Date.now()}`, args: [{ modelName: LIVE_MODEL }] });
   note(`drift check: ${check.verdict} — ${check.reason}`);
-  if (check.performance) note(`live metric: ${check.performance.reason}`);
+  if (check.outcome) note(`outcomes: ${check.outcome.reason}`);
+  else if (check.performance) note(`live metric: ${check.performance.reason}`);
   if (!check.signalled) return timeline;
   note(`signalled model:${LIVE_MODEL} (source 'drift', with the report ${check.report ? uriOf(check.report) : 'none'})`);
 

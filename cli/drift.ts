@@ -88,7 +88,11 @@ function describeCheck(result: DriftCheckResult): string[] {
   return [
     `${result.modelName} v${result.productionVersion ?? '-'}: ${result.verdict} (${result.rows} rows, ${result.since} .. ${result.until})`,
     `  ${result.reason}`,
-    ...(result.performance ? [`  performance: ${result.performance.verdict}: ${result.performance.reason}`] : []),
+    ...(result.outcome
+      ? [`  outcomes: ${result.outcome.verdict}`, ...result.outcome.windows.map((window) => `    ${window.reason}`), ...(result.outcome.note ? [`    (${result.outcome.note})`] : [])]
+      : result.performance
+        ? [`  performance: ${result.performance.verdict}: ${result.performance.reason}`]
+        : []),
     `  ${result.signalled ? 'signalled the model workflow' : 'no signal sent'}${result.report ? `; report ${uriOf(result.report)}` : ''}`,
     ...(result.reportHtml ? [`  page ${uriOf(result.reportHtml)}`] : []),
   ];

@@ -1,4 +1,16 @@
+import type { OutcomeWindow } from '../drift/outcome.js';
 import type { ObjectRef } from './pipeline-run.js';
+
+/** What the outcomes fed back say: one verdict over the windows judged. */
+export interface OutcomeDrift {
+  verdict: 'drift' | 'no-drift' | 'insufficient-data';
+  /** The drifted windows' reasons, or every window's when none drifted. */
+  reason: string;
+  /** Since the last check, and the spec's rolling window. */
+  windows: OutcomeWindow[];
+  /** Said when something could not be judged for want of data kept at training (an older version). */
+  note?: string;
+}
 
 /** What one drift check found, and whether it signalled the model workflow. */
 export interface DriftCheckResult {
@@ -7,8 +19,10 @@ export interface DriftCheckResult {
   verdict: 'drift' | 'no-drift' | 'insufficient-data' | 'no-model';
   /** Feature and prediction drift, one sentence. */
   reason: string;
-  /** Live metric on the outcomes fed back, one sentence. */
+  /** The blessing metric on the outcomes of the rolling window, one sentence. */
   performance?: { verdict: 'drift' | 'no-drift' | 'insufficient-data'; reason: string; value?: number };
+  /** Outcome drift: the metric, calibration and the outcome distribution, per window (absent on checks made before it). */
+  outcome?: OutcomeDrift;
   productionVersion?: number;
   rows: number;
   driftedFeatures: string[];

@@ -205,6 +205,33 @@ export const deploySchema = z
   })
   .prefault({});
 
+/**
+ * Outcome drift: each check judges the outcomes that arrived since the last check, and those of
+ * a rolling window, on the blessing metric, calibration and the outcome distribution against the
+ * reference rows'. A shift counts when it reaches its threshold and is significant at pValue.
+ */
+export const outcomeDriftSchema = z
+  .strictObject({
+    /** The rolling window judged beside the outcomes since the last check. Default '7 days'. */
+    window: durationSchema.default('7 days'),
+    /** Outcomes a window needs before it is judged. Default 200. */
+    minOutcomes: positiveInt().default(200),
+    /** Binary: distance of the observed positive rate from the reference's that counts. Default 0.05. */
+    rateShift: positiveNumber().default(0.05),
+    /** Binary: distance of the observed positive rate from the mean prediction that counts. Default 0.05. */
+    calibrationGap: positiveNumber().default(0.05),
+    /** Binary: expected calibration error above which a window drifts. Default: reported, not judged. */
+    ece: positiveNumber().optional(),
+    /** Regression: shift of the label mean, and bias of the residuals, in reference standard deviations, that counts. Default 0.25. */
+    meanShift: positiveNumber().default(0.25),
+    /** A shift must also be significant: its two-sided p-value below this. Default 0.001. */
+    pValue: z
+      .number(expecting('must be a number'))
+      .refine((p) => p > 0 && p < 1, 'must be a probability > 0 and < 1')
+      .default(0.001),
+  })
+  .prefault({});
+
 export const driftSchema = z
   .strictObject({
     /** How often the drift check runs. Default '5 minutes'. */
@@ -219,5 +246,6 @@ export const driftSchema = z
     debounce: durationSchema.default('10 seconds'),
     /** Retrain on a schedule too, this often, drift or not. Default: never. */
     retrainEvery: durationSchema.optional(),
+    outcomes: outcomeDriftSchema,
   })
   .prefault({});

@@ -86,24 +86,35 @@ export interface LogFile {
   key: string;
 }
 
+/** Outcomes fed back for served predictions: the label, the score served, and when the outcome arrived. */
+export interface LabelledOutcomes {
+  labels: number[];
+  scores: number[];
+  /** ISO time each outcome arrived (its log line's `at`). */
+  arrived: string[];
+}
+
 /**
  * Judges one version's logged traffic: its predictions since `since` against the reference, and
- * the labels and scores of every prediction of it whose outcome came back (an id's last outcome
- * counts, as the lines read in order would have it), for the live metric.
+ * returns the outcomes that arrived after `outcomesSince` for its predictions (an id's last
+ * outcome counts, as the lines read in order would have it), with the scores served for them.
  */
 export async function judgeLoggedTraffic(
   engine: Engine,
   logs: { predictions: readonly LogFile[]; outcomes: readonly LogFile[] },
-  { version, since, reference, thresholds }: { version: number; since: string; reference: DriftReference; thresholds: DriftThresholds },
-): Promise<{ drift: DriftReport; labels: number[]; scores: number[] }> {
+  { version, since, outcomesSince, reference, thresholds }: { version: number; since: string; outcomesSince: string; reference: DriftReference; thresholds: DriftThresholds },
+): Promise<{ drift: DriftReport; outcomes: LabelledOutcomes }> {
   const keys = new Map([...logs.predictions, ...logs.outcomes].map(({ path, key }) => [path, key]));
   const logged = predictionLogSql(logs.predictions.map(({ path }) => path));
   await checkLogFormat(engine, logged, keys);
   await engine.run(`create or replace temp table served as select id, "at", input, score from ${logged} where version = ${version}`);
   const drift = compareSummaries(reference, await liveOfLoggedRows(engine, `(select * from served where "at" > ${sqlString(since)})`, reference), thresholds);
-  if (logs.outcomes.length === 0) return { drift, labels: [], scores: [] };
+  if (logs.outcomes.length === 0) return { drift, outcomes: { labels: [], scores: [], arrived: [] } };
   const outcomes = outcomeLogSql(logs.outcomes.map(({ path }) => path));
   await checkLogFormat(engine, outcomes, keys);
-  const labelled = await engine.rows<{ label: string; score: number }>(`select cast(o.label as varchar) as label, s.score from served s join (select id, arg_max(label, line) as label from ${outcomes} group by id) o using (id)`);
-  return { drift, labels: labelled.map((row) => Number(JSON.parse(row.label))), scores: labelled.map((row) => row.score) };
+  const latest = `select id, arg_max(label, line) as label, arg_max("at", line) as arrived from ${outcomes} group by id`;
+  const labelled = await engine.rows<{ label: string; score: number; arrived: string }>(
+    `select cast(o.label as varchar) as label, s.score, o.arrived from served s join (${latest}) o using (id) where o.arrived > ${sqlString(outcomesSince)} order by o.arrived`,
+  );
+  return { drift, outcomes: { labels: labelled.map((row) => Number(JSON.parse(row.label))), scores: labelled.map((row) => row.score), arrived: labelled.map((row) => row.arrived) } };
 }

@@ -172,7 +172,7 @@ export function toShares(counts: readonly number[]): number[] {
 }
 
 /** numpy.quantile(sorted, q) with the default 'linear' method, including numpy's lerp. */
-function quantile(sorted: Float64Array, q: number): number {
+export function quantile(sorted: Float64Array, q: number): number {
   const { lower, upper, t } = quantilePositions(sorted.length, q);
   return lerpQuantile(sorted[lower] as number, sorted[upper] as number, t);
 }

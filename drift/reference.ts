@@ -6,6 +6,7 @@
 import type { InputRow } from '../features/values.js';
 import { readCategory, readNumber } from '../features/values.js';
 import { seededRandom } from '../tabular/seeded-random.js';
+import type { OutcomeReference } from './outcome.js';
 import type { CategoryCounts } from './psi.js';
 import { binCounts, countCategories, DEFAULT_MAX_CATEGORIES, referenceBins } from './psi.js';
 
@@ -52,6 +53,8 @@ export interface DriftReference {
   features: FeatureReference[];
   /** The model's scores on the reference split: probabilities (binary) or predicted values (regression). */
   prediction: NumericSummary;
+  /** The reference rows' outcomes, for outcome drift (absent in references written before it). */
+  outcome?: OutcomeReference;
 }
 
 export interface BuildDriftReferenceInput {

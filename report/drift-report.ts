@@ -5,6 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { formatNumber } from '../format/numbers.js';
+import type { OutcomeDrift } from '../contracts/drift-check.js';
 import type { DriftReference } from '../drift/reference.js';
 import type { BucketShares, DriftReport, DriftThresholds, FeatureDrift, PredictionDrift } from '../drift/report.js';
 import { escapeHtml } from '../tabular/report-html.js';
@@ -32,10 +33,12 @@ export interface DriftReportPageInput {
   /** compareToReference's result. */
   drift: DriftReport;
   facts: DriftReportFacts;
+  /** Outcome drift per window, where outcomes were judged. */
+  outcome?: OutcomeDrift;
 }
 
 /** A self-contained HTML page: one chart per feature and one for the scores, each with its statistics. */
-export async function renderDriftReport({ reference, drift, facts }: DriftReportPageInput): Promise<string> {
+export async function renderDriftReport({ reference, drift, facts, outcome }: DriftReportPageInput): Promise<string> {
   const performance = facts.performance;
   const pageFacts: [string, string][] = [
     ['Verdict', drift.verdict],
@@ -49,9 +52,11 @@ export async function renderDriftReport({ reference, drift, facts }: DriftReport
     const value = performance.value === undefined ? 'no value' : formatNumber(performance.value);
     pageFacts.push(['Live metric', `${performance.metric} ${value} vs threshold ${formatNumber(performance.threshold)}: ${performance.verdict}`], ['Performance', performance.reason]);
   }
+  if (outcome) pageFacts.push(['Outcome drift', `${outcome.verdict}: ${outcome.reason}`]);
   const title = `Drift report: ${facts.modelName} v${facts.productionVersion}`;
+  const outcomes: ReportSection[] = outcome ? [{ id: 'outcomes', title: 'Outcomes', intro: outcome.note ?? 'The outcomes fed back, per window: the blessing metric, calibration and the outcome distribution against the reference rows.', html: outcomeTable(outcome) }] : [];
   if (drift.verdict === 'insufficient-data' || !drift.prediction) {
-    return renderPage({ title, facts: pageFacts, sections: [{ id: 'summary', title: 'Insufficient data', intro: `${drift.reason} Nothing was compared; the next check sees these rows too.` }] });
+    return renderPage({ title, facts: pageFacts, sections: [{ id: 'summary', title: 'Insufficient data', intro: `${drift.reason} Nothing was compared; the next check sees these rows too.` }, ...outcomes] });
   }
 
   const features: ReportSection = { id: 'features', title: 'Features', intro: 'Share of rows per bin of the reference (its quantiles) or per category, the reference beside the live traffic.', charts: [] };
@@ -65,7 +70,22 @@ export async function renderDriftReport({ reference, drift, facts }: DriftReport
     charts: [{ title: `scores: ${verdictText(prediction)}`, svg: await distributionChart(prediction.distribution, 'numeric', prediction.drifted) }],
   };
   const summary: ReportSection = { id: 'summary', title: 'Summary', intro: drift.reason, html: statisticsTable(drift.features, prediction) };
-  return renderPage({ title, facts: pageFacts, sections: [summary, features, scores] });
+  return renderPage({ title, facts: pageFacts, sections: [summary, ...outcomes, features, scores] });
+}
+
+/** One row per statistic judged in each window; a window without enough outcomes says so in one row. */
+function outcomeTable(outcome: OutcomeDrift): string {
+  const head = '<tr><th>Window</th><th>Outcomes</th><th>Statistic</th><th>Value</th><th>Threshold</th><th>p-value</th><th>Moved</th><th>Detail</th></tr>';
+  const rows = outcome.windows.flatMap((window) => {
+    const label = `${window.name === 'rolling' ? 'rolling' : 'since the last check'} (after ${window.since})`;
+    if (window.findings.length === 0) return [`<tr><td>${escapeHtml(label)}</td><td class="num">${window.outcomes}</td><td colspan="6">${escapeHtml(window.reason)}</td></tr>`];
+    return window.findings.map((finding) => {
+      const moved = finding.moved ? '<td class="fail">moved</td>' : '<td class="pass">no</td>';
+      const cells = [formatNumber(finding.value), formatNumber(finding.threshold), finding.pValue === undefined ? '' : finding.pValue.toPrecision(2)].map((cell) => `<td class="num">${escapeHtml(cell)}</td>`);
+      return `<tr${finding.moved ? ' class="error"' : ''}><td>${escapeHtml(label)}</td><td class="num">${window.outcomes}</td><td>${escapeHtml(finding.statistic)}</td>${cells.join('')}${moved}<td>${escapeHtml(finding.detail)}</td></tr>`;
+    });
+  });
+  return `<table>${head}${rows.join('')}</table>`;
 }
 
 function describeThresholds(t: DriftThresholds): string {

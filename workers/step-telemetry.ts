@@ -40,7 +40,7 @@ export function createWorkerInstruments(meter: MetricMeter) {
     epochs: meter.createCounter(WORKER_METRICS.epochs, undefined, 'Training epochs run (resumed epochs are not counted again), by model'),
     driftChecks: meter.createCounter(WORKER_METRICS.driftChecks, undefined, 'Drift checks by model, verdict (drift, no-drift, insufficient-data, no-model) and live-performance verdict (none when not judged)'),
     driftLastCheck: meter.createGauge(WORKER_METRICS.driftLastCheck, 'float', 's', 'End of the window of the last drift check this worker ran, Unix seconds, by model'),
-    driftLastDetected: meter.createGauge(WORKER_METRICS.driftLastDetected, 'float', 's', 'End of the window of the last drift check this worker ran that found drift, Unix seconds, by model and kind (features: inputs or scores; performance: the live metric)'),
+    driftLastDetected: meter.createGauge(WORKER_METRICS.driftLastDetected, 'float', 's', 'End of the window of the last drift check this worker ran that found drift, Unix seconds, by model and kind (features: inputs or scores; performance: the live metric; outcome: a window of outcomes moved)'),
     driftedFeatures: meter.createGauge(WORKER_METRICS.driftedFeatures, 'int', undefined, 'Features over the PSI threshold in the last drift check this worker ran, by model'),
   };
 }
@@ -117,5 +117,6 @@ export function recordDriftCheck(into: WorkerInstruments, result: DriftCheckResu
   into.driftedFeatures.set(result.driftedFeatures.length, { model: modelName });
   if (result.verdict === 'drift') into.driftLastDetected.set(at, { model: modelName, kind: 'features' });
   if (result.performance?.verdict === 'drift') into.driftLastDetected.set(at, { model: modelName, kind: 'performance' });
+  if (result.outcome?.verdict === 'drift') into.driftLastDetected.set(at, { model: modelName, kind: 'outcome' });
   into.driftLastCheck.set(at, { model: modelName });
 }

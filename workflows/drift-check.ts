@@ -13,12 +13,14 @@ const { checkDrift } = proxyActivities<Activities>({ startToCloseTimeout: '10 mi
 export async function driftCheckWorkflow(input: ScheduledModelInput): Promise<DriftCheckResult> {
   const { modelName } = inputWithModelName(input);
   const result = await checkDrift({ modelName });
-  const reasons = [result.verdict === 'drift' ? result.reason : undefined, result.performance?.verdict === 'drift' ? result.performance.reason : undefined].filter(Boolean);
+  // The outcome verdict includes the live metric; a result without one (an older worker's) has the metric alone.
+  const outcomeReason = result.outcome ? (result.outcome.verdict === 'drift' ? result.outcome.reason : undefined) : result.performance?.verdict === 'drift' ? result.performance.reason : undefined;
+  const reasons = [result.verdict === 'drift' ? result.reason : undefined, outcomeReason].filter(Boolean);
   if (reasons.length === 0) return result;
   await getExternalWorkflowHandle(modelWorkflowId(modelName)).signal(retrainSignal, {
     reason: reasons.join(' '),
     source: 'drift',
-    evidence: { report: result.report, driftedFeatures: result.driftedFeatures, performance: result.performance, rows: result.rows, since: result.since, until: result.until },
+    evidence: { report: result.report, driftedFeatures: result.driftedFeatures, performance: result.performance, outcome: result.outcome && { verdict: result.outcome.verdict, reason: result.outcome.reason }, rows: result.rows, since: result.since, until: result.until },
   });
   return { ...result, signalled: true };
 }

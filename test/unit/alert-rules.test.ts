@@ -73,7 +73,7 @@ describe('deploy/prometheus/rules/ctrain-alerts.yml', () => {
 
   it('asks for retraining on drift only', () => {
     const retrain = rules.filter((rule) => rule.labels?.action === 'retrain').map((rule) => rule.alert);
-    expect(retrain.sort()).toEqual(['CtrainFeatureDrift', 'CtrainLivePerformanceDrift']);
+    expect(retrain.sort()).toEqual(['CtrainFeatureDrift', 'CtrainLivePerformanceDrift', 'CtrainOutcomeDrift']);
   });
 });
 

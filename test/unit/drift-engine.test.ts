@@ -104,22 +104,26 @@ describe('drift statistics on the engine', () => {
     expect((error as Error).message).toBe('a line of newer.jsonl in the prediction log has format 9; this ctrain reads formats 1 to 2: upgrade ctrain to read it');
   });
 
-  it('judges the traffic of one version since a time, and pairs outcomes with their predictions, the last outcome of an id counting', async () => {
+  it('judges the traffic of one version since a time, and pairs outcomes that arrived after a time with their predictions, the last outcome of an id counting', async () => {
     const reference = buildDriftReference({ rows: training, numeric: NUMERIC, categorical: CATEGORICAL, scores: trainingScores });
     const live = makeRows(600);
     const scores = live.map(score);
     const lines = live.map((input, i) => JSON.stringify({ format: 2, id: `p${i}`, at: `2026-01-01T00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z`, version: i % 3 === 0 ? 2 : 1, input, score: scores[i] }));
     const predictions = join(dir, 'judged-predictions.jsonl');
     await writeFile(predictions, lines.join('\n') + '\n');
-    // p1 twice (the later outcome counts), p2 as a boolean, p3 for version 2 (not counted), p4 never predicted.
+    // p1 twice (the later outcome counts), p2 as a boolean, p3 for version 2 (not counted), p999 never predicted, p5 arrived too early.
     const outcomes = join(dir, 'judged-outcomes.jsonl');
-    await writeFile(outcomes, [{ id: 'p1', label: 1 }, { id: 'p2', label: true }, { id: 'p1', label: 0 }, { id: 'p3', label: 1 }, { id: 'p999', label: 1 }].map((o) => JSON.stringify({ format: 2, at: '2026-01-02T00:00:00Z', model: 'm', ...o })).join('\n') + '\n');
+    const arrivals = [{ id: 'p1', label: 1 }, { id: 'p2', label: true, at: '2026-01-02T00:00:01Z' }, { id: 'p1', label: 0 }, { id: 'p3', label: 1 }, { id: 'p999', label: 1 }, { id: 'p5', label: 1, at: '2026-01-01T06:00:00Z' }];
+    await writeFile(outcomes, arrivals.map((o) => JSON.stringify({ format: 2, at: '2026-01-02T00:00:00Z', model: 'm', ...o })).join('\n') + '\n');
     const since = '2026-01-01T00:05:00Z';
 
-    const judged = await withEngine((engine) => judgeLoggedTraffic(engine, { predictions: [{ path: predictions, key: 'p.jsonl' }], outcomes: [{ path: outcomes, key: 'o.jsonl' }] }, { version: 1, since, reference, thresholds }));
+    const judged = await withEngine((engine) =>
+      judgeLoggedTraffic(engine, { predictions: [{ path: predictions, key: 'p.jsonl' }], outcomes: [{ path: outcomes, key: 'o.jsonl' }] }, { version: 1, since, outcomesSince: '2026-01-01T12:00:00Z', reference, thresholds }),
+    );
 
     const recent = live.filter((_, i) => i % 3 !== 0 && i >= 300);
     expect(judged.drift).toEqual(compareToReference(reference, recent, scores.filter((_, i) => i % 3 !== 0 && i >= 300), thresholds));
-    expect(judged.labels.map((label, i) => [label, judged.scores[i]]).sort()).toEqual([[0, scores[1]], [1, scores[2]]].sort());
+    // In order of arrival, with when each arrived.
+    expect(judged.outcomes).toEqual({ labels: [0, 1], scores: [scores[1], scores[2]], arrived: ['2026-01-02T00:00:00Z', '2026-01-02T00:00:01Z'] });
   });
 });
