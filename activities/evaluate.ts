@@ -171,12 +171,12 @@ const topFeatures = (importance: readonly FeatureImportance[]): string[] => impo
 
 /** The drift reference of the test rows and the candidate's scores: by the engine over the stored Parquet (its bytes, already read), or from the rows of an older JSON Lines copy. */
 async function driftReferenceOfTestRows(spec: PipelineSpec, feature: FeatureManifest, bytes: Buffer, rows: readonly TableRow[], scores: Float32Array): Promise<DriftReference> {
-  const { numeric, categorical } = spec.features;
-  if (!feature.testRows.key.endsWith('.parquet')) return buildDriftReference({ rows, numeric, categorical, scores: Array.from(scores) });
+  const { numeric, categorical, timeParts } = spec.features;
+  if (!feature.testRows.key.endsWith('.parquet')) return buildDriftReference({ rows, numeric, categorical, timeParts, scores: Array.from(scores) });
   return withScratch('evaluate', async (dir) => {
     const path = join(dir, 'test.rows.parquet');
     await writeFile(path, bytes);
-    return withEngine((engine) => driftReferenceOfTable(engine, `read_parquet(${sqlString(path)})`, driftColumns(numeric, categorical), { scores }), { ...STEP_ENGINE, spillDirectory: dir });
+    return withEngine((engine) => driftReferenceOfTable(engine, `read_parquet(${sqlString(path)})`, driftColumns(numeric, categorical, timeParts), { scores }), { ...STEP_ENGINE, spillDirectory: dir });
   });
 }
 

@@ -12,15 +12,20 @@ import { liveFromValues, numericSummary, referenceFromValues } from './engine-su
 import type { DriftFeatureColumn } from './engine-values.js';
 import { columnValueSql, jsonValueSql, materializeValues } from './engine-values.js';
 import type { DriftReference } from './reference.js';
-import { summarizeNumeric } from './reference.js';
+import { summarizeNumeric, timePartSources } from './reference.js';
+import type { TimePart } from '../contracts/pipeline-spec.js';
 import type { DriftReport, DriftThresholds, LiveSummary } from './report.js';
 import { compareSummaries } from './report.js';
 
-/** The features a reference keeps, in its order: numeric ones, then categorical ones. */
-export const driftColumns = (numeric: readonly string[], categorical: readonly string[]): DriftFeatureColumn[] => {
+/** The features a reference keeps, in its order: numeric ones, the derived time parts, then categorical ones. */
+export const driftColumns = (numeric: readonly string[], categorical: readonly string[], timeParts?: { column: string; parts: readonly TimePart[] }): DriftFeatureColumn[] => {
   const both = numeric.filter((name) => categorical.includes(name));
   if (both.length > 0) throw new RangeError(`feature "${both[0]}" is listed as both numeric and categorical`);
-  return [...numeric.map((name) => ({ name, kind: 'numeric' as const })), ...categorical.map((name) => ({ name, kind: 'categorical' as const }))];
+  return [
+    ...numeric.map((name) => ({ name, kind: 'numeric' as const })),
+    ...timePartSources(timeParts).map(({ name, source }) => ({ name, kind: 'numeric' as const, source })),
+    ...categorical.map((name) => ({ name, kind: 'categorical' as const })),
+  ];
 };
 
 /**
@@ -36,7 +41,7 @@ export async function driftReferenceOfTable(
 ): Promise<DriftReference> {
   const described = await engine.rows<{ column_name: string; column_type: string }>(`select column_name, column_type from (describe select * from ${from})`);
   const types = new Map(described.map((column) => [column.column_name, column.column_type]));
-  const reads = features.map((feature) => columnValueSql(feature, types.get(feature.name)));
+  const reads = features.map((feature) => columnValueSql(feature, types.get(feature.source?.column ?? feature.name)));
   const byColumn = 'column' in prediction;
   await materializeValues(engine, 'drift_reference', features, reads, from, byColumn ? [`cast(${sqlIdentifier(prediction.column)} as double) as score`] : []);
   if (byColumn) return referenceFromValues(engine, 'drift_reference', features, await numericSummary(engine, 'drift_reference', 'score', options), options);
@@ -70,8 +75,9 @@ export async function checkLogFormat(engine: Engine, from: string, keys: Readonl
 
 /** The live side of a check: the logged rows of `from` (predictions with id, at, input and score) against the reference's buckets. */
 export async function liveOfLoggedRows(engine: Engine, from: string, reference: DriftReference): Promise<LiveSummary> {
-  const features = reference.features.map(({ name, kind }) => ({ name, kind }));
-  const paths = features.map(({ name }) => sqlString(`$."${name.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`));
+  const features: DriftFeatureColumn[] = reference.features.map((feature) => ({ name: feature.name, kind: feature.kind, ...(feature.kind === 'numeric' && feature.source ? { source: feature.source } : {}) }));
+  // A time part is read from the field of its source column.
+  const paths = features.map(({ name, source }) => sqlString(`$."${(source?.column ?? name).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`));
   const fields = features.length > 0 ? `json_extract(input, [${paths.join(', ')}])` : '[]::json[]';
   const reads = features.map((feature, i) => jsonValueSql(feature, `field[${i + 1}]`));
   await materializeValues(engine, 'drift_live', features, reads, `(select score, ${fields} as field from ${from})`, ['score']);

@@ -30,7 +30,7 @@ export async function referenceFromValues(engine: Engine, table: string, feature
   for (const [i, feature] of features.entries()) {
     summaries.push(
       feature.kind === 'numeric'
-        ? { name: feature.name, kind: 'numeric', ...(await numericSummary(engine, table, `v${i}`, options)) }
+        ? { name: feature.name, kind: 'numeric', ...(feature.source ? { source: feature.source } : {}), ...(await numericSummary(engine, table, `v${i}`, options)) }
         : { name: feature.name, kind: 'categorical', ...(await categoryCounts(engine, table, `v${i}`, options.maxCategories ?? DEFAULT_MAX_CATEGORIES)) },
     );
   }

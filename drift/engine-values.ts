@@ -7,10 +7,20 @@
 import type { Engine } from '../tabular/engine.js';
 import { sqlIdentifier } from '../tabular/engine.js';
 import { FeatureValueError } from '../features/values.js';
+import { isoTextMsSql, timePartSql } from '../features/time-sql.js';
+import type { TimePart } from '../contracts/pipeline-spec.js';
+
+/** Where a derived time-part feature comes from: a time column and the part taken. */
+export interface TimeSource {
+  column: string;
+  timePart: TimePart;
+}
 
 export interface DriftFeatureColumn {
   name: string;
   kind: 'numeric' | 'categorical';
+  /** A time part the model derives from another column (named `<column>.<part>`), read from that column. */
+  source?: TimeSource;
 }
 
 /** How one feature is read: its value (DOUBLE for numeric, VARCHAR for categorical, NULL when missing), when it is wrongly typed, and the raw value as JSON (for the error). */
@@ -27,9 +37,10 @@ const TIMESTAMP_TYPE = /^(TIMESTAMP|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|TIMEST
 const doubleText = (double: string): string =>
   `(case when isnan(${double}) then null when ${double} = trunc(${double}) and abs(${double}) < 9007199254740992 then cast(cast(${double} as bigint) as varchar) else cast(${double} as varchar) end)`;
 
-/** A feature read from a typed column (`type` as the engine describes it; undefined when the table lacks the column). */
+/** A feature read from a typed column (`type` as the engine describes it, of the source column for a time part; undefined when the table lacks the column). */
 export function columnValueSql(feature: DriftFeatureColumn, type: string | undefined): FeatureValueSql {
   if (type === undefined) return { value: 'null', wrong: 'false', raw: 'null' };
+  if (feature.source) return timePartOfColumn(feature.source, type);
   const column = sqlIdentifier(feature.name);
   const read = (value: string, wrong = 'false'): FeatureValueSql => ({ value, wrong, raw: `to_json(${column})` });
   const double = `cast(${column} as double)`;
@@ -46,11 +57,17 @@ export function columnValueSql(feature: DriftFeatureColumn, type: string | undef
   return read('cast(null as varchar)', `${column} is not null`);
 }
 
-/** A feature read from a JSON value `json` (one field of a logged input; SQL NULL when the field is absent). */
+/** A feature read from a JSON value `json` (one field of a logged input, the source column's for a time part; SQL NULL when the field is absent). */
 export function jsonValueSql(feature: DriftFeatureColumn, json: string): FeatureValueSql {
   const type = `json_type(${json})`;
   const text = `(${json} ->> '$')`;
   const number = `${type} in ('BIGINT', 'UBIGINT', 'DOUBLE')`;
+  if (feature.source) {
+    // Epoch milliseconds or ISO 8601 text, as readTime takes them.
+    const ms = `(case when ${number} then cast(${json} as double) when ${type} = 'VARCHAR' and ${text} <> '' then ${isoTextMsSql(text)} end)`;
+    const wrong = `(${type} in ('BOOLEAN', 'OBJECT', 'ARRAY') or (${type} = 'VARCHAR' and ${text} <> '' and ${ms} is null))`;
+    return { value: `(case when ${ms} is not null then ${timePartSql(ms, feature.source.timePart)} end)`, wrong, raw: json };
+  }
   if (feature.kind === 'numeric') {
     return { value: `(case when ${number} then cast(${json} as double) end)`, wrong: `(${type} in ('BOOLEAN', 'OBJECT', 'ARRAY') or (${type} = 'VARCHAR' and ${text} <> ''))`, raw: json };
   }
@@ -59,6 +76,16 @@ export function jsonValueSql(feature: DriftFeatureColumn, json: string): Feature
     wrong: `${type} in ('OBJECT', 'ARRAY')`,
     raw: json,
   };
+}
+
+/** A time part of a typed column: numbers are epoch milliseconds, dates and naive timestamps wall-clock times read as UTC, text ISO 8601. */
+function timePartOfColumn(source: TimeSource, type: string): FeatureValueSql {
+  const column = sqlIdentifier(source.column);
+  const read = (ms: string, wrong: string): FeatureValueSql => ({ value: `(case when ${ms} is not null then ${timePartSql(ms, source.timePart)} end)`, wrong, raw: `to_json(${column})` });
+  if (NUMBER_TYPE.test(type)) return read(`(case when isfinite(cast(${column} as double)) then cast(${column} as double) end)`, `isinf(cast(${column} as double))`);
+  if (TIMESTAMP_TYPE.test(type)) return read(`epoch_ms(cast(${column} as timestamp))::double`, 'false');
+  if (type === 'VARCHAR') return read(`(case when ${column} <> '' then ${isoTextMsSql(column)} end)`, `(${column} <> '' and ${isoTextMsSql(column)} is null)`);
+  return read('cast(null as double)', `${column} is not null`);
 }
 
 /**
@@ -76,8 +103,13 @@ export async function materializeValues(engine: Engine, table: string, features:
   // Rare: a second look at the source says which column, and what it held.
   for (const [i, read] of reads.entries()) {
     const [example] = await engine.rows<{ raw: string | null }>(`select cast(${read.raw} as varchar) as raw from ${from} where ${read.wrong} limit 1`);
-    if (example) throw new FeatureValueError(features[i]!.name, features[i]!.kind === 'numeric' ? 'a finite number' : 'a string', parsedExample(example.raw));
+    if (example) throw new FeatureValueError(features[i]!.source?.column ?? features[i]!.name, expectation(features[i]!), parsedExample(example.raw));
   }
+}
+
+function expectation(feature: DriftFeatureColumn): string {
+  if (feature.source) return 'an ISO 8601 date-time, a Date or epoch milliseconds';
+  return feature.kind === 'numeric' ? 'a finite number' : 'a string';
 }
 
 /** The wrong value as the row readers would hold it, for the error's description. */

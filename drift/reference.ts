@@ -4,7 +4,10 @@
  * training data.
  */
 import type { InputRow } from '../features/values.js';
-import { readCategory, readNumber } from '../features/values.js';
+import { readCategory, readNumber, readTime } from '../features/values.js';
+import { timePart } from '../features/time.js';
+import type { TimePart } from '../contracts/pipeline-spec.js';
+import type { TimeSource } from './engine-values.js';
 import { seededRandom } from '../tabular/seeded-random.js';
 import type { OutcomeReference } from './outcome.js';
 import type { CategoryCounts } from './psi.js';
@@ -36,6 +39,8 @@ export interface NumericSummary {
 export interface NumericFeatureReference extends NumericSummary {
   name: string;
   kind: 'numeric';
+  /** Set for a time part the model derives (named `<column>.<part>`): the column it is read from. */
+  source?: TimeSource;
 }
 
 export interface CategoricalFeatureReference extends CategoryCounts {
@@ -62,6 +67,8 @@ export interface BuildDriftReferenceInput {
   rows: readonly InputRow[];
   numeric: readonly string[];
   categorical: readonly string[];
+  /** The time parts the model derives, summarized as numeric features after the numeric ones. */
+  timeParts?: { column: string; parts: readonly TimePart[] };
   /** The model's scores on a split it was evaluated on (the test split is the usual choice). */
   scores: readonly number[];
   /** Quantile bins per numeric feature; default 10. */
@@ -83,6 +90,7 @@ export function buildDriftReference({
   rows,
   numeric,
   categorical,
+  timeParts,
   scores,
   bins = DEFAULT_BINS,
   sampleSize = DEFAULT_SAMPLE_SIZE,
@@ -105,6 +113,15 @@ export function buildDriftReference({
         { bins, sampleSize, seed },
       ),
     })),
+    ...timePartSources(timeParts).map(({ name, source }): FeatureReference => ({
+      name,
+      kind: 'numeric',
+      source,
+      ...summarizeNumeric(
+        rows.map((row) => driftNumber(row, { name, source })),
+        { bins, sampleSize, seed },
+      ),
+    })),
     ...categorical.map((name): FeatureReference => ({
       name,
       kind: 'categorical',
@@ -115,6 +132,18 @@ export function buildDriftReference({
     })),
   ];
   return { version: DRIFT_REFERENCE_VERSION, rows: rows.length, features, prediction: summarizeNumeric(scores, { bins, sampleSize, seed }) };
+}
+
+/** The derived time parts as named features, each with its source column. */
+export function timePartSources(timeParts: { column: string; parts: readonly TimePart[] } | undefined): { name: string; source: TimeSource }[] {
+  return (timeParts?.parts ?? []).map((timePart) => ({ name: `${timeParts!.column}.${timePart}`, source: { column: timeParts!.column, timePart } }));
+}
+
+/** A numeric feature's value in a raw row, as the transform reads it: a time part from its source column. */
+export function driftNumber(row: InputRow, feature: { name: string; source?: TimeSource }): number | undefined {
+  if (!feature.source) return readNumber(row, feature.name);
+  const ms = readTime(row, feature.source.column);
+  return ms === undefined ? undefined : timePart(ms, feature.source.timePart);
 }
 
 /** Bins, shares and a bounded sample of numeric values (undefined = missing). */

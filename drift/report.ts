@@ -3,7 +3,7 @@
  * whether they drifted. Pure: the drift-check activity reads the logs and the reference.
  */
 import type { InputRow } from '../features/values.js';
-import { readCategory, readNumber } from '../features/values.js';
+import { readCategory } from '../features/values.js';
 import type { ChiSquareResult } from '../statistics/chi-square.js';
 import { jensenShannon as jensenShannonDivergence } from '../statistics/chi-square.js';
 import { categoricalChiSquare } from './categorical.js';
@@ -12,7 +12,7 @@ import { ksAgainstReference } from '../statistics/ks.js';
 import { formatNumber } from '../format/numbers.js';
 import { alignCategories, alignedCounts, binCounts, binLabels, psi, toShares } from './psi.js';
 import type { CategoricalFeatureReference, DriftReference, NumericSummary } from './reference.js';
-import { DRIFT_REFERENCE_VERSION } from './reference.js';
+import { DRIFT_REFERENCE_VERSION, driftNumber } from './reference.js';
 
 export type DriftVerdict = 'drift' | 'no-drift' | 'insufficient-data';
 
@@ -136,7 +136,7 @@ export function summarizeLiveRows(reference: DriftReference, rows: readonly Inpu
     features: reference.features.map((feature) =>
       feature.kind === 'categorical'
         ? { kind: 'categorical', counts: alignCategories(feature, rows.map((row) => readCategory(row, feature.name))).current }
-        : numeric(feature, rows.map((row) => readNumber(row, feature.name))),
+        : numeric(feature, rows.map((row) => driftNumber(row, feature))),
     ),
     prediction: numeric(reference.prediction, scores),
   };

@@ -19,7 +19,7 @@ import { SplitFiles, TEST_ROWS_PARQUET } from './split-files.js';
 import type { SplitName } from './split.js';
 import { SPLIT_CODES, splitNameOf } from './split.js';
 import { FeatureFitError } from './transform.js';
-import { ISO_TIME_PATTERN } from './time.js';
+import { isoTextMsSql, timePartSql } from './time-sql.js';
 
 const TEMPORAL_TYPE = /^(DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS)$/;
 const PLAIN_TYPE = new RegExp(`^(VARCHAR|BOOLEAN|DOUBLE|FLOAT|BIGINT|INTEGER|SMALLINT|TINYINT)$|${TEMPORAL_TYPE.source}`);
@@ -107,7 +107,7 @@ function planFor(columns: readonly SnapshotColumnType[], spec: PipelineSpec): Pl
     // Dates and naive timestamps are wall-clock times read as UTC, as the row path reads them.
     if (TEMPORAL_TYPE.test(type)) return `epoch_ms(${sql}::timestamp)::double`;
     if (type !== 'VARCHAR') return undefined;
-    const ms = `epoch_ms(case when regexp_full_match(${sql}, ${sqlString(ISO_TIME_PATTERN)}) then try_cast(${sql} as timestamptz) end)::double`;
+    const ms = isoTextMsSql(sql);
     // Text that is not a time is the row-by-row path's to name.
     faults.push(`${sql} <> '' and ${ms} is null`);
     return `(case when ${sql} <> '' then ${ms} end)`;
@@ -132,9 +132,7 @@ function planFor(columns: readonly SnapshotColumnType[], spec: PipelineSpec): Pl
   if (timeParts) {
     const ms = timeOf(timeParts.column, input(timeParts.column));
     if (ms === undefined) return undefined;
-    const at = `epoch_ms(trunc(${ms})::bigint)`;
-    const part = { hour: `hour(${at})`, dayOfWeek: `dayofweek(${at})`, dayOfMonth: `day(${at})`, month: `month(${at})` } as const;
-    for (const name of timeParts.parts) numericPlan.push({ feature: { name: `${timeParts.column}.${name}`, column: timeParts.column, timePart: name }, value: `${part[name]}::double` });
+    for (const name of timeParts.parts) numericPlan.push({ feature: { name: `${timeParts.column}.${name}`, column: timeParts.column, timePart: name }, value: timePartSql(ms, name) });
   }
   const categoricalPlan = categorical.map((column) => ({ column, text: categoryText(input(column), typeOf.get(column)!) }));
   return {

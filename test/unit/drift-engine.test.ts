@@ -88,6 +88,41 @@ describe('drift statistics on the engine', () => {
     }
   });
 
+  it('keeps the time parts the model derives, read from their column as text, timestamps or epoch ms, and catches a shift in them alone', async () => {
+    const timeParts = { column: 'at', parts: ['hour', 'dayOfWeek'] as const };
+    // Every hour of a fortnight, round the clock; the same instants each way the column can hold them.
+    const hourly = (n: number, firstHour: number, stride = 1) => Array.from({ length: n }, (_, i) => Date.UTC(2026, 0, 5) + (firstHour + i * stride) * 3_600_000);
+    const asText = (ms: number, i: number) => (i % 3 === 0 ? new Date(ms).toISOString() : i % 3 === 1 ? new Date(ms).toISOString().replace('.000Z', '+00:00') : new Date(ms).toISOString().slice(0, 19));
+    const rows = training.map((row, i) => ({ ...row, at: asText(hourly(training.length, 0)[i]!, i) }));
+    const fromRows = buildDriftReference({ rows, numeric: NUMERIC, categorical: CATEGORICAL, timeParts, scores: trainingScores, sampleSize: 500 });
+    expect(fromRows.features.map((feature) => feature.name)).toEqual([...NUMERIC, 'at.hour', 'at.dayOfWeek', ...CATEGORICAL]);
+    expect(fromRows.features[3]).toMatchObject({ name: 'at.hour', kind: 'numeric', source: { column: 'at', timePart: 'hour' } });
+    const columns = driftColumns(NUMERIC, CATEGORICAL, timeParts);
+    for (const [type, cast] of [['VARCHAR', '"at"'], ['TIMESTAMP', 'cast("at" as timestamptz)::timestamp'], ['BIGINT', 'epoch_ms(cast("at" as timestamptz))']] as const) {
+      const fromEngine = await withEngine(async (engine) => {
+        const jsonl = join(dir, `timed-${type}.jsonl`);
+        await writeFile(jsonl, rows.map((row) => JSON.stringify(row)).join('\n'));
+        const parquet = join(dir, `timed-${type}.parquet`);
+        await engine.run(`copy (select * replace (${cast} as "at") from read_json('${jsonl}', columns = {age: 'DOUBLE', income: 'DOUBLE', odds: 'DOUBLE', city: 'VARCHAR', rooms: 'DOUBLE', owner: 'BOOLEAN', "at": 'VARCHAR'})) to '${parquet}' (format parquet)`);
+        return driftReferenceOfTable(engine, `read_parquet('${parquet}')`, columns, { scores: trainingScores }, { sampleSize: 500 });
+      });
+      expect(fromEngine, type).toEqual(fromRows);
+    }
+
+    // Live traffic of the same rows, at night only (hours 0–5) and as epoch ms: the hour drifts, nothing else does.
+    const night = makeRows(1500).map((row, i) => ({ ...row, at: hourly(1500, 0, 1)[i]! - ((i % 24) - (i % 6)) * 3_600_000 }));
+    const scores = night.map(score);
+    const path = await logOf('night', night, scores);
+    const judged = await withEngine(async (engine) => compareSummaries(fromRows, await liveOfLoggedRows(engine, predictionLogSql([path]), fromRows), { psi: 0.2, minRows: 100 }));
+    expect(judged).toEqual(compareToReference(fromRows, night, scores, { psi: 0.2, minRows: 100 }));
+    expect(judged.driftedFeatures).toEqual(['at.hour']);
+
+    // A value that is no time is named by its column.
+    const wrong = await logOf('wrong-time', night.map((row, i) => (i === 7 ? { ...row, at: 'yesterday' } : row)), scores);
+    const error = await withEngine((engine) => liveOfLoggedRows(engine, predictionLogSql([wrong]), fromRows)).catch((caught: unknown) => caught);
+    expect((error as Error).message).toBe('column "at": expected an ISO 8601 date-time, a Date or epoch milliseconds, got string "yesterday"');
+  });
+
   it('names the column of a wrongly typed logged value, as the row reader does', async () => {
     const reference = buildDriftReference({ rows: training, numeric: NUMERIC, categorical: CATEGORICAL, scores: trainingScores });
     const live = makeRows(200).map((row, i) => (i === 150 ? { ...row, income: 'lots' } : row));

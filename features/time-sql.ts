@@ -1,0 +1,20 @@
+import type { TimePart } from '../contracts/pipeline-spec.js';
+import { sqlString } from '../tabular/engine.js';
+import { ISO_TIME_PATTERN } from './time.js';
+
+/**
+ * Time values in the columnar engine, as features/time.ts reads them row by row: epoch
+ * milliseconds from ISO 8601 text, and the calendar parts of a time in UTC.
+ */
+
+/** Epoch milliseconds (DOUBLE) of ISO 8601 text `sql`; NULL for text that is not a time. */
+export function isoTextMsSql(sql: string): string {
+  return `epoch_ms(case when regexp_full_match(${sql}, ${sqlString(ISO_TIME_PATTERN)}) then try_cast(${sql} as timestamptz) end)::double`;
+}
+
+/** A calendar part (DOUBLE) of epoch milliseconds `ms`, in UTC, numbered as timePart numbers it (dayOfWeek 0 is Sunday). */
+export function timePartSql(ms: string, part: TimePart): string {
+  const at = `epoch_ms(trunc(${ms})::bigint)`;
+  const parts: Record<TimePart, string> = { hour: `hour(${at})`, dayOfWeek: `dayofweek(${at})`, dayOfMonth: `day(${at})`, month: `month(${at})` };
+  return `${parts[part]}::double`;
+}
