@@ -1,14 +1,14 @@
 import type { DriftCheckResult } from '../contracts/drift-check.js';
 import type { DriftReference } from '../drift/reference.js';
 import { compareToReference } from '../drift/report.js';
+import { driftThresholds } from '../drift/spec-thresholds.js';
 import { judgeLoggedTraffic } from '../drift/engine-drift.js';
 import { STEP_ENGINE, withEngine } from '../tabular/engine.js';
 import { withScratch } from './step-cache.js';
 import { performanceVerdict } from '../drift/performance.js';
 import type { LabelledOutcomes } from '../drift/engine-drift.js';
 import { combineOutcomeWindows, judgeOutcomeWindow } from '../drift/outcome.js';
-import type { OutcomeWindow } from '../drift/outcome.js';
-import type { OutcomeDrift } from '../contracts/drift-check.js';
+import type { OutcomeDrift, OutcomeWindow } from '../contracts/drift-check.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { parseDuration } from '../contracts/duration.js';
 import { downloadLog } from '../infra/prediction-logs.js';
@@ -45,7 +45,7 @@ export function createDriftCheckActivities({ storage }: ActivityDependencies) {
       // The thresholds of the spec the production version was trained with, not of today's code.
       const { spec } = await failForGoodOn(() => specOfVersion(production, shippedSpecs));
       const reference = (await storage.getJson<DriftReference>(production.driftReference))!;
-      const thresholds = { psi: spec.drift.psi, minRows: spec.drift.minRows };
+      const thresholds = driftThresholds(spec.drift);
       // Outcomes are judged in two windows: those that arrived since the last check, and the spec's rolling window.
       const rollingSince = new Date(Math.max(Date.parse(until) - parseDuration(spec.drift.outcomes.window), Date.parse(promotedAt))).toISOString();
       const outcomesSince = since < rollingSince ? since : rollingSince;

@@ -1,5 +1,29 @@
-import type { OutcomeWindow } from '../drift/outcome.js';
 import type { ObjectRef } from './pipeline-run.js';
+
+/** One statistic judged: its value, the threshold it was held to, and whether it moved. */
+export interface OutcomeFinding {
+  statistic: string;
+  value: number;
+  threshold: number;
+  /** The test's two-sided p-value, where one applies. */
+  pValue?: number;
+  moved: boolean;
+  /** One sentence with the numbers. */
+  detail: string;
+}
+
+export interface OutcomeWindow {
+  /** 'since-last-check', or 'rolling' (the spec's window). */
+  name: 'since-last-check' | 'rolling';
+  /** Outcomes that arrived after this instant count. */
+  since: string;
+  outcomes: number;
+  verdict: 'drift' | 'no-drift' | 'insufficient-data';
+  reason: string;
+  /** The statistics computed, by name (observedRate, meanPrediction, brier, logLoss, ece, auc, …; labelMean, p50, residualMean, rmse, …). */
+  statistics: Record<string, number>;
+  findings: OutcomeFinding[];
+}
 
 /** What the outcomes fed back say: one verdict over the windows judged. */
 export interface OutcomeDrift {

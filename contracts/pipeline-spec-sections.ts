@@ -205,6 +205,9 @@ export const deploySchema = z
   })
   .prefault({});
 
+const probability = (message = 'must be a probability > 0 and < 1') => z.number(expecting(message)).refine((p) => p > 0 && p < 1, message);
+const share = (message = 'must be a number > 0 and <= 1') => z.number(expecting(message)).refine((n) => n > 0 && n <= 1, message);
+
 /**
  * Outcome drift: each check judges the outcomes that arrived since the last check, and those of
  * a rolling window, on the blessing metric, calibration and the outcome distribution against the
@@ -225,12 +228,13 @@ export const outcomeDriftSchema = z
     /** Regression: shift of the label mean, and bias of the residuals, in reference standard deviations, that counts. Default 0.25. */
     meanShift: positiveNumber().default(0.25),
     /** A shift must also be significant: its two-sided p-value below this. Default 0.001. */
-    pValue: z
-      .number(expecting('must be a number'))
-      .refine((p) => p > 0 && p < 1, 'must be a probability > 0 and < 1')
-      .default(0.001),
+    pValue: probability().default(0.001),
   })
   .prefault({});
+
+/** The statistics that may decide whether a feature drifted; each is reported either way. */
+export const DRIFT_STATISTICS = ['psi', 'ks', 'chiSquare', 'jensenShannon'] as const;
+
 
 export const driftSchema = z
   .strictObject({
@@ -238,6 +242,22 @@ export const driftSchema = z
     check: durationSchema.default('5 minutes'),
     /** Population stability index above which a feature counts as drifted. Default 0.2. */
     psi: positiveNumber().default(0.2),
+    /**
+     * Which statistics decide that a feature (or the scores) drifted. Default ['psi']. KS and
+     * chi-square decide only with an effect-size guard: on a large window a p-value alone flags
+     * differences too small to matter.
+     */
+    decideBy: z
+      .array(z.enum(DRIFT_STATISTICS))
+      .min(1, 'must name at least one statistic')
+      .refine((names) => new Set(names).size === names.length, 'must not name a statistic twice')
+      .default(['psi']),
+    /** Kolmogorov–Smirnov, numeric features and scores: drifted when p < pValue and the statistic D >= minStatistic. */
+    ks: z.strictObject({ pValue: probability().default(0.001), minStatistic: share().default(0.1) }).prefault({}),
+    /** Chi-square, categorical features: drifted when p < pValue and Cohen's w = sqrt(chi2 / rows) >= minEffect. */
+    chiSquare: z.strictObject({ pValue: probability().default(0.001), minEffect: positiveNumber().default(0.1) }).prefault({}),
+    /** Jensen–Shannon divergence (bits), categorical features: drifted above this. Default 0.1. */
+    jensenShannon: share().default(0.1),
     /** Logged rows needed before drift is judged. Default 500. */
     minRows: positiveInt().default(500),
     /** Least time between two drift-triggered retrainings. Default '30 minutes'. */

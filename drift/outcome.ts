@@ -6,6 +6,7 @@
  * effect passes the spec's threshold and, where a test applies, is significant: on a large
  * window a tiny, real difference must not alarm, and on a small one noise must not.
  */
+import type { OutcomeFinding, OutcomeWindow } from '../contracts/drift-check.js';
 import { isLowerBetter } from '../contracts/metric-direction.js';
 import { formatNumber } from '../format/numbers.js';
 import type { BlessingMetric } from '../model/blessing.js';
@@ -14,12 +15,7 @@ import type { Task } from '../model/network.js';
 import { upperNormalTail } from '../statistics/normal.js';
 import { liveMetric } from './performance.js';
 import { quantile } from './psi.js';
-import type { DriftVerdict } from './report.js';
-
-/** The reference rows' outcomes, beside their feature references: the test split's labels and the model's scores on them. */
-export type OutcomeReference =
-  | { kind: 'binary'; rows: number; positiveRate: number; meanPrediction: number }
-  | { kind: 'regression'; rows: number; mean: number; std: number; p10: number; p50: number; p90: number; residualMean: number };
+import type { OutcomeReference } from './reference.js';
 
 export interface OutcomeThresholds {
   /** The blessing metric and its bar (a minimum, or a maximum for lower-is-better metrics). */
@@ -37,31 +33,6 @@ export interface OutcomeThresholds {
   meanShift: number;
   /** A shift must also be this significant (two-sided p-value below it). */
   pValue: number;
-}
-
-/** One statistic judged: its value, the threshold it was held to, and whether it moved. */
-export interface OutcomeFinding {
-  statistic: string;
-  value: number;
-  threshold: number;
-  /** The test's two-sided p-value, where one applies. */
-  pValue?: number;
-  moved: boolean;
-  /** One sentence with the numbers. */
-  detail: string;
-}
-
-export interface OutcomeWindow {
-  /** 'since-last-check', or 'rolling' (the spec's window). */
-  name: 'since-last-check' | 'rolling';
-  /** Outcomes that arrived after this instant count. */
-  since: string;
-  outcomes: number;
-  verdict: DriftVerdict;
-  reason: string;
-  /** The statistics computed, by name (observedRate, meanPrediction, brier, logLoss, ece, auc, …; labelMean, p50, residualMean, rmse, …). */
-  statistics: Record<string, number>;
-  findings: OutcomeFinding[];
 }
 
 /** The reference of the test split's labels and the candidate's scores on them. */
@@ -101,7 +72,7 @@ export function judgeOutcomeWindow(
 }
 
 /** One verdict from the windows: drift when any drifted, no verdict when none could be judged. */
-export function combineOutcomeWindows(windows: readonly OutcomeWindow[]): { verdict: DriftVerdict; reason: string } {
+export function combineOutcomeWindows(windows: readonly OutcomeWindow[]): { verdict: OutcomeWindow['verdict']; reason: string } {
   const drifted = windows.filter((window) => window.verdict === 'drift');
   if (drifted.length > 0) return { verdict: 'drift', reason: drifted.map((window) => window.reason).join(' ') };
   const judged = windows.filter((window) => window.verdict === 'no-drift');

@@ -9,7 +9,6 @@ import { timePart } from '../features/time.js';
 import type { TimePart } from '../contracts/pipeline-spec.js';
 import type { TimeSource } from './engine-values.js';
 import { seededRandom } from '../tabular/seeded-random.js';
-import type { OutcomeReference } from './outcome.js';
 import type { CategoryCounts } from './psi.js';
 import { binCounts, countCategories, DEFAULT_MAX_CATEGORIES, referenceBins } from './psi.js';
 
@@ -49,6 +48,11 @@ export interface CategoricalFeatureReference extends CategoryCounts {
 }
 
 export type FeatureReference = NumericFeatureReference | CategoricalFeatureReference;
+
+/** The reference rows' outcomes, beside their feature references: the test split's labels and the model's scores on them. */
+export type OutcomeReference =
+  | { kind: 'binary'; rows: number; positiveRate: number; meanPrediction: number }
+  | { kind: 'regression'; rows: number; mean: number; std: number; p10: number; p50: number; p90: number; residualMean: number };
 
 export interface DriftReference {
   version: typeof DRIFT_REFERENCE_VERSION;

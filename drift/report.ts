@@ -19,10 +19,16 @@ export type DriftVerdict = 'drift' | 'no-drift' | 'insufficient-data';
 export interface DriftThresholds {
   /** PSI above which a feature, or the predictions, counts as drifted (the spec's drift.psi). */
   psi: number;
+  /** False when PSI is reported but does not decide (the spec's drift.decideBy leaves it out); default true. */
+  psiDecides?: boolean;
   /** KS p-value below which a numeric feature or the predictions count as drifted; absent: KS is reported, not judged. */
   ksPValue?: number;
+  /** With ksPValue: the KS statistic D must also reach this (an effect-size guard); absent: the p-value alone. */
+  ksStatistic?: number;
   /** Chi-square p-value below which a categorical feature counts as drifted; absent: reported, not judged. */
   chiSquarePValue?: number;
+  /** With chiSquarePValue: Cohen's w = sqrt(chi-square / rows) must also reach this; absent: the p-value alone. */
+  chiSquareEffect?: number;
   /** Jensen–Shannon divergence (bits) above which a categorical feature counts as drifted; absent: reported, not judged. */
   jensenShannon?: number;
   /** Current rows needed before drift is judged (the spec's drift.minRows). */
@@ -184,13 +190,9 @@ function numericDrift(reference: NumericSummary, live: LiveNumeric, thresholds: 
   const psiValue = psi(referenceShares, currentShares);
   const ks = reference.sample.length > 0 && live.values.length > 0 ? ksAgainstReference(reference.sample, live.values) : undefined;
 
-  const findings: Finding[] = [psiFinding(psiValue, thresholds.psi)];
+  const findings: Finding[] = psiFindings(psiValue, thresholds);
   if (ks && thresholds.ksPValue !== undefined) {
-    const drifted = ks.pValue < thresholds.ksPValue;
-    findings.push({
-      drifted,
-      text: `KS p-value ${formatNumber(ks.pValue)} (statistic ${formatNumber(ks.statistic)}) is ${drifted ? 'below' : 'at least'} ${formatNumber(thresholds.ksPValue)}`,
-    });
+    findings.push(guardedFinding('KS', `statistic ${formatNumber(ks.statistic)}`, ks.pValue, thresholds.ksPValue, { name: 'statistic', value: ks.statistic, minimum: thresholds.ksStatistic }));
   }
   const distribution = { buckets: binLabels(reference.edges), reference: referenceShares, live: currentShares };
   return { psi: psiValue, ...(ks ? { ks } : {}), ...judge(subject, findings), distribution };
@@ -203,13 +205,11 @@ function categoricalDrift(reference: CategoricalFeatureReference, current: numbe
   const chiSquare = categoricalChiSquare(aligned);
   const jensenShannon = jensenShannonDivergence(aligned.reference, aligned.current);
 
-  const findings: Finding[] = [psiFinding(psiValue, thresholds.psi)];
+  const findings: Finding[] = psiFindings(psiValue, thresholds);
   if (thresholds.chiSquarePValue !== undefined) {
-    const drifted = chiSquare.pValue < thresholds.chiSquarePValue;
-    findings.push({
-      drifted,
-      text: `chi-square p-value ${formatNumber(chiSquare.pValue)} (statistic ${formatNumber(chiSquare.statistic)}, ${chiSquare.df} df) is ${drifted ? 'below' : 'at least'} ${formatNumber(thresholds.chiSquarePValue)}`,
-    });
+    const effect = Math.sqrt(chiSquare.statistic / rows);
+    const detail = `statistic ${formatNumber(chiSquare.statistic)}, ${chiSquare.df} df`;
+    findings.push(guardedFinding('chi-square', detail, chiSquare.pValue, thresholds.chiSquarePValue, { name: "Cohen's w", value: effect, minimum: thresholds.chiSquareEffect }));
   }
   if (thresholds.jensenShannon !== undefined) {
     const drifted = jensenShannon > thresholds.jensenShannon;
@@ -232,6 +232,20 @@ interface Finding {
 function psiFinding(value: number, threshold: number): Finding {
   const drifted = value > threshold;
   return { drifted, text: `PSI ${formatNumber(value)} is ${drifted ? 'above' : 'within'} ${formatNumber(threshold)}` };
+}
+
+/** PSI's finding where it decides; where it does not, nothing (it is in the report's numbers either way). */
+function psiFindings(value: number, thresholds: DriftThresholds): Finding[] {
+  return thresholds.psiDecides === false ? [] : [psiFinding(value, thresholds.psi)];
+}
+
+/** A test's finding: its p-value below the bar and, where a guard is set, its effect size at least the guard's minimum. */
+function guardedFinding(test: string, detail: string, pValue: number, bar: number, effect: { name: string; value: number; minimum?: number }): Finding {
+  const significant = pValue < bar;
+  const large = effect.minimum === undefined || effect.value >= effect.minimum;
+  const text = `${test} p-value ${formatNumber(pValue)} (${detail}) is ${significant ? 'below' : 'at least'} ${formatNumber(bar)}`;
+  if (effect.minimum === undefined) return { drifted: significant, text };
+  return { drifted: significant && large, text: `${text}, and its ${effect.name} ${formatNumber(effect.value)} is ${large ? 'at least' : 'below'} ${formatNumber(effect.minimum)}` };
 }
 
 function judge(subject: string, findings: Finding[]): { drifted: boolean; reason: string } {

@@ -89,9 +89,9 @@ function outcomeTable(outcome: OutcomeDrift): string {
 }
 
 function describeThresholds(t: DriftThresholds): string {
-  const parts = [`PSI > ${formatNumber(t.psi)}`];
-  if (t.ksPValue !== undefined) parts.push(`KS p < ${formatNumber(t.ksPValue)}`);
-  if (t.chiSquarePValue !== undefined) parts.push(`chi-square p < ${formatNumber(t.chiSquarePValue)}`);
+  const parts = t.psiDecides === false ? [] : [`PSI > ${formatNumber(t.psi)}`];
+  if (t.ksPValue !== undefined) parts.push(`KS p < ${formatNumber(t.ksPValue)}${t.ksStatistic === undefined ? '' : ` with D ≥ ${formatNumber(t.ksStatistic)}`}`);
+  if (t.chiSquarePValue !== undefined) parts.push(`chi-square p < ${formatNumber(t.chiSquarePValue)}${t.chiSquareEffect === undefined ? '' : ` with Cohen's w ≥ ${formatNumber(t.chiSquareEffect)}`}`);
   if (t.jensenShannon !== undefined) parts.push(`Jensen–Shannon > ${formatNumber(t.jensenShannon)}`);
   return `${parts.join(', ')} counts as drift; at least ${t.minRows} rows`;
 }

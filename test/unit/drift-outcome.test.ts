@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { combineOutcomeWindows, judgeOutcomeWindow, outcomeReference } from '../../drift/outcome.js';
-import type { OutcomeThresholds, OutcomeWindow } from '../../drift/outcome.js';
+import type { OutcomeThresholds } from '../../drift/outcome.js';
+import type { OutcomeWindow } from '../../contracts/drift-check.js';
 import { pipelineSpecSchema } from '../../contracts/pipeline-spec.js';
 import { seededRandom } from '../../tabular/seeded-random.js';
 

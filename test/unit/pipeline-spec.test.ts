@@ -76,7 +76,18 @@ describe('defaults', () => {
     expect(spec.training).toEqual({ epochs: 20, batchSize: 512, learningRate: 1e-3, earlyStopPatience: 3, seed: 42, taskQueue: 'ctrain-train' });
     expect(spec.evaluation).toEqual({ metric: 'rmse', threshold: 4, maxRegression: 0 });
     expect(spec.deploy).toEqual({ canaryPercent: 10, soak: '2 minutes', approval: 'auto' });
-    expect(spec.drift).toEqual({ check: '5 minutes', psi: 0.2, minRows: 500, cooldown: '30 minutes', debounce: '10 seconds' });
+    expect(spec.drift).toEqual({
+      check: '5 minutes',
+      psi: 0.2,
+      decideBy: ['psi'],
+      ks: { pValue: 0.001, minStatistic: 0.1 },
+      chiSquare: { pValue: 0.001, minEffect: 0.1 },
+      jensenShannon: 0.1,
+      minRows: 500,
+      cooldown: '30 minutes',
+      debounce: '10 seconds',
+      outcomes: { window: '7 days', minOutcomes: 200, rateShift: 0.05, calibrationGap: 0.05, meanShift: 0.25, pValue: 0.001 },
+    });
     expect(spec.features).toMatchObject({ impute: 'mean', maxVocabulary: 1000 });
   });
 
