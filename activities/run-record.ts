@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { PipelineOverrides, ResolvedPipeline, StepManifest, StepName } from '../contracts/pipeline-run.js';
 import { MANIFEST_FORMAT, PIPELINE_STEPS } from '../contracts/pipeline-run.js';
-import { loadPipeline, PipelineSpecError, specHash, UnknownPipelineError } from '../pipelines/index.js';
+import { findPipeline, loadPipeline, PipelineSpecError, specHash, UnknownPipelineError, withOverrides } from '../pipelines/index.js';
+import { readStoredPipelineSpec } from '../pipelines/user-pipelines.js';
 import { readStoredManifest } from './step-cache.js';
 import { runKeys } from '../storage/layout.js';
 import type { ActivityDependencies } from './dependencies.js';
@@ -10,10 +11,11 @@ import type { ActivityDependencies } from './dependencies.js';
 /** Resolving the spec, and each run's record of its finished steps (what `--resume` reuses). */
 export function createRunRecordActivities({ storage }: ActivityDependencies) {
   return {
-    // eslint-disable-next-line @typescript-eslint/require-await -- an activity is async by contract
+    /** A shipped pipeline by name, else the spec `ctrain run <file>` stored for it. */
     async resolvePipeline({ pipeline, overrides }: { pipeline: string; overrides?: PipelineOverrides }): Promise<ResolvedPipeline> {
       try {
-        const spec = loadPipeline(pipeline, overrides);
+        const stored = findPipeline(pipeline) ? undefined : await readStoredPipelineSpec(storage, pipeline);
+        const spec = stored ? withOverrides(stored, overrides) : loadPipeline(pipeline, overrides);
         return { spec, specHash: specHash(spec) };
       } catch (error) {
         if (error instanceof PipelineSpecError || error instanceof UnknownPipelineError) {

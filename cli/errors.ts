@@ -77,7 +77,7 @@ export function explainError(error: unknown, context: ErrorContext): ExplainedEr
   }
   if (error instanceof PipelineSpecError) {
     const problems = error.problems.map((p) => `${p.path || '(spec)'}: ${p.message}`).join('; ');
-    return { message: `${error.pipeline ?? 'pipeline spec'}: spec is invalid: ${problems}`, hint: 'fix these fields in the spec (pipelines/) or in --override' };
+    return { message: `${error.pipeline ?? 'pipeline spec'}: spec is invalid: ${problems}`, hint: 'fix these fields in the spec file or in --override (npx ctrain pipelines check <file> lists them)' };
   }
   const notFound = chain.find((e): e is WorkflowNotFoundError => e instanceof WorkflowNotFoundError);
   if (notFound) {

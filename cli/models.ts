@@ -6,6 +6,8 @@ import { fourDecimals } from '../format/numbers.js';
 import type { DeliveryStats, Durations } from '../model/delivery-stats.js';
 import { deliveryStats } from '../model/delivery-stats.js';
 import { pipelineNames } from '../pipelines/index.js';
+import { storedPipelineNames } from '../pipelines/user-pipelines.js';
+import { ObjectStore } from '../storage/gateway.js';
 import { output, withClient } from './connect.js';
 
 export function registerModelCommands(program: Command): void {
@@ -15,9 +17,11 @@ export function registerModelCommands(program: Command): void {
     .description('every model with its versions and aliases')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(async (client, config) => {
         const registries: Registry[] = [];
-        for (const name of pipelineNames()) {
+        // Pipelines of people's own have their spec stored in MinIO by the run that started them.
+        const stored = await storedPipelineNames(new ObjectStore(config.minio));
+        for (const name of [...new Set([...pipelineNames(), ...stored])]) {
           const registry = await readRegistry(client, name).catch(() => undefined);
           if (registry) registries.push(registry);
         }

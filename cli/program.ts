@@ -11,6 +11,7 @@ import { registerModelCommands } from './models.js';
 import { registerProvisionCommand } from './provision.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
+import { registerPipelineCommands } from './pipelines.js';
 import { registerScheduleCommands } from './schedule.js';
 import { registerScoreCommand } from './score.js';
 import { registerServeCommand } from './serve.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerDevCommands(program);
   registerDemoCommand(program);
   registerRunCommand(program);
+  registerPipelineCommands(program);
   registerScoreCommand(program);
   registerCancelCommand(program);
   registerStatusCommand(program);

@@ -6,7 +6,10 @@ import { PIPELINE_STEPS } from '../contracts/pipeline-run.js';
 import { requestRun, waitForRun } from '../clients/model-client.js';
 import { fourDecimals } from '../format/numbers.js';
 import { blessingWhy } from '../model/blessing.js';
-import { loadPipeline } from '../pipelines/index.js';
+import { findPipeline, loadPipeline, withOverrides } from '../pipelines/index.js';
+import type { PipelineFile } from '../pipelines/user-pipelines.js';
+import { isPipelineFile, loadPipelineFile, loadPipelineFolder, storePipelineSpec } from '../pipelines/user-pipelines.js';
+import { ObjectStore } from '../storage/gateway.js';
 import { output, webUiLink, withClient } from './connect.js';
 import { defaultWatchMode, watchRun } from './watch.js';
 
@@ -24,7 +27,7 @@ export function registerRunCommand(program: Command): void {
   program
     .command('run')
     .description('start a training run of a pipeline (through its model workflow, which registers and deploys)')
-    .argument('<pipeline>', 'a shipped pipeline, e.g. flight-delay')
+    .argument('<pipeline>', 'a pipeline: a shipped one (flight-delay), one in CTRAIN_PIPELINES, or a file of your own (./my-pipeline.ts, .js or .json)')
     .option('--wait', 'wait for the run to finish, showing each step as it goes, and print its outcome')
     .option('--no-cache', 'recompute every step of this run')
     .addOption(new Option('--recompute <steps...>', 'recompute these steps even when cached').choices([...PIPELINE_STEPS]))
@@ -32,12 +35,17 @@ export function registerRunCommand(program: Command): void {
     .option('--override <json>', 'per-run spec overrides, e.g. \'{"training":{"epochs":5}}\'')
     .option('--reason <text>', 'why, recorded with the run', 'requested from the CLI')
     .option('--json', 'print JSON')
-    .action(async (pipeline: string, options: RunOptions) => {
+    .action(async (argument: string, options: RunOptions) => {
       const overrides = parseOverrides(options.override);
       // Refuse a bad spec or override here, before any workflow starts; the error lists every problem.
-      loadPipeline(pipeline, overrides);
+      const own = await ownPipeline(argument);
+      const pipeline = own?.spec.name ?? argument;
+      if (own) withOverrides(own.input, overrides);
+      else loadPipeline(pipeline, overrides);
       const cache: CacheOptions = { enabled: options.cache, disabledSteps: options.recompute };
       await withClient(async (client, config) => {
+        // Workers resolve a pipeline ctrain does not ship from MinIO: the file's spec goes there first.
+        if (own) await storePipelineSpec(new ObjectStore(config.minio), own);
         const { runId, folded } = await requestRun(client, pipeline, { reason: options.reason ?? 'requested from the CLI', source: 'cli', cache, overrides, resumeOf: options.resume });
         if (!options.wait) {
           output(options.json ?? false, { runId, folded }, () => [
@@ -54,6 +62,17 @@ export function registerRunCommand(program: Command): void {
         if (run.status === 'failed') process.exitCode = 1;
       });
     });
+}
+
+/** The pipeline file a `run` argument names, or the CTRAIN_PIPELINES file of that name; undefined for a shipped pipeline. */
+async function ownPipeline(argument: string): Promise<PipelineFile | undefined> {
+  if (isPipelineFile(argument)) return loadPipelineFile(argument);
+  if (findPipeline(argument)) return undefined;
+  const { files, failures } = await loadPipelineFolder();
+  const found = files.find((file) => file.spec.name === argument);
+  // A file of the folder that does not load may be the one asked for: say why it did not.
+  if (!found && failures.length > 0) throw failures[0]!.error;
+  return found;
 }
 
 function parseOverrides(text: string | undefined): PipelineOverrides {

@@ -37,10 +37,24 @@ export function pipelineNames(): string[] {
   return known().map((spec) => spec.name).sort();
 }
 
+/** The shipped (or registered) spec with this name, undefined for any other. */
+export function findPipeline(name: string): PipelineSpecInput | undefined {
+  return known().find((s) => s.name === name);
+}
+
 /** The shipped spec with this name, with per-run overrides merged over its sections, validated, defaults filled in. */
 export function loadPipeline(name: string, overrides: PipelineOverrides = {}): PipelineSpec {
-  const spec = known().find((s) => s.name === name);
-  if (!spec) throw new UnknownPipelineError(`unknown pipeline "${name}"; known pipelines: ${pipelineNames().join(', ')}`);
+  const spec = findPipeline(name);
+  if (!spec) {
+    throw new UnknownPipelineError(
+      `unknown pipeline "${name}"; shipped pipelines: ${pipelineNames().join(', ')}. A pipeline of your own runs from its file (npx ctrain run ./my-pipeline.ts), or from CTRAIN_PIPELINES (a folder of such files)`,
+    );
+  }
+  return withOverrides(spec, overrides);
+}
+
+/** A spec with per-run overrides merged over its sections, validated, defaults filled in. */
+export function withOverrides(spec: PipelineSpecInput, overrides: PipelineOverrides = {}): PipelineSpec {
   const merged: Record<string, unknown> = { ...spec };
   for (const [section, fields] of Object.entries(overrides)) {
     const base = merged[section];

@@ -39,6 +39,15 @@ export const runKeys = {
 export const pipelineKeys = {
   /** The schema inferred on a pipeline's first run, which later runs are checked against. */
   referenceSchema: (pipeline: string): ObjectRef => ref(BUCKETS.artifacts, `pipelines/${pipelineName(pipeline)}/reference-schema.json`),
+  /** The spec of a pipeline ctrain does not ship, as `ctrain run <file>` last stored it: workers resolve it from here. */
+  spec: (pipeline: string): ObjectRef => ref(BUCKETS.artifacts, `pipelines/${pipelineName(pipeline)}/spec.json`),
+  /** Every pipeline's folder. */
+  all: { bucket: BUCKETS.artifacts, prefix: 'pipelines/' } satisfies ObjectPrefix,
+  /** The pipeline whose stored spec a listed key is (`pipelines/<name>/spec.json`); undefined for any other key or an invalid name. */
+  specOf: (key: string): string | undefined => {
+    const match = /^pipelines\/([^/]+)\/spec\.json$/.exec(key);
+    return match && nameProblem(match[1]) === undefined ? match[1] : undefined;
+  },
 };
 
 /** DVC's remote for the datasets, inside the datasets bucket. */

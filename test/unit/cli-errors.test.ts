@@ -53,7 +53,10 @@ describe('explainError: one line and a hint for each kind of failure', () => {
         return error;
       }
     })();
-    expect(explain(unknown)).toEqual({ message: 'unknown pipeline "no-such-pipeline"', hint: 'known pipelines: flight-delay, seattle-live, seattle-temperature' });
+    expect(explain(unknown)).toEqual({
+      message: 'unknown pipeline "no-such-pipeline"',
+      hint: 'shipped pipelines: flight-delay, seattle-live, seattle-temperature. A pipeline of your own runs from its file (npx ctrain run ./my-pipeline.ts), or from CTRAIN_PIPELINES (a folder of such files)',
+    });
 
     const spec = new PipelineSpecError('churn', [
       { path: 'training.epochs', message: 'must be a positive integer' },
@@ -61,7 +64,7 @@ describe('explainError: one line and a hint for each kind of failure', () => {
     ]);
     expect(explain(spec)).toEqual({
       message: 'churn: spec is invalid: training.epochs: must be a positive integer; source.format: must be one of "csv", "jsonl", "parquet"',
-      hint: 'fix these fields in the spec (pipelines/) or in --override',
+      hint: 'fix these fields in the spec file or in --override (npx ctrain pipelines check <file> lists them)',
     });
   });
 

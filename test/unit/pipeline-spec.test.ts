@@ -64,7 +64,7 @@ describe('shipped pipelines', () => {
 
   it('names the known pipelines when asked for an unknown one', () => {
     expect(() => loadPipeline('nope')).toThrow(UnknownPipelineError);
-    expect(() => loadPipeline('nope')).toThrow('unknown pipeline "nope"; known pipelines: flight-delay, seattle-live, seattle-temperature');
+    expect(() => loadPipeline('nope')).toThrow('unknown pipeline "nope"; shipped pipelines: flight-delay, seattle-live, seattle-temperature. A pipeline of your own runs from its file');
   });
 });
 
