@@ -2,7 +2,7 @@ import { access, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import type { IngestManifest } from '../contracts/pipeline-run.js';
+import type { DataWindow, IngestManifest } from '../contracts/pipeline-run.js';
 import type { DvcVersion } from '../infra/dvc.js';
 import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
@@ -11,7 +11,10 @@ import { TabularReadError } from '../tabular/errors.js';
 import { SNAPSHOT_ENGINE, writeSnapshot } from '../tabular/snapshot.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { dvcVersionOf, storeDatasetVersion } from './dataset.js';
-import { localSourceFile } from './source.js';
+import { localSourceFiles } from './source.js';
+import { mergeSourceFiles } from '../tabular/merge-sources.js';
+import { writeTimeWindow } from '../tabular/time-window.js';
+import { parseDuration } from '../contracts/duration.js';
 import { withScratch } from './step-cache.js';
 import { datasetKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/gateway.js';
@@ -31,14 +34,16 @@ export function createIngestActivities({ storage, pseudonymKey }: ActivityDepend
       const personal = personalData(spec, pseudonymKey);
       const workspace = await mkdtemp(join(tmpdir(), `ctrain-ingest-${spec.name}-`));
       try {
-        const source = await localSourceFile(spec.source.uri, join(workspace, 'source.download'), storage);
-        await access(source).catch(() => {
-          throw ApplicationFailure.nonRetryable(`Source file ${source} (from ${spec.source.uri}) does not exist.`, FAILURE_TYPES.SourceNotFound);
-        });
+        const { files, objects } = await localSourceFiles(spec.source.uri, workspace, storage);
+        for (const file of files) {
+          await access(file).catch(() => {
+            throw ApplicationFailure.nonRetryable(`Source file ${file} (from ${spec.source.uri}) does not exist.`, FAILURE_TYPES.SourceNotFound);
+          });
+        }
         const snapshot = join(workspace, `${spec.name}.parquet`);
-        const { rows, version } = await writeSourceSnapshot(source, spec, snapshot, personal);
+        const { rows, version, window, source } = await writeSourceSnapshot(files, objects, spec, snapshot, personal, workspace);
         const { md5, size: bytes } = version;
-        if (rows === 0) throw ApplicationFailure.nonRetryable(await noRows(source, spec), FAILURE_TYPES.EmptyDataset);
+        if (rows === 0) throw ApplicationFailure.nonRetryable(window ? noRowsInWindow(spec, window) : await noRows(source, spec), FAILURE_TYPES.EmptyDataset);
 
         const manifest = (datasetVersion: string, reusedVersion: boolean): IngestManifest => ({
           step: 'ingest',
@@ -52,6 +57,8 @@ export function createIngestActivities({ storage, pseudonymKey }: ActivityDepend
           rows,
           bytes,
           reusedVersion,
+          sourceObjects: objects,
+          ...(window ? { window } : {}),
         });
         // DVC 3 addresses a file by the md5 of its bytes: bytes already versioned for this pipeline are that version again.
         if (await isVersioned(storage, spec.name, md5, bytes)) return manifest(md5, true);
@@ -86,16 +93,43 @@ function personalData(spec: PipelineSpec, key: Buffer | undefined): { columns: s
   return { columns, key };
 }
 
-/** The source as a Parquet snapshot at `target` (the engine's, personal columns hashed), with DVC's md5 of its bytes. */
-async function writeSourceSnapshot(source: string, spec: PipelineSpec, target: string, personal: { columns: string[]; key: Buffer } | undefined): Promise<{ rows: number; version: DvcVersion }> {
+/**
+ * The source as a Parquet snapshot at `target` (the engine's, personal columns hashed), with
+ * DVC's md5 of its bytes: the objects of a `*` source merged first, and the spec's time window
+ * taken last, so the version holds exactly the rows the run trains on.
+ */
+async function writeSourceSnapshot(
+  files: readonly string[],
+  objects: readonly string[],
+  spec: PipelineSpec,
+  target: string,
+  personal: { columns: string[]; key: Buffer } | undefined,
+  workspace: string,
+): Promise<{ rows: number; version: DvcVersion; window?: DataWindow; source: string }> {
+  const window = spec.source.window;
   try {
-    const { rows } = await withScratch('snapshot', (scratch) =>
-      withEngine((engine) => writeSnapshot(engine, { path: source, format: spec.source.format, limit: spec.source.limit, personal }, target, scratch), { ...SNAPSHOT_ENGINE, spillDirectory: scratch }),
+    const result = await withScratch('snapshot', (scratch) =>
+      withEngine(
+        async (engine) => {
+          const source = files.length === 1 ? files[0]! : join(workspace, `merged.${spec.source.format}`);
+          if (files.length > 1) await mergeSourceFiles(engine, files, spec.source.format, source, objects);
+          const whole = window ? join(workspace, 'source.parquet') : target;
+          const { rows } = await writeSnapshot(engine, { path: source, format: spec.source.format, limit: spec.source.limit, personal }, whole, scratch);
+          if (!window) return { rows, source };
+          const taken = await writeTimeWindow(engine, whole, target, { ...window, lastMs: parseDuration(window.last) }, new Date());
+          return { rows: taken.rows, window: taken, source };
+        },
+        { ...SNAPSHOT_ENGINE, spillDirectory: scratch },
+      ),
     );
-    return { rows, version: await dvcVersionOf(target, basename(target)) };
+    return { ...result, version: await dvcVersionOf(target, basename(target)) };
   } catch (error) {
     // The reader names the file it read, which for http and s3 is a scratch copy: name the source.
     if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(`${spec.source.uri}: ${error.message}`, FAILURE_TYPES.UnreadableSource);
     throw error;
   }
+}
+
+function noRowsInWindow(spec: PipelineSpec, window: DataWindow): string {
+  return `Source ${spec.source.uri} has no rows in the window: none of its ${window.sourceRows} rows has ${window.column} after ${window.since} (the last ${window.last} before ${window.from === 'now' ? 'now' : 'its newest row'}, ${window.until}).`;
 }

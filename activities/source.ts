@@ -1,6 +1,7 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -70,4 +71,44 @@ async function download(url: string, scratch: string): Promise<string> {
   }
   await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(scratch));
   return scratch;
+}
+
+/** Whether a source URI's last path segment holds `*`: a set of objects (dated files, say), read together. */
+export function isSourcePattern(uri: string): boolean {
+  return (uri.split('/').at(-1) ?? '').includes('*');
+}
+
+/**
+ * Local copies of every object a source names: the one, or each match of the `*` pattern in its
+ * last path segment (file and s3 sources), in name order, which for dated names is time order.
+ * `objects` names each as a URI, for the run's lineage.
+ */
+export async function localSourceFiles(uri: string, scratchDir: string, storage: ObjectStore): Promise<{ files: string[]; objects: string[] }> {
+  if (!isSourcePattern(uri)) return { files: [await localSourceFile(uri, join(scratchDir, 'source.download'), storage)], objects: [uri] };
+  const location = parseSourceUri(uri);
+  if (location.kind === 'file') {
+    const folder = dirname(resolve(location.path));
+    const pattern = globPattern(basename(location.path));
+    const names = (await readdir(folder).catch(() => [] as string[])).filter((name) => pattern.test(name)).sort();
+    if (names.length === 0) throw ApplicationFailure.nonRetryable(`No file matches the source ${uri}.`, FAILURE_TYPES.SourceNotFound);
+    const files = names.map((name) => join(folder, name));
+    return { files, objects: files };
+  }
+  if (location.kind !== 's3') throw ApplicationFailure.nonRetryable(`Source ${uri}: a * pattern is for file and s3 sources.`, FAILURE_TYPES.PipelineSpecError);
+  const pattern = globPattern(location.key);
+  const prefix = location.key.slice(0, location.key.indexOf('*'));
+  const keys = (await storage.listKeys({ bucket: location.bucket, prefix })).filter((key) => pattern.test(key)).sort();
+  if (keys.length === 0) throw ApplicationFailure.nonRetryable(`No object matches the source ${uri}.`, FAILURE_TYPES.SourceNotFound);
+  const files: string[] = [];
+  for (const [i, key] of keys.entries()) {
+    const file = join(scratchDir, `${String(i).padStart(5, '0')}-${basename(key)}`);
+    await storage.download({ bucket: location.bucket, key }, file);
+    files.push(file);
+  }
+  return { files, objects: keys.map((key) => `s3://${location.bucket}/${key}`) };
+}
+
+/** A `*` pattern (any run of characters within one path segment) as a whole-string RegExp. */
+function globPattern(glob: string): RegExp {
+  return new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
 }

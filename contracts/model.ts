@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { BackendRecord, CacheOptions, ObjectRef, PipelineOverrides } from './pipeline-run.js';
+import type { BackendRecord, CacheOptions, DataWindow, ObjectRef, PipelineOverrides } from './pipeline-run.js';
 import type { PipelineSpec } from './pipeline-spec.js';
 
 /** A registered model version with its full lineage. */
@@ -20,6 +20,10 @@ export interface ModelVersion {
   backend: string;
   /** How that backend was chosen: what it ran on and why the better ones were skipped (absent on versions registered before it was recorded). */
   backendDetail?: BackendRecord;
+  /** The time window its rows were taken from, when the spec set one. */
+  dataWindow?: DataWindow;
+  /** The objects its dataset was read from (a `*` source's matches, in name order). */
+  sourceObjects?: string[];
   hyperparameters: Record<string, unknown>;
   metrics: Record<string, number>;
   productionMetrics?: Record<string, number>;

@@ -81,6 +81,21 @@ export interface StepManifestBase {
   finishedAt: string;
 }
 
+/** The window a run trained on, for its lineage. */
+export interface DataWindow {
+  column: string;
+  last: string;
+  from: 'newest' | 'now';
+  /** Rows after this instant and up to `until` were kept (ISO 8601). */
+  since: string;
+  until: string;
+  /** Rows in the source, and rows in the window. */
+  sourceRows: number;
+  rows: number;
+  /** Rows without a time in `column`, left out. */
+  withoutTime: number;
+}
+
 export interface IngestManifest extends StepManifestBase {
   step: 'ingest';
   /** DVC's md5 of the snapshot: the same bytes always give the same version. */
@@ -93,6 +108,10 @@ export interface IngestManifest extends StepManifestBase {
   bytes: number;
   /** These bytes were already versioned (the `.dvc` file and the remote copy exist): DVC was not run again. */
   reusedVersion: boolean;
+  /** The objects read: the source, or each match of a `*` source in name order (absent in runs before). */
+  sourceObjects?: string[];
+  /** The time window the rows were taken from, when the spec sets one. */
+  window?: DataWindow;
 }
 
 export interface ValidateManifest extends StepManifestBase {

@@ -45,6 +45,21 @@ export const sourceSchema = z.strictObject({
   format: z.enum(['csv', 'jsonl', 'parquet']),
   /** Read at most this many rows, from the start of the source. Default: all rows. */
   limit: positiveInt().optional(),
+  /**
+   * Train on a window of time only: the rows whose `column` lies within `last` of the newest row
+   * (from: 'newest', the default) or of the moment the run ingests (from: 'now'). With a source
+   * whose last path segment holds `*` (dated objects, e.g. s3://bucket/flights/2026-*.parquet),
+   * every matching object is read and the window taken over them all.
+   */
+  window: z
+    .strictObject({
+      /** The time column: ISO 8601 text, a date or timestamp, or epoch milliseconds. */
+      column,
+      /** How far back, e.g. '30 days'. */
+      last: durationSchema,
+      from: z.enum(['newest', 'now']).default('newest'),
+    })
+    .optional(),
 });
 
 /**

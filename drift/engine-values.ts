@@ -7,7 +7,7 @@
 import type { Engine } from '../tabular/engine.js';
 import { sqlIdentifier } from '../tabular/engine.js';
 import { FeatureValueError } from '../features/values.js';
-import { isoTextMsSql, timePartSql } from '../features/time-sql.js';
+import { isoTextMsSql, timePartSql } from '../tabular/time-sql.js';
 import type { TimePart } from '../contracts/pipeline-spec.js';
 
 /** Where a derived time-part feature comes from: a time column and the part taken. */

@@ -19,7 +19,7 @@ import { SplitFiles, TEST_ROWS_PARQUET } from './split-files.js';
 import type { SplitName } from './split.js';
 import { SPLIT_CODES, splitNameOf } from './split.js';
 import { FeatureFitError } from './transform.js';
-import { isoTextMsSql, timePartSql } from './time-sql.js';
+import { isoTextMsSql, timePartSql } from '../tabular/time-sql.js';
 
 const TEMPORAL_TYPE = /^(DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS)$/;
 const PLAIN_TYPE = new RegExp(`^(VARCHAR|BOOLEAN|DOUBLE|FLOAT|BIGINT|INTEGER|SMALLINT|TINYINT)$|${TEMPORAL_TYPE.source}`);

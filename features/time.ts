@@ -1,8 +1,6 @@
 import type { TimePart } from '../contracts/pipeline-spec.js';
+import { ISO_TIME_PATTERN } from '../tabular/iso-time.js';
 
-// ISO 8601 date or date-time; a date-time without an offset is read as UTC, not local time.
-/** The text of an ISO 8601 date or date-time, as a pattern the columnar engine matches too. */
-export const ISO_TIME_PATTERN = String.raw`(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?`;
 const ISO_TIME = new RegExp(`^${ISO_TIME_PATTERN}$`);
 
 /**

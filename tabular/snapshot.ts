@@ -62,6 +62,11 @@ export async function writeSnapshot(engine: Engine, source: SnapshotSource, targ
 async function writeUtf8Snapshot(engine: Engine, source: SnapshotSource, target: string, scratch: string): Promise<{ rows: number }> {
   const fast = source.format === 'csv' ? await csvSelect(engine, source) : source.format === 'parquet' ? await parquetSelect(engine, source) : undefined;
   const select = fast ?? (await viaRowReader(source, join(scratch, 'rows.jsonl')));
+  return copyToSnapshot(engine, select, target);
+}
+
+/** Writes a SELECT's rows, in order, as a snapshot's Parquet (zstd, fixed row groups: the same rows give the same bytes); answers the rows written. */
+export async function copyToSnapshot(engine: Engine, select: string, target: string): Promise<{ rows: number }> {
   await engine.run(`copy (${select}) to ${sqlString(target)} (format parquet, compression zstd, row_group_size ${SNAPSHOT_ROW_GROUP})`);
   const [counted] = await engine.rows<{ rows: bigint }>(`select count(*) as rows from read_parquet(${sqlString(target)})`);
   return { rows: Number(counted?.rows ?? 0) };

@@ -118,6 +118,8 @@ export class ModelState {
       datasetVersion: result.datasetVersion,
       backend: result.train.backend,
       backendDetail: result.train.backendDetail,
+      ...(result.ingest.window ? { dataWindow: result.ingest.window } : {}),
+      ...(result.ingest.sourceObjects ? { sourceObjects: result.ingest.sourceObjects } : {}),
       hyperparameters,
       metrics: result.evaluate.metrics,
       productionMetrics: result.evaluate.productionMetrics,

@@ -1,11 +1,12 @@
 import type { TimePart } from '../contracts/pipeline-spec.js';
-import { sqlString } from '../tabular/engine.js';
-import { ISO_TIME_PATTERN } from './time.js';
+import { sqlString } from './engine.js';
+import { ISO_TIME_PATTERN } from './iso-time.js';
 
 /**
  * Time values in the columnar engine, as features/time.ts reads them row by row: epoch
  * milliseconds from ISO 8601 text, and the calendar parts of a time in UTC.
  */
+
 
 /** Epoch milliseconds (DOUBLE) of ISO 8601 text `sql`; NULL for text that is not a time. */
 export function isoTextMsSql(sql: string): string {
