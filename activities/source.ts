@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { SourceLocation } from '../contracts/source-uri.js';
 import { parseSourceUri } from '../contracts/source-uri.js';
+import { uriOf } from '../contracts/pipeline-run.js';
 import { PROJECT_ROOT } from '../stack/paths.js';
 import type { ObjectStore } from '../storage/gateway.js';
 import { isMissingObject } from '../storage/gateway.js';
@@ -105,7 +106,7 @@ export async function localSourceFiles(uri: string, scratchDir: string, storage:
     await storage.download({ bucket: location.bucket, key }, file);
     files.push(file);
   }
-  return { files, objects: keys.map((key) => `s3://${location.bucket}/${key}`) };
+  return { files, objects: keys.map((key) => uriOf({ bucket: location.bucket, key })) };
 }
 
 /** A `*` pattern (any run of characters within one path segment) as a whole-string RegExp. */

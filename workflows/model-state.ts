@@ -118,8 +118,9 @@ export class ModelState {
       datasetVersion: result.datasetVersion,
       backend: result.train.backend,
       backendDetail: result.train.backendDetail,
-      ...(result.ingest.window ? { dataWindow: result.ingest.window } : {}),
-      ...(result.ingest.sourceObjects ? { sourceObjects: result.ingest.sourceObjects } : {}),
+      // Results from before these fields (a format-1 one has no ingest manifest at all) leave them out.
+      ...(result.ingest?.window ? { dataWindow: result.ingest.window } : {}),
+      ...(result.ingest?.sourceObjects ? { sourceObjects: result.ingest.sourceObjects } : {}),
       hyperparameters,
       metrics: result.evaluate.metrics,
       productionMetrics: result.evaluate.productionMetrics,

@@ -20,7 +20,7 @@ describe('ctrain run refuses a bad spec before any workflow starts', () => {
   it('lists the known pipelines for an unknown one, and explains bad JSON', async () => {
     const unknown = await ctrain(['run', 'no-such-pipeline'], {});
     expect(unknown.exitCode).toBe(1);
-    expect(unknown.stderr).toContain('known pipelines: flight-delay, seattle-live, seattle-temperature');
+    expect(unknown.stderr).toContain('shipped pipelines: flight-delay, seattle-live, seattle-temperature');
     const badJson = await ctrain(['run', 'flight-delay', '--override', '{epochs'], {});
     expect(badJson.stderr).toContain('--override is not valid JSON');
   });
