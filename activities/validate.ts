@@ -37,7 +37,9 @@ export function createValidateActivities({ storage }: ActivityDependencies) {
       const referenceRef = pipelineKeys.referenceSchema(spec.name);
       const existing = await storage.getJson<DatasetSchema>(referenceRef);
       const labelColumn = spec.label.positiveWhen?.column ?? spec.label.column;
-      const config = { labelColumn };
+      const { numeric, categorical } = spec.features;
+      const modelColumns = [...new Set([...numeric, ...categorical, spec.label.column, labelColumn])].sort();
+      const config = { labelColumn, modelColumns };
       if (existing) {
         const cached = await reuseCached<ValidateManifest>(storage, 'validate', keyFor(config, ingest, existing), cache);
         if (cached) return cached;
@@ -52,7 +54,7 @@ export function createValidateActivities({ storage }: ActivityDependencies) {
         return withEngine(async (engine) => {
           const columns = await snapshotColumns(engine, path);
           await tallySnapshotLabels(engine, path, columns, labels, spec.label);
-          const { numeric, categorical, timeParts } = spec.features;
+          const { timeParts } = spec.features;
           columnAnomalies.push(...nestedFeatures(columns, [...numeric, ...categorical, ...(timeParts ? [timeParts.column] : [])]));
           columnAnomalies.push(...(await float32Overflows(engine, path, [...spec.features.numeric, ...(spec.label.kind === 'regression' ? [spec.label.column] : [])])));
           return snapshotStatistics(engine, path);
@@ -61,7 +63,7 @@ export function createValidateActivities({ storage }: ActivityDependencies) {
       const reference = existing ?? inferSchema(statistics);
       const key = keyFor(config, ingest, reference);
       const output = (name: string) => stepKeys.output('validate', key, name);
-      const anomalies = checkAgainstSchema(reference, statistics, { labelColumn, numericColumns: spec.features.numeric });
+      const anomalies = checkAgainstSchema(reference, statistics, { labelColumn, numericColumns: spec.features.numeric, modelColumns });
       if (statistics.rowCount > 0) anomalies.unshift(...labels.anomalies(), ...columnAnomalies);
       const report = buildValidationReport({ dataset: `${spec.name}@${ingest.datasetVersion}`, statistics, anomalies, schema: reference });
       const refs = { statistics: output('statistics.json'), report: output('report.json'), reportHtml: output('report.html') };

@@ -38,6 +38,12 @@ export interface SchemaCheckOptions {
   rangeSlack?: number;
   /** Columns the pipeline reads as numbers: any text among their values is an error, reference or not. */
   numericColumns?: readonly string[];
+  /**
+   * Columns the model reads (its features, its label and the column a label is derived from).
+   * Ranges and unseen categories are judged on these alone: other columns (ids, keys, the time a
+   * window is taken on) grow by nature with each new window. Default: every column.
+   */
+  modelColumns?: readonly string[];
 }
 
 const REFRESH = 'refresh the pipeline’s reference schema';
@@ -152,6 +158,8 @@ function notNumeric(current: ColumnStatistics): Anomaly[] {
  */
 export function checkAgainstSchema(reference: DatasetSchema, stats: DatasetStatistics, options: SchemaCheckOptions): Anomaly[] {
   const { labelColumn, unseenCategoryTolerance = 0.01, nullRateJump: jump = 0.1, rangeSlack = 0.1 } = options;
+  const modelColumns = options.modelColumns && new Set(options.modelColumns);
+  const readByModel = (name: string): boolean => modelColumns?.has(name) ?? true;
   if (stats.rowCount === 0) {
     return [{ severity: 'error', code: 'empty_dataset', message: 'The dataset has no rows; check the source (an empty file, or a header only).' }];
   }
@@ -172,11 +180,8 @@ export function checkAgainstSchema(reference: DatasetSchema, stats: DatasetStati
     } else if (observed.count > 0 && observed.kind !== column.kind) {
       anomalies.push(retyped(column, observed));
     } else if (observed.count > 0) {
-      anomalies.push(
-        ...nullRateJump(column, observed, stats.rowCount, jump),
-        ...outOfRange(column, observed, rangeSlack),
-        ...unseenCategories(column, observed, stats.rowCount, unseenCategoryTolerance),
-      );
+      anomalies.push(...nullRateJump(column, observed, stats.rowCount, jump));
+      if (readByModel(column.name)) anomalies.push(...outOfRange(column, observed, rangeSlack), ...unseenCategories(column, observed, stats.rowCount, unseenCategoryTolerance));
     } else if (column.name !== labelColumn) {
       anomalies.push(...nullRateJump(column, observed, stats.rowCount, jump));
     }

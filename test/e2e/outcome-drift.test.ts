@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -22,7 +22,8 @@ import { driftCheckWorkflow } from '../../workflows/index.js';
  * Outcome drift on the real stack, on synthetic binary data the test makes: the chance of a
  * positive outcome is p = 0.05 + 0.4·x1 (a base rate of 0.25); x2 and color carry nothing. Each
  * seed trains its own model, then (1) shifts x2 alone, outcomes unchanged, and (2) halves the
- * outcome rate, inputs unchanged.
+ * outcome rate, inputs unchanged. The source is a folder of monthly objects read through a 30-day
+ * window, so the retraining an outcome alarm asks for reads the newest month only.
  */
 const stack = inject('stack');
 const SEEDS = [11, 12];
@@ -80,21 +81,30 @@ describe.each(SEEDS)('seed %i: outcome drift and feature drift, each caught alon
   const settled = (): Promise<Registry> =>
     until((r) => r.aliases.canary === undefined && r.runs.every((run) => run.finishedAt) && r.lastRunFinishedAt !== undefined && Date.now() > Date.parse(r.lastRunFinishedAt) + 1_000);
 
+  const folder = (): string => join(scratch, modelName);
+  /** Writes one month's object: `count` rows over its first `days` days, labelled with the chance `rate` gives. */
+  async function month(yearMonth: string, days: number, firstId: number, rate: (row: Row) => number): Promise<void> {
+    const lines = rows(3000, next, { firstId }).map((row, i) => {
+      const day = `${yearMonth}-${String((i % days) + 1).padStart(2, '0')}`;
+      return `${row.id},${day},${row.x1},${row.x2},${row.color},${next() < rate(row) ? 1 : 0}`;
+    });
+    await writeFile(join(folder(), `${yearMonth}.csv`), ['id,day,x1,x2,color,y', ...lines, ''].join('\n'));
+  }
+
   beforeAll(async () => {
-    const training = rows(3000, next);
-    const csv = ['id,x1,x2,color,y', ...training.map((row) => `${row.id},${row.x1},${row.x2},${row.color},${next() < chance(row) ? 1 : 0}`)].join('\n');
-    const source = join(scratch, `${modelName}.csv`);
-    await writeFile(source, `${csv}\n`);
+    await mkdir(folder());
+    // January's rows lie on its first 20 days, so February's 30-day window holds none of them.
+    await month('2026-01', 20, 0, chance);
     registerPipeline({
       name: modelName,
-      source: { uri: source, format: 'csv' },
+      source: { uri: join(folder(), '*.csv'), format: 'csv', window: { column: 'day', last: '30 days' } },
       label: { column: 'y', kind: 'binary' },
       features: { numeric: ['x1', 'x2'], categorical: ['color'] },
       split: { by: 'hash', keys: ['id'], test: 0.3, validation: 0.1 },
       network: { kind: 'mlp', hidden: [8], dropout: 0 },
       training: { epochs: 8, batchSize: 64, learningRate: 1e-2, earlyStopPatience: 0, seed },
       // Any model is blessed: what is tested comes after.
-      evaluation: { metric: 'auc', threshold: 0 },
+      evaluation: { metric: 'auc', threshold: 0, maxRegression: 1 },
       deploy: { canaryPercent: 10, soak: '1 second', approval: 'auto' },
       drift: { check: '1 hour', psi: 0.2, minRows: 300, cooldown: '1 second', debounce: '1 second', outcomes: { minOutcomes: 300 } },
     });
@@ -132,9 +142,11 @@ describe.each(SEEDS)('seed %i: outcome drift and feature drift, each caught alon
     await until((r) => r.runs.length === 2 && r.runs.every((run) => run.finishedAt));
   });
 
-  it('an outcome rate that halves with unchanged inputs: no feature alarm, an outcome alarm in the first check, and a retraining', async () => {
+  it('an outcome rate that halves with unchanged inputs: no feature alarm, an outcome alarm in the first check, and a retraining on the newest window', async () => {
     const before = await settled();
     const finished = before.runs.length;
+    // The world changed in February, and its month of data has arrived.
+    await month('2026-02', 28, 50_000, (row) => chance(row) * 0.5);
     await traffic(rows(800, next, { firstId: 20_000 }), (row) => chance(row) * 0.5);
     const result = await check();
     expect(result.verdict).toBe('no-drift');
@@ -149,6 +161,12 @@ describe.each(SEEDS)('seed %i: outcome drift and feature drift, each caught alon
     const registry = await until((r) => r.runs.length > finished && r.runs.every((run) => run.finishedAt));
     expect(registry.runs.at(-1)!.requests[0]).toMatchObject({ source: 'drift' });
     expect(registry.runs.at(-1)!.requests[0]!.reason).toMatch(/outcome rate shift/);
+    // It read both months and kept February's alone; the version's lineage says so.
+    expect(registry.runs.at(-1)!.error).toBeUndefined();
+    const retrained = registry.versions.find((version) => version.runId === registry.runs.at(-1)!.runId)!;
+    expect(retrained.sourceObjects).toEqual([join(folder(), '2026-01.csv'), join(folder(), '2026-02.csv')]);
+    expect(retrained.dataWindow).toMatchObject({ column: 'day', last: '30 days', since: '2026-01-29T00:00:00.000Z', until: '2026-02-28T00:00:00.000Z', sourceRows: 6000, rows: 3000 });
+    expect(before.versions.every((version) => version.dataWindow?.until === '2026-01-20T00:00:00.000Z')).toBe(true);
     // The report keeps the windows' numbers.
     const report = await new ObjectStore(stack.minio).getJson<{ outcome: { verdict: string } }>(result.report!);
     expect(report?.outcome.verdict).toBe('drift');

@@ -104,6 +104,13 @@ describe('checkAgainstSchema', () => {
     expect((await check(warm, { ...LABEL, rangeSlack: 0 })).map((anomaly) => anomaly.code)).toEqual(['out_of_range']);
   });
 
+  it('judges ranges and unseen categories on the columns the model reads alone; other columns may grow', async () => {
+    const later = withEvery(1, { temp_max: 99, weather: 'hail' })(rows);
+    const codes = async (modelColumns: string[]) => (await check(later, { ...LABEL, modelColumns })).map((anomaly) => `${anomaly.code}:${anomaly.column}`);
+    expect(await codes(['temp_max', 'weather'])).toEqual(['out_of_range:temp_max', 'unseen_categories:weather']);
+    expect(await codes(['temp_min', 'wind'])).toEqual([]);
+  });
+
   it('reports every fault of a dataset that has several', async () => {
     const broken = without('wind')(withEvery(2, { weather: 'hail', temp_max: null, extra: 1 })(rows));
     expect((await check(broken)).map((anomaly) => `${anomaly.code}:${anomaly.column}`)).toEqual([
