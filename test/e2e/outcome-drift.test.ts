@@ -39,6 +39,13 @@ const chance = (row: Row): number => 0.05 + 0.4 * row.x1;
 let temporal: Awaited<ReturnType<typeof connectTemporal>>;
 let workers: RunningWorkers;
 let scratch: string;
+/** One line per check, printed at the end: what each case's check decided, with its numbers. */
+const verdicts: string[] = [];
+const verdictLine = (seed: number, shift: string, result: DriftCheckResult): string => {
+  const since = result.outcome?.windows.find((window) => window.name === 'since-last-check');
+  const findings = (since?.findings ?? []).map((finding) => `${finding.statistic} ${finding.value.toFixed(3)}${finding.moved ? ' (moved)' : ''}`).join(', ');
+  return `seed ${seed}, ${shift}: features ${result.verdict} [${result.driftedFeatures.join(', ')}]; outcomes ${result.outcome?.verdict ?? '-'} on ${since?.outcomes ?? 0}: ${findings}`;
+};
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'ctrain-outcome-drift-'));
@@ -49,6 +56,7 @@ afterAll(async () => {
   await workers?.stop();
   await temporal?.close();
   await rm(scratch, { recursive: true, force: true });
+  if (verdicts.length > 0) console.info(`outcome-drift verdicts:\n${verdicts.join('\n')}`);
 });
 
 describe.each(SEEDS)('seed %i: outcome drift and feature drift, each caught alone', (seed) => {
@@ -125,6 +133,7 @@ describe.each(SEEDS)('seed %i: outcome drift and feature drift, each caught alon
     await settled();
     await traffic(rows(800, next, { x2Shift: 0.6, firstId: 10_000 }), chance);
     const result = await check();
+    verdicts.push(verdictLine(seed, 'x2 shifted, outcomes unchanged', result));
     expect(result.verdict).toBe('drift');
     expect(result.driftedFeatures).toEqual(['x2']);
     expect(result.outcome?.windows.map((window) => [window.name, window.outcomes])).toEqual([
@@ -149,6 +158,7 @@ describe.each(SEEDS)('seed %i: outcome drift and feature drift, each caught alon
     await month('2026-02', 28, 50_000, (row) => chance(row) * 0.5);
     await traffic(rows(800, next, { firstId: 20_000 }), (row) => chance(row) * 0.5);
     const result = await check();
+    verdicts.push(verdictLine(seed, 'outcome rate halved, inputs unchanged', result));
     expect(result.verdict).toBe('no-drift');
     expect(result.driftedFeatures).toEqual([]);
     expect(result.outcome?.verdict).toBe('drift');
