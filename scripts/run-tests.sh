@@ -7,7 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p test-output
-rm -f test-output/bad-inputs.json test-output/fault-summary.jsonl
+rm -f test-output/bad-inputs.json test-output/bad-inputs.jsonl test-output/fault-summary.jsonl
 npx vitest run
 main=$?
 if [[ -n "${CTRAIN_SKIP_FAULTS:-}" ]]; then

@@ -15,7 +15,7 @@ const cells = rows.map((row) => [row.fault, String(row.injected), String(row.run
 const total = (pick: (row: FaultRow) => number): string => String(rows.reduce((sum, row) => sum + pick(row), 0));
 cells.push(['total', total((row) => row.injected), total((row) => row.runsCompleted), total((row) => row.versionsRegistered), total((row) => row.bytesVerified), '']);
 const line = (values: string[]): string => `| ${values.join(' | ')} |`;
-const badInputs = JSON.parse(await readFile(BAD_INPUTS_SUMMARY, 'utf8').catch(() => '[]')) as { type: string }[];
+const badInputs = (await readFile(BAD_INPUTS_SUMMARY, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string });
 const rejected = badInputs.filter((entry) => entry.type !== 'none').length;
 const badLine = badInputs.length
   ? `bad inputs tried: ${badInputs.length}; rejected with the expected error: ${rejected}; accepted as designed (BOM, large file): ${badInputs.length - rejected}`

@@ -29,8 +29,8 @@ export interface FaultRow {
 const CLI = fileURLToPath(new URL('../../bin/ctrain.js', import.meta.url));
 
 export const FAULT_SUMMARY = join(PROJECT_ROOT, 'test-output', 'fault-summary.jsonl');
-/** What the bad-input catalogue (test/integration/bad-inputs.test.ts, in the main suite) observed. */
-export const BAD_INPUTS_SUMMARY = join(PROJECT_ROOT, 'test-output', 'bad-inputs.json');
+/** What the bad-input catalogue (test/support/bad-input-catalogue.ts, in the main suite) observed: one JSON line per input. */
+export const BAD_INPUTS_SUMMARY = join(PROJECT_ROOT, 'test-output', 'bad-inputs.jsonl');
 
 export async function recordFault(row: FaultRow): Promise<void> {
   await mkdir(join(PROJECT_ROOT, 'test-output'), { recursive: true });

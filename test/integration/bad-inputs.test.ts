@@ -4,11 +4,11 @@
  * they were. Real Temporal, MinIO and DVC from the harness; a summary table is printed at the end.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -36,7 +36,8 @@ import { eventually, fittedTransform, flightRows, publishVersion, writeRegistry 
 import { connectTemporal } from '../../harness/temporal.js';
 import type { RunningWorkers } from '../../harness/workers.js';
 import { startWorkers } from '../../harness/workers.js';
-import { BAD_INPUTS_SUMMARY } from '../faults/support.js';
+import type { CatalogueEntry } from '../support/bad-input-catalogue.js';
+import { catalogueTable, recordBadInput } from '../support/bad-input-catalogue.js';
 import { registryKeys } from '../../storage/layout.js';
 import { ObjectStore } from '../../storage/gateway.js';
 import { snapshotRows } from '../support/snapshot-rows.js';
@@ -54,16 +55,9 @@ const validateActivities = createValidateActivities({ storage, dvc });
 const LARGE_MB = Number(process.env.CTRAIN_BAD_INPUTS_LARGE_MB ?? 64);
 const RSS_BOUND = 150 * 1024 * 1024;
 
-/** One row of the printed summary, from what a test observed. */
-interface Observed {
-  input: string;
-  where: string;
-  type: string;
-  retryable: string;
-}
-const observed: Observed[] = [];
+const observed: CatalogueEntry[] = [];
 const see = (input: string, where: string, type: string, retryable: boolean | 'n/a'): void => {
-  observed.push({ input, where, type, retryable: retryable === 'n/a' ? 'n/a' : retryable ? 'yes' : 'no' });
+  observed.push(recordBadInput(input, where, type, retryable));
 };
 
 let scratch: string;
@@ -72,18 +66,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
-  const width = (key: keyof Observed) => Math.max(key.length, ...observed.map((row) => row[key].length));
-  const keys: (keyof Observed)[] = ['input', 'where', 'type', 'retryable'];
-  const line = (row: Record<keyof Observed, string>) => `| ${keys.map((key) => row[key].padEnd(width(key))).join(' | ')} |`;
-  const table = [
-    line({ input: 'bad input', where: 'where rejected', type: 'error type', retryable: 'retryable?' }),
-    `|${keys.map((key) => '-'.repeat(width(key) + 2)).join('|')}|`,
-    ...observed.map(line),
-  ];
-  console.log(`\nbad-inputs catalogue (${observed.length} entries, as observed):\n${table.join('\n')}\n`);
-  // The fault suite's summary counts them too.
-  await mkdir(dirname(BAD_INPUTS_SUMMARY), { recursive: true });
-  await writeFile(BAD_INPUTS_SUMMARY, JSON.stringify(observed, null, 2));
+  console.log(`\n${catalogueTable('bad-inputs catalogue', observed)}\n`);
 });
 
 async function file(name: string, content: string | Buffer): Promise<string> {
