@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TEST_SOURCE_ENV } from './harness/test-sources.js';
 
 export default defineConfig({
   test: {
@@ -6,6 +7,7 @@ export default defineConfig({
     // The fault suite runs after, on a stack of its own (vitest.faults.config.ts).
     exclude: ['test/faults/**', 'node_modules/**'],
     globalSetup: ['test/global-setup.ts'],
+    env: TEST_SOURCE_ENV,
     testTimeout: 120_000,
     hookTimeout: 180_000,
     // Integration tests share one real stack; files run in parallel workers against it.

@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TEST_SOURCE_ENV } from './harness/test-sources.js';
 
 /**
  * Faults that take a service of the stack away (MinIO, the Temporal server): each file owns the
@@ -20,6 +21,7 @@ export default defineConfig(({ mode }) => {
       include: services ? SERVICE_FAULTS : ['test/faults/**/*.test.ts'],
       exclude: services ? [] : [...SERVICE_FAULTS, 'node_modules/**'],
       globalSetup: ['test/global-setup.ts'],
+      env: TEST_SOURCE_ENV,
       testTimeout: 600_000,
       hookTimeout: 180_000,
       fileParallelism: !services,

@@ -21,6 +21,7 @@ import { detectFormat, openParquet, readParquetRange, readRows, rowGroupSizes, T
 import { toCsv, toParquet } from '../tabular/write.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { localSourceFile } from './source.js';
+import { sourcePolicyFromEnv } from './source-policy.js';
 import { failForGoodOn } from './unrecoverable.js';
 import { shippedSpecs } from '../pipelines/format-one-specs.js';
 import { batchKeys, batchOutputKeys, registryKeys } from '../storage/layout.js';
@@ -35,7 +36,7 @@ import type { ObjectStore } from '../storage/gateway.js';
  * from the run id and chunk index, and a chunk counts as scored only once its done record, written
  * last, is there: a retried or resumed chunk reuses its output, so no row is scored twice or lost.
  */
-export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDependencies) {
+export function createBatchScoreActivities({ storage, pseudonymKey, sources = sourcePolicyFromEnv() }: ActivityDependencies) {
   const loaded = new Map<string, Promise<LoadedVersion>>();
 
   /** A version's model and transform, loaded once per worker (a few kept, the oldest disposed). */
@@ -76,7 +77,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey }: ActivityDe
       const workspace = await mkdtemp(join(tmpdir(), 'ctrain-score-'));
       let chunking: Chunking;
       try {
-        const path = await localSourceFile(input.input, join(workspace, 'input.download'), storage);
+        const path = await localSourceFile(input.input, join(workspace, 'input.download'), storage, sources);
         chunking = format === 'parquet' ? await chunkParquet(storage, input, path, chunkRows) : await chunkAsJsonLines(storage, input.runId, readRows(path, format), chunkRows);
       } catch (error) {
         if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(`Cannot read ${input.input}: ${error.message}`, FAILURE_TYPES.InvalidInput);

@@ -12,6 +12,7 @@ import { SNAPSHOT_ENGINE, writeSnapshot } from '../tabular/snapshot.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { dvcVersionOf, storeDatasetVersion } from './dataset.js';
 import { localSourceFiles } from './source.js';
+import { sourcePolicyFromEnv } from './source-policy.js';
 import { mergeSourceFiles } from '../tabular/merge-sources.js';
 import { writeTimeWindow } from '../tabular/time-window.js';
 import { parseDuration } from '../contracts/duration.js';
@@ -28,13 +29,13 @@ export interface IngestInput {
  * version: its bytes in the DVC remote in MinIO, its `.dvc` file beside (activities/dataset.ts).
  * The same rows give the same version, and the remote holds them once.
  */
-export function createIngestActivities({ storage, pseudonymKey }: ActivityDependencies) {
+export function createIngestActivities({ storage, pseudonymKey, sources = sourcePolicyFromEnv() }: ActivityDependencies) {
   return {
     async ingest({ spec }: IngestInput): Promise<IngestManifest> {
       const personal = personalData(spec, pseudonymKey);
       const workspace = await mkdtemp(join(tmpdir(), `ctrain-ingest-${spec.name}-`));
       try {
-        const { files, objects } = await localSourceFiles(spec.source.uri, workspace, storage);
+        const { files, objects } = await localSourceFiles(spec.source.uri, workspace, storage, sources);
         for (const file of files) {
           await access(file).catch(() => {
             throw ApplicationFailure.nonRetryable(`Source file ${file} (from ${spec.source.uri}) does not exist.`, FAILURE_TYPES.SourceNotFound);

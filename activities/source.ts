@@ -13,6 +13,8 @@ import { uriOf } from '../contracts/pipeline-run.js';
 import { PROJECT_ROOT } from '../stack/paths.js';
 import type { ObjectStore } from '../storage/gateway.js';
 import { isMissingObject } from '../storage/gateway.js';
+import type { SourcePolicy } from './source-policy.js';
+import { checkSourceAllowed } from './source-policy.js';
 
 const requireFromProject = createRequire(join(PROJECT_ROOT, 'package.json'));
 
@@ -20,8 +22,9 @@ const requireFromProject = createRequire(join(PROJECT_ROOT, 'package.json'));
  * Makes a source readable as a local file: local and package files are used in place; http(s)
  * and s3 sources are streamed to `scratch` first (never held whole in memory).
  */
-export async function localSourceFile(uri: string, scratch: string, storage: ObjectStore): Promise<string> {
+export async function localSourceFile(uri: string, scratch: string, storage: ObjectStore, policy: SourcePolicy): Promise<string> {
   const location = parseSourceUri(uri);
+  await checkSourceAllowed(policy, uri, location);
   switch (location.kind) {
     case 'file':
       return resolve(location.path);
@@ -84,20 +87,24 @@ export function isSourcePattern(uri: string): boolean {
  * last path segment (file and s3 sources), in name order, which for dated names is time order.
  * `objects` names each as a URI, for the run's lineage.
  */
-export async function localSourceFiles(uri: string, scratchDir: string, storage: ObjectStore): Promise<{ files: string[]; objects: string[] }> {
-  if (!isSourcePattern(uri)) return { files: [await localSourceFile(uri, join(scratchDir, 'source.download'), storage)], objects: [uri] };
+export async function localSourceFiles(uri: string, scratchDir: string, storage: ObjectStore, policy: SourcePolicy): Promise<{ files: string[]; objects: string[] }> {
+  if (!isSourcePattern(uri)) return { files: [await localSourceFile(uri, join(scratchDir, 'source.download'), storage, policy)], objects: [uri] };
   const location = parseSourceUri(uri);
   if (location.kind === 'file') {
     const folder = dirname(resolve(location.path));
+    await checkSourceAllowed(policy, uri, { kind: 'file', path: folder });
     const pattern = globPattern(basename(location.path));
     const names = (await readdir(folder).catch(() => [] as string[])).filter((name) => pattern.test(name)).sort();
     if (names.length === 0) throw ApplicationFailure.nonRetryable(`No file matches the source ${uri}.`, FAILURE_TYPES.SourceNotFound);
     const files = names.map((name) => join(folder, name));
+    // A match may be a link that leads out of the data roots.
+    for (const file of files) await checkSourceAllowed(policy, file, { kind: 'file', path: file });
     return { files, objects: files };
   }
   if (location.kind !== 's3') throw ApplicationFailure.nonRetryable(`Source ${uri}: a * pattern is for file and s3 sources.`, FAILURE_TYPES.PipelineSpecError);
   const pattern = globPattern(location.key);
   const prefix = location.key.slice(0, location.key.indexOf('*'));
+  await checkSourceAllowed(policy, uri, { kind: 's3', bucket: location.bucket, key: prefix });
   const keys = (await storage.listKeys({ bucket: location.bucket, prefix })).filter((key) => pattern.test(key)).sort();
   if (keys.length === 0) throw ApplicationFailure.nonRetryable(`No object matches the source ${uri}.`, FAILURE_TYPES.SourceNotFound);
   const files: string[] = [];

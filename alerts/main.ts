@@ -1,7 +1,9 @@
 /** Running the alert receiver as a process (`ctrain alerts`): connect to Temporal, listen, and shut down cleanly on a signal. */
 import type { Client } from '@temporalio/client';
 import { connectClient, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
-import { pipelineNames } from '../pipelines/index.js';
+import { configFromEnv } from '../infra/config.js';
+import { watchKnownModels } from '../pipelines/known-models.js';
+import { ObjectStore } from '../storage/gateway.js';
 import type { AlertAuth } from './auth.js';
 import { authFromEnv, checkAuthConfig } from './auth.js';
 import type { AlertReceiver, AlertReceiverOptions } from './server.js';
@@ -20,8 +22,13 @@ export interface RunAlertReceiverOptions extends Omit<AlertReceiverOptions, 'cli
   client?: Client;
   /** Each field not given comes from CTRAIN_ALERT_TOKENS (comma-separated) or CTRAIN_ALERT_HMAC_SECRET. */
   auth?: AlertAuth;
-  /** Default: the pipelines this process knows (shipped, or added with registerPipeline), asked per alert. */
+  /**
+   * Default: the models every entry point knows (pipelines/known-models.ts): shipped or added with
+   * registerPipeline, specs stored by runs from files, and registries, read from `storage` every few seconds.
+   */
   knownModels?: (modelName: string) => boolean;
+  /** Where stored specs and registries are read. Default: the MinIO the environment names. */
+  storage?: ObjectStore;
   /** pino log level. Default 'info'. */
   logLevel?: string;
   /** Close on the first SIGINT or SIGTERM. Default true. */
@@ -42,13 +49,21 @@ export interface RunningAlertReceiver {
 
 /** Starts the alert receiver and listens. Refuses to start without credentials unless `allowUnauthenticated` is true. */
 export async function runAlertReceiver(options: RunAlertReceiverOptions = {}): Promise<RunningAlertReceiver> {
-  const { port = DEFAULT_ALERTS_PORT, host = '127.0.0.1', logLevel = 'info', handleSignals = true, env = process.env, client: given, auth, ...receiverOptions } = options;
+  const { port = DEFAULT_ALERTS_PORT, host = '127.0.0.1', logLevel = 'info', handleSignals = true, env = process.env, client: given, auth, storage, ...receiverOptions } = options;
   const fromEnv = authFromEnv(env);
   const credentials: AlertAuth = { bearerTokens: auth?.bearerTokens ?? fromEnv.bearerTokens, hmacSecret: auth?.hmacSecret ?? fromEnv.hmacSecret };
-  const knownModels = receiverOptions.knownModels ?? ((modelName: string) => pipelineNames().includes(modelName));
-
   // Refuse a receiver without credentials before reaching for Temporal.
   checkAuthConfig(credentials, receiverOptions.allowUnauthenticated);
+  // Shipped pipelines, specs stored by runs from files, and registries: the models every other entry point knows.
+  // Refresh failures before the receiver's logger exists wait for it.
+  const warnings: { early: string[]; log?: (message: string) => void } = { early: [] };
+  const onError = (error: unknown): void => {
+    const message = `known models not refreshed from MinIO (the shipped pipelines stay known): ${String(error)}`;
+    if (warnings.log) warnings.log(message);
+    else warnings.early.push(message);
+  };
+  const watched = receiverOptions.knownModels ? undefined : await watchKnownModels(storage ?? new ObjectStore(configFromEnv(env).minio), { onError });
+  const knownModels = receiverOptions.knownModels ?? ((modelName: string) => watched!.has(modelName));
   const own = given ? undefined : await temporalOptionsFromEnv(env);
   const client = own ? await connectClient(own) : (given as Client);
   const connection = given ? undefined : client.connection;
@@ -56,16 +71,20 @@ export async function runAlertReceiver(options: RunAlertReceiverOptions = {}): P
   try {
     receiver = createAlertReceiver({ ...receiverOptions, knownModels, client, auth: credentials, logger: { level: logLevel } });
   } catch (error) {
+    watched?.close();
     await connection?.close();
     throw error;
   }
   const { log } = receiver.app;
+  warnings.log = (message) => log.warn(message);
+  warnings.early.forEach(warnings.log);
   if (!credentials.bearerTokens?.some((token) => token.trim() !== '') && !credentials.hmacSecret) log.warn('alert receiver accepts unauthenticated requests');
 
   const { close, closed } = gracefulShutdown({
     what: 'alert receiver',
     log,
     stop: async () => {
+      watched?.close();
       await receiver.close();
       await connection?.close();
       await own?.tracing?.flush();

@@ -12,6 +12,7 @@ import { output, withClient } from './connect.js';
 import { ObjectStore } from '../storage/gateway.js';
 import { uriOf } from '../contracts/pipeline-run.js';
 import { createCatalog } from '../ui/catalog.js';
+import { checkKnownModel } from '../pipelines/known-models.js';
 
 export function registerDriftCommands(program: Command): void {
   const drift = program.command('drift').description('drift signals, checks and reports');
@@ -22,7 +23,8 @@ export function registerDriftCommands(program: Command): void {
     .argument('<model>')
     .requiredOption('--reason <text>', 'why, recorded with the decision')
     .action(async (modelName: string, options: { reason: string }) => {
-      await withClient(async (client) => {
+      await withClient(async (client, config) => {
+        await checkKnownModel(new ObjectStore(config.minio), modelName);
         await client.workflow.signalWithStart<typeof modelWorkflow, [RetrainRequest]>('modelWorkflow', {
           workflowId: modelWorkflowId(modelName),
           taskQueue: TASK_QUEUES.general,
@@ -41,7 +43,8 @@ export function registerDriftCommands(program: Command): void {
     .argument('<model>')
     .option('--json', 'print JSON')
     .action(async (modelName: string, options: { json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(async (client, config) => {
+        await checkKnownModel(new ObjectStore(config.minio), modelName);
         const result = await client.workflow.execute(driftCheckWorkflow, { taskQueue: TASK_QUEUES.general, workflowId: `drift-check:${modelName}:${randomUUID().slice(0, 8)}`, args: [{ modelName }] });
         output(options.json ?? false, result, () => describeCheck(result));
       });
@@ -76,7 +79,8 @@ export function registerDriftCommands(program: Command): void {
       .description(`${name} automatic retraining (drift, alert and schedule signals); explicit runs still run`)
       .argument('<model>')
       .action(async (modelName: string) => {
-        await withClient(async (client) => {
+        await withClient(async (client, config) => {
+          await checkKnownModel(new ObjectStore(config.minio), modelName);
           const result = await client.workflow.getHandle(modelWorkflowId(modelName)).executeUpdate(pauseUpdate, { args: [{ paused }] });
           console.log(`${modelName}: automatic retraining ${result.paused ? 'paused' : 'resumed'}`);
         });

@@ -19,6 +19,12 @@ export const NON_RETRYABLE_FAILURES = {
   UnreadableSource: 'UnreadableSource',
   /** The source holds no rows. */
   EmptyDataset: 'EmptyDataset',
+  /** A model, pipeline or dataset name that is no lowercase slug (contracts/names.ts), from any entry point. */
+  InvalidNameError: 'InvalidNameError',
+  /** The source lies outside what the operator allows workers to read (CTRAIN_SOURCE_ALLOW). */
+  SourceNotAllowed: 'SourceNotAllowed',
+  /** No trainer worker took the train step from its task queue within training.startWithin. */
+  TrainerUnavailable: 'TrainerUnavailable',
   /** The production model's artifacts are gone from storage; a person restores them or rolls back. */
   ProductionModelMissing: 'ProductionModelMissing',
   /** Batch scoring: the model has no registry, so it was never trained. */

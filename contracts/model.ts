@@ -99,7 +99,7 @@ export interface RunRecord {
 export interface SignalDecision {
   at: string;
   request: RetrainRequest;
-  decision: 'scheduled' | 'debounced' | 'folded' | 'started' | 'ignored-cooldown' | 'ignored-paused';
+  decision: 'scheduled' | 'debounced' | 'folded' | 'started' | 'ignored-cooldown' | 'ignored-paused' | 'refused-invalid';
   /** The run it started or was folded into. */
   runId?: string;
   reason: string;

@@ -3,19 +3,54 @@
  * cross-field rules, is assembled in pipeline-spec.ts.
  */
 import { z } from 'zod';
-import { isDuration } from './duration.js';
+import { isDuration, parseDuration } from './duration.js';
 import { nameProblem } from './names.js';
 import { parseSourceUri } from './source-uri.js';
 import { TASK_QUEUES } from './stack.js';
 
+/** Longest duration a spec may give (soak, cooldown, windows): ten years. */
+const MAX_DURATION_MS = 3650 * 86_400_000;
+
 /** Error option: "is required" when the field is absent, else `message`. */
 const expecting = (message: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : message) });
 
-const positiveInt = (message = 'must be a positive integer') =>
-  z.number(expecting(message)).refine((n) => Number.isInteger(n) && n > 0, message);
-const nonNegativeInt = (message = 'must be an integer >= 0') =>
-  z.number(expecting(message)).refine((n) => Number.isInteger(n) && n >= 0, message);
-const positiveNumber = (message = 'must be a number > 0') => z.number(expecting(message)).refine((n) => n > 0, message);
+/**
+ * Every number has an upper bound: a spec (or a run's override) is input from people and scripts,
+ * and `epochs: 1e12` or a billion-unit layer would hold a trainer for ever rather than fail.
+ */
+const atMost = (max: number) => (n: number) => n <= max;
+const positiveInt = (max: number, message = 'must be a positive integer') =>
+  z
+    .number(expecting(message))
+    .refine((n) => Number.isInteger(n) && n > 0, message)
+    .refine(atMost(max), `must be at most ${max.toLocaleString('en-US')}`);
+const nonNegativeInt = (max: number, message = 'must be an integer >= 0') =>
+  z
+    .number(expecting(message))
+    .refine((n) => Number.isInteger(n) && n >= 0, message)
+    .refine(atMost(max), `must be at most ${max.toLocaleString('en-US')}`);
+const positiveNumber = (max: number, message = 'must be a number > 0') =>
+  z
+    .number(expecting(message))
+    .refine((n) => n > 0, message)
+    .refine(atMost(max), `must be at most ${max}`);
+
+/** Upper bounds, generous for any tabular model this system trains. */
+export const SPEC_LIMITS = {
+  rows: 1e12,
+  epochs: 10_000,
+  batchSize: 1_048_576,
+  layerWidth: 65_536,
+  layers: 64,
+  learningRate: 10,
+  patience: 10_000,
+  seed: 2 ** 32 - 1,
+  vocabulary: 10_000_000,
+  /** Counts of logged rows or outcomes a check waits for. */
+  checkCount: 1e9,
+  /** Thresholds of statistics (PSI, shifts, gaps): past this no finding could ever count. */
+  statistic: 1e6,
+} as const;
 
 const column = z.string(expecting('must be a column name')).min(1, 'must be a non-empty column name');
 const columns = z.array(column, expecting('must be a list of column names'));
@@ -23,7 +58,8 @@ const columns = z.array(column, expecting('must be a list of column names'));
 /** A duration string such as '2 minutes' (see contracts/duration.ts). */
 export const durationSchema = z
   .string(expecting('must be a duration string'))
-  .refine(isDuration, "must be a positive duration like '30 seconds', '2 minutes', '1 hour' or '1 day'");
+  .refine(isDuration, "must be a positive duration like '30 seconds', '2 minutes', '1 hour' or '1 day'")
+  .refine((text) => !isDuration(text) || parseDuration(text) <= MAX_DURATION_MS, 'must be at most 3650 days');
 
 /** Pipeline (and model) name: a lowercase slug, used in workflow ids and object keys (the rule is contracts/names.ts). */
 export const pipelineNameSchema = z
@@ -44,7 +80,7 @@ export const sourceSchema = z.strictObject({
   }),
   format: z.enum(['csv', 'jsonl', 'parquet']),
   /** Read at most this many rows, from the start of the source. Default: all rows. */
-  limit: positiveInt().optional(),
+  limit: positiveInt(SPEC_LIMITS.rows).optional(),
   /**
    * Train on a window of time only: the rows whose `column` lies within `last` of the newest row
    * (from: 'newest', the default) or of the moment the run ingests (from: 'now'). With a source
@@ -119,7 +155,7 @@ export const featuresSchema = z.strictObject({
   /** Value given to a missing number: the training split's mean or median. Default 'mean'. */
   impute: z.enum(['mean', 'median']).default('mean'),
   /** Most frequent categories kept per categorical feature; the rest share the OOV bucket. Default 1000. */
-  maxVocabulary: positiveInt().default(1000),
+  maxVocabulary: positiveInt(SPEC_LIMITS.vocabulary).default(1000),
 });
 
 const testFraction = z
@@ -147,7 +183,11 @@ export const networkSchema = z
   .discriminatedUnion('kind', [
     z.strictObject({
       kind: z.literal('mlp'),
-      hidden: z.array(positiveInt()).min(1, 'must list at least one layer width').default([64, 32]),
+      hidden: z
+        .array(positiveInt(SPEC_LIMITS.layerWidth))
+        .min(1, 'must list at least one layer width')
+        .max(SPEC_LIMITS.layers, `must list at most ${SPEC_LIMITS.layers} layers`)
+        .default([64, 32]),
       dropout: z
         .number(expecting('must be a fraction'))
         .refine((f) => f >= 0 && f < 1, 'must be a fraction >= 0 and < 1')
@@ -160,17 +200,22 @@ export const networkSchema = z
 export const trainingSchema = z
   .strictObject({
     /** Passes over the training split. Default 20. */
-    epochs: positiveInt().default(20),
+    epochs: positiveInt(SPEC_LIMITS.epochs).default(20),
     /** Rows per gradient step. Default 512. */
-    batchSize: positiveInt().default(512),
+    batchSize: positiveInt(SPEC_LIMITS.batchSize).default(512),
     /** Adam step size. Default 1e-3. */
-    learningRate: positiveNumber().default(1e-3),
+    learningRate: positiveNumber(SPEC_LIMITS.learningRate).default(1e-3),
     /** Epochs without validation improvement before stopping; 0 turns early stopping off. Default 3. */
-    earlyStopPatience: nonNegativeInt().default(3),
+    earlyStopPatience: nonNegativeInt(SPEC_LIMITS.patience).default(3),
     /** Seeds weight initialisation and shuffling, so a run repeats. Default 42. */
-    seed: nonNegativeInt().default(42),
+    seed: nonNegativeInt(SPEC_LIMITS.seed).default(42),
     /** Task queue of the trainer worker. Default 'ctrain-train'. */
     taskQueue: z.string(expecting('must be a task queue name')).min(1, 'must not be empty').default(TASK_QUEUES.train),
+    /**
+     * How long the train step may wait for a trainer worker on that queue to take it before the
+     * run fails saying so. Default '30 minutes' (a trainer busy with another model's run counts).
+     */
+    startWithin: durationSchema.optional(),
   })
   .prefault({});
 
@@ -233,15 +278,15 @@ export const outcomeDriftSchema = z
     /** The rolling window judged beside the outcomes since the last check. Default '7 days'. */
     window: durationSchema.default('7 days'),
     /** Outcomes a window needs before it is judged. Default 200. */
-    minOutcomes: positiveInt().default(200),
+    minOutcomes: positiveInt(SPEC_LIMITS.checkCount).default(200),
     /** Binary: distance of the observed positive rate from the reference's that counts. Default 0.05. */
-    rateShift: positiveNumber().default(0.05),
+    rateShift: positiveNumber(SPEC_LIMITS.statistic).default(0.05),
     /** Binary: distance of the observed positive rate from the mean prediction that counts. Default 0.05. */
-    calibrationGap: positiveNumber().default(0.05),
+    calibrationGap: positiveNumber(SPEC_LIMITS.statistic).default(0.05),
     /** Binary: expected calibration error above which a window drifts. Default: reported, not judged. */
-    ece: positiveNumber().optional(),
+    ece: positiveNumber(SPEC_LIMITS.statistic).optional(),
     /** Regression: shift of the label mean, and bias of the residuals, in reference standard deviations, that counts. Default 0.25. */
-    meanShift: positiveNumber().default(0.25),
+    meanShift: positiveNumber(SPEC_LIMITS.statistic).default(0.25),
     /** A shift must also be significant: its two-sided p-value below this. Default 0.001. */
     pValue: probability().default(0.001),
   })
@@ -256,7 +301,7 @@ export const driftSchema = z
     /** How often the drift check runs. Default '5 minutes'. */
     check: durationSchema.default('5 minutes'),
     /** Population stability index above which a feature counts as drifted. Default 0.2. */
-    psi: positiveNumber().default(0.2),
+    psi: positiveNumber(SPEC_LIMITS.statistic).default(0.2),
     /**
      * Which statistics decide that a feature (or the scores) drifted. Default ['psi']. KS and
      * chi-square decide only with an effect-size guard: on a large window a p-value alone flags
@@ -270,11 +315,11 @@ export const driftSchema = z
     /** Kolmogorov–Smirnov, numeric features and scores: drifted when p < pValue and the statistic D >= minStatistic. */
     ks: z.strictObject({ pValue: probability().default(0.001), minStatistic: share().default(0.1) }).prefault({}),
     /** Chi-square, categorical features: drifted when p < pValue and Cohen's w = sqrt(chi2 / rows) >= minEffect. */
-    chiSquare: z.strictObject({ pValue: probability().default(0.001), minEffect: positiveNumber().default(0.1) }).prefault({}),
+    chiSquare: z.strictObject({ pValue: probability().default(0.001), minEffect: positiveNumber(SPEC_LIMITS.statistic).default(0.1) }).prefault({}),
     /** Jensen–Shannon divergence (bits), categorical features: drifted above this. Default 0.1. */
     jensenShannon: share().default(0.1),
     /** Logged rows needed before drift is judged. Default 500. */
-    minRows: positiveInt().default(500),
+    minRows: positiveInt(SPEC_LIMITS.checkCount).default(500),
     /** Least time between two drift-triggered retrainings. Default '30 minutes'. */
     cooldown: durationSchema.default('30 minutes'),
     /** Automatic signals arriving within this window of the first are folded into one run. Default '10 seconds'. */

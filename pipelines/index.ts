@@ -1,6 +1,7 @@
 /** The pipelines ctrain ships, by name, and the content hash that identifies a spec in a run's inputs. */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../contracts/canonical-json.js';
+import { overrideProblems } from '../contracts/pipeline-overrides.js';
 import type { PipelineOverrides } from '../contracts/pipeline-run.js';
 import type { PipelineSpec, PipelineSpecInput } from '../contracts/pipeline-spec.js';
 import flightDelay from './flight-delay.js';
@@ -55,6 +56,8 @@ export function loadPipeline(name: string, overrides: PipelineOverrides = {}): P
 
 /** A spec with per-run overrides merged over its sections, validated, defaults filled in. */
 export function withOverrides(spec: PipelineSpecInput, overrides: PipelineOverrides = {}): PipelineSpec {
+  const problems = overrideProblems(overrides);
+  if (problems.length > 0) throw new PipelineSpecError(spec.name, problems);
   const merged: Record<string, unknown> = { ...spec };
   for (const [section, fields] of Object.entries(overrides)) {
     const base = merged[section];

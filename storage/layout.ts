@@ -54,6 +54,8 @@ export const pipelineKeys = {
 const DVC_REMOTE_PREFIX = 'dvc';
 
 export const datasetKeys = {
+  /** Sources kept in MinIO: the URI prefix workers may read unless the operator says otherwise. */
+  sourcesUri: `s3://${BUCKETS.datasets}/`,
   /** The DVC remote's URL, as DVC's configuration takes it. */
   dvcRemoteUrl: `s3://${BUCKETS.datasets}/${DVC_REMOTE_PREFIX}`,
   /**

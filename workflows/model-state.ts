@@ -1,3 +1,4 @@
+import { refusedRequest } from '../contracts/retrain-request.js';
 import type { AliasChange, AliasName, AliasRequest, ModelVersion, Registry, RetrainRequest, RunRecord, SignalDecision } from '../contracts/model.js';
 import { REGISTRY_FORMAT } from '../contracts/model.js';
 import type { ModelRef, PipelineRunResult } from '../contracts/pipeline-run.js';
@@ -81,6 +82,11 @@ export class ModelState {
     if (this.pending) this.pending.requests.push(request);
     else this.pending = { runId: newRunId(), status: 'queued', requests: [request] };
     return this.pending.runId;
+  }
+
+  /** Records a signal whose payload was no retraining request: nothing is queued. */
+  refuse(payload: unknown, problem: string, at: string): SignalDecision {
+    return this.decide({ ...refusedRequest(payload), requestedAt: at }, 'refused-invalid', problem);
   }
 
   private decide(request: RetrainRequest, decision: SignalDecision['decision'], reason: string, runId?: string): SignalDecision {

@@ -12,7 +12,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { failureCause } from '../contracts/failures.js';
-import type { AliasRequest, ModelWorkflowInput, Registry } from '../contracts/model.js';
+import type { AliasRequest, ModelWorkflowInput, Registry, RetrainRequest } from '../contracts/model.js';
+import { retrainRequestProblem } from '../contracts/retrain-request.js';
 import {
   approveUpdate,
   pauseUpdate,
@@ -29,7 +30,8 @@ import { inputWithModelName, runResultOfFormatTwo } from '../contracts/format-re
 import { STEP_RETRY } from '../contracts/retry.js';
 import { deployVersion } from './deploy.js';
 import type { RetrainPolicy } from './model-state.js';
-import { ModelState } from './model-state.js';
+import { ModelState, RegistryRequestError } from './model-state.js';
+import { checkedModelName } from './model-name.js';
 import { parseDuration } from '../contracts/duration.js';
 import { trainingPipelineWorkflow } from './training-pipeline.js';
 
@@ -57,6 +59,7 @@ const DEFAULT_POLICY: RetrainPolicy = { debounceMs: parseDuration('10 seconds'),
 export async function modelWorkflow(received: ModelWorkflowInput): Promise<void> {
   // Histories and schedules of earlier code name the model `model`.
   const input = inputWithModelName(received);
+  checkedModelName(input.modelName);
   const state = new ModelState(input.modelName, input.registry, input.pending);
   const now = (): string => new Date().toISOString();
   const by = (who: string | undefined): string => who ?? 'operator';
@@ -77,8 +80,18 @@ export async function modelWorkflow(received: ModelWorkflowInput): Promise<void>
 
   setHandler(registryQuery, () => state.registry);
   setHandler(publishedRegistryQuery, () => published);
-  setHandler(retrainSignal, (request) => void state.signal({ ...request, requestedAt: now() }, newRunId, policy));
-  setHandler(requestRunUpdate, (request) => state.request({ ...request, requestedAt: now() }, newRunId));
+  // A signal cannot be refused to its sender: one that is no request is logged as refused, and queues nothing.
+  setHandler(retrainSignal, (request: unknown) => {
+    const problem = retrainRequestProblem(request);
+    if (problem) void state.refuse(request, problem, now());
+    else void state.signal({ ...(request as RetrainRequest), requestedAt: now() }, newRunId, policy);
+  });
+  setHandler(requestRunUpdate, (request) => state.request({ ...request, requestedAt: now() }, newRunId), {
+    validator: (request: unknown) => {
+      const problem = retrainRequestProblem(request);
+      if (problem) throw new RegistryRequestError(problem);
+    },
+  });
   setHandler(
     promoteUpdate,
     async (request) => {

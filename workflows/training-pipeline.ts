@@ -1,6 +1,8 @@
-import { ActivityCancellationType, isCancellation, log, patched, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, isCancellation, TimeoutFailure, log, patched, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { HEARTBEAT_TIMEOUT } from '../contracts/heartbeats.js';
+import { TimeoutType } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import { STEP_RETRY } from '../contracts/retry.js';
 import { modelRefOfFormatTwo } from '../contracts/format-renames.js';
 import type { ObjectRef, PipelineRunInput, PipelineRunResult, StepManifest, StepName } from '../contracts/pipeline-run.js';
@@ -26,6 +28,18 @@ const reporting = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10 },
 });
 
+/** How long the train step waits for a trainer to take it, unless the spec says. */
+const TRAINER_START_LIMIT = '30 minutes';
+
+/** The run's failure when no trainer took the train step in time, saying which queue and what to do; undefined for any other error. */
+function unstartedTraining(error: unknown, taskQueue: string, startWithin: string): ApplicationFailure | undefined {
+  if (!(error instanceof ActivityFailure && error.cause instanceof TimeoutFailure && error.cause.timeoutType === TimeoutType.SCHEDULE_TO_START)) return undefined;
+  return ApplicationFailure.nonRetryable(
+    `No trainer worker took the train step from task queue "${taskQueue}" within ${startWithin} (training.startWithin). Start one (npx ctrain worker --role trainer), or correct the spec's training.taskQueue.`,
+    FAILURE_TYPES.TrainerUnavailable,
+  );
+}
+
 /** Runs that write a report and carry their spec and report in the memo (the Web UI shows it). */
 const RUN_REPORT_PATCH = 'run-report';
 
@@ -37,8 +51,12 @@ export async function trainingPipelineWorkflow(received: PipelineRunInput): Prom
   const { spec, specHash } = await quick.resolvePipeline({ pipeline: input.pipeline, overrides: input.overrides });
   const reports = patched(RUN_REPORT_PATCH);
   if (reports) upsertMemo({ pipeline: spec.name, specHash });
+  const trainQueue = input.trainTaskQueue ?? spec.training.taskQueue;
+  const startWithin = spec.training.startWithin ?? TRAINER_START_LIMIT;
   const trainer = proxyActivities<Activities>({
-    taskQueue: input.trainTaskQueue ?? spec.training.taskQueue,
+    taskQueue: trainQueue,
+    // A queue no trainer polls would hold the run (and every retraining folded into it) for ever.
+    scheduleToStartTimeout: startWithin,
     startToCloseTimeout: '2 hours',
     // Training heartbeats from a free event loop; a dead trainer is noticed within this.
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
@@ -62,7 +80,9 @@ export async function trainingPipelineWorkflow(received: PipelineRunInput): Prom
   upsertSearchAttributes({ DatasetVersion: [ingest.datasetVersion] });
   const validate = await step('validate', () => dataStep.validate({ spec, specHash, ingest, cache }));
   const feature = await step('feature', () => dataStep.feature({ spec, ingest, cache }));
-  const train = await step('train', () => trainer.train({ spec, feature, cache }));
+  const train = await step('train', () => trainer.train({ spec, feature, cache }).catch((error: unknown) => {
+    throw unstartedTraining(error, trainQueue, startWithin) ?? error;
+  }));
   const evaluate = await step('evaluate', () => dataStep.evaluate({ spec, feature, train, production: input.production, cache }));
   let report: ObjectRef | undefined;
   if (reports) {
