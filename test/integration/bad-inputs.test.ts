@@ -204,12 +204,12 @@ describe.sequential('bad data through the training pipeline: rejected at once, r
   it('an invalid pipeline spec (override)', async () => {
     const before = await production();
 
-    const { activity, failure } = await failedRun({ training: { epochs: 0 }, split: { test: 1.5 } } as unknown as PipelineOverrides);
+    const { activity, failure } = await failedRun({ training: { epochs: 0 }, evaluation: { maxRegression: -1 } });
 
     expect(activity.activityType).toBe('resolvePipeline');
     expect([failure.type, failure.nonRetryable, activity.retryState]).toEqual(['PipelineSpecError', true, 'NON_RETRYABLE_FAILURE']);
     expect(failure.message).toMatch(/training\.epochs: must be a positive integer/);
-    expect(failure.message).toMatch(/split\.test: must be a fraction > 0 and < 1/);
+    expect(failure.message).toMatch(/evaluation\.maxRegression: must be >= 0/);
     expect(await production()).toEqual(before);
     see('invalid pipeline spec', 'pipeline: resolvePipeline', failure.type ?? '?', !failure.nonRetryable);
   });
