@@ -12,6 +12,10 @@ import { provisionBenchPeers } from './peers.js';
 import { describeMachine, renderMarkdown } from './report.js';
 import { SECTIONS } from './sections/index.js';
 import { cleanStaleTestStacks } from '../harness/test-stack.js';
+import { TEST_SOURCE_ENV } from '../harness/test-sources.js';
+
+// The bench's workers read its inputs from the temporary folder and the project, as the test suites' do.
+for (const [name, value] of Object.entries(TEST_SOURCE_ENV)) process.env[name] ??= value;
 
 const options = new Command('bench')
   .option('--quick', 'small sizes and one repeat: checks the benchmarks work')
