@@ -52,6 +52,7 @@ describe('batch score contracts', () => {
     expect(parseOutputUri('s3://scores')).toEqual({ bucket: 'scores', key: '' });
     expect(() => parseOutputUri('/tmp/out')).toThrow('Output "/tmp/out" must be s3://bucket/prefix');
     expect(() => parseOutputUri('s3://scores/a/../b')).toThrow('must not contain');
+    expect(() => parseOutputUri('s3://ctrain-registry/flight-delay')).toThrow('Output "s3://ctrain-registry/flight-delay" is in ctrain-registry, a bucket ctrain keeps its own objects in');
   });
 
   it('derive every key from the run id and the chunk index', () => {
