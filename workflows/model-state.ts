@@ -1,4 +1,4 @@
-import { refusedRequest } from '../contracts/retrain-request.js';
+import { refusedRequest } from '../contracts/model-requests.js';
 import type { AliasChange, AliasName, AliasRequest, ModelVersion, Registry, RetrainRequest, RunRecord, SignalDecision } from '../contracts/model.js';
 import { REGISTRY_FORMAT } from '../contracts/model.js';
 import type { ModelRef, PipelineRunResult } from '../contracts/pipeline-run.js';

@@ -13,7 +13,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import { failureCause } from '../contracts/failures.js';
 import type { AliasRequest, ModelWorkflowInput, Registry, RetrainRequest } from '../contracts/model.js';
-import { retrainRequestProblem } from '../contracts/retrain-request.js';
+import { aliasRequestProblem, pauseRequestProblem, retrainRequestProblem } from '../contracts/model-requests.js';
 import {
   approveUpdate,
   pauseUpdate,
@@ -50,6 +50,12 @@ const START_WHILE_PUBLISHING = 'start-run-while-publishing';
 /** Continue as new past this many history events even without runs (a flood of signals). */
 const MAX_HISTORY_EVENTS = 5_000;
 const DEFAULT_POLICY: RetrainPolicy = { debounceMs: parseDuration('10 seconds'), cooldownMs: parseDuration('30 minutes') };
+
+/** Refuses the update when its payload is no alias request (a string for a version, a 10 kB `by`). */
+function checkAliasRequest(request: unknown): void {
+  const problem = aliasRequestProblem(request);
+  if (problem) throw new RegistryRequestError(problem);
+}
 
 /**
  * One per model (`model:<name>`): the single writer of its registry and the one place where
@@ -94,38 +100,62 @@ export async function modelWorkflow(received: ModelWorkflowInput): Promise<void>
   });
   setHandler(
     promoteUpdate,
-    async (request) => {
+    async (request = {}) => {
       const change = state.promote(request.version!, by(request.by), request.reason ?? 'promoted by hand', now());
       await publish();
       return change;
     },
-    { validator: (request: AliasRequest) => state.validatePromote(request) },
+    {
+      validator: (request: AliasRequest = {}) => {
+        checkAliasRequest(request);
+        state.validatePromote(request);
+      },
+    },
   );
   setHandler(
     rollbackUpdate,
-    async (request) => {
+    async (request = {}) => {
       const change = state.promote(state.registry.aliases.previous!, by(request.by), request.reason ?? 'rolled back by hand', now());
       await publish();
       return change;
     },
-    { validator: (_request) => state.validateRollback() },
+    {
+      validator: (request: AliasRequest) => {
+        checkAliasRequest(request);
+        state.validateRollback();
+      },
+    },
   );
   for (const [update, approved] of [[approveUpdate, true], [rejectUpdate, false]] as const) {
     setHandler(
       update,
-      (request) => {
+      (request = {}) => {
         const version = state.awaitingApproval!;
         state.decision = { version, approved, by: by(request.by), reason: request.reason ?? (approved ? 'approved' : 'rejected') };
         return { version };
       },
-      { validator: (request: AliasRequest) => state.validateDecision(request) },
+      {
+        validator: (request: AliasRequest = {}) => {
+          checkAliasRequest(request);
+          state.validateDecision(request);
+        },
+      },
     );
   }
-  setHandler(pauseUpdate, async ({ paused }) => {
-    state.registry.paused = paused;
-    await publish();
-    return { paused };
-  });
+  setHandler(
+    pauseUpdate,
+    async ({ paused }) => {
+      state.registry.paused = paused;
+      await publish();
+      return { paused };
+    },
+    {
+      validator: (request: unknown) => {
+        const problem = pauseRequestProblem(request);
+        if (problem) throw new RegistryRequestError(problem);
+      },
+    },
+  );
 
   policy = await retrainPolicy(input.modelName, state.registry);
   const runsBeforeContinuing = input.continueAsNewAfterRuns ?? RUNS_PER_HISTORY;

@@ -14,8 +14,8 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import type { ApplicationFailure } from '@temporalio/common';
 import { ActivityFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Registry, RetrainRequest } from '../../contracts/model.js';
-import { modelWorkflowId, requestRunUpdate, retrainSignal } from '../../contracts/model.js';
+import type { AliasRequest, Registry, RetrainRequest } from '../../contracts/model.js';
+import { modelWorkflowId, pauseUpdate, promoteUpdate, requestRunUpdate, retrainSignal } from '../../contracts/model.js';
 import type { PipelineOverrides } from '../../contracts/pipeline-run.js';
 import { driftScheduleId } from '../../contracts/schedules.js';
 import { BUCKETS } from '../../contracts/stack.js';
@@ -143,6 +143,30 @@ describe('run overrides and retrain requests, whoever sends them', () => {
     see('override: training.taskQueue (a queue nobody serves)', 'model workflow: requestRun validator', 'update refused', false);
     see('override: a __proto__ section', 'model workflow: requestRun validator', 'update refused', false);
     see('override: a field that is no field (epoch)', 'model workflow: requestRun validator', 'update refused', false);
+  });
+
+  it('a promote whose version is text, a pause whose flag is text: refused, nothing changes', async () => {
+    const before = await untouched();
+    const handle = temporal.client.workflow.getHandle(modelWorkflowId(modelName));
+    const refusal = async (update: typeof promoteUpdate | typeof pauseUpdate, payload: unknown) => {
+      const error = await rejection(handle.executeUpdate(update as typeof promoteUpdate, { args: [payload as AliasRequest] }));
+      expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+      return ((error as WorkflowUpdateFailedError).cause as Error).message;
+    };
+    expect(await refusal(promoteUpdate, { version: '1' })).toMatch(/^not a valid request: version: /);
+    expect(await refusal(pauseUpdate, { paused: 'yes' })).toMatch(/^not a valid request: paused: /);
+    expect((await registryNow()).paused ?? false).toBe(false);
+    expect(await untouched()).toEqual(before);
+    see('promote update with the version as text', 'model workflow: promote validator', 'update refused', false);
+    see('pause update with the flag as text', 'model workflow: setPaused validator', 'update refused', false);
+  });
+
+  it('a batch score whose output is a bucket ctrain keeps its registry in', async () => {
+    const before = await untouched();
+    const result = await ctrain(['score', modelName, '--input', 'package://vega-datasets/data/seattle-weather.csv', '--output', `s3://${BUCKETS.registry}/${modelName}`], cliEnv);
+    expect([result.exitCode, result.stderr]).toEqual([1, expect.stringContaining(`is in ${BUCKETS.registry}, a bucket ctrain keeps its own objects in`)]);
+    expect(await untouched()).toEqual(before);
+    see('batch score output into the registry bucket', 'CLI and batch workflow', 'InvalidOutput', false);
   });
 
   it('epochs: 1e12, accepted as a key, is refused with the spec: the run fails at once, no version', async () => {

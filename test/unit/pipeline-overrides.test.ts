@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { overrideProblems } from '../../contracts/pipeline-overrides.js';
-import { retrainRequestProblem } from '../../contracts/retrain-request.js';
+import { aliasRequestProblem, pauseRequestProblem, retrainRequestProblem } from '../../contracts/model-requests.js';
 import { loadPipeline, PipelineSpecError } from '../../pipelines/index.js';
 
 const problemsOf = (overrides: unknown) => overrideProblems(overrides).map((problem) => `${problem.path}: ${problem.message}`);
@@ -62,5 +62,18 @@ describe('a retraining request, from any sender', () => {
       'not a retraining request: overrides.training.taskQueue: decides where the work runs: set it in the spec, not per run',
     );
     expect(retrainRequestProblem({ reason: 'x', source: 'cli', resumeOf: '../other-model/run' })).toMatch(/resumeOf "\.\.\/other-model\/run" must be one key component/);
+  });
+});
+
+describe('alias and pause requests', () => {
+  it('take a whole version, short texts and a boolean, and nothing else', () => {
+    expect(aliasRequestProblem({ version: 3, reason: 'better on May', by: 'ana' })).toBeUndefined();
+    expect(aliasRequestProblem(undefined)).toBeUndefined();
+    expect(aliasRequestProblem({ version: '3' })).toMatch(/^not a valid request: version: /);
+    expect(aliasRequestProblem({ version: 2.5 })).toBe('not a valid request: version: must be a whole version number');
+    expect(aliasRequestProblem({ by: 'x'.repeat(10_000) })).toBe('not a valid request: by: must be at most 200 characters');
+    expect(pauseRequestProblem({ paused: true })).toBeUndefined();
+    expect(pauseRequestProblem({ paused: 'yes' })).toMatch(/^not a valid request: paused: /);
+    expect(pauseRequestProblem(undefined)).toMatch(/^not a valid request: \(request\): /);
   });
 });

@@ -1,8 +1,9 @@
 /**
- * The one check of a retraining request, whoever sends it: the CLI, the alert receiver, the drift
- * check, a Temporal client or the Web UI. A request decides whether a model retrains, with which
- * overrides, bypassing pause and cooldown when it is a person's; a payload that is not a request
- * (a bare number, a missing source) must not count as one. Pure: the model workflow runs it.
+ * The one check of each request to a model workflow, whoever sends it: the CLI, the alert
+ * receiver, the drift check, a Temporal client or the Web UI. A retraining request decides whether
+ * a model retrains, with which overrides, bypassing pause and cooldown when it is a person's; a
+ * payload that is not a request (a bare number, a missing source) must not count as one. Alias
+ * and pause requests change what serves. Pure: the model workflow runs these.
  */
 import { z } from 'zod';
 import { checkKeySegment } from './names.js';
@@ -46,4 +47,22 @@ export function refusedRequest(payload: unknown): RetrainRequest {
     text = String(payload);
   }
   return { reason: 'refused: not a retraining request', source: 'temporal-cli', evidence: { payload: text.length > 200 ? `${text.slice(0, 200)}…` : text } };
+}
+
+const aliasRequestSchema = z.strictObject({
+  version: z.number().int('must be a whole version number').positive('must be a version number >= 1').optional(),
+  reason: z.string().max(2000, 'must be at most 2000 characters').optional(),
+  by: z.string().max(200, 'must be at most 200 characters').optional(),
+});
+const pauseRequestSchema = z.strictObject({ paused: z.boolean() });
+
+/** What is wrong with a promote, rollback, approve or reject request; undefined when it is one. */
+export const aliasRequestProblem = (request: unknown): string | undefined => problemOf(aliasRequestSchema, request ?? {});
+
+/** What is wrong with a pause or resume request; undefined when it is one. */
+export const pauseRequestProblem = (request: unknown): string | undefined => problemOf(pauseRequestSchema, request);
+
+function problemOf(schema: z.ZodType, request: unknown): string | undefined {
+  const parsed = schema.safeParse(request);
+  return parsed.success ? undefined : `not a valid request: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(request)'}: ${issue.message}`).join('; ')}`;
 }
