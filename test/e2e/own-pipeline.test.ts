@@ -133,5 +133,6 @@ describe.sequential('a pipeline file of your own', () => {
     expect(night.driftedFeatures).toEqual(['signup.hour']);
     expect(night.reason).toMatch(/1 of 3 features drifted \(signup\.hour\)/);
     expect(night.signalled).toBe(true);
+    console.info(`own pipeline, drift verdicts:\n  steady hours: ${steady.reason}\n  night hours: ${night.reason}`);
   });
 });
