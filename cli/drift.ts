@@ -1,3 +1,4 @@
+import { modelArgument } from './arguments.js';
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -20,7 +21,7 @@ export function registerDriftCommands(program: Command): void {
   drift
     .command('signal')
     .description('send the model workflow a drift signal by hand (starts it if it is not running)')
-    .argument('<model>')
+    .argument('<model>', 'the model', modelArgument)
     .requiredOption('--reason <text>', 'why, recorded with the decision')
     .action(async (modelName: string, options: { reason: string }) => {
       await withClient(async (client, config) => {
@@ -40,7 +41,7 @@ export function registerDriftCommands(program: Command): void {
   drift
     .command('check')
     .description('run the drift check now and print its verdict')
-    .argument('<model>')
+    .argument('<model>', 'the model', modelArgument)
     .option('--json', 'print JSON')
     .action(async (modelName: string, options: { json?: boolean }) => {
       await withClient(async (client, config) => {
@@ -53,7 +54,7 @@ export function registerDriftCommands(program: Command): void {
   drift
     .command('report')
     .description("the model's latest drift report")
-    .argument('<model>')
+    .argument('<model>', 'the model', modelArgument)
     .option('--json', 'print JSON')
     .option('--html <file>', 'also save its HTML page (charts per feature) to this file')
     .action(async (modelName: string, options: { json?: boolean; html?: string }) => {
@@ -77,7 +78,7 @@ export function registerDriftCommands(program: Command): void {
     retrain
       .command(name)
       .description(`${name} automatic retraining (drift, alert and schedule signals); explicit runs still run`)
-      .argument('<model>')
+      .argument('<model>', 'the model', modelArgument)
       .action(async (modelName: string) => {
         await withClient(async (client, config) => {
           await checkKnownModel(new ObjectStore(config.minio), modelName);

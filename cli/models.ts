@@ -1,3 +1,4 @@
+import { modelArgument, versionArgument } from './arguments.js';
 import type { Command } from 'commander';
 import type { AliasChange, AliasRequest, ModelVersion, Registry } from '../contracts/model.js';
 import { approveUpdate, modelWorkflowId, promoteUpdate, rejectUpdate, rollbackUpdate } from '../contracts/model.js';
@@ -36,8 +37,8 @@ export function registerModelCommands(program: Command): void {
   models
     .command('show')
     .description("a model's versions, aliases and their history, or one version's lineage")
-    .argument('<model>')
-    .argument('[version]', 'a version number')
+    .argument('<model>', 'the model', modelArgument)
+    .argument('[version]', 'a version number', versionArgument)
     .option('--json', 'print JSON')
     .action(async (modelName: string, version: string | undefined, options: { json?: boolean }) => {
       await withClient(async (client) => {
@@ -60,7 +61,7 @@ export function registerModelCommands(program: Command): void {
   models
     .command('stats')
     .description('delivery figures from the registry history: deployment frequency, lead time from drift signal to production, rollback rate, retraining cadence')
-    .argument('<model>')
+    .argument('<model>', 'the model', modelArgument)
     .option('--json', 'print JSON')
     .action(async (modelName: string, options: { json?: boolean }) => {
       await withClient(async (client) => {
@@ -73,8 +74,8 @@ export function registerModelCommands(program: Command): void {
     program
       .command(name)
       .description(description)
-      .argument('<model>')
-      .argument(needsVersion ? '<version>' : '[version]')
+      .argument('<model>', 'the model', modelArgument)
+      .argument(needsVersion ? '<version>' : '[version]', 'a version number', versionArgument)
       .option('--reason <text>', 'recorded in the alias history')
       .option('--json', 'print JSON')
       .action(async (modelName: string, version: string | undefined, options: { reason?: string; json?: boolean }) => {

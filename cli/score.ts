@@ -1,3 +1,4 @@
+import { modelArgument } from './arguments.js';
 import type { Client } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
@@ -61,7 +62,7 @@ export function registerScoreScheduleCommand(schedule: Command): void {
 
 function withBatchOptions(command: Command): Command {
   return command
-    .argument('<model>', 'a registered model, e.g. flight-delay')
+    .argument('<model>', 'a registered model, e.g. flight-delay', modelArgument)
     .requiredOption('--input <uri>', 'the rows: a path, file://, package://, http(s):// or s3:// URI of CSV, JSON Lines or Parquet')
     .requiredOption('--output <uri>', 'where the scored rows go: s3://bucket/prefix (objects land under <prefix>/<run id>/)')
     .option('--version <n>', 'score with this registered version')
