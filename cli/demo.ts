@@ -61,6 +61,8 @@ async function runDemo(options: { serve?: boolean }): Promise<void> {
     formatOneSpecs: shippedSpecs,
     logLevel: 'warn',
     pollMs: 500,
+    // The demo's own server on loopback, which the demo posts outcomes to itself.
+    feedbackOpen: true,
   });
   const untilLoaded = (modelName: string, alias: 'production' | 'canary', version: number) => untilServing(server.url, modelName, alias, version);
   console.log(`ctrain demo: workers on ${workers.map((w) => w.options.taskQueue).join(', ')}; model server on ${server.url}`);

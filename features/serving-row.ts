@@ -21,16 +21,38 @@ export function validateServingRow(transform: FeatureTransform, row: unknown): F
     return [{ field: '(row)', message: 'must be a JSON object mapping column names to values' }];
   }
   const readers = readersByColumn(transform);
+  const ranges = rangesByColumn(transform);
   return inputColumns(transform).flatMap((column): FieldError[] => {
     if (!Object.hasOwn(row, column)) return [{ field: column, message: 'is missing (send null when the value is unknown)' }];
     try {
-      readers.get(column)?.(row as InputRow, column);
+      const value = readers.get(column)?.(row as InputRow, column);
+      const range = ranges.get(column);
+      if (range && typeof value === 'number' && (value < range.low || value > range.high)) {
+        return [{ field: column, message: `must lie within ${MAX_STANDARD_SCORE} training standard deviations of its mean, in [${range.low}, ${range.high}]; got ${value}` }];
+      }
       return [];
     } catch (error) {
       if (error instanceof FeatureValueError) return [{ field: column, message: `must be ${error.expected}` }];
       throw error;
     }
   });
+}
+
+/**
+ * How far from the training mean, in training standard deviations, a number may lie. A value past
+ * it is no reading the model was trained on (a unit mix-up, a sentinel such as 1e300): scored, it
+ * gives an arbitrary answer, or NaN once the standardised value overflows float32.
+ */
+export const MAX_STANDARD_SCORE = 1000;
+
+/** The numbers each plain numeric column accepts (time columns are read as times, and bounded by their reader). */
+function rangesByColumn(transform: FeatureTransform): Map<string, { low: number; high: number }> {
+  const ranges = new Map<string, { low: number; high: number }>();
+  for (const feature of transform.numeric) {
+    if (feature.timePart) continue;
+    ranges.set(feature.column, { low: feature.mean - MAX_STANDARD_SCORE * feature.std, high: feature.mean + MAX_STANDARD_SCORE * feature.std });
+  }
+  return ranges;
 }
 
 type Reader = (row: InputRow, column: string) => unknown;

@@ -13,6 +13,7 @@ import { bearerMatches } from '../http/bearer.js';
 import type { BackendChoice } from '../model/index.js';
 import { selectBackend, servingPreference } from '../model/index.js';
 import { readOutcomesBody, readPredictBody } from './bodies.js';
+import { loadPredictionIdKey, PredictionIds } from './prediction-ids.js';
 import { chooseAlias } from './canary.js';
 import { UNROUTED, createServingMetrics, recordReload } from './metrics.js';
 import { ModelSet } from './model-set.js';
@@ -56,8 +57,12 @@ export interface ModelServerOptions {
   bodyLimit?: number;
   /** Most rows (or outcomes) in one request. Default 10 000. */
   maxRowsPerRequest?: number;
-  /** Bearer tokens that may post outcomes (feedback). None: outcomes need no token (development). */
+  /** Bearer tokens that may post outcomes (feedback). None: outcomes are refused, unless `feedbackOpen`. */
   feedbackTokens?: readonly string[];
+  /** Take outcomes without a token when there are no feedbackTokens: the operator's explicit choice (CTRAIN_FEEDBACK_OPEN=1). Default false. */
+  feedbackOpen?: boolean;
+  /** The key prediction ids are signed with (16 bytes or more). Default: CTRAIN_PREDICTION_ID_KEY, else the one kept in MinIO. */
+  predictionIdKey?: Buffer;
   /** Requests per caller (feedback token, else IP) on the /v1 routes; more get 429. false: no limit. Default {@link DEFAULT_SERVE_RATE_LIMIT}. */
   rateLimit?: RateLimit | false;
 }
@@ -83,6 +88,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   const feedbackTokens = (options.feedbackTokens ?? []).map((token) => token.trim()).filter((token) => token !== '');
   const key = options.pseudonymKey === undefined ? undefined : pseudonymKey(options.pseudonymKey);
   const backend = await selectBackend(servingPreference());
+  const ids = new PredictionIds(options.predictionIdKey ?? (await loadPredictionIdKey(options.storage)));
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -141,9 +147,10 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
       return reply.code(400).send({ error: 'invalid_input', message: `${rows} of ${body.rows.length} rows are invalid for ${modelName} version ${version}`, problems: result.problems });
     }
     const at = new Date().toISOString();
-    const predictions = Array.from(result.scores, (score, i) => ({ id: randomUUID(), version: loaded.version, alias, score, ...(result.explanations ? { explanation: result.explanations[i] } : {}) }));
+    const predictions = Array.from(result.scores, (score, i) => ({ id: ids.issue(modelName), version: loaded.version, alias, score, ...(result.explanations ? { explanation: result.explanations[i] } : {}) }));
     metrics.predictions.inc({ model: modelName, version, alias }, predictions.length);
-    for (const { score } of predictions) metrics.scores.observe({ model: modelName, version }, score);
+    // A histogram throws on NaN; a score that is no number must not turn an answer into a 500.
+    for (const { score } of predictions) if (Number.isFinite(score)) metrics.scores.observe({ model: modelName, version }, score);
     // Latency so far (validation and scoring) goes with each line: deploy compares canary and production on it.
     const latencyMs = reply.elapsedTime;
     predictionLog.recordPredictions(predictions.map(({ id, version: answered, alias: routedTo, score }, i) => ({ id, version: answered, alias: routedTo, score, at, model: modelName, requestId: request.id, input: rows[i], latencyMs })));
@@ -153,6 +160,12 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
 
   const acceptOutcomes = async (request: FastifyRequest<Params>, reply: FastifyReply) => {
     // Credentials first: a caller without them learns nothing, not even whether the name is valid.
+    if (feedbackTokens.length === 0 && !options.feedbackOpen) {
+      return reply.code(403).send({
+        error: 'feedback_closed',
+        message: 'this server takes no outcomes: its operator sets CTRAIN_FEEDBACK_TOKENS (or CTRAIN_FEEDBACK_TOKENS_FILE) for senders to use, or CTRAIN_FEEDBACK_OPEN=1 to take them without a token',
+      });
+    }
     if (feedbackTokens.length > 0 && !bearerMatches(request.headers.authorization, feedbackTokens)) {
       void reply.header('www-authenticate', 'Bearer');
       return reply.code(401).send({ error: 'unauthorized', message: 'posting outcomes needs a valid bearer token' });
@@ -162,10 +175,22 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     if (!models.get(modelName)) return notFound(modelName, models, reply);
     const body = readOutcomesBody(request.body, maxRows);
     if ('problem' in body) return reply.code(400).send({ error: 'invalid_request', message: body.problem });
+    // Outcomes steer retraining: each must answer a prediction this server issued for this model. All or none.
+    const foreign = body.outcomes.flatMap((outcome, index) => (ids.issued(modelName, outcome.id) ? [] : [index]));
+    if (foreign.length > 0) {
+      const named = foreign.slice(0, 10).map((index) => `outcomes[${index}]`).join(', ');
+      return reply.code(400).send({
+        error: 'unknown_prediction',
+        message: `${named}${foreign.length > 10 ? ` and ${foreign.length - 10} more` : ''}: not the id of a prediction this server made for ${modelName}; post the id its predict answer gave`,
+        indexes: foreign,
+      });
+    }
+    // The same id twice counts once: the last label wins, as it does across requests where the drift check reads them.
+    const latest = [...new Map(body.outcomes.map((outcome) => [outcome.id, outcome])).values()];
     const at = new Date().toISOString();
-    predictionLog.recordOutcomes(body.outcomes.map((outcome) => ({ ...outcome, at, model: modelName })));
-    metrics.outcomes.inc({ model: modelName }, body.outcomes.length);
-    return reply.code(202).send({ accepted: body.outcomes.length });
+    predictionLog.recordOutcomes(latest.map((outcome) => ({ ...outcome, at, model: modelName })));
+    metrics.outcomes.inc({ model: modelName }, latest.length);
+    return reply.code(202).send({ accepted: latest.length, ...(latest.length < body.outcomes.length ? { duplicates: body.outcomes.length - latest.length } : {}) });
   };
   // Outcomes that arrive later, against the ids predictions were given: the feedback loop.
   app.post<Params>('/v1/models/:model/outcomes', { onRequest: limit }, acceptOutcomes);

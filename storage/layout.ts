@@ -104,6 +104,11 @@ export const driftKeys = {
   },
 };
 
+export const servingKeys = {
+  /** The key model servers sign prediction ids with, made by the first server that finds none, shared by every replica. */
+  predictionIdKey: ref(BUCKETS.artifacts, 'serving/prediction-id-key'),
+};
+
 export const logKeys = {
   /** Objects of one model, kind and UTC day (yyyy-mm-dd). */
   day: (modelName: string, kind: LogKind, day: string): ObjectPrefix => ({ bucket: BUCKETS.logs, prefix: `${checkName(modelName)}/${kind}/${day}/` }),

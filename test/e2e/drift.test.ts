@@ -49,7 +49,7 @@ beforeAll(async () => {
   workers = await startWorkers(stack, temporal);
   const { runId } = await requestRun(temporal.client, modelName, { reason: 'first training', source: 'cli' }, workers);
   await waitForRun(temporal.client, modelName, runId);
-  server = await createModelServer({ storage: new ObjectStore(stack.minio), models: [modelName], pollMs: 200, logger: false, logSink: { flushMs: 200 } });
+  server = await createModelServer({ storage: new ObjectStore(stack.minio), models: [modelName], pollMs: 200, logger: false, logSink: { flushMs: 200 }, feedbackOpen: true });
   while ((await server.app.inject({ url: '/readyz' })).statusCode !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
 });
 afterAll(async () => {

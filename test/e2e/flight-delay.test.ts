@@ -87,7 +87,7 @@ describe.sequential('the flight-delay classifier, end to end with the model serv
     expect(registry.aliases.production).toBe(1);
     expect(registry.versions[0]!.metrics.auc).toBeGreaterThan(0.6);
 
-    server = await createModelServer({ storage: new ObjectStore(stack.minio), models: [MODEL], pollMs: 200, logger: false });
+    server = await createModelServer({ storage: new ObjectStore(stack.minio), models: [MODEL], pollMs: 200, logger: false, feedbackOpen: true });
     const prediction = await predict(server.app, liveRows[0]!);
     expect(prediction.version).toBe(1);
     expect(prediction.score).toBeGreaterThan(0);

@@ -119,7 +119,7 @@ describe.each(SEEDS)('seed %i: outcome drift and feature drift, each caught alon
     const { runId } = await requestRun(temporal.client, modelName, { reason: 'first training', source: 'cli' }, workers);
     const { run } = await waitForRun(temporal.client, modelName, runId);
     expect(run.error).toBeUndefined();
-    server = await createModelServer({ storage: new ObjectStore(stack.minio), models: [modelName], pollMs: 200, logger: false, logSink: { flushMs: 200 } });
+    server = await createModelServer({ storage: new ObjectStore(stack.minio), models: [modelName], pollMs: 200, logger: false, logSink: { flushMs: 200 }, feedbackOpen: true });
     while ((await server.app.inject({ url: '/readyz' })).statusCode !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
   });
   afterAll(async () => {

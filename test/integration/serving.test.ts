@@ -36,7 +36,7 @@ afterEach(async () => {
 const uniqueModel = (): string => `serving-test-${randomUUID()}`;
 
 async function serve(options: Partial<ModelServerOptions> & Pick<ModelServerOptions, 'models'>): Promise<ModelServer> {
-  const server = await createModelServer({ storage, pollMs: 100, ...options });
+  const server = await createModelServer({ storage, pollMs: 100, feedbackOpen: true, ...options });
   servers.push(server);
   return server;
 }
