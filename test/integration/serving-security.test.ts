@@ -93,9 +93,10 @@ describe('the model server under abuse', () => {
     expect((await server.app.inject({ url: '/readyz' })).statusCode).toBe(200);
     expect((await server.app.inject({ url: '/metrics' })).body).toContain(`ctrain_serving_requests_total{model="${modelName}",version="",alias="",status="429"} 1`);
 
-    expect((await post(server, url, { row }, {}, '10.1.2.3')).statusCode).toBe(200);
+    const answered = await post(server, url, { row }, {}, '10.1.2.3');
+    expect(answered.statusCode).toBe(200);
     // A known token is its own caller; an unknown one is counted against the address, so inventing tokens buys nothing.
-    const outcomes = { outcomes: [{ id: 'p-1', label: 1 }] };
+    const outcomes = { outcomes: [{ id: answered.json<{ predictions: { id: string }[] }>().predictions[0]!.id, label: 1 }] };
     expect((await post(server, `/v1/models/${modelName}/outcomes`, outcomes, { authorization: 'Bearer feedback-token' })).statusCode).toBe(202);
     expect((await post(server, `/v1/models/${modelName}/outcomes`, outcomes, { authorization: 'Bearer invented' })).statusCode).toBe(429);
   });
