@@ -8,6 +8,7 @@ import { FAILURE_TYPES } from '../contracts/failure-types.js';
 import type { PipelineSpec } from '../contracts/pipeline-spec.js';
 import { withEngine } from '../tabular/engine.js';
 import { TabularReadError } from '../tabular/errors.js';
+import { NotUtf8Error } from '../tabular/utf8.js';
 import { SNAPSHOT_ENGINE, writeSnapshot } from '../tabular/snapshot.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { dvcVersionOf, storeDatasetVersion } from './dataset.js';
@@ -113,9 +114,11 @@ async function writeSourceSnapshot(
       withEngine(
         async (engine) => {
           const source = files.length === 1 ? files[0]! : join(workspace, `merged.${spec.source.format}`);
-          if (files.length > 1) await mergeSourceFiles(engine, files, spec.source.format, source, objects);
+          if (files.length > 1) await mergeSourceFiles(engine, files, spec.source.format, source, objects, spec.source.encoding);
           const whole = window ? join(workspace, 'source.parquet') : target;
-          const { rows } = await writeSnapshot(engine, { path: source, format: spec.source.format, limit: spec.source.limit, personal }, whole, scratch);
+          // Merged objects are already UTF-8, each decoded from its own encoding.
+          const encoding = files.length === 1 ? spec.source.encoding : undefined;
+          const { rows } = await writeSnapshot(engine, { path: source, format: spec.source.format, limit: spec.source.limit, personal, encoding }, whole, scratch);
           if (!window) return { rows, source };
           const taken = await writeTimeWindow(engine, whole, target, { ...window, lastMs: parseDuration(window.last) }, new Date());
           return { rows: taken.rows, window: taken, source };
@@ -126,9 +129,15 @@ async function writeSourceSnapshot(
     return { ...result, version: await dvcVersionOf(target, basename(target)) };
   } catch (error) {
     // The reader names the file it read, which for http and s3 is a scratch copy: name the source.
-    if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(`${spec.source.uri}: ${error.message}`, FAILURE_TYPES.UnreadableSource);
+    if (error instanceof TabularReadError) throw ApplicationFailure.nonRetryable(`${spec.source.uri}: ${error.message}${encodingHint(error, spec)}`, FAILURE_TYPES.UnreadableSource);
     throw error;
   }
+}
+
+/** Text that is not UTF-8 is often a legacy export the spec can name, rather than re-export. */
+function encodingHint(error: TabularReadError, spec: PipelineSpec): string {
+  if (!(error instanceof NotUtf8Error) || spec.source.encoding !== undefined) return '';
+  return ", or name its encoding in the spec's source.encoding (e.g. 'windows-1252' for a Windows or Excel export, 'iso-8859-1' for Latin-1)";
 }
 
 function noRowsInWindow(spec: PipelineSpec, window: DataWindow): string {

@@ -69,6 +69,16 @@ export const pipelineNameSchema = z
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+/** Whether TextDecoder decodes `label` ('latin1', 'windows-1252'…; not 'utf-32', which it lacks). */
+function isEncodingLabel(label: string): boolean {
+  try {
+    new TextDecoder(label);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const sourceSchema = z.strictObject({
   /** Plain path or file:// URL, package://<npm-package>/<path>, http(s):// URL or s3://bucket/key. */
   uri: z.string(expecting('must be a URI string')).superRefine((uri, ctx) => {
@@ -79,6 +89,16 @@ export const sourceSchema = z.strictObject({
     }
   }),
   format: z.enum(['csv', 'jsonl', 'parquet']),
+  /**
+   * The text encoding of a CSV or JSON Lines source, as a label Node's TextDecoder knows
+   * ('windows-1252', 'iso-8859-1', 'shift_jis', 'utf-16le'…); the text is decoded to UTF-8 as it
+   * is read. Default: told from the bytes (UTF-8, or UTF-16 with or without a byte-order mark).
+   * Not for Parquet, which holds UTF-8 by definition.
+   */
+  encoding: z
+    .string(expecting('must be an encoding label'))
+    .refine(isEncodingLabel, "must be an encoding label Node's TextDecoder knows, such as 'utf-8', 'utf-16le', 'windows-1252' or 'iso-8859-1' (UTF-32 is not read)")
+    .optional(),
   /** Read at most this many rows, from the start of the source. Default: all rows. */
   limit: positiveInt(SPEC_LIMITS.rows).optional(),
   /**
@@ -96,6 +116,9 @@ export const sourceSchema = z.strictObject({
       from: z.enum(['newest', 'now']).default('newest'),
     })
     .optional(),
+}).refine((source) => source.encoding === undefined || source.format !== 'parquet', {
+  path: ['encoding'],
+  message: 'applies to CSV and JSON Lines sources only; Parquet text is UTF-8',
 });
 
 /**

@@ -1,18 +1,28 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Engine } from './engine.js';
 import { sqlString } from './engine.js';
 import { TabularReadError } from './errors.js';
 import { readCsvHeader } from './read-csv.js';
+import { fileTextEncoding, writeAsUtf8 } from './text-encoding.js';
 
 /**
  * Several source objects of one format (the matches of a `*` source, in name order) as one file
  * the snapshot reads: JSON Lines and CSV streamed end to end (CSV headers must agree; later
- * ones are dropped), Parquet by the engine. Never held whole in memory.
+ * ones are dropped), Parquet by the engine. Never held whole in memory. Each text object is
+ * read in its own encoding (`encoding`, a source.encoding label, or told from its bytes), so
+ * objects exported in different encodings merge as one UTF-8 file.
  */
-export async function mergeSourceFiles(engine: Engine, files: readonly string[], format: 'csv' | 'jsonl' | 'parquet', target: string, names: readonly string[] = files): Promise<void> {
+export async function mergeSourceFiles(
+  engine: Engine,
+  files: readonly string[],
+  format: 'csv' | 'jsonl' | 'parquet',
+  target: string,
+  names: readonly string[] = files,
+  encoding?: string,
+): Promise<void> {
   if (format === 'parquet') {
     try {
       await engine.run(`copy (select * from read_parquet([${files.map(sqlString).join(', ')}])) to ${sqlString(target)} (format parquet, compression zstd)`);
@@ -21,18 +31,36 @@ export async function mergeSourceFiles(engine: Engine, files: readonly string[],
     }
     return;
   }
-  const header = format === 'csv' ? await readCsvHeader(files[0]!) : [];
-  for (const [i, file] of files.entries()) {
+  const texts = await asUtf8(files, format, target, names, encoding);
+  const header = format === 'csv' ? await readCsvHeader(texts[0]!) : [];
+  for (const [i, file] of texts.entries()) {
     if (format === 'csv' && i > 0 && (await readCsvHeader(file)).join(',') !== header.join(',')) {
       throw new TabularReadError(names[i] ?? basename(file), 1, `its header (${(await readCsvHeader(file)).join(', ')}) differs from the first object's (${header.join(', ')})`);
     }
   }
   const out = createWriteStream(target);
-  for (const [i, file] of files.entries()) {
+  for (const [i, file] of texts.entries()) {
     // Each object ends its last line, so the next one's first row starts a line of its own.
     await pipeline(createReadStream(file), endingInNewline(format === 'csv' && i > 0), out, { end: false });
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+/** Each text object as a UTF-8 file: itself when it is UTF-8, else a copy beside `target`. */
+async function asUtf8(files: readonly string[], format: 'csv' | 'jsonl', target: string, names: readonly string[], encoding: string | undefined): Promise<string[]> {
+  const utf8: string[] = [];
+  for (const [i, file] of files.entries()) {
+    const name = names[i] ?? file;
+    const sniffed = await fileTextEncoding(file, encoding, name);
+    if (sniffed.encoding === 'utf-8') {
+      utf8.push(file);
+      continue;
+    }
+    const copy = join(dirname(target), `object-${i}-utf8.${format}`);
+    await writeAsUtf8(file, sniffed, copy, name);
+    utf8.push(copy);
+  }
+  return utf8;
 }
 
 /** Passes bytes on, dropping the first line when asked, and ends with a newline if the input did not. */

@@ -8,8 +8,8 @@
  * other TEXT (a column mixing numbers and words keeps each field's text). Parquet sources keep
  * their types. The engine reads CSV and Parquet itself; anything it refuses is read again by the
  * row readers, whose error names the line, and whatever they read (JSON Lines) goes through them
- * into a typed JSON Lines scratch file the engine converts. UTF-16 text, with or without its
- * byte-order mark, is decoded to a UTF-8 copy first.
+ * into a typed JSON Lines scratch file the engine converts. Text in another encoding than UTF-8
+ * (UTF-16 told from its bytes, or whatever source.encoding names) is decoded to a UTF-8 copy first.
  */
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ import { DECIMAL_PATTERN, readCsvHeader } from './read-csv.js';
 import { readRows } from './read.js';
 import type { TabularFormat } from './read.js';
 import { nonFinite } from './row.js';
-import { describeEncoding, sniffFileEncoding, writeAsUtf8 } from './text-encoding.js';
+import { describeEncoding, fileTextEncoding, writeAsUtf8 } from './text-encoding.js';
 
 /** Rows per Parquet row group: fixed, so the bytes depend on the rows alone. */
 export const SNAPSHOT_ROW_GROUP = 122_880;
@@ -42,13 +42,15 @@ export interface SnapshotSource {
   limit?: number;
   /** Columns to replace by their keyed hash. */
   personal?: { columns: readonly string[]; key: Buffer };
+  /** The text's encoding, a TextDecoder label (source.encoding). Default: told from the bytes. */
+  encoding?: string;
 }
 
 /** Writes `source` as a Parquet snapshot at `target`; `scratch` is a folder for intermediate files. Returns its row count. */
 export async function writeSnapshot(engine: Engine, source: SnapshotSource, target: string, scratch: string): Promise<{ rows: number }> {
-  const sniffed = source.format === 'parquet' ? undefined : await sniffFileEncoding(source.path);
+  const sniffed = source.format === 'parquet' ? undefined : await fileTextEncoding(source.path, source.encoding);
   if (!sniffed || sniffed.encoding === 'utf-8') return writeUtf8Snapshot(engine, source, target, scratch);
-  // UTF-16 is read as its UTF-8 copy; what is wrong in it is still said of the source, in its encoding.
+  // Other text is read as its UTF-8 copy; what is wrong in it is still said of the source, in its encoding.
   const copy = join(scratch, `source-utf8.${source.format}`);
   try {
     await writeAsUtf8(source.path, sniffed, copy);

@@ -1,8 +1,9 @@
 /**
- * The text encoding of a CSV or JSON Lines source, told from its first bytes, and a UTF-8 copy
- * of a UTF-16 one. Spreadsheet programs export "Unicode text" as UTF-16, often without a
- * byte-order mark; its ASCII characters are a byte and a zero, which UTF-8 checks let through
- * (zero is valid UTF-8) and every reader then misreads.
+ * The text encoding of a CSV or JSON Lines source, told from its first bytes or named by the
+ * spec, and a UTF-8 copy of one in another encoding. Spreadsheet programs export "Unicode text"
+ * as UTF-16, often without a byte-order mark; its ASCII characters are a byte and a zero, which
+ * UTF-8 checks let through (zero is valid UTF-8) and every reader then misreads. Files that are
+ * not text at all (compressed, Parquet, a workbook) are named as what they look like.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -11,28 +12,75 @@ import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TabularReadError } from './errors.js';
 
-export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
+/** An encoding as TextDecoder names it ('utf-8', 'utf-16le', 'windows-1252'…), or UTF-32, which it cannot decode. */
+export type TextEncoding = string;
 
 export interface SniffedEncoding {
   encoding: TextEncoding;
   byteOrderMark: boolean;
+  /** Named by the spec's source.encoding rather than told from the bytes. */
+  declared?: boolean;
 }
 
 /** Bytes read to tell the encoding: enough lines of any table for the zero bytes to show. */
 const SNIFF_BYTES = 4096;
 
 /** The encoding as people know it, for messages: "UTF-16LE (with a byte-order mark)". */
-export const describeEncoding = ({ encoding, byteOrderMark }: SniffedEncoding): string =>
-  `${encoding.toUpperCase()} (${byteOrderMark ? 'with' : 'no'} byte-order mark)`;
+export const describeEncoding = ({ encoding, byteOrderMark, declared }: SniffedEncoding): string =>
+  `${encoding.toUpperCase()} (${declared ? 'named by source.encoding' : `${byteOrderMark ? 'with' : 'no'} byte-order mark`})`;
+
+/** Byte-order marks, longest first: the UTF-32LE one begins with the UTF-16LE one. */
+const BYTE_ORDER_MARKS: [TextEncoding, number[]][] = [
+  ['utf-32le', [0xff, 0xfe, 0x00, 0x00]],
+  ['utf-32be', [0x00, 0x00, 0xfe, 0xff]],
+  ['utf-8', [0xef, 0xbb, 0xbf]],
+  ['utf-16le', [0xff, 0xfe]],
+  ['utf-16be', [0xfe, 0xff]],
+];
+
+/** Opening bytes of files people hand over as CSV that are not text. */
+const BINARY_SIGNATURES: [string, number[]][] = [
+  ['gzip-compressed data (decompress it first)', [0x1f, 0x8b]],
+  ['a Parquet file (set source.format to parquet)', [0x50, 0x41, 0x52, 0x31]],
+  ['a ZIP archive, or an .xlsx workbook (export the sheet as CSV)', [0x50, 0x4b, 0x03, 0x04]],
+  ['an .xls workbook (export the sheet as CSV)', [0xd0, 0xcf, 0x11, 0xe0]],
+  ['zstd-compressed data (decompress it first)', [0x28, 0xb5, 0x2f, 0xfd]],
+  ['bzip2-compressed data (decompress it first)', [0x42, 0x5a, 0x68]],
+  ['xz-compressed data (decompress it first)', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+];
+
+const opensWith = (head: Uint8Array, bytes: number[]): boolean => bytes.every((byte, i) => head[i] === byte);
+
+/** The byte-order mark `head` opens with, if any. */
+export const byteOrderMarkOf = (head: Uint8Array): TextEncoding | undefined => BYTE_ORDER_MARKS.find(([, mark]) => opensWith(head, mark))?.[0];
 
 /**
- * UTF-16 when the bytes open with its byte-order mark, or when, without one, a quarter or more
- * of the byte pairs have a zero on one side and hardly any on the other (text that is mostly
- * ASCII, as tables are); UTF-8 otherwise.
+ * What `head` looks like when it is not text: a known signature, or zero bytes in text that is
+ * not UTF-16 or UTF-32 (a table in UTF-8 or a legacy encoding has none).
+ */
+export function binaryKind(head: Uint8Array): string | undefined {
+  const signature = BINARY_SIGNATURES.find(([, bytes]) => opensWith(head, bytes));
+  if (signature) return signature[0];
+  if (sniffEncoding(head).encoding !== 'utf-8') return undefined;
+  const zeros = head.reduce((count, byte) => count + (byte === 0 ? 1 : 0), 0);
+  return zeros > 1 && zeros * 100 >= head.length ? `binary data (${zeros} of its first ${head.length} bytes are zero)` : undefined;
+}
+
+/**
+ * From a byte-order mark when there is one; else UTF-32 or UTF-16 when, in text that is mostly
+ * ASCII (as tables are), the code units' high bytes are zero; UTF-8 otherwise.
  */
 export function sniffEncoding(head: Uint8Array): SniffedEncoding {
-  if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', byteOrderMark: true };
-  if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', byteOrderMark: true };
+  const mark = byteOrderMarkOf(head);
+  if (mark && mark !== 'utf-8') return { encoding: mark, byteOrderMark: true };
+  const quads = Math.floor(head.length / 4);
+  const asciiQuads = (low: number): number => {
+    let found = 0;
+    for (let i = 0; i < quads; i++) if ([0, 1, 2, 3].every((at) => (at === low) !== (head[4 * i + at] === 0))) found++;
+    return found;
+  };
+  if (quads >= 2 && asciiQuads(0) * 4 >= quads * 3) return { encoding: 'utf-32le', byteOrderMark: false };
+  if (quads >= 2 && asciiQuads(3) * 4 >= quads * 3) return { encoding: 'utf-32be', byteOrderMark: false };
   const pairs = Math.floor(head.length / 2);
   let zeroFirst = 0;
   let zeroSecond = 0;
@@ -43,30 +91,65 @@ export function sniffEncoding(head: Uint8Array): SniffedEncoding {
   const mostly = (zeros: number, other: number): boolean => zeros > 0 && zeros * 4 >= pairs && other * 8 <= zeros;
   if (mostly(zeroSecond, zeroFirst)) return { encoding: 'utf-16le', byteOrderMark: false };
   if (mostly(zeroFirst, zeroSecond)) return { encoding: 'utf-16be', byteOrderMark: false };
-  return { encoding: 'utf-8', byteOrderMark: false };
+  return { encoding: 'utf-8', byteOrderMark: mark === 'utf-8' };
 }
 
-/** The encoding of the file at `path`, from its first bytes. */
-export async function sniffFileEncoding(path: string): Promise<SniffedEncoding> {
+/** TextDecoder's name for an encoding label ('latin1' → 'windows-1252'), or undefined for a label it does not know. */
+export function decoderEncoding(label: string): TextEncoding | undefined {
+  try {
+    return new TextDecoder(label).encoding;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The encoding to read `head` of the file `name` in: `declared` (a source.encoding label) when
+ * given, else sniffed.
+ * @throws TabularReadError when the file is not text, is UTF-32, or opens with a byte-order mark of another encoding than the one declared.
+ */
+export function textEncodingOf(name: string, head: Uint8Array, declared?: string): SniffedEncoding {
+  const binary = binaryKind(head);
+  if (binary) throw new TabularReadError(name, undefined, `the file is not text: it looks like ${binary}`);
+  const mark = byteOrderMarkOf(head);
+  const encoding = declared === undefined ? undefined : decoderEncoding(declared);
+  if (declared !== undefined && encoding === undefined) throw new TabularReadError(name, undefined, `source.encoding ${JSON.stringify(declared)} is not an encoding TextDecoder knows`);
+  if (mark && encoding && mark !== encoding) {
+    throw new TabularReadError(name, 1, `source.encoding says ${encoding}, but the file opens with the byte-order mark of ${mark.toUpperCase()}; remove source.encoding or re-export the file in ${encoding}`);
+  }
+  const sniffed = encoding ? { encoding, byteOrderMark: mark !== undefined, declared: true } : sniffEncoding(head);
+  if (sniffed.encoding.startsWith('utf-32')) {
+    throw new TabularReadError(name, 1, `the file is ${describeEncoding(sniffed)}, which ingest does not read; re-export the file as UTF-8 (or UTF-16)`);
+  }
+  return sniffed;
+}
+
+/** The encoding of the file at `path`, from its first bytes, or as declared; see {@link textEncodingOf}. */
+export async function fileTextEncoding(path: string, declared?: string, name = path): Promise<SniffedEncoding> {
+  return textEncodingOf(name, await readHead(path), declared);
+}
+
+async function readHead(path: string): Promise<Buffer> {
   const handle = await open(path);
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
-    return sniffEncoding(buffer.subarray(0, bytesRead));
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
 }
 
 /**
- * Writes a UTF-16 file at `path` as UTF-8 (no byte-order mark) to `target`, streaming.
- * @throws TabularReadError naming the encoding and the line when the bytes are not valid UTF-16.
+ * Writes the file at `path`, in `sniffed`'s encoding, as UTF-8 (no byte-order mark) to `target`, streaming.
+ * @throws TabularReadError naming the encoding and the line (of `name`) when the bytes do not decode.
  */
-export async function writeAsUtf8(path: string, sniffed: SniffedEncoding, target: string): Promise<void> {
+export async function writeAsUtf8(path: string, sniffed: SniffedEncoding, target: string, name = path): Promise<void> {
   if (sniffed.encoding === 'utf-8') throw new RangeError(`${path} is already UTF-8`);
   const decoder = new TextDecoder(sniffed.encoding, { fatal: true, ignoreBOM: false });
   let lines = 1;
+  const invalid = sniffed.encoding.startsWith('utf-16') ? 'UTF-16 (a lone surrogate or an odd byte)' : sniffed.encoding.toUpperCase();
   const fail = (line: number): TabularReadError =>
-    new TabularReadError(path, line, `the file reads as ${describeEncoding(sniffed)}, but this line holds bytes that are not valid UTF-16 (a lone surrogate or an odd byte); re-export the file as UTF-8`);
+    new TabularReadError(name, line, `the file reads as ${describeEncoding(sniffed)}, but this line holds bytes that are not valid ${invalid}; re-export the file as UTF-8`);
   const decode = new Transform({
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
       let text: string;

@@ -1,13 +1,17 @@
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { TabularReadError } from './errors.js';
-import { countNewlines, describeEncoding, sniffEncoding } from './text-encoding.js';
+import { binaryKind, countNewlines, describeEncoding, sniffEncoding } from './text-encoding.js';
+
+/** Bytes that are not UTF-8 in a file read as UTF-8: a source may name its real encoding (source.encoding). */
+export class NotUtf8Error extends TabularReadError {}
 
 /**
  * Passes a text file's bytes through unchanged, failing on the first byte that is not UTF-8
- * (a Latin-1 or Windows-1252 export, say), where a decoder would silently write U+FFFD, and on
- * UTF-16, named as such. With `utf16leWithMark`, UTF-16LE that opens with its byte-order mark
- * is left to a parser that decodes it (the CSV one does).
+ * (a Latin-1 or Windows-1252 export, say), where a decoder would silently write U+FFFD, on
+ * UTF-16 or UTF-32, named as such, and on a file that is not text (gzip, Parquet…). With
+ * `utf16leWithMark`, UTF-16LE that opens with its byte-order mark is left to a parser that
+ * decodes it (the CSV one does).
  */
 export function strictUtf8(path: string, { utf16leWithMark = false } = {}): Transform {
   const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -18,6 +22,8 @@ export function strictUtf8(path: string, { utf16leWithMark = false } = {}): Tran
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
       if (!checked) {
         checked = true;
+        const binary = binaryKind(chunk);
+        if (binary) return done(new TabularReadError(path, undefined, `the file is not text: it looks like ${binary}`));
         const sniffed = sniffEncoding(chunk);
         skip = utf16leWithMark && sniffed.encoding === 'utf-16le' && sniffed.byteOrderMark;
         if (sniffed.encoding !== 'utf-8' && !skip) return done(new TabularReadError(path, 1, `the file is ${describeEncoding(sniffed)}, not UTF-8; re-export the file as UTF-8`));
@@ -28,7 +34,7 @@ export function strictUtf8(path: string, { utf16leWithMark = false } = {}): Tran
       } catch {
         const offset = firstInvalidByte(chunk);
         const at = lines + countNewlines(chunk.subarray(0, offset));
-        return done(new TabularReadError(path, at, `byte 0x${(chunk[offset] ?? 0).toString(16).toUpperCase()} is not UTF-8; re-export the file as UTF-8`));
+        return done(new NotUtf8Error(path, at, `byte 0x${(chunk[offset] ?? 0).toString(16).toUpperCase()} is not UTF-8; re-export the file as UTF-8`));
       }
       lines += countNewlines(chunk);
       done(null, chunk);
