@@ -28,13 +28,27 @@ export function createDeployActivities({ storage }: ActivityDependencies) {
       const input = inputWithModelName(scheduled);
       const until = new Date().toISOString();
       const predictions = (await readLog<PredictionRecord>(storage, input.modelName, 'predictions', input.since, until)).filter((p) => p.at >= input.since);
-      const outcomes = new Map((await readLog<OutcomeRecord>(storage, input.modelName, 'outcomes', input.since, until)).map((o) => [o.id, Number(o.label)]));
+      const outcomes = firstOutcomes(await readLog<OutcomeRecord>(storage, input.modelName, 'outcomes', input.since, until));
       const canary = liveStats(input, input.canaryVersion, predictions, outcomes);
       const production = liveStats(input, input.productionVersion, predictions, outcomes);
       const scorePsi = psi(scoresOf(predictions, input.productionVersion), scoresOf(predictions, input.canaryVersion));
       return { ...decideCanary({ canary, production, tolerance: input.tolerance }), canary, production, scorePsi, since: input.since, until };
     },
   };
+}
+
+/**
+ * Each id's label from the outcome that arrived first (by `at`; replicas flush their logs in any
+ * order, ties go to log order): an id posted again (a retry, a replay) counts once, as the drift
+ * check counts it.
+ */
+function firstOutcomes(records: readonly OutcomeRecord[]): Map<string, number> {
+  const first = new Map<string, OutcomeRecord>();
+  for (const record of records) {
+    const kept = first.get(record.id);
+    if (!kept || record.at < kept.at) first.set(record.id, record);
+  }
+  return new Map([...first].map(([id, { label }]) => [id, Number(label)]));
 }
 
 function liveStats(input: AssessCanaryInput, version: number, predictions: PredictionRecord[], outcomes: Map<string, number>): LiveStats {

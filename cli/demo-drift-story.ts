@@ -118,11 +118,12 @@ async function replay(serverUrl: string, days: Day[]): Promise<{ alias: string }
     const { predictions } = (await response.json()) as { predictions: { id: string; alias: string }[] };
     answered.push({ id: predictions[0]!.id, alias: predictions[0]!.alias, label: Number(label) });
   }
-  await fetch(`${serverUrl}/v1/models/${LIVE_MODEL}/outcomes`, {
+  const fedBack = await fetch(`${serverUrl}/v1/models/${LIVE_MODEL}/outcomes`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ outcomes: answered.map(({ id, label }) => ({ id, label })) }),
   });
+  if (!fedBack.ok) throw new Error(`the model server refused the outcomes: ${fedBack.status} ${await fedBack.text()}`);
   return answered;
 }
 

@@ -131,11 +131,12 @@ async function sendLiveRows(serverUrl: string): Promise<{ sent: number; accuracy
   if (!response.ok) throw new Error(`the model server answered ${response.status}: ${await response.text()}`);
   const { predictions } = (await response.json()) as { predictions: { id: string; version: number; alias: string; score: number }[] };
   const labels = live.map((row) => Number((row.delay as number) > 15));
-  await fetch(`${serverUrl}/v1/models/${MODEL}/outcomes`, {
+  const fedBack = await fetch(`${serverUrl}/v1/models/${MODEL}/outcomes`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ outcomes: predictions.map((p, i) => ({ id: p.id, label: labels[i] })) }),
   });
+  if (!fedBack.ok) throw new Error(`the model server refused the outcomes: ${fedBack.status} ${await fedBack.text()}`);
   const correct = predictions.filter((p, i) => Number(p.score >= 0.5) === labels[i]).length;
   const versions = [...new Set(predictions.map((p) => `v${p.version} (${p.alias})`))].join(', ');
   return { sent: predictions.length, accuracy: correct / predictions.length, versions };

@@ -285,6 +285,19 @@ export const deploySchema = z
     soak: durationSchema.default('2 minutes'),
     /** 'auto' promotes a healthy canary; 'manual' waits for an approve or reject. Default 'auto'. */
     approval: z.enum(['auto', 'manual']).default('auto'),
+    /**
+     * A number in a served or batch-scored row far outside what the model was trained on (a unit
+     * mix-up, a sentinel such as 1e300). A numeric column's bounds are its training mean ±
+     * `maxDeviations` training standard deviations, never past ±3.4e38 (float32). 'refuse': the
+     * server answers 400 naming row, field and bounds, batch scoring rejects the row; 'clip': the
+     * nearest bound is scored instead, and the answer says so. Unset: refuse, 1000 deviations.
+     */
+    outOfRange: z
+      .strictObject({
+        policy: z.enum(['refuse', 'clip']).default('refuse'),
+        maxDeviations: positiveNumber(SPEC_LIMITS.statistic).default(1000),
+      })
+      .optional(),
   })
   .prefault({});
 

@@ -58,7 +58,7 @@ export function predictionLogSql(files: readonly string[]): string {
   return `read_json([${files.map(sqlString).join(', ')}], format = 'newline_delimited', columns = ${columns}, filename = true)`;
 }
 
-/** Outcome lines as the engine reads them; `line` numbers them in file order, so a repeated id's last outcome wins. */
+/** Outcome lines as the engine reads them; `line` numbers them in file order, to break ties between lines of one arrival time. */
 export function outcomeLogSql(files: readonly string[]): string {
   const columns = `{'format': 'BIGINT', 'id': 'VARCHAR', 'at': 'VARCHAR', 'label': 'JSON'}`;
   return `(select *, row_number() over () as line from read_json([${files.map(sqlString).join(', ')}], format = 'newline_delimited', columns = ${columns}, filename = true))`;
@@ -102,8 +102,10 @@ export interface LabelledOutcomes {
 
 /**
  * Judges one version's logged traffic: its predictions since `since` against the reference, and
- * returns the outcomes that arrived after `outcomesSince` for its predictions (an id's last
- * outcome counts, as the lines read in order would have it), with the scores served for them.
+ * returns the outcomes that arrived after `outcomesSince` for its predictions, with the scores
+ * served for them. An id posted more than once (a retry, a replay) counts once, with the outcome
+ * that arrived first (by its `at`: replicas flush their logs in any order), so a later copy
+ * neither changes its label nor brings it into a later window again.
  */
 export async function judgeLoggedTraffic(
   engine: Engine,
@@ -118,9 +120,9 @@ export async function judgeLoggedTraffic(
   if (logs.outcomes.length === 0) return { drift, outcomes: { labels: [], scores: [], arrived: [] } };
   const outcomes = outcomeLogSql(logs.outcomes.map(({ path }) => path));
   await checkLogFormat(engine, outcomes, keys);
-  const latest = `select id, arg_max(label, line) as label, arg_max("at", line) as arrived from ${outcomes} group by id`;
+  const first = `select id, label, "at" as arrived from (select id, label, "at", row_number() over (partition by id order by "at", line) as nth from ${outcomes}) where nth = 1`;
   const labelled = await engine.rows<{ label: string; score: number; arrived: string }>(
-    `select cast(o.label as varchar) as label, s.score, o.arrived from served s join (${latest}) o using (id) where o.arrived > ${sqlString(outcomesSince)} order by o.arrived`,
+    `select cast(o.label as varchar) as label, s.score, o.arrived from served s join (${first}) o using (id) where o.arrived > ${sqlString(outcomesSince)} order by o.arrived`,
   );
   return { drift, outcomes: { labels: labelled.map((row) => Number(JSON.parse(row.label))), scores: labelled.map((row) => row.score), arrived: labelled.map((row) => row.arrived) } };
 }

@@ -4,12 +4,12 @@
  * one-process baseline, so both measure the same work.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { validateServingRow } from '../features/serving-row.js';
+import { outOfRangeRule, validateServingRow } from '../features/serving-row.js';
 import type { BatchColumnType } from '../contracts/batch-score.js';
 import type { TableRow } from '../tabular/index.js';
 import type { WriteColumn } from '../tabular/write.js';
 import type { LoadedVersion } from './loaded-version.js';
-import { scoreValidRows } from './scoring.js';
+import { clipRows, scoreValidRows } from './scoring.js';
 
 /** Rows scored per synchronous step; between steps the caller may heartbeat and other work runs. */
 const SCORE_STEP = 4096;
@@ -31,7 +31,8 @@ export interface BatchReject {
  * Scores `rows` (ids from `firstRow` on) with `version`: each valid row comes back with row_id,
  * model_version and score before its input columns; each invalid one is a reject with the
  * server's reasons. `scoring` (default `rows`) is what the model sees, e.g. rows with personal
- * columns pseudonymized; the output keeps `rows` as they came.
+ * columns pseudonymized; the output keeps `rows` as they came. Numbers past their column's bounds
+ * follow the version's `deploy.outOfRange` rule as in serving: the row rejected, or the bound scored.
  */
 export async function scoreBatchRows(
   version: LoadedVersion,
@@ -41,15 +42,16 @@ export async function scoreBatchRows(
 ): Promise<{ scored: TableRow[]; rejects: BatchReject[] }> {
   const valid: number[] = [];
   const rejects: BatchReject[] = [];
+  const rule = outOfRangeRule(version.spec.spec.deploy.outOfRange);
   scoring.forEach((row, i) => {
-    const problems = validateServingRow(version.transform, row);
+    const problems = validateServingRow(version.transform, row, rule);
     if (problems.length === 0) valid.push(i);
     else rejects.push({ row_id: firstRow + i, reason: problems.map((p) => `${p.field} ${p.message}`).join('; '), row: rows[i]! });
   });
   const scores = new Float32Array(valid.length);
   for (let start = 0; start < valid.length; start += SCORE_STEP) {
     const step = valid.slice(start, start + SCORE_STEP);
-    scores.set(scoreValidRows(version, step.map((i) => scoring[i]!)).scores, start);
+    scores.set(scoreValidRows(version, clipRows(version, step.map((i) => scoring[i]!)).scoring).scores, start);
     onStep?.(start + step.length);
     await yieldToLoop();
   }

@@ -37,14 +37,14 @@ export interface RunningModelServer {
 /**
  * What `ctrain serve` reads from the environment: feedback tokens (CTRAIN_FEEDBACK_TOKENS,
  * comma-separated, or CTRAIN_FEEDBACK_TOKENS_FILE, one per line; without any, outcomes are
- * refused unless CTRAIN_FEEDBACK_OPEN=1), the per-caller rate limit
+ * refused unless CTRAIN_FEEDBACK_OPEN is 1 or true), the per-caller rate limit
  * (CTRAIN_SERVE_RATE_LIMIT requests per CTRAIN_SERVE_RATE_WINDOW; 0 turns it off) and the
  * pseudonym key (CTRAIN_PSEUDONYM_KEY or CTRAIN_PSEUDONYM_KEY_FILE).
  */
 export function modelServerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<ModelServerOptions, 'feedbackTokens' | 'feedbackOpen' | 'rateLimit' | 'pseudonymKey'> {
   return {
     feedbackTokens: secretListFromEnv(env, 'CTRAIN_FEEDBACK_TOKENS'),
-    feedbackOpen: env.CTRAIN_FEEDBACK_OPEN === '1',
+    feedbackOpen: ['1', 'true'].includes(env.CTRAIN_FEEDBACK_OPEN?.trim().toLowerCase() ?? ''),
     rateLimit: rateLimitFromEnv(env, 'CTRAIN_SERVE', DEFAULT_SERVE_RATE_LIMIT),
     pseudonymKey: pseudonymKeyFromEnv(env),
   };

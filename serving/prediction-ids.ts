@@ -7,10 +7,19 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ObjectStore } from '../storage/gateway.js';
 import { isMissingObject } from '../storage/gateway.js';
-import { servingKeys } from '../storage/layout.js';
+import { logKeys, servingKeys } from '../storage/layout.js';
 
 /** Base64url characters of the signature kept in an id: 128 bits. */
 const SIGNATURE_LENGTH = 22;
+
+/** An id as servers issued them before ids were signed: randomUUID(). */
+const BARE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * How long after signing began a bare UUID is still taken: the default rolling outcome window
+ * (drift.outcomes.window), so outcomes for predictions made just before an upgrade still count.
+ */
+export const UNSIGNED_ID_GRACE_MS = 7 * 24 * 60 * 60 * 1000;
 
 export class PredictionIds {
   readonly #key: Buffer;
@@ -35,6 +44,23 @@ export class PredictionIds {
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
+  /**
+   * Why an outcome for `id` is not taken for `model`, or undefined when it is: an id issued for
+   * it, or a bare UUID (what servers issued before ids were signed) before `unsignedUntil`. A bare
+   * UUID is then safe to take: the live metric, the canary comparison and the drift check count
+   * an outcome only against a logged prediction of that id, which a made-up UUID is not.
+   */
+  refusal(model: string, id: string, { others, unsignedUntil, now = new Date() }: { others: readonly string[]; unsignedUntil: Date; now?: Date }): string | undefined {
+    if (this.issued(model, id)) return undefined;
+    if (BARE_UUID.test(id)) {
+      if (now < unsignedUntil) return undefined;
+      return `an unsigned id, as servers issued before ids were signed; those were taken until ${unsignedUntil.toISOString()}`;
+    }
+    const owner = others.find((other) => other !== model && this.issued(other, id));
+    if (owner !== undefined) return `the id of a prediction of model "${owner}", not of "${model}"`;
+    return 'not the id of a prediction this server made (made up, or altered)';
+  }
+
   #sign(model: string, id: string): string {
     return createHmac('sha256', this.#key).update(`${model}\n${id}`).digest('base64url').slice(0, SIGNATURE_LENGTH);
   }
@@ -57,4 +83,30 @@ export async function loadPredictionIdKey(storage: ObjectStore, env: NodeJS.Proc
   const key = randomBytes(32);
   await storage.putBuffer(servingKeys.predictionIdKey, key);
   return key;
+}
+
+/**
+ * Until when bare UUIDs are taken: kept in MinIO by the first server that signs ids, as its start
+ * plus {@link UNSIGNED_ID_GRACE_MS} where the logs bucket already holds some model's log (servers
+ * before it issued bare ids), else its start (a new deployment has no such ids).
+ */
+export async function loadUnsignedIdsUntil(storage: ObjectStore, now = new Date()): Promise<Date> {
+  const kept = await storage.findBuffer(servingKeys.signedIdsSince);
+  const until = kept === undefined ? undefined : keptDate(kept);
+  if (until) return until;
+  const earlier = (await storage.listFolders(logKeys.all)).length > 0;
+  const unsignedUntil = new Date(now.getTime() + (earlier ? UNSIGNED_ID_GRACE_MS : 0));
+  await storage.putJson(servingKeys.signedIdsSince, { at: now.toISOString(), unsignedUntil: unsignedUntil.toISOString() });
+  return unsignedUntil;
+}
+
+/** The marker's `unsignedUntil`; undefined when it is unreadable, so the server writes it afresh. */
+function keptDate(body: Buffer): Date | undefined {
+  try {
+    const { unsignedUntil } = JSON.parse(body.toString('utf8')) as { unsignedUntil?: unknown };
+    const date = typeof unsignedUntil === 'string' ? new Date(unsignedUntil) : undefined;
+    return date && Number.isFinite(date.getTime()) ? date : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -13,7 +13,7 @@ import { bearerMatches } from '../http/bearer.js';
 import type { BackendChoice } from '../model/index.js';
 import { selectBackend, servingPreference } from '../model/index.js';
 import { readOutcomesBody, readPredictBody } from './bodies.js';
-import { loadPredictionIdKey, PredictionIds } from './prediction-ids.js';
+import { loadPredictionIdKey, loadUnsignedIdsUntil, PredictionIds } from './prediction-ids.js';
 import { chooseAlias } from './canary.js';
 import { UNROUTED, createServingMetrics, recordReload } from './metrics.js';
 import { ModelSet } from './model-set.js';
@@ -63,6 +63,8 @@ export interface ModelServerOptions {
   feedbackOpen?: boolean;
   /** The key prediction ids are signed with (16 bytes or more). Default: CTRAIN_PREDICTION_ID_KEY, else the one kept in MinIO. */
   predictionIdKey?: Buffer;
+  /** Outcomes for bare UUIDs (ids as servers issued them before ids were signed) are taken until then. Default: the time kept in MinIO ({@link loadUnsignedIdsUntil}). */
+  unsignedIdsUntil?: Date;
   /** Requests per caller (feedback token, else IP) on the /v1 routes; more get 429. false: no limit. Default {@link DEFAULT_SERVE_RATE_LIMIT}. */
   rateLimit?: RateLimit | false;
 }
@@ -89,6 +91,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   const key = options.pseudonymKey === undefined ? undefined : pseudonymKey(options.pseudonymKey);
   const backend = await selectBackend(servingPreference());
   const ids = new PredictionIds(options.predictionIdKey ?? (await loadPredictionIdKey(options.storage)));
+  const unsignedUntil = options.unsignedIdsUntil ?? (await loadUnsignedIdsUntil(options.storage));
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -153,9 +156,10 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     for (const { score } of predictions) if (Number.isFinite(score)) metrics.scores.observe({ model: modelName, version }, score);
     // Latency so far (validation and scoring) goes with each line: deploy compares canary and production on it.
     const latencyMs = reply.elapsedTime;
-    predictionLog.recordPredictions(predictions.map(({ id, version: answered, alias: routedTo, score }, i) => ({ id, version: answered, alias: routedTo, score, at, model: modelName, requestId: request.id, input: rows[i], latencyMs })));
+    // Logged as scored: a number the version's spec clips is logged as the bound the model saw.
+    predictionLog.recordPredictions(predictions.map(({ id, version: answered, alias: routedTo, score }, i) => ({ id, version: answered, alias: routedTo, score, at, model: modelName, requestId: request.id, input: result.rows[i], latencyMs })));
     void reply.header('x-request-id', request.id);
-    return { model: modelName, predictions };
+    return { model: modelName, predictions, ...(result.clipped.length > 0 ? { clipped: result.clipped } : {}) };
   });
 
   const acceptOutcomes = async (request: FastifyRequest<Params>, reply: FastifyReply) => {
@@ -176,21 +180,33 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     const body = readOutcomesBody(request.body, maxRows);
     if ('problem' in body) return reply.code(400).send({ error: 'invalid_request', message: body.problem });
     // Outcomes steer retraining: each must answer a prediction this server issued for this model. All or none.
-    const foreign = body.outcomes.flatMap((outcome, index) => (ids.issued(modelName, outcome.id) ? [] : [index]));
-    if (foreign.length > 0) {
-      const named = foreign.slice(0, 10).map((index) => `outcomes[${index}]`).join(', ');
+    // Whose id it is, if another model's, is worked out for the problems listed only: one signature per served model each.
+    const others = models.names();
+    const refused: { index: number; reason: string }[] = [];
+    body.outcomes.forEach((outcome, index) => {
+      const reason = ids.refusal(modelName, outcome.id, { others: refused.length < LISTED_PROBLEMS ? others : [], unsignedUntil });
+      if (reason !== undefined) refused.push({ index, reason });
+    });
+    if (refused.length > 0) {
+      const named = refused.slice(0, 10).map(({ index, reason }) => `outcomes[${index}]: ${reason}`).join('; ');
       return reply.code(400).send({
         error: 'unknown_prediction',
-        message: `${named}${foreign.length > 10 ? ` and ${foreign.length - 10} more` : ''}: not the id of a prediction this server made for ${modelName}; post the id its predict answer gave`,
-        indexes: foreign,
+        message: `${named}${refused.length > 10 ? `; and ${refused.length - 10} more` : ''}. Nothing of this request was stored: post the ids ${modelName}'s predict answers gave`,
+        indexes: refused.map(({ index }) => index),
+        problems: refused.slice(0, LISTED_PROBLEMS),
       });
     }
-    // The same id twice counts once: the last label wins, as it does across requests where the drift check reads them.
-    const latest = [...new Map(body.outcomes.map((outcome) => [outcome.id, outcome])).values()];
+    // The same id twice counts once: the first label, as the drift check and the canary comparison read them across requests.
+    const seen = new Set<string>();
+    const first = body.outcomes.filter(({ id }) => {
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
     const at = new Date().toISOString();
-    predictionLog.recordOutcomes(latest.map((outcome) => ({ ...outcome, at, model: modelName })));
-    metrics.outcomes.inc({ model: modelName }, latest.length);
-    return reply.code(202).send({ accepted: latest.length, ...(latest.length < body.outcomes.length ? { duplicates: body.outcomes.length - latest.length } : {}) });
+    predictionLog.recordOutcomes(first.map((outcome) => ({ ...outcome, at, model: modelName })));
+    metrics.outcomes.inc({ model: modelName }, first.length);
+    return reply.code(202).send({ accepted: first.length, ...(first.length < body.outcomes.length ? { duplicates: body.outcomes.length - first.length } : {}) });
   };
   // Outcomes that arrive later, against the ids predictions were given: the feedback loop.
   app.post<Params>('/v1/models/:model/outcomes', { onRequest: limit }, acceptOutcomes);
@@ -237,6 +253,9 @@ function explainCount(query: unknown): number | string {
   const count = Number(raw);
   return Number.isInteger(count) && count >= 1 && count <= 20 ? count : `explain must be true or a whole number of contributions from 1 to 20, got ${JSON.stringify(raw)}`;
 }
+
+/** Refused outcomes listed with their reasons in one reply (`indexes` lists them all). */
+const LISTED_PROBLEMS = 100;
 
 /** Fastify's own client errors (bad JSON, too large, wrong type) get a stable name in the reply. */
 const ERROR_NAMES: Record<number, string> = { 400: 'invalid_json', 413: 'body_too_large', 415: 'unsupported_media_type', 429: 'rate_limited' };

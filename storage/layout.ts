@@ -107,9 +107,13 @@ export const driftKeys = {
 export const servingKeys = {
   /** The key model servers sign prediction ids with, made by the first server that finds none, shared by every replica. */
   predictionIdKey: ref(BUCKETS.artifacts, 'serving/prediction-id-key'),
+  /** When the first server that signs prediction ids started, and until when bare ids from before are taken (`{ at, unsignedUntil }`, ISO times). */
+  signedIdsSince: ref(BUCKETS.artifacts, 'serving/prediction-ids-signed-since.json'),
 };
 
 export const logKeys = {
+  /** Every model's logs: the bucket, whose top-level folders are model names. */
+  all: { bucket: BUCKETS.logs, prefix: '' } satisfies ObjectPrefix,
   /** Objects of one model, kind and UTC day (yyyy-mm-dd). */
   day: (modelName: string, kind: LogKind, day: string): ObjectPrefix => ({ bucket: BUCKETS.logs, prefix: `${checkName(modelName)}/${kind}/${day}/` }),
   /** One batch of records: `<model>/<kind>/<yyyy-mm-dd>/<timestamp>-<suffix>.jsonl`; the suffix keeps two writers apart. */

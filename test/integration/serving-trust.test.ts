@@ -12,6 +12,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { selectBackend } from '../../model/index.js';
 import type { ModelServer } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
+import { createDeployActivities } from '../../activities/deploy.js';
+import type { ModelVersion } from '../../contracts/model.js';
+import { numericBounds } from '../../features/serving-row.js';
+import { scoreBatchRows } from '../../scoring/batch-rows.js';
+import { loadVersion } from '../../scoring/loaded-version.js';
+import type { TableRow } from '../../tabular/index.js';
+import { datasetRemote, Dvc } from '../../infra/dvc.js';
 import { registryKeys } from '../../storage/layout.js';
 import { ObjectStore } from '../../storage/gateway.js';
 import type { CatalogueEntry } from '../support/bad-input-catalogue.js';
@@ -22,6 +29,9 @@ const stack = inject('stack');
 const storage = new ObjectStore(stack.minio);
 const modelName = `serving-trust-${randomUUID().slice(0, 8)}`;
 const otherModel = `serving-trust-other-${randomUUID().slice(0, 6)}`;
+const clipModel = `serving-trust-clip-${randomUUID().slice(0, 6)}`;
+const bounds = numericBounds(fittedTransform(), 1000).get('distance')!;
+const versions = new Map<string, ModelVersion>();
 const TOKEN = 'serving-trust-token';
 const entries: CatalogueEntry[] = [];
 const see = (input: string, where: string, type: string): void => void entries.push(recordBadInput(input, where, type, false));
@@ -44,12 +54,15 @@ async function untouched(): Promise<unknown> {
 
 beforeAll(async () => {
   await selectBackend();
-  for (const name of [modelName, otherModel]) {
+  for (const name of [modelName, otherModel, clipModel]) {
     const { entry, layersModel } = await publishVersion(storage, name, 1, fittedTransform());
     layersModel.dispose();
+    if (name === clipModel) entry.spec = { ...entry.spec!, deploy: { ...entry.spec!.deploy, outOfRange: { policy: 'clip', maxDeviations: 1000 } } };
+    versions.set(name, entry);
     await writeRegistry(storage, name, [entry], { production: 1 });
   }
-  server = await createModelServer({ storage, models: [modelName, otherModel], pollMs: 100, feedbackTokens: [TOKEN], logSink: { flushMs: 60_000 } });
+  // Bare UUIDs taken for an hour here, whatever grace the shared store's marker gives.
+  server = await createModelServer({ storage, models: [modelName, otherModel, clipModel], pollMs: 100, feedbackTokens: [TOKEN], logSink: { flushMs: 60_000 }, unsignedIdsUntil: new Date(Date.now() + 3_600_000) });
   closed = await createModelServer({ storage, models: [modelName], pollMs: 100 });
 });
 afterAll(async () => {
@@ -76,6 +89,58 @@ describe('numbers no model was trained on', () => {
     see(`predict: distance ${label}`, 'model server (predict)', 'HTTP 400 invalid_input');
   });
 
+  it.each([
+    ['just past the upper bound', bounds.high + Math.abs(bounds.high) * 1e-9, bounds.high],
+    ['just below the lower bound', bounds.low - Math.abs(bounds.low) * 1e-9, bounds.low],
+  ])('a distance %s: 400 with the exact bounds; the bound itself is scored', async (label, distance, bound) => {
+    const before = await untouched();
+    const reply = await predict([{ ...good, distance }]);
+    expect([reply.statusCode, reply.json<{ problems: unknown }>().problems]).toEqual([
+      400,
+      [{ row: 0, field: 'distance', message: `must lie within 1000 training standard deviations of its mean, in [${bounds.low}, ${bounds.high}]; got ${distance}` }],
+    ]);
+    expect(await untouched()).toEqual(before);
+    expect((await predict([{ ...good, distance: bound }])).statusCode).toBe(200);
+    see(`predict: distance ${label}`, 'model server (predict)', 'HTTP 400 invalid_input');
+  });
+
+  it("a version whose spec says 'clip' scores the nearest bound, says which numbers it clipped, and logs what it scored", async () => {
+    const reply = await predict([good, { ...good, distance: 1e300 }, { ...good, distance: -1e39 }], clipModel);
+    expect(reply.statusCode).toBe(200);
+    const body = reply.json<{ predictions: { id: string; score: number }[]; clipped: unknown }>();
+    expect(body.clipped).toEqual([
+      { row: 1, field: 'distance', value: 1e300, to: bounds.high },
+      { row: 2, field: 'distance', value: -1e39, to: bounds.low },
+    ]);
+    const atBounds = (await predict([{ ...good, distance: bounds.high }, { ...good, distance: bounds.low }], clipModel)).json<{ predictions: { score: number }[] }>();
+    expect(body.predictions.slice(1).map((p) => p.score)).toEqual(atBounds.predictions.map((p) => p.score));
+    await server.predictionLog.flush();
+    const logged = new Map((await readLog(storage, clipModel, 'predictions')).lines.map((line) => [line.id, (line.input as { distance: number }).distance]));
+    expect(body.predictions.map((p) => logged.get(p.id))).toEqual([good.distance, bounds.high, bounds.low]);
+    // No number at all is still refused: the rule clips numbers, it does not invent them.
+    expect((await predict([{ ...good, distance: 'Infinity' }], clipModel)).statusCode).toBe(400);
+    see("predict: distance 1e300 to a version whose spec says outOfRange 'clip'", 'model server (predict)', 'none (clipped to the bound, named in the answer)');
+  });
+
+  it('batch scoring follows the same rule: the row rejected naming field and bounds, or the bound scored', async () => {
+    const rows = [good, { ...good, distance: 1e300 }, { ...good, distance: -1e300 }] as TableRow[];
+    const refusing = await loadVersion(storage, versions.get(modelName)!);
+    const clipping = await loadVersion(storage, versions.get(clipModel)!);
+    try {
+      const refused = await scoreBatchRows(refusing, rows, 0);
+      expect(refused.scored.map((row) => row.row_id)).toEqual([0]);
+      expect(refused.rejects.map(({ row_id, reason }) => [row_id, reason])).toEqual([1e300, -1e300].map((distance, i) => [i + 1, `distance must lie within 1000 training standard deviations of its mean, in [${bounds.low}, ${bounds.high}]; got ${distance}`]));
+      const clipped = await scoreBatchRows(clipping, rows, 0);
+      expect([clipped.rejects, clipped.scored.map((row) => row.distance)]).toEqual([[], [good.distance, 1e300, -1e300]]);
+      const atBounds = await scoreBatchRows(clipping, [good, { ...good, distance: bounds.high }, { ...good, distance: bounds.low }] as TableRow[], 0);
+      expect(clipped.scored.map((row) => row.score)).toEqual(atBounds.scored.map((row) => row.score));
+      see('batch scoring: distance 1e300 and -1e300', 'batch scoring (scoreBatchRows)', 'row rejected (out of range)');
+    } finally {
+      refusing.layersModel.dispose();
+      clipping.layersModel.dispose();
+    }
+  });
+
   it('values far out but within the bound are scored; the score histogram never sees a NaN', async () => {
     const reply = await predict([{ ...good, distance: 50_000 }, { ...good, distance: -20_000 }]);
     expect(reply.statusCode).toBe(200);
@@ -85,17 +150,25 @@ describe('numbers no model was trained on', () => {
 });
 
 describe('outcomes: only for predictions this server made, once each, with a token', () => {
-  it('a made-up id, an altered signature, another model\'s id: 400 naming each, none of the batch stored', async () => {
+  it('a made-up id, an altered signature, another model\'s id: 400 naming each and why, none of the batch stored', async () => {
     const [mine = '', second = ''] = await ids(2);
     const [theirs = ''] = await ids(1, otherModel);
     const before = await untouched();
     const altered = `${second.slice(0, -1)}${second.endsWith('A') ? 'B' : 'A'}`;
-    const reply = await feedback([{ id: mine, label: 1 }, { id: randomUUID(), label: 0 }, { id: altered, label: 1 }, { id: theirs, label: 0 }]);
+    const madeUp = `${randomUUID()}.${'A'.repeat(22)}`;
+    const reply = await feedback([{ id: mine, label: 1 }, { id: madeUp, label: 0 }, { id: altered, label: 1 }, { id: theirs, label: 0 }]);
     expect(reply.statusCode).toBe(400);
+    const notMade = 'not the id of a prediction this server made (made up, or altered)';
+    const problems = [
+      { index: 1, reason: notMade },
+      { index: 2, reason: notMade },
+      { index: 3, reason: `the id of a prediction of model "${otherModel}", not of "${modelName}"` },
+    ];
     expect(reply.json()).toEqual({
       error: 'unknown_prediction',
-      message: `outcomes[1], outcomes[2], outcomes[3]: not the id of a prediction this server made for ${modelName}; post the id its predict answer gave`,
+      message: `${problems.map(({ index, reason }) => `outcomes[${index}]: ${reason}`).join('; ')}. Nothing of this request was stored: post the ids ${modelName}'s predict answers gave`,
       indexes: [1, 2, 3],
+      problems,
     });
     expect(await untouched()).toEqual(before);
     see('feedback: an id the server never issued', 'model server (feedback)', 'HTTP 400 unknown_prediction');
@@ -103,14 +176,45 @@ describe('outcomes: only for predictions this server made, once each, with a tok
     see("feedback: another model's prediction id", 'model server (feedback)', 'HTTP 400 unknown_prediction');
   });
 
-  it('the same id twice, in one request and again later: stored once per request, counted once by the drift check', async () => {
-    const [id = ''] = await ids(1);
-    const first = await feedback([{ id, label: 0 }, { id, label: 1 }]);
-    expect([first.statusCode, first.json()]).toEqual([202, { accepted: 1, duplicates: 1 }]);
+  it('a bare UUID, as servers issued before signing: taken during the grace, refused after it', async () => {
+    const bare = randomUUID();
+    expect((await feedback([{ id: bare, label: 1 }])).statusCode).toBe(202);
+    const after = await createModelServer({ storage, models: [modelName], pollMs: 100, feedbackTokens: [TOKEN], unsignedIdsUntil: new Date(Date.now() - 1000) });
+    try {
+      const before = await untouched();
+      const reply = await post(after, `/v1/models/${modelName}/feedback`, { outcomes: [{ id: bare, label: 1 }] });
+      expect(reply.statusCode).toBe(400);
+      expect(reply.json<{ problems: { reason: string }[] }>().problems[0]?.reason).toMatch(/^an unsigned id, as servers issued before ids were signed; those were taken until /);
+      expect(await untouched()).toEqual(before);
+      see('feedback: an unsigned (pre-signing) id after the grace period', 'model server (feedback)', 'HTTP 400 unknown_prediction');
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('the same id twice, in one request, in a later one and after a restart: the first label, counted once by the canary comparison', async () => {
+    const since = new Date().toISOString();
+    const [id = '', other = ''] = await ids(2);
+    const first = await feedback([{ id, label: 0 }, { id, label: 1 }, { id: other, label: 1 }]);
+    expect([first.statusCode, first.json()]).toEqual([202, { accepted: 2, duplicates: 1 }]);
+    expect((await feedback([{ id, label: 1 }])).statusCode).toBe(202);
+    const again = await createModelServer({ storage, models: [modelName], pollMs: 100, feedbackTokens: [TOKEN] });
+    try {
+      expect((await post(again, `/v1/models/${modelName}/feedback`, { outcomes: [{ id, label: 1 }] })).statusCode).toBe(202);
+    } finally {
+      await again.close();
+    }
     await server.predictionLog.flush();
-    const stored = (await readLog(storage, modelName, 'outcomes')).lines.filter((line) => line.id === id);
-    expect(stored.map((line) => line.label)).toEqual([1]);
-    see('feedback: the same id twice in one request', 'model server (feedback)', 'none (counted once)');
+    // Each server writes its own log objects, so the order of lines is no order of arrival; `at` is.
+    const stored = (await readLog(storage, modelName, 'outcomes')).lines.filter((line) => line.id === id).sort((a, b) => String(a.at).localeCompare(String(b.at)));
+    expect(stored.map((line) => line.label)).toEqual([0, 1, 1]);
+    // What the live metric reads: each id's first outcome by arrival, joined to the logged predictions.
+    const deploy = createDeployActivities({ storage, dvc: new Dvc(stack.tools.dvc, datasetRemote(stack.minio)) });
+    const { production } = await deploy.assessCanary({ modelName, task: 'binary', canaryVersion: 2, productionVersion: 1, since, tolerance: 0.05 });
+    const scores = new Map((await readLog(storage, modelName, 'predictions')).lines.map((line) => [line.id, Number(line.score)]));
+    const wrong = (label: number, key: string) => Number((scores.get(key)! >= 0.5 ? 1 : 0) !== label);
+    expect([production.outcomes, production.liveError]).toEqual([2, (wrong(0, id) + wrong(1, other)) / 2]);
+    see('feedback: the same id again, in one request, a later one and after a restart', 'model server (feedback), canary comparison', 'none (counted once, first label)');
   });
 
   it('ids from before a restart still verify: the key is kept in MinIO', async () => {
@@ -156,6 +260,40 @@ describe('no request reaches a 500', () => {
         if (reply.statusCode >= 400) expect(reply.json<{ message?: unknown }>().message ?? reply.json<{ error?: unknown }>().error).toBeTypeOf('string');
       }),
       { numRuns: 300, seed: 20_261_206 },
+    );
+  });
+
+  // Raw text as a client might send it: literals JSON.parse turns into Infinity, numbers as
+  // strings, deep nesting, and arrays as large as the body limit allows.
+  const rawBody = fc.oneof(
+    fc.constantFrom('{"rows":[{"distance":1e400,"hour":1,"carrier":"AA"}]}', '{"row":{"distance":-1e400,"hour":1e-400,"carrier":"AA"}}', '{"outcomes":[{"id":"x","label":1e999}]}', '', 'null', '[]', '{"rows":{"length":1e9}}'),
+    fc.constantFrom('NaN', 'Infinity', '-Infinity', '1e309', '0x10', '1_000', ' 12 ', '١٢', '').map((text) => JSON.stringify({ rows: [{ distance: text, hour: text, carrier: text }] })),
+    fc.integer({ min: 1, max: 200_000 }).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`),
+    fc.integer({ min: 1, max: 200_000 }).map((count) => JSON.stringify({ rows: Array.from({ length: count }, () => 0) })),
+    fc.integer({ min: 1, max: 12_000 }).map((count) => JSON.stringify({ outcomes: Array.from({ length: count }, (_, i) => ({ id: String(i), label: 1 })) })),
+  );
+  const headerText = fc.stringMatching(/^[\x20-\x7e]{0,60}$/);
+  const headers = fc.record(
+    {
+      'content-type': fc.oneof(headerText, fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1')),
+      authorization: fc.oneof(headerText, fc.constant(`Bearer ${TOKEN}`)),
+      'x-request-id': headerText,
+      accept: headerText,
+      'content-encoding': fc.constantFrom('gzip', 'br', 'identity', 'x'),
+    },
+    { requiredKeys: [] },
+  );
+  const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD');
+  const path = fc.oneof(route.map((to) => `/${to}`), fc.constantFrom('', '/', '/predict/x', '/%ZZ'));
+
+  it('over raw bodies, headers, methods and path parameters (200 runs, seeded)', async () => {
+    await fc.assert(
+      fc.asyncProperty(method, model, path, rawBody, headers, async (verb, name, tail, payload, sent) => {
+        const withBody = verb === 'POST' || verb === 'PUT' || verb === 'DELETE';
+        const reply = await server.app.inject({ method: verb, url: `/v1/models/${name}${tail}`, headers: sent, ...(withBody ? { payload } : {}) });
+        expect(reply.statusCode, `${verb} ${name}${tail} ${JSON.stringify(sent)} ${payload.slice(0, 80)} answered ${reply.body.slice(0, 300)}`).toBeLessThan(500);
+      }),
+      { numRuns: 200, seed: 20_261_207 },
     );
   });
 });

@@ -44,15 +44,17 @@ describe('secrets from the environment or from files', () => {
     expect(authFromEnv(env)).toEqual({ bearerTokens: ['alert-a', 'alert-b'], hmacSecret: 'alert-secret' });
   });
 
-  it('gives the model server its feedback tokens, rate limit and pseudonym key from the environment, with defaults', () => {
+  it('gives the model server its feedback tokens, whether feedback is open, rate limit and pseudonym key from the environment, with defaults', () => {
     const env = {
       CTRAIN_FEEDBACK_TOKENS_FILE: secretFile('feedback', 'fb-1\nfb-2\n'),
       CTRAIN_SERVE_RATE_LIMIT: '50',
       CTRAIN_SERVE_RATE_WINDOW: '10 seconds',
       CTRAIN_PSEUDONYM_KEY: 'k'.repeat(32),
     };
-    expect(modelServerOptionsFromEnv(env)).toEqual({ feedbackTokens: ['fb-1', 'fb-2'], rateLimit: { max: 50, windowMs: 10_000 }, pseudonymKey: Buffer.from('k'.repeat(32)) });
-    expect(modelServerOptionsFromEnv({})).toEqual({ feedbackTokens: [], rateLimit: { max: 60_000, windowMs: 60_000 }, pseudonymKey: undefined });
+    expect(modelServerOptionsFromEnv(env)).toEqual({ feedbackTokens: ['fb-1', 'fb-2'], feedbackOpen: false, rateLimit: { max: 50, windowMs: 10_000 }, pseudonymKey: Buffer.from('k'.repeat(32)) });
+    expect(modelServerOptionsFromEnv({})).toEqual({ feedbackTokens: [], feedbackOpen: false, rateLimit: { max: 60_000, windowMs: 60_000 }, pseudonymKey: undefined });
+    // Open only when the operator says so in as many words.
+    expect(['1', 'true', 'TRUE', '0', 'yes', ''].map((value) => modelServerOptionsFromEnv({ CTRAIN_FEEDBACK_OPEN: value }).feedbackOpen)).toEqual([true, true, true, false, false, false]);
     expect(modelServerOptionsFromEnv({ CTRAIN_SERVE_RATE_LIMIT: '0' }).rateLimit).toBe(false);
   });
 });

@@ -139,16 +139,16 @@ describe('drift statistics on the engine', () => {
     expect((error as Error).message).toBe('a line of newer.jsonl in the prediction log has format 9; this ctrain reads formats 1 to 2: upgrade ctrain to read it');
   });
 
-  it('judges the traffic of one version since a time, and pairs outcomes that arrived after a time with their predictions, the last outcome of an id counting', async () => {
+  it('judges the traffic of one version since a time, and pairs outcomes that arrived after a time with their predictions, the first outcome of an id counting', async () => {
     const reference = buildDriftReference({ rows: training, numeric: NUMERIC, categorical: CATEGORICAL, scores: trainingScores });
     const live = makeRows(600);
     const scores = live.map(score);
     const lines = live.map((input, i) => JSON.stringify({ format: 2, id: `p${i}`, at: `2026-01-01T00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z`, version: i % 3 === 0 ? 2 : 1, input, score: scores[i] }));
     const predictions = join(dir, 'judged-predictions.jsonl');
     await writeFile(predictions, lines.join('\n') + '\n');
-    // p1 twice (the later outcome counts), p2 as a boolean, p3 for version 2 (not counted), p999 never predicted, p5 arrived too early.
+    // p1 twice (the first outcome counts, and when it arrived), p4 twice with the earlier arrival written later, p2 as a boolean, p3 for version 2 (not counted), p999 never predicted, p5 arrived too early.
     const outcomes = join(dir, 'judged-outcomes.jsonl');
-    const arrivals = [{ id: 'p1', label: 1 }, { id: 'p2', label: true, at: '2026-01-02T00:00:01Z' }, { id: 'p1', label: 0 }, { id: 'p3', label: 1 }, { id: 'p999', label: 1 }, { id: 'p5', label: 1, at: '2026-01-01T06:00:00Z' }];
+    const arrivals = [{ id: 'p1', label: 1 }, { id: 'p2', label: true, at: '2026-01-02T00:00:01Z' }, { id: 'p1', label: 0, at: '2026-01-02T00:00:05Z' }, { id: 'p4', label: 0, at: '2026-01-02T00:00:03Z' }, { id: 'p4', label: 1, at: '2026-01-02T00:00:02Z' }, { id: 'p3', label: 1 }, { id: 'p999', label: 1 }, { id: 'p5', label: 1, at: '2026-01-01T06:00:00Z' }];
     await writeFile(outcomes, arrivals.map((o) => JSON.stringify({ format: 2, at: '2026-01-02T00:00:00Z', model: 'm', ...o })).join('\n') + '\n');
     const since = '2026-01-01T00:05:00Z';
 
@@ -159,6 +159,6 @@ describe('drift statistics on the engine', () => {
     const recent = live.filter((_, i) => i % 3 !== 0 && i >= 300);
     expect(judged.drift).toEqual(compareToReference(reference, recent, scores.filter((_, i) => i % 3 !== 0 && i >= 300), thresholds));
     // In order of arrival, with when each arrived.
-    expect(judged.outcomes).toEqual({ labels: [0, 1], scores: [scores[1], scores[2]], arrived: ['2026-01-02T00:00:00Z', '2026-01-02T00:00:01Z'] });
+    expect(judged.outcomes).toEqual({ labels: [1, 1, 1], scores: [scores[1], scores[2], scores[4]], arrived: ['2026-01-02T00:00:00Z', '2026-01-02T00:00:01Z', '2026-01-02T00:00:02Z'] });
   });
 });

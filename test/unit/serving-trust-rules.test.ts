@@ -1,0 +1,93 @@
+/**
+ * The model server's trust rules as pure functions (issue 20): the out-of-range rule a version's
+ * spec states (refuse or clip, bounds from the training mean and deviation, never past float32),
+ * and why an outcome's id is refused (made up, altered, another model's, unsigned past its grace).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { pipelineSpecSchema } from '../../contracts/pipeline-spec.js';
+import { clipServingRow, FLOAT32_MAX, numericBounds, outOfRangeRule, validateServingRow } from '../../features/serving-row.js';
+import { fitTransform } from '../../features/transform.js';
+import { PredictionIds } from '../../serving/prediction-ids.js';
+
+// distance: mean 200, population deviation 100; hour: a time part, bounded by its reader.
+const transform = fitTransform([{ distance: 100, carrier: 'AA', at: '2024-01-01T10:00:00Z' }, { distance: 300, carrier: 'DL', at: '2024-01-01T11:00:00Z' }], {
+  features: { numeric: ['distance'], categorical: ['carrier'], timeParts: { column: 'at', parts: ['hour'] }, impute: 'mean', maxVocabulary: 10 },
+  label: { column: 'late', kind: 'binary' },
+});
+const row = (distance: unknown) => ({ distance, carrier: 'AA', at: '2024-01-02T10:00:00Z' });
+
+describe('numbers outside what a version was trained on', () => {
+  it('by default refuses a number more than 1000 deviations from the mean, naming the bounds', () => {
+    expect(numericBounds(transform, 1000)).toEqual(new Map([['distance', { low: -99_800, high: 100_200 }]]));
+    expect(validateServingRow(transform, row(100_200))).toEqual([]);
+    expect(validateServingRow(transform, row(-99_800))).toEqual([]);
+    for (const distance of [100_200.001, -99_800.5, 1e39, 1e300, -1e300]) {
+      expect(validateServingRow(transform, row(distance))).toEqual([{ field: 'distance', message: `must lie within 1000 training standard deviations of its mean, in [-99800, 100200]; got ${distance}` }]);
+    }
+  });
+
+  it('takes the spec\'s own deviation count, and never a bound past float32', () => {
+    expect(validateServingRow(transform, row(501), outOfRangeRule({ maxDeviations: 3 }))).toEqual([{ field: 'distance', message: 'must lie within 3 training standard deviations of its mean, in [-100, 500]; got 501' }]);
+    expect(numericBounds(transform, 1e300).get('distance')).toEqual({ low: -FLOAT32_MAX, high: FLOAT32_MAX });
+    expect(validateServingRow(transform, row(1e39), outOfRangeRule({ maxDeviations: 1e300 }))).toHaveLength(1);
+  });
+
+  it("under 'clip' takes the row and scores the nearest bound, saying which field was clipped", () => {
+    const clip = outOfRangeRule({ policy: 'clip' });
+    expect(validateServingRow(transform, row(1e300), clip)).toEqual([]);
+    expect(clipServingRow(transform, row(1e300), clip)).toEqual({ row: row(100_200), clipped: [{ field: 'distance', value: 1e300, to: 100_200 }] });
+    expect(clipServingRow(transform, row(-1e39), clip).clipped).toEqual([{ field: 'distance', value: -1e39, to: -99_800 }]);
+    const inside = row(250);
+    expect(clipServingRow(transform, inside, clip).row).toBe(inside);
+    expect(clipServingRow(transform, row(null), clip)).toEqual({ row: row(null), clipped: [] });
+    // Still no number at all: a string or an overflowing JSON literal is refused, not clipped.
+    expect(validateServingRow(transform, row('1e300'), clip)).toEqual([{ field: 'distance', message: 'must be a finite number' }]);
+  });
+
+  it('is a deploy setting the spec may state, checked like the rest', () => {
+    const spec = (outOfRange: unknown) => pipelineSpecSchema.safeParse({ ...flightSpec(), deploy: { outOfRange } });
+    expect(spec({ policy: 'clip' }).data?.deploy.outOfRange).toEqual({ policy: 'clip', maxDeviations: 1000 });
+    const unset = spec(undefined);
+    expect([unset.success, unset.data?.deploy.outOfRange]).toEqual([true, undefined]);
+    expect(spec({ policy: 'wrap' }).success).toBe(false);
+    expect(spec({ maxDeviations: 0 }).success).toBe(false);
+    expect(spec({ maxDeviations: 1e7 }).success).toBe(false);
+  });
+});
+
+describe('outcome ids', () => {
+  const ids = new PredictionIds(randomBytes(32));
+  const later = { others: ['flights', 'weather'], unsignedUntil: new Date('2999-01-01T00:00:00Z') };
+  const past = { ...later, unsignedUntil: new Date('2000-01-01T00:00:00Z') };
+
+  it('takes an id issued for the model, and says why any other is refused', () => {
+    const id = ids.issue('flights');
+    expect(ids.refusal('flights', id, past)).toBeUndefined();
+    expect(ids.refusal('weather', id, past)).toBe('the id of a prediction of model "flights", not of "weather"');
+    const altered = `${id.slice(0, -1)}${id.endsWith('A') ? 'B' : 'A'}`;
+    const forged = `${randomUUID()}.${'A'.repeat(22)}`;
+    for (const bad of [altered, forged, `${id}x`, id.slice(0, 36), '', '.', 'x'.repeat(10_000)]) {
+      expect(ids.refusal('flights', bad, past), bad.slice(0, 40)).toMatch(/^(not the id of a prediction this server made|an unsigned id)/);
+    }
+    expect(new PredictionIds(randomBytes(32)).refusal('flights', id, past)).toBe('not the id of a prediction this server made (made up, or altered)');
+  });
+
+  it('takes a bare UUID, as servers issued before signing, only until the grace ends', () => {
+    const bare = randomUUID();
+    expect(ids.refusal('flights', bare, later)).toBeUndefined();
+    expect(ids.refusal('flights', bare, past)).toBe('an unsigned id, as servers issued before ids were signed; those were taken until 2000-01-01T00:00:00.000Z');
+    expect(ids.refusal('flights', bare.toUpperCase(), later)).toBe('not the id of a prediction this server made (made up, or altered)');
+  });
+});
+
+function flightSpec(): Record<string, unknown> {
+  return {
+    name: 'flights',
+    source: { uri: 'data/flights.csv', format: 'csv' },
+    features: { numeric: ['distance'], categorical: [] },
+    label: { column: 'late', kind: 'binary' },
+    split: { by: 'hash', keys: ['id'], test: 0.2, validation: 0.1 },
+    evaluation: { metric: 'auc', threshold: 0.6 },
+  };
+}
