@@ -52,7 +52,8 @@ export function createCodecServer(options: CodecServerOptions): CodecServer {
       void reply.header('www-authenticate', 'Bearer');
       return reply.code(401).send({ error: 'unauthorized', message: 'send Authorization: Bearer <the codec token>' });
     }
-    const operation = new URL(request.url, 'http://codec').pathname.split('/').filter(Boolean).at(-1);
+    // The path as sent, not parsed as a URL: `//[bad/decode` would read as a host, and an invalid one throws.
+    const operation = request.url.split('?', 1)[0]!.split('/').filter(Boolean).at(-1);
     if (operation !== 'encode' && operation !== 'decode') return reply.code(404).send({ error: 'not_found', message: 'POST …/encode or …/decode' });
     try {
       const payloads = payloadsFromBody(request.body);
