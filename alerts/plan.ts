@@ -22,7 +22,7 @@ export interface PlannedSignal {
   modelName: string;
   workflowId: string;
   reason: string;
-  /** The evidence of its alerts (the first {@link MAX_EVIDENCE_ALERTS}), as `{ alerts: [...], omitted? }`. */
+  /** The evidence of its alerts (up to {@link MAX_EVIDENCE_ALERTS}, within {@link MAX_EVIDENCE_BYTES}), as `{ alerts: [...], omitted? }`. */
   evidence: Record<string, unknown>;
   /** Indexes into the payload's alerts (and outcomes) this signal answers for. */
   alerts: number[];
@@ -32,6 +32,13 @@ export interface PlannedSignal {
 export const MAX_REASON_LENGTH = 2000;
 /** Alerts whose evidence goes with one signal; the rest are counted as `omitted`. */
 export const MAX_EVIDENCE_ALERTS = 20;
+/**
+ * Bytes of evidence (as JSON) one signal carries at most; an alert whose evidence does not fit is
+ * counted as `omitted`. Far above a group's labels and annotations, far below Temporal's 2 MB
+ * payload limit: a 1 MiB body can print as 3 MiB (bytes that are no UTF-8, `1e20` as 21 digits),
+ * and a refused signal is a 503 that Alertmanager retries forever.
+ */
+export const MAX_EVIDENCE_BYTES = 64 * 1024;
 
 /**
  * One signal per model per payload, reasons joined with "; " (each once); resolved alerts and
@@ -66,8 +73,26 @@ export function planSignals(alerts: readonly ReceivedAlert[], knownModels: (mode
 }
 
 function evidenceOf(alerts: Record<string, unknown>[]): Record<string, unknown> {
-  const omitted = alerts.length - MAX_EVIDENCE_ALERTS;
-  return omitted > 0 ? { alerts: alerts.slice(0, MAX_EVIDENCE_ALERTS), omitted } : { alerts };
+  const kept: Record<string, unknown>[] = [];
+  let bytes = 0;
+  for (const evidence of alerts) {
+    if (kept.length === MAX_EVIDENCE_ALERTS) break;
+    const size = jsonBytes(evidence);
+    if (bytes + size > MAX_EVIDENCE_BYTES) continue;
+    kept.push(evidence);
+    bytes += size;
+  }
+  const omitted = alerts.length - kept.length;
+  return omitted > 0 ? { alerts: kept, omitted } : { alerts: kept };
+}
+
+/** UTF-8 bytes of a value as JSON, as the signal carries it; Infinity for one nested too deep to print. */
+function jsonBytes(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value));
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }
 
 function truncate(reason: string): string {

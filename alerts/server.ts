@@ -107,7 +107,7 @@ export function createAlertReceiver(options: AlertReceiverOptions): AlertReceive
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
-  installJsonErrors(app, { 413: 'body_too_large', 429: 'rate_limited' });
+  installJsonErrors(app, { 413: 'body_too_large', 415: 'unsupported_media_type', 429: 'rate_limited' });
 
   let closing: Promise<void> | undefined;
   return { app, metrics, close: () => (closing ??= app.close()) };
@@ -119,6 +119,8 @@ function readJson(raw: Buffer): { value: unknown } | { problem: string } {
   try {
     return { value: JSON.parse(raw.toString('utf8'), (key, value: unknown) => (key === '__proto__' ? undefined : value)) };
   } catch (error) {
+    // The reviver recurses: thousands of nested arrays or objects exhaust the stack, which is no syntax error.
+    if (error instanceof RangeError) return { problem: 'body nests arrays or objects too deeply to read' };
     return { problem: `body is not valid JSON: ${(error as Error).message}` };
   }
 }

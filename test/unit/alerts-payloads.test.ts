@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReceivedAlert } from '../../alerts/payloads.js';
 import { parseAlertmanager, parsePlainAlerts } from '../../alerts/payloads.js';
-import { MAX_EVIDENCE_ALERTS, MAX_REASON_LENGTH, planSignals } from '../../alerts/plan.js';
+import { MAX_EVIDENCE_ALERTS, MAX_EVIDENCE_BYTES, MAX_REASON_LENGTH, planSignals } from '../../alerts/plan.js';
 
 /** A webhook body as Alertmanager 0.27 posts it: one group, two alerts firing and one resolved. */
 const ALERTMANAGER_EXAMPLE = {
@@ -165,5 +165,14 @@ describe('planning signals for one payload', () => {
     expect(signal?.reason.endsWith('…')).toBe(true);
     expect(signal?.alerts).toHaveLength(100);
     expect(signal?.evidence).toEqual({ alerts: alerts.slice(0, MAX_EVIDENCE_ALERTS).map((alert) => alert.evidence), omitted: 100 - MAX_EVIDENCE_ALERTS });
+  });
+
+  it('keeps the evidence that fits in MAX_EVIDENCE_BYTES as JSON, in order, and counts the rest as omitted', () => {
+    // U+FFFD is what a byte that is no UTF-8 reads as: three bytes each once printed.
+    const bulky = { ...firing('Bulky', 'm'), evidence: { summary: '\uFFFD'.repeat(MAX_EVIDENCE_BYTES / 3) } };
+    const half = (name: string) => ({ ...firing(name, 'm'), evidence: { name, summary: 'x'.repeat(MAX_EVIDENCE_BYTES / 2 - 100) } });
+    const [signal] = planSignals([bulky, half('First'), firing('Small', 'm'), half('Second'), half('Third')], () => true).signals;
+    expect(signal?.alerts).toEqual([0, 1, 2, 3, 4]);
+    expect(signal?.evidence).toEqual({ alerts: [half('First').evidence, { name: 'Small' }, half('Second').evidence], omitted: 2 });
   });
 });
