@@ -1,6 +1,7 @@
 /**
  * Sends the days of a weather CSV between two dates as live traffic to the model server, then
  * posts each day's real outcome (rain or not). Usage: npx tsx replay.ts <csv> <from> <to>
+ * Outcomes go with the bearer token in CTRAIN_FEEDBACK_TOKEN when the server asks for one.
  */
 import { readFileSync } from 'node:fs';
 
@@ -18,7 +19,9 @@ const days: Day[] = lines
   .filter((day) => day.date >= from && day.date <= to);
 
 async function post<T>(path: string, body: unknown): Promise<T> {
-  const response = await fetch(`http://127.0.0.1:8080/v1/models/wet-days/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const token = process.env.CTRAIN_FEEDBACK_TOKEN;
+  const headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const response = await fetch(`http://127.0.0.1:8080/v1/models/wet-days/${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}: ${await response.text()}`);
   return (await response.json()) as T;
 }
