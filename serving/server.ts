@@ -167,7 +167,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     if (feedbackTokens.length === 0 && !options.feedbackOpen) {
       return reply.code(403).send({
         error: 'feedback_closed',
-        message: 'this server takes no outcomes: its operator sets CTRAIN_FEEDBACK_TOKENS (or CTRAIN_FEEDBACK_TOKENS_FILE) for senders to use, or CTRAIN_FEEDBACK_OPEN=1 to take them without a token',
+        message: 'this server takes no outcomes: its operator sets CTRAIN_FEEDBACK_TOKENS (or CTRAIN_FEEDBACK_TOKENS_FILE) for senders to use, or CTRAIN_FEEDBACK_OPEN=1 (ctrain serve --feedback-open) to take them without a token',
       });
     }
     if (feedbackTokens.length > 0 && !bearerMatches(request.headers.authorization, feedbackTokens)) {
