@@ -134,10 +134,12 @@ async function writeSourceSnapshot(
   }
 }
 
-/** Text that is not UTF-8 is often a legacy export the spec can name, rather than re-export. */
+/** Text that is not UTF-8 is often a legacy export the spec can name, rather than re-export; the offset finds the byte in a hex viewer. */
 function encodingHint(error: TabularReadError, spec: PipelineSpec): string {
-  if (!(error instanceof NotUtf8Error) || spec.source.encoding !== undefined) return '';
-  return ", or name its encoding in the spec's source.encoding (e.g. 'windows-1252' for a Windows or Excel export, 'iso-8859-1' for Latin-1)";
+  if (!(error instanceof NotUtf8Error)) return '';
+  const at = `; the first byte that is not UTF-8 is at byte offset ${error.offset} of the file`;
+  if (spec.source.encoding !== undefined) return at;
+  return `, or name its encoding in the spec's source.encoding (e.g. 'windows-1252' for a Windows or Excel export, 'iso-8859-1' for Latin-1)${at}`;
 }
 
 function noRowsInWindow(spec: PipelineSpec, window: DataWindow): string {

@@ -6,6 +6,7 @@ import type { Engine } from './engine.js';
 import { sqlString } from './engine.js';
 import { TabularReadError } from './errors.js';
 import { readCsvHeader } from './read-csv.js';
+import { strictUtf8 } from './utf8.js';
 import { fileTextEncoding, writeAsUtf8 } from './text-encoding.js';
 
 /**
@@ -40,8 +41,10 @@ export async function mergeSourceFiles(
   }
   const out = createWriteStream(target);
   for (const [i, file] of texts.entries()) {
+    // An object read as UTF-8 is checked here, so a bad byte is named in its object at its own line, not in the merged file.
+    const checked = file === files[i] ? [strictUtf8(file, { name: names[i] ?? file })] : [];
     // Each object ends its last line, so the next one's first row starts a line of its own.
-    await pipeline(createReadStream(file), endingInNewline(format === 'csv' && i > 0), out, { end: false });
+    await pipeline([createReadStream(file), ...checked, endingInNewline(format === 'csv' && i > 0), out], { end: false });
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }
@@ -63,13 +66,18 @@ async function asUtf8(files: readonly string[], format: 'csv' | 'jsonl', target:
   return utf8;
 }
 
-/** Passes bytes on, dropping the first line when asked, and ends with a newline if the input did not. */
+/**
+ * Passes bytes on, dropping a UTF-8 byte-order mark (in the middle of the merged file it would
+ * be text) and the first line when asked, and ends with a newline if the input did not.
+ */
 function endingInNewline(skipFirstLine: boolean): Transform {
   let skipping = skipFirstLine;
+  let first = true;
   let last = 0x0a;
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      let bytes = chunk;
+      let bytes = first && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? chunk.subarray(3) : chunk;
+      first = false;
       if (skipping) {
         const newline = bytes.indexOf(0x0a);
         if (newline < 0) return done();

@@ -5,6 +5,7 @@
  * UTF-8 checks let through (zero is valid UTF-8) and every reader then misreads. Files that are
  * not text at all (compressed, Parquet, a workbook) are named as what they look like.
  */
+import { isAscii } from 'node:buffer';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Transform } from 'node:stream';
@@ -58,12 +59,23 @@ export const byteOrderMarkOf = (head: Uint8Array): TextEncoding | undefined => B
  * What `head` looks like when it is not text: a known signature, or zero bytes in text that is
  * not UTF-16 or UTF-32 (a table in UTF-8 or a legacy encoding has none).
  */
-export function binaryKind(head: Uint8Array): string | undefined {
+export function binaryKind(head: Uint8Array, { zeros: countZeros = true } = {}): string | undefined {
   const signature = BINARY_SIGNATURES.find(([, bytes]) => opensWith(head, bytes));
   if (signature) return signature[0];
-  if (sniffEncoding(head).encoding !== 'utf-8') return undefined;
-  const zeros = head.reduce((count, byte) => count + (byte === 0 ? 1 : 0), 0);
-  return zeros > 1 && zeros * 100 >= head.length ? `binary data (${zeros} of its first ${head.length} bytes are zero)` : undefined;
+  if (!countZeros || sniffEncoding(head).encoding !== 'utf-8') return undefined;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < head.length; i++) {
+    if (head[i] !== 0) continue;
+    if (i % 2 === 0) even++;
+    else odd++;
+  }
+  const zeros = even + odd;
+  if (zeros <= 1 || zeros * 100 < head.length) return undefined;
+  // Zeros on one side of the byte pairs only: UTF-16 of mostly non-Latin text (Cyrillic, CJK), too little ASCII for the sniffer.
+  const utf16 = odd * 10 >= zeros * 9 ? 'utf-16le' : even * 10 >= zeros * 9 ? 'utf-16be' : undefined;
+  const hint = utf16 ? `, or ${utf16.toUpperCase()} text without a byte-order mark (then name it in source.encoding: '${utf16}')` : '';
+  return `binary data (${zeros} of its first ${head.length} bytes are zero)${hint}`;
 }
 
 /**
@@ -109,11 +121,12 @@ export function decoderEncoding(label: string): TextEncoding | undefined {
  * @throws TabularReadError when the file is not text, is UTF-32, or opens with a byte-order mark of another encoding than the one declared.
  */
 export function textEncodingOf(name: string, head: Uint8Array, declared?: string): SniffedEncoding {
-  const binary = binaryKind(head);
-  if (binary) throw new TabularReadError(name, undefined, `the file is not text: it looks like ${binary}`);
-  const mark = byteOrderMarkOf(head);
   const encoding = declared === undefined ? undefined : decoderEncoding(declared);
   if (declared !== undefined && encoding === undefined) throw new TabularReadError(name, undefined, `source.encoding ${JSON.stringify(declared)} is not an encoding TextDecoder knows`);
+  // Zero bytes are declared UTF-16's own (its ASCII); then only a signature says the file is not text.
+  const binary = binaryKind(head, { zeros: !encoding?.startsWith('utf-16') });
+  if (binary) throw new TabularReadError(name, undefined, `the file is not text: it looks like ${binary}`);
+  const mark = byteOrderMarkOf(head);
   if (mark && encoding && mark !== encoding) {
     throw new TabularReadError(name, 1, `source.encoding says ${encoding}, but the file opens with the byte-order mark of ${mark.toUpperCase()}; remove source.encoding or re-export the file in ${encoding}`);
   }
@@ -150,8 +163,10 @@ export async function writeAsUtf8(path: string, sniffed: SniffedEncoding, target
   const invalid = sniffed.encoding.startsWith('utf-16') ? 'UTF-16 (a lone surrogate or an odd byte)' : sniffed.encoding.toUpperCase();
   const fail = (line: number): TabularReadError =>
     new TabularReadError(name, line, `the file reads as ${describeEncoding(sniffed)}, but this line holds bytes that are not valid ${invalid}; re-export the file as UTF-8`);
+  const lookalike = sniffed.declared && !sniffed.encoding.startsWith('utf-') ? utf8Lookalike(sniffed.encoding) : undefined;
   const decode = new Transform({
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
+      lookalike?.see(chunk, lines);
       let text: string;
       try {
         text = decoder.decode(chunk, { stream: true });
@@ -165,14 +180,47 @@ export async function writeAsUtf8(path: string, sniffed: SniffedEncoding, target
       lines += countNewlines(utf8);
     },
     flush(done: TransformCallback) {
+      let text: string;
       try {
-        done(null, Buffer.from(decoder.decode(), 'utf8'));
+        text = decoder.decode();
       } catch {
-        done(fail(lines));
+        return done(fail(lines));
       }
+      const line = lookalike?.end();
+      if (line !== undefined) return done(new TabularReadError(name, line, lookalike!.refusal));
+      done(null, Buffer.from(text, 'utf8'));
     },
   });
   await pipeline(createReadStream(path), decode, createWriteStream(target));
+}
+
+/**
+ * Watches text decoded in a declared legacy `encoding` for being UTF-8 after all: when every
+ * non-ASCII byte forms a UTF-8 character, the text is UTF-8 (legacy text is almost never valid
+ * UTF-8), and reading it as declared would silently write "café" as "cafÃ©". `end` answers the
+ * line of the first non-ASCII byte when the whole file was such UTF-8.
+ */
+function utf8Lookalike(encoding: string): { see(chunk: Buffer, line: number): void; end(): number | undefined; refusal: string } {
+  const check = new TextDecoder('utf-8', { fatal: true });
+  let valid = true;
+  let firstLine: number | undefined;
+  const decodes = (run: () => void): boolean => {
+    try {
+      run();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return {
+    see(chunk, line) {
+      if (!valid) return;
+      valid = decodes(() => check.decode(chunk, { stream: true }));
+      if (firstLine === undefined && !isAscii(chunk)) firstLine = line + countNewlines(chunk.subarray(0, chunk.findIndex((byte) => byte >= 0x80)));
+    },
+    end: () => (valid && decodes(() => check.decode()) ? firstLine : undefined),
+    refusal: `source.encoding names ${encoding}, but the file is UTF-8 (every byte past ASCII in it forms a UTF-8 character), which ${encoding} would misread ("é" as "Ã©"); leave source.encoding out, or re-export the file in ${encoding}`,
+  };
 }
 
 /** How many line feeds `bytes` holds (UTF-8 and the other ASCII-compatible encodings). */

@@ -4,18 +4,32 @@ import { TabularReadError } from './errors.js';
 import { binaryKind, countNewlines, describeEncoding, sniffEncoding } from './text-encoding.js';
 
 /** Bytes that are not UTF-8 in a file read as UTF-8: a source may name its real encoding (source.encoding). */
-export class NotUtf8Error extends TabularReadError {}
+export class NotUtf8Error extends TabularReadError {
+  constructor(
+    file: string,
+    line: number,
+    detail: string,
+    /** Byte offset, from 0 at the file's start, of the first sequence that is not UTF-8. */
+    readonly offset: number,
+  ) {
+    super(file, line, detail);
+  }
+}
 
 /**
  * Passes a text file's bytes through unchanged, failing on the first byte that is not UTF-8
  * (a Latin-1 or Windows-1252 export, say), where a decoder would silently write U+FFFD, on
  * UTF-16 or UTF-32, named as such, and on a file that is not text (gzip, Parquet…). With
  * `utf16leWithMark`, UTF-16LE that opens with its byte-order mark is left to a parser that
- * decodes it (the CSV one does).
+ * decodes it (the CSV one does). Errors name the file as `name` (default: `path`).
  */
-export function strictUtf8(path: string, { utf16leWithMark = false } = {}): Transform {
+export function strictUtf8(path: string, { utf16leWithMark = false, name = path } = {}): Transform {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let lines = 1;
+  /** Bytes passed before the current chunk. */
+  let consumed = 0;
+  /** The previous chunk's last character when it was cut short: the decoder holds it, and an error may start there. */
+  let pending: Buffer = Buffer.alloc(0);
   let checked = false;
   let skip = false;
   return new Transform({
@@ -23,20 +37,24 @@ export function strictUtf8(path: string, { utf16leWithMark = false } = {}): Tran
       if (!checked) {
         checked = true;
         const binary = binaryKind(chunk);
-        if (binary) return done(new TabularReadError(path, undefined, `the file is not text: it looks like ${binary}`));
+        if (binary) return done(new TabularReadError(name, undefined, `the file is not text: it looks like ${binary}`));
         const sniffed = sniffEncoding(chunk);
         skip = utf16leWithMark && sniffed.encoding === 'utf-16le' && sniffed.byteOrderMark;
-        if (sniffed.encoding !== 'utf-8' && !skip) return done(new TabularReadError(path, 1, `the file is ${describeEncoding(sniffed)}, not UTF-8; re-export the file as UTF-8`));
+        if (sniffed.encoding !== 'utf-8' && !skip) return done(new TabularReadError(name, 1, `the file is ${describeEncoding(sniffed)}, not UTF-8; re-export the file as UTF-8`));
       }
       if (skip) return done(null, chunk);
       try {
         decoder.decode(chunk, { stream: true });
       } catch {
-        const offset = firstInvalidByte(chunk);
-        const at = lines + countNewlines(chunk.subarray(0, offset));
-        return done(new NotUtf8Error(path, at, `byte 0x${(chunk[offset] ?? 0).toString(16).toUpperCase()} is not UTF-8; re-export the file as UTF-8`));
+        // Searched from the cut character on, so a sequence that began in the previous chunk is found where it begins.
+        const bytes = Buffer.concat([pending, chunk]);
+        const offset = firstInvalidByte(bytes);
+        const at = lines + countNewlines(bytes.subarray(0, offset));
+        return done(new NotUtf8Error(name, at, `byte 0x${(bytes[offset] ?? 0).toString(16).toUpperCase()} is not UTF-8; re-export the file as UTF-8`, consumed - pending.length + offset));
       }
       lines += countNewlines(chunk);
+      pending = cutCharacter(chunk.length >= 4 ? chunk : Buffer.concat([pending, chunk]));
+      consumed += chunk.length;
       done(null, chunk);
     },
     flush(done: TransformCallback) {
@@ -44,10 +62,20 @@ export function strictUtf8(path: string, { utf16leWithMark = false } = {}): Tran
         if (!skip) decoder.decode();
         done();
       } catch {
-        done(new TabularReadError(path, lines, 'the file ends inside a UTF-8 character; it is truncated or not UTF-8'));
+        done(new NotUtf8Error(name, lines, `byte 0x${(pending[0] ?? 0).toString(16).toUpperCase()} is not UTF-8: the file ends inside a UTF-8 character, so it is truncated or not UTF-8`, consumed - pending.length));
       }
     },
   });
+}
+
+/** The character `bytes` ends inside of, if any: a lead byte (0xC0 and up) missing some of its continuation bytes, and those it has. */
+function cutCharacter(bytes: Buffer): Buffer {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back]!;
+    if (byte < 0x80) break;
+    if (byte >= 0xc0) return (byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2) > back ? Buffer.from(bytes.subarray(bytes.length - back)) : Buffer.alloc(0);
+  }
+  return Buffer.alloc(0);
 }
 
 /** The first byte of the first invalid sequence in `bytes`, read alone. */
