@@ -113,7 +113,22 @@ describe('source text in other encodings', () => {
     expect(failure.message).toMatch(/cp1252-unnamed\.csv line \d+: byte 0x96 is not UTF-8; re-export the file as UTF-8, or name its encoding in the spec's source\.encoding \(e\.g\. 'windows-1252'/);
   });
 
+  // Every row of Seattle's weather twice (over 64 KiB), with one Windows-1252 é at the start of a line past the first chunk read.
+  const doubled = [header!, ...lines, ...lines];
+  const badLine = Math.floor(doubled.length * 0.75);
+  const beforeBad = `${doubled.slice(0, badLine).join('\n')}\n`;
+
   const refused: { input: string; source: () => Promise<PipelineSpec['source']>; message: RegExp }[] = [
+    {
+      input: 'large file with invalid UTF-8 halfway',
+      source: async () => ({ uri: await file('mid.csv', Buffer.concat([Buffer.from(beforeBad), Buffer.from([0xe9]), Buffer.from(`${doubled.slice(badLine).join('\n')}\n`)])), format: 'csv' }),
+      message: new RegExp(`mid\\.csv line ${badLine + 1}: byte 0xE9 is not UTF-8; re-export the file as UTF-8, or name its encoding .*; the first byte that is not UTF-8 is at byte offset ${Buffer.byteLength(beforeBad)} of the file$`),
+    },
+    {
+      input: 'windows-1252 source.encoding over UTF-8 text',
+      source: async () => ({ uri: await file('utf8-named-1252.csv', Buffer.from(TABLE)), format: 'csv', encoding: 'windows-1252' }),
+      message: /utf8-named-1252\.csv line \d+: source\.encoding names windows-1252, but the file is UTF-8 .*\("é" as "Ã©"\); leave source\.encoding out/,
+    },
     {
       input: 'UTF-32LE with byte-order mark',
       source: async () => {
