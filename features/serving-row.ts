@@ -91,7 +91,13 @@ export function clipServingRow(transform: FeatureTransform, row: InputRow, rule:
  * Time columns are read as times, and bounded by their reader.
  */
 export function numericBounds(transform: FeatureTransform, maxDeviations: number): Map<string, { low: number; high: number }> {
+  // Asked for every row scored: worked out once per loaded transform and rule.
+  const byRule = boundsCache.get(transform) ?? new Map<number, Map<string, { low: number; high: number }>>();
+  boundsCache.set(transform, byRule);
+  const cached = byRule.get(maxDeviations);
+  if (cached) return cached;
   const bounds = new Map<string, { low: number; high: number }>();
+  byRule.set(maxDeviations, bounds);
   for (const feature of transform.numeric) {
     if (feature.timePart) continue;
     const low = Math.max(feature.mean - maxDeviations * feature.std, -FLOAT32_MAX);
@@ -100,6 +106,8 @@ export function numericBounds(transform: FeatureTransform, maxDeviations: number
   }
   return bounds;
 }
+
+const boundsCache = new WeakMap<FeatureTransform, Map<number, Map<string, { low: number; high: number }>>>();
 
 type Reader = (row: InputRow, column: string) => unknown;
 
