@@ -22,7 +22,7 @@ import { BUCKETS } from '../../contracts/stack.js';
 import { requestRun, waitForRun } from '../../clients/model-client.js';
 import { registerPipeline } from '../../pipelines/index.js';
 import seattleTemperature from '../../pipelines/seattle-temperature.js';
-import { registryKeys } from '../../storage/layout.js';
+import { datasetKeys, registryKeys } from '../../storage/layout.js';
 import { ObjectStore } from '../../storage/gateway.js';
 import { connectTemporal } from '../../harness/temporal.js';
 import type { RunningWorkers } from '../../harness/workers.js';
@@ -51,7 +51,9 @@ async function untouched(): Promise<unknown> {
   const version = registry?.versions.find((candidate) => candidate.version === registry.aliases.production);
   if (!registry || !version) throw new Error(`${modelName} has no production version in MinIO`);
   const sha = createHash('sha256').update(await storage.getBuffer(version.modelArtifact)).digest('hex');
-  const datasets = (await storage.listKeys({ bucket: BUCKETS.datasets, prefix: '' })).length;
+  // This model's dataset versions only: other test files share the bucket and store theirs meanwhile.
+  const dvcFile = datasetKeys.dvcFile(modelName, 'v');
+  const datasets = (await storage.listKeys({ bucket: dvcFile.bucket, prefix: dvcFile.key.slice(0, dvcFile.key.lastIndexOf('/') + 1) })).length;
   return { versions: registry.versions, aliases: registry.aliases, sha, datasets };
 }
 
