@@ -14,7 +14,7 @@ import { cacheKey } from '../infra/artifacts.js';
 import { featureGroups, featureWidth, readFeatureTransform } from '../features/feature-transform.js';
 import { fourDecimals } from '../format/numbers.js';
 import type * as tf from '@tensorflow/tfjs';
-import { binaryMetrics, decideBlessing, importNetwork, predict, regressionMetrics, selectBackend } from '../model/index.js';
+import { binaryMetrics, decideBlessing, gateOnBaseline, importNetwork, predict, regressionMetrics, selectBackend, trivialBaseline } from '../model/index.js';
 import type { Blessing } from '../model/index.js';
 import { evaluationCurves } from '../model/curves.js';
 import type { Curves } from '../model/curves.js';
@@ -26,7 +26,7 @@ import type { SliceMetrics, SliceRegression } from '../model/slices.js';
 import type { TableRow } from '../tabular/index.js';
 import { toMatrix } from './feature.js';
 import type { ActivityDependencies } from './dependencies.js';
-import { loadSplit, testRowsOf } from './matrices.js';
+import { loadLabels, loadSplit, testRowsOf } from './matrices.js';
 import { completeStep, reuseCached, withScratch } from './step-cache.js';
 import { stepKeys } from '../storage/layout.js';
 import { uriOf } from '../contracts/pipeline-run.js';
@@ -34,7 +34,7 @@ import { isMissingObject } from '../storage/gateway.js';
 import { manifestOfFormatTwo, modelRefOfFormatTwo } from '../contracts/format-renames.js';
 
 /** Bump when the same model and split could get different metrics, blessing or drift reference. */
-const EVALUATE_CODE_VERSION = 'evaluate-5';
+const EVALUATE_CODE_VERSION = 'evaluate-6';
 /** Test rows permutation importance shuffles (the first of the split): enough to rank features, bounded in time. */
 const IMPORTANCE_ROWS = 10_000;
 
@@ -87,6 +87,8 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
         return { candidate: scores, importance };
       });
       const metrics = metricsOf(spec, test.labels, candidate);
+      const trainingLabels = await loadLabels(storage, feature, 'train');
+      const baseline = trivialBaseline(spec.label.kind, trainingLabels, test.labels, (labels, scores) => metricsOf(spec, labels, scores));
       const curves = evaluationCurves(spec.label.kind, test.labels, candidate);
       const testRowBytes = await storage.getBuffer(feature.testRows);
       const testRows = await testRowsOf(feature, testRowBytes);
@@ -100,9 +102,11 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
       const productionRun = production ? await productionMetricsOn(storage, spec, testRows, production, sliceColumns) : undefined;
       const productionMetrics = productionRun?.metrics;
       const worstSlice = productionRun ? worstSliceRegression(slices, productionRun.slices, metric, higherIsBetter) : undefined;
-      const blessing = gateOnSlices(decideBlessing({ metric, candidate: metrics[metric] ?? Number.NaN, production: productionMetrics?.[metric], threshold, maxRegression }), metric, worstSlice, maxSliceRegression);
+      const decided = gateOnSlices(decideBlessing({ metric, candidate: metrics[metric] ?? Number.NaN, production: productionMetrics?.[metric], threshold, maxRegression }), metric, worstSlice, maxSliceRegression);
+      const { gate = true, margin = 0 } = spec.evaluation.baseline ?? {};
+      const blessing = gate ? gateOnBaseline(decided, { metric, candidate: metrics[metric] ?? Number.NaN, baseline, margin }) : decided;
       const evaluation = stepKeys.output('evaluate', key, 'evaluation.json');
-      const record: EvaluationRecord = { metric, metrics, productionMetrics, productionVersion: production?.version, ...blessing, slices, productionSlices: productionRun?.slices, worstSlice, importance, curves, productionCurves: productionRun?.curves };
+      const record: EvaluationRecord = { metric, metrics, baseline, productionMetrics, productionVersion: production?.version, ...blessing, slices, productionSlices: productionRun?.slices, worstSlice, importance, curves, productionCurves: productionRun?.curves };
       await storage.putJson(evaluation, record);
       return completeStep(storage, {
         step: 'evaluate',
@@ -113,6 +117,7 @@ export function createEvaluateActivities({ storage }: ActivityDependencies) {
         metrics,
         productionMetrics,
         productionVersion: production?.version,
+        baseline,
         blessed: blessing.blessed,
         reason: blessing.reason,
         evaluation,
@@ -195,6 +200,6 @@ function metricsOf(spec: PipelineSpec, labels: Float32Array, scores: Float32Arra
     const { rmse, mae, r2, rows } = regressionMetrics(labels, scores);
     return { rmse, mae, r2, rows };
   }
-  const { auc, accuracy, precision, recall, f1, logLoss, calibration, rows, positives } = binaryMetrics(labels, scores);
-  return { auc, accuracy, precision, recall, f1, logLoss, expectedCalibrationError: calibration.ece, rows, positives };
+  const { auc, accuracy, precision, recall, f1, logLoss, brier, calibration, rows, positives } = binaryMetrics(labels, scores);
+  return { auc, accuracy, precision, recall, f1, logLoss, brier, expectedCalibrationError: calibration.ece, rows, positives };
 }

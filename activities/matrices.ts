@@ -18,6 +18,11 @@ export async function loadSplit(storage: ObjectStore, feature: FeatureManifest, 
   };
 }
 
+/** One split's labels alone (float32), without reading its features. */
+export async function loadLabels(storage: ObjectStore, feature: FeatureManifest, name: 'train' | 'validation' | 'test'): Promise<Float32Array> {
+  return toFloat32(await storage.getBuffer(feature.splits[name].labels));
+}
+
 /** The test split's raw rows, as the feature step kept them for evaluation and drift. */
 export async function readTestRows(storage: ObjectStore, feature: FeatureManifest): Promise<TableRow[]> {
   return testRowsOf(feature, await storage.getBuffer(feature.testRows));

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { BackendRecord, CacheOptions, DataWindow, ObjectRef, PipelineOverrides } from './pipeline-run.js';
+import type { BackendRecord, CacheOptions, DataWindow, ObjectRef, PipelineOverrides, TrivialBaseline } from './pipeline-run.js';
 import type { PipelineSpec } from './pipeline-spec.js';
 
 /** A registered model version with its full lineage. */
@@ -27,6 +27,8 @@ export interface ModelVersion {
   hyperparameters: Record<string, unknown>;
   metrics: Record<string, number>;
   productionMetrics?: Record<string, number>;
+  /** The trivial predictor's metrics on the same test rows (training prior rate or mean); absent on versions registered before it was computed. */
+  baseline?: TrivialBaseline;
   blessed: boolean;
   blessingReason: string;
   modelArtifact: ObjectRef;

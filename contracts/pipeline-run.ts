@@ -205,6 +205,8 @@ export interface EvaluateManifest extends StepManifestBase {
   /** The production model's metrics on the same test rows, when there is one. */
   productionMetrics?: Record<string, number>;
   productionVersion?: number;
+  /** The trivial predictor's metrics on the same test rows (absent on manifests before evaluate-6). */
+  baseline?: TrivialBaseline;
   blessed: boolean;
   reason: string;
   evaluation: ObjectRef;
@@ -214,6 +216,20 @@ export interface EvaluateManifest extends StepManifestBase {
   worstSlice?: { column: string; value: string; candidate: number; production: number; regression: number };
   /** The most important input features by permutation on the test split, most important first (all of them are in the evaluation object). */
   topFeatures?: string[];
+}
+
+/**
+ * The trivial predictor every candidate is compared with, scored on the same test rows: the
+ * training split's positive rate for every row (binary; at threshold 0.5 it always answers the
+ * training majority class) or the training split's mean label (regression).
+ */
+export interface TrivialBaseline {
+  /** What it predicts, for a person: 'prior rate 0.2574, always negative at threshold 0.5' or 'mean 16.1'. */
+  predictor: string;
+  /** The constant it predicts for every row: the training positive rate or the training mean, in label units. */
+  value: number;
+  /** The same metrics as the candidate's (auc, accuracy, logLoss, brier, … or rmse, mae, r2, rows). */
+  metrics: Record<string, number>;
 }
 
 export type StepManifest = IngestManifest | ValidateManifest | FeatureManifest | TrainManifest | EvaluateManifest;

@@ -272,6 +272,22 @@ export const evaluationSchema = z.strictObject({
     .number(expecting('must be a number'))
     .refine((n) => n >= 0, 'must be >= 0')
     .optional(),
+  /**
+   * The trivial baseline gate: a candidate must beat, on the blessing metric, the predictor that
+   * answers the training positive rate (binary) or the training mean (regression) for every row.
+   * Unset: gated, margin 0.
+   */
+  baseline: z
+    .strictObject({
+      /** false: the baseline is still computed and reported, but not gated on. Default true. */
+      gate: z.boolean(expecting('must be true or false')).optional(),
+      /** How much better than the baseline (in metric units) the candidate must be. Default 0: strictly better. */
+      margin: z
+        .number(expecting('must be a number'))
+        .refine((n) => n >= 0 && n <= SPEC_LIMITS.statistic, `must be >= 0 and <= ${SPEC_LIMITS.statistic}`)
+        .optional(),
+    })
+    .optional(),
 });
 
 export const deploySchema = z

@@ -1,3 +1,4 @@
+import type { TrivialBaseline } from '../contracts/pipeline-run.js';
 import type { Curves } from './curves.js';
 import type { FeatureImportance } from './importance.js';
 import type { SliceMetrics, SliceRegression } from './slices.js';
@@ -7,6 +8,8 @@ export interface EvaluationRecord {
   /** The spec's blessing metric. */
   metric: string;
   metrics: Record<string, number>;
+  /** The trivial predictor on the same test rows; absent in records written before evaluate-6. */
+  baseline?: TrivialBaseline;
   productionMetrics?: Record<string, number>;
   productionVersion?: number;
   blessed: boolean;

@@ -30,6 +30,8 @@ export interface BinaryMetrics {
   recall: number;
   f1: number;
   logLoss: number;
+  /** Mean squared difference between score and label (the Brier score); smaller is better. */
+  brier: number;
   calibration: Calibration;
   /** The score at or above which a row counts as predicted positive. */
   threshold: number;
@@ -57,6 +59,7 @@ export function binaryMetrics(labels: Values, scores: Values, threshold = 0.5): 
     recall,
     f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall),
     logLoss: logLoss(labels, scores),
+    brier: brier(labels, scores),
     calibration: calibration(labels, scores),
     threshold,
     rows: labels.length,
@@ -98,6 +101,14 @@ export function logLoss(labels: Values, scores: Values, eps = 1e-15): number {
     const p = Math.min(Math.max(at(scores, i), eps), 1 - eps);
     total -= at(labels, i) === 1 ? Math.log(p) : Math.log(1 - p);
   }
+  return total / labels.length;
+}
+
+/** Mean squared error of the scores against the 0/1 labels. */
+export function brier(labels: Values, scores: Values): number {
+  checkPaired(labels, scores);
+  let total = 0;
+  for (let i = 0; i < labels.length; i++) total += (at(scores, i) - at(labels, i)) ** 2;
   return total / labels.length;
 }
 

@@ -130,6 +130,8 @@ export class ModelState {
       hyperparameters,
       metrics: result.evaluate.metrics,
       productionMetrics: result.evaluate.productionMetrics,
+      // Results from before evaluate-6 have no baseline.
+      ...(result.evaluate.baseline ? { baseline: result.evaluate.baseline } : {}),
       blessed: result.evaluate.blessed,
       blessingReason: result.evaluate.reason,
       modelArtifact: result.train.modelArtifact,
