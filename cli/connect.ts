@@ -1,11 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { ServiceConfig } from '../infra/config.js';
 import { configFromEnv } from '../infra/config.js';
-import { connectClient, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
 
 /** Runs `body` with a Temporal client for the configured server, and always closes the connection (and sends its spans, when tracing). */
 export async function withClient<T>(body: (client: Client, config: ServiceConfig) => Promise<T>): Promise<T> {
   const config = configFromEnv();
+  // Loaded here, not at the top: `ctrain --help` loads no Temporal module.
+  const { connectClient, temporalOptionsFromEnv } = await import('../infra/temporal-connection.js');
   const temporal = await temporalOptionsFromEnv(process.env, config.temporal);
   const client = await connectClient(temporal);
   try {

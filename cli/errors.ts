@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { CommanderError } from 'commander';
-import { isGrpcServiceError, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { NamespaceNotFoundError, WorkflowNotFoundError } from '@temporalio/common';
-import { PipelineSpecError, UnknownPipelineError } from '../pipelines/index.js';
+import type { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { NamespaceNotFoundError, WorkflowNotFoundError } from '@temporalio/common';
+import type { PipelineSpecError } from '../pipelines/index.js';
 import { PortInUseError } from '../stack/ports.js';
 
 /** An error a command raises on purpose: what went wrong, and what to do about it. */
@@ -58,7 +58,7 @@ export function explainError(error: unknown, context: ErrorContext): ExplainedEr
     const stated = chain.map((e) => /^Cannot reach Temporal at (\S+)/.exec(e.message)?.[1]).find(Boolean);
     return { message: `cannot reach Temporal at ${stated ?? context.temporalAddress}`, hint: `${START_STACK}, or set CTRAIN_TEMPORAL_ADDRESS to your Temporal frontend` };
   }
-  const namespace = chain.find((e): e is NamespaceNotFoundError => e instanceof NamespaceNotFoundError);
+  const namespace = chain.find(isTemporalError<NamespaceNotFoundError>('NamespaceNotFoundError'));
   if (namespace) return { message: `Temporal at ${context.temporalAddress} has no namespace "${namespace.namespace}"`, hint: 'set CTRAIN_TEMPORAL_NAMESPACE to an existing namespace' };
 
   const network = chain.find((e) => NETWORK_CODES.has(codeOf(e) ?? ''));
@@ -71,25 +71,25 @@ export function explainError(error: unknown, context: ErrorContext): ExplainedEr
   const refused = chain.find((e) => MINIO_CREDENTIAL_CODES.has(codeOf(e) ?? ''));
   if (refused) return { message: `MinIO at ${context.minioEndpoint} refused ctrain's credentials (${codeOf(refused)})`, hint: 'set CTRAIN_MINIO_ACCESS_KEY and CTRAIN_MINIO_SECRET_KEY to a key pair it accepts' };
 
-  if (error instanceof UnknownPipelineError) {
+  if (error instanceof Error && error.name === 'UnknownPipelineError') {
     const [what, known] = error.message.split('; ');
     return { message: what ?? error.message, hint: known ?? 'see the pipelines/ folder' };
   }
-  if (error instanceof PipelineSpecError) {
+  if (isPipelineSpecError(error)) {
     const problems = error.problems.map((p) => `${p.path || '(spec)'}: ${p.message}`).join('; ');
     return { message: `${error.pipeline ?? 'pipeline spec'}: spec is invalid: ${problems}`, hint: 'fix these fields in the spec file or in --override (npx ctrain pipelines check <file> lists them)' };
   }
-  const notFound = chain.find((e): e is WorkflowNotFoundError => e instanceof WorkflowNotFoundError);
+  const notFound = chain.find(isTemporalError<WorkflowNotFoundError>('WorkflowNotFoundError'));
   if (notFound) {
     const modelName = /^model:(.+)$/.exec(notFound.workflowId)?.[1];
     return modelName
       ? { message: `no model "${modelName}": its model workflow ${notFound.workflowId} does not exist`, hint: `train it first with \`npx ctrain run ${modelName}\`; \`npx ctrain models ls\` lists the models` }
       : { message: `no workflow "${notFound.workflowId}"`, hint: '`npx ctrain status` lists recent runs' };
   }
-  if (error instanceof WorkflowUpdateFailedError) {
+  if (isTemporalError<WorkflowUpdateFailedError>('WorkflowUpdateFailedError')(error)) {
     return { message: oneLine(innermost(error).message), hint: 'the model workflow refused the request and changed nothing; `npx ctrain models show <model>` shows its registry' };
   }
-  if (error instanceof WorkflowFailedError) {
+  if (isTemporalError<WorkflowFailedError>('WorkflowFailedError')(error)) {
     return { message: `the workflow failed: ${oneLine(innermost(error).message)}`, hint: '`npx ctrain status` lists it; its history in the Web UI shows where' };
   }
   if (error instanceof PortInUseError) {
@@ -138,6 +138,32 @@ function explainUsage({ commanderError, command }: UsageError): ExplainedError {
 function isTemporalUnreachable(error: Error): boolean {
   if (/^Cannot reach Temporal at /.test(error.message) || /Failed to connect before the deadline/.test(error.message)) return true;
   return isGrpcServiceError(error) && Number(error.code) === GRPC_UNAVAILABLE;
+}
+
+/*
+ * The classes of errors thrown by Temporal and by pipelines/ are recognised without importing them,
+ * so that the CLI's start (and `--help`) loads neither @temporalio/client nor zod.
+ */
+
+/**
+ * Temporal's error classes answer `instanceof` through a marker on their prototype
+ * (SymbolBasedInstanceOfError in @temporalio/common), which holds across copies of the package;
+ * the same marker is read here.
+ */
+function isTemporalError<T extends Error>(className: string): (error: unknown) => error is T {
+  const marker = Symbol.for(`__temporal_is${className}`);
+  return (error: unknown): error is T => error instanceof Error && (error as unknown as Record<symbol, unknown>)[marker] === true;
+}
+
+/** As @temporalio/client's isGrpcServiceError: an error with the fields of a gRPC status. */
+function isGrpcServiceError(error: Error): error is Error & { code: unknown } {
+  const { details, metadata } = error as { details?: unknown; metadata?: unknown };
+  return typeof details === 'string' && typeof metadata === 'object' && metadata !== null;
+}
+
+/** A PipelineSpecError (pipelines/spec-errors.ts), by its name and its list of problems. */
+function isPipelineSpecError(error: unknown): error is PipelineSpecError {
+  return error instanceof Error && error.name === 'PipelineSpecError' && Array.isArray((error as { problems?: unknown }).problems);
 }
 
 /** The error and its causes, outermost first; an AggregateError's errors count as causes. */
