@@ -45,6 +45,7 @@ export async function buildRunReport(input: RunReportInput): Promise<string> {
     parts.map(async ({ section, charts }) => ({ ...section, charts: await Promise.all(charts.map(async ({ title, spec: chart }) => ({ title, svg: await renderChart(chart) }))) })),
   );
   const metric = evaluate.metrics[spec.evaluation.metric];
+  const { baseline } = evaluate;
   return renderPage({
     title: `${spec.name}: run ${input.runId}`,
     facts: [
@@ -55,6 +56,7 @@ export async function buildRunReport(input: RunReportInput): Promise<string> {
       ['Label', `${spec.label.column} (${spec.label.kind})`],
       ['Model', `${spec.network.kind}, ${train.epochsRun} epochs on ${train.backend}, best epoch ${train.bestEpoch}`],
       [`Test ${spec.evaluation.metric}`, metric === undefined ? 'unknown' : formatCell(metric)],
+      ...(baseline ? [[`Baseline ${spec.evaluation.metric}`, `${formatCell(baseline.metrics[spec.evaluation.metric])} (${baseline.predictor})`] as [string, string]] : []),
       ['Blessed', `${evaluate.blessed ? 'yes' : 'no'}: ${blessingWhy(evaluate.reason)}`],
     ],
     sections,
@@ -127,24 +129,30 @@ function comparisonSection({ evaluate, evaluation, spec }: RunReportInput): { se
   const production = evaluate.productionMetrics;
   const productionName = `production v${evaluate.productionVersion ?? '?'}`;
   const verdict = `<p class="verdict ${evaluate.blessed ? 'pass' : 'fail'}">${evaluate.blessed ? 'Blessed' : 'Not blessed'}: ${escapeHtml(blessingWhy(evaluate.reason))}</p>`;
+  const baseline = evaluate.baseline;
   const names = [...new Set([...Object.keys(evaluate.metrics), ...Object.keys(production ?? {})])];
   const metricRows = names.map((name) => {
     const ours = evaluate.metrics[name];
     const theirs = production?.[name];
     const difference = ours !== undefined && theirs !== undefined ? ours - theirs : undefined;
+    const trivial = baseline?.metrics[name];
+    const gap = ours !== undefined && trivial !== undefined ? ours - trivial : undefined;
     const label = name === spec.evaluation.metric ? `<strong>${escapeHtml(name)}</strong> (gate)` : escapeHtml(name);
-    return `<tr><td>${label}</td><td class="num">${formatCell(ours)}</td>${production ? `<td class="num">${formatCell(theirs)}</td><td class="num ${judge(name, difference)}">${signed(difference)}</td>` : ''}</tr>`;
+    const productionCells = production ? `<td class="num">${formatCell(theirs)}</td><td class="num ${judge(name, difference)}">${signed(difference)}</td>` : '';
+    const baselineCells = baseline ? `<td class="num">${formatCell(trivial)}</td><td class="num ${judge(name, gap)}">${signed(gap)}</td>` : '';
+    return `<tr><td>${label}</td><td class="num">${formatCell(ours)}</td>${productionCells}${baselineCells}</tr>`;
   });
-  const head = `<tr><th>Metric</th><th>Candidate</th>${production ? `<th>${escapeHtml(productionName)}</th><th>Difference</th>` : ''}</tr>`;
+  const head = `<tr><th>Metric</th><th>Candidate</th>${production ? `<th>${escapeHtml(productionName)}</th><th>Difference</th>` : ''}${baseline ? '<th>Baseline</th><th>Candidate − baseline</th>' : ''}</tr>`;
   const metricsTable = `<table><thead>${head}</thead><tbody>${metricRows.join('')}</tbody></table>`;
   const alone = production ? '' : '<p>No production model was compared: this is the first version, or it is the production model itself.</p>';
+  const trivial = baseline ? `<p>Baseline: the trivial predictor (${escapeHtml(baseline.predictor)}, from the training split) on the same test rows; a model must beat it to be worth serving.</p>` : '';
   const charts: ChartRequest[] = [];
   const importance = evaluation?.importance ?? [];
   if (importance.length > 0) {
     const bars = importance.slice(0, IMPORTANCE_BARS).map((entry) => ({ label: entry.feature, value: entry.importance, error: entry.std }));
     charts.push({ title: `Permutation importance (loss of ${evaluation?.metric ?? spec.evaluation.metric} when shuffled)`, spec: barChart(bars, `${evaluation?.metric ?? spec.evaluation.metric} lost`) });
   }
-  return { section: { id: 'comparison', title: 'Candidate versus production', lead: verdict + metricsTable + alone, html: sliceTable(evaluate, evaluation, spec.evaluation.metric, productionName) }, charts };
+  return { section: { id: 'comparison', title: 'Candidate versus production', lead: verdict + metricsTable + trivial + alone, html: sliceTable(evaluate, evaluation, spec.evaluation.metric, productionName) }, charts };
 }
 
 function sliceTable(evaluate: EvaluateManifest, evaluation: EvaluationRecord | undefined, metric: string, productionName: string): string {

@@ -168,6 +168,18 @@ describe('the run report of a regression model', () => {
     expect(section(html, 'data')).toContain('could not be read');
   });
 
+  it('puts the trivial baseline beside the candidate, with the gap, and says what it predicts', async () => {
+    const baseline = { predictor: 'mean 16.1', value: 16.1, metrics: { rmse: 7.3, mae: 6.1, r2: -0.02, rows: 4 } };
+    const refused = { ...evaluate, baseline, reason: 'Not blessed: rmse 7.4 does not beat the baseline (mean 16.1) 7.3.' };
+    const html = await buildRunReport({ runId: 'seattle.train.2', spec, specHash: 'beef', datasetVersion: 'v1', train, evaluate: refused, evaluation: { ...evaluation, baseline } });
+    expect(html).toContain('<dt>Baseline rmse</dt><dd>7.3 (mean 16.1)</dd>');
+    expect(html).toContain('<p class="verdict fail">Not blessed: rmse 7.4 does not beat the baseline (mean 16.1) 7.3.</p>');
+    expect(html).toContain('<tr><th>Metric</th><th>Candidate</th><th>Baseline</th><th>Candidate − baseline</th></tr>');
+    expect(html).toContain('<tr><td><strong>rmse</strong> (gate)</td><td class="num">3.21</td><td class="num">7.3</td><td class="num pass">-4.09</td></tr>');
+    expect(html).toContain('<tr><td>r2</td><td class="num">0.8</td><td class="num">-0.02</td><td class="num pass">+0.82</td></tr>');
+    expect(html).toContain('the trivial predictor (mean 16.1, from the training split)');
+  });
+
   it('says what is missing when the run predates histories and curves', async () => {
     const html = await buildRunReport({ runId: 'seattle.train.0', spec, specHash: 'beef', train: { ...train, history: undefined, cached: true }, evaluate, evaluation: { ...evaluation, curves: undefined } });
     expect(charts(html)).toEqual(['Permutation importance (loss of rmse when shuffled)']);
