@@ -4,6 +4,8 @@ import type { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio
 import type { NamespaceNotFoundError, WorkflowNotFoundError } from '@temporalio/common';
 import type { PipelineSpecError } from '../pipelines/index.js';
 import { PortInUseError } from '../stack/ports.js';
+import { HintedError, START_WORKER_HINT } from '../clients/hinted-errors.js';
+import { TASK_QUEUES } from '../contracts/stack.js';
 
 /** An error a command raises on purpose: what went wrong, and what to do about it. */
 export class CliError extends Error {
@@ -53,6 +55,12 @@ export function explainError(error: unknown, context: ErrorContext): ExplainedEr
   const chain = causes(error);
   if (error instanceof CliError) return { message: error.message, hint: error.hint };
   if (error instanceof UsageError) return explainUsage(error);
+  const hinted = chain.find((e): e is HintedError => e instanceof HintedError);
+  if (hinted) return { message: hinted.message, hint: hinted.hint };
+  // The server's own answer to a query on a queue nobody has polled for a while (commands that check first never get it).
+  if (chain.some((e) => /no poller seen for task queue recently/i.test(e.message))) {
+    return { message: `no ctrain worker is running for task queue ${TASK_QUEUES.general} at ${context.temporalAddress}`, hint: START_WORKER_HINT };
+  }
 
   if (chain.some(isTemporalUnreachable)) {
     const stated = chain.map((e) => /^Cannot reach Temporal at (\S+)/.exec(e.message)?.[1]).find(Boolean);
