@@ -2,30 +2,32 @@ import { modelArgument } from './arguments.js';
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { Client } from '@temporalio/client';
 import type { DriftCheckResult } from '../contracts/drift-check.js';
 import type { RetrainRequest } from '../contracts/model.js';
-import { modelWorkflowId, pauseUpdate, retrainSignal } from '../contracts/model.js';
-import { checkName } from '../contracts/names.js';
-import { TASK_QUEUES } from '../contracts/stack.js';
-import type { modelWorkflow } from '../workflows/model.js';
-import { driftCheckWorkflow } from '../workflows/index.js';
-import { output, withClient } from './connect.js';
-import { ObjectStore } from '../storage/gateway.js';
 import { uriOf } from '../contracts/pipeline-run.js';
-import { createCatalog } from '../ui/catalog.js';
-import { checkKnownModel } from '../pipelines/known-models.js';
+import { TASK_QUEUES } from '../contracts/stack.js';
+import type { ServiceConfig } from '../infra/config.js';
+import type { modelWorkflow } from '../workflows/model.js';
+import { durationArgument } from './duration-argument.js';
+
+/** How long `drift check` waits for its verdict unless --timeout says otherwise. */
+const CHECK_TIMEOUT_MS = 120_000;
+/** How long `retrain pause|resume` wait for the model workflow's answer. */
+const UPDATE_TIMEOUT_MS = 30_000;
 
 export function registerDriftCommands(program: Command): void {
   const drift = program.command('drift').description('drift signals, checks and reports');
 
   drift
     .command('signal')
-    .description('send the model workflow a drift signal by hand (starts it if it is not running)')
+    .description('send the model workflow a drift signal by hand (starts it if it is not running); needs a running worker')
     .argument('<model>', 'the model', modelArgument)
     .requiredOption('--reason <text>', 'why, recorded with the decision')
     .action(async (modelName: string, options: { reason: string }) => {
-      await withClient(async (client, config) => {
-        await checkKnownModel(new ObjectStore(config.minio), modelName);
+      const { modelWorkflowId, retrainSignal } = await import('../contracts/model.js');
+      await withKnownModel(modelName, async (client, config) => {
+        await requireModelWorker(client, config, modelName);
         await client.workflow.signalWithStart<typeof modelWorkflow, [RetrainRequest]>('modelWorkflow', {
           workflowId: modelWorkflowId(modelName),
           taskQueue: TASK_QUEUES.general,
@@ -40,14 +42,26 @@ export function registerDriftCommands(program: Command): void {
 
   drift
     .command('check')
-    .description('run the drift check now and print its verdict')
+    .description('run the drift check now and print its verdict; needs a running worker')
     .argument('<model>', 'the model', modelArgument)
+    .option('--timeout <duration>', 'how long to wait for the verdict (default 2 minutes); then the check is stopped', durationArgument)
     .option('--json', 'print JSON')
-    .action(async (modelName: string, options: { json?: boolean }) => {
-      await withClient(async (client, config) => {
-        await checkKnownModel(new ObjectStore(config.minio), modelName);
-        const result = await client.workflow.execute(driftCheckWorkflow, { taskQueue: TASK_QUEUES.general, workflowId: `drift-check:${modelName}:${randomUUID().slice(0, 8)}`, args: [{ modelName }] });
-        output(options.json ?? false, result, () => describeCheck(result));
+    .action(async (modelName: string, options: { json?: boolean; timeout?: number }) => {
+      const [{ requireWorker }, { executeBounded }] = await Promise.all([import('../clients/worker-presence.js'), import('../clients/bounded-workflow.js')]);
+      await withKnownModel(modelName, async (client, config) => {
+        const { address } = config.temporal;
+        const taskQueue = TASK_QUEUES.general;
+        await requireWorker(client, taskQueue, { address });
+        const result = await executeBounded<DriftCheckResult>(client, 'driftCheckWorkflow', {
+          workflowId: `drift-check:${modelName}:${randomUUID().slice(0, 8)}`,
+          taskQueue,
+          args: [{ modelName }],
+          timeoutMs: options.timeout ?? CHECK_TIMEOUT_MS,
+          what: `the drift check of ${modelName}`,
+          address,
+          hint: `give it longer with \`npx ctrain drift check ${modelName} --timeout 10m\`, or see the worker's log`,
+        });
+        print(options.json ?? false, result, () => describeCheck(result));
       });
     });
 
@@ -58,35 +72,73 @@ export function registerDriftCommands(program: Command): void {
     .option('--json', 'print JSON')
     .option('--html <file>', 'also save its HTML page (charts per feature) to this file')
     .action(async (modelName: string, options: { json?: boolean; html?: string }) => {
-      await withClient(async (_client, config) => {
-        const storage = new ObjectStore(config.minio);
-        const latest = (await createCatalog(storage).driftReports(checkName(modelName)))[0];
-        if (!latest) throw new Error(`no drift report for ${modelName} yet; run \`npx ctrain drift check ${modelName}\``);
-        const report = await storage.getJson<Record<string, unknown>>(latest.json);
-        const { html } = latest;
-        if (options.html) {
-          if (!html) throw new Error(`${uriOf(latest.json)} has no HTML page beside it (written by an older ctrain)`);
-          await writeFile(options.html, await storage.getBuffer(html));
-        }
-        const page = html ? `page: ${uriOf(html)}${options.html ? ` (saved to ${options.html})` : ''}` : 'no HTML page';
-        output(options.json ?? false, { ...report, reportHtml: html }, () => [uriOf(latest.json), page, JSON.stringify(report, null, 2)]);
-      });
+      const [{ configFromEnv }, { ObjectStore }, { createCatalog }, { checkName }] = await Promise.all([
+        import('../infra/config.js'),
+        import('../storage/gateway.js'),
+        import('../ui/catalog.js'),
+        import('../contracts/names.js'),
+      ]);
+      const storage = new ObjectStore(configFromEnv().minio);
+      const latest = (await createCatalog(storage).driftReports(checkName(modelName)))[0];
+      if (!latest) throw new Error(`no drift report for ${modelName} yet; run \`npx ctrain drift check ${modelName}\``);
+      const report = await storage.getJson<Record<string, unknown>>(latest.json);
+      const { html } = latest;
+      if (options.html) {
+        if (!html) throw new Error(`${uriOf(latest.json)} has no HTML page beside it (written by an older ctrain)`);
+        await writeFile(options.html, await storage.getBuffer(html));
+      }
+      const page = html ? `page: ${uriOf(html)}${options.html ? ` (saved to ${options.html})` : ''}` : 'no HTML page';
+      print(options.json ?? false, { ...report, reportHtml: html }, () => [uriOf(latest.json), page, JSON.stringify(report, null, 2)]);
     });
 
   const retrain = program.command('retrain').description('automatic retraining of a model');
   for (const [name, paused] of [['pause', true], ['resume', false]] as const) {
     retrain
       .command(name)
-      .description(`${name} automatic retraining (drift, alert and schedule signals); explicit runs still run`)
+      .description(`${name} automatic retraining (drift, alert and schedule signals); explicit runs still run; needs a running worker`)
       .argument('<model>', 'the model', modelArgument)
       .action(async (modelName: string) => {
-        await withClient(async (client, config) => {
-          await checkKnownModel(new ObjectStore(config.minio), modelName);
-          const result = await client.workflow.getHandle(modelWorkflowId(modelName)).executeUpdate(pauseUpdate, { args: [{ paused }] });
+        const [{ modelWorkflowId, pauseUpdate }, { requireWorkerFor, withWorkerDeadline }] = await Promise.all([import('../contracts/model.js'), import('../clients/worker-presence.js')]);
+        await withKnownModel(modelName, async (client, config) => {
+          const { address } = config.temporal;
+          const workflowId = modelWorkflowId(modelName);
+          const taskQueue = await requireWorkerFor(client, workflowId, { address });
+          const waitingFor = `the model workflow ${workflowId} did not answer within ${UPDATE_TIMEOUT_MS / 1000} s; it may still ${name} retraining once a worker takes it`;
+          const result = await withWorkerDeadline(client, { address, taskQueue, ms: UPDATE_TIMEOUT_MS, waitingFor }, () => client.workflow.getHandle(workflowId).executeUpdate(pauseUpdate, { args: [{ paused }] }));
           console.log(`${modelName}: automatic retraining ${result.paused ? 'paused' : 'resumed'}`);
         });
       });
   }
+}
+
+/** Runs `body` with a Temporal client once MinIO says ctrain knows the model. */
+async function withKnownModel(modelName: string, body: (client: Client, config: ServiceConfig) => Promise<void>): Promise<void> {
+  const [{ withClient }, { ObjectStore }, { checkKnownModel }] = await Promise.all([import('./connect.js'), import('../storage/gateway.js'), import('../pipelines/known-models.js')]);
+  await withClient(async (client, config) => {
+    await checkKnownModel(new ObjectStore(config.minio), modelName);
+    await body(client, config);
+  });
+}
+
+/** A worker for the model workflow: the running one's task queue (and an answer to a query), or the general queue it would start on. */
+async function requireModelWorker(client: Client, config: ServiceConfig, modelName: string): Promise<void> {
+  const [{ modelWorkflowId }, { requireWorker, requireWorkerFor }] = await Promise.all([import('../contracts/model.js'), import('../clients/worker-presence.js')]);
+  const { address } = config.temporal;
+  const running = await client.workflow
+    .getHandle(modelWorkflowId(modelName))
+    .describe()
+    .then((described) => described.status.name === 'RUNNING')
+    .catch((error: unknown) => {
+      if ((error as Error | undefined)?.name === 'WorkflowNotFoundError') return false;
+      throw error;
+    });
+  if (running) await requireWorkerFor(client, modelWorkflowId(modelName), { address });
+  else await requireWorker(client, TASK_QUEUES.general, { address });
+}
+
+/** Prints data as JSON (for --json) or as lines for people. */
+function print(json: boolean, data: unknown, lines: () => string[]): void {
+  console.log(json ? JSON.stringify(data, null, 2) : lines().join('\n'));
 }
 
 function describeCheck(result: DriftCheckResult): string[] {

@@ -1,37 +1,27 @@
-import { modelArgument, versionArgument } from './arguments.js';
 import type { Command } from 'commander';
 import type { AliasChange, AliasRequest, ModelVersion, Registry } from '../contracts/model.js';
-import { approveUpdate, modelWorkflowId, promoteUpdate, rejectUpdate, rollbackUpdate } from '../contracts/model.js';
-import { readRegistry } from '../clients/model-client.js';
 import { fourDecimals } from '../format/numbers.js';
 import type { DeliveryStats, Durations } from '../model/delivery-stats.js';
-import { deliveryStats } from '../model/delivery-stats.js';
-import { pipelineNames } from '../pipelines/index.js';
-import { storedPipelineNames } from '../pipelines/user-pipelines.js';
-import { ObjectStore } from '../storage/gateway.js';
-import { output, withClient } from './connect.js';
+import { modelArgument, versionArgument } from './arguments.js';
+import { durationArgument } from './duration-argument.js';
+
+/** How long promote, rollback, approve and reject wait for the model workflow's answer by default. */
+const UPDATE_TIMEOUT_MS = 30_000;
 
 export function registerModelCommands(program: Command): void {
-  const models = program.command('models').description('the model registry');
+  const models = program.command('models').description('the model registry (read from MinIO: no worker needed)');
   models
     .command('ls')
     .description('every model with its versions and aliases')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      await withClient(async (client, config) => {
-        const registries: Registry[] = [];
-        // Pipelines of people's own have their spec stored in MinIO by the run that started them.
-        const stored = await storedPipelineNames(new ObjectStore(config.minio));
-        for (const name of [...new Set([...pipelineNames(), ...stored])]) {
-          const registry = await readRegistry(client, name).catch(() => undefined);
-          if (registry) registries.push(registry);
-        }
-        output(options.json ?? false, registries, () =>
-          registries.length === 0
-            ? ['no model has been trained yet; start one with `npx ctrain run <pipeline>`']
-            : registries.map((r) => `${r.modelName.padEnd(22)} ${String(r.versions.length).padStart(3)} versions  ${aliasesOf(r)}${r.paused ? '  (retraining paused)' : ''}`),
-        );
-      });
+      const { listRegistries } = await import('../clients/registry-reader.js');
+      const registries = await listRegistries(await objectStore());
+      print(options.json ?? false, registries, () =>
+        registries.length === 0
+          ? ['no model has been trained yet; start one with `npx ctrain run <pipeline>`']
+          : registries.map((r) => `${r.modelName.padEnd(22)} ${String(r.versions.length).padStart(3)} versions  ${aliasesOf(r)}${r.paused ? '  (retraining paused)' : ''}`),
+      );
     });
 
   models
@@ -41,21 +31,20 @@ export function registerModelCommands(program: Command): void {
     .argument('[version]', 'a version number', versionArgument)
     .option('--json', 'print JSON')
     .action(async (modelName: string, version: string | undefined, options: { json?: boolean }) => {
-      await withClient(async (client) => {
-        const registry = await readRegistry(client, modelName);
-        if (version === undefined) {
-          output(options.json ?? false, registry, () => [
-            `${modelName}: ${aliasesOf(registry)}`,
-            ...registry.versions.map(describeVersion),
-            'alias history:',
-            ...registry.history.map((change) => `  ${change.at} ${change.alias}: ${change.from ?? '-'} -> ${change.to ?? '-'} by ${change.by} (${change.reason})`),
-          ]);
-          return;
-        }
-        const found = registry.versions.find((candidate) => candidate.version === Number(version));
-        if (!found) throw new Error(`${modelName} has no version ${version}`);
-        output(options.json ?? false, found, () => [describeVersion(found), ...(found.backendDetail ? [`  backend: ${found.backendDetail.detail}`] : []), JSON.stringify(found, null, 2)]);
-      });
+      const { publishedRegistry } = await import('../clients/registry-reader.js');
+      const registry = await publishedRegistry(await objectStore(), modelName);
+      if (version === undefined) {
+        print(options.json ?? false, registry, () => [
+          `${modelName}: ${aliasesOf(registry)}`,
+          ...registry.versions.map(describeVersion),
+          'alias history:',
+          ...registry.history.map((change) => `  ${change.at} ${change.alias}: ${change.from ?? '-'} -> ${change.to ?? '-'} by ${change.by} (${change.reason})`),
+        ]);
+        return;
+      }
+      const found = registry.versions.find((candidate) => candidate.version === Number(version));
+      if (!found) throw new Error(`${modelName} has no version ${version}`);
+      print(options.json ?? false, found, () => [describeVersion(found), ...(found.backendDetail ? [`  backend: ${found.backendDetail.detail}`] : []), JSON.stringify(found, null, 2)]);
     });
 
   models
@@ -64,32 +53,58 @@ export function registerModelCommands(program: Command): void {
     .argument('<model>', 'the model', modelArgument)
     .option('--json', 'print JSON')
     .action(async (modelName: string, options: { json?: boolean }) => {
-      await withClient(async (client) => {
-        const stats = deliveryStats(await readRegistry(client, modelName), new Date());
-        output(options.json ?? false, stats, () => describeStats(stats));
-      });
+      const [{ publishedRegistry }, { deliveryStats }] = await Promise.all([import('../clients/registry-reader.js'), import('../model/delivery-stats.js')]);
+      const stats = deliveryStats(await publishedRegistry(await objectStore(), modelName), new Date());
+      print(options.json ?? false, stats, () => describeStats(stats));
     });
 
-  const aliasCommand = (name: string, description: string, needsVersion: boolean, run: (modelName: string, request: AliasRequest) => Promise<unknown>) =>
+  type UpdateName = 'promote' | 'rollback' | 'approve' | 'reject';
+  const aliasCommand = (name: UpdateName, description: string, needsVersion: boolean) =>
     program
       .command(name)
-      .description(description)
+      .description(`${description}; needs a running worker`)
       .argument('<model>', 'the model', modelArgument)
       .argument(needsVersion ? '<version>' : '[version]', 'a version number', versionArgument)
       .option('--reason <text>', 'recorded in the alias history')
+      .option('--timeout <duration>', "how long to wait for the model workflow's answer (default 30 s)", durationArgument)
       .option('--json', 'print JSON')
-      .action(async (modelName: string, version: string | undefined, options: { reason?: string; json?: boolean }) => {
+      .action(async (modelName: string, version: string | undefined, options: { reason?: string; json?: boolean; timeout?: number }) => {
         const request: AliasRequest = { version: version === undefined ? undefined : Number(version), reason: options.reason, by: `cli:${process.env.USER ?? 'unknown'}` };
-        const result = await run(modelName, request);
-        output(options.json ?? false, result, () => [describeChange(name, result)]);
+        const result = await updateModel(name, modelName, request, options.timeout ?? UPDATE_TIMEOUT_MS);
+        print(options.json ?? false, result, () => [describeChange(name, result)]);
       });
+  aliasCommand('promote', 'make a version production (the current one becomes previous)', true);
+  aliasCommand('rollback', 'put the previous production version back', false);
+  aliasCommand('approve', 'approve the version waiting for manual approval', false);
+  aliasCommand('reject', 'reject the version waiting for manual approval', false);
+}
 
-  const update = (definition: typeof promoteUpdate | typeof approveUpdate | typeof rejectUpdate) => (modelName: string, request: AliasRequest) =>
-    withClient((client) => client.workflow.getHandle(modelWorkflowId(modelName)).executeUpdate(definition as typeof promoteUpdate, { args: [request] }));
-  aliasCommand('promote', 'make a version production (the current one becomes previous)', true, update(promoteUpdate));
-  aliasCommand('rollback', 'put the previous production version back', false, update(rollbackUpdate));
-  aliasCommand('approve', 'approve the version waiting for manual approval', false, update(approveUpdate));
-  aliasCommand('reject', 'reject the version waiting for manual approval', false, update(rejectUpdate));
+/**
+ * Sends the model workflow an alias update, once a worker is known to serve it (else it fails at
+ * once), and waits at most `timeoutMs` for its answer.
+ */
+async function updateModel(name: 'promote' | 'rollback' | 'approve' | 'reject', modelName: string, request: AliasRequest, timeoutMs: number): Promise<unknown> {
+  const [{ withClient }, contracts, { requireWorkerFor, withWorkerDeadline }] = await Promise.all([import('./connect.js'), import('../contracts/model.js'), import('../clients/worker-presence.js')]);
+  const definition = { promote: contracts.promoteUpdate, rollback: contracts.rollbackUpdate, approve: contracts.approveUpdate, reject: contracts.rejectUpdate }[name];
+  const workflowId = contracts.modelWorkflowId(modelName);
+  return withClient(async (client, config) => {
+    const { address } = config.temporal;
+    const taskQueue = await requireWorkerFor(client, workflowId, { address });
+    const waitingFor = `the model workflow ${workflowId} did not answer the ${name} within ${Math.round(timeoutMs / 1000)} s; it may still apply it once a worker takes it`;
+    const hint = `\`npx ctrain models show ${modelName}\` shows whether it did`;
+    return withWorkerDeadline(client, { address, taskQueue, ms: timeoutMs, waitingFor, hint }, () => client.workflow.getHandle(workflowId).executeUpdate(definition as typeof contracts.promoteUpdate, { args: [request] }));
+  });
+}
+
+/** The configured MinIO, loaded only by the commands that read it. */
+async function objectStore() {
+  const [{ configFromEnv }, { ObjectStore }] = await Promise.all([import('../infra/config.js'), import('../storage/gateway.js')]);
+  return new ObjectStore(configFromEnv().minio);
+}
+
+/** Prints data as JSON (for --json) or as lines for people. */
+function print(json: boolean, data: unknown, lines: () => string[]): void {
+  console.log(json ? JSON.stringify(data, null, 2) : lines().join('\n'));
 }
 
 function aliasesOf(registry: Registry): string {
