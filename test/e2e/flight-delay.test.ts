@@ -106,7 +106,20 @@ describe.sequential('the flight-delay classifier, end to end with the model serv
     expect(curves.roc!.auc).toBeCloseTo(registry.versions[0]!.metrics.auc!, 6);
     expect(curves.roc!.points.length).toBeLessThanOrEqual(200);
     expect(curves.confusion.tp + curves.confusion.fp + curves.confusion.fn + curves.confusion.tn).toBe(registry.versions[0]!.metrics.rows);
+    // The trivial baseline, the training split's late rate for every flight, on the same test rows.
+    const { baseline } = evaluate;
+    expect(baseline?.predictor).toMatch(/^prior rate 0\.2\d*, always negative at threshold 0\.5$/);
+    expect(baseline?.metrics.auc).toBe(0.5);
+    expect(baseline?.metrics.accuracy).toBeCloseTo(1 - evaluate.metrics.positives! / evaluate.metrics.rows!, 12);
+    expect(registry.versions[0]!.baseline).toEqual(baseline);
+    expect(record.baseline).toEqual(baseline);
+    // The model earns its place on the figures that rank and price risk, not only on its gate.
+    expect(evaluate.metrics.auc).toBeGreaterThan(baseline!.metrics.auc! + 0.1);
+    expect(evaluate.metrics.logLoss).toBeLessThan(baseline!.metrics.logLoss!);
+    expect(evaluate.metrics.brier).toBeLessThan(baseline!.metrics.brier!);
     const report = await readRunReport(temporal.client, storage, run.runId, MODEL);
+    expect(report.html).toContain('<th>Baseline</th><th>Candidate − baseline</th>');
+    expect(report.html).toContain(`<dt>Baseline auc</dt><dd>0.5 (${baseline!.predictor})</dd>`);
     expect(report.charts).toEqual(expect.arrayContaining(['Loss per epoch', `ROC curve (AUC candidate ${shown(curves.roc!.auc)})`, 'Calibration (reliability)', 'Confusion matrix of the candidate at threshold 0.5']));
     expect(report.html).toContain(`best epoch ${trained.bestEpoch}`);
     expect(report.html).toContain(`At threshold 0.5: ${curves.confusion.tp} true positives, ${curves.confusion.fp} false positives`);
