@@ -88,6 +88,10 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
     expect(version.backendDetail?.skipped.map((skip) => skip.name)).toEqual(skipped);
     for (const skip of version.backendDetail?.skipped ?? []) expect(skip.reason).not.toMatch(/\n/);
     expect(version.metrics.rmse).toBeLessThan(4);
+    // Its trivial baseline, the training days' mean temp_max for every test day, is far behind.
+    expect(version.baseline?.predictor).toMatch(/^mean \d+(\.\d+)?$/);
+    expect(version.baseline).toEqual(result?.evaluate.baseline);
+    expect(version.metrics.rmse).toBeLessThan(version.baseline!.metrics.rmse! / 1.5);
     expect(await registryInMinio()).toEqual(registry);
     expect(result?.ingest.rows).toBe(1461);
     expect(result?.validate.inferredReference).toBe(true);
