@@ -29,6 +29,7 @@ import { startWorkerProcess } from '../../harness/worker-process.js';
 import type { RunningWorkers } from '../../harness/workers.js';
 import { startWorkers } from '../../harness/workers.js';
 import { expectedCpuBackend } from '../support/native-backend.js';
+import { formatNumber } from '../../format/numbers.js';
 
 const stack = inject('stack');
 const MODEL = 'seattle-temperature';
@@ -271,6 +272,15 @@ describe.sequential('the seattle-temperature regressor, end to end on the real s
 
     expect(evaluation.importance.map((entry) => entry.feature).sort()).toEqual(['date.month', 'precipitation', 'temp_min', 'weather', 'wind']);
     expect(result!.evaluate.topFeatures).toEqual(evaluation.importance.map((entry) => entry.feature));
+  });
+
+  it('does not bless a candidate that meets its threshold but not its trivial baseline, and says so with both figures', async () => {
+    // One epoch at a tiny step size predicts near 0 °C: within a threshold of 1000, far behind the training mean.
+    const overrides = { training: { epochs: 1, learningRate: 1e-6, seed: 98 }, evaluation: { threshold: 1000, maxRegression: 1000 }, deploy: { soak: '1 second' } };
+    const { run, result } = await train({ reason: 'worse than the mean', overrides });
+    expect(run.status).toBe('not-blessed');
+    const { metrics, baseline, reason } = result!.evaluate;
+    expect(reason).toBe(`Not blessed: rmse ${formatNumber(metrics.rmse!)} does not beat the baseline (${baseline!.predictor}) ${formatNumber(baseline!.metrics.rmse!)}.`);
   });
 
   it('finishes from the last checkpoint when the trainer worker is killed mid-training, with one new version', async () => {

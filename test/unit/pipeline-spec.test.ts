@@ -208,6 +208,16 @@ describe('field formats', () => {
     expect(problemsOf(withChanges({ name: 'Flight_Delay' }))).toEqual(['name: must be a lowercase slug like "flight-delay" (a-z, 0-9, single hyphens)']);
   });
 
+  it('takes the baseline gate off or sets its margin, and refuses a negative margin or an unknown field', () => {
+    expect(parsePipelineSpec(withChanges({ evaluation: { baseline: { gate: false } } })).evaluation.baseline).toEqual({ gate: false });
+    expect(parsePipelineSpec(withChanges({ evaluation: { baseline: { margin: 0.5 } } })).evaluation.baseline).toEqual({ margin: 0.5 });
+    // Unset, the spec hash stays what it was before the gate existed.
+    expect(parsePipelineSpec(base).evaluation.baseline).toBeUndefined();
+    expect(problemsOf(withChanges({ evaluation: { baseline: { margin: -1 } } }))).toEqual(['evaluation.baseline.margin: must be >= 0 and <= 1000000']);
+    expect(problemsOf(withChanges({ evaluation: { baseline: { gate: 'no' } } }))).toEqual(['evaluation.baseline.gate: must be true or false']);
+    expect(problemsOf(withChanges({ evaluation: { baseline: { off: true } } }))).toEqual(['evaluation.baseline.off: is not a field of the spec (misspelt?)']);
+  });
+
   it('rejects hidden layers on a linear model', () => {
     expect(problemsOf(withChanges({ network: { kind: 'linear', hidden: [8] } }))).toEqual(['network.hidden: is not a field of the spec (misspelt?)']);
     expect(parsePipelineSpec(withChanges({ network: { kind: 'linear' } })).network).toEqual({ kind: 'linear' });
