@@ -14,11 +14,11 @@ import { NoWorkerError, WaitTimeoutError } from './hinted-errors.js';
 export const LIVE_POLLER_MS = 75_000;
 
 /** How long a query that only proves a worker is there may take. */
-export const WORKER_PROBE_MS = 5_000;
+export const WORKER_PROBE_MS = 4_000;
 
 const TASK_TYPES = { workflow: 1, activity: 2 } as const;
-/** gRPC DEADLINE_EXCEEDED. */
-const DEADLINE_EXCEEDED = 4;
+/** gRPC CANCELLED and DEADLINE_EXCEEDED: the client ends a call past `withDeadline` with one or the other. */
+const ENDED_BY_DEADLINE = new Set([1, 4]);
 
 export interface PollerSeen {
   identity: string;
@@ -84,7 +84,14 @@ export async function requireWorkerFor(client: Client, workflowId: string, optio
   const { taskQueue } = await handle.describe();
   await requireWorker(client, taskQueue, options);
   const probeMs = options.probeMs ?? WORKER_PROBE_MS;
-  await withWorkerDeadline(client, { taskQueue, ms: probeMs, waitingFor: `${workflowId} did not answer a query within ${seconds(probeMs)}`, ...options }, () => handle.query('__stack_trace'));
+  // A live worker answers in milliseconds: no answer means the poller the server still lists has gone.
+  const deadline = Date.now() + probeMs;
+  try {
+    await client.withDeadline(deadline, () => handle.query('__stack_trace'));
+  } catch (error) {
+    if (isNoWorkerAnswer(error, deadline)) throw new NoWorkerError(taskQueue, addressOf(client, options), `${workflowId} did not answer a query within ${seconds(probeMs)}`, { cause: error });
+    throw error;
+  }
   return taskQueue;
 }
 
@@ -94,10 +101,11 @@ export async function requireWorkerFor(client: Client, workflowId: string, optio
  * deadline reached while a worker polls becomes {@link WaitTimeoutError}. Never the raw gRPC text.
  */
 export async function withWorkerDeadline<T>(client: Client, where: PresenceOptions & { taskQueue: string; ms: number; waitingFor: string; hint?: string }, call: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + where.ms;
   try {
-    return await client.withDeadline(Date.now() + where.ms, call);
+    return await client.withDeadline(deadline, call);
   } catch (error) {
-    if (!isNoWorkerAnswer(error)) throw error;
+    if (!isNoWorkerAnswer(error, deadline)) throw error;
     const presence = await workerPresence(client, where.taskQueue, where).catch(() => undefined);
     if (presence?.live) {
       throw new WaitTimeoutError(`${where.waitingFor}, though a worker polls task queue ${where.taskQueue}: it may be busy or stuck`, where.hint ?? 'see the workflow in the Temporal Web UI, or the worker\'s log', { cause: error });
@@ -106,11 +114,15 @@ export async function withWorkerDeadline<T>(client: Client, where: PresenceOptio
   }
 }
 
-/** Whether an error (or one of its causes) says no worker answered: the server's "no poller seen", or a deadline reached. */
-export function isNoWorkerAnswer(error: unknown): boolean {
+/**
+ * Whether an error (or one of its causes) says no worker answered: the server's "no poller seen",
+ * or a call ended by its deadline (given `deadline`, the time it was set for, once that has passed).
+ */
+export function isNoWorkerAnswer(error: unknown, deadline?: number): boolean {
+  const ended = deadline !== undefined && Date.now() >= deadline;
   for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
     if (/no poller seen for task queue recently/i.test(cause.message)) return true;
-    if ((cause as { code?: unknown }).code === DEADLINE_EXCEEDED || /DEADLINE_EXCEEDED|deadline exceeded/i.test(cause.message)) return true;
+    if (ended && (ENDED_BY_DEADLINE.has(Number((cause as { code?: unknown }).code)) || /DEADLINE_EXCEEDED|CANCELLED/.test(cause.message))) return true;
   }
   return false;
 }

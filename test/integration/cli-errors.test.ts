@@ -36,7 +36,7 @@ describe('ctrain errors', () => {
     const model = await ctrain(['models', 'show', 'no-such-model'], real);
     expect(model.exitCode).toBe(1);
     expect(model.stderr.split('\n')).toEqual([
-      'ctrain: no model "no-such-model": its model workflow model:no-such-model does not exist',
+      'ctrain: no model "no-such-model": there is no registry at s3://ctrain-registry/no-such-model/registry.json',
       'hint: train it first with `npx ctrain run no-such-model`; `npx ctrain models ls` lists the models',
     ]);
 
