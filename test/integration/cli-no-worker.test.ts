@@ -17,7 +17,9 @@ import { TASK_QUEUES } from '../../contracts/stack.js';
 import { connectTemporal } from '../../harness/temporal.js';
 import type { RunningWorkers } from '../../harness/workers.js';
 import { startWorkers } from '../../harness/workers.js';
+import { datasetRemote, Dvc } from '../../infra/dvc.js';
 import { registerPipeline } from '../../pipelines/index.js';
+import { createGeneralWorker } from '../../workers/general.js';
 import seattleTemperature from '../../pipelines/seattle-temperature.js';
 import { ObjectStore } from '../../storage/gateway.js';
 import { registryKeys } from '../../storage/layout.js';
@@ -118,5 +120,20 @@ describe('with no worker running', () => {
     expect(ls.exitCode).toBe(1);
     expect(ls.stdout).toBe('');
     expect(ls.stderr.split('\n')[0]).toBe(`ctrain: cannot reach MinIO at ${endpoint}`);
+  });
+});
+
+describe('with a worker back on the model workflow\'s task queue', () => {
+  it('the same checks let an update through: retrain pause answers', async () => {
+    const worker = await createGeneralWorker({ connection: temporal.workerConnection, namespace: stack.namespace, deps: { storage, dvc: new Dvc(stack.tools.dvc, datasetRemote(stack.minio)) }, taskQueue: workers.taskQueue });
+    const running = worker.run();
+    try {
+      const pause = await timed(['retrain', 'pause', modelName]);
+      expect(pause.exitCode, pause.stderr).toBe(0);
+      expect(pause.stdout).toBe(`${modelName}: automatic retraining paused`);
+    } finally {
+      worker.shutdown();
+      await running;
+    }
   });
 });
