@@ -1,9 +1,10 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { ResultPromise } from 'execa';
 import { execa } from 'execa';
+import { PROJECT_ROOT } from '../stack/paths.js';
 import type { TestStack } from './test-stack.js';
 
-const CLI = fileURLToPath(new URL('../bin/ctrain.js', import.meta.url));
+const CLI = join(PROJECT_ROOT, 'bin', 'ctrain.js');
 
 /**
  * A `ctrain worker` in its own process (so a test can kill it), ready once it says so, with

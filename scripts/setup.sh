@@ -16,4 +16,6 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_hash" ]]; then
   echo "$lock_hash" > "$stamp"
 fi
 
+# The CLI's JavaScript, compiled ahead (bin/ctrain.js also rebuilds it whenever the sources change).
+node scripts/build-cli.mjs
 node bin/ctrain.js provision

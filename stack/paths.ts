@@ -1,9 +1,20 @@
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The project's root folder (where package.json sits). */
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+/**
+ * The project's root folder (where package.json sits): the folder above stack/, or, run from the
+ * CLI's compiled build (dist/<build>/stack/), the first folder upwards with a package.json.
+ */
+export const PROJECT_ROOT = projectRoot(resolve(fileURLToPath(new URL('..', import.meta.url))));
+
+function projectRoot(start: string): string {
+  for (let folder = start; ; folder = dirname(folder)) {
+    if (existsSync(join(folder, 'package.json'))) return folder;
+    if (dirname(folder) === folder) return start;
+  }
+}
 
 /**
  * Where provisioned tools live, keyed by version, outside any clone so a fresh clone reuses them.
