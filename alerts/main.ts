@@ -9,9 +9,10 @@ import { authFromEnv, checkAuthConfig } from './auth.js';
 import type { AlertReceiver, AlertReceiverOptions } from './server.js';
 import { createAlertReceiver } from './server.js';
 import { gracefulShutdown } from '../infra/shutdown.js';
+import { DEFAULT_ALERTS_PORT } from '../contracts/settings.js';
 
 /** Default listening port. */
-export const DEFAULT_ALERTS_PORT = 8090;
+export { DEFAULT_ALERTS_PORT };
 
 export interface RunAlertReceiverOptions extends Omit<AlertReceiverOptions, 'client' | 'auth' | 'logger' | 'knownModels'> {
   /** TCP port; 0 picks a free one. Default {@link DEFAULT_ALERTS_PORT}. */

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_ALERTS_PORT, runAlertReceiver } from '../alerts/main.js';
-import { DEFAULT_ALERT_RATE_LIMIT } from '../alerts/server.js';
-import { rateLimitFromEnv } from '../http/rate-limit.js';
+import { DEFAULT_ALERTS_PORT } from '../contracts/settings.js';
 
 export function registerAlertsCommand(program: Command): void {
   program
@@ -11,6 +9,7 @@ export function registerAlertsCommand(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--model-label <label>', 'the alert label that names the model', 'model')
     .action(async (options: { port: string; host: string; modelLabel: string }) => {
+      const [{ runAlertReceiver }, { DEFAULT_ALERT_RATE_LIMIT }, { rateLimitFromEnv }] = await Promise.all([import('../alerts/main.js'), import('../alerts/server.js'), import('../http/rate-limit.js')]);
       const rateLimit = rateLimitFromEnv(process.env, 'CTRAIN_ALERT', DEFAULT_ALERT_RATE_LIMIT);
       const running = await runAlertReceiver({ port: Number(options.port), host: options.host, modelLabel: options.modelLabel, rateLimit });
       console.log(`ctrain: alert receiver listening on ${running.url} (POST /alerts/alertmanager, POST /alerts)`);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { output, withClient } from './connect.js';
 
 /**
@@ -14,6 +13,7 @@ export function registerCancelCommand(program: Command): void {
     .argument('<run>', 'the run, e.g. flight-delay.train.20261201T120000000Z')
     .option('--json', 'print JSON')
     .action(async (runId: string, options: { json?: boolean }) => {
+      const { WorkflowNotFoundError } = await import('@temporalio/client');
       await withClient(async (client) => {
         const handle = client.workflow.getHandle(runId);
         const before = await handle.describe().catch((error: unknown) => {

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { Argument } from 'commander';
-import { pipelineNames } from '../pipelines/index.js';
 import { completionScript } from './completion-scripts.js';
 import type { CommandNode, OptionNode } from './completion-scripts.js';
 
@@ -17,7 +16,8 @@ export function registerCompletionCommand(program: Command): void {
     .command('completion')
     .description('print a shell completion script (commands, options, model names); see the README for where to put it')
     .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
-    .action((shell: Shell) => {
+    .action(async (shell: Shell) => {
+      const { pipelineNames } = await import('../pipelines/index.js');
       process.stdout.write(completionScript(shell, commandTree(program), pipelineNames()));
     });
 }

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
+import { PIPELINES_ENV } from '../contracts/settings.js';
 import { configFromEnv } from '../infra/config.js';
-import { findPipeline, pipelineNames } from '../pipelines/index.js';
-import { loadPipelineFile, loadPipelineFolder, PIPELINES_ENV, storedPipelineNames } from '../pipelines/user-pipelines.js';
-import { PipelineSpecError } from '../pipelines/index.js';
-import { ObjectStore } from '../storage/gateway.js';
 import { output } from './connect.js';
 
 interface ListedPipeline {
@@ -20,6 +17,11 @@ export function registerPipelineCommands(program: Command): void {
     .description(`every pipeline: shipped, in ${PIPELINES_ENV}, and those whose spec a run from a file stored in MinIO`)
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
+      const [{ findPipeline, pipelineNames }, { loadPipelineFolder, storedPipelineNames }, { ObjectStore }] = await Promise.all([
+        import('../pipelines/index.js'),
+        import('../pipelines/user-pipelines.js'),
+        import('../storage/gateway.js'),
+      ]);
       const listed: ListedPipeline[] = pipelineNames().map((name) => ({ name, from: 'shipped', description: findPipeline(name)?.description }));
       const folder = await loadPipelineFolder();
       for (const file of folder.files) listed.push({ name: file.spec.name, from: file.path, description: file.spec.description });
@@ -38,6 +40,7 @@ export function registerPipelineCommands(program: Command): void {
     .argument('<file>', 'a .ts, .js or .json file whose default export is a spec')
     .option('--json', 'print JSON')
     .action(async (path: string, options: { json?: boolean }) => {
+      const [{ PipelineSpecError }, { loadPipelineFile }] = await Promise.all([import('../pipelines/index.js'), import('../pipelines/user-pipelines.js')]);
       try {
         const { spec } = await loadPipelineFile(path);
         const features = [...spec.features.numeric, ...spec.features.categorical, ...(spec.features.timeParts?.parts.map((part) => `${spec.features.timeParts!.column}.${part}`) ?? [])];

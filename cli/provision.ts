@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { NATIVE_TENSORFLOW_ENV, provisionNativeTensorflow } from '../stack/native-tensorflow.js';
-import { provisionNativeTensorflowGpu, TENSORFLOW_GPU_ENV, tensorflowGpuWanted } from '../stack/native-tensorflow-gpu.js';
-import { provision } from '../stack/provision.js';
+import { TENSORFLOW_GPU_ENV } from '../contracts/settings.js';
 
 export function registerProvisionCommand(program: Command): void {
   program
@@ -9,6 +7,11 @@ export function registerProvisionCommand(program: Command): void {
     .description("install the pinned Temporal CLI, MinIO server and DVC into the cache, and build TensorFlow's native backend (reused when present)")
     .option('--gpu', `also build @tensorflow/tfjs-node-gpu with the NVIDIA CUDA library wheels (about 3 GB; ${TENSORFLOW_GPU_ENV}=1 does it with every set-up)`)
     .action(async (flags: { gpu?: boolean }) => {
+      const [{ provision }, { NATIVE_TENSORFLOW_ENV, provisionNativeTensorflow }, { provisionNativeTensorflowGpu, tensorflowGpuWanted }] = await Promise.all([
+        import('../stack/provision.js'),
+        import('../stack/native-tensorflow.js'),
+        import('../stack/native-tensorflow-gpu.js'),
+      ]);
       const tools = await provision();
       for (const [name, path] of Object.entries(tools)) console.log(`ctrain: ${name.padEnd(8)} ${path}`);
       // The native backend only makes training faster: without it ctrain trains on wasm, so set-up goes on.

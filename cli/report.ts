@@ -2,11 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { configFromEnv } from '../infra/config.js';
-import { ReportNotFoundError, locateReport } from '../ui/locate.js';
 import { openInBrowser } from './open.js';
 import { output } from './connect.js';
 import { uriOf } from '../contracts/pipeline-run.js';
-import { ObjectStore, isMissingObject } from '../storage/gateway.js';
 
 interface ReportOptions {
   drift?: boolean;
@@ -25,6 +23,7 @@ export function registerReportCommand(program: Command): void {
     .option('--open', 'open it in the default browser')
     .option('--json', 'print JSON: {kind, name, uri, file}')
     .action(async (target: string, options: ReportOptions) => {
+      const [{ ReportNotFoundError, locateReport }, { ObjectStore, isMissingObject }] = await Promise.all([import('../ui/locate.js'), import('../storage/gateway.js')]);
       const storage = new ObjectStore(configFromEnv().minio);
       const located = await locateReport(storage, target, { drift: options.drift });
       let body: Buffer;

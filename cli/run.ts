@@ -3,13 +3,9 @@ import { Option } from 'commander';
 import type { RunRecord } from '../contracts/model.js';
 import type { CacheOptions, PipelineOverrides, PipelineRunResult, StepName } from '../contracts/pipeline-run.js';
 import { PIPELINE_STEPS } from '../contracts/pipeline-run.js';
-import { requestRun, waitForRun } from '../clients/model-client.js';
 import { fourDecimals } from '../format/numbers.js';
 import { blessingWhy } from '../model/blessing.js';
-import { findPipeline, loadPipeline, withOverrides } from '../pipelines/index.js';
 import type { PipelineFile } from '../pipelines/user-pipelines.js';
-import { isPipelineFile, loadPipelineFile, loadPipelineFolder, storePipelineSpec } from '../pipelines/user-pipelines.js';
-import { ObjectStore } from '../storage/gateway.js';
 import { output, webUiLink, withClient } from './connect.js';
 import { defaultWatchMode, watchRun } from './watch.js';
 
@@ -36,6 +32,12 @@ export function registerRunCommand(program: Command): void {
     .option('--reason <text>', 'why, recorded with the run', 'requested from the CLI')
     .option('--json', 'print JSON')
     .action(async (argument: string, options: RunOptions) => {
+      const [{ requestRun, waitForRun }, { loadPipeline, withOverrides }, { storePipelineSpec }, { ObjectStore }] = await Promise.all([
+        import('../clients/model-client.js'),
+        import('../pipelines/index.js'),
+        import('../pipelines/user-pipelines.js'),
+        import('../storage/gateway.js'),
+      ]);
       const overrides = parseOverrides(options.override);
       // Refuse a bad spec or override here, before any workflow starts; the error lists every problem.
       const own = await ownPipeline(argument);
@@ -66,6 +68,7 @@ export function registerRunCommand(program: Command): void {
 
 /** The pipeline file a `run` argument names, or the CTRAIN_PIPELINES file of that name; undefined for a shipped pipeline. */
 async function ownPipeline(argument: string): Promise<PipelineFile | undefined> {
+  const [{ findPipeline }, { isPipelineFile, loadPipelineFile, loadPipelineFolder }] = await Promise.all([import('../pipelines/index.js'), import('../pipelines/user-pipelines.js')]);
   if (isPipelineFile(argument)) return loadPipelineFile(argument);
   if (findPipeline(argument)) return undefined;
   const { files, failures } = await loadPipelineFolder();
@@ -85,8 +88,10 @@ function parseOverrides(text: string | undefined): PipelineOverrides {
 }
 
 /** The run's outcome for people: each step (ran, cached or resumed), metrics, the version. */
-export function describeRun(run: RunRecord, result: PipelineRunResult | undefined): string[] {
-  const lines = [`${run.runId}: ${run.status}${run.version ? ` (version ${run.version})` : ''}`];
+export function describeRun(run: RunRecord, result: PipelineRunResult | undefined, reusedFrom?: string): string[] {
+  // A run that found the data and spec of an existing version returns that version: nothing new is registered.
+  const outcome = reusedFrom && run.version ? `unchanged — the same data and spec as version ${run.version} (run ${reusedFrom}), reused; nothing new registered` : `${run.status}${run.version ? ` (version ${run.version})` : ''}`;
+  const lines = [`${run.runId}: ${outcome}`];
   if (run.error) lines.push(`  error: ${run.error}`);
   if (!result) return lines;
   lines.push(`  dataset version ${result.datasetVersion} (${result.ingest.rows} rows)`);
@@ -95,7 +100,8 @@ export function describeRun(run: RunRecord, result: PipelineRunResult | undefine
     lines.push(`  ${step.padEnd(9)} ${manifest.cached ? `reused (${manifest.reusedBy})` : 'ran'}`);
   }
   lines.push(`  backend ${result.train.backend}, ${result.train.epochsRun} epochs (best ${result.train.bestEpoch})`);
-  lines.push(`  metrics ${Object.entries(result.evaluate.metrics).map(([name, value]) => `${name}=${fourDecimals(value)}`).join(' ')}`);
-  lines.push(`  ${result.evaluate.blessed ? 'blessed' : 'not blessed'}: ${blessingWhy(result.evaluate.reason)}`);
+  const earlier = reusedFrom ? ` (of run ${reusedFrom}, reused)` : '';
+  lines.push(`  metrics${earlier} ${Object.entries(result.evaluate.metrics).map(([name, value]) => `${name}=${fourDecimals(value)}`).join(' ')}`);
+  lines.push(`  ${result.evaluate.blessed ? 'blessed' : 'not blessed'}${earlier}: ${blessingWhy(result.evaluate.reason)}`);
   return lines;
 }

@@ -1,12 +1,10 @@
 import { modelArgument } from './arguments.js';
 import type { Client } from '@temporalio/client';
-import { WorkflowFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { BatchProgress, BatchScoreInput, BatchScoreResult } from '../contracts/batch-score.js';
-import { parseOutputUri } from '../contracts/batch-score.js';
+import { parseOutputUri } from '../contracts/output-uri.js';
 import { checkName } from '../contracts/names.js';
-import { scheduleBatchScore, startBatchScore, waitForBatchScore } from '../clients/batch-client.js';
 import { output, webUiLink, withClient } from './connect.js';
 import { CliError } from './errors.js';
 import { uriOf } from '../contracts/pipeline-run.js';
@@ -32,6 +30,7 @@ export function registerScoreCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (modelName: string, options: ScoreOptions) => {
       const input = batchInput(modelName, options);
+      const { startBatchScore, waitForBatchScore } = await import('../clients/batch-client.js');
       await withClient(async (client, config) => {
         const handle = await startBatchScore(client, input, { workflowId: options.resume });
         const runId = handle.workflowId;
@@ -53,6 +52,7 @@ export function registerScoreScheduleCommand(schedule: Command): void {
     .option('--json', 'print JSON')
     .action(async (modelName: string, options: ScoreOptions & { cron: string }) => {
       const input = batchInput(modelName, options);
+      const { scheduleBatchScore } = await import('../clients/batch-client.js');
       await withClient(async (client) => {
         const scheduleId = await scheduleBatchScore(client, input, { cron: options.cron });
         output(options.json ?? false, { scheduleId, cron: options.cron, input }, () => [`${scheduleId}: scores ${input.input} at "${options.cron}" into ${input.output}`]);
@@ -111,6 +111,7 @@ export async function watchBatchScore(client: Client, runId: string, json: boole
     if (line !== last) console.log(line);
     last = line;
   };
+  const [{ WorkflowFailedError }, { waitForBatchScore }] = await Promise.all([import('@temporalio/client'), import('../clients/batch-client.js')]);
   let result: BatchScoreResult;
   try {
     result = await waitForBatchScore(client.workflow.getHandle(runId), show, intervalMs);

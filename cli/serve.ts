@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { shippedSpecs } from '../pipelines/format-one-specs.js';
-import { DEFAULT_SERVE_PORT, modelServerOptionsFromEnv, runModelServer } from '../serving/main.js';
+import { DEFAULT_SERVE_PORT } from '../contracts/settings.js';
 
 interface ServeOptions {
   port: string;
@@ -20,6 +19,7 @@ export function registerServeCommand(program: Command): void {
     .option('--log-level <level>', 'pino log level', 'info')
     .option('--feedback-open', 'take outcomes without a bearer token when no CTRAIN_FEEDBACK_TOKENS are set (as CTRAIN_FEEDBACK_OPEN=1); for development only')
     .action(async (options: ServeOptions) => {
+      const [{ shippedSpecs }, { modelServerOptionsFromEnv, runModelServer }] = await Promise.all([import('../pipelines/format-one-specs.js'), import('../serving/main.js')]);
       const fromEnv = modelServerOptionsFromEnv(process.env);
       // Each version's canary share and personal-data columns come from the spec stored with it in the registry.
       const server = await runModelServer({

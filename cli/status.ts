@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { StepManifest } from '../contracts/pipeline-run.js';
 import { PIPELINE_STEPS } from '../contracts/pipeline-run.js';
 import { output, webUiLink, withClient } from './connect.js';
 import { runKeys } from '../storage/layout.js';
-import { ObjectStore } from '../storage/gateway.js';
 import { manifestOfFormatTwo } from '../contracts/format-renames.js';
 
 export function registerStatusCommand(program: Command): void {
@@ -23,6 +21,7 @@ export function registerStatusCommand(program: Command): void {
           );
           return;
         }
+        const [{ defaultPayloadConverter }, { ObjectStore }] = await Promise.all([import('@temporalio/common'), import('../storage/gateway.js')]);
         const description = await client.workflow.getHandle(workflowId).describe();
         const storage = new ObjectStore(config.minio);
         const steps: Partial<Record<string, StepManifest>> = {};

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_UI_PORT, runUiServer } from '../ui/main.js';
+import { DEFAULT_UI_PORT } from '../contracts/settings.js';
 import { openInBrowser } from './open.js';
 
 export function registerUiCommand(program: Command): void {
@@ -10,6 +10,7 @@ export function registerUiCommand(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--open', 'open it in the default browser')
     .action(async (options: { port: string; host: string; open?: boolean }) => {
+      const { runUiServer } = await import('../ui/main.js');
       const ui = await runUiServer({ port: Number(options.port), host: options.host });
       console.log(`ctrain: ui listening on ${ui.url}`);
       if (options.open) openInBrowser(ui.url);

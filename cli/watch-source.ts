@@ -4,11 +4,8 @@
  * epochs, the model workflow's registry query for register and deploy.
  */
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { failureCause } from '../contracts/failures.js';
 import type { Registry } from '../contracts/model.js';
-import { modelWorkflowId, registryQuery } from '../contracts/model.js';
 import type { StepManifest, StepName } from '../contracts/pipeline-run.js';
 import { PIPELINE_STEPS } from '../contracts/pipeline-run.js';
 import { CliError } from './errors.js';
@@ -121,6 +118,7 @@ export class RunReader {
 
   /** Why a closed run failed: the activity that failed (else the step it was in) and the innermost message. */
   private async readFailure(history: HistoryFacts): Promise<RunSnapshot['failure']> {
+    const { failureCause } = await import('../contracts/failures.js');
     const error = await this.client.workflow
       .getHandle(this.target.runId)
       .result()
@@ -140,6 +138,7 @@ export class RunReader {
 }
 
 async function readRegistry(client: Client, modelName: string): Promise<Registry | undefined> {
+  const { modelWorkflowId, registryQuery } = await import('../contracts/model.js');
   return client.workflow.getHandle(modelWorkflowId(modelName)).query(registryQuery).catch(notFoundAsUndefined);
 }
 
@@ -147,7 +146,9 @@ function modelOf(description: WorkflowExecutionDescription): string | undefined 
   return /^model:(.+)$/.exec(description.parentExecution?.workflowId ?? '')?.[1];
 }
 
-function notFoundAsUndefined(error: unknown): undefined {
+/** Loads @temporalio/client when first needed: cli modules load no heavy dependency at their top level. */
+async function notFoundAsUndefined(error: unknown): Promise<undefined> {
+  const { WorkflowNotFoundError } = await import('@temporalio/client');
   if (error instanceof WorkflowNotFoundError) return undefined;
   throw error;
 }

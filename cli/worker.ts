@@ -3,13 +3,6 @@ import { Option } from 'commander';
 import type { Worker } from '@temporalio/worker';
 import { TASK_QUEUES } from '../contracts/stack.js';
 import { configFromEnv } from '../infra/config.js';
-import { installWorkerRuntime } from '../infra/temporal.js';
-import { logLevelFromEnv } from '../infra/worker-telemetry.js';
-import { connectWorkers, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
-import { WORKER_SERVICE_NAME } from '../infra/tracing.js';
-import { createDependencies } from '../workers/dependencies.js';
-import { createGeneralWorker } from '../workers/general.js';
-import { createTrainerWorker } from '../workers/trainer.js';
 
 interface WorkerOptions {
   role: 'general' | 'trainer' | 'all';
@@ -25,6 +18,14 @@ export function registerWorkerCommand(program: Command): void {
     .option('--task-queue <queue>', 'general task queue', TASK_QUEUES.general)
     .option('--train-task-queue <queue>', 'trainer task queue', TASK_QUEUES.train)
     .action(async (options: WorkerOptions) => {
+      // In the order they were imported before they were loaded here.
+      const { installWorkerRuntime } = await import('../infra/temporal.js');
+      const { logLevelFromEnv } = await import('../infra/worker-telemetry.js');
+      const { connectWorkers, temporalOptionsFromEnv } = await import('../infra/temporal-connection.js');
+      const { WORKER_SERVICE_NAME } = await import('../infra/tracing.js');
+      const { createDependencies } = await import('../workers/dependencies.js');
+      const { createGeneralWorker } = await import('../workers/general.js');
+      const { createTrainerWorker } = await import('../workers/trainer.js');
       const config = configFromEnv();
       // With OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, traces of workflows and steps, the activities' own client calls included.
       const temporal = await temporalOptionsFromEnv(process.env, config.temporal, WORKER_SERVICE_NAME);

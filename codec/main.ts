@@ -6,9 +6,10 @@ import { secretFromEnv } from '../infra/secrets.js';
 import { gracefulShutdown } from '../infra/shutdown.js';
 import type { CodecServer } from './server.js';
 import { createCodecServer } from './server.js';
+import { DEFAULT_CODEC_PORT } from '../contracts/settings.js';
 
 /** Default listening port (Temporal's codec server samples use it too). */
-export const DEFAULT_CODEC_PORT = 8888;
+export { DEFAULT_CODEC_PORT };
 
 /** The codec server cannot start as configured. */
 export class CodecServerConfigError extends Error {

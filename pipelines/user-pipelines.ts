@@ -7,14 +7,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import type { PipelineSpec, PipelineSpecInput } from '../contracts/pipeline-spec.js';
 import type { ObjectStore } from '../storage/gateway.js';
 import { pipelineKeys } from '../storage/layout.js';
 import { findPipeline, parsePipelineSpec, PipelineSpecError } from './index.js';
+import { PIPELINES_ENV } from '../contracts/settings.js';
 
 /** The folder of pipeline files the CLI reads beside the shipped pipelines. */
-export const PIPELINES_ENV = 'CTRAIN_PIPELINES';
+export { PIPELINES_ENV };
 
 const SPEC_FILE = /\.(ts|mts|js|mjs|json)$/;
 
@@ -42,6 +42,7 @@ export async function loadPipelineFile(path: string): Promise<PipelineFile> {
     if (extname(absolute) === '.json') input = JSON.parse(await readFile(absolute, 'utf8')) as unknown;
     else {
       // tsx loads TypeScript, and JavaScript written as ES modules, wherever the file lies (no package.json beside it needed).
+      const { tsImport } = await import('tsx/esm/api');
       const module = (await tsImport(pathToFileURL(absolute).href, import.meta.url)) as { default?: unknown; pipeline?: unknown };
       input = module.default ?? module.pipeline;
       // A TypeScript file with no package.json beside it loads as CommonJS: its exports sit one level down.

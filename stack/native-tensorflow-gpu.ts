@@ -5,6 +5,7 @@ import type { NativeTensorflowSetup } from './native-tensorflow.js';
 import { ensureTool, ProvisionError, run } from './provision.js';
 import { PROJECT_ROOT } from './paths.js';
 import { PINNED } from './versions.js';
+import { TENSORFLOW_GPU_ENV } from '../contracts/settings.js';
 
 /**
  * tfjs-node-gpu by the same route as tfjs-node, opted into: the same TensorFlow C library (PyPI's
@@ -15,7 +16,7 @@ import { PINNED } from './versions.js';
  */
 
 /** Set to 1 to build the GPU backend with every set-up (`npm test`, `npm run demo`); `ctrain provision --gpu` does it once. */
-export const TENSORFLOW_GPU_ENV = 'CTRAIN_TENSORFLOW_GPU';
+export { TENSORFLOW_GPU_ENV };
 
 const PACKAGE = '@tensorflow/tfjs-node-gpu';
 const CUDA_REQUIREMENTS = join(PROJECT_ROOT, 'stack', 'requirements-tensorflow-gpu.txt');

@@ -4,8 +4,9 @@ import { gracefulShutdown } from '../infra/shutdown.js';
 import type { Shutdown } from '../infra/shutdown.js';
 import { createUiServer } from './server.js';
 import { ObjectStore } from '../storage/gateway.js';
+import { DEFAULT_UI_PORT } from '../contracts/settings.js';
 
-export const DEFAULT_UI_PORT = 8090;
+export { DEFAULT_UI_PORT };
 
 export interface RunningUi extends Shutdown {
   url: string;
