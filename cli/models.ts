@@ -16,7 +16,9 @@ export function registerModelCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const { listRegistries } = await import('../clients/registry-reader.js');
-      const registries = await listRegistries(await objectStore());
+      const { registries, unreadable } = await listRegistries(await objectStore());
+      // Said on stderr so --json stays one document; the other models are listed all the same.
+      for (const { modelName, reason } of unreadable) console.error(`ctrain: skipped ${modelName}: ${reason}`);
       print(options.json ?? false, registries, () =>
         registries.length === 0
           ? ['no model has been trained yet; start one with `npx ctrain run <pipeline>`']

@@ -6,15 +6,23 @@ import type { ObjectStore } from '../storage/gateway.js';
 import { isMissingObject } from '../storage/gateway.js';
 import type { Registry } from '../contracts/model.js';
 import { uriOf } from '../contracts/pipeline-run.js';
-import { parseRegistry } from '../contracts/registry-format.js';
+import { parseRegistry, RegistryFormatError } from '../contracts/registry-format.js';
 import { registryKeys } from '../storage/layout.js';
 import { NoRegistryError } from './hinted-errors.js';
 
+/** A registry this ctrain cannot read (a newer format, or damaged), named with why. */
+export interface UnreadableRegistry {
+  modelName: string;
+  reason: string;
+}
+
 /**
  * Every model's published registry, sorted by name; empty when the registry bucket holds none.
- * A MinIO that cannot be reached, or has no registry bucket, throws: it is never an empty answer.
+ * One registry this ctrain cannot read (say a newer ctrain wrote it) is set aside in `unreadable`
+ * rather than hiding every other model. A MinIO that cannot be reached, or has no registry bucket,
+ * throws: it is never an empty answer.
  */
-export async function listRegistries(storage: ObjectStore): Promise<Registry[]> {
+export async function listRegistries(storage: ObjectStore): Promise<{ registries: Registry[]; unreadable: UnreadableRegistry[] }> {
   let keys: string[];
   try {
     keys = await storage.listKeys(registryKeys.all);
@@ -24,11 +32,17 @@ export async function listRegistries(storage: ObjectStore): Promise<Registry[]> 
   }
   const models = keys.map(registryKeys.modelOf).filter((name): name is string => name !== undefined).sort();
   const registries: Registry[] = [];
+  const unreadable: UnreadableRegistry[] = [];
   for (const modelName of models) {
-    const registry = await findRegistry(storage, modelName);
-    if (registry) registries.push(registry);
+    try {
+      const registry = await findRegistry(storage, modelName);
+      if (registry) registries.push(registry);
+    } catch (error) {
+      if (!(error instanceof RegistryFormatError)) throw error;
+      unreadable.push({ modelName, reason: error.message });
+    }
   }
-  return registries;
+  return { registries, unreadable };
 }
 
 /** One model's published registry, or undefined when it has none (never trained, or deleted meanwhile). */

@@ -1,8 +1,6 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { ObjectRef } from './pipeline-run.js';
 
-export { parseOutputUri } from './output-uri.js';
-
 /** Contracts of a batch score: a model run over a large file as a workflow of chunk activities. Only ids, URIs and counts. */
 
 export const BATCH_DEFAULTS = {

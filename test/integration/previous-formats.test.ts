@@ -18,6 +18,7 @@ import { MANIFEST_FORMAT } from '../../contracts/pipeline-run.js';
 import { PREDICTION_LOG_FORMAT } from '../../contracts/prediction-log.js';
 import { RegistryFormatError } from '../../contracts/registry-format.js';
 import { renamedField } from '../../contracts/format-renames.js';
+import { listRegistries } from '../../clients/registry-reader.js';
 import { readLog } from '../../infra/prediction-logs.js';
 import { loadRegistry } from '../../infra/registry-store.js';
 import { selectBackend } from '../../model/index.js';
@@ -149,6 +150,11 @@ describe('data written by the previous format', () => {
     await storage.putJson(registryKeys.registry(modelName), { format: REGISTRY_FORMAT + 1, modelName, versions: [], aliases: {} });
     await expect(loadRegistry(storage, modelName)).rejects.toThrow(RegistryFormatError);
     await expect(loadRegistry(storage, modelName)).rejects.toThrow(`has format ${REGISTRY_FORMAT + 1}; this ctrain reads formats 1 to ${REGISTRY_FORMAT}`);
+    // Listing every model sets it aside, naming why, and still lists the others.
+    const { registries, unreadable } = await listRegistries(storage);
+    expect(unreadable).toContainEqual({ modelName, reason: expect.stringContaining(`has format ${REGISTRY_FORMAT + 1}`) as unknown });
+    expect(registries.map((registry) => registry.modelName)).not.toContain(modelName);
+    expect(registries.length).toBeGreaterThan(0);
   });
 
   it('format-1 step manifests are resumed from and reused from the step cache; a newer one fails for good', async () => {
