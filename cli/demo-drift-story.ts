@@ -28,6 +28,8 @@ type Day = Record<string, string | number>;
 /** What the story needs of the demo's model server. */
 export interface DemoServer {
   url: string;
+  /** May post outcomes. */
+  feedbackToken: string;
   /** Writes buffered prediction-log lines to MinIO now. */
   flush: () => Promise<void>;
   /** Resolves once the server has loaded `version` of the model under `alias`. */
@@ -35,7 +37,6 @@ export interface DemoServer {
 }
 
 export async function runDriftStory(client: Client, storage: Storage, server: DemoServer): Promise<string[]> {
-  const serverUrl = server.url;
   const started = Date.now();
   const timeline: string[] = [];
   const note = (line: string): void => {
@@ -49,15 +50,22 @@ export async function runDriftStory(client: Client, storage: Storage, server: De
   note(`source ${uriOf(SOURCE)} holds ${early.length} days (2012–2013)`);
 
   const first = await requestRun(client, LIVE_MODEL, { reason: 'demo: first training', source: 'cli' });
-  const { registry: trained } = await waitForRun(client, LIVE_MODEL, first.runId);
+  const { run: firstRun, registry: trained } = await waitForRun(client, LIVE_MODEL, first.runId);
   const v1 = trained.aliases.production!;
-  note(`trained and deployed v${v1}: rmse ${rmse(trained, v1)} °C on the last 20% of 2012–2013`);
+  const firstVersion = trained.versions.find((candidate) => candidate.version === firstRun.version);
+  if (firstVersion && firstVersion.runId !== first.runId) {
+    // An earlier demo trained on these days already: the run reused its version, and production may have moved on since.
+    note(`unchanged: these days are the data v${firstVersion.version} was trained on (run ${firstVersion.runId}); nothing retrained, nothing registered`);
+    note(`production stays v${v1}${v1 === firstVersion.version ? '' : `, registered ${trained.versions.find((candidate) => candidate.version === v1)?.createdAt ?? 'earlier'} by an earlier demo`}: rmse ${rmse(trained, v1)} °C on its own test rows`);
+  } else {
+    note(`trained and deployed v${v1}: rmse ${rmse(trained, v1)} °C on the last 20% of 2012–2013`);
+  }
   await server.untilLoaded(LIVE_MODEL, 'production', v1);
 
   await storage.putBuffer(SOURCE, Buffer.from([header, ...lines].join('\n') + '\n'), 'text/csv');
   note(`${lines.length - early.length} new days (2014–2015) arrive in the source`);
   const summer = lines.filter((line) => line >= REPLAY.from && line < REPLAY.to).map(parseDay(header!));
-  const sent = await replay(serverUrl, summer);
+  const sent = await replay(server, summer);
   await server.flush();
   note(`replayed ${sent.length} days of May–September 2015 as live traffic, outcomes posted back`);
 
@@ -68,7 +76,7 @@ export async function runDriftStory(client: Client, storage: Storage, server: De
     note(`waiting out the ${cooling.policy?.cooldown} cooldown after the last run`);
     await sleep(cooldownEnds - Date.now() + 100);
   }
-  const check = await client.workflow.execute(driftCheckWorkflow, { taskQueue: TASK_QUEUES.general, workflowId: `drift-check:${LIVE_MODEL}:demo-${Date.now()}`, args: [{ modelName: LIVE_MODEL }] });
+  const check = await client.workflow.execute(driftCheckWorkflow, { taskQueue: TASK_QUEUES.general, workflowId: `drift-check:${LIVE_MODEL}:demo-${Date.now()}`, workflowExecutionTimeout: '2 minutes', args: [{ modelName: LIVE_MODEL }] });
   note(`drift check: ${check.verdict} — ${check.reason}`);
   if (check.outcome) note(`outcomes: ${check.outcome.reason}`);
   else if (check.performance) note(`live metric: ${check.performance.reason}`);
@@ -81,24 +89,31 @@ export async function runDriftStory(client: Client, storage: Storage, server: De
   if (!decision.runId) return timeline;
   const retraining = await until(client, (r) => r.runs.some((candidate) => candidate.runId === decision.runId));
   const run = retraining.runs.find((candidate) => candidate.runId === decision.runId)!;
-  const canary = await until(client, (r) => r.aliases.canary !== undefined || Boolean(r.runs.at(-1)?.finishedAt));
+  const canary = await until(client, (r) => r.aliases.canary !== undefined || Boolean(r.runs.find((candidate) => candidate.runId === run.runId)?.finishedAt));
   if (canary.aliases.canary !== undefined) {
     note(`retrained on ${lines.length} days; v${canary.aliases.canary} is the canary (rmse ${rmse(canary, canary.aliases.canary)} °C vs production on the same new test rows ${productionRmse(canary, canary.aliases.canary)} °C)`);
     await server.untilLoaded(LIVE_MODEL, 'canary', canary.aliases.canary);
-    const during = await replay(serverUrl, summer);
+    const during = await replay(server, summer);
     await server.flush();
     note(`live traffic during the soak: ${during.filter((p) => p.alias === 'canary').length} requests to the canary, ${during.filter((p) => p.alias === 'production').length} to production`);
   }
   const done = await waitForRun(client, LIVE_MODEL, run.runId);
   const version = done.registry.versions.find((candidate) => candidate.version === done.run.version);
-  note(`run ${done.run.status}; production is v${done.registry.aliases.production}${version?.deployment ? ` — ${version.deployment.reason}` : ''}`);
+  if (version && version.runId !== run.runId) {
+    note(`unchanged: the retraining found the data and spec of v${version.version} (run ${version.runId}) and reused it; nothing new registered, production stays v${done.registry.aliases.production}`);
+  } else {
+    note(`run ${done.run.status}; production is v${done.registry.aliases.production}${version?.deployment ? ` — ${version.deployment.reason}` : ''}`);
+  }
   return timeline;
 }
 
+/** Polls the model's registry until `done` holds; a minute at most, so the demo never hangs. */
 async function until(client: Client, done: (registry: Registry) => boolean): Promise<Registry> {
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const registry = await readRegistry(client, LIVE_MODEL);
     if (done(registry)) return registry;
+    if (Date.now() > deadline) throw new Error(`model:${LIVE_MODEL} did not get there within a minute; \`npx ctrain dev status\` shows whether its workers run`);
     await sleep(200);
   }
 }
@@ -110,7 +125,7 @@ const parseDay = (header: string) => (line: string): Day => {
 };
 
 /** Sends days one request each (so the canary split applies per request) and posts the real maximum temperatures back. */
-async function replay(serverUrl: string, days: Day[]): Promise<{ alias: string }[]> {
+async function replay({ url: serverUrl, feedbackToken }: DemoServer, days: Day[]): Promise<{ alias: string }[]> {
   const answered: { id: string; alias: string; label: number }[] = [];
   for (const { temp_max: label, ...input } of days) {
     const response = await fetch(`${serverUrl}/v1/models/${LIVE_MODEL}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ row: input }) });
@@ -120,7 +135,7 @@ async function replay(serverUrl: string, days: Day[]): Promise<{ alias: string }
   }
   const fedBack = await fetch(`${serverUrl}/v1/models/${LIVE_MODEL}/outcomes`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${feedbackToken}` },
     body: JSON.stringify({ outcomes: answered.map(({ id, label }) => ({ id, label })) }),
   });
   if (!fedBack.ok) throw new Error(`the model server refused the outcomes: ${fedBack.status} ${await fedBack.text()}`);

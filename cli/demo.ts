@@ -1,108 +1,82 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { PipelineRunResult } from '../contracts/pipeline-run.js';
-import { configFromEnv } from '../infra/config.js';
-import { requestRun, waitForRun } from '../clients/model-client.js';
-import { installWorkerRuntime } from '../infra/temporal.js';
-import { connectWorkers, temporalOptionsFromEnv } from '../infra/temporal-connection.js';
-import { WORKER_SERVICE_NAME } from '../infra/tracing.js';
-import { loadPipeline } from '../pipelines/index.js';
-import { shippedSpecs } from '../pipelines/format-one-specs.js';
-import { runModelServer } from '../serving/main.js';
-import { devLayout } from '../stack/dev-stack.js';
-import { startStack, stackUrls } from '../stack/local-stack.js';
-import { PROJECT_ROOT } from '../stack/paths.js';
-import { assertPortFree } from '../stack/ports.js';
-import { provision } from '../stack/provision.js';
 import type { TableRow } from '../tabular/index.js';
-import { readRows } from '../tabular/index.js';
-import { createDependencies } from '../workers/dependencies.js';
-import { createGeneralWorker } from '../workers/general.js';
-import { createTrainerWorker } from '../workers/trainer.js';
-import { withClient } from './connect.js';
-import { LIVE_MODEL, runDriftStory } from './demo-drift-story.js';
-import { describeRun } from './run.js';
 
 const MODEL = 'flight-delay';
 const LIVE_ROWS = 200;
+/** The dev model server writes its prediction log every second (dev-services.ts); this waits out one write. */
+const LOG_FLUSH_WAIT_MS = 2500;
 
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('the continuous-training demo: stack, workers and model server; train flight-delay on real flights, deploy it, send it real rows')
-    .option('--serve', 'keep the workers and the model server running after the demo, until Ctrl-C')
+    .description('the continuous-training demo: bring up the dev stack (workers and model server included), train flight-delay on real flights, deploy it, send it real rows; the stack keeps running')
     .action(runDemo);
 }
 
-async function runDemo(options: { serve?: boolean }): Promise<void> {
+async function runDemo(): Promise<void> {
   const started = Date.now();
-  const layout = devLayout();
-  const urls = stackUrls((await startStack(layout, await provision())).ports);
-  const env = { ...process.env, CTRAIN_TEMPORAL_ADDRESS: urls.temporalAddress, CTRAIN_MINIO_ENDPOINT: urls.minioEndpoint };
-  Object.assign(process.env, env);
-  const config = configFromEnv(env);
-  const servePort = Number(process.env.CTRAIN_SERVE_PORT || 8080);
-  await assertPortFree(servePort, 'model server', 'CTRAIN_SERVE_PORT');
-  console.log(`ctrain demo: stack up — Web UI ${urls.webUi}, MinIO ${urls.minioEndpoint}`);
+  const { bringUpDevStack, describeDevStack } = await import('./dev-stack-view.js');
+  const { configFromEnv } = await import('../infra/config.js');
+  const { requestRun, waitForRun } = await import('../clients/model-client.js');
+  const { loadPipeline } = await import('../pipelines/index.js');
+  const { ObjectStore } = await import('../storage/gateway.js');
+  const { withClient } = await import('./connect.js');
+  const { LIVE_MODEL, runDriftStory } = await import('./demo-drift-story.js');
+  const { describeRun } = await import('./run.js');
 
-  installWorkerRuntime();
-  const temporal = await temporalOptionsFromEnv(env, config.temporal, WORKER_SERVICE_NAME);
-  const { tracing } = temporal;
-  const connection = await connectWorkers(temporal);
-  const deps = await createDependencies(config, undefined, temporal);
-  const base = { connection, namespace: temporal.namespace, dataConverter: temporal.dataConverter, tracing, deps };
-  const workers = [await createGeneralWorker(base), await createTrainerWorker(base)];
-  const running = Promise.all(workers.map((worker) => worker.run()));
-  const spec = loadPipeline(MODEL);
-  // Each version's canary share and personal columns come from the spec stored with it in the registry.
-  const server = await runModelServer({
-    port: servePort,
-    models: [MODEL, LIVE_MODEL],
-    formatOneSpecs: shippedSpecs,
-    logLevel: 'warn',
-    pollMs: 500,
-    // The demo's own server on loopback, which the demo posts outcomes to itself.
-    feedbackOpen: true,
-  });
+  const stack = await bringUpDevStack();
+  const { urls, server } = stack;
+  Object.assign(process.env, { CTRAIN_TEMPORAL_ADDRESS: urls.temporalAddress, CTRAIN_MINIO_ENDPOINT: urls.minioEndpoint });
+  const config = configFromEnv();
+  console.log(`ctrain demo: stack up — Web UI ${urls.webUi}, MinIO ${urls.minioEndpoint}; workers and model server ${server.url} running (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   const untilLoaded = (modelName: string, alias: 'production' | 'canary', version: number) => untilServing(server.url, modelName, alias, version);
-  console.log(`ctrain demo: workers on ${workers.map((w) => w.options.taskQueue).join(', ')}; model server on ${server.url}`);
+  const spec = loadPipeline(MODEL);
 
-  try {
-    await withClient(async (client) => {
-      console.log(`ctrain demo: training ${MODEL} on ${spec.source.limit ?? 'all'} rows of ${spec.source.uri} …`);
-      const { runId } = await requestRun(client, MODEL, { reason: 'npm run demo', source: 'cli' });
-      const { run, registry } = await waitForRun(client, MODEL, runId);
-      const result = run.status === 'failed' ? undefined : ((await client.workflow.getHandle(runId).result()) as PipelineRunResult);
-      console.log(describeRun(run, result).join('\n'));
-      if (!registry.aliases.production) throw new Error(`no production version of ${MODEL}: ${run.error ?? run.status}`);
+  await withClient(async (client) => {
+    console.log(`ctrain demo: training ${MODEL} on ${spec.source.limit ?? 'all'} rows of ${spec.source.uri} …`);
+    const { runId } = await requestRun(client, MODEL, { reason: 'npm run demo', source: 'cli' });
+    const { run, registry } = await waitForRun(client, MODEL, runId);
+    const result = run.status === 'failed' ? undefined : ((await client.workflow.getHandle(runId).result()) as PipelineRunResult);
+    // A later demo finds the same data and spec: the run reuses the version an earlier one registered.
+    const version = registry.versions.find((candidate) => candidate.version === run.version);
+    const reusedFrom = version && version.runId !== runId ? version : undefined;
+    console.log(describeRun(run, result, reusedFrom?.runId).join('\n'));
+    if (!registry.aliases.production) throw new Error(`no production version of ${MODEL}: ${run.error ?? run.status}`);
 
-      await untilLoaded(MODEL, 'production', registry.aliases.production);
-      const scored = await sendLiveRows(server.url);
-      console.log(`\nctrain demo: summary (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-      console.log(`  dataset version   ${result?.datasetVersion ?? '-'}`);
-      console.log(`  metrics (test)    ${result ? Object.entries(result.evaluate.metrics).filter(([n]) => ['auc', 'accuracy', 'logLoss'].includes(n)).map(([n, v]) => `${n}=${v.toFixed(4)}`).join(' ') : '-'}`);
-      console.log(`  backend           ${result?.train.backend ?? '-'}`);
-      console.log(`  registry          ${MODEL} v${run.version} (production v${registry.aliases.production}); s3://ctrain-registry/${MODEL}/registry.json`);
-      console.log(`  serving           ${server.url}/v1/models/${MODEL}/predict — ${scored.sent} real flights scored, ${scored.versions}, live accuracy ${scored.accuracy.toFixed(3)}`);
-      console.log(`  Web UI (this run) ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(runId)}`);
-      console.log(`  model workflow    ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(`model:${MODEL}`)}`);
+    await untilLoaded(MODEL, 'production', registry.aliases.production);
+    const scored = await sendLiveRows(server);
+    const reused = reusedFrom ? ` (v${reusedFrom.version}'s, reused)` : '';
+    const baseline = result?.evaluate.baseline;
+    console.log(`\nctrain demo: summary (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(`  dataset version   ${result?.datasetVersion ?? '-'}${reusedFrom ? ` (unchanged since run ${reusedFrom.runId})` : ''}`);
+    console.log(`  metrics (test)    ${result ? Object.entries(result.evaluate.metrics).filter(([n]) => ['auc', 'accuracy', 'logLoss'].includes(n)).map(([n, v]) => `${n}=${v.toFixed(4)}`).join(' ') : '-'}${reused}`);
+    if (baseline) console.log(`  baseline (test)   ${baseline.predictor}: ${Object.entries(baseline.metrics).filter(([n]) => ['auc', 'accuracy', 'logLoss'].includes(n)).map(([n, v]) => `${n}=${v.toFixed(4)}`).join(' ')}`);
+    console.log(`  backend           ${result ? describeBackend(result.train) : '-'}${reused}`);
+    console.log(`  registry          ${MODEL} v${run.version} ${reusedFrom ? 'reused, nothing new registered' : 'registered by this run'} (production v${registry.aliases.production}); s3://ctrain-registry/${MODEL}/registry.json`);
+    console.log(`  serving           ${server.url}/v1/models/${MODEL}/predict — ${scored.sent} real flights scored${reusedFrom ? ' again' : ''}, ${scored.versions}, live accuracy ${scored.accuracy.toFixed(3)}`);
+    console.log(`  Web UI (this run) ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(runId)}`);
+    console.log(`  model workflow    ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(`model:${MODEL}`)}`);
 
-      console.log(`\nctrain demo: continuous training — ${LIVE_MODEL}, drift detected in live traffic, retrained on fresh data, canaried, promoted`);
-      await runDriftStory(client, deps.storage, { url: server.url, flush: () => server.server.predictionLog.flush(), untilLoaded });
-      console.log(`  model workflow    ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(`model:${LIVE_MODEL}`)}`);
-    });
-    if (options.serve) {
-      console.log('ctrain demo: serving until Ctrl-C');
-      await server.closed;
-    }
-  } finally {
-    await server.close();
-    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await connection.close();
-    await tracing?.shutdown();
-  }
-  console.log('ctrain demo: done. The stack keeps running (`npx ctrain dev status`); `npx ctrain serve` serves the model again; `npx ctrain dev down` stops it all.');
+    console.log(`\nctrain demo: continuous training — ${LIVE_MODEL}: drift in live traffic, retraining on fresh data, canary, promotion`);
+    await runDriftStory(client, new ObjectStore(config.minio), { ...server, flush: () => sleep(LOG_FLUSH_WAIT_MS), untilLoaded });
+    console.log(`  model workflow    ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(`model:${LIVE_MODEL}`)}`);
+  });
+  console.log(`\nctrain demo: done in ${((Date.now() - started) / 1000).toFixed(1)} s. Everything keeps running:`);
+  console.log(describeDevStack(stack).join('\n'));
+  console.log('  try next:');
+  console.log('    npx ctrain models ls                    the registry');
+  console.log(`    npx ctrain models show ${MODEL}        versions, metrics against the baseline, lineage`);
+  console.log(`    npx ctrain watch ${MODEL}              runs as they happen`);
+  console.log(`    npx ctrain drift check ${LIVE_MODEL}    a drift check now`);
+  console.log(`    npx ctrain report ${MODEL} --open      the run report`);
+}
+
+/** The backend, what it ran on and why faster ones were skipped (recorded with the version). */
+function describeBackend(train: PipelineRunResult['train']): string {
+  return train.backendDetail ? `${train.backend} — ${train.backendDetail.detail}` : train.backend;
 }
 
 /** Waits until the model server has loaded a version under an alias (it polls the registry). */
@@ -117,7 +91,11 @@ async function untilServing(serverUrl: string, modelName: string, alias: 'produc
 }
 
 /** Real flights after the training slice, scored by the server, with their real outcomes posted back. */
-async function sendLiveRows(serverUrl: string): Promise<{ sent: number; accuracy: number; versions: string }> {
+async function sendLiveRows(server: { url: string; feedbackToken: string }): Promise<{ sent: number; accuracy: number; versions: string }> {
+  const { loadPipeline } = await import('../pipelines/index.js');
+  const { readRows } = await import('../tabular/index.js');
+  const { PROJECT_ROOT } = await import('../stack/paths.js');
+  const serverUrl = server.url;
   const spec = loadPipeline(MODEL);
   const skip = spec.source.limit ?? 0;
   const rows: TableRow[] = [];
@@ -133,7 +111,7 @@ async function sendLiveRows(serverUrl: string): Promise<{ sent: number; accuracy
   const labels = live.map((row) => Number((row.delay as number) > 15));
   const fedBack = await fetch(`${serverUrl}/v1/models/${MODEL}/outcomes`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.feedbackToken}` },
     body: JSON.stringify({ outcomes: predictions.map((p, i) => ({ id: p.id, label: labels[i] })) }),
   });
   if (!fedBack.ok) throw new Error(`the model server refused the outcomes: ${fedBack.status} ${await fedBack.text()}`);

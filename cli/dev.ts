@@ -1,49 +1,51 @@
 import type { Command } from 'commander';
-import { devLayout } from '../stack/dev-stack.js';
-import { readState, runningServices, startStack, stackUrls, stopStack } from '../stack/local-stack.js';
-import { provision } from '../stack/provision.js';
 
 export function registerDevCommands(program: Command): void {
-  const dev = program.command('dev').description('the embedded development stack: Temporal dev server + Web UI, MinIO');
+  const dev = program
+    .command('dev')
+    .description('the embedded development stack: Temporal dev server + Web UI, MinIO, a general and a trainer worker, the model server');
 
   dev
     .command('up')
-    .description('start the stack on loopback (data survives down/up)')
+    .description('start the stack on loopback and keep its workers and model server running (data survives down/up)')
     .action(async () => {
-      const layout = devLayout();
-      const state = await startStack(layout, await provision());
-      const urls = stackUrls(state.ports);
-      console.log(`ctrain: stack is up (data in ${layout.home})`);
-      console.log(`  Temporal  ${urls.temporalAddress}`);
-      console.log(`  Web UI    ${urls.webUi}`);
-      console.log(`  MinIO     ${urls.minioEndpoint} (console ${urls.minioConsole})`);
+      const { bringUpDevStack, describeDevStack } = await import('./dev-stack-view.js');
+      const up = await bringUpDevStack();
+      console.log(`ctrain: stack is up (data in ${up.layout.home})`);
+      console.log(describeDevStack(up).join('\n'));
     });
 
   dev
     .command('down')
     .description('stop the processes that `dev up` started, and only those')
     .action(async () => {
-      const stopped = await stopStack(devLayout().home);
+      const { devLayout } = await import('../stack/dev-stack.js');
+      const { stopStack } = await import('../stack/local-stack.js');
+      const { stopDevServices } = await import('../stack/dev-services.js');
+      const home = devLayout().home;
+      // The supervisor first, so it does not start Temporal or MinIO again as they stop.
+      const stopped = [...(await stopDevServices(home)), ...(await stopStack(home))];
       console.log(stopped.length ? `ctrain: stopped ${stopped.join(', ')}` : 'ctrain: nothing was running');
     });
 
   dev
     .command('status')
-    .description('report each service, its process and its URL')
-    .action(async () => {
-      const layout = devLayout();
-      const state = await readState(layout.home);
-      if (!state) {
-        console.log(`ctrain: stack is down (data in ${layout.home})`);
-        return;
-      }
-      const running = new Set(runningServices(state).map((service) => service.pid));
-      const urls = stackUrls(state.ports);
-      const where = { temporal: `${urls.temporalAddress}, Web UI ${urls.webUi}`, minio: `${urls.minioEndpoint}, console ${urls.minioConsole}` };
-      for (const service of state.services) {
-        const health = running.has(service.pid) ? `running (pid ${service.pid})` : 'stopped';
-        console.log(`${service.name.padEnd(9)} ${health.padEnd(22)} ${where[service.name]}  log ${service.log}`);
-      }
-      if (running.size < state.services.length) process.exitCode = 3;
+    .description('each service: its process, where it answers, its restarts and its log')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { devStackStatus, describeStatus } = await import('./dev-stack-view.js');
+      const status = await devStackStatus();
+      console.log(options.json ? JSON.stringify(status, null, 2) : (await describeStatus(status)).join('\n'));
+      if (!status.healthy) process.exitCode = 3;
+    });
+
+  dev
+    .command('supervise', { hidden: true })
+    .description('keep the dev stack’s workers and model server running (started by `dev up`)')
+    .requiredOption('--home <folder>', 'the stack’s folder')
+    .requiredOption('--serve-port <port>', 'the model server’s port')
+    .action(async (options: { home: string; servePort: string }) => {
+      const { superviseDevStack } = await import('./dev-stack-view.js');
+      await superviseDevStack(options.home, Number(options.servePort));
     });
 }

@@ -39,10 +39,16 @@ export interface RunningModelServer {
  * comma-separated, or CTRAIN_FEEDBACK_TOKENS_FILE, one per line; without any, outcomes are
  * refused unless CTRAIN_FEEDBACK_OPEN is 1 or true), the per-caller rate limit
  * (CTRAIN_SERVE_RATE_LIMIT requests per CTRAIN_SERVE_RATE_WINDOW; 0 turns it off) and the
- * pseudonym key (CTRAIN_PSEUDONYM_KEY or CTRAIN_PSEUDONYM_KEY_FILE).
+ * pseudonym key (CTRAIN_PSEUDONYM_KEY or CTRAIN_PSEUDONYM_KEY_FILE), and how often the prediction log
+ * is written to MinIO (CTRAIN_PREDICTION_LOG_FLUSH_MS, default 5000).
  */
-export function modelServerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<ModelServerOptions, 'feedbackTokens' | 'feedbackOpen' | 'rateLimit' | 'pseudonymKey'> {
+export function modelServerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<ModelServerOptions, 'feedbackTokens' | 'feedbackOpen' | 'rateLimit' | 'pseudonymKey' | 'logSink'> {
+  const flushMs = env.CTRAIN_PREDICTION_LOG_FLUSH_MS?.trim();
+  if (flushMs && !(/^\d+$/.test(flushMs) && Number(flushMs) >= 100 && Number(flushMs) <= 3_600_000)) {
+    throw new Error(`CTRAIN_PREDICTION_LOG_FLUSH_MS=${flushMs} is not a whole number of milliseconds from 100 to 3600000`);
+  }
   return {
+    ...(flushMs ? { logSink: { flushMs: Number(flushMs) } } : {}),
     feedbackTokens: secretListFromEnv(env, 'CTRAIN_FEEDBACK_TOKENS'),
     feedbackOpen: ['1', 'true'].includes(env.CTRAIN_FEEDBACK_OPEN?.trim().toLowerCase() ?? ''),
     rateLimit: rateLimitFromEnv(env, 'CTRAIN_SERVE', DEFAULT_SERVE_RATE_LIMIT),

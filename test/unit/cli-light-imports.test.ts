@@ -14,11 +14,14 @@ import { PROJECT_ROOT } from '../../stack/paths.js';
 
 /** Packages a command module may load at its top level. */
 const ALLOWED_PACKAGES = new Set(['commander']);
-/** Files being rewritten to the rule by others right now; each is checked once it is done. */
-const PENDING = new Set(['models.ts', 'drift.ts', 'dev.ts', 'dev-stack-view.ts', 'demo.ts', 'demo-drift-story.ts']);
+/**
+ * Modules that run the dev stack or the demo's story themselves: they load Temporal, MinIO and execa
+ * at their top level, so a command may reach them only through `import()` inside its action.
+ */
+const ON_DEMAND = new Set(['dev-stack-view.ts', 'demo-drift-story.ts']);
 
 const CLI = join(PROJECT_ROOT, 'cli');
-const CHECKED = readdirSync(CLI).filter((name) => name.endsWith('.ts') && !PENDING.has(name)).sort();
+const CHECKED = readdirSync(CLI).filter((name) => name.endsWith('.ts') && !ON_DEMAND.has(name)).sort();
 
 /** The module specifiers a file loads when it is imported: value imports and re-exports, not `import type` / `export type`. */
 export function staticImports(source: string, fileName = 'file.ts'): string[] {
@@ -50,8 +53,9 @@ function heavyImports(path: string): string[] {
     for (const specifier of staticImports(readFileSync(file, 'utf8'), file)) {
       if (specifier.startsWith('.')) {
         const target = resolve(dirname(file), specifier.replace(/\.js$/, '.ts'));
-        // A pending file is left to its own check, once it is done (program.ts registers its commands).
-        if (!(dirname(target) === CLI && PENDING.has(basename(target)))) visit(target, [...chain, specifier]);
+        // Reaching an on-demand module at the top level loads everything it does: that is the fault named.
+        if (dirname(target) === CLI && ON_DEMAND.has(basename(target))) problems.push([...chain, specifier].join(' → '));
+        else visit(target, [...chain, specifier]);
       } else if (!isBuiltin(specifier) && !ALLOWED_PACKAGES.has(specifier)) problems.push([...chain, specifier].join(' → '));
     }
   };
@@ -76,7 +80,7 @@ describe('staticImports', () => {
 });
 
 describe('cli modules load no heavy dependency at their top level', () => {
-  it('checks every cli file but those being rewritten', () => {
+  it('checks every cli file but the on-demand ones', () => {
     expect(CHECKED).toContain('program.ts');
     expect(CHECKED).toContain('main.ts');
   });
