@@ -53,7 +53,7 @@ async function runDemo(): Promise<void> {
     console.log(`\nctrain demo: summary (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     console.log(`  dataset version   ${result?.datasetVersion ?? '-'}${reusedFrom ? ` (unchanged since run ${reusedFrom.runId})` : ''}`);
     console.log(`  metrics (test)    ${result ? Object.entries(result.evaluate.metrics).filter(([n]) => ['auc', 'accuracy', 'logLoss'].includes(n)).map(([n, v]) => `${n}=${v.toFixed(4)}`).join(' ') : '-'}${reused}`);
-    if (baseline) console.log(`  baseline (test)   ${baseline.predictor}: ${Object.entries(baseline.metrics).filter(([n]) => ['auc', 'accuracy', 'logLoss'].includes(n)).map(([n, v]) => `${n}=${v.toFixed(4)}`).join(' ')}`);
+    if (baseline) console.log(`  baseline (test)   ${baseline.predictor}: ${Object.entries(baseline.metrics).filter(([n]) => ['auc', 'accuracy', 'logLoss'].includes(n)).map(([n, v]) => `${n}=${v.toFixed(4)}`).join(' ')}${reused}`);
     console.log(`  backend           ${result ? describeBackend(result.train) : '-'}${reused}`);
     console.log(`  registry          ${MODEL} v${run.version} ${reusedFrom ? 'reused, nothing new registered' : 'registered by this run'} (production v${registry.aliases.production}); s3://ctrain-registry/${MODEL}/registry.json`);
     console.log(`  serving           ${server.url}/v1/models/${MODEL}/predict — ${scored.sent} real flights scored${reusedFrom ? ' again' : ''}, ${scored.versions}, live accuracy ${scored.accuracy.toFixed(3)}`);

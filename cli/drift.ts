@@ -27,7 +27,7 @@ export function registerDriftCommands(program: Command): void {
     .action(async (modelName: string, options: { reason: string }) => {
       const { modelWorkflowId, retrainSignal } = await import('../contracts/model.js');
       await withKnownModel(modelName, async (client, config) => {
-        await requireModelWorker(client, config, modelName);
+        await (await import('../clients/worker-presence.js')).requireModelWorker(client, modelName, { address: config.temporal.address });
         await client.workflow.signalWithStart<typeof modelWorkflow, [RetrainRequest]>('modelWorkflow', {
           workflowId: modelWorkflowId(modelName),
           taskQueue: TASK_QUEUES.general,
@@ -118,22 +118,6 @@ async function withKnownModel(modelName: string, body: (client: Client, config: 
     await checkKnownModel(new ObjectStore(config.minio), modelName);
     await body(client, config);
   });
-}
-
-/** A worker for the model workflow: the running one's task queue (and an answer to a query), or the general queue it would start on. */
-async function requireModelWorker(client: Client, config: ServiceConfig, modelName: string): Promise<void> {
-  const [{ modelWorkflowId }, { requireWorker, requireWorkerFor }] = await Promise.all([import('../contracts/model.js'), import('../clients/worker-presence.js')]);
-  const { address } = config.temporal;
-  const running = await client.workflow
-    .getHandle(modelWorkflowId(modelName))
-    .describe()
-    .then((described) => described.status.name === 'RUNNING')
-    .catch((error: unknown) => {
-      if ((error as Error | undefined)?.name === 'WorkflowNotFoundError') return false;
-      throw error;
-    });
-  if (running) await requireWorkerFor(client, modelWorkflowId(modelName), { address });
-  else await requireWorker(client, TASK_QUEUES.general, { address });
 }
 
 /** Prints data as JSON (for --json) or as lines for people. */

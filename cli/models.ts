@@ -115,9 +115,15 @@ function aliasesOf(registry: Registry): string {
 }
 
 function describeVersion(version: ModelVersion): string {
-  const metrics = Object.entries(version.metrics).map(([name, value]) => `${name}=${fourDecimals(value)}`).join(' ');
-  return `  v${version.version} ${version.createdAt} dataset ${version.datasetVersion.slice(0, 12)} ${version.backend} ${version.blessed ? 'blessed' : 'not blessed'} ${metrics} (run ${version.runId})`;
+  const line = `  v${version.version} ${version.createdAt} dataset ${version.datasetVersion.slice(0, 12)} ${version.backend} ${version.blessed ? 'blessed' : 'not blessed'} ${metricsOf(version.metrics)} (run ${version.runId})`;
+  // The trivial predictor on the same test rows: what the metrics above are worth.
+  return version.baseline ? `${line}\n      baseline ${version.baseline.predictor}: ${metricsOf(version.baseline.metrics)}` : line;
 }
+
+const metricsOf = (metrics: Record<string, number>): string =>
+  Object.entries(metrics)
+    .map(([name, value]) => `${name}=${fourDecimals(value)}`)
+    .join(' ');
 
 function describeChange(command: string, result: unknown): string {
   const change = result as Partial<AliasChange> & { version?: number };

@@ -9,6 +9,9 @@ import type { PipelineFile } from '../pipelines/user-pipelines.js';
 import { output, webUiLink, withClient } from './connect.js';
 import { defaultWatchMode, watchRun } from './watch.js';
 
+/** How long the model workflow may take to accept a run request (it answers in milliseconds when a worker runs). */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 interface RunOptions {
   wait?: boolean;
   cache: boolean;
@@ -32,8 +35,9 @@ export function registerRunCommand(program: Command): void {
     .option('--reason <text>', 'why, recorded with the run', 'requested from the CLI')
     .option('--json', 'print JSON')
     .action(async (argument: string, options: RunOptions) => {
-      const [{ requestRun, waitForRun }, { loadPipeline, withOverrides }, { storePipelineSpec }, { ObjectStore }] = await Promise.all([
+      const [{ requestRun, waitForRun }, { requireModelWorker, withWorkerDeadline }, { loadPipeline, withOverrides }, { storePipelineSpec }, { ObjectStore }] = await Promise.all([
         import('../clients/model-client.js'),
+        import('../clients/worker-presence.js'),
         import('../pipelines/index.js'),
         import('../pipelines/user-pipelines.js'),
         import('../storage/gateway.js'),
@@ -48,7 +52,13 @@ export function registerRunCommand(program: Command): void {
       await withClient(async (client, config) => {
         // Workers resolve a pipeline ctrain does not ship from MinIO: the file's spec goes there first.
         if (own) await storePipelineSpec(new ObjectStore(config.minio), own);
-        const { runId, folded } = await requestRun(client, pipeline, { reason: options.reason ?? 'requested from the CLI', source: 'cli', cache, overrides, resumeOf: options.resume });
+        // The model workflow takes the request as an update: with no worker it would wait for one, silently.
+        const { address } = config.temporal;
+        const taskQueue = await requireModelWorker(client, pipeline, { address });
+        const waitingFor = `the model workflow of ${pipeline} did not take the run request within ${REQUEST_TIMEOUT_MS / 1000} s`;
+        const { runId, folded } = await withWorkerDeadline(client, { address, taskQueue, ms: REQUEST_TIMEOUT_MS, waitingFor }, () =>
+          requestRun(client, pipeline, { reason: options.reason ?? 'requested from the CLI', source: 'cli', cache, overrides, resumeOf: options.resume }),
+        );
         if (!options.wait) {
           output(options.json ?? false, { runId, folded }, () => [
             `${folded ? 'queued behind the current run, as' : 'started'} ${runId}`,

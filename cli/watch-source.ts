@@ -27,6 +27,9 @@ interface HistoryFacts {
 
 const RUN_ID = /^(.+)\.train\.\d{8}T\d+Z$/;
 
+/** The model a watch target names: a run id's model, a model workflow's, or the model itself. */
+export const modelOfTarget = (target: string): string => RUN_ID.exec(target)?.[1] ?? target.replace(/^model:/, '');
+
 /**
  * The run `target` names: a run's workflow id (`flight-delay.train.<time>`), `model:<name>`, or a
  * model's name, meaning its model workflow's current run, else its latest.

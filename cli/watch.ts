@@ -5,7 +5,7 @@ import { withClient } from './connect.js';
 import { CliError } from './errors.js';
 import { isBatchScoreId, watchBatchScore } from './score.js';
 import type { RunTarget } from './watch-source.js';
-import { resolveRun, RunReader } from './watch-source.js';
+import { modelOfTarget, resolveRun, RunReader } from './watch-source.js';
 import type { Outcome, RunSnapshot, StepView } from './watch-view.js';
 import { changedSteps, renderHeader, renderStep, runOutcome, stepEvent, stepViews } from './watch-view.js';
 
@@ -25,8 +25,12 @@ export function registerWatchCommand(program: Command): void {
     .action(async (target: string, options: { json?: boolean; interval: string }) => {
       const intervalMs = Number(options.interval);
       if (!(intervalMs > 0)) throw new CliError(`--interval ${options.interval} is not a positive number of milliseconds`, 'e.g. --interval 1000 looks once a second');
-      await withClient(async (client) => {
+      await withClient(async (client, config) => {
         if (isBatchScoreId(target)) return watchBatchScore(client, target, options.json ?? false, intervalMs);
+        // What a run looks like comes from its model workflow's queries: with no worker they would wait silently.
+        const [{ modelWorkflowRunning, requireWorkerFor }, { modelWorkflowId }] = await Promise.all([import('../clients/worker-presence.js'), import('../contracts/model.js')]);
+        const modelName = modelOfTarget(target);
+        if (await modelWorkflowRunning(client, modelName)) await requireWorkerFor(client, modelWorkflowId(modelName), { address: config.temporal.address });
         const run = await resolveRun(client, target);
         const outcome = await watchRun(client, run, { mode: options.json ? 'json' : defaultWatchMode(), intervalMs });
         if (!outcome.ok) throw new CliError(outcome.message, failureHint(run, outcome));

@@ -1,9 +1,11 @@
 /**
  * Whether a worker is there to serve a command, asked before the command waits on one: Temporal
  * accepts queries, updates and new workflows on a task queue nobody polls, and leaves them waiting.
- * Type imports only, so any CLI module can load this without loading the Temporal client.
+ * It loads no Temporal client (its one is passed in): CLI commands import it when they run.
  */
 import type { Client } from '@temporalio/client';
+import { modelWorkflowId } from '../contracts/model.js';
+import { TASK_QUEUES } from '../contracts/stack.js';
 import { NoWorkerError, WaitTimeoutError } from './hinted-errors.js';
 
 /**
@@ -138,4 +140,26 @@ function dateOf(timestamp: { seconds?: unknown; nanos?: number | null } | null |
   const { seconds: raw } = timestamp;
   const whole = typeof raw === 'number' ? raw : typeof (raw as { toNumber?: () => number }).toNumber === 'function' ? (raw as { toNumber: () => number }).toNumber() : Number(raw);
   return new Date(whole * 1000 + Math.floor((timestamp.nanos ?? 0) / 1e6));
+}
+
+/** Whether the model's workflow runs (it does from its first run until it is terminated). */
+export async function modelWorkflowRunning(client: Client, modelName: string): Promise<boolean> {
+  return client.workflow
+    .getHandle(modelWorkflowId(modelName))
+    .describe()
+    .then((described) => described.status.name === 'RUNNING')
+    .catch((error: unknown) => {
+      if ((error as Error | undefined)?.name === 'WorkflowNotFoundError') return false;
+      throw error;
+    });
+}
+
+/**
+ * A worker for a model's workflow: its running workflow's task queue (and an answer to a query), or
+ * the general queue it would start on. Answers the task queue.
+ */
+export async function requireModelWorker(client: Client, modelName: string, options: PresenceOptions = {}): Promise<string> {
+  if (await modelWorkflowRunning(client, modelName)) return requireWorkerFor(client, modelWorkflowId(modelName), options);
+  await requireWorker(client, TASK_QUEUES.general, options);
+  return TASK_QUEUES.general;
 }

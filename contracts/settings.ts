@@ -5,8 +5,8 @@
 
 /** The model server's TCP port (`ctrain serve`). */
 export const DEFAULT_SERVE_PORT = 8080;
-/** The read-only catalog page's TCP port (`ctrain ui`). */
-export const DEFAULT_UI_PORT = 8090;
+/** The read-only catalog page's TCP port (`ctrain ui`): beside the alert receiver's, so both run at once. */
+export const DEFAULT_UI_PORT = 8091;
 /** The alert receiver's TCP port (`ctrain alerts`). */
 export const DEFAULT_ALERTS_PORT = 8090;
 /** The remote codec server's TCP port (`ctrain codec-server`). */

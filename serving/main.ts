@@ -7,9 +7,7 @@ import type { ModelServer, ModelServerOptions } from './server.js';
 import { DEFAULT_SERVE_RATE_LIMIT, createModelServer } from './server.js';
 import { gracefulShutdown } from '../infra/shutdown.js';
 import { ObjectStore } from '../storage/gateway.js';
-
-/** Default listening port (the compose file maps it and Prometheus scrapes it). */
-export const DEFAULT_SERVE_PORT = 8080;
+import { DEFAULT_SERVE_PORT } from '../contracts/settings.js';
 
 export interface RunModelServerOptions extends Omit<ModelServerOptions, 'storage' | 'logger'> {
   /** TCP port; 0 picks a free one. Default {@link DEFAULT_SERVE_PORT}. */

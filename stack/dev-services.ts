@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StackLayout } from './local-stack.js';
 import { stackUrls } from './local-stack.js';
+import { DEFAULT_SERVE_PORT } from '../contracts/settings.js';
 import { PROJECT_ROOT } from './paths.js';
 import { assertPortFree } from './ports.js';
 import { isAlive, isOurs, stopProcess } from './processes.js';
@@ -20,7 +21,7 @@ import { readSupervised, supervisedStatePath } from './supervisor.js';
 /** The dev model server's port: CTRAIN_SERVE_PORT, default 8080 (the model server's own default). */
 export function devServePort(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.CTRAIN_SERVE_PORT;
-  if (raw === undefined || raw === '') return 8080;
+  if (raw === undefined || raw === '') return DEFAULT_SERVE_PORT;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`CTRAIN_SERVE_PORT=${raw} is not a valid TCP port (1-65535).`);
   return port;

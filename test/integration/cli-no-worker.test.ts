@@ -5,8 +5,9 @@
  * One small model is trained first, then its workers are stopped.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { executeBounded } from '../../clients/bounded-workflow.js';
+import { buildProgram } from '../../cli/program.js';
 import { NoWorkerError, START_WORKER_HINT } from '../../clients/hinted-errors.js';
 import { requestRun, waitForRun } from '../../clients/model-client.js';
 import { workerPresence } from '../../clients/worker-presence.js';
@@ -100,6 +101,26 @@ describe('with no worker running', () => {
     const [message, hint] = promote.stderr.split('\n');
     expect(message).toMatch(new RegExp(`^ctrain: no ctrain worker is running for task queue ${workers.taskQueue} at ${stack.temporalAddress.replaceAll('.', '\\.')}`));
     expect(hint).toBe(`hint: ${START_WORKER_HINT}`);
+  });
+
+  it('watch fails within 10 s with the hint, and run (of a pipeline this process knows) queues nothing', async () => {
+    const watch = await timed(['watch', modelName]);
+    expect(watch.exitCode).toBe(1);
+    expect(watch.ms).toBeLessThan(10_000);
+    const [message, hint] = watch.stderr.split('\n');
+    expect(message).toMatch(new RegExp(`^ctrain: no ctrain worker is running for task queue ${workers.taskQueue} `));
+    expect(hint).toBe(`hint: ${START_WORKER_HINT}`);
+
+    const runsBefore = await workflowsOf(`${modelName}.train.`);
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    const started = Date.now();
+    try {
+      await expect(buildProgram().parseAsync(['run', modelName], { from: 'user' })).rejects.toBeInstanceOf(NoWorkerError);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await workflowsOf(`${modelName}.train.`)).toEqual(runsBefore);
   });
 
   it('a short workflow started on a queue whose worker just stopped is stopped at once, not left to run later', async () => {
