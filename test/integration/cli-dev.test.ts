@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKETS, TASK_QUEUES } from '../../contracts/stack.js';
 import { readState } from '../../stack/local-stack.js';
+import { readSupervised } from '../../stack/supervisor.js';
 import { freePort, freePorts } from '../../stack/ports.js';
 import { isAlive } from '../../stack/processes.js';
 import { ctrain } from '../support/ctrain-cli.js';
@@ -15,8 +16,8 @@ let home: string;
 let env: Record<string, string>;
 
 async function stackEnv(dir: string): Promise<Record<string, string>> {
-  const [temporal, ui, minio, console] = (await freePorts(4)).map(String);
-  return { CTRAIN_HOME: dir, CTRAIN_TEMPORAL_PORT: temporal!, CTRAIN_TEMPORAL_UI_PORT: ui!, CTRAIN_MINIO_PORT: minio!, CTRAIN_MINIO_CONSOLE_PORT: console! };
+  const [temporal, ui, minio, console, serve] = (await freePorts(5)).map(String);
+  return { CTRAIN_HOME: dir, CTRAIN_TEMPORAL_PORT: temporal!, CTRAIN_TEMPORAL_UI_PORT: ui!, CTRAIN_MINIO_PORT: minio!, CTRAIN_MINIO_CONSOLE_PORT: console!, CTRAIN_SERVE_PORT: serve! };
 }
 
 beforeAll(async () => {
@@ -33,14 +34,21 @@ describe('ctrain dev up | status | down', () => {
   it('starts, reports, reuses, stops exactly its processes, and keeps data across down/up', async () => {
     const up = await ctrain(['dev', 'up'], env);
     expect(up.stderr).toBe('');
-    expect(up.stdout).toContain(`Web UI    http://127.0.0.1:${env.CTRAIN_TEMPORAL_UI_PORT}`);
+    expect(up.stdout).toMatch(new RegExp(`Web UI +http://127\\.0\\.0\\.1:${env.CTRAIN_TEMPORAL_UI_PORT}`));
+    expect(up.stdout).toMatch(new RegExp(`model server +http://127\\.0\\.0\\.1:${env.CTRAIN_SERVE_PORT}`));
     const first = await readState(home);
     expect(first?.services.map((service) => service.name)).toEqual(['temporal', 'minio']);
+    // The workers and the model server run under the supervisor, each ready.
+    const supervised = await readSupervised(home);
+    expect(supervised?.services.filter((service) => service.ready && service.pid !== undefined).map((service) => service.name)).toEqual(expect.arrayContaining(['general-worker', 'trainer-worker', 'model-server']));
+    const health = await fetch(`http://127.0.0.1:${env.CTRAIN_SERVE_PORT}/healthz`);
+    expect(health.status).toBe(200);
 
     const status = await ctrain(['dev', 'status'], env);
     expect(status.exitCode).toBe(0);
     expect(status.stdout).toMatch(/temporal\s+running \(pid \d+\)/);
     expect(status.stdout).toMatch(/minio\s+running \(pid \d+\)/);
+    for (const name of ['general-worker', 'trainer-worker', 'model-server']) expect(status.stdout).toMatch(new RegExp(`${name}\\s+running \\(pid \\d+\\)`));
     expect(status.stdout).toContain(`http://127.0.0.1:${env.CTRAIN_MINIO_PORT}`);
 
     // Leave state in both services, then check it outlives a restart.
@@ -52,10 +60,12 @@ describe('ctrain dev up | status | down', () => {
     const again = await ctrain(['dev', 'up'], env);
     expect(again.exitCode).toBe(0);
     expect((await readState(home))?.services.map((service) => service.pid)).toEqual(first?.services.map((service) => service.pid));
+    expect((await readSupervised(home))?.supervisorPid).toBe(supervised?.supervisorPid);
 
     const down = await ctrain(['dev', 'down'], env);
-    expect(down.stdout).toContain('stopped temporal, minio');
+    expect(down.stdout).toBe('ctrain: stopped general-worker, trainer-worker, model-server, temporal, minio');
     for (const service of first?.services ?? []) expect(isAlive(service.pid)).toBe(false);
+    for (const pid of [supervised!.supervisorPid, ...supervised!.services.map((service) => service.pid)]) if (pid !== undefined) expect(isAlive(pid)).toBe(false);
     expect((await ctrain(['dev', 'status'], env)).stdout).toContain('stack is down');
 
     expect((await ctrain(['dev', 'up'], env)).exitCode).toBe(0);
