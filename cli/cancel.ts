@@ -14,12 +14,15 @@ export function registerCancelCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (runId: string, options: { json?: boolean }) => {
       const { WorkflowNotFoundError } = await import('@temporalio/client');
-      await withClient(async (client) => {
+      await withClient(async (client, config) => {
         const handle = client.workflow.getHandle(runId);
         const before = await handle.describe().catch((error: unknown) => {
           throw error instanceof WorkflowNotFoundError ? new Error(`no run ${runId}: see \`ctrain status\` for recent runs`) : error;
         });
         if (before.status.name !== 'RUNNING') throw new Error(`run ${runId} is ${before.status.name.toLowerCase()}, so there is nothing to cancel`);
+        // The run stops only as a worker carries the cancellation out: without one this would wait silently.
+        const { requireWorkerFor } = await import('../clients/worker-presence.js');
+        await requireWorkerFor(client, runId, { address: config.temporal.address });
         await handle.cancel();
         // The run ends as cancelled once its steps have stopped and cleaned up.
         const status = await handle.result().then(

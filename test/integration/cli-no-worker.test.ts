@@ -123,6 +123,21 @@ describe('with no worker running', () => {
     expect(await workflowsOf(`${modelName}.train.`)).toEqual(runsBefore);
   });
 
+  it('cancel of a run no worker carries fails within 10 s with the hint, not waiting for the run to stop', async () => {
+    const runId = `${modelName}.train.20261206T000000000Z`;
+    // Never executed: nothing polls its queue, so its input is never read.
+    await temporal.client.workflow.start('trainingPipelineWorkflow', { workflowId: runId, taskQueue: workers.taskQueue, args: [{}] });
+    try {
+      const cancel = await timed(['cancel', runId]);
+      expect(cancel.exitCode).toBe(1);
+      expect(cancel.ms).toBeLessThan(10_000);
+      expect(cancel.stderr.split('\n')[1]).toBe(`hint: ${START_WORKER_HINT}`);
+      expect((await temporal.client.workflow.getHandle(runId).describe()).status.name).toBe('RUNNING');
+    } finally {
+      await temporal.client.workflow.getHandle(runId).terminate('cli-no-worker test done');
+    }
+  });
+
   it('a short workflow started on a queue whose worker just stopped is stopped at once, not left to run later', async () => {
     const workflowId = `drift-check:${modelName}:bounded-${randomUUID().slice(0, 8)}`;
     const started = Date.now();
