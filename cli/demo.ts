@@ -60,18 +60,22 @@ async function runDemo(): Promise<void> {
     console.log(`  Web UI (this run) ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(runId)}`);
     console.log(`  model workflow    ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(`model:${MODEL}`)}`);
 
-    console.log(`\nctrain demo: continuous training — ${LIVE_MODEL}: drift in live traffic, retraining on fresh data, canary, promotion`);
+    console.log(`\nctrain demo: continuous training — ${LIVE_MODEL}: live traffic, a drift check, and what the model workflow makes of it`);
     await runDriftStory(client, new ObjectStore(config.minio), { ...server, flush: () => sleep(LOG_FLUSH_WAIT_MS), untilLoaded });
     console.log(`  model workflow    ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(`model:${LIVE_MODEL}`)}`);
   });
   console.log(`\nctrain demo: done in ${((Date.now() - started) / 1000).toFixed(1)} s. Everything keeps running:`);
   console.log(describeDevStack(stack).join('\n'));
   console.log('  try next:');
-  console.log('    npx ctrain models ls                    the registry');
-  console.log(`    npx ctrain models show ${MODEL}        versions, metrics against the baseline, lineage`);
-  console.log(`    npx ctrain watch ${MODEL}              runs as they happen`);
-  console.log(`    npx ctrain drift check ${LIVE_MODEL}    a drift check now`);
-  console.log(`    npx ctrain report ${MODEL} --open      the run report`);
+  const next: [string, string][] = [
+    ['npx ctrain models ls', 'the registry'],
+    [`npx ctrain models show ${MODEL}`, 'versions, metrics against the baseline, lineage'],
+    [`npx ctrain watch ${MODEL}`, 'runs as they happen'],
+    [`npx ctrain drift check ${LIVE_MODEL}`, 'a drift check now'],
+    [`npx ctrain report ${MODEL} --open`, 'the run report'],
+  ];
+  const width = Math.max(...next.map(([command]) => command.length)) + 2;
+  for (const [command, what] of next) console.log(`    ${command.padEnd(width)}${what}`);
 }
 
 /** The backend, what it ran on and why faster ones were skipped (recorded with the version). */
