@@ -26,6 +26,7 @@ async function runDemo(): Promise<void> {
   const { withClient } = await import('./connect.js');
   const { LIVE_MODEL, runDriftStory } = await import('./demo-drift-story.js');
   const { describeRun } = await import('./run.js');
+  const [{ registryKeys }, { uriOf }] = await Promise.all([import('../storage/layout.js'), import('../contracts/pipeline-run.js')]);
 
   const stack = await bringUpDevStack();
   const { urls, server } = stack;
@@ -55,7 +56,7 @@ async function runDemo(): Promise<void> {
     console.log(`  metrics (test)    ${result ? Object.entries(result.evaluate.metrics).filter(([n]) => ['auc', 'accuracy', 'logLoss'].includes(n)).map(([n, v]) => `${n}=${v.toFixed(4)}`).join(' ') : '-'}${reused}`);
     if (baseline) console.log(`  baseline (test)   ${baseline.predictor}: ${Object.entries(baseline.metrics).filter(([n]) => ['auc', 'accuracy', 'logLoss'].includes(n)).map(([n, v]) => `${n}=${v.toFixed(4)}`).join(' ')}${reused}`);
     console.log(`  backend           ${result ? describeBackend(result.train) : '-'}${reused}`);
-    console.log(`  registry          ${MODEL} v${run.version} ${reusedFrom ? 'reused, nothing new registered' : 'registered by this run'} (production v${registry.aliases.production}); s3://ctrain-registry/${MODEL}/registry.json`);
+    console.log(`  registry          ${MODEL} v${run.version} ${reusedFrom ? 'reused, nothing new registered' : 'registered by this run'} (production v${registry.aliases.production}); ${uriOf(registryKeys.registry(MODEL))}`);
     console.log(`  serving           ${server.url}/v1/models/${MODEL}/predict — ${scored.sent} real flights scored${reusedFrom ? ' again' : ''}, ${scored.versions}, live accuracy ${scored.accuracy.toFixed(3)}`);
     console.log(`  Web UI (this run) ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(runId)}`);
     console.log(`  model workflow    ${urls.webUi}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(`model:${MODEL}`)}`);

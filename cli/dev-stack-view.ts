@@ -1,5 +1,5 @@
 /** What `ctrain dev up/status/supervise` do, loaded only when one of them runs. */
-import { devFeedbackToken, devServePort, devServiceSpecs, logTail, runningSupervisor, startDevServices } from '../stack/dev-services.js';
+import { devFeedbackToken, devServePort, devServiceSpecs, feedbackTokenPath, logTail, runningSupervisor, startDevServices } from '../stack/dev-services.js';
 import { devLayout } from '../stack/dev-stack.js';
 import type { StackLayout, StackUrls } from '../stack/local-stack.js';
 import { readState, runningServices, stackUrls, startService, startStack } from '../stack/local-stack.js';
@@ -31,7 +31,7 @@ export function describeDevStack(stack: DevStack): string[] {
     `  Web UI        ${stack.urls.webUi}`,
     `  MinIO         ${stack.urls.minioEndpoint} (console ${stack.urls.minioConsole})`,
     `  workers       general and trainer, kept running (restarted if they crash)`,
-    `  model server  ${stack.server.url} (outcomes need the token in ${stack.layout.home}/feedback-token)`,
+    `  model server  ${stack.server.url} (outcomes need the token in ${feedbackTokenPath(stack.layout.home)})`,
     '  `npx ctrain dev status` shows each process and its log; `npx ctrain dev down` stops them all',
   ];
 }

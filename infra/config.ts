@@ -32,15 +32,17 @@ export const PORT_VARIABLES: Record<keyof StackPorts, { env: string; fallback: n
   minioConsole: { env: 'CTRAIN_MINIO_CONSOLE_PORT', fallback: 9001, what: 'MinIO console' },
 };
 
+/** A TCP port from the environment variable `name`, or `fallback` when it is unset or empty. */
+export function portFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name}=${raw} is not a valid TCP port (1-65535).`);
+  return value;
+}
+
 export function devPorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
-  const port = (key: keyof StackPorts): number => {
-    const { env: name, fallback } = PORT_VARIABLES[key];
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name}=${raw} is not a valid TCP port (1-65535).`);
-    return value;
-  };
+  const port = (key: keyof StackPorts): number => portFromEnv(PORT_VARIABLES[key].env, PORT_VARIABLES[key].fallback, env);
   return { temporal: port('temporal'), temporalUi: port('temporalUi'), minio: port('minio'), minioConsole: port('minioConsole') };
 }
 

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { StackLayout } from './local-stack.js';
 import { stackUrls } from './local-stack.js';
 import { DEFAULT_SERVE_PORT } from '../contracts/settings.js';
+import { portFromEnv } from '../infra/config.js';
 import { PROJECT_ROOT } from './paths.js';
 import { assertPortFree } from './ports.js';
 import { isAlive, isOurs, stopProcess } from './processes.js';
@@ -19,13 +20,7 @@ import type { SupervisedSpec, SupervisedState } from './supervisor.js';
 import { readSupervised, supervisedStatePath } from './supervisor.js';
 
 /** The dev model server's port: CTRAIN_SERVE_PORT, default 8080 (the model server's own default). */
-export function devServePort(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.CTRAIN_SERVE_PORT;
-  if (raw === undefined || raw === '') return DEFAULT_SERVE_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`CTRAIN_SERVE_PORT=${raw} is not a valid TCP port (1-65535).`);
-  return port;
-}
+export const devServePort = (env: NodeJS.ProcessEnv = process.env): number => portFromEnv('CTRAIN_SERVE_PORT', DEFAULT_SERVE_PORT, env);
 
 /** The token that may post outcomes to the dev model server: made once per home, readable by its owner only. */
 export async function devFeedbackToken(home: string): Promise<string> {
@@ -36,7 +31,8 @@ export async function devFeedbackToken(home: string): Promise<string> {
   await writeFile(path, `${token}\n`, { mode: 0o600 });
   return token;
 }
-const feedbackTokenPath = (home: string): string => join(home, 'feedback-token');
+/** Where the dev model server's feedback token is kept. */
+export const feedbackTokenPath = (home: string): string => join(home, 'feedback-token');
 
 /** What the supervisor runs: each a `ctrain` command of this checkout, pointed at the stack. */
 export function devServiceSpecs(layout: StackLayout, servePort: number): SupervisedSpec[] {
