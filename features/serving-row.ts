@@ -109,9 +109,11 @@ export function numericBounds(transform: FeatureTransform, maxDeviations: number
 
 const boundsCache = new WeakMap<FeatureTransform, Map<number, Map<string, { low: number; high: number }>>>();
 
-type Reader = (row: InputRow, column: string) => unknown;
+/** Reads one column's value from a row, as training reads it; throws FeatureValueError for a value of the wrong type. */
+export type Reader = (row: InputRow, column: string) => unknown;
 
-function readersByColumn(transform: FeatureTransform): Map<string, Reader> {
+/** The reader each input column is checked with: time columns as times, categorical as text, other numbers as numbers. */
+export function readersByColumn(transform: FeatureTransform): Map<string, Reader> {
   const readers = new Map<string, Reader>();
   for (const feature of transform.numeric) readers.set(feature.column, feature.timePart ? readTime : readNumber);
   for (const feature of transform.categorical) readers.set(feature.column, readCategory);

@@ -1,30 +1,18 @@
 /** Scoring posted rows with a loaded version: the training transform, then the network. */
 import { applyTransform } from '../features/transform.js';
 import { featureGroups } from '../features/feature-transform.js';
-import type { ClippedField } from '../features/serving-row.js';
-import { clipServingRow, outOfRangeRule, validateServingRow } from '../features/serving-row.js';
+import { clipServingRow, outOfRangeRule } from '../features/serving-row.js';
 import type { InputRow } from '../features/values.js';
 import { gradientTimesInput } from '../model/attribution.js';
 import { predict } from '../model/index.js';
 import type { LoadedVersion } from './loaded-version.js';
-
-/** A problem with one posted row, as the 400 reply lists it. */
-export interface RowProblem {
-  /** Index of the row in the request. */
-  row: number;
-  field: string;
-  message: string;
-}
+import type { EncodedRows, RowClip, RowEncoder, RowProblem } from './row-encoder.js';
+import { compileRowEncoder } from './row-encoder.js';
 
 /** What pushed one prediction up or down: an input feature and its gradient × input, on the logit for a binary model. */
 export interface Contribution {
   feature: string;
   contribution: number;
-}
-
-/** A number scored as its column's bound under the spec's 'clip' rule, with the row it is in. */
-export interface RowClip extends ClippedField {
-  row: number;
 }
 
 /**
@@ -40,14 +28,24 @@ export function scoreRows(
   rows: readonly unknown[],
   explain = 0,
 ): { scores: Float32Array; rows: readonly InputRow[]; clipped: RowClip[]; explanations?: Contribution[][] } | { problems: RowProblem[] } {
-  const rule = outOfRangeRule(loaded.spec.spec.deploy.outOfRange);
-  const problems = rows.flatMap((row, index) => validateServingRow(loaded.transform, row, rule).map((problem) => ({ row: index, ...problem })));
-  if (problems.length > 0) return { problems };
-  const { scoring, clipped } = clipRows(loaded, rows as readonly InputRow[]);
-  const { features, scores } = scoreValidRows(loaded, scoring);
-  if (explain <= 0) return { scores, rows: scoring, clipped };
-  return { scores, rows: scoring, clipped, explanations: explainRows(loaded, features, rows.length, explain) };
+  const encoded = encodeRows(loaded, rows);
+  if ('problems' in encoded) return encoded;
+  const scores = predict(loaded.layersModel, encoded.features, rows.length, loaded.width);
+  if (explain <= 0) return { scores, rows: encoded.rows, clipped: encoded.clipped };
+  return { scores, rows: encoded.rows, clipped: encoded.clipped, explanations: explainRows(loaded, encoded.features, rows.length, explain) };
 }
+
+/** Checks and transforms posted rows for `loaded` (see {@link compileRowEncoder}), by the plan compiled the first time the version scores. */
+export function encodeRows(loaded: LoadedVersion, rows: readonly unknown[]): EncodedRows | { problems: RowProblem[] } {
+  let encoder = encoders.get(loaded);
+  if (!encoder) {
+    encoder = compileRowEncoder(loaded.transform, outOfRangeRule(loaded.spec.spec.deploy.outOfRange));
+    encoders.set(loaded, encoder);
+  }
+  return encoder(rows);
+}
+
+const encoders = new WeakMap<LoadedVersion, RowEncoder>();
 
 /** Valid rows as the version scores them: under its 'clip' rule, numbers past their bounds replaced by the bound. */
 export function clipRows(loaded: LoadedVersion, rows: readonly InputRow[]): { scoring: readonly InputRow[]; clipped: RowClip[] } {

@@ -37,21 +37,32 @@ export interface RunningModelServer {
  * comma-separated, or CTRAIN_FEEDBACK_TOKENS_FILE, one per line; without any, outcomes are
  * refused unless CTRAIN_FEEDBACK_OPEN is 1 or true), the per-caller rate limit
  * (CTRAIN_SERVE_RATE_LIMIT requests per CTRAIN_SERVE_RATE_WINDOW; 0 turns it off) and the
- * pseudonym key (CTRAIN_PSEUDONYM_KEY or CTRAIN_PSEUDONYM_KEY_FILE), and how often the prediction log
- * is written to MinIO (CTRAIN_PREDICTION_LOG_FLUSH_MS, default 5000).
+ * pseudonym key (CTRAIN_PSEUDONYM_KEY or CTRAIN_PSEUDONYM_KEY_FILE), how often the prediction log
+ * is written to MinIO (CTRAIN_PREDICTION_LOG_FLUSH_MS, default 5000: what a crash can lose), and
+ * micro-batching (CTRAIN_SERVE_BATCH_WAIT_MS, default 0: a batch takes the requests that have
+ * arrived, without waiting for more; CTRAIN_SERVE_BATCH_MAX_ROWS, default 512).
  */
-export function modelServerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<ModelServerOptions, 'feedbackTokens' | 'feedbackOpen' | 'rateLimit' | 'pseudonymKey' | 'logSink'> {
-  const flushMs = env.CTRAIN_PREDICTION_LOG_FLUSH_MS?.trim();
-  if (flushMs && !(/^\d+$/.test(flushMs) && Number(flushMs) >= 100 && Number(flushMs) <= 3_600_000)) {
-    throw new Error(`CTRAIN_PREDICTION_LOG_FLUSH_MS=${flushMs} is not a whole number of milliseconds from 100 to 3600000`);
-  }
+export function modelServerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<ModelServerOptions, 'feedbackTokens' | 'feedbackOpen' | 'rateLimit' | 'pseudonymKey' | 'logSink' | 'batching'> {
+  const flushMs = wholeNumberFromEnv(env, 'CTRAIN_PREDICTION_LOG_FLUSH_MS', 100, 3_600_000, 'milliseconds');
+  const waitMs = wholeNumberFromEnv(env, 'CTRAIN_SERVE_BATCH_WAIT_MS', 0, 1000, 'milliseconds');
+  const maxRows = wholeNumberFromEnv(env, 'CTRAIN_SERVE_BATCH_MAX_ROWS', 1, 100_000, 'rows');
+  const batching = { ...(waitMs !== undefined ? { waitMs } : {}), ...(maxRows !== undefined ? { maxRows } : {}) };
   return {
-    ...(flushMs ? { logSink: { flushMs: Number(flushMs) } } : {}),
+    ...(flushMs !== undefined ? { logSink: { flushMs } } : {}),
+    ...(Object.keys(batching).length > 0 ? { batching } : {}),
     feedbackTokens: secretListFromEnv(env, 'CTRAIN_FEEDBACK_TOKENS'),
     feedbackOpen: ['1', 'true'].includes(env.CTRAIN_FEEDBACK_OPEN?.trim().toLowerCase() ?? ''),
     rateLimit: rateLimitFromEnv(env, 'CTRAIN_SERVE', DEFAULT_SERVE_RATE_LIMIT),
     pseudonymKey: pseudonymKeyFromEnv(env),
   };
+}
+
+/** A whole number from `low` to `high` in the variable, undefined when it is unset or blank; anything else is refused, naming the variable. */
+function wholeNumberFromEnv(env: NodeJS.ProcessEnv, name: string, low: number, high: number, unit: string): number | undefined {
+  const text = env[name]?.trim();
+  if (!text) return undefined;
+  if (!(/^\d+$/.test(text) && Number(text) >= low && Number(text) <= high)) throw new Error(`${name}=${text} is not a whole number of ${unit} from ${low} to ${high}`);
+  return Number(text);
 }
 
 /** Starts the model server and listens. Models that fail to load do not stop it: /readyz reports them. */

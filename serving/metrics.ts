@@ -41,6 +41,14 @@ export function createServingMetrics(logStats: () => PredictionLogStats) {
       buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
       registers: [registry],
     }),
+    // How well micro-batching works: 1 everywhere means requests are scored one by one.
+    batchRows: new Histogram({
+      name: 'ctrain_serving_batch_rows',
+      help: 'Rows per call of the network (one micro-batch of concurrent requests), by model',
+      labelNames: ['model'] as const,
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096],
+      registers: [registry],
+    }),
     outcomes: new Counter({
       name: 'ctrain_serving_outcomes_total',
       help: 'Outcomes posted back, by model',

@@ -1,6 +1,6 @@
 /** The models one server answers for: a fixed list, or every model with a registry ('all', rediscovered as models appear). */
 import { checkName, nameProblem } from '../contracts/names.js';
-import type { LoadOptions } from '../scoring/loaded-version.js';
+import type { LoadedVersion, LoadOptions } from '../scoring/loaded-version.js';
 import type { ReloadEvent } from './registry-watch.js';
 import { DEFAULT_POLL_MS, RegistryWatch } from './registry-watch.js';
 import type { ObjectStore } from '../storage/gateway.js';
@@ -15,6 +15,8 @@ export interface ModelSetOptions {
   /** Registry (and, for 'all', discovery) poll interval in milliseconds. Default {@link DEFAULT_POLL_MS}. */
   pollMs?: number;
   onReload?: (event: ReloadEvent) => void;
+  /** Called just before a version's network is freed (see RegistryWatchOptions.retire). */
+  retire?: (loaded: LoadedVersion) => void;
   /** Listing the registry bucket failed (for 'all'); retried on the next tick. */
   onDiscoveryError?: (error: Error) => void;
 }
@@ -83,7 +85,7 @@ export class ModelSet {
 
   private async add(modelName: string): Promise<void> {
     if (this.watches.has(modelName) || this.closed) return;
-    const watch = new RegistryWatch({ storage: this.options.storage, modelName, load: this.options.load, pollMs: this.options.pollMs, onReload: this.options.onReload });
+    const watch = new RegistryWatch({ storage: this.options.storage, modelName, load: this.options.load, pollMs: this.options.pollMs, onReload: this.options.onReload, retire: this.options.retire });
     this.watches.set(modelName, watch);
     await watch.start();
   }

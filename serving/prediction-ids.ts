@@ -1,10 +1,13 @@
 /**
  * Prediction ids the server can recognise as its own. Outcomes posted against them drive the live
  * metric, the outcome drift check and retraining, so an id must be one this server (or a replica)
- * issued, for this model: each is a random UUID and an HMAC-SHA256 of model and UUID under a key
- * kept in MinIO (or CTRAIN_PREDICTION_ID_KEY), so ids survive restarts and hold across replicas.
+ * issued, for this model: each is a random UUID and its signature under a key kept in MinIO (or
+ * CTRAIN_PREDICTION_ID_KEY), so ids survive restarts and hold across replicas. The signature is
+ * the UUID's 16 bytes enciphered with AES-128 under a key derived for the model (a keyed
+ * permutation of one block is a MAC for it), so one cipher call signs every id of a request;
+ * ids signed earlier with HMAC-SHA256 of model and UUID are still recognised.
  */
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ObjectStore } from '../storage/gateway.js';
 import { isMissingObject } from '../storage/gateway.js';
 import { logKeys, servingKeys } from '../storage/layout.js';
@@ -12,8 +15,6 @@ import { logKeys, servingKeys } from '../storage/layout.js';
 /** Base64url characters of the signature kept in an id: 128 bits. */
 const SIGNATURE_LENGTH = 22;
 
-/** An id as servers issued them before ids were signed: randomUUID(). */
-const BARE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /**
  * How long after signing began a bare UUID is still taken: the default rolling outcome window
@@ -21,8 +22,15 @@ const BARE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a
  */
 export const UNSIGNED_ID_GRACE_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** A UUID as issued: version 4, RFC 4122 variant, lower-case hex. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** Per-model cipher keys kept; past this many models they are derived again as needed. */
+const KEPT_MODEL_KEYS = 1000;
+
 export class PredictionIds {
   readonly #key: Buffer;
+  readonly #modelKeys = new Map<string, Buffer>();
 
   constructor(key: Buffer) {
     if (key.length < 16) throw new Error('a prediction id key needs at least 16 bytes');
@@ -31,17 +39,36 @@ export class PredictionIds {
 
   /** A new id for a prediction of `model`: `<uuid>.<signature>`. */
   issue(model: string): string {
-    const id = randomUUID();
-    return `${id}.${this.#sign(model, id)}`;
+    return this.issueMany(model, 1)[0]!;
   }
 
-  /** Whether `id` is one issued for `model`. */
+  /** `count` new ids for predictions of `model`, signed together. */
+  issueMany(model: string, count: number): string[] {
+    const uuids = randomBytes(16 * count);
+    for (let at = 0; at < uuids.length; at += 16) {
+      uuids[at + 6] = (uuids[at + 6]! & 0x0f) | 0x40;
+      uuids[at + 8] = (uuids[at + 8]! & 0x3f) | 0x80;
+    }
+    const signatures = this.#encipher(model, uuids);
+    const hex = uuids.toString('hex');
+    return Array.from({ length: count }, (_, i) => {
+      const h = hex.slice(32 * i, 32 * i + 32);
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}.${signatures.subarray(16 * i, 16 * i + 16).toString('base64url')}`;
+    });
+  }
+
+  /** Whether `id` is one issued for `model`, signed either way. */
   issued(model: string, id: string): boolean {
     const dot = id.lastIndexOf('.');
     if (dot <= 0 || id.length - dot - 1 !== SIGNATURE_LENGTH) return false;
-    const expected = Buffer.from(this.#sign(model, id.slice(0, dot)));
+    const uuid = id.slice(0, dot);
     const given = Buffer.from(id.slice(dot + 1));
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    const matches = (signature: string): boolean => {
+      const expected = Buffer.from(signature);
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    };
+    if (UUID.test(uuid) && matches(this.#encipher(model, Buffer.from(uuid.replaceAll('-', ''), 'hex')).toString('base64url'))) return true;
+    return matches(this.#hmac(model, uuid));
   }
 
   /**
@@ -52,7 +79,8 @@ export class PredictionIds {
    */
   refusal(model: string, id: string, { others, unsignedUntil, now = new Date() }: { others: readonly string[]; unsignedUntil: Date; now?: Date }): string | undefined {
     if (this.issued(model, id)) return undefined;
-    if (BARE_UUID.test(id)) {
+    // An id as servers issued them before ids were signed: randomUUID().
+    if (UUID.test(id)) {
       if (now < unsignedUntil) return undefined;
       return `an unsigned id, as servers issued before ids were signed; those were taken until ${unsignedUntil.toISOString()}`;
     }
@@ -61,7 +89,19 @@ export class PredictionIds {
     return 'not the id of a prediction this server made (made up, or altered)';
   }
 
-  #sign(model: string, id: string): string {
+  /** Each 16-byte block of `blocks` enciphered under `model`'s key: one block's signature each. */
+  #encipher(model: string, blocks: Buffer): Buffer {
+    let key = this.#modelKeys.get(model);
+    if (!key) {
+      key = createHmac('sha256', this.#key).update(`prediction id cipher key\n${model}`).digest().subarray(0, 16);
+      if (this.#modelKeys.size < KEPT_MODEL_KEYS) this.#modelKeys.set(model, key);
+    }
+    const cipher = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
+    return cipher.update(blocks);
+  }
+
+  /** How ids were signed before: HMAC-SHA256 of model and UUID, its first 128 bits. */
+  #hmac(model: string, id: string): string {
     return createHmac('sha256', this.#key).update(`${model}\n${id}`).digest('base64url').slice(0, SIGNATURE_LENGTH);
   }
 }

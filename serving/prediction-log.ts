@@ -1,11 +1,15 @@
 /**
  * The prediction log: a sample of requests and their predictions, and the outcomes posted back
  * later, written to MinIO as JSON Lines in batches for the drift check and for future training data.
- * Recording never waits on MinIO; a failed upload stays queued and is retried on the next flush.
+ * Off the request path: a request's predictions are kept as they were made (ids, scores, the
+ * posted rows) and turned into lines only when their batch is uploaded, a slice at a time so
+ * requests keep being answered meanwhile. Recording never waits on MinIO; a failed upload stays
+ * queued and is retried on the next flush. close() (a clean stop) writes everything; a crash
+ * loses what was recorded since the last flush, at most `flushMs` of traffic.
  */
 import { randomBytes } from 'node:crypto';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
-import type { LogKind, OutcomeRecord, PredictionRecord } from '../contracts/prediction-log.js';
+import type { LogKind, OutcomeRecord, PredictionRecord, ServedAlias } from '../contracts/prediction-log.js';
 import { PREDICTION_LOG_FORMAT } from '../contracts/prediction-log.js';
 import { nameProblem, quote } from '../contracts/names.js';
 import type { ObjectStore } from '../storage/gateway.js';
@@ -38,14 +42,39 @@ export interface PredictionLogStats {
   droppedRows: number;
 }
 
+/** One request's predictions as the server made them: what each line of theirs holds. */
+export interface ScoredRequest {
+  model: string;
+  version: number;
+  alias: ServedAlias;
+  /** ISO time of the predictions. */
+  at: string;
+  requestId: string;
+  /** Milliseconds from the request's arrival to its scores. */
+  latencyMs: number;
+  ids: readonly string[];
+  scores: ArrayLike<number>;
+  /** The rows as scored (personal columns already their pseudonyms). */
+  inputs: readonly unknown[];
+}
+
+/** What a batch holds until it is uploaded: finished lines, or a request's predictions (those of `rows` only, when sampled). */
+type Part = string | { request: ScoredRequest; rows?: number[] };
+
 interface Batch {
   /** Fixed when the batch is sealed, so a retried upload rewrites the same object. */
   ref: ObjectRef;
-  lines: string[];
+  parts: Part[];
+  rows: number;
+  /** The object's bytes, once written out (a retry sends the same). */
+  body?: Buffer;
 }
 
+/** Lines written out before the log yields to requests waiting to be answered. */
+const LINES_PER_SLICE = 2000;
+
 export class PredictionLog {
-  private readonly open = new Map<string, { modelName: string; kind: LogKind; day: string; lines: string[] }>();
+  private readonly open = new Map<string, { modelName: string; kind: LogKind; day: string; parts: Part[]; rows: number }>();
   private openRows = 0;
   private readonly unsent: Batch[] = [];
   private readonly counts = { writtenRows: 0, writtenObjects: 0, failedUploads: 0, droppedRows: 0 };
@@ -61,16 +90,25 @@ export class PredictionLog {
     this.timer.unref();
   }
 
-  /** Samples and buffers predictions. Their inputs are logged as given: the server hands over rows whose personal columns are already pseudonyms. */
+  /** Samples and buffers one request's predictions, as made: no line is written until their batch is uploaded. */
+  recordRequest(request: ScoredRequest): void {
+    const rate = this.options.sampleRate ?? 1;
+    const rows = rate >= 1 ? undefined : request.ids.flatMap((_, i) => (Math.random() < rate ? [i] : []));
+    const count = rows?.length ?? request.ids.length;
+    if (count > 0) this.append(request.model, 'predictions', request.at, { request, ...(rows ? { rows } : {}) }, count);
+    this.flushIfFull();
+  }
+
+  /** Samples and buffers predictions given as records. Their inputs are logged as given: rows whose personal columns are already pseudonyms. */
   recordPredictions(records: readonly PredictionRecord[]): void {
     const rate = this.options.sampleRate ?? 1;
-    for (const record of records) if (rate >= 1 || Math.random() < rate) this.append(record.model, 'predictions', record.at, record);
+    for (const record of records) if (rate >= 1 || Math.random() < rate) this.append(record.model, 'predictions', record.at, JSON.stringify({ format: PREDICTION_LOG_FORMAT, ...record }), 1);
     this.flushIfFull();
   }
 
   /** Buffers outcomes; all of them, since each is rare and worth more than a prediction. */
   recordOutcomes(records: readonly OutcomeRecord[]): void {
-    for (const record of records) this.append(record.model, 'outcomes', record.at, record);
+    for (const record of records) this.append(record.model, 'outcomes', record.at, JSON.stringify({ format: PREDICTION_LOG_FORMAT, ...record }), 1);
     this.flushIfFull();
   }
 
@@ -94,20 +132,21 @@ export class PredictionLog {
   }
 
   stats(): PredictionLogStats {
-    const pendingRows = this.openRows + this.unsent.reduce((sum, batch) => sum + batch.lines.length, 0);
+    const pendingRows = this.openRows + this.unsent.reduce((sum, batch) => sum + batch.rows, 0);
     return { pendingRows, ...this.counts };
   }
 
-  private append(modelName: string, kind: LogKind, at: string, record: PredictionRecord | OutcomeRecord): void {
+  private append(modelName: string, kind: LogKind, at: string, part: Part, rows: number): void {
     // Checked here too, so a bad name is refused as it arrives and never reaches the key builder in upload().
     const problem = nameProblem(modelName);
     if (problem !== undefined) {
       this.options.onError?.(new Error(`prediction log refused a row for model ${quote(modelName)}: the name ${problem}`));
       return;
     }
-    if (this.closed || this.stats().pendingRows >= (this.options.maxPendingRows ?? 100_000)) {
-      this.counts.droppedRows++;
-      if (this.counts.droppedRows === 1 || this.counts.droppedRows % 10_000 === 0) {
+    if (this.closed || this.stats().pendingRows + rows > (this.options.maxPendingRows ?? 100_000)) {
+      const before = this.counts.droppedRows;
+      this.counts.droppedRows += rows;
+      if (before === 0 || Math.floor(before / 10_000) < Math.floor(this.counts.droppedRows / 10_000)) {
         this.options.onError?.(new Error(`prediction log dropped ${this.counts.droppedRows} rows so far (${this.closed ? 'closed' : 'too many rows not uploaded'})`));
       }
       return;
@@ -115,9 +154,10 @@ export class PredictionLog {
     const day = at.slice(0, 10);
     const key = `${modelName}\n${kind}\n${day}`;
     let buffer = this.open.get(key);
-    if (!buffer) this.open.set(key, (buffer = { modelName, kind, day, lines: [] }));
-    buffer.lines.push(JSON.stringify({ format: PREDICTION_LOG_FORMAT, ...record }));
-    this.openRows++;
+    if (!buffer) this.open.set(key, (buffer = { modelName, kind, day, parts: [], rows: 0 }));
+    buffer.parts.push(part);
+    buffer.rows += rows;
+    this.openRows += rows;
   }
 
   private flushIfFull(): void {
@@ -126,24 +166,53 @@ export class PredictionLog {
 
   private async upload(): Promise<void> {
     const now = new Date();
-    for (const { modelName, kind, day, lines } of this.open.values()) {
-      this.unsent.push({ ref: logKeys.batch(modelName, kind, day, now, randomBytes(4).toString('hex'), this.options.bucket), lines });
+    for (const { modelName, kind, day, parts, rows } of this.open.values()) {
+      this.unsent.push({ ref: logKeys.batch(modelName, kind, day, now, randomBytes(4).toString('hex'), this.options.bucket), parts, rows });
     }
     this.open.clear();
     this.openRows = 0;
     while (this.unsent[0]) {
       const batch = this.unsent[0];
       try {
-        await this.options.storage.putBuffer(batch.ref, Buffer.from(`${batch.lines.join('\n')}\n`), 'application/x-ndjson');
+        batch.body ??= await writeLines(batch.parts);
+        batch.parts = [];
+        await this.options.storage.putBuffer(batch.ref, batch.body, 'application/x-ndjson');
       } catch (error) {
         this.counts.failedUploads++;
         const reason = error instanceof Error ? error.message : String(error);
-        this.options.onError?.(new Error(`prediction log upload of ${batch.lines.length} rows to ${batch.ref.bucket}/${batch.ref.key} failed (retried on the next flush): ${reason}`));
+        this.options.onError?.(new Error(`prediction log upload of ${batch.rows} rows to ${batch.ref.bucket}/${batch.ref.key} failed (retried on the next flush): ${reason}`));
         return;
       }
       this.unsent.shift();
-      this.counts.writtenRows += batch.lines.length;
+      this.counts.writtenRows += batch.rows;
       this.counts.writtenObjects++;
     }
   }
+}
+
+/** A batch's JSON Lines, written a slice of lines at a time with a turn of the event loop between, so answers are not held up. */
+async function writeLines(parts: readonly Part[]): Promise<Buffer> {
+  const slices: Buffer[] = [];
+  let lines: string[] = [];
+  const seal = (): void => {
+    slices.push(Buffer.from(`${lines.join('\n')}\n`));
+    lines = [];
+  };
+  for (const part of parts) {
+    if (typeof part === 'string') lines.push(part);
+    else {
+      const { request, rows } = part;
+      // What every line of the request shares, written once; the line's own fields go first.
+      const shared = `,"at":${JSON.stringify(request.at)},"model":${JSON.stringify(request.model)},"version":${JSON.stringify(request.version)},"alias":${JSON.stringify(request.alias)},"requestId":${JSON.stringify(request.requestId)},"latencyMs":${JSON.stringify(request.latencyMs)}}`;
+      const line = (i: number): string => `{"format":${PREDICTION_LOG_FORMAT},"id":${JSON.stringify(request.ids[i])},"score":${JSON.stringify(request.scores[i])},"input":${JSON.stringify(request.inputs[i]) ?? 'null'}${shared}`;
+      if (rows) for (const i of rows) lines.push(line(i));
+      else for (let i = 0; i < request.ids.length; i++) lines.push(line(i));
+    }
+    if (lines.length >= LINES_PER_SLICE) {
+      seal();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  if (lines.length > 0) seal();
+  return Buffer.concat(slices);
 }

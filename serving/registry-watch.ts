@@ -45,6 +45,8 @@ export interface RegistryWatchOptions {
   /** Poll interval in milliseconds. Default {@link DEFAULT_POLL_MS}. */
   pollMs?: number;
   onReload?: (event: ReloadEvent) => void;
+  /** Called just before a version's network is freed, so nothing still queued for it (a micro-batch) runs after. */
+  retire?: (loaded: LoadedVersion) => void;
 }
 
 export class RegistryWatch {
@@ -153,7 +155,7 @@ export class RegistryWatch {
     // A partial load is served but not marked applied, so the next poll retries what failed.
     if (!error) this.appliedEtag = etag;
     this.lastError = error;
-    // Requests score synchronously against the state they read, so nothing in flight holds a disposed model.
+    // Requests read the state and queue their rows in one go; retire() scores what is queued before a model is freed.
     await this.disposeExcept(new Set([state?.production?.version, state?.canary?.version]));
     this.options.onReload?.({ modelName: this.modelName, state, error });
   }
@@ -167,11 +169,15 @@ export class RegistryWatch {
     for (const [number, loading] of [...this.versions]) {
       if (keep.has(number)) continue;
       this.versions.delete(number);
+      let loaded: LoadedVersion;
       try {
-        (await loading).layersModel.dispose();
+        loaded = await loading;
       } catch {
         // A load that failed left nothing to dispose.
+        continue;
       }
+      this.options.retire?.(loaded);
+      loaded.layersModel.dispose();
     }
   }
 }

@@ -25,7 +25,11 @@ import { SERVED_ALIASES } from './registry-watch.js';
 import { reloadLogger } from './reload-log.js';
 import type { ObjectStore } from '../storage/gateway.js';
 import type { FormatOneSpecs } from '../contracts/version-spec.js';
-import { scoreRows } from '../scoring/scoring.js';
+import { encodeRows, scoreRows } from '../scoring/scoring.js';
+import { predict } from '../model/index.js';
+import type { LoadedVersion } from '../scoring/loaded-version.js';
+import type { MicroBatchSettings } from './micro-batch.js';
+import { DEFAULT_MICRO_BATCH, MicroBatcher } from './micro-batch.js';
 import { installJsonErrors } from '../http/errors.js';
 import { installHttpMetrics } from '../http/metrics.js';
 
@@ -65,6 +69,8 @@ export interface ModelServerOptions {
   predictionIdKey?: Buffer;
   /** Outcomes for bare UUIDs (ids as servers issued them before ids were signed) are taken until then. Default: the time kept in MinIO ({@link loadUnsignedIdsUntil}). */
   unsignedIdsUntil?: Date;
+  /** How rows of concurrent requests are scored together (see MicroBatchSettings). Default {@link DEFAULT_MICRO_BATCH}. */
+  batching?: Partial<MicroBatchSettings>;
   /** Requests per caller (feedback token, else IP) on the /v1 routes; more get 429. false: no limit. Default {@link DEFAULT_SERVE_RATE_LIMIT}. */
   rateLimit?: RateLimit | false;
 }
@@ -108,12 +114,25 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   const limit = rateLimitHook(options.rateLimit ?? DEFAULT_SERVE_RATE_LIMIT, feedbackTokens);
   const metrics = createServingMetrics(() => predictionLog.stats());
   installHttpMetrics(app, metrics.registry, 'ctrain_serving');
+  const batching = { ...DEFAULT_MICRO_BATCH, ...options.batching };
+  const batchers = new WeakMap<LoadedVersion, MicroBatcher>();
+  const batcherOf = (loaded: LoadedVersion, modelName: string): MicroBatcher => {
+    let batcher = batchers.get(loaded);
+    if (!batcher) {
+      const onBatch = (rows: number): void => metrics.batchRows.observe({ model: modelName }, rows);
+      batcher = new MicroBatcher((features, rows) => predict(loaded.layersModel, features, rows, loaded.width), loaded.width, batching, onBatch);
+      batchers.set(loaded, batcher);
+    }
+    return batcher;
+  };
   const models = new ModelSet({
     storage: options.storage,
     models: options.models,
     load: { pseudonymKey: key, formatOne: options.formatOneSpecs },
     pollMs: options.pollMs,
     onReload: reloadLogger(app.log, (event) => recordReload(metrics, event)),
+    // Rows still queued for a version are scored before its network is freed.
+    retire: (loaded) => batchers.get(loaded)?.flush(),
     onDiscoveryError: (error) => app.log.warn(`listing model registries failed: ${error.message}`),
   });
 
@@ -144,20 +163,23 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     if (typeof explain === 'string') return reply.code(400).send({ error: 'invalid_request', message: explain });
     // The model learned personal columns as their pseudonyms (ingest hashed them): score and log those, never the values.
     const rows = loaded.scoringRows(body.rows);
-    const result = scoreRows(loaded, rows, explain);
+    // Explanations need the network's gradients now, against the version just read; plain scores join the next micro-batch.
+    const result = explain > 0 ? scoreRows(loaded, rows, explain) : encodeRows(loaded, rows);
     if ('problems' in result) {
       const rows = new Set(result.problems.map((p) => p.row)).size;
       return reply.code(400).send({ error: 'invalid_input', message: `${rows} of ${body.rows.length} rows are invalid for ${modelName} version ${version}`, problems: result.problems });
     }
+    const scores = 'scores' in result ? result.scores : await batcherOf(loaded, modelName).scoreRows(result.features, rows.length);
+    const explanations = 'explanations' in result ? result.explanations : undefined;
     const at = new Date().toISOString();
-    const predictions = Array.from(result.scores, (score, i) => ({ id: ids.issue(modelName), version: loaded.version, alias, score, ...(result.explanations ? { explanation: result.explanations[i] } : {}) }));
+    const issued = ids.issueMany(modelName, scores.length);
+    const predictions = Array.from(scores, (score, i) => ({ id: issued[i]!, version: loaded.version, alias, score, ...(explanations ? { explanation: explanations[i] } : {}) }));
     metrics.predictions.inc({ model: modelName, version, alias }, predictions.length);
     // A histogram throws on NaN; a score that is no number must not turn an answer into a 500.
-    for (const { score } of predictions) if (Number.isFinite(score)) metrics.scores.observe({ model: modelName, version }, score);
+    for (const score of scores) if (Number.isFinite(score)) metrics.scores.observe({ model: modelName, version }, score);
     // Latency so far (validation and scoring) goes with each line: deploy compares canary and production on it.
-    const latencyMs = reply.elapsedTime;
     // Logged as scored: a number the version's spec clips is logged as the bound the model saw.
-    predictionLog.recordPredictions(predictions.map(({ id, version: answered, alias: routedTo, score }, i) => ({ id, version: answered, alias: routedTo, score, at, model: modelName, requestId: request.id, input: result.rows[i], latencyMs })));
+    predictionLog.recordRequest({ model: modelName, version: loaded.version, alias, at, requestId: request.id, latencyMs: reply.elapsedTime, ids: issued, scores, inputs: result.rows });
     void reply.header('x-request-id', request.id);
     return { model: modelName, predictions, ...(result.clipped.length > 0 ? { clipped: result.clipped } : {}) };
   });

@@ -3,7 +3,7 @@
  * and names objects by the refs storage/layout.ts builds, so checksums, missing objects and
  * listings are handled one way everywhere.
  */
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
@@ -52,6 +52,14 @@ export interface ObjectInfo {
 
 const sha256 = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
 
+/** Bodies past this many bytes are hashed on the thread pool (WebCrypto), so a large upload does not stall the event loop (a server answering requests). */
+const HASH_OFF_THREAD_BYTES = 256 * 1024;
+
+async function sha256Of(body: Buffer): Promise<string> {
+  if (body.length < HASH_OFF_THREAD_BYTES) return sha256(body);
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', body)).toString('hex');
+}
+
 export class ObjectStore {
   readonly #client: Client;
 
@@ -88,7 +96,7 @@ export class ObjectStore {
 
   /** One PUT (S3 makes it visible whole or not at all), with the bytes' SHA-256 beside them. */
   async putBuffer(ref: ObjectRef, body: Buffer, contentType = 'application/octet-stream'): Promise<{ etag: string }> {
-    const { etag } = await this.#client.putObject(ref.bucket, ref.key, body, body.length, { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': sha256(body) });
+    const { etag } = await this.#client.putObject(ref.bucket, ref.key, body, body.length, { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': await sha256Of(body) });
     return { etag };
   }
 

@@ -57,6 +57,15 @@ describe('secrets from the environment or from files', () => {
     expect(['1', 'true', 'TRUE', '0', 'yes', ''].map((value) => modelServerOptionsFromEnv({ CTRAIN_FEEDBACK_OPEN: value }).feedbackOpen)).toEqual([true, true, true, false, false, false]);
     expect(modelServerOptionsFromEnv({ CTRAIN_SERVE_RATE_LIMIT: '0' }).rateLimit).toBe(false);
   });
+
+  it('gives the model server its micro-batch wait and size, and refuses values it could not mean', () => {
+    expect(modelServerOptionsFromEnv({ CTRAIN_SERVE_BATCH_WAIT_MS: '2', CTRAIN_SERVE_BATCH_MAX_ROWS: '64' }).batching).toEqual({ waitMs: 2, maxRows: 64 });
+    expect(modelServerOptionsFromEnv({ CTRAIN_SERVE_BATCH_WAIT_MS: ' 0 ' }).batching).toEqual({ waitMs: 0 });
+    expect(modelServerOptionsFromEnv({ CTRAIN_SERVE_BATCH_WAIT_MS: '' }).batching).toBeUndefined();
+    for (const [name, value] of [['CTRAIN_SERVE_BATCH_WAIT_MS', '1001'], ['CTRAIN_SERVE_BATCH_WAIT_MS', '1.5'], ['CTRAIN_SERVE_BATCH_MAX_ROWS', '0'], ['CTRAIN_SERVE_BATCH_MAX_ROWS', 'lots'], ['CTRAIN_PREDICTION_LOG_FLUSH_MS', '50']] as const) {
+      expect(() => modelServerOptionsFromEnv({ [name]: value }), `${name}=${value}`).toThrow(`${name}=${value} is not a whole number of`);
+    }
+  });
 });
 
 describe('bearer tokens, compared as equal-length digests', () => {

@@ -3,7 +3,7 @@
  * spec states (refuse or clip, bounds from the training mean and deviation, never past float32),
  * and why an outcome's id is refused (made up, altered, another model's, unsigned past its grace).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { pipelineSpecSchema } from '../../contracts/pipeline-spec.js';
 import { clipServingRow, FLOAT32_MAX, numericBounds, outOfRangeRule, validateServingRow } from '../../features/serving-row.js';
@@ -71,6 +71,27 @@ describe('outcome ids', () => {
       expect(ids.refusal('flights', bad, past), bad.slice(0, 40)).toMatch(/^(not the id of a prediction this server made|an unsigned id)/);
     }
     expect(new PredictionIds(randomBytes(32)).refusal('flights', id, past)).toBe('not the id of a prediction this server made (made up, or altered)');
+  });
+
+  it('signs the ids of a request together, each its own UUID, and still takes ids signed earlier with HMAC-SHA256', () => {
+    const key = randomBytes(32);
+    const signer = new PredictionIds(key);
+    const batch = signer.issueMany('flights', 300);
+    expect(new Set(batch).size).toBe(300);
+    for (const id of batch) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.[A-Za-z0-9_-]{22}$/);
+      expect(signer.issued('flights', id)).toBe(true);
+      expect(signer.issued('weather', id)).toBe(false);
+    }
+    // A signature moved onto another UUID of the same request does not verify.
+    expect(signer.issued('flights', `${batch[0]!.slice(0, 36)}${batch[1]!.slice(36)}`)).toBe(false);
+    // How servers signed ids before: the first 128 bits of HMAC-SHA256 over model and UUID.
+    const uuid = randomUUID();
+    const earlier = `${uuid}.${createHmac('sha256', key).update(`flights\n${uuid}`).digest('base64url').slice(0, 22)}`;
+    expect(signer.refusal('flights', earlier, past)).toBeUndefined();
+    expect(signer.refusal('weather', earlier, past)).toBe('the id of a prediction of model "flights", not of "weather"');
+    // A signature of the right length in characters but not in bytes is refused, not thrown on.
+    expect(signer.issued('flights', `${uuid}.${'é'.repeat(22)}`)).toBe(false);
   });
 
   it('takes a bare UUID, as servers issued before signing, only until the grace ends', () => {
