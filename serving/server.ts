@@ -1,7 +1,8 @@
 /**
  * The model server (DESIGN §6): production and canary versions over HTTP, JSON in and scores out,
  * inputs checked against the training transform, hot reload on alias changes, Prometheus metrics,
- * and a prediction log in MinIO.
+ * and a prediction log in MinIO. Concurrent requests' rows are scored together (micro-batches,
+ * serving/micro-batch.ts); each request is checked and answered on its own.
  */
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
