@@ -7,7 +7,7 @@
  * permutation of one block is a MAC for it), so one cipher call signs every id of a request;
  * ids signed earlier with HMAC-SHA256 of model and UUID are still recognised.
  */
-import { createCipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 import type { ObjectStore } from '../storage/gateway.js';
 import { isMissingObject } from '../storage/gateway.js';
 import { logKeys, servingKeys } from '../storage/layout.js';
@@ -25,12 +25,18 @@ export const UNSIGNED_ID_GRACE_MS = 7 * 24 * 60 * 60 * 1000;
 /** A UUID as issued: version 4, RFC 4122 variant, lower-case hex. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
+/** Bytes of randomness drawn at once: the UUIDs of 512 predictions. */
+const RANDOM_POOL_BYTES = 8192;
+
 /** Per-model cipher keys kept; past this many models they are derived again as needed. */
 const KEPT_MODEL_KEYS = 1000;
 
 export class PredictionIds {
   readonly #key: Buffer;
   readonly #modelKeys = new Map<string, Buffer>();
+  /** Random bytes drawn a few kilobytes at a time: one call of the generator per many ids, as randomUUID() does. */
+  readonly #entropy = Buffer.alloc(RANDOM_POOL_BYTES);
+  #entropyUsed = RANDOM_POOL_BYTES;
 
   constructor(key: Buffer) {
     if (key.length < 16) throw new Error('a prediction id key needs at least 16 bytes');
@@ -44,7 +50,7 @@ export class PredictionIds {
 
   /** `count` new ids for predictions of `model`, signed together. */
   issueMany(model: string, count: number): string[] {
-    const uuids = randomBytes(16 * count);
+    const uuids = this.#random(16 * count);
     for (let at = 0; at < uuids.length; at += 16) {
       uuids[at + 6] = (uuids[at + 6]! & 0x0f) | 0x40;
       uuids[at + 8] = (uuids[at + 8]! & 0x3f) | 0x80;
@@ -87,6 +93,18 @@ export class PredictionIds {
     const owner = others.find((other) => other !== model && this.issued(other, id));
     if (owner !== undefined) return `the id of a prediction of model "${owner}", not of "${model}"`;
     return 'not the id of a prediction this server made (made up, or altered)';
+  }
+
+  /** `size` fresh random bytes, from the pool unless more are asked for than it holds; the caller may change them. */
+  #random(size: number): Buffer {
+    if (size > RANDOM_POOL_BYTES) return randomBytes(size);
+    if (this.#entropyUsed + size > RANDOM_POOL_BYTES) {
+      randomFillSync(this.#entropy);
+      this.#entropyUsed = 0;
+    }
+    const bytes = Buffer.from(this.#entropy.subarray(this.#entropyUsed, this.#entropyUsed + size));
+    this.#entropyUsed += size;
+    return bytes;
   }
 
   /** Each 16-byte block of `blocks` enciphered under `model`'s key: one block's signature each. */
