@@ -1,5 +1,5 @@
 /**
- * The peers' Python environment — pandas, pyarrow, scipy and PyTorch at the versions pinned in
+ * The peers' Python environment — pandas, pyarrow, scipy, PyTorch, FastAPI and uvicorn at the versions pinned in
  * bench/peers/requirements.txt — installed once into the cache (PyPI's torch wheel brings its
  * CUDA libraries: gigabytes, minutes) and reused by every clone.
  */
@@ -26,7 +26,7 @@ export async function provisionBenchPeers(log: (line: string) => void): Promise<
     await run(system, ['-m', 'venv', join(dir, 'venv')]);
     await run(join(dir, 'venv', 'bin', 'pip'), ['install', '--disable-pip-version-check', '--no-deps', '-r', REQUIREMENTS]);
   });
-  const { stdout } = await execa(python, ['-c', 'import sys, pandas, pyarrow, torch, numpy, scipy; print(sys.version.split()[0], pandas.__version__, pyarrow.__version__, torch.__version__, numpy.__version__, scipy.__version__)']);
-  const [py, pandas, pyarrow, torch, numpy, scipy] = stdout.trim().split(' ');
-  return { python, versions: { python: py!, pandas: pandas!, pyarrow: pyarrow!, torch: torch!, numpy: numpy!, scipy: scipy! } };
+  const { stdout } = await execa(python, ['-c', 'import sys, pandas, pyarrow, torch, numpy, scipy, fastapi, uvicorn; print(sys.version.split()[0], pandas.__version__, pyarrow.__version__, torch.__version__, numpy.__version__, scipy.__version__, fastapi.__version__, uvicorn.__version__)']);
+  const [py, pandas, pyarrow, torch, numpy, scipy, fastapi, uvicorn] = stdout.trim().split(' ');
+  return { python, versions: { python: py!, pandas: pandas!, pyarrow: pyarrow!, torch: torch!, numpy: numpy!, scipy: scipy!, fastapi: fastapi!, uvicorn: uvicorn! } };
 }

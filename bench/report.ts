@@ -46,7 +46,8 @@ export function renderMarkdown(rows: readonly BenchRow[], machine: MachineDescri
   ];
   for (const row of rows) {
     const peer = row.peer ? `${row.peer.name}: ${measured(row.peer)}` : '—';
-    const ratio = row.peer ? `${number(advantage(row.ctrain, row.peer, row.better))}×` : '—';
+    // 0 against 0 (both under the millisecond a latency is counted in) has no ratio.
+    const ratio = row.peer && Number.isFinite(advantage(row.ctrain, row.peer, row.better)) ? `${number(advantage(row.ctrain, row.peer, row.better))}×` : '—';
     const met = row.target ? (row.target.met ? 'yes' : '**no**') : '—';
     lines.push(`| ${row.section} | ${row.name}${row.note ? ` — ${row.note}` : ''} | ${measured(row.ctrain)} | ${peer} | ${ratio} | ${row.target?.text ?? '—'} | ${met} |`);
   }
