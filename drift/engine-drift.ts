@@ -52,10 +52,15 @@ export async function driftReferenceOfTable(
   return referenceFromValues(engine, 'drift_reference', features, summarizeNumeric(scores, options), options);
 }
 
-/** Prediction-log lines as the engine reads them: the fields drift needs, the input kept as JSON. */
+/**
+ * Prediction-log predictions as the engine reads them, one row each: the fields drift needs, the
+ * input kept as JSON. A line of format 3 holds a request's predictions in lists side by side,
+ * unnested together; a line of an earlier format is one prediction.
+ */
 export function predictionLogSql(files: readonly string[]): string {
-  const columns = `{'format': 'BIGINT', 'id': 'VARCHAR', 'at': 'VARCHAR', 'version': 'BIGINT', 'input': 'JSON', 'score': 'DOUBLE'}`;
-  return `read_json([${files.map(sqlString).join(', ')}], format = 'newline_delimited', columns = ${columns}, filename = true)`;
+  const columns = `{'format': 'BIGINT', 'id': 'VARCHAR', 'at': 'VARCHAR', 'version': 'BIGINT', 'input': 'JSON', 'score': 'DOUBLE', 'ids': 'VARCHAR[]', 'inputs': 'JSON[]', 'scores': 'DOUBLE[]'}`;
+  const lines = `read_json([${files.map(sqlString).join(', ')}], format = 'newline_delimited', columns = ${columns}, filename = true)`;
+  return `(select format, unnest(coalesce(ids, [id])) as id, "at", version, unnest(coalesce(inputs, [input])) as input, unnest(coalesce(scores, [score])) as score, filename from ${lines})`;
 }
 
 /** Outcome lines as the engine reads them; `line` numbers them in file order, to break ties between lines of one arrival time. */

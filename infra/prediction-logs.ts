@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import type { LogKind } from '../contracts/prediction-log.js';
-import { PREDICTION_LOG_FORMAT } from '../contracts/prediction-log.js';
+import type { LogKind, PredictionRecord, PredictionRequestLine } from '../contracts/prediction-log.js';
+import { PREDICTION_LOG_FORMAT, predictionRecordsOf } from '../contracts/prediction-log.js';
 import { formatOf } from '../contracts/format-version.js';
 import { logKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/gateway.js';
 
-/** Every record of one kind written for the model between two ISO times (by UTC day folder). */
+/** Every record of one kind written for the model between two ISO times (by UTC day folder): a line of several predictions gives a record of each. */
 export async function readLog<T>(storage: ObjectStore, modelName: string, kind: LogKind, since: string, until: string): Promise<T[]> {
   const records: T[] = [];
   for (const day of daysBetween(since, until)) {
@@ -13,10 +13,11 @@ export async function readLog<T>(storage: ObjectStore, modelName: string, kind: 
     for (const key of await storage.listKeys(folder)) {
       for (const line of (await storage.getText({ bucket: folder.bucket, key })).split('\n')) {
         if (!line) continue;
-        const record = JSON.parse(line) as T & { format?: number };
-        // Formats 1 and 2 have the same fields; a newer one is refused, not misread.
+        const record = JSON.parse(line) as { format?: number };
+        // Formats 1 to 3 are read alike (a line of format 3 may hold a request's predictions); a newer one is refused, not misread.
         formatOf(record, PREDICTION_LOG_FORMAT, `a line of ${key} in the prediction log`);
-        records.push(record);
+        if (kind === 'predictions') records.push(...(predictionRecordsOf(record as PredictionRecord | PredictionRequestLine) as T[]));
+        else records.push(record as T);
       }
     }
   }

@@ -2,8 +2,8 @@
  * The prediction log: a sample of requests and their predictions, and the outcomes posted back
  * later, written to MinIO as JSON Lines in batches for the drift check and for future training data.
  * Off the request path: a request's predictions are kept as they were made (ids, scores, the
- * posted rows) and turned into lines only when their batch is uploaded, a slice at a time so
- * requests keep being answered meanwhile. Recording never waits on MinIO; a failed upload stays
+ * posted rows) and turned into a line (one per request: contracts/prediction-log.ts, format 3)
+ * only when their batch is uploaded, a slice at a time so requests keep being answered meanwhile. Recording never waits on MinIO; a failed upload stays
  * queued and is retried on the next flush. close() (a clean stop) writes everything; a crash
  * loses what was recorded since the last flush, at most `flushMs` of traffic.
  */
@@ -51,7 +51,7 @@ export interface ScoredRequest {
   at: string;
   requestId: string;
   /** Milliseconds from the request's arrival to its scores. */
-  latencyMs: number;
+  latencyMs?: number;
   ids: readonly string[];
   scores: ArrayLike<number>;
   /** The rows as scored (personal columns already their pseudonyms). */
@@ -70,8 +70,8 @@ interface Batch {
   body?: Buffer;
 }
 
-/** Lines written out before the log yields to requests waiting to be answered. */
-const LINES_PER_SLICE = 2000;
+/** Predictions written out before the log yields to requests waiting to be answered. */
+const ROWS_PER_SLICE = 2000;
 
 export class PredictionLog {
   private readonly open = new Map<string, { modelName: string; kind: LogKind; day: string; parts: Part[]; rows: number }>();
@@ -99,11 +99,12 @@ export class PredictionLog {
     this.flushIfFull();
   }
 
-  /** Samples and buffers predictions given as records. Their inputs are logged as given: rows whose personal columns are already pseudonyms. */
+  /** Samples and buffers predictions given one record each. Their inputs are logged as given: rows whose personal columns are already pseudonyms. */
   recordPredictions(records: readonly PredictionRecord[]): void {
-    const rate = this.options.sampleRate ?? 1;
-    for (const record of records) if (rate >= 1 || Math.random() < rate) this.append(record.model, 'predictions', record.at, JSON.stringify({ format: PREDICTION_LOG_FORMAT, ...record }), 1);
-    this.flushIfFull();
+    for (const record of records) {
+      const { model, version, alias, at, requestId, latencyMs } = record;
+      this.recordRequest({ model, version, alias, at, requestId, ...(latencyMs === undefined ? {} : { latencyMs }), ids: [record.id], scores: [record.score], inputs: [record.input] });
+    }
   }
 
   /** Buffers outcomes; all of them, since each is rare and worth more than a prediction. */
@@ -190,29 +191,39 @@ export class PredictionLog {
   }
 }
 
-/** A batch's JSON Lines, written a slice of lines at a time with a turn of the event loop between, so answers are not held up. */
+/** A batch's JSON Lines, written a slice at a time with a turn of the event loop between, so answers are not held up. */
 async function writeLines(parts: readonly Part[]): Promise<Buffer> {
   const slices: Buffer[] = [];
   let lines: string[] = [];
+  let rows = 0;
   const seal = (): void => {
     slices.push(Buffer.from(`${lines.join('\n')}\n`));
     lines = [];
+    rows = 0;
   };
   for (const part of parts) {
-    if (typeof part === 'string') lines.push(part);
-    else {
-      const { request, rows } = part;
-      // What every line of the request shares, written once; the line's own fields go first.
-      const shared = `,"at":${JSON.stringify(request.at)},"model":${JSON.stringify(request.model)},"version":${JSON.stringify(request.version)},"alias":${JSON.stringify(request.alias)},"requestId":${JSON.stringify(request.requestId)},"latencyMs":${JSON.stringify(request.latencyMs)}}`;
-      const line = (i: number): string => `{"format":${PREDICTION_LOG_FORMAT},"id":${JSON.stringify(request.ids[i])},"score":${JSON.stringify(request.scores[i])},"input":${JSON.stringify(request.inputs[i]) ?? 'null'}${shared}`;
-      if (rows) for (const i of rows) lines.push(line(i));
-      else for (let i = 0; i < request.ids.length; i++) lines.push(line(i));
+    if (typeof part === 'string') {
+      lines.push(part);
+      rows++;
+    } else {
+      lines.push(requestLine(part));
+      rows += part.rows?.length ?? part.request.ids.length;
     }
-    if (lines.length >= LINES_PER_SLICE) {
+    if (rows >= ROWS_PER_SLICE) {
       seal();
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
   if (lines.length > 0) seal();
   return Buffer.concat(slices);
+}
+
+/** One request's (sampled) predictions as a line of format 3 (PredictionRequestLine). */
+function requestLine({ request, rows }: Exclude<Part, string>): string {
+  const pick = <T>(values: ArrayLike<T>): T[] => (rows ? rows.map((i) => values[i]!) : Array.from(values));
+  const latency = request.latencyMs === undefined ? '' : `,"latencyMs":${JSON.stringify(request.latencyMs)}`;
+  return (
+    `{"format":${PREDICTION_LOG_FORMAT},"at":${JSON.stringify(request.at)},"model":${JSON.stringify(request.model)},"version":${JSON.stringify(request.version)},"alias":${JSON.stringify(request.alias)},"requestId":${JSON.stringify(request.requestId)}${latency}` +
+    `,"ids":${JSON.stringify(pick(request.ids))},"scores":${JSON.stringify(pick(request.scores))},"inputs":${JSON.stringify(pick(request.inputs))}}`
+  );
 }

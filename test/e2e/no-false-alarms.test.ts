@@ -110,7 +110,13 @@ describe.each(SEEDS)('seed %i: a million logged rows of an unchanged world', (se
         const inputs = batch.map(({ id: _id, ...input }) => input);
         const { scores } = scoreValidRows(loaded, inputs);
         const at = new Date().toISOString();
-        predictionsOut.write(batch.map((r, i) => JSON.stringify({ format: PREDICTION_LOG_FORMAT, id: `p${r.id}`, at, model: modelName, version: production.version, alias: 'production', requestId: 'bulk', input: inputs[i], score: scores[i] })).join('\n') + '\n');
+        // As the server writes them: a line per request, here of 100 rows each.
+        const requests = Array.from({ length: batch.length / 100 }, (_, k) => ({ rows: batch.slice(k * 100, (k + 1) * 100), at: k * 100 }));
+        predictionsOut.write(
+          requests
+            .map(({ rows, at: first }) => JSON.stringify({ format: PREDICTION_LOG_FORMAT, at, model: modelName, version: production.version, alias: 'production', requestId: `bulk-${rows[0]!.id}`, ids: rows.map((r) => `p${r.id}`), scores: Array.from(scores.subarray(first, first + rows.length)), inputs: inputs.slice(first, first + rows.length) }))
+            .join('\n') + '\n',
+        );
         outcomesOut.write(batch.map((r, i) => JSON.stringify({ format: PREDICTION_LOG_FORMAT, id: `p${r.id}`, at, model: modelName, label: next() < chance(inputs[i]!) ? 1 : 0 })).join('\n') + '\n');
       }
       await Promise.all([predictionsOut, outcomesOut].map((stream) => new Promise((resolve) => stream.end(resolve))));

@@ -184,14 +184,22 @@ describe('data written by the previous format', () => {
     await expect(env.run(() => reuseCached(storage, 'train', cacheKey, undefined))).rejects.toMatchObject({ nonRetryable: true, message: expect.stringContaining(`has format ${MANIFEST_FORMAT + 1}`) as unknown });
   });
 
-  it('prediction-log lines without a format are read beside today’s; a newer format is refused', async () => {
+  it('prediction-log lines without a format, of format 2 (one prediction each) and of today’s (a request each) are read alike; a newer format is refused', async () => {
     const modelName = `format-log-${randomUUID().slice(0, 8)}`;
     const at = new Date().toISOString();
     const day = at.slice(0, 10);
     const old = { id: 'p1', at, model: modelName, version: 1, alias: 'production', requestId: 'r', input: { x: 1 }, score: 0.3 };
-    const today = { ...old, id: 'p2', format: PREDICTION_LOG_FORMAT };
-    await storage.putBuffer(logKeys.batch(modelName, 'predictions', day, new Date(), 'aaaaaaaa'), Buffer.from(`${JSON.stringify(old)}\n${JSON.stringify(today)}\n`));
-    expect((await readLog<{ id: string }>(storage, modelName, 'predictions', at, at)).map((record) => record.id)).toEqual(['p1', 'p2']);
+    // Format 2: a line per prediction; today's: a line per request, its predictions in lists side by side.
+    const two = { ...old, id: 'p2', format: 2 };
+    const today = { at, model: modelName, version: 1, alias: 'production', requestId: 'r', format: PREDICTION_LOG_FORMAT, ids: ['p3', 'p4'], inputs: [{ x: 3 }, { x: 4 }], scores: [0.5, null] };
+    await storage.putBuffer(logKeys.batch(modelName, 'predictions', day, new Date(), 'aaaaaaaa'), Buffer.from(`${JSON.stringify(old)}\n${JSON.stringify(two)}\n${JSON.stringify(today)}\n`));
+    const records = await readLog<{ id: string; input: unknown; score: number | null; requestId: string }>(storage, modelName, 'predictions', at, at);
+    expect(records.map(({ id, input, score, requestId }) => [id, input, score, requestId])).toEqual([
+      ['p1', { x: 1 }, 0.3, 'r'],
+      ['p2', { x: 1 }, 0.3, 'r'],
+      ['p3', { x: 3 }, 0.5, 'r'],
+      ['p4', { x: 4 }, null, 'r'],
+    ]);
 
     await storage.putBuffer(logKeys.batch(modelName, 'predictions', day, new Date(), 'bbbbbbbb'), Buffer.from(`${JSON.stringify({ ...old, id: 'p3', format: PREDICTION_LOG_FORMAT + 1 })}\n`));
     await expect(readLog(storage, modelName, 'predictions', at, at)).rejects.toThrow(`has format ${PREDICTION_LOG_FORMAT + 1}`);

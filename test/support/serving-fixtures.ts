@@ -3,6 +3,8 @@ import type * as tf from '@tensorflow/tfjs';
 import type { AliasName, ModelVersion, Registry } from '../../contracts/model.js';
 import { REGISTRY_FORMAT } from '../../contracts/model.js';
 import { BUCKETS } from '../../contracts/stack.js';
+import type { PredictionRecord, PredictionRequestLine } from '../../contracts/prediction-log.js';
+import { predictionRecordsOf } from '../../contracts/prediction-log.js';
 import { applyTransform, fitTransform } from '../../features/transform.js';
 import type { FeatureTransform } from '../../features/feature-transform.js';
 import { featureWidth } from '../../features/feature-transform.js';
@@ -91,11 +93,16 @@ export async function writeRegistry(storage: ObjectStore, modelName: string, ver
 }
 
 /** Every JSON line of every log object under `<model>/<kind>/`, and the objects' keys. */
+/** The log's objects of one kind for the model, and their records in key order: a line holding a request's predictions gives one record per prediction, as readers see them. */
 export async function readLog(storage: ObjectStore, modelName: string, kind: 'predictions' | 'outcomes', bucket: string = BUCKETS.logs): Promise<{ keys: string[]; lines: Record<string, unknown>[] }> {
   const keys = await storage.listKeys({ bucket, prefix: `${modelName}/${kind}/` });
   const lines: Record<string, unknown>[] = [];
   for (const key of keys.sort()) {
-    for (const line of (await storage.getText({ bucket: bucket, key: key })).split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const line of (await storage.getText({ bucket: bucket, key: key })).split('\n')) {
+      if (!line) continue;
+      const parsed = JSON.parse(line) as PredictionRecord | PredictionRequestLine;
+      lines.push(...((kind === 'predictions' ? predictionRecordsOf(parsed) : [parsed]) as unknown as Record<string, unknown>[]));
+    }
   }
   return { keys, lines };
 }

@@ -136,7 +136,7 @@ describe('drift statistics on the engine', () => {
     const path = await logOf('newer', makeRows(3), [0.1, 0.2, 0.3], 9);
     const error = await withEngine((engine) => checkLogFormat(engine, predictionLogSql([path]))).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(FormatVersionError);
-    expect((error as Error).message).toBe('a line of newer.jsonl in the prediction log has format 9; this ctrain reads formats 1 to 2: upgrade ctrain to read it');
+    expect((error as Error).message).toBe('a line of newer.jsonl in the prediction log has format 9; this ctrain reads formats 1 to 3: upgrade ctrain to read it');
   });
 
   it('judges the traffic of one version since a time, and pairs outcomes that arrived after a time with their predictions, the first outcome of an id counting', async () => {
@@ -160,5 +160,27 @@ describe('drift statistics on the engine', () => {
     expect(judged.drift).toEqual(compareToReference(reference, recent, scores.filter((_, i) => i % 3 !== 0 && i >= 300), thresholds));
     // In order of arrival, with when each arrived.
     expect(judged.outcomes).toEqual({ labels: [1, 1, 1], scores: [scores[1], scores[2], scores[4]], arrived: ['2026-01-02T00:00:00Z', '2026-01-02T00:00:01Z', '2026-01-02T00:00:02Z'] });
+  });
+
+  it('reads a line holding a request’s predictions (format 3) as those predictions, one each', async () => {
+    const reference = buildDriftReference({ rows: training, numeric: NUMERIC, categorical: CATEGORICAL, scores: trainingScores });
+    const live = makeRows(300);
+    const scores = live.map(score);
+    const at = '2026-01-01T01:00:00Z';
+    const version = (i: number): number => (Math.floor(i / 10) % 4 === 0 ? 2 : 1);
+    const perPrediction = join(dir, 'format-2.jsonl');
+    await writeFile(perPrediction, live.map((input, i) => JSON.stringify({ format: 2, id: `p${i}`, at, version: version(i), input, score: scores[i] })).join('\n') + '\n');
+    // Requests of 10 rows, each answered by one version.
+    const perRequest = join(dir, 'format-3.jsonl');
+    const requests = Array.from({ length: 30 }, (_, k) => Array.from({ length: 10 }, (_, j) => k * 10 + j));
+    await writeFile(perRequest, requests.map((rows) => JSON.stringify({ format: 3, at, version: version(rows[0]!), ids: rows.map((i) => `p${i}`), inputs: rows.map((i) => live[i]), scores: rows.map((i) => scores[i]) })).join('\n') + '\n');
+    const outcomes = join(dir, 'format-3-outcomes.jsonl');
+    await writeFile(outcomes, [11, 12, 40, 299].map((i) => JSON.stringify({ format: 3, id: `p${i}`, at: '2026-01-02T00:00:00Z', model: 'm', label: i % 2 })).join('\n') + '\n');
+    const judge = (path: string) =>
+      withEngine((engine) => judgeLoggedTraffic(engine, { predictions: [{ path, key: 'p.jsonl' }], outcomes: [{ path: outcomes, key: 'o.jsonl' }] }, { version: 1, since: '2026-01-01T00:00:00Z', outcomesSince: '2026-01-01T12:00:00Z', reference, thresholds }));
+    const [two, three] = [await judge(perPrediction), await judge(perRequest)];
+    expect(three).toEqual(two);
+    expect(three.drift).toEqual(compareToReference(reference, live.filter((_, i) => version(i) === 1), scores.filter((_, i) => version(i) === 1), thresholds));
+    expect(three.outcomes.scores).toEqual([scores[11], scores[12], scores[299]]);
   });
 });
