@@ -177,7 +177,9 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     const predictions = Array.from(scores, (score, i) => ({ id: issued[i]!, version: loaded.version, alias, score, ...(explanations ? { explanation: explanations[i] } : {}) }));
     metrics.predictions.inc({ model: modelName, version, alias }, predictions.length);
     // A histogram throws on NaN; a score that is no number must not turn an answer into a 500.
-    for (const score of scores) if (Number.isFinite(score)) metrics.scores.observe({ model: modelName, version }, score);
+    // One label lookup per request, not per row.
+    const scoreHistogram = metrics.scores.labels({ model: modelName, version });
+    for (const score of scores) if (Number.isFinite(score)) scoreHistogram.observe(score);
     // Latency so far (validation and scoring) goes with each line: deploy compares canary and production on it.
     // Logged as scored: a number the version's spec clips is logged as the bound the model saw.
     predictionLog.recordRequest({ model: modelName, version: loaded.version, alias, at, requestId: request.id, latencyMs: reply.elapsedTime, ids: issued, scores, inputs: result.rows });
