@@ -62,16 +62,24 @@ export interface ScoredRequest {
 type Part = string | { request: ScoredRequest; rows?: number[] };
 
 interface Batch {
-  /** Fixed when the batch is sealed, so a retried upload rewrites the same object. */
-  ref: ObjectRef;
+  /** What its objects are named by: the model, the kind, the day, and when the batch was sealed. */
+  place: { modelName: string; kind: LogKind; day: string; sealed: Date };
   parts: Part[];
   rows: number;
-  /** The object's bytes, once written out (a retry sends the same). */
-  body?: Buffer;
+  /** Its objects, named and written out on the first attempt, so a retry rewrites the same ones. */
+  objects?: { ref: ObjectRef; body: Buffer }[];
+  /** Objects of it already uploaded. */
+  sent: number;
 }
 
-/** Predictions written out before the log yields to requests waiting to be answered. */
-const ROWS_PER_SLICE = 2000;
+/** Predictions written out before the log yields to requests waiting to be answered (about a millisecond's work). */
+const ROWS_PER_SLICE = 500;
+
+/**
+ * The most a log object holds: the storage client hashes each body on the event loop before it
+ * sends it, so a larger one would hold answers up for longer (about 3 ms a megabyte here).
+ */
+const MAX_OBJECT_BYTES = 1024 * 1024;
 
 export class PredictionLog {
   private readonly open = new Map<string, { modelName: string; kind: LogKind; day: string; parts: Part[]; rows: number }>();
@@ -166,56 +174,75 @@ export class PredictionLog {
   }
 
   private async upload(): Promise<void> {
-    const now = new Date();
-    for (const { modelName, kind, day, parts, rows } of this.open.values()) {
-      this.unsent.push({ ref: logKeys.batch(modelName, kind, day, now, randomBytes(4).toString('hex'), this.options.bucket), parts, rows });
-    }
+    const sealed = new Date();
+    for (const { modelName, kind, day, parts, rows } of this.open.values()) this.unsent.push({ place: { modelName, kind, day, sealed }, parts, rows, sent: 0 });
     this.open.clear();
     this.openRows = 0;
     while (this.unsent[0]) {
       const batch = this.unsent[0];
+      const { modelName, kind, day } = batch.place;
       try {
-        batch.body ??= await writeLines(batch.parts);
+        batch.objects ??= (await writeObjects(batch.parts)).map((body) => ({ ref: logKeys.batch(modelName, kind, day, batch.place.sealed, randomBytes(4).toString('hex'), this.options.bucket), body }));
         batch.parts = [];
-        await this.options.storage.putBuffer(batch.ref, batch.body, 'application/x-ndjson');
+        for (; batch.sent < batch.objects.length; batch.sent++) {
+          const { ref, body } = batch.objects[batch.sent]!;
+          await this.options.storage.putBuffer(ref, body, 'application/x-ndjson');
+        }
       } catch (error) {
         this.counts.failedUploads++;
         const reason = error instanceof Error ? error.message : String(error);
-        this.options.onError?.(new Error(`prediction log upload of ${batch.rows} rows to ${batch.ref.bucket}/${batch.ref.key} failed (retried on the next flush): ${reason}`));
+        const where = batch.objects?.[batch.sent]?.ref;
+        this.options.onError?.(new Error(`prediction log upload of ${batch.rows} rows${where ? ` to ${where.bucket}/${where.key}` : ''} failed (retried on the next flush): ${reason}`));
         return;
       }
       this.unsent.shift();
       this.counts.writtenRows += batch.rows;
-      this.counts.writtenObjects++;
+      this.counts.writtenObjects += batch.objects.length;
     }
   }
 }
 
-/** A batch's JSON Lines, written a slice at a time with a turn of the event loop between, so answers are not held up. */
-async function writeLines(parts: readonly Part[]): Promise<Buffer> {
-  const slices: Buffer[] = [];
+/**
+ * A batch's JSON Lines as object bodies of at most MAX_OBJECT_BYTES (a single longer line is an
+ * object of its own), written a slice at a time with a turn of the event loop between, so answers
+ * are not held up.
+ */
+async function writeObjects(parts: readonly Part[]): Promise<Buffer[]> {
+  const bodies: Buffer[] = [];
+  let slices: Buffer[] = [];
+  let bytes = 0;
   let lines: string[] = [];
+  let lineChars = 0;
   let rows = 0;
   const seal = (): void => {
-    slices.push(Buffer.from(`${lines.join('\n')}\n`));
+    if (lines.length === 0) return;
+    const slice = Buffer.from(`${lines.join('\n')}\n`);
     lines = [];
+    lineChars = 0;
     rows = 0;
+    if (bytes > 0 && bytes + slice.length > MAX_OBJECT_BYTES) {
+      bodies.push(Buffer.concat(slices));
+      slices = [];
+      bytes = 0;
+    }
+    slices.push(slice);
+    bytes += slice.length;
   };
   for (const part of parts) {
-    if (typeof part === 'string') {
-      lines.push(part);
-      rows++;
-    } else {
-      lines.push(requestLine(part));
-      rows += part.rows?.length ?? part.request.ids.length;
-    }
+    const line = typeof part === 'string' ? part : requestLine(part);
+    // Seal first when this line would take the slice past an object's size, so objects end on whole lines near the limit.
+    if (lines.length > 0 && bytes + lineChars + line.length + 1 > MAX_OBJECT_BYTES) seal();
+    lines.push(line);
+    lineChars += line.length + 1;
+    rows += typeof part === 'string' ? 1 : (part.rows?.length ?? part.request.ids.length);
     if (rows >= ROWS_PER_SLICE) {
       seal();
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  if (lines.length > 0) seal();
-  return Buffer.concat(slices);
+  seal();
+  if (slices.length > 0) bodies.push(Buffer.concat(slices));
+  return bodies;
 }
 
 /** One request's (sampled) predictions as a line of format 3 (PredictionRequestLine). */

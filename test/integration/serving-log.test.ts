@@ -47,6 +47,30 @@ describe('the prediction log', () => {
     expect(lines.map((line) => line.id).sort()).toEqual(['m-0', 'm-1', 'm-2', 'm-0-late', 'm-1-late'].sort());
   });
 
+  it('writes a large flush as several objects of at most a mebibyte each, ending on whole lines, every prediction once', async () => {
+    const bucket = freshBucket();
+    await storage.ensureBucket(bucket);
+    const log = new PredictionLog({ storage, bucket, flushMs: 600_000, flushRows: 1_000_000 });
+    // 3,000 one-row requests of about a kilobyte each, then 20 requests of 100 rows: about 5 MB in all.
+    const padding = 'x'.repeat(1000);
+    log.recordPredictions(records('m', 3000).map((record) => ({ ...record, input: { x: record.id, padding } })));
+    for (let k = 0; k < 20; k++) {
+      log.recordRequest({ model: 'm', version: 1, alias: 'production', at: new Date().toISOString(), requestId: `r${k}`, latencyMs: 1, ids: Array.from({ length: 100 }, (_, i) => `m-${k}-${i}`), scores: new Float32Array(100).fill(0.5), inputs: Array.from({ length: 100 }, () => ({ padding })) });
+    }
+    await log.close();
+    const keys = await storage.listKeys({ bucket, prefix: 'm/predictions/' });
+    expect(keys.length).toBeGreaterThanOrEqual(5);
+    for (const key of keys) {
+      const body = await storage.getText({ bucket, key });
+      expect(Buffer.byteLength(body)).toBeLessThanOrEqual(1024 * 1024);
+      expect(body.endsWith('\n')).toBe(true);
+    }
+    expect(log.stats()).toMatchObject({ pendingRows: 0, writtenRows: 5000, writtenObjects: keys.length });
+    const { lines } = await readLog(storage, 'm', 'predictions', bucket);
+    expect(lines).toHaveLength(5000);
+    expect(new Set(lines.map((line) => line.id)).size).toBe(5000);
+  });
+
   it('flushes on its own once flushRows rows are buffered', async () => {
     const bucket = freshBucket();
     await storage.ensureBucket(bucket);
