@@ -6,7 +6,7 @@ import { PREDICTION_LOG_FORMAT } from '../../contracts/prediction-log.js';
 import { BUCKETS } from '../../contracts/stack.js';
 import type { FeatureTransform } from '../../features/feature-transform.js';
 import type { InputRow } from '../../features/values.js';
-import { selectBackend } from '../../model/index.js';
+import { exportNetwork, selectBackend } from '../../model/index.js';
 import type { ModelServer, ModelServerOptions } from '../../serving/server.js';
 import { createModelServer } from '../../serving/server.js';
 import { directScores as scoresWithoutServer, eventually, fittedTransform, flightRows, publishVersion, readLog, versionEntry, writeRegistry } from '../support/serving-fixtures.js';
@@ -282,6 +282,23 @@ describe('the model server', () => {
     const stored = await readLog(storage, modelName, 'outcomes');
     expect(stored.keys[0]).toMatch(new RegExp(`^${modelName}/outcomes/${day}/`));
     expect(stored.lines).toEqual(outcomes.map((outcome) => ({ format: PREDICTION_LOG_FORMAT, ...outcome, at: expect.any(String) as unknown, model: modelName })));
+  });
+
+  it('answers and logs a score that is no number as null, not a 500', async () => {
+    const modelName = uniqueModel();
+    const { entry, layersModel } = await publishVersion(storage, modelName, 1, transform);
+    // A network whose output bias is NaN scores every row NaN (a diverged training would).
+    const output = layersModel.layers.at(-1)!;
+    const [kernel, bias] = output.getWeights();
+    output.setWeights([kernel!, tf.fill(bias!.shape, Number.NaN)]);
+    await storage.putBuffer(entry.modelArtifact, await exportNetwork(layersModel));
+    layersModel.dispose();
+    await writeRegistry(storage, modelName, [entry], { production: 1 });
+    const server = await serve({ models: [modelName], logSink: { flushMs: 600_000 } });
+    const answered = await predictions(server, modelName, { rows: flightRows(2) });
+    expect(answered.map((p) => p.score)).toEqual([null, null]);
+    await server.close();
+    expect((await readLog(storage, modelName, 'predictions')).lines.map((line) => [line.id, line.score])).toEqual(answered.map((p) => [p.id, null]));
   });
 
   it("with models 'all', picks up a model whose registry appears after start", async () => {
