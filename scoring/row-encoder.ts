@@ -92,10 +92,12 @@ export function compileRowEncoder(transform: FeatureTransform, rule: OutOfRangeR
   const width = featureWidth(transform);
   const clip = rule.policy === 'clip';
 
-  /** Reads and checks one row's columns into `values`; answers its problems (none: []). */
-  const check = (row: unknown, index: number, values: unknown[]): RowProblem[] => {
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) return [{ row: index, field: '(row)', message: 'must be a JSON object mapping column names to values' }];
-    const problems: RowProblem[] = [];
+  /** Reads and checks one row's columns into `values`, adding its problems to `problems`. */
+  const check = (row: unknown, index: number, values: unknown[], problems: RowProblem[]): void => {
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      problems.push({ row: index, field: '(row)', message: 'must be a JSON object mapping column names to values' });
+      return;
+    }
     for (let i = 0; i < columns.length; i++) {
       const { name, kinds, bound } = columns[i]!;
       if (!Object.hasOwn(row, name)) {
@@ -115,7 +117,6 @@ export function compileRowEncoder(transform: FeatureTransform, rule: OutOfRangeR
         problems.push({ row: index, field: name, message: `must lie within ${rule.maxDeviations} training standard deviations of its mean, in [${bound.low}, ${bound.high}]; got ${value}` });
       }
     }
-    return problems;
   };
 
   /** applyTransform's numbers for one checked row, from its checked `values`, written at `at` of a zeroed matrix. */
@@ -135,30 +136,27 @@ export function compileRowEncoder(transform: FeatureTransform, rule: OutOfRangeR
 
   return (posted) => {
     const problems: RowProblem[] = [];
-    const checked: unknown[][] = [];
-    for (let index = 0; index < posted.length; index++) {
-      const values = new Array<unknown>(columns.length * READERS.length);
-      problems.push(...check(posted[index], index, values));
-      checked.push(values);
-    }
-    if (problems.length > 0) return { problems };
     const features = new Float32Array(posted.length * width);
     const clipped: RowClip[] = [];
+    // One row's values at a time: each row is written as soon as it is checked.
+    const values = new Array<unknown>(columns.length * READERS.length);
     let rows = posted as readonly InputRow[];
     for (let index = 0; index < posted.length; index++) {
-      let values = checked[index]!;
+      check(posted[index], index, values, problems);
+      // Once a row has failed, the rest are only checked: the answer lists every problem and scores nothing.
+      if (problems.length > 0) continue;
       if (clip) {
         const result = clipServingRow(transform, posted[index] as InputRow, rule);
         if (result.clipped.length > 0) {
           if (rows === posted) rows = [...posted] as InputRow[];
           (rows as InputRow[])[index] = result.row;
-          values = new Array<unknown>(columns.length * READERS.length);
-          check(result.row, index, values);
+          check(result.row, index, values, problems);
           for (const field of result.clipped) clipped.push({ row: index, ...field });
         }
       }
       write(values, features, index * width);
     }
+    if (problems.length > 0) return { problems };
     return { features, rows, clipped };
   };
 }

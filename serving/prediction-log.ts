@@ -247,7 +247,7 @@ async function writeObjects(parts: readonly Part[]): Promise<Buffer[]> {
 
 /** One request's (sampled) predictions as a line of format 3 (PredictionRequestLine). */
 function requestLine({ request, rows }: Exclude<Part, string>): string {
-  const pick = <T>(values: ArrayLike<T>): T[] => (rows ? rows.map((i) => values[i]!) : Array.from(values));
+  const pick = <T>(values: readonly T[] | ArrayLike<T>): readonly T[] => (rows ? rows.map((i) => values[i]!) : Array.isArray(values) ? (values as readonly T[]) : Array.from(values));
   const latency = request.latencyMs === undefined ? '' : `,"latencyMs":${JSON.stringify(request.latencyMs)}`;
   return (
     `{"format":${PREDICTION_LOG_FORMAT},"at":${JSON.stringify(request.at)},"model":${JSON.stringify(request.model)},"version":${JSON.stringify(request.version)},"alias":${JSON.stringify(request.alias)},"requestId":${JSON.stringify(request.requestId)}${latency}` +
