@@ -31,7 +31,8 @@ interface Waiting {
 export class MicroBatcher {
   private queue: Waiting[] = [];
   private queuedRows = 0;
-  private pending: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  /** The scheduled scoring of the waiting batch: a timer when it waits waitMs, else an immediate (each is cleared by its own function). */
+  private pending: { timer: NodeJS.Timeout } | { immediate: NodeJS.Immediate } | undefined;
   /** Batches scored and rows in them, since start: for metrics and tests. */
   readonly counts = { batches: 0, rows: 0 };
 
@@ -49,15 +50,15 @@ export class MicroBatcher {
       this.queue.push({ features, rows, resolve, reject });
       this.queuedRows += rows;
       if (this.queuedRows >= this.settings.maxRows) this.flush();
-      else this.pending ??= this.settings.waitMs > 0 ? setTimeout(() => this.flush(), this.settings.waitMs) : setImmediate(() => this.flush());
+      else this.pending ??= this.settings.waitMs > 0 ? { timer: setTimeout(() => this.flush(), this.settings.waitMs) } : { immediate: setImmediate(() => this.flush()) };
     });
   }
 
   /** Scores whatever is waiting now: before the network it uses is freed, nothing may be left queued. */
   flush(): void {
     if (this.pending !== undefined) {
-      clearTimeout(this.pending as NodeJS.Timeout);
-      clearImmediate(this.pending as NodeJS.Immediate);
+      if ('timer' in this.pending) clearTimeout(this.pending.timer);
+      else clearImmediate(this.pending.immediate);
       this.pending = undefined;
     }
     const batch = this.queue;
