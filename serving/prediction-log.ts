@@ -3,9 +3,10 @@
  * later, written to MinIO as JSON Lines in batches for the drift check and for future training data.
  * Off the request path: a request's predictions are kept as they were made (ids, scores, the
  * posted rows) and turned into a line (one per request: contracts/prediction-log.ts, format 3)
- * only when their batch is uploaded, a slice at a time so requests keep being answered meanwhile. Recording never waits on MinIO; a failed upload stays
- * queued and is retried on the next flush. close() (a clean stop) writes everything; a crash
- * loses what was recorded since the last flush, at most `flushMs` of traffic.
+ * only when their batch is uploaded, a slice at a time so requests keep being answered meanwhile.
+ * Recording never waits on MinIO; a failed upload stays queued and is retried on the next flush.
+ * close() (a clean stop) writes everything; a crash loses what was recorded since the last
+ * flush, at most `flushMs` of traffic.
  */
 import { randomBytes } from 'node:crypto';
 import type { ObjectRef } from '../contracts/pipeline-run.js';
