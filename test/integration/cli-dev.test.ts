@@ -63,7 +63,7 @@ describe('ctrain dev up | status | down', () => {
     expect((await readSupervised(home))?.supervisorPid).toBe(supervised?.supervisorPid);
 
     const down = await ctrain(['dev', 'down'], env);
-    expect(down.stdout).toBe('ctrain: stopped general-worker, trainer-worker, model-server, temporal, minio');
+    expect(down.stdout).toBe('ctrain: stopped general-worker, trainer-worker, model-server, minio, temporal');
     for (const service of first?.services ?? []) expect(isAlive(service.pid)).toBe(false);
     for (const pid of [supervised!.supervisorPid, ...supervised!.services.map((service) => service.pid)]) if (pid !== undefined) expect(isAlive(pid)).toBe(false);
     expect((await ctrain(['dev', 'status'], env)).stdout).toContain('stack is down');

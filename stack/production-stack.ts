@@ -1,0 +1,299 @@
+/**
+ * The production topology on one machine: PostgreSQL on a private data folder, the Temporal
+ * server on it (frontend, history, matching and worker services) with its Web UI, and MinIO
+ * erasure-coded over four drive folders. The Temporal server and Web UI read the very files in
+ * deploy/ that docker-compose.yml mounts; the ports and variables are the embedded stack's, so
+ * every ctrain command works against either. `stack.json` records what was started, and
+ * `stopStack` stops exactly that.
+ */
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { msToTs } from '@temporalio/common/lib/time.js';
+import proto from '@temporalio/proto';
+import { SEARCH_ATTRIBUTES } from '../contracts/stack.js';
+import { openConnection } from '../infra/temporal-connection.js';
+import { ObjectStore } from '../storage/gateway.js';
+import { ServiceStartError, waitForMinio, waitForTemporal, waitForWebUi } from './health.js';
+import type { ServiceName, StackLayout, StackState, StartedService } from './local-stack.js';
+import { readState, runningServices, spawnService, stackUrls, statePath, stopStack } from './local-stack.js';
+import { PROJECT_ROOT } from './paths.js';
+import { assertPortFree, freePortsBetween, PortInUseError } from './ports.js';
+import { isOurs } from './processes.js';
+import type { ProductionToolchain } from './provision-production.js';
+import { run } from './provision.js';
+import type { Toolchain } from './provision.js';
+import { PORT_VARIABLES } from '../infra/config.js';
+
+/** MinIO's drive folders: with four, each object is striped as two data and two parity shards, so any two may go. */
+export const MINIO_DRIVES = 4;
+
+export interface ProductionLayout extends StackLayout {
+  postgres: { port: number; user: string; password: string };
+}
+
+/** The ports the Temporal server's own services use among themselves: free ones, chosen at the first start and kept. */
+type InternalPort = 'http' | 'history' | 'matching' | 'worker' | 'frontendMembership' | 'historyMembership' | 'matchingMembership' | 'workerMembership' | 'metrics';
+const INTERNAL_PORTS: InternalPort[] = ['http', 'history', 'matching', 'worker', 'frontendMembership', 'historyMembership', 'matchingMembership', 'workerMembership', 'metrics'];
+
+export interface ProductionState extends StackState {
+  topology: 'production';
+  postgresPort: number;
+  internalPorts: Record<InternalPort, number>;
+}
+
+const HEALTH_TIMEOUT_MS = 120_000;
+/** Temporal's cluster_membership table keeps ports as smallint. */
+export const MAX_TEMPORAL_PORT = 32_767;
+const SERVER_CONFIG = join(PROJECT_ROOT, 'deploy', 'temporal', 'server.yaml');
+const DYNAMIC_CONFIG = join(PROJECT_ROOT, 'deploy', 'temporal', 'dynamicconfig.yaml');
+const UI_CONFIG = join(PROJECT_ROOT, 'deploy', 'temporal-ui', 'server.yaml');
+const NAMESPACE = 'default';
+
+export const postgresDataDir = (home: string): string => join(home, 'postgresql', 'data');
+export const minioDriveDir = (home: string, drive: number): string => join(home, 'minio', `drive${drive}`);
+
+/**
+ * Starts every service of the production topology in order (PostgreSQL, schema, Temporal, Web UI,
+ * MinIO), waiting for each to answer. Reuses a production stack of the same home that is already up.
+ */
+export async function startProductionStack(layout: ProductionLayout, tools: Toolchain & ProductionToolchain): Promise<ProductionState> {
+  const previous = await readState(layout.home);
+  if (previous && previous.topology !== 'production' && runningServices(previous).length > 0) {
+    throw new ServiceStartError(`an embedded stack runs from ${layout.home}; stop it with \`ctrain dev down\` before starting the production topology there`);
+  }
+  if (previous?.topology === 'production' && runningServices(previous).length === previous.services.length && previous.services.length > 0) {
+    await waitUntilHealthy(layout, previous as ProductionState);
+    return previous as ProductionState;
+  }
+  if (previous) await stopStack(layout.home);
+  for (const key of Object.keys(layout.ports) as (keyof StackLayout['ports'])[]) {
+    await assertPortFree(layout.ports[key], PORT_VARIABLES[key].what, PORT_VARIABLES[key].env);
+  }
+  await assertPortFree(layout.postgres.port, 'PostgreSQL', 'CTRAIN_POSTGRES_PORT');
+  if (layout.ports.temporal > MAX_TEMPORAL_PORT) {
+    throw new PortInUseError(`CTRAIN_TEMPORAL_PORT=${layout.ports.temporal}: the production Temporal server records its ports in PostgreSQL as smallint, so it must be at most ${MAX_TEMPORAL_PORT}.`);
+  }
+  await mkdir(join(layout.home, 'logs'), { recursive: true });
+  const internal = await freePortsBetween(INTERNAL_PORTS.length, 20_000, MAX_TEMPORAL_PORT);
+  const state: ProductionState = {
+    home: layout.home,
+    topology: 'production',
+    ports: layout.ports,
+    postgresPort: layout.postgres.port,
+    internalPorts: Object.fromEntries(INTERNAL_PORTS.map((name, index) => [name, internal[index]!])) as ProductionState['internalPorts'],
+    startedAt: new Date().toISOString(),
+    services: [],
+  };
+  try {
+    const fresh = await initPostgres(layout, tools);
+    await startOne(layout, tools, state, 'postgresql');
+    await setUpTemporalSchema(layout, tools, fresh);
+    await startOne(layout, tools, state, 'temporal');
+    await registerNamespace(stackUrls(layout.ports).temporalAddress);
+    await startOne(layout, tools, state, 'temporal-ui');
+    await startOne(layout, tools, state, 'minio');
+    await new ObjectStore({ endpoint: stackUrls(layout.ports).minioEndpoint, ...layout.minio }).ensureBuckets();
+    return state;
+  } catch (error) {
+    await stopStack(layout.home);
+    throw error;
+  }
+}
+
+/** Starts one service of a production stack again, on its ports and data (after a crash, or a fault test), and waits until it answers. */
+export async function startProductionService(layout: ProductionLayout, tools: Toolchain & ProductionToolchain, name: ServiceName): Promise<ProductionState> {
+  const state = await readState(layout.home);
+  if (state?.topology !== 'production') throw new Error(`no production stack recorded in ${layout.home}; start it first`);
+  const production = state as ProductionState;
+  const running = production.services.find((service) => service.name === name && isOurs(service.pid, production.home));
+  if (!running) await startOne(layout, tools, production, name);
+  return production;
+}
+
+async function startOne(layout: ProductionLayout, tools: Toolchain & ProductionToolchain, state: ProductionState, name: ServiceName): Promise<void> {
+  const logs = join(layout.home, 'logs');
+  const logOffset = await stat(join(logs, `${name}.log`)).then((info) => info.size, () => 0);
+  const { binary, args, env } = await serviceCommand(layout, tools, state, name);
+  const started = spawnService(name, binary, args, env, logs);
+  state.services = [...state.services.filter((service) => service.name !== name), started];
+  // Recorded before waiting, so a failed start can still be cleaned up by `down`.
+  await writeFile(statePath(layout.home), JSON.stringify(state, null, 2), { mode: 0o600 });
+  await waitUntilAnswering(layout, state, started, logOffset);
+}
+
+async function serviceCommand(layout: ProductionLayout, tools: Toolchain & ProductionToolchain, state: ProductionState, name: ServiceName): Promise<{ binary: string; args: string[]; env: Record<string, string> }> {
+  const home = layout.home;
+  const urls = stackUrls(layout.ports);
+  switch (name) {
+  case 'postgresql': {
+    const args = [
+      '-D', postgresDataDir(home),
+      '-p', String(layout.postgres.port),
+      '-c', 'listen_addresses=127.0.0.1',
+      // TCP only: a socket path inside a deep data folder can pass the 107-byte limit.
+      '-c', 'unix_socket_directories=',
+      // Each of the server's four services keeps pools for both databases.
+      '-c', 'max_connections=300',
+    ];
+    return asNonRoot(join(tools.postgresBin, 'postgres'), args);
+  }
+  case 'temporal': {
+    // Byte-identical copies in the stack's folder: the folder in the command line marks the process as ours.
+    await mkdir(join(home, 'temporal'), { recursive: true });
+    await copyFile(SERVER_CONFIG, join(home, 'temporal', 'server.yaml'));
+    await copyFile(DYNAMIC_CONFIG, join(home, 'temporal', 'dynamicconfig.yaml'));
+    const ports = state.internalPorts;
+    return {
+      binary: tools.temporalServer,
+      args: ['--config-file', join(home, 'temporal', 'server.yaml'), '--allow-no-auth', 'start'],
+      env: {
+        CTRAIN_POSTGRES_ADDRESS: `127.0.0.1:${layout.postgres.port}`,
+        CTRAIN_POSTGRES_USER: layout.postgres.user,
+        CTRAIN_POSTGRES_PASSWORD: layout.postgres.password,
+        BIND_ON_IP: '127.0.0.1',
+        TEMPORAL_BROADCAST_ADDRESS: '127.0.0.1',
+        CTRAIN_TEMPORAL_PORT: String(layout.ports.temporal),
+        CTRAIN_TEMPORAL_HTTP_PORT: String(ports.http),
+        CTRAIN_TEMPORAL_HISTORY_PORT: String(ports.history),
+        CTRAIN_TEMPORAL_MATCHING_PORT: String(ports.matching),
+        CTRAIN_TEMPORAL_WORKER_PORT: String(ports.worker),
+        CTRAIN_TEMPORAL_FRONTEND_MEMBERSHIP_PORT: String(ports.frontendMembership),
+        CTRAIN_TEMPORAL_HISTORY_MEMBERSHIP_PORT: String(ports.historyMembership),
+        CTRAIN_TEMPORAL_MATCHING_MEMBERSHIP_PORT: String(ports.matchingMembership),
+        CTRAIN_TEMPORAL_WORKER_MEMBERSHIP_PORT: String(ports.workerMembership),
+        CTRAIN_TEMPORAL_METRICS_PORT: String(ports.metrics),
+        CTRAIN_TEMPORAL_DYNAMIC_CONFIG: join(home, 'temporal', 'dynamicconfig.yaml'),
+      },
+    };
+  }
+  case 'temporal-ui':
+    await mkdir(join(home, 'temporal-ui'), { recursive: true });
+    await copyFile(UI_CONFIG, join(home, 'temporal-ui', 'production.yaml'));
+    return {
+      binary: tools.temporalUi,
+      args: ['--root', home, '--config', 'temporal-ui', '--env', 'production', 'start'],
+      env: { TEMPORAL_ADDRESS: urls.temporalAddress, CTRAIN_TEMPORAL_UI_HOST: '127.0.0.1', CTRAIN_TEMPORAL_UI_PORT: String(layout.ports.temporalUi) },
+    };
+  case 'minio':
+    for (let drive = 1; drive <= MINIO_DRIVES; drive++) await mkdir(minioDriveDir(home, drive), { recursive: true });
+    return {
+      binary: tools.minio,
+      // MinIO expands `{1...4}` itself: one erasure set over the four folders.
+      args: ['server', join(home, 'minio', `drive{1...${MINIO_DRIVES}}`), '--address', `127.0.0.1:${layout.ports.minio}`, '--console-address', `127.0.0.1:${layout.ports.minioConsole}`, '--quiet'],
+      // Four folders of one disk: MinIO refuses drives on the root disk unless told this is a test bed (MINIO_CI_CD).
+      env: { MINIO_ROOT_USER: layout.minio.accessKey, MINIO_ROOT_PASSWORD: layout.minio.secretKey, MINIO_CI_CD: '1' },
+    };
+  }
+}
+
+/**
+ * PostgreSQL refuses to run as root. Run as root, ctrain starts it in a user namespace of its own
+ * (util-linux `unshare`) where it is an ordinary user that still owns its root-owned data folder.
+ */
+function asNonRoot(binary: string, args: string[]): { binary: string; args: string[]; env: Record<string, string> } {
+  if (process.getuid?.() !== 0) return { binary, args, env: {} };
+  return { binary: 'unshare', args: ['--user', '--map-user=1000', '--map-group=1000', binary, ...args], env: {} };
+}
+
+/** Creates the database cluster on first start; true when it did. */
+async function initPostgres(layout: ProductionLayout, tools: ProductionToolchain): Promise<boolean> {
+  const data = postgresDataDir(layout.home);
+  if (await stat(join(data, 'PG_VERSION')).then(() => true, () => false)) return false;
+  await rm(data, { recursive: true, force: true });
+  await mkdir(join(layout.home, 'postgresql'), { recursive: true });
+  const passwordFile = join(layout.home, 'postgresql', 'initial-password');
+  await writeFile(passwordFile, `${layout.postgres.password}\n`, { mode: 0o600 });
+  try {
+    const { binary, args } = asNonRoot(join(tools.postgresBin, 'initdb'), [
+      '-D', data, `--username=${layout.postgres.user}`, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C',
+    ]);
+    await run(binary, args).catch((error: Error) => {
+      throw new ServiceStartError(`PostgreSQL's initdb failed${process.getuid?.() === 0 ? ' (run as root, it runs in a user namespace through `unshare`; where those are disabled, run ctrain as an ordinary user)' : ''}: ${error.message}`);
+    });
+  } finally {
+    await rm(passwordFile, { force: true });
+  }
+  return true;
+}
+
+/**
+ * Temporal's two databases and their schemas, by the schema tool of the same module as the
+ * server: created on a fresh cluster, and brought up to the server's version on every start.
+ */
+async function setUpTemporalSchema(layout: ProductionLayout, tools: ProductionToolchain, fresh: boolean): Promise<void> {
+  for (const [database, schema] of [['temporal', 'temporal'], ['temporal_visibility', 'visibility']] as const) {
+    const env = {
+      SQL_PLUGIN: 'postgres12',
+      SQL_HOST: '127.0.0.1',
+      SQL_PORT: String(layout.postgres.port),
+      SQL_USER: layout.postgres.user,
+      SQL_PASSWORD: layout.postgres.password,
+      SQL_DATABASE: database,
+    };
+    if (fresh) {
+      await run(tools.temporalSqlTool, ['create-database'], env);
+      await run(tools.temporalSqlTool, ['setup-schema', '-v', '0.0'], env);
+    }
+    await run(tools.temporalSqlTool, ['update-schema', '--schema-name', `postgresql/v12/${schema}`], env);
+  }
+}
+
+/**
+ * The plain server creates no namespace; ctrain's workflows are listed in the UI by their custom
+ * search attributes. Both are idempotent; a new namespace takes a moment to reach the frontend's cache.
+ */
+async function registerNamespace(address: string): Promise<void> {
+  const connection = await openConnection({ address });
+  try {
+    const service = connection.workflowService;
+    const exists = await service.describeNamespace({ namespace: NAMESPACE }).then(() => true, () => false);
+    if (!exists) {
+      await service.registerNamespace({ namespace: NAMESPACE, workflowExecutionRetentionPeriod: msToTs('7 days') }).catch((error: { code?: number }) => {
+        if (error.code !== 6) throw error; // ALREADY_EXISTS: another start got there first
+      });
+    }
+    const keyword = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const listed = await connection.operatorService.listSearchAttributes({ namespace: NAMESPACE });
+        const missing = Object.keys(SEARCH_ATTRIBUTES).filter((name) => !(name in (listed.customAttributes ?? {})));
+        if (missing.length === 0) return;
+        await connection.operatorService.addSearchAttributes({ namespace: NAMESPACE, searchAttributes: Object.fromEntries(missing.map((name) => [name, keyword])) });
+      } catch (error) {
+        if (Date.now() > deadline) throw new ServiceStartError(`could not register ctrain's search attributes on the Temporal server: ${(error as Error).message}`);
+        await sleep(500);
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+async function waitUntilAnswering(layout: ProductionLayout, state: ProductionState, service: StartedService, logOffset: number): Promise<void> {
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  const urls = stackUrls(layout.ports);
+  const liveness = () => ({ alive: isOurs(service.pid, state.home), log: service.log });
+  if (service.name === 'postgresql') return waitForLogLine(service.log, logOffset, /database system is ready to accept connections/, deadline, liveness, 'PostgreSQL');
+  if (service.name === 'temporal') return waitForTemporal(urls.temporalAddress, deadline, liveness);
+  if (service.name === 'temporal-ui') return waitForWebUi(urls.webUi, deadline, liveness);
+  return waitForMinio(urls.minioEndpoint, deadline, liveness, 'cluster');
+}
+
+async function waitUntilHealthy(layout: ProductionLayout, state: ProductionState): Promise<void> {
+  for (const service of state.services) {
+    if (service.name !== 'postgresql') await waitUntilAnswering(layout, state, service, 0);
+  }
+}
+
+/** PostgreSQL accepts connections before it can serve them: its own log says when it can. */
+async function waitForLogLine(log: string, offset: number, line: RegExp, deadline: number, liveness: () => { alive: boolean; log: string }, what: string): Promise<void> {
+  for (;;) {
+    const text = await readFile(log).then((bytes) => bytes.subarray(offset).toString('utf8'), () => '');
+    if (line.test(text)) return;
+    if (!liveness().alive) throw new ServiceStartError(`${what} exited during start-up. Last lines of ${log}:\n${text.trimEnd().split('\n').slice(-20).join('\n')}`);
+    if (Date.now() > deadline) throw new ServiceStartError(`${what} did not become ready in time; see ${log}`);
+    await sleep(100);
+  }
+}
