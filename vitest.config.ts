@@ -4,8 +4,9 @@ import { TEST_SOURCE_ENV } from './harness/test-sources.js';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The fault suite runs after, on a stack of its own (vitest.faults.config.ts).
-    exclude: ['test/faults/**', 'node_modules/**'],
+    // The fault suite and the production tier run after, each on a stack of its own
+    // (vitest.faults.config.ts, vitest.production.config.ts).
+    exclude: ['test/faults/**', 'test/production/**', 'node_modules/**'],
     globalSetup: ['test/global-setup.ts'],
     env: TEST_SOURCE_ENV,
     testTimeout: 120_000,

@@ -17,3 +17,12 @@ export function versionArgument(value: string): string {
   if (!/^[1-9]\d{0,8}$/.test(value)) throw new InvalidArgumentError(`version ${quote(value)} must be a whole number from 1, e.g. 3`);
   return value;
 }
+
+/** How many general worker processes a stack keeps: 1 to 16 (each one is a Node process of its own). */
+export const MAX_GENERAL_WORKERS = 16;
+export function workerCountArgument(value: string): number {
+  if (!/^\d{1,2}$/.test(value) || Number(value) < 1 || Number(value) > MAX_GENERAL_WORKERS) {
+    throw new InvalidArgumentError(`worker count ${quote(value)} must be a whole number from 1 to ${MAX_GENERAL_WORKERS}`);
+  }
+  return Number(value);
+}

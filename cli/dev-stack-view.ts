@@ -1,36 +1,65 @@
 /** What `ctrain dev up/status/supervise` do, loaded only when one of them runs. */
 import { devFeedbackToken, devServePort, devServiceSpecs, feedbackTokenPath, logTail, runningSupervisor, startDevServices } from '../stack/dev-services.js';
-import { devLayout } from '../stack/dev-stack.js';
-import type { StackLayout, StackUrls } from '../stack/local-stack.js';
-import { readState, runningServices, stackUrls, startService, startStack } from '../stack/local-stack.js';
+import { devLayout, productionLayout } from '../stack/dev-stack.js';
+import type { ServiceName, StackLayout, StackState, StackUrls, Topology } from '../stack/local-stack.js';
+import { isStackService, readState, runningServices, stackUrls, startService, startStack } from '../stack/local-stack.js';
+import type { ProductionState } from '../stack/production-stack.js';
+import { startProductionService, startProductionStack } from '../stack/production-stack.js';
 import { isOurs } from '../stack/processes.js';
+import { provisionProduction } from '../stack/provision-production.js';
 import { provision } from '../stack/provision.js';
 import type { SupervisedService } from '../stack/supervisor.js';
 import { supervise } from '../stack/supervisor.js';
 
 export interface DevStack {
+  topology: Topology;
   layout: StackLayout;
+  /** The supervised processes, by name (general workers, trainer, model server). */
+  kept: string[];
   urls: StackUrls;
+  /** Where PostgreSQL answers, in the production topology. */
+  postgres?: string;
   /** The model server the stack keeps, and the token that may post outcomes to it. */
   server: { url: string; feedbackToken: string };
 }
 
-/** Temporal and MinIO, then the supervised workers and model server; reuses whatever already runs. */
-export async function bringUpDevStack(): Promise<DevStack> {
-  const layout = devLayout();
-  const state = await startStack(layout, await provision());
+/**
+ * The stack's services (Temporal and MinIO, embedded or in the production topology), then the
+ * supervised workers and model server; reuses whatever already runs.
+ */
+export async function bringUpDevStack(topology: Topology = 'embedded', generalWorkers = 1): Promise<DevStack> {
+  const layout = topology === 'production' ? productionLayout() : devLayout();
+  const running = await readState(layout.home);
+  const runningTopology = running?.topology ?? 'embedded';
+  if (running && runningTopology !== topology && runningServices(running).length > 0) {
+    throw new Error(`a stack with the ${runningTopology} topology runs from ${layout.home}; stop it with \`npx ctrain dev down\` first (each topology keeps its own data there)`);
+  }
+  const state = topology === 'production'
+    ? await startProductionStack(productionLayout(), { ...(await provision()), ...(await provisionProduction()) })
+    : await startStack(layout, await provision());
   const servePort = devServePort();
-  const supervised = await startDevServices(layout, servePort);
+  const supervised = await startDevServices(layout, servePort, generalWorkers);
   const server = supervised.services.find((service) => service.name === 'model-server');
-  return { layout, urls: stackUrls(state.ports), server: { url: server?.url ?? `http://127.0.0.1:${servePort}`, feedbackToken: await devFeedbackToken(layout.home) } };
+  return {
+    topology,
+    layout,
+    kept: supervised.services.filter((service) => !isStackService(service.name)).map((service) => service.name),
+    urls: stackUrls(state.ports),
+    postgres: state.topology === 'production' ? `127.0.0.1:${(state as ProductionState).postgresPort}` : undefined,
+    server: { url: server?.url ?? `http://127.0.0.1:${servePort}`, feedbackToken: await devFeedbackToken(layout.home) },
+  };
 }
 
 export function describeDevStack(stack: DevStack): string[] {
+  const general = stack.kept.filter((name) => name.startsWith('general-worker')).length;
+  const production = stack.topology === 'production';
   return [
+    `  topology      ${production ? 'production: PostgreSQL, Temporal server, MinIO over four drives' : 'embedded: Temporal dev server (SQLite), MinIO on one drive'}`,
     `  Temporal      ${stack.urls.temporalAddress}`,
     `  Web UI        ${stack.urls.webUi}`,
     `  MinIO         ${stack.urls.minioEndpoint} (console ${stack.urls.minioConsole})`,
-    `  workers       general and trainer, kept running (restarted if they crash)`,
+    ...(stack.postgres ? [`  PostgreSQL    ${stack.postgres} (user temporal)`] : []),
+    `  workers       ${general === 1 ? 'one general' : `${general} general`} and a trainer, kept running (restarted if they crash)`,
     `  model server  ${stack.server.url} (outcomes need the token in ${feedbackTokenPath(stack.layout.home)})`,
     '  `npx ctrain dev status` shows each process and its log; `npx ctrain dev down` stops them all',
   ];
@@ -38,6 +67,7 @@ export function describeDevStack(stack: DevStack): string[] {
 
 export interface DevStackStatus {
   home: string;
+  topology: Topology;
   /** Every service runs and, for those the supervisor keeps, has said it is ready. */
   healthy: boolean;
   services: (Pick<SupervisedService, 'name' | 'pid' | 'log' | 'url' | 'restarts' | 'lastExit'> & { state: 'running' | 'starting' | 'stopped' })[];
@@ -49,9 +79,16 @@ export async function devStackStatus(): Promise<DevStackStatus> {
   const supervisor = await runningSupervisor(layout.home);
   const urls = stackUrls(stack?.ports ?? layout.ports);
   const running = new Set(stack ? runningServices(stack).map((service) => service.pid) : []);
-  const kept = new Map(supervisor?.services.map((service) => [service.name, service]) ?? []);
-  const where = { temporal: `${urls.temporalAddress}, Web UI ${urls.webUi}`, minio: `${urls.minioEndpoint}, console ${urls.minioConsole}` };
-  const services: DevStackStatus['services'] = (['temporal', 'minio'] as const).map((name) => {
+  const kept = new Map<string, SupervisedService>(supervisor?.services.map((service) => [service.name, service]) ?? []);
+  const where: Record<ServiceName, string> = {
+    temporal: stack?.topology === 'production' ? urls.temporalAddress : `${urls.temporalAddress}, Web UI ${urls.webUi}`,
+    minio: `${urls.minioEndpoint}, console ${urls.minioConsole}`,
+    postgresql: `127.0.0.1:${(stack as ProductionState | undefined)?.postgresPort ?? ''}`,
+    'temporal-ui': urls.webUi,
+  };
+  // The services the stack recorded (production: PostgreSQL and the Web UI too), in their start order.
+  const names: ServiceName[] = stack?.services.map((service) => service.name) ?? ['temporal', 'minio'];
+  const services: DevStackStatus['services'] = names.map((name) => {
     const started = stack?.services.find((service) => service.name === name);
     const watched = kept.get(name);
     return {
@@ -64,11 +101,12 @@ export async function devStackStatus(): Promise<DevStackStatus> {
       state: started && running.has(started.pid) ? 'running' : 'stopped',
     };
   });
-  for (const name of ['general-worker', 'trainer-worker', 'model-server'] as const) {
+  const keptNames = supervisor ? supervisor.services.map((service) => service.name).filter((name) => !isStackService(name)) : ['general-worker', 'trainer-worker', 'model-server'];
+  for (const name of keptNames) {
     const service = kept.get(name);
     const alive = service?.pid !== undefined && isOurs(service.pid, 'bin/ctrain.js');
     services.push({
-      name,
+      name: name as SupervisedService['name'],
       pid: alive ? service.pid : undefined,
       log: service?.log ?? `${layout.home}/logs/${name}.log`,
       url: service?.url,
@@ -77,7 +115,7 @@ export async function devStackStatus(): Promise<DevStackStatus> {
       state: alive ? (service.ready ? 'running' : 'starting') : 'stopped',
     });
   }
-  return { home: layout.home, healthy: services.every((service) => service.state === 'running'), services };
+  return { home: layout.home, topology: stack?.topology ?? 'embedded', healthy: services.every((service) => service.state === 'running'), services };
 }
 
 export async function describeStatus(status: DevStackStatus): Promise<string[]> {
@@ -86,11 +124,11 @@ export async function describeStatus(status: DevStackStatus): Promise<string[]> 
   for (const service of status.services) {
     const health = service.state === 'stopped' ? 'stopped' : `${service.state} (pid ${service.pid})`;
     const restarts = service.restarts ? `, ${service.restarts} restart${service.restarts === 1 ? '' : 's'}` : '';
-    lines.push(`${service.name.padEnd(14)} ${`${health}${restarts}`.padEnd(34)} ${service.url ?? ''}`.trimEnd());
-    lines.push(`${''.padEnd(14)} log ${service.log}`);
+    lines.push(`${service.name.padEnd(17)} ${`${health}${restarts}`.padEnd(34)} ${service.url ?? ''}`.trimEnd());
+    lines.push(`${''.padEnd(17)} log ${service.log}`);
     // A service that has crashed shows how it last ended, in its own words.
     if (service.lastExit && (service.state !== 'running' || service.restarts > 0)) {
-      lines.push(`${''.padEnd(14)} last exit ${service.lastExit.at}: ${service.lastExit.signal ?? `code ${service.lastExit.code ?? '?'}`}; its log ends:`);
+      lines.push(`${''.padEnd(17)} last exit ${service.lastExit.at}: ${service.lastExit.signal ?? `code ${service.lastExit.code ?? '?'}`}; its log ends:`);
       lines.push(await logTail(service.log, 5));
     }
   }
@@ -98,11 +136,13 @@ export async function describeStatus(status: DevStackStatus): Promise<string[]> 
   return lines;
 }
 
-/** The supervisor process itself: keeps the workers and the model server, and watches Temporal and MinIO. */
-export async function superviseDevStack(home: string, servePort: number): Promise<void> {
+/** The supervisor process itself: keeps the workers and the model server, and watches the stack's own services. */
+export async function superviseDevStack(home: string, servePort: number, generalWorkers = 1): Promise<void> {
+  const stack = await readState(home);
   const layout = { ...devLayout(), home };
   const tools = await provision(() => undefined);
-  const watched = (['temporal', 'minio'] as const).map((name) => ({
+  const restart = await restarter(stack, home, tools);
+  const watched = (stack?.services.map((service) => service.name) ?? ['temporal', 'minio']).map((name) => ({
     name,
     log: `${home}/logs/${name}.log`,
     alive: async () => {
@@ -110,7 +150,14 @@ export async function superviseDevStack(home: string, servePort: number): Promis
       const service = state?.services.find((candidate) => candidate.name === name);
       return service !== undefined && isOurs(service.pid, home);
     },
-    restart: async () => void (await startService(layout, tools, name)),
+    restart: () => restart(name),
   }));
-  await supervise(home, devServiceSpecs(layout, servePort), watched);
+  await supervise(home, devServiceSpecs(layout, servePort, generalWorkers), watched);
+}
+
+/** How one of the stack's services is started again where it was: by the launcher of its topology. */
+async function restarter(stack: StackState | undefined, home: string, tools: Awaited<ReturnType<typeof provision>>): Promise<(name: ServiceName) => Promise<void>> {
+  if (stack?.topology !== 'production') return async (name) => void (await startService({ ...devLayout(), home }, tools, name as 'temporal' | 'minio'));
+  const production = { ...tools, ...(await provisionProduction(() => undefined)) };
+  return async (name) => void (await startProductionService({ ...productionLayout(), home, postgres: { ...productionLayout().postgres, port: (stack as ProductionState).postgresPort } }, production, name));
 }

@@ -1,16 +1,24 @@
 import type { Command } from 'commander';
+import { Option } from 'commander';
+import { workerCountArgument } from './arguments.js';
 
 export function registerDevCommands(program: Command): void {
   const dev = program
     .command('dev')
-    .description('the embedded development stack: Temporal dev server + Web UI, MinIO, a general and a trainer worker, the model server');
+    .description('a stack on this machine: Temporal + Web UI, MinIO, general and trainer workers, the model server (embedded, or the production topology)');
 
   dev
     .command('up')
     .description('start the stack on loopback and keep its workers and model server running (data survives down/up)')
-    .action(async () => {
+    .addOption(
+      new Option('--topology <topology>', 'embedded: Temporal dev server (SQLite) and one MinIO drive; production: PostgreSQL, the Temporal server and its Web UI, MinIO erasure-coded over four drives')
+        .choices(['embedded', 'production'])
+        .default('embedded'),
+    )
+    .option('--workers <count>', 'general worker processes to keep (1 to 16; one trainer besides)', workerCountArgument, 1)
+    .action(async (options: { topology: 'embedded' | 'production'; workers: number }) => {
       const { bringUpDevStack, describeDevStack } = await import('./dev-stack-view.js');
-      const up = await bringUpDevStack();
+      const up = await bringUpDevStack(options.topology, options.workers);
       console.log(`ctrain: stack is up (data in ${up.layout.home})`);
       console.log(describeDevStack(up).join('\n'));
     });
@@ -44,8 +52,9 @@ export function registerDevCommands(program: Command): void {
     .description('keep the dev stack’s workers and model server running (started by `dev up`)')
     .requiredOption('--home <folder>', 'the stack’s folder')
     .requiredOption('--serve-port <port>', 'the model server’s port')
-    .action(async (options: { home: string; servePort: string }) => {
+    .option('--general-workers <count>', 'general worker processes to keep', workerCountArgument, 1)
+    .action(async (options: { home: string; servePort: string; generalWorkers: number }) => {
       const { superviseDevStack } = await import('./dev-stack-view.js');
-      await superviseDevStack(options.home, Number(options.servePort));
+      await superviseDevStack(options.home, Number(options.servePort), options.generalWorkers);
     });
 }

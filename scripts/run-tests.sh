@@ -3,7 +3,10 @@
 # and Temporal away, so it shares its stack with nothing). The fault suite's two parts (faults
 # that kill processes, faults that take a service away) run at the same time on stacks of their
 # own: both spend most of their time waiting for a timeout or an outage to pass. Every part runs
-# even when an earlier one fails. CTRAIN_SKIP_FAULTS=1 runs the main suite only, for a quick run.
+# even when an earlier one fails. Then the production tier (vitest.production.config.ts): the
+# end-to-end pipelines again and the faults of the production topology, on PostgreSQL, the
+# Temporal server and MinIO over four drives. CTRAIN_SKIP_FAULTS=1 runs the main suite only, for a
+# quick run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p test-output
@@ -22,6 +25,8 @@ wait "$services_pid"
 services=$?
 echo "--- service faults (test-output/service-faults.log) ---"
 cat test-output/service-faults.log
+npx vitest run --config vitest.production.config.ts
+production=$?
 npx tsx test/faults/print-summary.ts
-echo "ctrain tests: main suite exit $main, process faults exit $processes, service faults exit $services"
-exit $(( main != 0 || processes != 0 || services != 0 ))
+echo "ctrain tests: main suite exit $main, process faults exit $processes, service faults exit $services, production tier exit $production"
+exit $(( main != 0 || processes != 0 || services != 0 || production != 0 ))

@@ -10,7 +10,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StackLayout } from './local-stack.js';
-import { stackUrls } from './local-stack.js';
+import { isStackService, stackUrls } from './local-stack.js';
 import { DEFAULT_SERVE_PORT } from '../contracts/settings.js';
 import { portFromEnv } from '../infra/config.js';
 import { PROJECT_ROOT } from './paths.js';
@@ -34,8 +34,8 @@ export async function devFeedbackToken(home: string): Promise<string> {
 /** Where the dev model server's feedback token is kept. */
 export const feedbackTokenPath = (home: string): string => join(home, 'feedback-token');
 
-/** What the supervisor runs: each a `ctrain` command of this checkout, pointed at the stack. */
-export function devServiceSpecs(layout: StackLayout, servePort: number): SupervisedSpec[] {
+/** What the supervisor runs: each a `ctrain` command of this checkout, pointed at the stack; `generalWorkers` general workers, one trainer. */
+export function devServiceSpecs(layout: StackLayout, servePort: number, generalWorkers = 1): SupervisedSpec[] {
   const urls = stackUrls(layout.ports);
   const cli = [process.execPath, join(PROJECT_ROOT, 'bin', 'ctrain.js')];
   const env = {
@@ -44,8 +44,14 @@ export function devServiceSpecs(layout: StackLayout, servePort: number): Supervi
     CTRAIN_MINIO_ACCESS_KEY: layout.minio.accessKey,
     CTRAIN_MINIO_SECRET_KEY: layout.minio.secretKey,
   };
+  const general = Array.from({ length: generalWorkers }, (_, index): SupervisedSpec => ({
+    name: generalWorkers === 1 ? 'general-worker' : `general-worker-${index + 1}`,
+    command: [...cli, 'worker', '--role', 'general'],
+    env,
+    readyWhen: /worker \(general\) ready on/,
+  }));
   return [
-    { name: 'general-worker', command: [...cli, 'worker', '--role', 'general'], env, readyWhen: /worker \(general\) ready on/ },
+    ...general,
     { name: 'trainer-worker', command: [...cli, 'worker', '--role', 'trainer'], env, readyWhen: /worker \(trainer\) ready on/ },
     {
       name: 'model-server',
@@ -64,7 +70,7 @@ const READY_TIMEOUT_MS = 180_000;
  * Starts the supervisor unless one runs for this home, then waits until every service it keeps
  * has said it is ready. A service that keeps failing is reported with the end of its log.
  */
-export async function startDevServices(layout: StackLayout, servePort: number): Promise<SupervisedState> {
+export async function startDevServices(layout: StackLayout, servePort: number, generalWorkers = 1): Promise<SupervisedState> {
   const running = await runningSupervisor(layout.home);
   if (!running) {
     await assertPortFree(servePort, 'model server', 'CTRAIN_SERVE_PORT');
@@ -74,7 +80,7 @@ export async function startDevServices(layout: StackLayout, servePort: number): 
     const fd = openSync(log, 'a');
     try {
       // `--home` puts the stack's folder in its command line: how `down` knows the pid is still ours.
-      const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'ctrain.js'), 'dev', 'supervise', '--home', layout.home, '--serve-port', String(servePort)], {
+      const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'ctrain.js'), 'dev', 'supervise', '--home', layout.home, '--serve-port', String(servePort), '--general-workers', String(generalWorkers)], {
         detached: true,
         stdio: ['ignore', fd, fd],
         env: process.env,
@@ -107,7 +113,7 @@ export async function runningSupervisor(home: string): Promise<SupervisedState |
 export async function stopDevServices(home: string): Promise<string[]> {
   const state = await readSupervised(home);
   if (!state) return [];
-  const names = state.services.filter((service) => service.pid !== undefined && isAlive(service.pid) && !['temporal', 'minio'].includes(service.name)).map((service) => service.name);
+  const names = state.services.filter((service) => service.pid !== undefined && isAlive(service.pid) && !isStackService(service.name)).map((service) => service.name);
   // SIGTERM to the supervisor's group reaches its children too; each stops gracefully.
   await stopProcess(state.supervisorPid, home, 20_000);
   // A supervisor killed outright leaves its children: stop those it recorded.

@@ -21,7 +21,9 @@ export interface StackLayout {
 }
 
 /** The embedded topology runs Temporal (dev server + Web UI) and MinIO; the production one adds PostgreSQL and a separate Web UI. */
-export type ServiceName = 'temporal' | 'minio' | 'postgresql' | 'temporal-ui';
+export const SERVICE_NAMES = ['temporal', 'minio', 'postgresql', 'temporal-ui'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+export const isStackService = (name: string): name is ServiceName => (SERVICE_NAMES as readonly string[]).includes(name);
 
 export type Topology = 'embedded' | 'production';
 
@@ -138,7 +140,7 @@ export async function stopService(home: string, name: ServiceName, how: 'termina
 }
 
 /** Starts one service of a stack again, on the same ports and data, waits until it answers, and records its new pid. */
-export async function startService(layout: StackLayout, tools: Toolchain, name: ServiceName): Promise<StackState> {
+export async function startService(layout: StackLayout, tools: Toolchain, name: 'temporal' | 'minio'): Promise<StackState> {
   const state = await readState(layout.home);
   if (!state) throw new Error(`no stack recorded in ${layout.home}; start it first`);
   const running = state.services.find((service) => service.name === name && isOurs(service.pid, state.home));

@@ -116,7 +116,10 @@ async function startOne(layout: ProductionLayout, tools: Toolchain & ProductionT
   const logOffset = await stat(join(logs, `${name}.log`)).then((info) => info.size, () => 0);
   const { binary, args, env } = await serviceCommand(layout, tools, state, name);
   const started = spawnService(name, binary, args, env, logs);
-  state.services = [...state.services.filter((service) => service.name !== name), started];
+  // A restarted service keeps its place: the stack stops in the reverse of this order.
+  const at = state.services.findIndex((service) => service.name === name);
+  if (at >= 0) state.services[at] = started;
+  else state.services.push(started);
   // Recorded before waiting, so a failed start can still be cleaned up by `down`.
   await writeFile(statePath(layout.home), JSON.stringify(state, null, 2), { mode: 0o600 });
   await waitUntilAnswering(layout, state, started, logOffset);

@@ -1,7 +1,8 @@
 /**
  * Keeps a dev stack's own processes (workers, model server) running: starts each, notes when it
  * says it is ready, restarts one that exits with a growing back-off, and records all of it in
- * `<home>/supervised.json` for `ctrain dev status`. Temporal and MinIO, started by local-stack,
+ * `<home>/supervised.json` for `ctrain dev status`. The stack's services (Temporal and MinIO, and
+ * PostgreSQL and the Web UI in the production topology), started by local-stack or production-stack,
  * are watched too and started again on their ports and data if they die.
  */
 import { spawn } from 'node:child_process';
@@ -9,6 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServiceName } from './local-stack.js';
 
 /** One process to keep running. */
 export interface SupervisedSpec {
@@ -22,10 +24,14 @@ export interface SupervisedSpec {
   url?: string;
 }
 
-export type SupervisedName = 'general-worker' | 'trainer-worker' | 'model-server';
+/** `general-worker` alone, or `general-worker-1` … `-N` when the stack keeps several. */
+export type SupervisedName = 'general-worker' | `general-worker-${number}` | 'trainer-worker' | 'model-server';
+
+/** Services that something else started and the supervisor only watches: the stack's own. */
+export type WatchedName = ServiceName;
 
 export interface SupervisedService {
-  name: SupervisedName | 'temporal' | 'minio';
+  name: SupervisedName | WatchedName;
   pid?: number;
   log: string;
   url?: string;
@@ -62,7 +68,7 @@ export async function readSupervised(home: string): Promise<SupervisedState | un
 
 /** Also-watched processes that something else started: how to tell they live, and how to start them again. */
 export interface WatchedService {
-  name: 'temporal' | 'minio';
+  name: WatchedName;
   log: string;
   alive: () => Promise<boolean>;
   restart: () => Promise<void>;

@@ -11,6 +11,7 @@ import seattleTemperature from '../../pipelines/seattle-temperature.js';
 import type { ServiceName, StackLayout } from '../../stack/local-stack.js';
 import { readState, startService, stopService } from '../../stack/local-stack.js';
 import { PROJECT_ROOT } from '../../stack/paths.js';
+import { startProductionService } from '../../stack/production-stack.js';
 import type { ObjectStore as StorageClient } from '../../storage/gateway.js';
 import type { TestStack } from '../../harness/test-stack.js';
 import { uniqueId } from '../../harness/temporal.js';
@@ -45,10 +46,19 @@ async function layoutOf(stack: TestStack): Promise<StackLayout> {
 
 /** Takes a service of the harness's stack away (SIGKILL: a crash, not a shutdown) and brings it back after `downMs`. */
 export async function crashService(stack: TestStack, name: ServiceName, downMs: number): Promise<void> {
-  const layout = await layoutOf(stack);
   if (!(await stopService(stack.home, name, 'kill'))) throw new Error(`${name} was not running`);
   await sleep(downMs);
-  await startService(layout, stack.tools, name);
+  await restartService(stack, name);
+}
+
+/** Starts a service of the harness's stack again, on its ports and data, by the launcher of the stack's topology. */
+export async function restartService(stack: TestStack, name: ServiceName): Promise<void> {
+  if (stack.production) {
+    await startProductionService(stack.production.layout, { ...stack.tools, ...stack.production.tools }, name);
+    return;
+  }
+  if (name !== 'temporal' && name !== 'minio') throw new Error(`the embedded stack has no ${name}`);
+  await startService(await layoutOf(stack), stack.tools, name);
 }
 
 /** A general and a trainer worker, each in its own process on unique queues, so a test can kill either. */
