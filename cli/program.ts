@@ -12,6 +12,7 @@ import { registerProvisionCommand } from './provision.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
 import { registerPipelineCommands } from './pipelines.js';
+import { registerPrepareTemporalCommand } from './prepare-temporal.js';
 import { registerScheduleCommands } from './schedule.js';
 import { registerScoreCommand } from './score.js';
 import { registerServeCommand } from './serve.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
 
   registerProvisionCommand(program);
   registerDevCommands(program);
+  registerPrepareTemporalCommand(program);
   registerDemoCommand(program);
   registerRunCommand(program);
   registerPipelineCommands(program);

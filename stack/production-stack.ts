@@ -9,15 +9,12 @@
 import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { msToTs } from '@temporalio/common/lib/time.js';
-import proto from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES } from '../contracts/stack.js';
-import { openConnection } from '../infra/temporal-connection.js';
 import { ObjectStore } from '../storage/gateway.js';
 import { ServiceStartError, waitForMinio, waitForTemporal, waitForWebUi } from './health.js';
 import type { ServiceName, StackLayout, StackState, StartedService } from './local-stack.js';
 import { readState, runningServices, spawnService, stackUrls, statePath, stopStack } from './local-stack.js';
 import { PROJECT_ROOT } from './paths.js';
+import { prepareNamespace } from './temporal-namespace.js';
 import { assertPortFree, freePortsBetween, PortInUseError } from './ports.js';
 import { isOurs } from './processes.js';
 import type { ProductionToolchain } from './provision-production.js';
@@ -45,10 +42,17 @@ export interface ProductionState extends StackState {
 const HEALTH_TIMEOUT_MS = 120_000;
 /** Temporal's cluster_membership table keeps ports as smallint. */
 export const MAX_TEMPORAL_PORT = 32_767;
-const SERVER_CONFIG = join(PROJECT_ROOT, 'deploy', 'temporal', 'server.yaml');
-const DYNAMIC_CONFIG = join(PROJECT_ROOT, 'deploy', 'temporal', 'dynamicconfig.yaml');
-const UI_CONFIG = join(PROJECT_ROOT, 'deploy', 'temporal-ui', 'server.yaml');
-const NAMESPACE = 'default';
+/** The configuration files both launchers use: this one copies them into the stack's folder, docker-compose.yml mounts them. */
+export const CONFIG_FILES = {
+  server: join(PROJECT_ROOT, 'deploy', 'temporal', 'server.yaml'),
+  dynamic: join(PROJECT_ROOT, 'deploy', 'temporal', 'dynamicconfig.yaml'),
+  ui: join(PROJECT_ROOT, 'deploy', 'temporal-ui', 'server.yaml'),
+};
+/** Temporal's databases and the embedded schema each is brought up to. */
+export const TEMPORAL_DATABASES = [
+  { database: 'temporal', schema: 'postgresql/v12/temporal' },
+  { database: 'temporal_visibility', schema: 'postgresql/v12/visibility' },
+] as const;
 
 export const postgresDataDir = (home: string): string => join(home, 'postgresql', 'data');
 export const minioDriveDir = (home: string, drive: number): string => join(home, 'minio', `drive${drive}`);
@@ -90,7 +94,7 @@ export async function startProductionStack(layout: ProductionLayout, tools: Tool
     await startOne(layout, tools, state, 'postgresql');
     await setUpTemporalSchema(layout, tools, fresh);
     await startOne(layout, tools, state, 'temporal');
-    await registerNamespace(stackUrls(layout.ports).temporalAddress);
+    await prepareNamespace({ address: stackUrls(layout.ports).temporalAddress }, 'default');
     await startOne(layout, tools, state, 'temporal-ui');
     await startOne(layout, tools, state, 'minio');
     await new ObjectStore({ endpoint: stackUrls(layout.ports).minioEndpoint, ...layout.minio }).ensureBuckets();
@@ -144,35 +148,17 @@ async function serviceCommand(layout: ProductionLayout, tools: Toolchain & Produ
   case 'temporal': {
     // Byte-identical copies in the stack's folder: the folder in the command line marks the process as ours.
     await mkdir(join(home, 'temporal'), { recursive: true });
-    await copyFile(SERVER_CONFIG, join(home, 'temporal', 'server.yaml'));
-    await copyFile(DYNAMIC_CONFIG, join(home, 'temporal', 'dynamicconfig.yaml'));
-    const ports = state.internalPorts;
+    await copyFile(CONFIG_FILES.server, join(home, 'temporal', 'server.yaml'));
+    await copyFile(CONFIG_FILES.dynamic, join(home, 'temporal', 'dynamicconfig.yaml'));
     return {
       binary: tools.temporalServer,
       args: ['--config-file', join(home, 'temporal', 'server.yaml'), '--allow-no-auth', 'start'],
-      env: {
-        CTRAIN_POSTGRES_ADDRESS: `127.0.0.1:${layout.postgres.port}`,
-        CTRAIN_POSTGRES_USER: layout.postgres.user,
-        CTRAIN_POSTGRES_PASSWORD: layout.postgres.password,
-        BIND_ON_IP: '127.0.0.1',
-        TEMPORAL_BROADCAST_ADDRESS: '127.0.0.1',
-        CTRAIN_TEMPORAL_PORT: String(layout.ports.temporal),
-        CTRAIN_TEMPORAL_HTTP_PORT: String(ports.http),
-        CTRAIN_TEMPORAL_HISTORY_PORT: String(ports.history),
-        CTRAIN_TEMPORAL_MATCHING_PORT: String(ports.matching),
-        CTRAIN_TEMPORAL_WORKER_PORT: String(ports.worker),
-        CTRAIN_TEMPORAL_FRONTEND_MEMBERSHIP_PORT: String(ports.frontendMembership),
-        CTRAIN_TEMPORAL_HISTORY_MEMBERSHIP_PORT: String(ports.historyMembership),
-        CTRAIN_TEMPORAL_MATCHING_MEMBERSHIP_PORT: String(ports.matchingMembership),
-        CTRAIN_TEMPORAL_WORKER_MEMBERSHIP_PORT: String(ports.workerMembership),
-        CTRAIN_TEMPORAL_METRICS_PORT: String(ports.metrics),
-        CTRAIN_TEMPORAL_DYNAMIC_CONFIG: join(home, 'temporal', 'dynamicconfig.yaml'),
-      },
+      env: temporalServerEnv(layout, state.internalPorts),
     };
   }
   case 'temporal-ui':
     await mkdir(join(home, 'temporal-ui'), { recursive: true });
-    await copyFile(UI_CONFIG, join(home, 'temporal-ui', 'production.yaml'));
+    await copyFile(CONFIG_FILES.ui, join(home, 'temporal-ui', 'production.yaml'));
     return {
       binary: tools.temporalUi,
       args: ['--root', home, '--config', 'temporal-ui', '--env', 'production', 'start'],
@@ -188,6 +174,28 @@ async function serviceCommand(layout: ProductionLayout, tools: Toolchain & Produ
       env: { MINIO_ROOT_USER: layout.minio.accessKey, MINIO_ROOT_PASSWORD: layout.minio.secretKey, MINIO_CI_CD: '1' },
     };
   }
+}
+
+/** The variables deploy/temporal/server.yaml reads, as the launcher sets them: loopback, this stack's ports and database. */
+export function temporalServerEnv(layout: ProductionLayout, ports: ProductionState['internalPorts']): Record<string, string> {
+  return {
+    CTRAIN_POSTGRES_ADDRESS: `127.0.0.1:${layout.postgres.port}`,
+    CTRAIN_POSTGRES_USER: layout.postgres.user,
+    CTRAIN_POSTGRES_PASSWORD: layout.postgres.password,
+    BIND_ON_IP: '127.0.0.1',
+    TEMPORAL_BROADCAST_ADDRESS: '127.0.0.1',
+    CTRAIN_TEMPORAL_PORT: String(layout.ports.temporal),
+    CTRAIN_TEMPORAL_HTTP_PORT: String(ports.http),
+    CTRAIN_TEMPORAL_HISTORY_PORT: String(ports.history),
+    CTRAIN_TEMPORAL_MATCHING_PORT: String(ports.matching),
+    CTRAIN_TEMPORAL_WORKER_PORT: String(ports.worker),
+    CTRAIN_TEMPORAL_FRONTEND_MEMBERSHIP_PORT: String(ports.frontendMembership),
+    CTRAIN_TEMPORAL_HISTORY_MEMBERSHIP_PORT: String(ports.historyMembership),
+    CTRAIN_TEMPORAL_MATCHING_MEMBERSHIP_PORT: String(ports.matchingMembership),
+    CTRAIN_TEMPORAL_WORKER_MEMBERSHIP_PORT: String(ports.workerMembership),
+    CTRAIN_TEMPORAL_METRICS_PORT: String(ports.metrics),
+    CTRAIN_TEMPORAL_DYNAMIC_CONFIG: join(layout.home, 'temporal', 'dynamicconfig.yaml'),
+  };
 }
 
 /**
@@ -225,7 +233,7 @@ async function initPostgres(layout: ProductionLayout, tools: ProductionToolchain
  * server: created on a fresh cluster, and brought up to the server's version on every start.
  */
 async function setUpTemporalSchema(layout: ProductionLayout, tools: ProductionToolchain, fresh: boolean): Promise<void> {
-  for (const [database, schema] of [['temporal', 'temporal'], ['temporal_visibility', 'visibility']] as const) {
+  for (const { database, schema } of TEMPORAL_DATABASES) {
     const env = {
       SQL_PLUGIN: 'postgres12',
       SQL_HOST: '127.0.0.1',
@@ -238,39 +246,7 @@ async function setUpTemporalSchema(layout: ProductionLayout, tools: ProductionTo
       await run(tools.temporalSqlTool, ['create-database'], env);
       await run(tools.temporalSqlTool, ['setup-schema', '-v', '0.0'], env);
     }
-    await run(tools.temporalSqlTool, ['update-schema', '--schema-name', `postgresql/v12/${schema}`], env);
-  }
-}
-
-/**
- * The plain server creates no namespace; ctrain's workflows are listed in the UI by their custom
- * search attributes. Both are idempotent; a new namespace takes a moment to reach the frontend's cache.
- */
-async function registerNamespace(address: string): Promise<void> {
-  const connection = await openConnection({ address });
-  try {
-    const service = connection.workflowService;
-    const exists = await service.describeNamespace({ namespace: NAMESPACE }).then(() => true, () => false);
-    if (!exists) {
-      await service.registerNamespace({ namespace: NAMESPACE, workflowExecutionRetentionPeriod: msToTs('7 days') }).catch((error: { code?: number }) => {
-        if (error.code !== 6) throw error; // ALREADY_EXISTS: another start got there first
-      });
-    }
-    const keyword = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        const listed = await connection.operatorService.listSearchAttributes({ namespace: NAMESPACE });
-        const missing = Object.keys(SEARCH_ATTRIBUTES).filter((name) => !(name in (listed.customAttributes ?? {})));
-        if (missing.length === 0) return;
-        await connection.operatorService.addSearchAttributes({ namespace: NAMESPACE, searchAttributes: Object.fromEntries(missing.map((name) => [name, keyword])) });
-      } catch (error) {
-        if (Date.now() > deadline) throw new ServiceStartError(`could not register ctrain's search attributes on the Temporal server: ${(error as Error).message}`);
-        await sleep(500);
-      }
-    }
-  } finally {
-    await connection.close();
+    await run(tools.temporalSqlTool, ['update-schema', '--schema-name', schema], env);
   }
 }
 
