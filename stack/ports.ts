@@ -43,15 +43,16 @@ export async function assertPortFree(port: number, what: string, envVar: string)
 /**
  * `count` distinct free loopback ports between `from` and `to`, tried from a random point. The
  * production Temporal server needs this: it records its services' ports in PostgreSQL as
- * smallint, and the OS hands out free ports above 32767.
+ * smallint, and the OS hands out free ports above 32767. `exclude`: ports already promised to
+ * something that has not bound them yet.
  */
-export async function freePortsBetween(count: number, from: number, to: number): Promise<number[]> {
+export async function freePortsBetween(count: number, from: number, to: number, exclude: number[] = []): Promise<number[]> {
   const span = to - from + 1;
   const start = Math.floor(Math.random() * span);
   const found: number[] = [];
   for (let step = 0; step < span && found.length < count; step++) {
     const port = from + ((start + step) % span);
-    if (await isFree(port)) found.push(port);
+    if (!exclude.includes(port) && (await isFree(port))) found.push(port);
   }
   if (found.length < count) throw new PortInUseError(`only ${found.length} of ${count} ports between ${from} and ${to} are free on 127.0.0.1`);
   return found;

@@ -16,11 +16,11 @@ import { readState, runningServices, spawnService, stackUrls, statePath, stopSta
 import { PROJECT_ROOT } from './paths.js';
 import { prepareNamespace } from './temporal-namespace.js';
 import { assertPortFree, freePortsBetween, PortInUseError } from './ports.js';
-import { isOurs } from './processes.js';
+import { isAlive, isOurs } from './processes.js';
 import type { ProductionToolchain } from './provision-production.js';
 import { run } from './provision.js';
 import type { Toolchain } from './provision.js';
-import { PORT_VARIABLES } from '../infra/config.js';
+import { configFromEnv, PORT_VARIABLES } from '../infra/config.js';
 
 /** MinIO's drive folders: with four, each object is striped as two data and two parity shards, so any two may go. */
 export const MINIO_DRIVES = 4;
@@ -79,7 +79,7 @@ export async function startProductionStack(layout: ProductionLayout, tools: Tool
     throw new PortInUseError(`CTRAIN_TEMPORAL_PORT=${layout.ports.temporal}: the production Temporal server records its ports in PostgreSQL as smallint, so it must be at most ${MAX_TEMPORAL_PORT}.`);
   }
   await mkdir(join(layout.home, 'logs'), { recursive: true });
-  const internal = await freePortsBetween(INTERNAL_PORTS.length, 20_000, MAX_TEMPORAL_PORT);
+  const internal = await freePortsBetween(INTERNAL_PORTS.length, 20_000, MAX_TEMPORAL_PORT, [layout.ports.temporal, layout.ports.temporalUi, layout.ports.minio, layout.ports.minioConsole, layout.postgres.port]);
   const state: ProductionState = {
     home: layout.home,
     topology: 'production',
@@ -90,11 +90,11 @@ export async function startProductionStack(layout: ProductionLayout, tools: Tool
     services: [],
   };
   try {
-    const fresh = await initPostgres(layout, tools);
+    await initPostgres(layout, tools);
     await startOne(layout, tools, state, 'postgresql');
-    await setUpTemporalSchema(layout, tools, fresh);
+    await setUpTemporalSchema(layout, tools);
     await startOne(layout, tools, state, 'temporal');
-    await prepareNamespace({ address: stackUrls(layout.ports).temporalAddress }, 'default');
+    await prepareNamespace({ address: stackUrls(layout.ports).temporalAddress }, configFromEnv().temporal.namespace);
     await startOne(layout, tools, state, 'temporal-ui');
     await startOne(layout, tools, state, 'minio');
     await new ObjectStore({ endpoint: stackUrls(layout.ports).minioEndpoint, ...layout.minio }).ensureBuckets();
@@ -207,10 +207,10 @@ function asNonRoot(binary: string, args: string[]): { binary: string; args: stri
   return { binary: 'unshare', args: ['--user', '--map-user=1000', '--map-group=1000', binary, ...args], env: {} };
 }
 
-/** Creates the database cluster on first start; true when it did. */
-async function initPostgres(layout: ProductionLayout, tools: ProductionToolchain): Promise<boolean> {
+/** Creates the database cluster on first start. */
+async function initPostgres(layout: ProductionLayout, tools: ProductionToolchain): Promise<void> {
   const data = postgresDataDir(layout.home);
-  if (await stat(join(data, 'PG_VERSION')).then(() => true, () => false)) return false;
+  if (await stat(join(data, 'PG_VERSION')).then(() => true, () => false)) return;
   await rm(data, { recursive: true, force: true });
   await mkdir(join(layout.home, 'postgresql'), { recursive: true });
   const passwordFile = join(layout.home, 'postgresql', 'initial-password');
@@ -225,14 +225,14 @@ async function initPostgres(layout: ProductionLayout, tools: ProductionToolchain
   } finally {
     await rm(passwordFile, { force: true });
   }
-  return true;
 }
 
 /**
  * Temporal's two databases and their schemas, by the schema tool of the same module as the
- * server: created on a fresh cluster, and brought up to the server's version on every start.
+ * server: a database is created (and its versioning set up) when it is missing, and every one is
+ * brought up to the server's schema version on every start.
  */
-async function setUpTemporalSchema(layout: ProductionLayout, tools: ProductionToolchain, fresh: boolean): Promise<void> {
+async function setUpTemporalSchema(layout: ProductionLayout, tools: ProductionToolchain): Promise<void> {
   for (const { database, schema } of TEMPORAL_DATABASES) {
     const env = {
       SQL_PLUGIN: 'postgres12',
@@ -242,10 +242,15 @@ async function setUpTemporalSchema(layout: ProductionLayout, tools: ProductionTo
       SQL_PASSWORD: layout.postgres.password,
       SQL_DATABASE: database,
     };
-    if (fresh) {
-      await run(tools.temporalSqlTool, ['create-database'], env);
-      await run(tools.temporalSqlTool, ['setup-schema', '-v', '0.0'], env);
-    }
+    const created = await run(tools.temporalSqlTool, ['create-database'], env).then(
+      () => true,
+      (error: Error) => {
+        if (/already exists/.test(error.message)) return false;
+        throw error;
+      },
+    );
+    // Only on a new database: setup-schema records version 0.0, which would undo an existing one's.
+    if (created) await run(tools.temporalSqlTool, ['setup-schema', '-v', '0.0'], env);
     await run(tools.temporalSqlTool, ['update-schema', '--schema-name', schema], env);
   }
 }
@@ -253,7 +258,8 @@ async function setUpTemporalSchema(layout: ProductionLayout, tools: ProductionTo
 async function waitUntilAnswering(layout: ProductionLayout, state: ProductionState, service: StartedService, logOffset: number): Promise<void> {
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   const urls = stackUrls(layout.ports);
-  const liveness = () => ({ alive: isOurs(service.pid, state.home), log: service.log });
+  // Alive, not "ours": until the child has exec'd, its command line is still this process's, without the stack's folder.
+  const liveness = () => ({ alive: isAlive(service.pid), log: service.log });
   if (service.name === 'postgresql') return waitForLogLine(service.log, logOffset, /database system is ready to accept connections/, deadline, liveness, 'PostgreSQL');
   if (service.name === 'temporal') return waitForTemporal(urls.temporalAddress, deadline, liveness);
   if (service.name === 'temporal-ui') return waitForWebUi(urls.webUi, deadline, liveness);

@@ -103,6 +103,11 @@ describe('explainError: one line and a hint for each kind of failure', () => {
     expect(explain(await usageError(['models', 'sho']))).toEqual({ message: "unknown command 'sho'", hint: 'did you mean show? `npx ctrain models --help` lists the choices' });
     expect(explain(await usageError(['run', 'flight-delay', '--wiat']))).toEqual({ message: "unknown option '--wiat'", hint: 'did you mean --wait? `npx ctrain run --help` lists the choices' });
     expect(explain(await usageError(['completion', 'tcsh'])).message).toBe("command-argument value 'tcsh' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.");
+    // The stack's shape and size are refused before anything starts.
+    expect(explain(await usageError(['dev', 'up', '--topology', 'cluster'])).message).toBe("option '--topology <topology>' argument 'cluster' is invalid. Allowed choices are embedded, production.");
+    for (const count of ['0', '17', 'two', '1.5', '-1']) {
+      expect(explain(await usageError(['dev', 'up', '--workers', count])).message, count).toBe(`option '--workers <count>' argument '${count}' is invalid. worker count "${count}" must be a whole number from 1 to 16`);
+    }
     expect(explain(new UsageError(new CommanderError(1, 'commander.excessArguments', "error: too many arguments for 'cancel'. Expected 1 argument but got 2."), 'cancel')).message).toBe(
       "too many arguments for 'cancel'. Expected 1 argument but got 2.",
     );
