@@ -22,14 +22,14 @@ import { run } from './provision.js';
 import type { Toolchain } from './provision.js';
 import { configFromEnv, PORT_VARIABLES } from '../infra/config.js';
 
-/** MinIO's drive folders: with four, each object is striped as two data and two parity shards, so any two may go. */
+/** MinIO's drive folders: with four, each object is striped as two data and two parity shards; reads survive two lost drives, writes one. */
 export const MINIO_DRIVES = 4;
 
 export interface ProductionLayout extends StackLayout {
   postgres: { port: number; user: string; password: string };
 }
 
-/** The ports the Temporal server's own services use among themselves: free ones, chosen at the first start and kept. */
+/** The ports the Temporal server's own services use among themselves: free ones, chosen when the stack starts and kept while it runs. */
 type InternalPort = 'http' | 'history' | 'matching' | 'worker' | 'frontendMembership' | 'historyMembership' | 'matchingMembership' | 'workerMembership' | 'metrics';
 const INTERNAL_PORTS: InternalPort[] = ['http', 'history', 'matching', 'worker', 'frontendMembership', 'historyMembership', 'matchingMembership', 'workerMembership', 'metrics'];
 
