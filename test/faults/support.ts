@@ -33,9 +33,13 @@ export const FAULT_SUMMARY = join(PROJECT_ROOT, 'test-output', 'fault-summary.js
 /** What the bad-input catalogue (test/support/bad-input-catalogue.ts, in the main suite) observed: one JSON line per input. */
 export const BAD_INPUTS_SUMMARY = join(PROJECT_ROOT, 'test-output', 'bad-inputs.jsonl');
 
+const PRODUCTION_PREFIX = 'production: ';
+
 export async function recordFault(row: FaultRow): Promise<void> {
   await mkdir(join(PROJECT_ROOT, 'test-output'), { recursive: true });
-  await appendFile(FAULT_SUMMARY, `${JSON.stringify(row)}\n`);
+  // The same faults also run on the production topology (vitest.production.config.ts): its rows say so.
+  const production = process.env.CTRAIN_TEST_TOPOLOGY === 'production' && !row.fault.startsWith(PRODUCTION_PREFIX);
+  await appendFile(FAULT_SUMMARY, `${JSON.stringify(production ? { ...row, fault: `${PRODUCTION_PREFIX}${row.fault}` } : row)}\n`);
 }
 
 async function layoutOf(stack: TestStack): Promise<StackLayout> {
