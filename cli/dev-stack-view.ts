@@ -28,15 +28,15 @@ export interface DevStack {
  * supervised workers and model server; reuses whatever already runs.
  */
 export async function bringUpDevStack(topology: Topology = 'embedded', generalWorkers = 1): Promise<DevStack> {
-  const layout = topology === 'production' ? productionLayout() : devLayout();
+  const production = topology === 'production' ? productionLayout() : undefined;
+  const layout = production ?? devLayout();
   const running = await readState(layout.home);
   const runningTopology = running?.topology ?? 'embedded';
   if (running && runningTopology !== topology && runningServices(running).length > 0) {
     throw new Error(`a stack with the ${runningTopology} topology runs from ${layout.home}; stop it with \`npx ctrain dev down\` first (each topology keeps its own data there)`);
   }
-  const state = topology === 'production'
-    ? await startProductionStack(productionLayout(), { ...(await provision()), ...(await provisionProduction()) })
-    : await startStack(layout, await provision());
+  const tools = await provision();
+  const state = production ? await startProductionStack(production, { ...tools, ...(await provisionProduction()) }) : await startStack(layout, tools);
   const servePort = devServePort();
   const supervised = await startDevServices(layout, servePort, generalWorkers);
   const server = supervised.services.find((service) => service.name === 'model-server');
