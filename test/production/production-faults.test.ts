@@ -5,7 +5,7 @@
  * killed while the other keeps polling. Nothing may be lost: every run registers one version.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResultPromise } from 'execa';
@@ -87,7 +87,10 @@ describe.sequential('faults of the production topology, mid-run', () => {
     const drives = [1, 2, 3, 4].map((drive) => minioDriveDir(stack.home, drive));
     const runId = await startRun('fault: a MinIO drive removed');
     await untilActivityRunning(temporal.client, runId, 'feature');
-    await rm(drives[2]!, { recursive: true, force: true });
+    // Renamed away first: the drive is gone from MinIO's view at once, and MinIO writing into it
+    // meanwhile (its trash folder) cannot fail the removal; that goes on with retries.
+    await rename(drives[2]!, `${drives[2]!}.removed`);
+    await rm(`${drives[2]!}.removed`, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
     const { run, registry } = await waitForRun(temporal.client, MODEL, runId);
     expect(run.status, run.error).toBe('registered');
     expect(registry.versions.filter((version) => version.runId === runId)).toHaveLength(1);
