@@ -4,7 +4,11 @@ import { fourDecimals } from '../format/numbers.js';
 
 /** Fewer live predictions than this on either side says nothing; the offline evaluation stands. */
 export const MIN_LIVE = 20;
-/** A worse live error rolls back only when chance is an unlikely explanation (one-sided z-test). */
+/**
+ * A live error worse by more than the tolerance rolls back only when chance is an unlikely
+ * explanation of that margin (one-sided z-test against the tolerance, not against zero: with a
+ * few hundred randomly split outcomes, two equal models differ by more than 0.02 often).
+ */
 const SIGNIFICANCE = 0.05;
 /**
  * A canary whose median latency is over this multiple of production's (plus slack) is rolled
@@ -24,13 +28,13 @@ export interface CanaryDecisionInput {
 export interface CanaryDecision {
   promote: boolean;
   reason: string;
-  /** One-sided p-value that the canary's live error is no worse than production's. */
+  /** One-sided p-value that the canary's live error is no worse than production's plus the tolerance. */
   liveErrorPValue?: number;
 }
 
 /** Promote or roll back, on live error first, then latency; one sentence with the numbers says why. */
 export function decideCanary({ canary, production, tolerance }: CanaryDecisionInput): CanaryDecision {
-  const pValue = worseErrorPValue(canary, production);
+  const pValue = worseErrorPValue(canary, production, tolerance);
   const decided = (promote: boolean, reason: string): CanaryDecision => ({ promote, reason, liveErrorPValue: pValue });
   if (canary.predictions < MIN_LIVE) {
     return decided(true, `the canary answered ${canary.predictions} requests during the soak (fewer than ${MIN_LIVE}); promoted on the offline evaluation`);
@@ -46,14 +50,14 @@ export function decideCanary({ canary, production, tolerance }: CanaryDecisionIn
 }
 
 /**
- * One-sided p-value of "the canary's mean error is no higher than production's" (a two-sample
- * z-test on the per-prediction errors: misclassifications or absolute errors); undefined with
- * too few outcomes on either side.
+ * One-sided p-value of "the canary's mean error is no higher than production's plus the
+ * tolerance" (a two-sample z-test on the per-prediction errors: misclassifications or absolute
+ * errors); undefined with too few outcomes on either side.
  */
-function worseErrorPValue(canary: LiveStats, production: LiveStats): number | undefined {
+function worseErrorPValue(canary: LiveStats, production: LiveStats, tolerance: number): number | undefined {
   if (canary.outcomes < MIN_LIVE || production.outcomes < MIN_LIVE) return undefined;
   const variance = (canary.liveErrorStd ?? 0) ** 2 / canary.outcomes + (production.liveErrorStd ?? 0) ** 2 / production.outcomes;
-  const difference = canary.liveError! - production.liveError!;
+  const difference = canary.liveError! - production.liveError! - tolerance;
   if (variance === 0) return difference > 0 ? 0 : 1;
   return upperNormalTail(difference / Math.sqrt(variance));
 }

@@ -22,14 +22,17 @@ const MODEL = 'flight-delay';
 let temporal: Awaited<ReturnType<typeof connectTemporal>>;
 let workers: RunningWorkers;
 let server: ModelServer;
-/** Real flights the model never trained on: the rows right after the spec's 150,000. */
+/**
+ * Real flights the model never trained on: the 600 rows right after the spec's 150,000. Enough
+ * that a random half-and-half split moves the canary's live error by little (standard error ≈ 0.025).
+ */
 let liveRows: TableRow[];
 
 beforeAll(async () => {
   temporal = await connectTemporal(stack);
   workers = await startWorkers(stack, temporal);
   liveRows = [];
-  for await (const row of readRows(join(PROJECT_ROOT, 'node_modules/vega-datasets/data/flights-3m.parquet'), 'parquet', { limit: 150_300 })) liveRows.push(row);
+  for await (const row of readRows(join(PROJECT_ROOT, 'node_modules/vega-datasets/data/flights-3m.parquet'), 'parquet', { limit: 150_600 })) liveRows.push(row);
   liveRows = liveRows.slice(150_000);
 });
 afterAll(async () => {
