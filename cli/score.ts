@@ -63,7 +63,7 @@ export function registerScoreScheduleCommand(schedule: Command): void {
 function withBatchOptions(command: Command): Command {
   return command
     .argument('<model>', 'a registered model, e.g. flight-delay', modelArgument)
-    .requiredOption('--input <uri>', 'the rows: a path, file://, package://, http(s):// or s3:// URI of CSV, JSON Lines or Parquet')
+    .requiredOption('--input <uri>', 'the rows: a path, file://, package://, http(s):// or s3:// URI of CSV, a JSON array (.json), JSON Lines or Parquet')
     .requiredOption('--output <uri>', 'where the scored rows go: s3://bucket/prefix (objects land under <prefix>/<run id>/)')
     .option('--version <n>', 'score with this registered version')
     .addOption(new Option('--alias <alias>', 'score with the version this alias points at (default production)').choices(['production', 'canary']))

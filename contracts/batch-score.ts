@@ -20,7 +20,7 @@ export type BatchOutputFormat = 'parquet' | 'csv';
 export interface BatchScoreInput {
   /** A registered model's name. */
   modelName: string;
-  /** The rows to score: a file, `file://`, `package://`, `http(s)://` or `s3://` URI of CSV, JSON Lines or Parquet. */
+  /** The rows to score: a file, `file://`, `package://`, `http(s)://` or `s3://` URI of CSV, a JSON array (.json), JSON Lines or Parquet. */
   input: string;
   /** Where the scored rows go: `s3://bucket/prefix`. Objects land under `<prefix>/<run id>/`. */
   output: string;

@@ -88,9 +88,10 @@ export const sourceSchema = z.strictObject({
       ctx.addIssue({ code: 'custom', message: (error as Error).message });
     }
   }),
-  format: z.enum(['csv', 'jsonl', 'parquet']),
+  /** 'json': one array of objects, as most tools export ".json" (JSON Lines in a ".json" file is read too). */
+  format: z.enum(['csv', 'json', 'jsonl', 'parquet']),
   /**
-   * The text encoding of a CSV or JSON Lines source, as a label Node's TextDecoder knows
+   * The text encoding of a CSV, JSON or JSON Lines source, as a label Node's TextDecoder knows
    * ('windows-1252', 'iso-8859-1', 'shift_jis', 'utf-16le'…); the text is decoded to UTF-8 as it
    * is read. Default: told from the bytes (UTF-8, or UTF-16 with or without a byte-order mark).
    * Not for Parquet, which holds UTF-8 by definition.
@@ -118,7 +119,7 @@ export const sourceSchema = z.strictObject({
     .optional(),
 }).refine((source) => source.encoding === undefined || source.format !== 'parquet', {
   path: ['encoding'],
-  message: 'applies to CSV and JSON Lines sources only; Parquet text is UTF-8',
+  message: 'applies to CSV, JSON and JSON Lines sources only; Parquet text is UTF-8',
 });
 
 /**

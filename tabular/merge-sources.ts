@@ -1,25 +1,27 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Engine } from './engine.js';
 import { sqlString } from './engine.js';
 import { TabularReadError } from './errors.js';
 import { readCsvHeader } from './read-csv.js';
+import { jsonArrayElements, opensWithArray } from './read-json.js';
+import { objectRow } from './read-jsonl.js';
 import { strictUtf8 } from './utf8.js';
 import { fileTextEncoding, writeAsUtf8 } from './text-encoding.js';
 
 /**
  * Several source objects of one format (the matches of a `*` source, in name order) as one file
  * the snapshot reads: JSON Lines and CSV streamed end to end (CSV headers must agree; later
- * ones are dropped), Parquet by the engine. Never held whole in memory. Each text object is
+ * ones are dropped), JSON arrays written as JSON Lines, Parquet by the engine. Never held whole in memory. Each text object is
  * read in its own encoding (`encoding`, a source.encoding label, or told from its bytes), so
  * objects exported in different encodings merge as one UTF-8 file.
  */
 export async function mergeSourceFiles(
   engine: Engine,
   files: readonly string[],
-  format: 'csv' | 'jsonl' | 'parquet',
+  format: 'csv' | 'json' | 'jsonl' | 'parquet',
   target: string,
   names: readonly string[] = files,
   encoding?: string,
@@ -41,6 +43,10 @@ export async function mergeSourceFiles(
   }
   const out = createWriteStream(target);
   for (const [i, file] of texts.entries()) {
+    if (format === 'json' && (await opensWithArray(file))) {
+      await pipeline(Readable.from(arrayAsLines(file, names[i] ?? basename(file))), out, { end: false });
+      continue;
+    }
     // An object read as UTF-8 is checked here, so a bad byte is named in its object at its own line, not in the merged file.
     const checked = file === files[i] ? [strictUtf8(file, { name: names[i] ?? file })] : [];
     // Each object ends its last line, so the next one's first row starts a line of its own.
@@ -50,7 +56,7 @@ export async function mergeSourceFiles(
 }
 
 /** Each text object as a UTF-8 file: itself when it is UTF-8, else a copy beside `target`. */
-async function asUtf8(files: readonly string[], format: 'csv' | 'jsonl', target: string, names: readonly string[], encoding: string | undefined): Promise<string[]> {
+async function asUtf8(files: readonly string[], format: 'csv' | 'json' | 'jsonl', target: string, names: readonly string[], encoding: string | undefined): Promise<string[]> {
   const utf8: string[] = [];
   for (const [i, file] of files.entries()) {
     const name = names[i] ?? file;
@@ -91,4 +97,15 @@ function endingInNewline(skipFirstLine: boolean): Transform {
       done(null, last === 0x0a ? undefined : Buffer.from('\n'));
     },
   });
+}
+
+/**
+ * A JSON array's elements as JSON Lines, each checked as a row is (an object, no number past
+ * float64), so a fault is named in its own object and no Infinity is written out as null.
+ */
+async function* arrayAsLines(file: string, name: string): AsyncGenerator<string> {
+  for await (const { index, value } of jsonArrayElements(file, name)) {
+    objectRow(value, (detail) => new TabularReadError(name, undefined, `array element ${index}: ${detail}`), 'as each element of the array');
+    yield `${JSON.stringify(value)}\n`;
+  }
 }

@@ -183,6 +183,29 @@ describe('ingest against real MinIO and DVC', () => {
     expect(await expectStoredVersion(fromJsonl, 3)).toEqual(table.rows);
   });
 
+  it('gives the same rows as one JSON array (format json, pretty-printed, with a byte-order mark) the version JSON Lines gives them', async () => {
+    const table = sameTable(randomUUID());
+    const fromJsonl = await runIngest(specFor({ uri: await scratchFile('same.jsonl', table.jsonl), format: 'jsonl' }));
+    const fromArray = await runIngest(specFor({ uri: await scratchFile('same.json', `\uFEFF${JSON.stringify(table.rows, null, 2)}\n`), format: 'json' }));
+
+    expect(fromArray.datasetVersion).toBe(fromJsonl.datasetVersion);
+    expect(await expectStoredVersion(fromArray, 3)).toEqual(table.rows);
+  });
+
+  it('merges the objects of a * source of format json, arrays and JSON Lines alike, into the rows of one version', async () => {
+    const table = sameTable(randomUUID());
+    const dir = await scratchDir();
+    await writeFile(join(dir, 'part-1.json'), JSON.stringify(table.rows.slice(0, 2), null, 1));
+    await writeFile(join(dir, 'part-2.json'), `${JSON.stringify(table.rows[2])}\n`);
+    const whole = await runIngest(specFor({ uri: await scratchFile('whole.jsonl', table.jsonl), format: 'jsonl' }));
+
+    const merged = await runIngest(specFor({ uri: join(dir, 'part-*.json'), format: 'json' }));
+
+    expect(merged.sourceObjects).toHaveLength(2);
+    expect(merged.datasetVersion).toBe(whole.datasetVersion);
+    expect(await expectStoredVersion(merged, 3)).toEqual(table.rows);
+  });
+
   it('re-ingests bytes this pipeline has versioned without running DVC again, and versions changed bytes anew', async () => {
     const table = sameTable(randomUUID());
     const spec = specFor({ uri: await scratchFile('again.csv', table.csv), format: 'csv' });
@@ -364,6 +387,16 @@ describe('ingest against real MinIO and DVC', () => {
       expect(failure.type).toBe('UnreadableSource');
       expect(failure.nonRetryable).toBe(true);
       expect(failure.message).toContain('broken.jsonl line 3');
+      await expectNothingLeft(spec);
+    });
+
+    it('a JSON array read as JSON Lines: UnreadableSource saying to set format json', async () => {
+      const spec = specFor({ uri: await scratchFile('array.jsonl', '[\n  {"a": 1}\n]\n'), format: 'jsonl' });
+      const failure = await applicationFailure(runIngest(spec));
+
+      expect(failure.type).toBe('UnreadableSource');
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toMatch(/array\.jsonl line 1: .*set the spec's source\.format to 'json'$/);
       await expectNothingLeft(spec);
     });
 

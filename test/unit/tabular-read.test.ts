@@ -34,13 +34,14 @@ describe('detectFormat', () => {
   it('reads the format from the extension of paths and URIs', () => {
     expect(detectFormat('/data/weather.csv')).toBe('csv');
     expect(detectFormat('events.JSONL')).toBe('jsonl');
+    expect(detectFormat('/data/cars.json')).toBe('json');
     expect(detectFormat('s3://bucket/logs/2024.ndjson')).toBe('jsonl');
     expect(detectFormat('https://example.org/flights.parquet?version=3#top')).toBe('parquet');
     expect(detectFormat('file:///data/archive.v2/flights.parquet')).toBe('parquet');
   });
 
   it('names the source and the accepted extensions when it cannot tell', () => {
-    expect(() => detectFormat('/data/flights.json')).toThrow(/"\/data\/flights\.json".*\.csv, \.jsonl, \.ndjson or \.parquet/);
+    expect(() => detectFormat('/data/flights.xlsx')).toThrow(/"\/data\/flights\.xlsx".*\.csv, \.json, \.jsonl, \.ndjson or \.parquet/);
     expect(() => detectFormat('/data.v2/README')).toThrow(/Cannot tell the format/);
     expect(() => detectFormat('https://example.org/download?file=x.csv')).toThrow(/Cannot tell the format/);
   });
@@ -137,6 +138,49 @@ describe('readRows: JSON Lines', () => {
 
   it('fails on a missing file', async () => {
     await expect(collect(join(dir, 'absent.jsonl'), 'jsonl')).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('readRows: JSON', () => {
+  it('reads one array of objects, element by element, as JSON Lines reads its lines', async () => {
+    const path = file('cars.json', '\uFEFF [\n  {"a":1,"b":"x","c":null},\n  {"a":2.5,"b":true,"d":{"e":[1,2]}},\n  {"a":-3}\n]\n');
+    expect(await collect(path, 'json')).toEqual([
+      { a: 1, b: 'x', c: null },
+      { a: 2.5, b: true, d: '{"e":[1,2]}' },
+      { a: -3 },
+    ]);
+    expect(await collect(path, 'json', { limit: 2 })).toHaveLength(2);
+    expect(await collect(file('empty-array.json', '[]'), 'json')).toEqual([]);
+  });
+
+  it('reads JSON Lines in a .json file, as many exports name them', async () => {
+    expect(await collect(file('lines.json', '{"a":1}\n{"a":2}\n'), 'json')).toEqual([{ a: 1 }, { a: 2 }]);
+  });
+
+  it('reads every car of vega-datasets cars.json, nulls kept', async () => {
+    const cars = await collect(join(DATA, 'cars.json'), 'json');
+    expect(cars).toHaveLength(406);
+    expect(cars[0]).toEqual({ Name: 'chevrolet chevelle malibu', Miles_per_Gallon: 18, Cylinders: 8, Displacement: 307, Horsepower: 130, Weight_in_lbs: 3504, Acceleration: 12, Year: '1970-01-01', Origin: 'USA' });
+    expect(cars.filter((car) => car.Miles_per_Gallon === null).length).toBeGreaterThan(0);
+  });
+
+  it('names the element that is not an object, holds a number past float64, or breaks the JSON', async () => {
+    expect((await readError(file('numbers.json', '[{"a":1}, 2]'), 'json')).message).toBe('numbers.json: array element 2: expected a JSON object as each element of the array, got a number');
+    expect((await readError(file('huge.json', '[{"a":1}, {"a":1e999}]'), 'json')).message).toMatch(/^huge\.json: array element 2: column "a" is Infinity/);
+    expect((await readError(file('broken.json', '[{"a":1}, {"a":2}, {"a":,}]'), 'json')).message).toMatch(/^broken\.json: not a valid JSON array after element 2: /);
+    expect((await readError(file('cut.json', '[{"a":1}, {"a":2}'), 'json')).message).toMatch(/^cut\.json: not a valid JSON array after element 2: /);
+  });
+
+  it('checks the bytes are UTF-8, naming the byte', async () => {
+    writeFileSync(join(dir, 'latin.json'), Buffer.concat([Buffer.from('[{"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}]')]));
+    expect((await readError(join(dir, 'latin.json'), 'json')).message).toBe('latin.json line 1: byte 0xE9 is not UTF-8; re-export the file as UTF-8');
+  });
+
+  it('tells a JSON array read as JSON Lines to say format json', async () => {
+    expect((await readError(file('array-lines.jsonl', '[\n{"a":1}\n]'), 'jsonl')).message).toMatch(/^array-lines\.jsonl line 1: .*set the spec's source\.format to 'json'$/);
+    expect((await readError(file('one-line.jsonl', '[{"a":1},{"a":2}]'), 'jsonl')).message).toBe(
+      "one-line.jsonl line 1: expected a JSON object per line, got an array; the file looks like one JSON array of objects, not JSON Lines (one object per line): set the spec's source.format to 'json'",
+    );
   });
 });
 

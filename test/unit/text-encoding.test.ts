@@ -145,7 +145,7 @@ describe('source.encoding in a spec', () => {
 
   it('refuses an encoding for a Parquet source', () => {
     expect(problems(spec({ format: 'parquet', uri: 'package://vega-datasets/data/flights-3m.parquet', encoding: 'utf-8' }))).toEqual([
-      'source.encoding: applies to CSV and JSON Lines sources only; Parquet text is UTF-8',
+      'source.encoding: applies to CSV, JSON and JSON Lines sources only; Parquet text is UTF-8',
     ]);
   });
 });
