@@ -14,7 +14,8 @@ import { completeStep, reuseCached } from './step-cache.js';
 import { stepKeys } from '../storage/layout.js';
 
 /** Bump when training the same inputs would give a different model. */
-const TRAIN_CODE_VERSION = 'train-1';
+// train-2: regression labels standardised for training, the binary output bias started at the positive rate's log-odds.
+const TRAIN_CODE_VERSION = 'train-2';
 
 export interface TrainInput {
   spec: PipelineSpec;
@@ -22,11 +23,21 @@ export interface TrainInput {
   cache?: CacheOptions;
 }
 
-/** The model part of a spec, as the trainer reads it. */
-export function trainSpecOf(spec: PipelineSpec): TrainSpec {
-  const { epochs, batchSize, learningRate, earlyStopPatience, seed } = spec.training;
+/** The model part of a spec, as the trainer reads it, for a training split of `trainRows` rows. */
+export function trainSpecOf(spec: PipelineSpec, trainRows: number): TrainSpec {
+  const { epochs, batchSize = defaultBatchSize(trainRows), learningRate, earlyStopPatience, seed } = spec.training;
   const network = spec.network.kind === 'mlp' ? { kind: 'mlp' as const, hidden: spec.network.hidden, dropout: spec.network.dropout } : { kind: 'linear' as const };
   return { task: spec.label.kind, network, epochs, batchSize, learningRate, earlyStopPatience, seed };
+}
+
+/** Steps an epoch of a small split takes at least, when the spec names no batch size. */
+const MIN_STEPS_PER_EPOCH = 32;
+const [SMALLEST_DEFAULT_BATCH, LARGEST_DEFAULT_BATCH] = [32, 512];
+
+/** 512 rows a step, or the largest power of two that still gives an epoch 32 steps; never under 32. */
+export function defaultBatchSize(trainRows: number): number {
+  const fitting = 2 ** Math.floor(Math.log2(Math.max(trainRows / MIN_STEPS_PER_EPOCH, 1)));
+  return Math.min(LARGEST_DEFAULT_BATCH, Math.max(SMALLEST_DEFAULT_BATCH, fitting));
 }
 
 /**
@@ -37,7 +48,7 @@ export function trainSpecOf(spec: PipelineSpec): TrainSpec {
 export function createTrainActivities({ storage }: ActivityDependencies) {
   return {
     async train({ spec, feature, cache }: TrainInput): Promise<TrainManifest> {
-      const trainSpec = trainSpecOf(spec);
+      const trainSpec = trainSpecOf(spec, feature.splits.train.rows);
       const key = cacheKey('train', TRAIN_CODE_VERSION, trainSpec, { features: feature.contentHash });
       const cached = await reuseCached<TrainManifest>(storage, 'train', key, cache);
       if (cached) return cached;
@@ -80,6 +91,7 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
           modelArtifact,
           backend: result.backend.name,
           backendDetail: { name: result.backend.name, detail: result.backend.detail, skipped: result.backend.skipped, measured: result.backend.measured },
+          batchSize: trainSpec.batchSize,
           epochsRun: result.epochs,
           bestEpoch: result.bestEpoch,
           resumedFromEpoch: resumeFrom?.epoch,

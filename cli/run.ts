@@ -110,7 +110,8 @@ export function describeRun(run: RunRecord, result: PipelineRunResult | undefine
     lines.push(`  ${step.padEnd(9)} ${manifest.cached ? `reused (${manifest.reusedBy})` : 'ran'}`);
   }
   const earlier = reusedFrom ? ` (of run ${reusedFrom}, reused)` : '';
-  lines.push(`  backend${earlier} ${result.train.backend}, ${result.train.epochsRun} epochs (best ${result.train.bestEpoch})`);
+  const batch = result.train.batchSize === undefined ? '' : `, batch ${result.train.batchSize}`;
+  lines.push(`  backend${earlier} ${result.train.backend}${batch}, ${result.train.epochsRun} epochs (best ${result.train.bestEpoch})`);
   lines.push(`  metrics${earlier} ${Object.entries(result.evaluate.metrics).map(([name, value]) => `${name}=${fourDecimals(value)}`).join(' ')}`);
   lines.push(`  ${result.evaluate.blessed ? 'blessed' : 'not blessed'}${earlier}: ${blessingWhy(result.evaluate.reason)}`);
   return lines;

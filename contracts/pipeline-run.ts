@@ -173,6 +173,8 @@ export interface TrainManifest extends StepManifestBase {
   backend: string;
   /** How that backend was chosen. Absent in manifests written before it was recorded. */
   backendDetail?: BackendRecord;
+  /** Rows per gradient step: the spec's, or the one chosen for the training split's size. Absent in manifests written before it was recorded. */
+  batchSize?: number;
   epochsRun: number;
   bestEpoch: number;
   /** Epoch a retried attempt resumed from (its checkpoint), when it did. */

@@ -225,8 +225,12 @@ export const trainingSchema = z
   .strictObject({
     /** Passes over the training split. Default 20. */
     epochs: positiveInt(SPEC_LIMITS.epochs).default(20),
-    /** Rows per gradient step. Default 512. */
-    batchSize: positiveInt(SPEC_LIMITS.batchSize).default(512),
+    /**
+     * Rows per gradient step. Default: 512, or less for a small training split, so that an epoch
+     * takes at least 32 steps (a power of two, never under 32): 512 rows at a step would train a
+     * 300-row split with one step an epoch, and not at all in 20 epochs.
+     */
+    batchSize: positiveInt(SPEC_LIMITS.batchSize).optional(),
     /** Adam step size. Default 1e-3. */
     learningRate: positiveNumber(SPEC_LIMITS.learningRate).default(1e-3),
     /** Epochs without validation improvement before stopping; 0 turns early stopping off. Default 3. */

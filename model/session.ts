@@ -3,6 +3,8 @@ import { decodeWeights, encodeWeights, exportNetwork, importNetwork } from './ar
 import type { Checkpoint } from './checkpoint.js';
 import { CheckpointMismatchError } from './errors.js';
 import { DenseTrainer } from './dense-trainer.js';
+import type { LabelScale } from './label-scale.js';
+import { initialiseOutputBias } from './label-scale.js';
 import { buildNetwork } from './network.js';
 import type { EpochLog, TrainSpec } from './types.js';
 
@@ -23,8 +25,10 @@ export class TrainingSession {
     readonly trainer: DenseTrainer,
   ) {}
 
-  static fresh(spec: TrainSpec, inputWidth: number): TrainingSession {
+  /** A new network; with `scale`, its output bias starts where the labels are (before the trainer copies the weights). */
+  static fresh(spec: TrainSpec, inputWidth: number, scale?: LabelScale): TrainingSession {
     const layersModel = buildNetwork({ network: spec.network, task: spec.task, inputWidth, seed: spec.seed });
+    if (scale) initialiseOutputBias(layersModel, scale);
     return new TrainingSession(layersModel, new DenseTrainer(layersModel, spec.task, spec.learningRate));
   }
 

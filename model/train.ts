@@ -6,6 +6,7 @@ import type { Checkpoint } from './checkpoint.js';
 import { checkpointFingerprint } from './checkpoint.js';
 import { TrainingDivergedError } from './errors.js';
 import type { DenseTrainer } from './dense-trainer.js';
+import { foldLabelScale, labelScaleOf, scaleLabels, unscaledLog } from './label-scale.js';
 import { TrainingSession } from './session.js';
 import { epochPermutation } from './shuffle.js';
 import type { DataSplit, EpochLog, TrainData, TrainSpec } from './types.js';
@@ -52,20 +53,24 @@ export interface TrainResult extends TrainSummary {
  * Trains one epoch at a time on the best backend present, checkpointing through `onEpoch`,
  * stopping early on the monitored loss, and ending with the best epoch's weights.
  */
-export async function trainNetwork({ data, spec, resumeFrom, onEpoch, backends }: TrainOptions): Promise<TrainResult> {
+export async function trainNetwork({ data: given, spec, resumeFrom, onEpoch, backends }: TrainOptions): Promise<TrainResult> {
   validateSpec(spec);
-  validateData(data, spec);
+  validateData(given, spec);
+  // The network trains on standardised regression labels; losses are reported, and the model answers, in the label's units.
+  const scale = labelScaleOf(spec.task, given.train);
+  const data = scaleLabels(given, scale);
   const backend = await selectBackendByTrial((_name, giveUpAboveMs) => timeTrainingStep(spec, data.train, giveUpAboveMs), backends, process.env, resumeFrom?.backend);
   const fingerprint = checkpointFingerprint(spec, data);
-  const session = resumeFrom ? await TrainingSession.resume(resumeFrom, spec, fingerprint) : TrainingSession.fresh(spec, data.train.width);
+  const session = resumeFrom ? await TrainingSession.resume(resumeFrom, spec, fingerprint) : TrainingSession.fresh(spec, data.train.width, scale);
   try {
     while (!session.finished(spec)) {
-      const log = runEpoch(session.trainer, spec, session.epoch + 1, data.train, data.validation);
+      const log = unscaledLog(runEpoch(session.trainer, spec, session.epoch + 1, data.train, data.validation), scale);
       session.record(log, spec);
       const checkpoint = { ...(await session.checkpoint(fingerprint)), backend: { name: backend.name, measured: backend.measured } };
       await onEpoch?.({ ...log, checkpoint });
     }
     session.restoreBest();
+    foldLabelScale(session.layersModel, scale);
     return {
       layersModel: session.layersModel,
       epochs: session.epoch,

@@ -54,7 +54,7 @@ export async function buildRunReport(input: RunReportInput): Promise<string> {
       ['Spec hash', input.specHash],
       ['Dataset version', input.datasetVersion ?? 'unknown'],
       ['Label', `${spec.label.column} (${spec.label.kind})`],
-      ['Model', `${spec.network.kind}, ${train.epochsRun} epochs on ${train.backend}, best epoch ${train.bestEpoch}`],
+      ['Model', `${spec.network.kind}, ${train.epochsRun} epochs on ${train.backend}${train.batchSize === undefined ? '' : ` in batches of ${train.batchSize}`}, best epoch ${train.bestEpoch}`],
       [`Test ${spec.evaluation.metric}`, metric === undefined ? 'unknown' : formatCell(metric)],
       ...(baseline ? [[`Baseline ${spec.evaluation.metric}`, `${formatCell(baseline.metrics[spec.evaluation.metric])} (${baseline.predictor})`] as [string, string]] : []),
       ['Blessed', `${evaluate.blessed ? 'yes' : 'no'}: ${blessingWhy(evaluate.reason)}`],

@@ -84,6 +84,6 @@ async function writeMatrix(dir: string, limit: number): Promise<number> {
   const { features, labels } = toMatrix(transform, train, width);
   await writeFile(join(dir, 'features.f32'), features);
   await writeFile(join(dir, 'labels.f32'), labels);
-  await writeFile(join(dir, 'meta.json'), JSON.stringify({ rows: train.length, width, spec: trainSpecOf(spec) }));
+  await writeFile(join(dir, 'meta.json'), JSON.stringify({ rows: train.length, width, spec: trainSpecOf(spec, train.length) }));
   return width;
 }

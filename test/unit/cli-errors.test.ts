@@ -60,10 +60,10 @@ describe('explainError: one line and a hint for each kind of failure', () => {
 
     const spec = new PipelineSpecError('churn', [
       { path: 'training.epochs', message: 'must be a positive integer' },
-      { path: 'source.format', message: 'must be one of "csv", "jsonl", "parquet"' },
+      { path: 'source.format', message: 'must be one of "csv", "json", "jsonl", "parquet"' },
     ]);
     expect(explain(spec)).toEqual({
-      message: 'churn: spec is invalid: training.epochs: must be a positive integer; source.format: must be one of "csv", "jsonl", "parquet"',
+      message: 'churn: spec is invalid: training.epochs: must be a positive integer; source.format: must be one of "csv", "json", "jsonl", "parquet"',
       hint: 'fix these fields in the spec file or in --override (npx ctrain pipelines check <file> lists them)',
     });
   });

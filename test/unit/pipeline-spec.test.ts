@@ -73,7 +73,8 @@ describe('defaults', () => {
     const spec = parsePipelineSpec(base);
     expect(spec.split).toEqual({ by: 'time', column: 'date', test: 0.2, validation: 0.1 });
     expect(spec.network).toEqual({ kind: 'mlp', hidden: [64, 32], dropout: 0 });
-    expect(spec.training).toEqual({ epochs: 20, batchSize: 512, learningRate: 1e-3, earlyStopPatience: 3, seed: 42, taskQueue: 'ctrain-train' });
+    // The batch size is chosen by the trainer for the training split's size (defaultBatchSize).
+    expect(spec.training).toEqual({ epochs: 20, learningRate: 1e-3, earlyStopPatience: 3, seed: 42, taskQueue: 'ctrain-train' });
     expect(spec.evaluation).toEqual({ metric: 'rmse', threshold: 4, maxRegression: 0 });
     expect(spec.deploy).toEqual({ canaryPercent: 10, soak: '2 minutes', approval: 'auto' });
     expect(spec.drift).toEqual({
@@ -138,7 +139,7 @@ describe('a bad spec', () => {
     for (const line of [
       '  - training.epochs: must be a positive integer',
       '  - training.batchSize: must be a positive integer',
-      '  - source.format: must be one of "csv", "jsonl", "parquet"',
+      '  - source.format: must be one of "csv", "json", "jsonl", "parquet"',
       "  - deploy.soak: must be a positive duration like '30 seconds', '2 minutes', '1 hour' or '1 day'",
       '  - features.numeric[1]: "temp_max" is also the label',
       '  - evaluation.metric: "auc" does not fit a regression label; use one of rmse, mae, r2',
