@@ -6,7 +6,7 @@
  */
 import type { Engine } from '../tabular/engine.js';
 import { sqlIdentifier } from '../tabular/engine.js';
-import { FeatureValueError } from '../features/values.js';
+import { FeatureValueError, TIME_VALUE } from '../features/values.js';
 import { isoTextMsSql, timePartSql } from '../tabular/time-sql.js';
 import type { TimePart } from '../contracts/pipeline-spec.js';
 
@@ -108,7 +108,7 @@ export async function materializeValues(engine: Engine, table: string, features:
 }
 
 function expectation(feature: DriftFeatureColumn): string {
-  if (feature.source) return 'an ISO 8601 date-time, a Date or epoch milliseconds';
+  if (feature.source) return TIME_VALUE;
   return feature.kind === 'numeric' ? 'a finite number' : 'a string';
 }
 

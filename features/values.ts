@@ -45,12 +45,15 @@ export function readCategory(row: InputRow, column: string): string | undefined 
   throw new FeatureValueError(column, 'a string', value);
 }
 
+/** What a time column takes, with examples: "Jan 1 2000" or "2015/01/01" are refused, and a person fixing the export needs the shape. */
+export const TIME_VALUE = 'an ISO 8601 date-time (such as 2000-01-31 or 2000-01-31T08:30:00Z), a Date or epoch milliseconds';
+
 /** A time column's value in epoch milliseconds, or undefined when missing. */
 export function readTime(row: InputRow, column: string): number | undefined {
   const value = valueOf(row, column);
   if (isMissing(value)) return undefined;
   const ms = toEpochMs(value);
-  if (ms === undefined) throw new FeatureValueError(column, 'an ISO 8601 date-time, a Date or epoch milliseconds', value);
+  if (ms === undefined) throw new FeatureValueError(column, TIME_VALUE, value);
   return ms;
 }
 

@@ -120,7 +120,7 @@ describe('drift statistics on the engine', () => {
     // A value that is no time is named by its column.
     const wrong = await logOf('wrong-time', night.map((row, i) => (i === 7 ? { ...row, at: 'yesterday' } : row)), scores);
     const error = await withEngine((engine) => liveOfLoggedRows(engine, predictionLogSql([wrong]), fromRows)).catch((caught: unknown) => caught);
-    expect((error as Error).message).toBe('column "at": expected an ISO 8601 date-time, a Date or epoch milliseconds, got string "yesterday"');
+    expect((error as Error).message).toBe('column "at": expected an ISO 8601 date-time (such as 2000-01-31 or 2000-01-31T08:30:00Z), a Date or epoch milliseconds, got string "yesterday"');
   });
 
   it('names the column of a wrongly typed logged value, as the row reader does', async () => {

@@ -184,7 +184,7 @@ describe('validateServingRow', () => {
   it('names each missing or wrongly typed field', () => {
     expect(validateServingRow(transform, { distance: '90', date: 'tomorrow' })).toEqual([
       { field: 'distance', message: 'must be a finite number' },
-      { field: 'date', message: 'must be an ISO 8601 date-time, a Date or epoch milliseconds' },
+      { field: 'date', message: 'must be an ISO 8601 date-time (such as 2000-01-31 or 2000-01-31T08:30:00Z), a Date or epoch milliseconds' },
       { field: 'origin', message: 'is missing (send null when the value is unknown)' },
     ]);
     expect(validateServingRow(transform, { distance: 1, date: null, origin: { code: 'SEA' } })).toEqual([{ field: 'origin', message: 'must be a string' }]);
