@@ -1,11 +1,11 @@
 import type { TimePart } from '../contracts/pipeline-spec.js';
-import { ISO_TIME_PATTERN } from '../tabular/iso-time.js';
+import { dashedDate, ISO_TIME_PATTERN } from '../tabular/iso-time.js';
 
 const ISO_TIME = new RegExp(`^${ISO_TIME_PATTERN}$`);
 
 /**
  * Epoch milliseconds of a time value: a Date, epoch milliseconds (number or bigint) or an ISO 8601
- * string. Undefined when the value is not one of those. Zone-less strings and Dates from naive
+ * string (its date may have slashes: 2001/01/31). Undefined when the value is not one of those. Zone-less strings and Dates from naive
  * Parquet timestamps are wall-clock times, read as UTC, so the hour is the hour as recorded.
  */
 export function toEpochMs(value: unknown): number | undefined {
@@ -15,7 +15,8 @@ export function toEpochMs(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   const match = ISO_TIME.exec(value);
   if (!match) return undefined;
-  const [, date, time, zone] = match;
+  const [, written, time, zone] = match;
+  const date = dashedDate(written!);
   // Date.parse wants '+01:00'; '+0100' is ISO 8601 too.
   const offset = zone === undefined ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
   return finite(Date.parse(time === undefined ? `${date}T00:00:00Z` : `${date}T${time}${offset}`));

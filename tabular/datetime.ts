@@ -1,5 +1,7 @@
-// ISO 8601 dates and date-times, as CSV files and the Parquet reader write them.
-const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+import { dashedDate, ISO_TIME_PATTERN } from './iso-time.js';
+
+// ISO 8601 dates and date-times, as CSV files and the Parquet reader write them (a date with slashes too).
+const ISO_DATETIME = new RegExp(`^${ISO_TIME_PATTERN}$`);
 
 /**
  * Milliseconds since the epoch for an ISO 8601 date or date-time, or NaN for other text.
@@ -7,13 +9,14 @@ const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(
  */
 export function parseDatetime(text: string): number {
   // Cheap rejection first: this runs on every text cell until a column proves not to be dates.
-  if (text.length < 10 || text.charCodeAt(4) !== 45 /* - */) return NaN;
+  const separator = text.charCodeAt(4);
+  if (text.length < 10 || (separator !== 45 /* - */ && separator !== 47) /* / */) return NaN;
   const match = ISO_DATETIME.exec(text);
   if (!match) return NaN;
-  if (text.length === 10) return Date.parse(text);
-  const zone = match[1];
-  const normalized = text.replace(' ', 'T');
-  if (zone === undefined) return Date.parse(`${normalized}Z`);
+  const [, written, time, zone] = match;
+  const date = dashedDate(written!);
+  if (time === undefined) return Date.parse(date);
   // Date.parse wants "+01:00"; "+0100" is ISO 8601 too.
-  return Date.parse(zone.length === 5 ? `${normalized.slice(0, -2)}:${normalized.slice(-2)}` : normalized);
+  const offset = zone === undefined ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  return Date.parse(`${date}T${time}${offset}`);
 }

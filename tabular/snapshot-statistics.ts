@@ -7,6 +7,7 @@
 import type { Engine } from './engine.js';
 import { sqlDouble, sqlIdentifier, sqlString } from './engine.js';
 import type { Quantiles } from './numeric-summary.js';
+import { isoTextInstantSql } from './time-sql.js';
 import { QUANTILES } from './numeric-summary.js';
 import type { StatisticsOptions } from './statistics.js';
 import type { Anomaly } from './schema-check.js';
@@ -19,8 +20,6 @@ type Shape = 'numeric' | 'boolean' | 'text' | 'temporal' | 'other';
 const INTEGER_TYPE = /^(TINYINT|SMALLINT|INTEGER|UTINYINT|USMALLINT|UINTEGER)$/;
 export const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL\(.*\))$/;
 const TEMPORAL_TYPE = /^(DATE|TIMESTAMP.*)$/;
-// ISO 8601 dates and date-times, as the row statistics recognise them (tabular/datetime.ts).
-const ISO_DATETIME = String.raw`\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?`;
 
 interface SnapshotColumn {
   name: string;
@@ -101,7 +100,7 @@ async function summarise(engine: Engine, from: string, columns: SnapshotColumn[]
         return [count, `count(*) filter (where ${sql}) as trues${i}`];
       case 'text': {
         // A text column is dates when every value is an ISO 8601 date-time the engine can read; its range is by instant, shown as written.
-        const instant = `(case when regexp_full_match(${sql}, ${sqlString(ISO_DATETIME)}) then try_cast(${sql} as timestamptz) end)`;
+        const instant = isoTextInstantSql(sql);
         return [count, `count(${instant}) as dates${i}`, `arg_min(${sql}, ${instant}) as earliest${i}`, `arg_max(${sql}, ${instant}) as latest${i}`];
       }
       case 'temporal':

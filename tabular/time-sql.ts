@@ -10,7 +10,12 @@ import { ISO_TIME_PATTERN } from './iso-time.js';
 
 /** Epoch milliseconds (DOUBLE) of ISO 8601 text `sql`; NULL for text that is not a time. */
 export function isoTextMsSql(sql: string): string {
-  return `epoch_ms(case when regexp_full_match(${sql}, ${sqlString(ISO_TIME_PATTERN)}) then try_cast(${sql} as timestamptz) end)::double`;
+  return `epoch_ms(${isoTextInstantSql(sql)})::double`;
+}
+
+/** The instant (TIMESTAMPTZ) of ISO 8601 text `sql`, its date's slashes read as dashes; NULL for text that is not a time. */
+export function isoTextInstantSql(sql: string): string {
+  return `(case when regexp_full_match(${sql}, ${sqlString(ISO_TIME_PATTERN)}) then try_cast(replace(${sql}, '/', '-') as timestamptz) end)`;
 }
 
 /** A calendar part (DOUBLE) of epoch milliseconds `ms`, in UTC, numbered as timePart numbers it (dayOfWeek 0 is Sunday). */
