@@ -59,7 +59,7 @@ export function createBatchScoreActivities({ storage, pseudonymKey, sources = so
   }
 
   return {
-    /** Resolves the version and cuts the input into chunks (CSV and JSON Lines read once into chunk objects; Parquet copied and split by row group); an existing plan for the run is reused. */
+    /** Resolves the version and cuts the input into chunks (CSV, JSON and JSON Lines read once into chunk objects; Parquet copied and split by row group); an existing plan for the run is reused. */
     async planBatch(scheduled: BatchScoreInput & { runId: string }): Promise<BatchPlan> {
       // Scheduled by earlier code before an upgrade, it names the model `model`.
       const input = inputWithModelName(scheduled);
