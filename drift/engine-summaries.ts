@@ -7,6 +7,7 @@ import type { Engine } from '../tabular/engine.js';
 import { sqlDouble, sqlIdentifier } from '../tabular/engine.js';
 import type { DriftFeatureColumn } from './engine-values.js';
 import { binEdges, DEFAULT_MAX_CATEGORIES, lerpQuantile, quantilePositions } from './psi.js';
+import { tieTolerance } from '../statistics/ties.js';
 import type { CategoryCounts } from './psi.js';
 import type { DriftReference, FeatureReference, NumericSummary } from './reference.js';
 import { DEFAULT_BINS, DEFAULT_SAMPLE_SEED, DEFAULT_SAMPLE_SIZE, DRIFT_REFERENCE_VERSION, samplePositions } from './reference.js';
@@ -106,11 +107,11 @@ function placeInCounts(counted: readonly { value: number; count: bigint }[], pos
   return placed;
 }
 
-/** binCounts over the engine: rows per bin (the first with value ≤ its edge), then missing. */
+/** binCounts over the engine: rows per bin (the first with value ≤ its edge, ties included as binIndex takes them), then missing. */
 async function binCountsOf(engine: Engine, table: string, column: string, edges: readonly number[], rows: number, present: number): Promise<number[]> {
   if (edges.length === 0) return [present, rows - present];
   const value = sqlIdentifier(column);
-  const bounds = edges.map(sqlDouble);
+  const bounds = edges.map((edge) => sqlDouble(edge + tieTolerance(edge)));
   const filters = bounds.map((bound, k) => `count(*) filter (where ${value} <= ${bound}${k > 0 ? ` and ${value} > ${bounds[k - 1]}` : ''}) as b${k}`);
   filters.push(`count(*) filter (where ${value} > ${bounds.at(-1)}) as b${edges.length}`);
   const [counted] = await engine.rows<Record<string, bigint>>(`select ${filters.join(', ')} from ${sqlIdentifier(table)}`);

@@ -8,6 +8,7 @@
  * their own, so a rise in missing values counts as drift too.
  */
 import { significant } from '../format/numbers.js';
+import { tieTolerance } from '../statistics/ties.js';
 
 /**
  * Shares below this count as this in PSI, so an empty bucket adds a large but finite term
@@ -57,13 +58,18 @@ export function binEdges(bins: number, quantileAt: (q: number) => number): numbe
   return edges;
 }
 
-/** The bin a value falls in: the first i with value ≤ edges[i], or edges.length. */
+/**
+ * The bin a value falls in: the first i with value ≤ edges[i], or edges.length. A value that ties
+ * with an edge (statistics/ties.ts) is at most it: an edge often is a score many rows share, which
+ * the model server's backend may answer a last bit above the reference's.
+ */
 export function binIndex(edges: readonly number[], value: number): number {
   let lo = 0;
   let hi = edges.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (value <= (edges[mid] as number)) hi = mid;
+    const edge = edges[mid] as number;
+    if (value <= edge + tieTolerance(edge)) hi = mid;
     else lo = mid + 1;
   }
   return lo;

@@ -4,6 +4,7 @@
  * recursion) and, for large samples, the asymptotic one, chosen as scipy's method='auto' does.
  */
 import { kolmogorovSmirnovSf } from './kolmogorov.js';
+import { snapToReference } from './ties.js';
 
 /** 'auto' is exact when neither sample is larger than KS_MAX_EXACT_N, else asymptotic. */
 export type KsMethod = 'auto' | 'exact' | 'asymp';
@@ -32,7 +33,8 @@ export function ks2samp(data1: readonly number[], data2: readonly number[], meth
 /**
  * KS test of a current sample against a reference kept as a sorted, bounded sample of the
  * training values (see DriftReference), so a check never re-reads the training set. The
- * p-value is the two-sample one, so it accounts for the reference being a sample too.
+ * p-value is the two-sample one, so it accounts for the reference being a sample too. A current
+ * value that ties with a reference value (statistics/ties.ts) is taken as that value.
  */
 export function ksAgainstReference(referenceSample: readonly number[], current: readonly number[], method: KsMethod = 'auto'): KsResult {
   checkSample(referenceSample, 'reference sample');
@@ -41,7 +43,7 @@ export function ksAgainstReference(referenceSample: readonly number[], current: 
       throw new RangeError(`reference sample is not sorted ascending at index ${i}`);
     }
   }
-  return ksSorted(referenceSample, sortedCopy(current, 'current sample'), method);
+  return ksSorted(referenceSample, sortedCopy(snapToReference(referenceSample, current), 'current sample'), method);
 }
 
 function ksSorted(data1: readonly number[], data2: readonly number[], method: KsMethod): KsResult {
