@@ -95,7 +95,7 @@ describe.sequential('a pipeline file of your own', () => {
     expect(refused.stdout.split('\n')).toEqual([
       `${broken}: 3 problems`,
       '  name: must be a lowercase slug like "flight-delay" (a-z, 0-9, single hyphens)',
-      '  source.format: must be one of "csv", "jsonl", "parquet"',
+      '  source.format: must be one of "csv", "json", "jsonl", "parquet"',
       '  evaluation.threshold: is required: without a threshold no model is ever blessed',
     ]);
   });

@@ -134,6 +134,16 @@ describe('batch scoring', () => {
     expect(end).toMatchObject({ event: 'end', ok: true, result: { runId: result.runId, rows: 300, scored: 300 } });
   });
 
+  it('scores a JSON array input (.json) as it scores the same rows in CSV', async () => {
+    const csv = await inputCsv(40);
+    const key = `inputs/${randomUUID()}.json`;
+    await storage.putBuffer({ bucket, key }, Buffer.from(JSON.stringify(await inputRows(csv), null, 1)));
+    const [fromCsv, fromJson] = [await score({ input: csv, chunkRows: 16 }), await score({ input: `s3://${bucket}/${key}`, chunkRows: 16 })];
+    expect(fromJson).toMatchObject({ rows: 40, scored: 40, rejected: 0, chunks: 3 });
+    const scoresOf = async (result: BatchScoreResult): Promise<unknown[]> => (await outputRows(result)).sort((a, b) => (a.row_id as number) - (b.row_id as number)).map((row) => row.score);
+    expect(await scoresOf(fromJson)).toEqual(await scoresOf(fromCsv));
+  });
+
   it('scores a Parquet input by row ranges of its row groups, without rewriting it, with the model server’s scores', async () => {
     const inputs: TableRow[] = [];
     for await (const row of readRows(weatherCsv, 'csv')) inputs.push(row);
