@@ -114,11 +114,12 @@ async function writeSourceSnapshot(
       withEngine(
         async (engine) => {
           const source = files.length === 1 ? files[0]! : join(workspace, `merged.${spec.source.format}`);
-          if (files.length > 1) await mergeSourceFiles(engine, files, spec.source.format, source, objects, spec.source.encoding);
+          const { delimiter } = spec.source;
+          if (files.length > 1) await mergeSourceFiles(engine, files, spec.source.format, source, objects, spec.source.encoding, delimiter);
           const whole = window ? join(workspace, 'source.parquet') : target;
           // Merged objects are already UTF-8, each decoded from its own encoding.
           const encoding = files.length === 1 ? spec.source.encoding : undefined;
-          const { rows } = await writeSnapshot(engine, { path: source, format: spec.source.format, limit: spec.source.limit, personal, encoding }, whole, scratch);
+          const { rows } = await writeSnapshot(engine, { path: source, format: spec.source.format, limit: spec.source.limit, personal, encoding, delimiter }, whole, scratch);
           if (!window) return { rows, source };
           const taken = await writeTimeWindow(engine, whole, target, { ...window, lastMs: parseDuration(window.last) }, new Date());
           return { rows: taken.rows, window: taken, source };

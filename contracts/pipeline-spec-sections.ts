@@ -79,6 +79,10 @@ function isEncodingLabel(label: string): boolean {
   }
 }
 
+/** The field delimiters a CSV source may name (source.delimiter); a comma unless it says otherwise. */
+export const CSV_DELIMITERS = [',', ';', '\t', '|'] as const;
+export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
+
 export const sourceSchema = z.strictObject({
   /** Plain path or file:// URL, package://<npm-package>/<path>, http(s):// URL or s3://bucket/key. */
   uri: z.string(expecting('must be a URI string')).superRefine((uri, ctx) => {
@@ -100,6 +104,8 @@ export const sourceSchema = z.strictObject({
     .string(expecting('must be an encoding label'))
     .refine(isEncodingLabel, "must be an encoding label Node's TextDecoder knows, such as 'utf-8', 'utf-16le', 'windows-1252' or 'iso-8859-1' (UTF-32 is not read)")
     .optional(),
+  /** CSV's field delimiter: ',' (the default), ';', '\t' (TSV) or '|'. */
+  delimiter: z.enum(CSV_DELIMITERS).optional(),
   /** Read at most this many rows, from the start of the source. Default: all rows. */
   limit: positiveInt(SPEC_LIMITS.rows).optional(),
   /**
@@ -117,10 +123,15 @@ export const sourceSchema = z.strictObject({
       from: z.enum(['newest', 'now']).default('newest'),
     })
     .optional(),
-}).refine((source) => source.encoding === undefined || source.format !== 'parquet', {
-  path: ['encoding'],
-  message: 'applies to CSV, JSON and JSON Lines sources only; Parquet text is UTF-8',
-});
+})
+  .refine((source) => source.encoding === undefined || source.format !== 'parquet', {
+    path: ['encoding'],
+    message: 'applies to CSV, JSON and JSON Lines sources only; Parquet text is UTF-8',
+  })
+  .refine((source) => source.delimiter === undefined || source.format === 'csv', {
+    path: ['delimiter'],
+    message: 'applies to CSV sources only',
+  });
 
 /**
  * Columns holding personal data. The model server logs a keyed hash of each in their place

@@ -6,6 +6,7 @@ import type { Engine } from './engine.js';
 import { sqlString } from './engine.js';
 import { TabularReadError } from './errors.js';
 import { readCsvHeader } from './read-csv.js';
+import type { CsvDelimiter } from '../contracts/pipeline-spec-sections.js';
 import { jsonArrayElements, opensWithArray } from './read-json.js';
 import { objectRow } from './read-jsonl.js';
 import { strictUtf8 } from './utf8.js';
@@ -25,6 +26,7 @@ export async function mergeSourceFiles(
   target: string,
   names: readonly string[] = files,
   encoding?: string,
+  delimiter: CsvDelimiter = ',',
 ): Promise<void> {
   if (format === 'parquet') {
     try {
@@ -35,10 +37,10 @@ export async function mergeSourceFiles(
     return;
   }
   const texts = await asUtf8(files, format, target, names, encoding);
-  const header = format === 'csv' ? await readCsvHeader(texts[0]!) : [];
+  const header = format === 'csv' ? await readCsvHeader(texts[0]!, delimiter) : [];
   for (const [i, file] of texts.entries()) {
-    if (format === 'csv' && i > 0 && (await readCsvHeader(file)).join(',') !== header.join(',')) {
-      throw new TabularReadError(names[i] ?? basename(file), 1, `its header (${(await readCsvHeader(file)).join(', ')}) differs from the first object's (${header.join(', ')})`);
+    if (format === 'csv' && i > 0 && (await readCsvHeader(file, delimiter)).join(',') !== header.join(',')) {
+      throw new TabularReadError(names[i] ?? basename(file), 1, `its header (${(await readCsvHeader(file, delimiter)).join(', ')}) differs from the first object's (${header.join(', ')})`);
     }
   }
   const out = createWriteStream(target);

@@ -1,6 +1,8 @@
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
+import { CSV_DELIMITERS } from '../contracts/pipeline-spec-sections.js';
+import type { CsvDelimiter } from '../contracts/pipeline-spec-sections.js';
 import { TabularReadError, errorMessage } from './errors.js';
 import type { Cell, TableRow } from './row.js';
 import { strictUtf8 } from './utf8.js';
@@ -19,13 +21,12 @@ export function castCsvField(value: string): Cell {
   return value;
 }
 
-// A one-column header holding one of these was almost surely written with another delimiter.
-const OTHER_DELIMITERS = [';', '\t', '|'];
 
-function checkHeader(path: string, header: string[]): string[] {
-  const other = header.length === 1 ? OTHER_DELIMITERS.find((delimiter) => header[0]!.includes(delimiter)) : undefined;
+function checkHeader(path: string, header: string[], delimiter: CsvDelimiter): string[] {
+  // A one-column header holding another delimiter was almost surely written with it.
+  const other = header.length === 1 ? CSV_DELIMITERS.find((candidate) => candidate !== delimiter && header[0]!.includes(candidate)) : undefined;
   if (other) {
-    throw new TabularReadError(path, 1, `the header is one column, ${JSON.stringify(header[0])}: the file looks delimited by ${JSON.stringify(other)}, and CSV sources must be comma-delimited`);
+    throw new TabularReadError(path, 1, `the header is one column, ${JSON.stringify(header[0])}: the file looks delimited by ${JSON.stringify(other)}, not ${JSON.stringify(delimiter)}; name it in the spec's source.delimiter`);
   }
   const seen = new Set<string>();
   header.forEach((name, index) => {
@@ -37,12 +38,12 @@ function checkHeader(path: string, header: string[]): string[] {
 }
 
 /** The header of a CSV file, checked as {@link readCsv} checks it; empty when the file has no line. */
-export async function readCsvHeader(path: string): Promise<string[]> {
+export async function readCsvHeader(path: string, delimiter: CsvDelimiter = ','): Promise<string[]> {
   const handle = await open(path);
-  const parser = parse({ bom: true, skip_empty_lines: true });
+  const parser = parse({ bom: true, skip_empty_lines: true, delimiter });
   const records = pipeline(handle.createReadStream(), strictUtf8(path, { utf16leWithMark: true }), parser, () => undefined);
   try {
-    for await (const record of records as AsyncIterable<string[]>) return checkHeader(path, record);
+    for await (const record of records as AsyncIterable<string[]>) return checkHeader(path, record, delimiter);
     return [];
   } catch (error) {
     if (error instanceof TabularReadError) throw error;
@@ -57,11 +58,11 @@ export async function readCsvHeader(path: string): Promise<string[]> {
  * fields are typed here: csv-parse's `cast` and `columns` options build a context object per
  * field, which made reading several times slower.
  */
-export async function* readCsv(path: string, limit: number): AsyncGenerator<TableRow> {
+export async function* readCsv(path: string, limit: number, delimiter: CsvDelimiter = ','): AsyncGenerator<TableRow> {
   if (limit === 0) return;
   const handle = await open(path);
   // Inconsistent field counts still fail: csv-parse compares every record with the first.
-  const parser = parse({ bom: true, skip_empty_lines: true });
+  const parser = parse({ bom: true, skip_empty_lines: true, delimiter });
   // pipeline forwards a read or decoding error into the parser and tears all down when we stop early.
   const records = pipeline(handle.createReadStream(), strictUtf8(path, { utf16leWithMark: true }), parser, () => undefined);
   let header: string[] | undefined;
@@ -69,7 +70,7 @@ export async function* readCsv(path: string, limit: number): AsyncGenerator<Tabl
   try {
     for await (const record of records as AsyncIterable<string[]>) {
       if (!header) {
-        header = checkHeader(path, record);
+        header = checkHeader(path, record, delimiter);
         continue;
       }
       const row: TableRow = {};

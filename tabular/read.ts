@@ -1,5 +1,6 @@
 import type { Compressors } from 'hyparquet';
 import { readCsv } from './read-csv.js';
+import type { CsvDelimiter } from '../contracts/pipeline-spec-sections.js';
 import { readJson } from './read-json.js';
 import { readJsonl } from './read-jsonl.js';
 import type { NestedCellListener } from './read-jsonl.js';
@@ -17,6 +18,8 @@ export interface ReadOptions {
    * the reader does not decode itself (it decodes UNCOMPRESSED, SNAPPY, GZIP, BROTLI).
    */
   compressors?: Compressors;
+  /** CSV only: the field delimiter. Default ','. */
+  delimiter?: CsvDelimiter;
   /** JSON and JSON Lines only: told, before each row, which of its cells were objects or arrays. */
   onNested?: NestedCellListener;
 }
@@ -60,7 +63,7 @@ export function readRows(path: string, format: TabularFormat, options: ReadOptio
   }
   switch (format) {
     case 'csv':
-      return readCsv(path, limit);
+      return readCsv(path, limit, options.delimiter);
     case 'json':
       return readJson(path, limit, options.onNested);
     case 'jsonl':

@@ -20,6 +20,7 @@ import type { Engine } from './engine.js';
 import { sqlIdentifier, sqlString } from './engine.js';
 import { TabularReadError } from './errors.js';
 import { DECIMAL_PATTERN, readCsvHeader } from './read-csv.js';
+import type { CsvDelimiter } from '../contracts/pipeline-spec-sections.js';
 import { readRows } from './read.js';
 import type { TabularFormat } from './read.js';
 import { nonFinite } from './row.js';
@@ -44,6 +45,8 @@ export interface SnapshotSource {
   personal?: { columns: readonly string[]; key: Buffer };
   /** The text's encoding, a TextDecoder label (source.encoding). Default: told from the bytes. */
   encoding?: string;
+  /** CSV's field delimiter (source.delimiter). Default ','. */
+  delimiter?: CsvDelimiter;
 }
 
 /** Writes `source` as a Parquet snapshot at `target`; `scratch` is a folder for intermediate files. Returns its row count. */
@@ -91,11 +94,12 @@ function csvPersonalText(column: string): string {
 /** The SELECT that types a CSV source, or undefined when the engine cannot read it (it is then read row by row). */
 async function csvSelect(engine: Engine, source: SnapshotSource): Promise<string | undefined> {
   // The header's faults (another delimiter, a nameless or repeated column) are the row reader's to name.
-  const columns = await readCsvHeader(source.path);
+  const delimiter = source.delimiter ?? ',';
+  const columns = await readCsvHeader(source.path, delimiter);
   if (columns.length === 0) return undefined;
   // The columns are the header's: left to itself, the engine's sniffer may take a longer line for the header.
   const types = columns.map((name) => `${sqlString(name)}: 'VARCHAR'`).join(', ');
-  const read = `read_csv(${sqlString(source.path)}, header = true, auto_detect = false, columns = {${types}}, delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false)`;
+  const read = `read_csv(${sqlString(source.path)}, header = true, auto_detect = false, columns = {${types}}, delim = ${sqlString(delimiter)}, quote = '"', escape = '"', strict_mode = true, null_padding = false)`;
   let tallies: Record<string, bigint>;
   try {
     const counts = columns.flatMap((name, i) => {
@@ -138,7 +142,7 @@ async function parquetSelect(engine: Engine, source: SnapshotSource): Promise<st
 /** When the engine refuses a file, the row reader says why, naming the line; if it reads the file after all, it is read row by row. */
 async function explainOrRowByRow(source: SnapshotSource, engineError: unknown): Promise<undefined> {
   try {
-    const rows = readRows(source.path, source.format, { limit: source.limit })[Symbol.asyncIterator]();
+    const rows = readRows(source.path, source.format, { limit: source.limit, delimiter: source.delimiter })[Symbol.asyncIterator]();
     while (!(await rows.next()).done);
   } catch (error) {
     if (error instanceof TabularReadError) throw error;
@@ -162,7 +166,7 @@ async function viaRowReader(source: SnapshotSource, scratchFile: string): Promis
   const personal = new Set(source.personal?.columns ?? []);
   const nestedInRow = new Set<string>();
   async function* lines(): AsyncGenerator<string> {
-    for await (const read of readRows(source.path, source.format, { limit: source.limit, onNested: (column) => nestedInRow.add(column) })) {
+    for await (const read of readRows(source.path, source.format, { limit: source.limit, delimiter: source.delimiter, onNested: (column) => nestedInRow.add(column) })) {
       const row: Record<string, unknown> = source.personal ? pseudonymizeRow(read, source.personal.columns, source.personal.key) : read;
       for (const [name, cell] of Object.entries(row)) {
         // An object or array stays one (the snapshot types its column JSON), so validate can tell it from text; a personal one is already its pseudonym.

@@ -192,6 +192,18 @@ describe('ingest against real MinIO and DVC', () => {
     expect(await expectStoredVersion(fromArray, 3)).toEqual(table.rows);
   });
 
+  it('gives the same rows as TSV or semicolon-separated text (source.delimiter) the version comma CSV gives them', async () => {
+    const table = sameTable(randomUUID());
+    const delimited = (delimiter: string): string =>
+      [Object.keys(table.rows[0]!).join(delimiter), ...table.rows.map((row) => Object.values(row).map((cell) => (cell === null ? '' : String(cell))).join(delimiter))].join('\n') + '\n';
+    const fromCsv = await runIngest(specFor({ uri: await scratchFile('same.csv', table.csv), format: 'csv' }));
+    const fromTsv = await runIngest(specFor({ uri: await scratchFile('same.tsv', delimited('\t')), format: 'csv', delimiter: '\t' }));
+    const fromSemicolons = await runIngest(specFor({ uri: await scratchFile('same-semicolons.csv', delimited(';')), format: 'csv', delimiter: ';' }));
+
+    expect([fromTsv.datasetVersion, fromSemicolons.datasetVersion]).toEqual([fromCsv.datasetVersion, fromCsv.datasetVersion]);
+    expect(await expectStoredVersion(fromTsv, 3)).toEqual(table.rows);
+  });
+
   it('merges the objects of a * source of format json, arrays and JSON Lines alike, into the rows of one version', async () => {
     const table = sameTable(randomUUID());
     const dir = await scratchDir();

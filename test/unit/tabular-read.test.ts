@@ -113,6 +113,22 @@ describe('readRows: CSV', () => {
   });
 });
 
+describe('readRows: CSV with another delimiter', () => {
+  it('reads semicolons, tabs and pipes as source.delimiter names them, quoting as in CSV', async () => {
+    const rows = [{ name: 'Zoë; "Z"', n: 2.5, ok: true }, { name: 'plain', n: null, ok: false }];
+    for (const delimiter of [';', '\t', '|'] as const) {
+      const text = [['name', 'n', 'ok'], ['"Zoë; ""Z"""', '2.5', 'true'], ['plain', '', 'false']].map((fields) => fields.join(delimiter)).join('\n') + '\n';
+      expect(await collect(file(`table-${delimiter.charCodeAt(0)}.csv`, text), 'csv', { delimiter })).toEqual(rows);
+    }
+  });
+
+  it('names the delimiter a file looks written with when the spec names another', async () => {
+    expect((await readError(file('commas.csv', 'a,b\n1,2\n'), 'csv', { delimiter: ';' })).message).toBe(
+      'commas.csv line 1: the header is one column, "a,b": the file looks delimited by ",", not ";"; name it in the spec\'s source.delimiter',
+    );
+  });
+});
+
 describe('readRows: JSON Lines', () => {
   it('reads one object per line, skipping blank lines and flattening nested values to JSON', async () => {
     const path = file('events.jsonl', '{"a":1,"b":"x","c":null}\n\n{"a":2.5,"b":true,"d":{"e":[1,2]}}\r\n   \n{"a":-3}');

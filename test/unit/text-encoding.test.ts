@@ -148,4 +148,10 @@ describe('source.encoding in a spec', () => {
       'source.encoding: applies to CSV, JSON and JSON Lines sources only; Parquet text is UTF-8',
     ]);
   });
+
+  it('takes a delimiter for CSV only, and only one it reads', () => {
+    expect(problems(spec({ delimiter: '\t' }))).toEqual([]);
+    expect(problems(spec({ format: 'jsonl', uri: './rows.jsonl', delimiter: ';' }))).toEqual(['source.delimiter: applies to CSV sources only']);
+    expect(problems(spec({ delimiter: ':' }))).toEqual(['source.delimiter: must be one of ",", ";", "\\t", "|"']);
+  });
 });
