@@ -55,11 +55,17 @@ async function predict(app: FastifyInstance, row: TableRow): Promise<{ id: strin
   return response.json<{ predictions: { id: string; version: number; alias: string; score: number }[] }>().predictions[0]!;
 }
 
-/** Waits until the server has loaded a canary (or, with `none`, until it has none). */
-async function untilCanary(app: FastifyInstance, want: 'loaded' | 'none'): Promise<void> {
+/**
+ * Waits until the server has loaded a canary (or, with `none`, until it has none). With the run
+ * that should deploy it, a run that ends first fails the wait with its status and reason.
+ */
+async function untilCanary(app: FastifyInstance, want: 'loaded' | 'none', run?: ReturnType<typeof train>): Promise<void> {
+  let ended: string | undefined;
+  void run?.then(({ run: { status, error }, registry }) => (ended = `${status}: ${error ?? registry.versions.at(-1)?.blessingReason ?? registry.versions.at(-1)?.deployment?.reason ?? ''}`));
   for (;;) {
     const { aliases } = (await app.inject({ url: `/v1/models/${MODEL}` })).json<{ aliases: { canary?: number } }>();
     if ((want === 'loaded') === (aliases.canary !== undefined)) return;
+    if (ended !== undefined) throw new Error(`the run ended before the server had ${want === 'loaded' ? 'a canary' : 'none'}: ${ended}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -130,7 +136,7 @@ describe.sequential('the flight-delay classifier, end to end with the model serv
 
   it('rolls a canary back when it does worse than production on live outcomes', async () => {
     const pending = train({ reason: 'new seed', overrides: { ...CANARY_RUN, training: { seed: 99 } } });
-    await untilCanary(server.app, 'loaded');
+    await untilCanary(server.app, 'loaded', pending);
     // Outcomes that prove the canary wrong every time and production right every time.
     const aliases = await sendTraffic(server.app, (_row, p) => (p.alias === 'canary' ? Number(p.score < 0.5) : Number(p.score >= 0.5)));
     const { run, registry } = await pending;
@@ -147,7 +153,7 @@ describe.sequential('the flight-delay classifier, end to end with the model serv
 
   it('promotes a canary that holds up on real outcomes; the server then answers with it', async () => {
     const pending = train({ reason: 'another seed', overrides: { ...CANARY_RUN, training: { seed: 100 } } });
-    await untilCanary(server.app, 'loaded');
+    await untilCanary(server.app, 'loaded', pending);
     await sendTraffic(server.app, (row) => late(row));
     const { run, registry } = await pending;
     const candidate = registry.versions.find((version) => version.version === run.version);
