@@ -17,6 +17,13 @@ export type ServedAlias = (typeof SERVED_ALIASES)[number];
 /** Default registry poll interval, in milliseconds. */
 export const DEFAULT_POLL_MS = 1000;
 
+/**
+ * The registry object's stat and read take milliseconds. One MinIO never answers is abandoned after
+ * this, so it cannot hold the poll, and every later one, for good (model loads are not bounded: a
+ * large version may take long).
+ */
+export const REGISTRY_READ_TIMEOUT_MS = 15_000;
+
 /** What a model serves right now. Replaced whole on every reload, never mutated. */
 export interface ServingState {
   registry: Registry;
@@ -106,10 +113,10 @@ export class RegistryWatch {
   private async check(): Promise<void> {
     const ref = registryKeys.registry(this.modelName);
     try {
-      const etag = (await this.options.storage.stat(ref))?.etag ?? null;
+      const etag = (await within(this.options.storage.stat(ref), `the stat of ${ref.key}`))?.etag ?? null;
       if (etag === this.appliedEtag && !this.lastError) return;
       if (etag === null) return await this.install(undefined, null);
-      const registry = parseRegistry(await this.options.storage.getText(ref), this.modelName);
+      const registry = parseRegistry(await within(this.options.storage.getText(ref), `the read of ${ref.key}`), this.modelName);
       const { state, error } = await this.build(registry, etag);
       await this.install(state, etag, error);
     } catch (error) {
@@ -179,5 +186,18 @@ export class RegistryWatch {
       this.options.retire?.(loaded);
       loaded.layersModel.dispose();
     }
+  }
+}
+
+/** `request`'s answer, or a failure once it has taken {@link REGISTRY_READ_TIMEOUT_MS}; the abandoned request's answer is ignored. */
+async function within<T>(request: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${REGISTRY_READ_TIMEOUT_MS / 1000} s; abandoned, checked again on the next poll`)), REGISTRY_READ_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([request, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
