@@ -1,7 +1,5 @@
 import type { TimePart } from '../contracts/pipeline-spec.js';
-import { dashedDate, ISO_TIME_PATTERN } from '../tabular/iso-time.js';
-
-const ISO_TIME = new RegExp(`^${ISO_TIME_PATTERN}$`);
+import { isoTextMs } from '../tabular/iso-time.js';
 
 /**
  * Epoch milliseconds of a time value: a Date, epoch milliseconds (number or bigint) or an ISO 8601
@@ -13,13 +11,7 @@ export function toEpochMs(value: unknown): number | undefined {
   if (typeof value === 'number') return finite(value);
   if (typeof value === 'bigint') return finite(Number(value));
   if (typeof value !== 'string') return undefined;
-  const match = ISO_TIME.exec(value);
-  if (!match) return undefined;
-  const [, written, time, zone] = match;
-  const date = dashedDate(written!);
-  // Date.parse wants '+01:00'; '+0100' is ISO 8601 too.
-  const offset = zone === undefined ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
-  return finite(Date.parse(time === undefined ? `${date}T00:00:00Z` : `${date}T${time}${offset}`));
+  return finite(isoTextMs(value));
 }
 
 function finite(ms: number): number | undefined {

@@ -5,5 +5,15 @@
 /** The text of an ISO 8601 date or date-time, as a pattern the columnar engine matches too. */
 export const ISO_TIME_PATTERN = String.raw`(\d{4}-\d{2}-\d{2}|\d{4}/\d{2}/\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?`;
 
-/** The date of a matched time with dashes, as Date.parse and the engine's cast read it. */
-export const dashedDate = (date: string): string => date.replaceAll('/', '-');
+const ISO_TIME = new RegExp(`^${ISO_TIME_PATTERN}$`);
+
+/** Epoch milliseconds of ISO 8601 text (its date's slashes read as dashes), or NaN for other text. */
+export function isoTextMs(text: string): number {
+  const match = ISO_TIME.exec(text);
+  if (!match) return NaN;
+  const [, written, time, zone] = match;
+  const date = written!.replaceAll('/', '-');
+  // Date.parse wants '+01:00'; '+0100' is ISO 8601 too.
+  const offset = zone === undefined ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  return Date.parse(time === undefined ? `${date}T00:00:00Z` : `${date}T${time}${offset}`);
+}
