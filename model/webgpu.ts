@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { nvidiaIcdLibrariesMissing, vulkanLoaderMissing } from './vulkan-libraries.js';
+import { withTimeout } from '../infra/timeout.js';
 
 /**
  * WebGPU in Node: Dawn's binding (the `webgpu` package) provides `navigator.gpu`, over Vulkan on
@@ -80,7 +81,7 @@ async function openWebGpu(timeoutMs: number): Promise<WebGpuProbe> {
     return { ok: false, reason: importFailure('webgpu', error) };
   }
   const gpu = dawn.create([]);
-  const adapter = await withTimeout(gpu.requestAdapter({ powerPreference: 'high-performance' }), timeoutMs, 'requestAdapter()');
+  const adapter = await withTimeout(gpu.requestAdapter({ powerPreference: 'high-performance' }), timeoutMs, () => new Error(`requestAdapter() did not answer within ${timeoutMs} ms`));
   if (!adapter) {
     const driver = nvidiaIcdLibrariesMissing();
     return { ok: false, reason: `no WebGPU adapter: ${driver ?? 'requestAdapter() returned null (no Vulkan driver for a GPU on this machine)'}` };
@@ -91,7 +92,7 @@ async function openWebGpu(timeoutMs: number): Promise<WebGpuProbe> {
   const requiredLimits = Object.fromEntries(RAISED_LIMITS.filter((key) => typeof adapter.limits[key] === 'number').map((key) => [key, adapter.limits[key] as number]));
   let device: GpuDevice;
   try {
-    device = await withTimeout(adapter.requestDevice({ requiredLimits }), timeoutMs, 'requestDevice()');
+    device = await withTimeout(adapter.requestDevice({ requiredLimits }), timeoutMs, () => new Error(`requestDevice() did not answer within ${timeoutMs} ms`));
   } catch (error) {
     return { ok: false, reason: `adapter ${name}: ${oneLine(error)}` };
   }
@@ -128,18 +129,6 @@ function installGlobals(gpu: Gpu, globals: Record<string, unknown>): void {
 /** A specifier in a variable keeps TypeScript from loading the packages' DOM-flavoured types. */
 function importLazily(specifier: string): Promise<unknown> {
   return import(specifier);
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function importFailure(pkg: string, error: unknown): string {

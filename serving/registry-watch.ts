@@ -9,6 +9,7 @@ import { registryKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/gateway.js';
 import type { LoadedVersion, LoadOptions } from '../scoring/loaded-version.js';
 import { loadVersion } from '../scoring/loaded-version.js';
+import { withTimeout } from '../infra/timeout.js';
 
 /** The aliases the server answers with; `previous` is only a rollback target. */
 export const SERVED_ALIASES = ['production', 'canary'] as const;
@@ -113,10 +114,10 @@ export class RegistryWatch {
   private async check(): Promise<void> {
     const ref = registryKeys.registry(this.modelName);
     try {
-      const etag = (await within(this.options.storage.stat(ref), `the stat of ${ref.key}`))?.etag ?? null;
+      const etag = (await withTimeout(this.options.storage.stat(ref), REGISTRY_READ_TIMEOUT_MS, () => abandoned(`the stat of ${ref.key}`)))?.etag ?? null;
       if (etag === this.appliedEtag && !this.lastError) return;
       if (etag === null) return await this.install(undefined, null);
-      const registry = parseRegistry(await within(this.options.storage.getText(ref), `the read of ${ref.key}`), this.modelName);
+      const registry = parseRegistry(await withTimeout(this.options.storage.getText(ref), REGISTRY_READ_TIMEOUT_MS, () => abandoned(`the read of ${ref.key}`)), this.modelName);
       const { state, error } = await this.build(registry, etag);
       await this.install(state, etag, error);
     } catch (error) {
@@ -189,15 +190,4 @@ export class RegistryWatch {
   }
 }
 
-/** `request`'s answer, or a failure once it has taken {@link REGISTRY_READ_TIMEOUT_MS}; the abandoned request's answer is ignored. */
-async function within<T>(request: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took over ${REGISTRY_READ_TIMEOUT_MS / 1000} s; abandoned, checked again on the next poll`)), REGISTRY_READ_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([request, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const abandoned = (what: string): Error => new Error(`${what} took over ${REGISTRY_READ_TIMEOUT_MS / 1000} s; abandoned, checked again on the next poll`);
