@@ -4,10 +4,11 @@
  * issued, for this model: each is a random UUID and its signature under a key kept in MinIO (or
  * CTRAIN_PREDICTION_ID_KEY), so ids survive restarts and hold across replicas. The signature is
  * the UUID's 16 bytes enciphered with AES-128 under a key derived for the model (a keyed
- * permutation of one block is a MAC for it), so one cipher call signs every id of a request;
- * ids signed earlier with HMAC-SHA256 of model and UUID are still recognised.
+ * permutation of one block is a MAC for it). Ids are minted by the hundred, one cipher call for
+ * all, ahead of the requests that take them; ids signed earlier with HMAC-SHA256 of model and UUID are still recognised.
  */
-import { createCipheriv, createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Cipher } from 'node:crypto';
 import type { ObjectStore } from '../storage/gateway.js';
 import { isMissingObject } from '../storage/gateway.js';
 import { logKeys, servingKeys } from '../storage/layout.js';
@@ -25,18 +26,27 @@ export const UNSIGNED_ID_GRACE_MS = 7 * 24 * 60 * 60 * 1000;
 /** A UUID as issued: version 4, RFC 4122 variant, lower-case hex. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-/** Bytes of randomness drawn at once: the UUIDs of 512 predictions. */
-const RANDOM_POOL_BYTES = 8192;
+/**
+ * Ids made at once for a model and handed out as requests ask for them: one draw of randomness
+ * and one cipher call per 512 ids, where a one-row request would otherwise pay for both.
+ */
+const MINTED_AT_ONCE = 512;
 
-/** Per-model cipher keys kept; past this many models they are derived again as needed. */
-const KEPT_MODEL_KEYS = 1000;
+/** Models whose cipher and unused ids are kept; past this many they are made again as needed. */
+const KEPT_MODELS = 1000;
+
+/** What signing ids for one model needs, kept between requests. */
+interface ModelSigner {
+  /** AES-128-ECB without padding under the model's key: each update() enciphers whole blocks on their own, so one cipher serves every call. */
+  cipher: Cipher;
+  /** Ids minted ahead, handed out from `next` on. */
+  minted: string[];
+  next: number;
+}
 
 export class PredictionIds {
   readonly #key: Buffer;
-  readonly #modelKeys = new Map<string, Buffer>();
-  /** Random bytes drawn a few kilobytes at a time: one call of the generator per many ids, as randomUUID() does. */
-  readonly #entropy = Buffer.alloc(RANDOM_POOL_BYTES);
-  #entropyUsed = RANDOM_POOL_BYTES;
+  readonly #signers = new Map<string, ModelSigner>();
 
   constructor(key: Buffer) {
     if (key.length < 16) throw new Error('a prediction id key needs at least 16 bytes');
@@ -48,19 +58,32 @@ export class PredictionIds {
     return this.issueMany(model, 1)[0]!;
   }
 
-  /** `count` new ids for predictions of `model`, signed together. */
+  /** `count` new ids for predictions of `model`. */
   issueMany(model: string, count: number): string[] {
-    const uuids = this.#random(16 * count);
+    const signer = this.#signer(model);
+    if (count > MINTED_AT_ONCE) return this.#mint(signer, count);
+    if (signer.minted.length - signer.next < count) {
+      signer.minted = this.#mint(signer, MINTED_AT_ONCE);
+      signer.next = 0;
+    }
+    signer.next += count;
+    return signer.minted.slice(signer.next - count, signer.next);
+  }
+
+  /** `count` fresh ids signed together: random version-4 UUIDs and their blocks enciphered. */
+  #mint(signer: ModelSigner, count: number): string[] {
+    const uuids = randomBytes(16 * count);
     for (let at = 0; at < uuids.length; at += 16) {
       uuids[at + 6] = (uuids[at + 6]! & 0x0f) | 0x40;
       uuids[at + 8] = (uuids[at + 8]! & 0x3f) | 0x80;
     }
-    const signatures = this.#encipher(model, uuids);
-    const hex = uuids.toString('hex');
-    return Array.from({ length: count }, (_, i) => {
-      const h = hex.slice(32 * i, 32 * i + 32);
-      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}.${signatures.subarray(16 * i, 16 * i + 16).toString('base64url')}`;
-    });
+    const signatures = signer.cipher.update(uuids);
+    const ids = new Array<string>(count);
+    for (let i = 0, at = 0; i < count; i++, at += 16) {
+      const hex = uuids.toString('hex', at, at + 16);
+      ids[i] = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}.${signatures.toString('base64url', at, at + 16)}`;
+    }
+    return ids;
   }
 
   /** Whether `id` is one issued for `model`, signed either way. */
@@ -95,27 +118,19 @@ export class PredictionIds {
     return 'not the id of a prediction this server made (made up, or altered)';
   }
 
-  /** `size` fresh random bytes, from the pool unless more are asked for than it holds; the caller may change them. */
-  #random(size: number): Buffer {
-    if (size > RANDOM_POOL_BYTES) return randomBytes(size);
-    if (this.#entropyUsed + size > RANDOM_POOL_BYTES) {
-      randomFillSync(this.#entropy);
-      this.#entropyUsed = 0;
-    }
-    const bytes = Buffer.from(this.#entropy.subarray(this.#entropyUsed, this.#entropyUsed + size));
-    this.#entropyUsed += size;
-    return bytes;
-  }
-
   /** Each 16-byte block of `blocks` enciphered under `model`'s key: one block's signature each. */
   #encipher(model: string, blocks: Buffer): Buffer {
-    let key = this.#modelKeys.get(model);
-    if (!key) {
-      key = createHmac('sha256', this.#key).update(`prediction id cipher key\n${model}`).digest().subarray(0, 16);
-      if (this.#modelKeys.size < KEPT_MODEL_KEYS) this.#modelKeys.set(model, key);
+    return this.#signer(model).cipher.update(blocks);
+  }
+
+  #signer(model: string): ModelSigner {
+    let signer = this.#signers.get(model);
+    if (!signer) {
+      const key = createHmac('sha256', this.#key).update(`prediction id cipher key\n${model}`).digest().subarray(0, 16);
+      signer = { cipher: createCipheriv('aes-128-ecb', key, null).setAutoPadding(false), minted: [], next: 0 };
+      if (this.#signers.size < KEPT_MODELS) this.#signers.set(model, signer);
     }
-    const cipher = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
-    return cipher.update(blocks);
+    return signer;
   }
 
   /** How ids were signed before: HMAC-SHA256 of model and UUID, its first 128 bits. */

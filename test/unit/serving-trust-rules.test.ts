@@ -94,6 +94,24 @@ describe('outcome ids', () => {
     expect(signer.issued('flights', `${uuid}.${'é'.repeat(22)}`)).toBe(false);
   });
 
+  it('hands out ids minted ahead one request at a time, each once, for its own model, verifiable by a replica with the key', () => {
+    const key = randomBytes(32);
+    const signer = new PredictionIds(key);
+    const replica = new PredictionIds(key);
+    const handed: { model: string; id: string }[] = [];
+    // Past the 512 minted at once, with two models taking turns and one request larger than a minting.
+    for (let request = 0; request < 700; request++) {
+      const model = request % 2 === 0 ? 'flights' : 'weather';
+      const count = request === 350 ? 600 : 1 + (request % 3);
+      for (const id of signer.issueMany(model, count)) handed.push({ model, id });
+    }
+    expect(new Set(handed.map(({ id }) => id)).size).toBe(handed.length);
+    for (const { model, id } of handed) {
+      expect(replica.issued(model, id)).toBe(true);
+      expect(replica.issued(model === 'flights' ? 'weather' : 'flights', id)).toBe(false);
+    }
+  });
+
   it('takes a bare UUID, as servers issued before signing, only until the grace ends', () => {
     const bare = randomUUID();
     expect(ids.refusal('flights', bare, later)).toBeUndefined();
