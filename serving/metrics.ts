@@ -1,5 +1,6 @@
 /** Prometheus metrics of one server instance, in its own registry (never prom-client's global one). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BulkHistogram } from '../http/bulk-histogram.js';
 import type { PredictionLogStats } from './prediction-log.js';
 import type { ReloadEvent } from './registry-watch.js';
 import { SERVED_ALIASES } from './registry-watch.js';
@@ -34,7 +35,8 @@ export function createServingMetrics(logStats: () => PredictionLogStats) {
       registers: [registry],
     }),
     // Buckets suit binary models' probabilities; a regression model's spread is read from the prediction log.
-    scores: new Histogram({
+    // Fed a request's scores at once: one label lookup per request, not per row.
+    scores: new BulkHistogram({
       name: 'ctrain_serving_prediction_score',
       help: 'Scores returned, by model and version',
       labelNames: ['model', 'version'] as const,

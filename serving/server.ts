@@ -176,10 +176,8 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     const issued = ids.issueMany(modelName, scores.length);
     const predictions = Array.from(scores, (score, i) => ({ id: issued[i]!, version: loaded.version, alias, score: Number.isFinite(score) ? score : null, ...(explanations ? { explanation: explanations[i] } : {}) }));
     metrics.predictions.inc({ model: modelName, version, alias }, predictions.length);
-    // A histogram throws on NaN; a score that is no number must not turn an answer into a 500.
-    // One label lookup per request, not per row.
-    const scoreHistogram = metrics.scores.labels({ model: modelName, version });
-    for (const score of scores) if (Number.isFinite(score)) scoreHistogram.observe(score);
+    // A score that is no number is left out of the histogram, not turned into a 500.
+    metrics.scores.observeMany({ model: modelName, version }, scores);
     // Latency so far (validation and scoring) goes with each line: deploy compares canary and production on it.
     // Logged as scored: a number the version's spec clips is logged as the bound the model saw.
     predictionLog.recordRequest({ model: modelName, version: loaded.version, alias, at, requestId: request.id, latencyMs: reply.elapsedTime, ids: issued, scores, inputs: result.rows });
