@@ -1,10 +1,9 @@
 /**
  * The prediction log: a sample of requests and their predictions, and the outcomes posted back
  * later, written to MinIO as JSON Lines in batches for the drift check and for future training data.
- * Off the request path: a request's predictions are kept as they were made (ids, scores, the
- * posted rows) and turned into a line (one per request: contracts/prediction-log.ts, format 3)
- * only when their batch is uploaded, a slice at a time so requests keep being answered meanwhile.
- * Recording never waits on MinIO; a failed upload stays queued and is retried on the next flush.
+ * A request's predictions become one line (contracts/prediction-log.ts, format 3) as they are
+ * recorded, kept as bytes off the JavaScript heap (serving/log-chunks.ts) in object bodies ready
+ * to upload, so what waits costs the garbage collector nothing. Recording never waits on MinIO; a failed upload stays queued and is retried on the next flush.
  * close() (a clean stop) writes everything; a crash loses what was recorded since the last
  * flush, at most `flushMs` of traffic.
  */
@@ -15,6 +14,7 @@ import { PREDICTION_LOG_FORMAT } from '../contracts/prediction-log.js';
 import { nameProblem, quote } from '../contracts/names.js';
 import type { ObjectStore } from '../storage/gateway.js';
 import { logKeys } from '../storage/layout.js';
+import { LogChunks } from './log-chunks.js';
 
 export interface PredictionLogOptions {
   storage: ObjectStore;
@@ -59,22 +59,17 @@ export interface ScoredRequest {
   inputs: readonly unknown[];
 }
 
-/** What a batch holds until it is uploaded: finished lines, or a request's predictions (those of `rows` only, when sampled). */
-type Part = string | { request: ScoredRequest; rows?: number[] };
-
 interface Batch {
   /** What its objects are named by: the model, the kind, the day, and when the batch was sealed. */
   place: { modelName: string; kind: LogKind; day: string; sealed: Date };
-  parts: Part[];
+  /** Its object bodies: whole lines, at most MAX_OBJECT_BYTES each (a single longer line is a body of its own). */
+  bodies: Buffer[];
   rows: number;
-  /** Its objects, named and written out on the first attempt, so a retry rewrites the same ones. */
-  objects?: { ref: ObjectRef; body: Buffer }[];
+  /** Its objects, named on the first attempt, so a retry rewrites the same ones. */
+  refs?: ObjectRef[];
   /** Objects of it already uploaded. */
   sent: number;
 }
-
-/** Predictions written out before the log yields to requests waiting to be answered (about a millisecond's work). */
-const ROWS_PER_SLICE = 500;
 
 /**
  * The most a log object holds: the storage client hashes each body on the event loop before it
@@ -83,7 +78,7 @@ const ROWS_PER_SLICE = 500;
 const MAX_OBJECT_BYTES = 1024 * 1024;
 
 export class PredictionLog {
-  private readonly open = new Map<string, { modelName: string; kind: LogKind; day: string; parts: Part[]; rows: number }>();
+  private readonly open = new Map<string, { modelName: string; kind: LogKind; day: string; lines: LogChunks; rows: number }>();
   private openRows = 0;
   private readonly unsent: Batch[] = [];
   private readonly counts = { writtenRows: 0, writtenObjects: 0, failedUploads: 0, droppedRows: 0 };
@@ -99,12 +94,12 @@ export class PredictionLog {
     this.timer.unref();
   }
 
-  /** Samples and buffers one request's predictions, as made: no line is written until their batch is uploaded. */
+  /** Samples one request's predictions and buffers them as a line, its bytes off the JavaScript heap. */
   recordRequest(request: ScoredRequest): void {
     const rate = this.options.sampleRate ?? 1;
     const rows = rate >= 1 ? undefined : request.ids.flatMap((_, i) => (Math.random() < rate ? [i] : []));
     const count = rows?.length ?? request.ids.length;
-    if (count > 0) this.append(request.model, 'predictions', request.at, { request, ...(rows ? { rows } : {}) }, count);
+    if (count > 0) this.append(request.model, 'predictions', request.at, () => requestLine(request, rows), count);
     this.flushIfFull();
   }
 
@@ -118,7 +113,7 @@ export class PredictionLog {
 
   /** Buffers outcomes; all of them, since each is rare and worth more than a prediction. */
   recordOutcomes(records: readonly OutcomeRecord[]): void {
-    for (const record of records) this.append(record.model, 'outcomes', record.at, JSON.stringify({ format: PREDICTION_LOG_FORMAT, ...record }), 1);
+    for (const record of records) this.append(record.model, 'outcomes', record.at, () => JSON.stringify({ format: PREDICTION_LOG_FORMAT, ...record }), 1);
     this.flushIfFull();
   }
 
@@ -146,7 +141,8 @@ export class PredictionLog {
     return { pendingRows, ...this.counts };
   }
 
-  private append(modelName: string, kind: LogKind, at: string, part: Part, rows: number): void {
+  /** Buffers the line `line` writes, unless the name is bad or too much is waiting; it is written only when kept. */
+  private append(modelName: string, kind: LogKind, at: string, line: () => string, rows: number): void {
     // Checked here too, so a bad name is refused as it arrives and never reaches the key builder in upload().
     const problem = nameProblem(modelName);
     if (problem !== undefined) {
@@ -164,8 +160,8 @@ export class PredictionLog {
     const day = at.slice(0, 10);
     const key = `${modelName}\n${kind}\n${day}`;
     let buffer = this.open.get(key);
-    if (!buffer) this.open.set(key, (buffer = { modelName, kind, day, parts: [], rows: 0 }));
-    buffer.parts.push(part);
+    if (!buffer) this.open.set(key, (buffer = { modelName, kind, day, lines: new LogChunks(MAX_OBJECT_BYTES), rows: 0 }));
+    buffer.lines.add(line());
     buffer.rows += rows;
     this.openRows += rows;
   }
@@ -176,78 +172,31 @@ export class PredictionLog {
 
   private async upload(): Promise<void> {
     const sealed = new Date();
-    for (const { modelName, kind, day, parts, rows } of this.open.values()) this.unsent.push({ place: { modelName, kind, day, sealed }, parts, rows, sent: 0 });
+    for (const { modelName, kind, day, lines, rows } of this.open.values()) this.unsent.push({ place: { modelName, kind, day, sealed }, bodies: lines.take(), rows, sent: 0 });
     this.open.clear();
     this.openRows = 0;
     while (this.unsent[0]) {
       const batch = this.unsent[0];
       const { modelName, kind, day } = batch.place;
       try {
-        batch.objects ??= (await writeObjects(batch.parts)).map((body) => ({ ref: logKeys.batch(modelName, kind, day, batch.place.sealed, randomBytes(4).toString('hex'), this.options.bucket), body }));
-        batch.parts = [];
-        for (; batch.sent < batch.objects.length; batch.sent++) {
-          const { ref, body } = batch.objects[batch.sent]!;
-          await this.options.storage.putBuffer(ref, body, 'application/x-ndjson');
-        }
+        const refs = (batch.refs ??= batch.bodies.map(() => logKeys.batch(modelName, kind, day, batch.place.sealed, randomBytes(4).toString('hex'), this.options.bucket)));
+        for (; batch.sent < refs.length; batch.sent++) await this.options.storage.putBuffer(refs[batch.sent]!, batch.bodies[batch.sent]!, 'application/x-ndjson');
       } catch (error) {
         this.counts.failedUploads++;
         const reason = error instanceof Error ? error.message : String(error);
-        const where = batch.objects?.[batch.sent]?.ref;
+        const where = batch.refs?.[batch.sent];
         this.options.onError?.(new Error(`prediction log upload of ${batch.rows} rows${where ? ` to ${where.bucket}/${where.key}` : ''} failed (retried on the next flush): ${reason}`));
         return;
       }
       this.unsent.shift();
       this.counts.writtenRows += batch.rows;
-      this.counts.writtenObjects += batch.objects.length;
+      this.counts.writtenObjects += batch.bodies.length;
     }
   }
-}
-
-/**
- * A batch's JSON Lines as object bodies of at most MAX_OBJECT_BYTES (a single longer line is an
- * object of its own), written a slice at a time with a turn of the event loop between, so answers
- * are not held up.
- */
-async function writeObjects(parts: readonly Part[]): Promise<Buffer[]> {
-  const bodies: Buffer[] = [];
-  let slices: Buffer[] = [];
-  let bytes = 0;
-  let lines: string[] = [];
-  let lineChars = 0;
-  let rows = 0;
-  const seal = (): void => {
-    if (lines.length === 0) return;
-    const slice = Buffer.from(`${lines.join('\n')}\n`);
-    lines = [];
-    lineChars = 0;
-    rows = 0;
-    if (bytes > 0 && bytes + slice.length > MAX_OBJECT_BYTES) {
-      bodies.push(Buffer.concat(slices));
-      slices = [];
-      bytes = 0;
-    }
-    slices.push(slice);
-    bytes += slice.length;
-  };
-  for (const part of parts) {
-    const line = typeof part === 'string' ? part : requestLine(part);
-    // Seal first when this line would take the slice past an object's size, so objects end on whole lines near the limit.
-    if (lines.length > 0 && bytes + lineChars + line.length + 1 > MAX_OBJECT_BYTES) seal();
-    lines.push(line);
-    lineChars += line.length + 1;
-    rows += typeof part === 'string' ? 1 : (part.rows?.length ?? part.request.ids.length);
-    if (rows >= ROWS_PER_SLICE) {
-      seal();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-  seal();
-  if (slices.length > 0) bodies.push(Buffer.concat(slices));
-  return bodies;
 }
 
 /** One request's (sampled) predictions as a line of format 3 (PredictionRequestLine). */
-function requestLine({ request, rows }: Exclude<Part, string>): string {
+function requestLine(request: ScoredRequest, rows: readonly number[] | undefined): string {
   const pick = <T>(values: readonly T[] | ArrayLike<T>): readonly T[] => (rows ? rows.map((i) => values[i]!) : Array.isArray(values) ? (values as readonly T[]) : Array.from(values));
   const latency = request.latencyMs === undefined ? '' : `,"latencyMs":${JSON.stringify(request.latencyMs)}`;
   return (
