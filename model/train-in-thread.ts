@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from '../infra/module-thread.js';
 import { applyNativeDefaults } from './native-settings.js';
 import type { EpochAck, PlainError, ThreadInput, ThreadMessage } from './thread-protocol.js';
 import type { TrainOptions, TrainSummary } from './train.js';
@@ -59,18 +60,7 @@ export async function trainInThread({ data, spec, resumeFrom, onEpoch, signal, b
 }
 
 function startTrainThread(input: ThreadInput): Worker {
-  const self = new URL(import.meta.url);
-  const typescript = self.pathname.endsWith('.ts');
-  const entry = new URL(`./train-thread.${typescript ? 'ts' : 'js'}`, self);
-  if (!typescript) return new Worker(entry, { workerData: input });
-  // Node 20 does not apply `--import tsx` hooks to a worker's entry module, so a tiny
-  // bootstrap registers tsx inside the thread before importing the TypeScript entry.
-  const bootstrap = [
-    `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});`,
-    'register();',
-    `await import(${JSON.stringify(entry.href)});`,
-  ].join('\n');
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), { workerData: input });
+  return startModuleThread(import.meta.url, 'train-thread', input);
 }
 
 function toError(value: unknown): Error {

@@ -12,12 +12,16 @@ import type { ObjectRef } from '../contracts/pipeline-run.js';
 import type { LogKind, OutcomeRecord, PredictionRecord, ServedAlias } from '../contracts/prediction-log.js';
 import { PREDICTION_LOG_FORMAT } from '../contracts/prediction-log.js';
 import { nameProblem, quote } from '../contracts/names.js';
-import type { ObjectStore } from '../storage/gateway.js';
 import { logKeys } from '../storage/layout.js';
 import { LogChunks } from './log-chunks.js';
 
+/** Where log objects go: the store itself (storage/gateway.ts), or uploads from a thread of their own (serving/log-uploads.ts). */
+export interface LogStorage {
+  putBuffer(ref: ObjectRef, body: Buffer, contentType: string): Promise<unknown>;
+}
+
 export interface PredictionLogOptions {
-  storage: ObjectStore;
+  storage: LogStorage;
   /** Default `ctrain-logs`. */
   bucket?: string;
   /** Share of predictions logged, 0–1. Default 1. Outcomes are always logged. */
@@ -72,8 +76,8 @@ interface Batch {
 }
 
 /**
- * The most a log object holds: the storage client hashes each body on the event loop before it
- * sends it, so a larger one would hold answers up for longer (about 3 ms a megabyte here).
+ * The most a log object holds: the storage client hashes each body before it sends it (about 3 ms
+ * a megabyte here), which holds answers up for as long when the store is used from the event loop.
  */
 const MAX_OBJECT_BYTES = 1024 * 1024;
 

@@ -19,6 +19,7 @@ import { chooseAlias } from './canary.js';
 import { UNROUTED, createServingMetrics, recordReload } from './metrics.js';
 import { ModelSet } from './model-set.js';
 import { PredictionLog } from './prediction-log.js';
+import { ThreadedUploads } from './log-uploads.js';
 import type { PredictionLogOptions } from './prediction-log.js';
 import type { RateLimit } from '../http/rate-limit.js';
 import { rateLimitHook } from '../http/rate-limit.js';
@@ -107,9 +108,11 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
   });
+  // Uploads (their hashing above all) run in a thread of their own, off the answers' event loop.
+  const logUploads = new ThreadedUploads(options.storage.config);
   const predictionLog = new PredictionLog({
     ...options.logSink,
-    storage: options.storage,
+    storage: logUploads,
     onError: (error) => app.log.warn(error.message),
   });
   const limit = rateLimitHook(options.rateLimit ?? DEFAULT_SERVE_RATE_LIMIT, feedbackTokens);
@@ -253,6 +256,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
 
   app.addHook('onClose', async () => {
     await predictionLog.close();
+    await logUploads.close();
     await models.close();
   });
   await models.start();

@@ -63,7 +63,8 @@ async function sha256Of(body: Buffer): Promise<string> {
 export class ObjectStore {
   readonly #client: Client;
 
-  constructor(config: ObjectStoreConfig) {
+  /** Where and as whom it connects: what another thread needs to open the same store. */
+  constructor(readonly config: ObjectStoreConfig) {
     const url = new URL(config.endpoint);
     this.#client = new Client({
       endPoint: url.hostname,

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PredictionRecord } from '../../contracts/prediction-log.js';
+import { ThreadedUploads } from '../../serving/log-uploads.js';
+import type { LogStorage } from '../../serving/prediction-log.js';
 import { PredictionLog } from '../../serving/prediction-log.js';
 import { dropBucket } from '../support/raw-minio.js';
 import { readLog } from '../support/serving-fixtures.js';
@@ -8,10 +10,15 @@ import { ObjectStore } from '../../storage/gateway.js';
 
 const stack = inject('stack');
 let storage: ObjectStore;
+let uploads: ThreadedUploads;
 const buckets: string[] = [];
 
 beforeAll(() => {
   storage = new ObjectStore(stack.minio);
+  uploads = new ThreadedUploads(stack.minio);
+});
+afterAll(async () => {
+  await uploads.close();
 });
 afterEach(async () => {
   for (const bucket of buckets.splice(0)) await dropBucket(stack.minio, bucket);
@@ -27,11 +34,15 @@ function freshBucket(): string {
 const records = (modelName: string, count: number): PredictionRecord[] =>
   Array.from({ length: count }, (_, i) => ({ id: `${modelName}-${i}`, at: new Date().toISOString(), model: modelName, version: 1, alias: 'production', requestId: 'r', input: { x: i }, score: i / count }));
 
-describe('the prediction log', () => {
+// The server uploads from a thread of its own; both ways must keep every row and retry alike.
+describe.each([
+  { through: 'the store', logStorage: (): LogStorage => storage },
+  { through: 'an upload thread', logStorage: (): LogStorage => uploads },
+])('the prediction log, uploading through $through', ({ logStorage }) => {
   it('keeps a batch whose upload failed and writes it on a later flush, without throwing', async () => {
     const bucket = freshBucket();
     const errors: string[] = [];
-    const log = new PredictionLog({ storage, bucket, flushMs: 600_000, onError: (error) => errors.push(error.message) });
+    const log = new PredictionLog({ storage: logStorage(), bucket, flushMs: 600_000, onError: (error) => errors.push(error.message) });
     log.recordPredictions(records('m', 3));
 
     // The bucket does not exist yet, so the upload fails: a real MinIO error, not a mock.
@@ -50,7 +61,7 @@ describe('the prediction log', () => {
   it('writes a large flush as several objects of at most a mebibyte each, ending on whole lines, every prediction once', async () => {
     const bucket = freshBucket();
     await storage.ensureBucket(bucket);
-    const log = new PredictionLog({ storage, bucket, flushMs: 600_000, flushRows: 1_000_000 });
+    const log = new PredictionLog({ storage: logStorage(), bucket, flushMs: 600_000, flushRows: 1_000_000 });
     // 3,000 one-row requests of about a kilobyte each, then 20 requests of 100 rows: about 5 MB in all.
     const padding = 'x'.repeat(1000);
     log.recordPredictions(records('m', 3000).map((record) => ({ ...record, input: { x: record.id, padding } })));
@@ -74,7 +85,7 @@ describe('the prediction log', () => {
   it('flushes on its own once flushRows rows are buffered', async () => {
     const bucket = freshBucket();
     await storage.ensureBucket(bucket);
-    const log = new PredictionLog({ storage, bucket, flushRows: 4, flushMs: 600_000 });
+    const log = new PredictionLog({ storage: logStorage(), bucket, flushRows: 4, flushMs: 600_000 });
     log.recordPredictions(records('m', 5));
     await log.flush(); // waits for the flush the fifth row started, which took all five
     expect(log.stats()).toMatchObject({ writtenRows: 5, writtenObjects: 1 });
@@ -85,7 +96,7 @@ describe('the prediction log', () => {
     const bucket = freshBucket();
     await storage.ensureBucket(bucket);
     const errors: string[] = [];
-    const log = new PredictionLog({ storage, bucket, sampleRate: 0, maxPendingRows: 2, flushMs: 600_000, onError: (error) => errors.push(error.message) });
+    const log = new PredictionLog({ storage: logStorage(), bucket, sampleRate: 0, maxPendingRows: 2, flushMs: 600_000, onError: (error) => errors.push(error.message) });
     log.recordPredictions(records('m', 10));
     log.recordOutcomes(['a', 'b', 'c'].map((id) => ({ id, at: new Date().toISOString(), model: 'm', label: 1 })));
     expect(log.stats()).toMatchObject({ pendingRows: 2, droppedRows: 1 });
@@ -93,6 +104,26 @@ describe('the prediction log', () => {
     await log.close();
     expect((await readLog(storage, 'm', 'outcomes', bucket)).lines.map((line) => line.id)).toEqual(['a', 'b']);
     expect((await readLog(storage, 'm', 'predictions', bucket)).keys).toEqual([]);
-    expect(() => new PredictionLog({ storage, sampleRate: 2 })).toThrow(/sampleRate is 2/);
+    expect(() => new PredictionLog({ storage: logStorage(), sampleRate: 2 })).toThrow(/sampleRate is 2/);
+  });
+});
+
+describe('the upload thread', () => {
+  it('fails the puts it holds when it is stopped or dies, and starts again on the next put', async () => {
+    const bucket = freshBucket();
+    await storage.ensureBucket(bucket);
+    const thread = new ThreadedUploads(stack.minio);
+    const stopped = thread.putBuffer({ bucket, key: 'stopped' }, Buffer.from('a\n'), 'application/x-ndjson');
+    await thread.close();
+    await expect(stopped).rejects.toThrow('the prediction log upload thread was stopped');
+
+    await thread.putBuffer({ bucket, key: 'again' }, Buffer.from('b\n'), 'application/x-ndjson');
+    expect(await storage.getText({ bucket, key: 'again' })).toBe('b\n');
+    await thread.close();
+
+    // A thread that cannot open the store dies at its start: the put says why.
+    const broken = new ThreadedUploads({ ...stack.minio, endpoint: 'not a url' });
+    await expect(broken.putBuffer({ bucket, key: 'never' }, Buffer.from('c\n'), 'application/x-ndjson')).rejects.toThrow(/Invalid URL/);
+    await broken.close();
   });
 });
