@@ -59,6 +59,8 @@ export interface ScoredRequest {
   latencyMs?: number;
   ids: readonly string[];
   scores: ArrayLike<number>;
+  /** The scores as JSON numbers (serving/predict-answer.ts), when the answer has written them already. */
+  scoreTexts?: readonly string[];
   /** The rows as scored (personal columns already their pseudonyms). */
   inputs: readonly unknown[];
 }
@@ -205,6 +207,6 @@ function requestLine(request: ScoredRequest, rows: readonly number[] | undefined
   const latency = request.latencyMs === undefined ? '' : `,"latencyMs":${JSON.stringify(request.latencyMs)}`;
   return (
     `{"format":${PREDICTION_LOG_FORMAT},"at":${JSON.stringify(request.at)},"model":${JSON.stringify(request.model)},"version":${JSON.stringify(request.version)},"alias":${JSON.stringify(request.alias)},"requestId":${JSON.stringify(request.requestId)}${latency}` +
-    `,"ids":${JSON.stringify(pick(request.ids))},"scores":${JSON.stringify(pick(request.scores))},"inputs":${JSON.stringify(pick(request.inputs))}}`
+    `,"ids":${JSON.stringify(pick(request.ids))},"scores":${request.scoreTexts ? `[${pick(request.scoreTexts).join(',')}]` : JSON.stringify(pick(request.scores))},"inputs":${JSON.stringify(pick(request.inputs))}}`
   );
 }
