@@ -34,7 +34,10 @@ export class ThreadedUploads {
     const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
     // A body is a view into a larger buffer that a clone would copy whole: copy just its bytes, then hand them over.
     const bytes = new Uint8Array(body);
-    this.started().postMessage({ id, ref, body: bytes, contentType } satisfies UploadRequest, [bytes.buffer]);
+    const thread = this.started();
+    // Held puts keep the process alive, as a put from the event loop would; an idle thread does not.
+    thread.ref();
+    thread.postMessage({ id, ref, body: bytes, contentType } satisfies UploadRequest, [bytes.buffer]);
     return done;
   }
 
@@ -49,11 +52,10 @@ export class ThreadedUploads {
   private started(): Worker {
     if (this.thread) return this.thread;
     const thread = startModuleThread(import.meta.url, 'log-upload-thread', this.config);
-    // It never keeps the server's process alive on its own.
-    thread.unref();
     thread.on('message', ({ id, error }: UploadReply) => {
       const waiter = this.waiting.get(id);
       this.waiting.delete(id);
+      if (this.waiting.size === 0) thread.unref();
       if (error === undefined) waiter?.resolve();
       else waiter?.reject(new Error(error));
     });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PredictionRecord } from '../../contracts/prediction-log.js';
 import { ThreadedUploads } from '../../serving/log-uploads.js';
@@ -125,5 +126,19 @@ describe('the upload thread', () => {
     const broken = new ThreadedUploads({ ...stack.minio, endpoint: 'not a url' });
     await expect(broken.putBuffer({ bucket, key: 'never' }, Buffer.from('c\n'), 'application/x-ndjson')).rejects.toThrow(/Invalid URL/);
     await broken.close();
+  });
+
+  it('keeps the process alive while it holds a put, and not once it is idle', async () => {
+    const bucket = freshBucket();
+    await storage.ensureBucket(bucket);
+    // Nothing else holds the child's event loop: it must wait for the put, then exit on its own.
+    const script = [
+      `import { ThreadedUploads } from ${JSON.stringify(new URL('../../serving/log-uploads.ts', import.meta.url).href)};`,
+      `const uploads = new ThreadedUploads(${JSON.stringify(stack.minio)});`,
+      `void uploads.putBuffer({ bucket: ${JSON.stringify(bucket)}, key: 'held' }, Buffer.from('d\\n'), 'application/x-ndjson').then(() => console.log('stored'));`,
+    ].join('\n');
+    const child = await execa(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], { reject: false, timeout: 60_000 });
+    expect({ exitCode: child.exitCode, stdout: child.stdout, timedOut: child.timedOut }).toEqual({ exitCode: 0, stdout: 'stored', timedOut: false });
+    expect(await storage.getText({ bucket, key: 'held' })).toBe('d\n');
   });
 });
