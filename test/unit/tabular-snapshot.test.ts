@@ -163,6 +163,22 @@ describe('a Parquet snapshot of a source', () => {
     expect(written.rows).toEqual(await collect(source, 'parquet', 10));
   });
 
+  it('takes the first rows of a Parquet source across its row groups, in order, the same bytes each time, even with a column named file_row_number', async () => {
+    const source = join(dir, `${files++}-groups.parquet`);
+    await withEngine((engine) => engine.run(`copy (select i as id, 'c' || (i % 7) as city from range(300000) t(i)) to '${source}' (format parquet, row_group_size 50000)`));
+    const [first, again] = await Promise.all([snapshot({ path: source, format: 'parquet', limit: 123_457 }), snapshot({ path: source, format: 'parquet', limit: 123_457 })]);
+    expect(first.count).toBe(123_457);
+    expect(again.md5).toBe(first.md5);
+    expect(first.rows.at(0)).toEqual({ id: 0, city: 'c0' });
+    expect(first.rows.at(-1)).toEqual({ id: 123_456, city: `c${123_456 % 7}` });
+    expect(first.rows.every((row, i) => row.id === i)).toBe(true);
+
+    const named = join(dir, `${files++}-named.parquet`);
+    await withEngine((engine) => engine.run(`copy (select i * 10 as file_row_number, i as id from range(1000) t(i)) to '${named}' (format parquet)`));
+    const written = await snapshot({ path: named, format: 'parquet', limit: 5 });
+    expect(written.rows).toEqual(await collect(named, 'parquet', 5));
+  });
+
   it('writes personal columns as the pseudonyms the row reader’s rows get, from every reading path', async () => {
     const key = Buffer.from('a-test-key-of-32-bytes-000000000');
     const personal = { columns: ['email', 'phone'], key };
