@@ -20,6 +20,7 @@ import type { SplitName } from './split.js';
 import { SPLIT_CODES, splitNameOf } from './split.js';
 import { FeatureFitError } from './transform.js';
 import { isoTextMsSql, timePartSql } from '../tabular/time-sql.js';
+import { exactQuantiles, fractionalCountSql } from '../tabular/exact-quantiles.js';
 
 const TEMPORAL_TYPE = /^(DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS)$/;
 const PLAIN_TYPE = new RegExp(`^(VARCHAR|BOOLEAN|DOUBLE|FLOAT|BIGINT|INTEGER|SMALLINT|TINYINT)$|${TEMPORAL_TYPE.source}`);
@@ -40,37 +41,71 @@ export async function featureOnEngine(engine: Engine, snapshot: string, columns:
   const from = `read_parquet(${sqlString(snapshot)}, file_row_number = true)`;
   if (await hasFaults(engine, from, plan)) return undefined;
 
-  // Labelled rows, each with its time; ties in time go by input order.
-  await engine.run(`create or replace temp table labelled_rows as select file_row_number, ${plan.label} as label, ${plan.time} as split_time, ${plan.inputs} from ${from} where ${plan.label} is not null`);
+  // Labelled rows, each with its time (ties in time go by input order), read from the snapshot by
+  // every query that needs them: the scan costs less than holding the rows in a table.
+  // The snapshot's own columns ride along under names of their own, for the test rows.
+  const raw = columns.map(({ name }, k) => `${sqlIdentifier(name)} as ctrain_column_${k}`).join(', ');
+  await engine.run(`create or replace temp view labelled_rows as select file_row_number, ${plan.label} as label, ${plan.time} as split_time, ${plan.inputs}, ${raw} from ${from} where ${plan.label} is not null`);
   const [labelled] = await engine.rows<{ n: bigint }>('select count(*) as n from labelled_rows');
+  const rowCount = Number(labelled?.n ?? 0);
   // With no labelled row there is nothing to fit; the row-by-row path says so in its own words.
-  if (Number(labelled?.n ?? 0) === 0) return undefined;
-  await engine.run(`create or replace temp view labelled as select *, ${await splitCode(engine, spec.split)} as split_code from labelled_rows`);
+  if (rowCount === 0) return undefined;
+  await engine.run(`create or replace temp view labelled as select *, ${await splitCode(engine, spec.split, rowCount)} as split_code from labelled_rows`);
   const transform = await fit(engine, plan, spec);
   const rows = await writeMatrices(engine, plan, transform, dir);
-  await writeTestRows(engine, from, columns, dir);
+  await writeTestRows(engine, columns, dir);
   return { transform, rows, testRowsFile: TEST_ROWS_PARQUET };
 }
 
 /**
  * SQL for a labelled row's split code: the first rows in time order train, the next validate, the
- * last test. Only the last training row and the last validation row are looked up by rank (a
- * narrow sort of times and row numbers); every row then compares its own (time, row) with them.
+ * last test. Only the last training row and the last validation row are looked up by rank; every
+ * row then compares its own (time, row) with them.
  */
-async function splitCode(engine: Engine, split: PipelineSpec['split']): Promise<string> {
+async function splitCode(engine: Engine, split: PipelineSpec['split'], rowCount: number): Promise<string> {
   const { test, validation } = split;
-  const cutoffs = await engine.rows<{ last: 'train' | 'validation'; split_time: number; file_row_number: bigint }>(
-    `with counted as (select count(*) as n from labelled_rows), ` +
-      `last_rank as (select n - round(n * ${test}) - round(n * ${validation}) as train, n - round(n * ${test}) as validation from counted) ` +
-      `select case when rank = last_rank.train then 'train' else 'validation' end as last, split_time, file_row_number ` +
-      `from (select split_time, file_row_number, row_number() over (order by split_time, file_row_number) as rank from labelled_rows), last_rank where rank in (last_rank.train, last_rank.validation)`,
+  // Ranks from 1, rounded as the row-by-row path rounds them.
+  const [ranks] = await engine.rows<{ train: number; validation: number }>(
+    `select (n - round(n * ${test}) - round(n * ${validation}))::double as train, (n - round(n * ${test}))::double as validation from (select ${rowCount}::double as n)`,
   );
+  const atRank = await rowsAtRanks(engine, [ranks!.train, ranks!.validation]);
   // A split with no rows has no last row: nothing falls at or before it.
-  const atOrBefore = (last: 'train' | 'validation'): string => {
-    const cutoff = cutoffs.find((row) => row.last === last);
-    return cutoff ? `(split_time < ${sqlDouble(cutoff.split_time)} or (split_time = ${sqlDouble(cutoff.split_time)} and file_row_number <= ${cutoff.file_row_number}))` : 'false';
-  };
-  return `(case when ${atOrBefore('train')} then ${SPLIT_CODES.train} when ${atOrBefore('validation')} then ${SPLIT_CODES.validation} else ${SPLIT_CODES.test} end)`;
+  const atOrBefore = (cutoff: RankedRow | undefined): string =>
+    cutoff ? `(split_time < ${sqlDouble(cutoff.split_time)} or (split_time = ${sqlDouble(cutoff.split_time)} and file_row_number <= ${cutoff.file_row_number}))` : 'false';
+  return `(case when ${atOrBefore(atRank[0])} then ${SPLIT_CODES.train} when ${atOrBefore(atRank[1])} then ${SPLIT_CODES.validation} else ${SPLIT_CODES.test} end)`;
+}
+
+interface RankedRow {
+  split_time: number;
+  file_row_number: bigint;
+}
+
+/** Bins of equal width over the span of times, by which a rank is narrowed down before any sort. */
+const TIME_BINS = 4096;
+
+/**
+ * The labelled rows at these 1-based ranks in (time, row) order; undefined for a rank below 1.
+ * Sorting every row took longer than the rest of the split: the times are counted into bins of
+ * equal width, and only the rows of the bin that holds a rank are sorted (all of them only when
+ * every time is the same).
+ */
+async function rowsAtRanks(engine: Engine, ranks: readonly number[]): Promise<(RankedRow | undefined)[]> {
+  const [span] = await engine.rows<{ low: number; high: number }>('select min(split_time) as low, max(split_time) as high from labelled_rows');
+  const { low, high } = span!;
+  const bin = high > low ? `least(floor((split_time - ${sqlDouble(low)}) / ${sqlDouble(high - low)} * ${TIME_BINS}), ${TIME_BINS - 1})::integer` : '0';
+  const counted = await engine.rows<{ bin: number; n: bigint }>(`select ${bin} as bin, count(*) as n from labelled_rows group by all order by bin`);
+  return Promise.all(
+    ranks.map(async (rank) => {
+      if (!(rank >= 1)) return undefined;
+      let before = 0;
+      const holding = counted.find((entry) => (before += Number(entry.n)) >= rank)!;
+      const offset = rank - (before - Number(holding.n)) - 1;
+      const [row] = await engine.rows<{ split_time: number; file_row_number: bigint }>(
+        `select split_time, file_row_number from labelled_rows where ${bin} = ${holding.bin} order by split_time, file_row_number limit 1 offset ${offset}`,
+      );
+      return row;
+    }),
+  );
 }
 
 interface Plan {
@@ -181,16 +216,28 @@ async function hasFaults(engine: Engine, from: string, plan: Plan): Promise<bool
 /** Means, deviations and imputed values of the numeric features and the vocabularies, over the training split. */
 async function fit(engine: Engine, plan: Plan, spec: PipelineSpec): Promise<FeatureTransform> {
   const training = `from labelled where split_code = ${SPLIT_CODES.train}`;
-  const moments = plan.numeric.flatMap(({ value }, i) => [`count(${value}) as n${i}`, `avg(${value}) as mean${i}`, `stddev_pop(${value}) as std${i}`, `median(${value}) as median${i}`]);
+  const byMedian = spec.features.impute === 'median';
+  const moments = plan.numeric.flatMap(({ value }, i) => [
+    `count(${value}) as n${i}`,
+    `avg(${value}) as mean${i}`,
+    `stddev_pop(${value}) as std${i}`,
+    ...(byMedian ? [`min(${value}) as min${i}`, `max(${value}) as max${i}`, `${fractionalCountSql(value)} as fractional${i}`] : []),
+  ]);
   const [fitted = {}] = await engine.rows<Record<string, unknown>>(`select count(*) as fitted_rows${moments.map((moment) => `, ${moment}`).join('')} ${training}`);
   const fittedRows = Number(fitted.fitted_rows);
   if (fittedRows === 0) throw new FeatureFitError('the training split is empty: there is nothing to fit the feature transform on');
-  const numeric: NumericFeature[] = plan.numeric.map(({ feature }, i) => {
+  plan.numeric.forEach(({ feature }, i) => {
     if (Number(fitted[`n${i}`]) === 0) throw new FeatureFitError(`numeric feature "${feature.name}" has no values in the training split`);
-    const mean = Number(fitted[`mean${i}`]);
-    const std = Number(fitted[`std${i}`]);
+  });
+  const field = (name: string, i: number): number => Number(fitted[`${name}${i}`]);
+  const medians = byMedian
+    ? await exactQuantiles(engine, `(select * ${training})`, plan.numeric.map(({ value }, i) => ({ value, count: field('n', i), min: field('min', i), max: field('max', i), fractional: field('fractional', i) })), [0.5])
+    : [];
+  const numeric: NumericFeature[] = plan.numeric.map(({ feature }, i) => {
+    const mean = field('mean', i);
+    const std = field('std', i);
     // A constant column carries no signal; std 1 maps it to 0 instead of dividing by zero.
-    return { ...feature, impute: spec.features.impute === 'mean' ? mean : Number(fitted[`median${i}`]), mean, std: std > 1e-12 ? std : 1 };
+    return { ...feature, impute: byMedian ? medians[i]!.quantiles[0]! : mean, mean, std: std > 1e-12 ? std : 1 };
   });
   const categorical: CategoricalFeature[] = [];
   for (const { column, text } of plan.categorical) {
@@ -218,14 +265,17 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
   });
   const encoding = categorySlots(transform);
   const width = encodedWidth(encoding);
-  const result = await engine.stream(`select split_code::integer, label::float, ${[...numeric, ...slots].join(', ')} from labelled order by file_row_number`);
+  // The engine keeps the snapshot's row order (preserve_insertion_order): no sort is needed.
+  const result = await engine.stream(`select split_code::integer, label::float, ${[...numeric, ...slots].join(', ')} from labelled`);
   const files = await SplitFiles.create(dir, encoding);
   try {
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      const [splitOf, labelOf, ...values] = Array.from({ length: 2 + width }, (_, i) => columnNumbers(chunk.getColumnVector(i), chunk.rowCount));
+      // Read once: each read of rowCount is a call into the bindings.
+      const rowCount = chunk.rowCount;
+      const [splitOf, labelOf, ...values] = Array.from({ length: 2 + width }, (_, i) => columnNumbers(chunk.getColumnVector(i), rowCount));
       // The chunk's rows, split by split: one write per split per chunk.
       const members: Record<SplitName, number[]> = { train: [], validation: [], test: [] };
-      for (let row = 0; row < chunk.rowCount; row++) members[splitNameOf(splitOf![row]!)].push(row);
+      for (let row = 0; row < rowCount; row++) members[splitNameOf(splitOf![row]!)].push(row);
       for (const [split, rows] of Object.entries(members) as [SplitName, number[]][]) {
         if (rows.length === 0) continue;
         const features = new Float32Array(rows.length * width);
@@ -260,9 +310,7 @@ function columnNumbers(vector: DuckDBVector, rows: number): ArrayLike<number> {
  * The test split's rows, in input order, as a Parquet file of the snapshot's own columns and types:
  * read back by the row reader, they are the rows it reads from the snapshot.
  */
-async function writeTestRows(engine: Engine, from: string, columns: readonly SnapshotColumnType[], dir: string): Promise<void> {
-  const selected = columns.map(({ name }) => sqlIdentifier(name)).join(', ');
-  await engine.run(
-    `copy (select ${selected} from ${from} where file_row_number in (select file_row_number from labelled where split_code = ${SPLIT_CODES.test}) order by file_row_number) to ${sqlString(join(dir, TEST_ROWS_PARQUET))} (format parquet, compression zstd)`,
-  );
+async function writeTestRows(engine: Engine, columns: readonly SnapshotColumnType[], dir: string): Promise<void> {
+  const selected = columns.map(({ name }, k) => `ctrain_column_${k} as ${sqlIdentifier(name)}`).join(', ');
+  await engine.run(`copy (select ${selected} from labelled where split_code = ${SPLIT_CODES.test}) to ${sqlString(join(dir, TEST_ROWS_PARQUET))} (format parquet, compression zstd)`);
 }

@@ -1,14 +1,18 @@
 /**
  * A Parquet snapshot's column statistics, computed by the columnar engine: the same
  * DatasetStatistics the streaming accumulator gives for rows, with quantiles, histograms and
- * distinct counts exact at any size. One scan for every column's summary, one for histogram
- * bins, one group-by per text column for its top values.
+ * distinct counts exact at any size. One scan for every column's summary; then the numeric
+ * columns' quantiles (exact-quantiles.ts: a column of whole numbers over a narrow span is counted
+ * by value, and binned from its counts); one scan for the other columns' histogram bins; one
+ * group-by per text column for its top values.
  */
 import type { Engine } from './engine.js';
 import { sqlDouble, sqlIdentifier, sqlString } from './engine.js';
 import type { Quantiles } from './numeric-summary.js';
 import { isoTextInstantSql } from './time-sql.js';
-import { QUANTILES } from './numeric-summary.js';
+import { binIndex, QUANTILES } from './numeric-summary.js';
+import type { ColumnQuantiles, ValueCounts } from './exact-quantiles.js';
+import { exactQuantiles, fractionalCountSql } from './exact-quantiles.js';
 import type { StatisticsOptions } from './statistics.js';
 import type { Anomaly } from './schema-check.js';
 import type { ColumnStatistics, DatasetStatistics } from './statistics-types.js';
@@ -17,7 +21,6 @@ import type { ColumnStatistics, DatasetStatistics } from './statistics-types.js'
 type Shape = 'numeric' | 'boolean' | 'text' | 'temporal' | 'other';
 
 /** Engine types read as numbers. */
-const INTEGER_TYPE = /^(TINYINT|SMALLINT|INTEGER|UTINYINT|USMALLINT|UINTEGER)$/;
 export const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL\(.*\))$/;
 const TEMPORAL_TYPE = /^(DATE|TIMESTAMP.*)$/;
 
@@ -56,46 +59,52 @@ export async function snapshotStatistics(engine: Engine, path: string, options: 
   });
   const summaries = await summarise(engine, from, columns);
   const rowCount = Number(summaries.rows);
+  const read = (field: string, i: number): unknown => summaries[`${field}${i}`];
+  const numeric = columns.flatMap((column, i) => (column.shape === 'numeric' && Number(read('count', i)) > 0 ? [i] : []));
+  const distributions = new Map<number, ColumnQuantiles>();
+  const found = await exactQuantiles(
+    engine,
+    from,
+    numeric.map((i) => ({ value: columns[i]!.value, count: Number(read('count', i)), min: Number(read('min', i)), max: Number(read('max', i)), fractional: Number(read('fractional', i)) })),
+    Object.values(QUANTILES),
+  );
+  numeric.forEach((i, k) => distributions.set(i, found[k]!));
   const results: ColumnStatistics[] = [];
   const edgesByColumn = new Map<string, number[]>();
   for (const column of options.reference?.columns ?? []) if (column.kind === 'numeric') edgesByColumn.set(column.name, column.histogram.edges);
 
   for (const [i, column] of columns.entries()) {
-    const read = (field: string): unknown => summaries[`${field}${i}`];
-    const count = Number(read('count'));
+    const count = Number(read('count', i));
     const base = { name: column.name, count, nulls: rowCount - count };
     if (column.shape === 'numeric' && count > 0) {
-      const quantileList = read('quantiles') as number[];
+      const quantileList = distributions.get(i)!.quantiles;
       const quantiles = Object.fromEntries(Object.keys(QUANTILES).map((name, k) => [name, quantileList[k]!])) as Quantiles;
       // Without reference edges, a column is binned on its own quantiles.
       edgesByColumn.set(column.name, edgesByColumn.get(column.name) ?? [...new Set(Object.values(quantiles))]);
-      results.push({ ...base, kind: 'numeric', min: Number(read('min')), max: Number(read('max')), mean: Number(read('mean')), std: Number(read('std')), quantiles, histogram: { edges: [], counts: [], source: 'exact' } });
+      results.push({ ...base, kind: 'numeric', min: Number(read('min', i)), max: Number(read('max', i)), mean: Number(read('mean', i)), std: Number(read('std', i)), quantiles, histogram: { edges: [], counts: [], source: 'exact' } });
     } else if (column.shape === 'boolean' && count > 0) {
-      results.push({ ...base, kind: 'boolean', trueCount: Number(read('trues')), falseCount: count - Number(read('trues')) });
-    } else if (column.shape === 'text' && count > 0 && Number(read('dates')) === count) {
-      results.push({ ...base, kind: 'datetime', min: String(read('earliest')), max: String(read('latest')) });
+      results.push({ ...base, kind: 'boolean', trueCount: Number(read('trues', i)), falseCount: count - Number(read('trues', i)) });
+    } else if (column.shape === 'text' && count > 0 && Number(read('dates', i)) === count) {
+      results.push({ ...base, kind: 'datetime', min: String(read('earliest', i)), max: String(read('latest', i)) });
     } else if (column.shape === 'temporal' && count > 0) {
-      results.push({ ...base, kind: 'datetime', min: String(read('earliest')), max: String(read('latest')) });
+      results.push({ ...base, kind: 'datetime', min: String(read('earliest', i)), max: String(read('latest', i)) });
     } else {
       results.push({ ...base, kind: 'categorical', ...(await frequencies(engine, from, column, count, options.topValues ?? 1000)) });
     }
   }
-  await fillHistograms(engine, from, columns, results, edgesByColumn);
+  await fillHistograms(engine, from, columns, results, edgesByColumn, distributions);
   return { rowCount, columns: results };
 }
 
 /** One scan: each column's count and what its shape needs (moments and quantiles, true count, date range). */
 async function summarise(engine: Engine, from: string, columns: SnapshotColumn[]): Promise<Record<string, unknown>> {
-  const quantiles = `[${Object.values(QUANTILES).join(', ')}]`;
   const fields = columns.flatMap((column, i) => {
     const { sql, value } = column;
     const count = `count(${value}) as count${i}`;
     switch (column.shape) {
-      case 'numeric': {
-        // Integers are never NaN or infinite, and the engine finds their quantiles twice as fast as those of doubles (the same numbers: each is a double exactly).
-        const quantileOf = INTEGER_TYPE.test(column.type) ? sql : value;
-        return [count, `min(${value}) as min${i}`, `max(${value}) as max${i}`, `avg(${value}) as mean${i}`, `stddev_pop(${value}) as std${i}`, `quantile_cont(${quantileOf}, ${quantiles}) as quantiles${i}`];
-      }
+      case 'numeric':
+        // Quantiles come after, the fastest exact way for what this scan finds (exact-quantiles.ts).
+        return [count, `min(${value}) as min${i}`, `max(${value}) as max${i}`, `avg(${value}) as mean${i}`, `stddev_pop(${value}) as std${i}`, `${fractionalCountSql(value)} as fractional${i}`];
       case 'boolean':
         return [count, `count(*) filter (where ${sql}) as trues${i}`];
       case 'text': {
@@ -124,10 +133,15 @@ async function frequencies(engine: Engine, from: string, column: SnapshotColumn,
 }
 
 /** One scan: every numeric column's values counted into its bins (below the first edge, between edges, at or above the last). */
-async function fillHistograms(engine: Engine, from: string, columns: SnapshotColumn[], results: ColumnStatistics[], edgesByColumn: Map<string, number[]>): Promise<void> {
+async function fillHistograms(engine: Engine, from: string, columns: SnapshotColumn[], results: ColumnStatistics[], edgesByColumn: Map<string, number[]>, distributions: Map<number, ColumnQuantiles>): Promise<void> {
   const numeric = columns.flatMap((column, i) => {
     const result = results[i]!;
-    return result.kind === 'numeric' ? [{ column, result, edges: edgesByColumn.get(column.name)! }] : [];
+    if (result.kind !== 'numeric') return [];
+    const edges = edgesByColumn.get(column.name)!;
+    const valueCounts = distributions.get(i)?.valueCounts;
+    // A column counted by value is binned from its counts, with no scan.
+    if (valueCounts) result.histogram = { edges: [...edges], counts: binnedCounts(valueCounts, edges), source: 'exact' };
+    return valueCounts ? [] : [{ column, result, edges }];
   });
   if (numeric.length === 0) return;
   // Each value's bin is found once (the first edge above it), then bins are counted: cheaper than testing every value against every bin.
@@ -141,6 +155,13 @@ async function fillHistograms(engine: Engine, from: string, columns: SnapshotCol
     if (result.kind !== 'numeric') return;
     result.histogram = { edges: [...edges], counts: Array.from({ length: edges.length + 1 }, (_, k) => Number(counts![`h${j}_${k}`])), source: 'exact' };
   });
+}
+
+/** Value counts into the bins of `edges` (see Histogram). */
+function binnedCounts({ values, counts }: ValueCounts, edges: readonly number[]): number[] {
+  const bins = new Array<number>(edges.length + 1).fill(0);
+  values.forEach((value, k) => (bins[binIndex(edges, value)]! += counts[k]!));
+  return bins;
 }
 
 /** The largest finite float32: training's matrices are float32, and a larger number would become Infinity there. */

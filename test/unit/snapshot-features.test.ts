@@ -135,6 +135,21 @@ describe('the feature step on the engine', () => {
     expect(await testRowsOf(run)).toEqual(rowByRow.splits.test);
   });
 
+  it('splits as the row-by-row path does over several row groups, with ties in time at the cut-offs, rows kept in input order', async () => {
+    // 130k rows (two of the snapshot’s row groups), the time in 40 values: the cut-offs fall among equal times.
+    const coarse = flightsCsv(130_000).replace(/^(\d{4}-\d{2}-)(\d{2})T\d{2}:\d{2}:\d{2}(Z?)/gm, (_, month: string, day: string) => `${month}${String((Number(day) % 20) + 1).padStart(2, '0')}T0${Number(day) % 2}:00:00Z`);
+    const { engine, run, rowByRow } = await bothWays(coarse, flightSpec({ timeParts: { column: 'date', parts: ['hour'] } }));
+
+    const width = featureWidth(rowByRow.transform);
+    for (const split of SPLIT_NAMES) {
+      expect(engine!.rows[split]).toBe(rowByRow.splits[split].length);
+      const expected = toMatrix(engine!.transform, rowByRow.splits[split], width);
+      expect(await float32s(join(run, splitFileNames(split).labels))).toEqual(expected.labels);
+      expect(await denseFeatures(run, split, engine!.transform, engine!.rows[split])).toEqual(expected.features);
+    }
+    expect(await testRowsOf(run)).toEqual(rowByRow.splits.test);
+  });
+
   it('imputes medians and reads a regression label like the row-by-row path', async () => {
     const spec = { ...flightSpec({ impute: 'median', timeParts: undefined }), label: { column: 'delay', kind: 'regression' as const } };
     const { engine, run, rowByRow } = await bothWays(flightsCsv(800), spec);

@@ -35,13 +35,13 @@ async function bothWays(name: string, content: string, format: TabularFormat, op
 const rounded = (value: unknown): unknown =>
   typeof value === 'number' ? Number(value.toPrecision(12)) : Array.isArray(value) ? value.map(rounded) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([key, nested]) => [key, rounded(nested)])) : value;
 
-/** Rows of a mixed table: numbers with gaps, booleans, a few categories, dates, an all-empty column. */
+/** Rows of a mixed table: numbers with gaps, booleans, a few categories, dates, an all-empty column, whole numbers over a narrow span and a wide one. */
 function mixedCsv(rows: number): string {
-  const lines = ['amount,flag,city,day,empty,ratio'];
+  const lines = ['amount,flag,city,day,empty,ratio,seats,account'];
   for (let i = 0; i < rows; i++) {
     const amount = i % 11 === 0 ? '' : String(((i * 7919) % 1000) / 8 - 40);
     const day = `2024-0${1 + (i % 9)}-${String(1 + (i % 28)).padStart(2, '0')}${i % 2 ? 'T10:30:00Z' : ''}`;
-    lines.push([amount, i % 3 === 0 ? 'true' : 'false', ['Oslo', 'Bergen', 'Tromsø', 'Bodø'][i % 4 === 3 ? 0 : i % 4], day, '', String((i % 17) / 3)].join(','));
+    lines.push([amount, i % 3 === 0 ? 'true' : 'false', ['Oslo', 'Bergen', 'Tromsø', 'Bodø'][i % 4 === 3 ? 0 : i % 4], day, '', String((i % 17) / 3), i % 13 === 0 ? '' : String((i * 31) % 500 - 100), String(i * 100_003)].join(','));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -52,7 +52,7 @@ describe('statistics of a snapshot by the engine', () => {
 
     expect(engine.rowCount).toBe(2000);
     expect(engine.columns.map((column) => [column.name, column.kind])).toEqual(rows.columns.map((column) => [column.name, column.kind]));
-    expect(engine.columns.map((column) => column.kind)).toEqual(['numeric', 'boolean', 'categorical', 'datetime', 'categorical', 'numeric']);
+    expect(engine.columns.map((column) => column.kind)).toEqual(['numeric', 'boolean', 'categorical', 'datetime', 'categorical', 'numeric', 'numeric', 'numeric']);
     // Interpolated quantiles and summed moments may differ in the last bits between the two.
     expect(rounded(engine)).toEqual(rounded(rows));
   });
