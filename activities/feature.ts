@@ -12,7 +12,7 @@ import { SPLIT_CODES, SPLIT_NAMES, SplitError, SplitRecorder, splitNameOf } from
 import type { TransformedRow } from '../features/transform.js';
 import { applyTransform, FeatureFitError, TransformFitter } from '../features/transform.js';
 import { cacheKey } from '../infra/artifacts.js';
-import type { EngineFeatures } from '../features/snapshot-features.js';
+import type { EngineFeatures, SplitWritten } from '../features/snapshot-features.js';
 import { featureOnEngine } from '../features/snapshot-features.js';
 import { STEP_ENGINE, withEngine } from '../tabular/engine.js';
 import { snapshotColumns } from '../tabular/snapshot-statistics.js';
@@ -51,19 +51,33 @@ export function createFeatureActivities({ storage }: ActivityDependencies) {
       const output = (name: string) => stepKeys.output('feature', key, name);
       const outputs = await withScratch('feature', async (dir) => {
         const snapshot = await pullDatasetVersion(storage, ingest, dir);
-        const { transform, rows, testRowsFile } = (await withDataErrors(() => onEngine(snapshot, spec, dir))) ?? (await rowByRow(snapshot, spec, ingest, dir));
-        const transformRef = output('transform.json');
-        const splits = {} as FeatureManifest['splits'];
-        const testRows = output(testRowsFile);
-        const uploads: Promise<unknown>[] = [storage.putJson(transformRef, transform), storage.putFile(testRows, join(dir, testRowsFile), testRowsFile.endsWith('.parquet') ? 'application/vnd.apache.parquet' : 'application/x-ndjson')];
-        for (const name of SPLIT_NAMES) {
-          const files = splitFileNames(name);
-          splits[name] = { features: output(files.features), labels: output(files.labels), rows: rows[name] };
-          uploads.push(storage.putFile(splits[name].features, join(dir, files.features)), storage.putFile(splits[name].labels, join(dir, files.labels)));
+        const uploads: Promise<unknown>[] = [];
+        // Each file goes up as soon as it is complete: a split's matrices while the engine writes the next.
+        const store = (name: string, contentType?: string, sha256?: string): void => {
+          const upload = storage.putFile(output(name), join(dir, name), contentType, sha256);
+          // Awaited below; until then a failure must not count as unhandled.
+          upload.catch(() => undefined);
+          uploads.push(upload);
+        };
+        const storeSplit: SplitWritten = (_, sha256) => Object.entries(sha256).forEach(([name, digest]) => store(name, undefined, digest));
+        try {
+          const engine = await withDataErrors(() => onEngine(snapshot, spec, dir, storeSplit));
+          const { transform, rows, testRowsFile } = engine ?? (await rowByRow(snapshot, spec, ingest, dir));
+          if (!engine) SPLIT_NAMES.forEach((split) => Object.values(splitFileNames(split)).forEach((name) => store(name)));
+          const transformRef = output('transform.json');
+          uploads.push(storage.putJson(transformRef, transform));
+          store(testRowsFile, testRowsFile.endsWith('.parquet') ? 'application/vnd.apache.parquet' : 'application/x-ndjson');
+          await Promise.all(uploads);
+          const splits = {} as FeatureManifest['splits'];
+          for (const name of SPLIT_NAMES) {
+            const files = splitFileNames(name);
+            splits[name] = { features: output(files.features), labels: output(files.labels), rows: rows[name] };
+          }
+          return { transform: transformRef, splits, testRows: output(testRowsFile), width: featureWidth(transform), rowEncoding: categorySlots(transform) };
+        } finally {
+          // The scratch folder goes once no upload still reads from it.
+          await Promise.allSettled(uploads);
         }
-        // Side by side: hashing one file overlaps the store's writing of another.
-        await Promise.all(uploads);
-        return { transform: transformRef, splits, testRows, width: featureWidth(transform), rowEncoding: categorySlots(transform) };
       });
       return completeStep(storage, {
         step: 'feature',
@@ -78,10 +92,10 @@ export function createFeatureActivities({ storage }: ActivityDependencies) {
 }
 
 /** The step on the columnar engine, for Parquet snapshots of clean data of plain types; undefined otherwise. */
-async function onEngine(snapshot: string, spec: PipelineSpec, dir: string): Promise<EngineFeatures | undefined> {
+async function onEngine(snapshot: string, spec: PipelineSpec, dir: string, onSplitWritten: SplitWritten): Promise<EngineFeatures | undefined> {
   // Versions ingested before snapshots were Parquet are JSON Lines: the file's extension says which.
   if (detectFormat(snapshot) !== 'parquet') return undefined;
-  return withEngine(async (engine) => featureOnEngine(engine, snapshot, await snapshotColumns(engine, snapshot), spec, dir), { ...STEP_ENGINE, spillDirectory: dir });
+  return withEngine(async (engine) => featureOnEngine(engine, snapshot, await snapshotColumns(engine, snapshot), spec, dir, onSplitWritten), { ...STEP_ENGINE, spillDirectory: dir });
 }
 
 /** The step row by row, in three passes (split, fit, transform): for what the engine leaves, and the errors that name a row and value. */

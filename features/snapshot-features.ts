@@ -26,6 +26,9 @@ const TEMPORAL_TYPE = /^(DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_S|TIM
 const PLAIN_TYPE = new RegExp(`^(VARCHAR|BOOLEAN|DOUBLE|FLOAT|BIGINT|INTEGER|SMALLINT|TINYINT)$|${TEMPORAL_TYPE.source}`);
 const INTEGER_TYPE = /^(BIGINT|INTEGER|SMALLINT|TINYINT)$/;
 
+/** Hears of a split whose matrix files are complete, with each file's SHA-256 by its name. */
+export type SplitWritten = (split: SplitName, sha256: Record<string, string>) => void;
+
 export interface EngineFeatures {
   transform: FeatureTransform;
   rows: Record<SplitName, number>;
@@ -33,8 +36,12 @@ export interface EngineFeatures {
   testRowsFile: string;
 }
 
-/** Runs the feature step on the engine into `dir`, or answers undefined when the data is for the row-by-row path. */
-export async function featureOnEngine(engine: Engine, snapshot: string, columns: readonly SnapshotColumnType[], spec: PipelineSpec, dir: string): Promise<EngineFeatures | undefined> {
+/**
+ * Runs the feature step on the engine into `dir`, or answers undefined when the data is for the
+ * row-by-row path (always before any file is written). `onSplitWritten` hears of each split whose
+ * matrices are complete, so they can be stored while the engine goes on.
+ */
+export async function featureOnEngine(engine: Engine, snapshot: string, columns: readonly SnapshotColumnType[], spec: PipelineSpec, dir: string, onSplitWritten?: SplitWritten): Promise<EngineFeatures | undefined> {
   const plan = planFor(columns, spec);
   if (!plan) return undefined;
   await engine.run(`set TimeZone = 'UTC'`);
@@ -52,7 +59,7 @@ export async function featureOnEngine(engine: Engine, snapshot: string, columns:
   if (rowCount === 0) return undefined;
   await engine.run(`create or replace temp view labelled as select *, ${await splitCode(engine, spec.split, rowCount)} as split_code from labelled_rows`);
   const transform = await fit(engine, plan, spec);
-  const rows = await writeMatrices(engine, plan, transform, dir);
+  const rows = await writeMatrices(engine, plan, transform, dir, onSplitWritten);
   await writeTestRows(engine, columns, dir);
   return { transform, rows, testRowsFile: TEST_ROWS_PARQUET };
 }
@@ -253,7 +260,7 @@ async function fit(engine: Engine, plan: Plan, spec: PipelineSpec): Promise<Feat
  * rows encoded as category slots: the engine computes the standardised numbers and each
  * category's slot, and they are interleaved into rows here, a chunk of rows at a time.
  */
-async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTransform, dir: string): Promise<Record<SplitName, number>> {
+async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTransform, dir: string, onSplitWritten?: SplitWritten): Promise<Record<SplitName, number>> {
   const numeric = plan.numeric.map(({ value }, i) => {
     const { impute, mean, std } = transform.numeric[i]!;
     return `((coalesce(${value}, ${sqlDouble(impute)}) - ${sqlDouble(mean)}) / ${sqlDouble(std)})::float`;
@@ -279,6 +286,8 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
         const rowCount = chunk.rowCount;
         await files.addBlock(split, arrayFloats(chunk.getColumnVector(1), rowCount, width), columnFloats(chunk.getColumnVector(0), rowCount));
       }
+      const digests = await files.finishSplit(split);
+      onSplitWritten?.(split, digests);
     }
     await files.finish();
     return files.rows();

@@ -4,6 +4,7 @@
  * JSON Lines. Expanded, the features are the bytes the in-memory path (toMatrix) gives; the labels
  * and test rows are its bytes as they are.
  */
+import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,10 +23,15 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   for (let offset = 0; offset < bytes.length; ) offset += (await handle.write(bytes, offset, bytes.length - offset)).bytesWritten;
 }
 
-/** Float32 values appended to a file in the machine's byte order, as `Buffer.from(float32Array.buffer)` holds them. */
+/**
+ * Float32 values appended to a file in the machine's byte order, as `Buffer.from(float32Array.buffer)`
+ * holds them; the file's SHA-256 taken on the way, so storing it need not read it again to hash it.
+ */
 export class Float32File {
   private readonly chunk = new Float32Array(CHUNK_BYTES / Float32Array.BYTES_PER_ELEMENT);
   private used = 0;
+  private readonly hash = createHash('sha256');
+  private digest: string | undefined;
 
   private constructor(private readonly handle: FileHandle) {}
 
@@ -52,6 +58,12 @@ export class Float32File {
   async finish(): Promise<void> {
     await this.flush();
     await this.handle.close();
+    this.digest = this.hash.digest('hex');
+  }
+
+  /** The SHA-256 of the file's bytes (hex), once it is finished. */
+  get sha256(): string | undefined {
+    return this.digest;
   }
 
   /** Closes the file without writing what is left: for cleaning up after a failure (closing twice is harmless). */
@@ -61,7 +73,9 @@ export class Float32File {
 
   private async flush(): Promise<void> {
     // The chunk is reused only once the write has finished with it.
-    await writeAll(this.handle, new Uint8Array(this.chunk.buffer, 0, this.used * Float32Array.BYTES_PER_ELEMENT));
+    const bytes = new Uint8Array(this.chunk.buffer, 0, this.used * Float32Array.BYTES_PER_ELEMENT);
+    this.hash.update(bytes);
+    await writeAll(this.handle, bytes);
     this.used = 0;
   }
 }
@@ -126,6 +140,8 @@ export class SplitMatrixWriter {
     }
   }
 
+  private finished = false;
+
   /** Rows added so far. */
   get rows(): number {
     return this.count;
@@ -145,13 +161,21 @@ export class SplitMatrixWriter {
     this.count += labels.length;
   }
 
+  /** Writes what is left and closes both files; once only, so a split finished early is not written again. */
   async finish(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
     await this.features.finish();
     await this.labels.finish();
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([this.features.close(), this.labels.close()]);
+  }
+
+  /** The SHA-256 of each file, once finished. */
+  get sha256(): { features?: string; labels?: string } {
+    return { features: this.features.sha256, labels: this.labels.sha256 };
   }
 }
 
@@ -195,6 +219,14 @@ export class SplitFiles {
   /** Appends a block of transformed rows, encoded, to a split's matrices only (the engine writes the test rows itself). */
   async addBlock(split: SplitName, features: Float32Array, labels: Float32Array): Promise<void> {
     await this.matrices[split].addBlock(features, labels);
+  }
+
+  /** Writes what is left of one split's matrices and closes them: their files are complete from here on. Answers each file's SHA-256 by its name. */
+  async finishSplit(split: SplitName): Promise<Record<string, string>> {
+    const matrix = this.matrices[split];
+    await matrix.finish();
+    const names = splitFileNames(split);
+    return { [names.features]: matrix.sha256.features!, [names.labels]: matrix.sha256.labels! };
   }
 
   /** Rows added per split. */

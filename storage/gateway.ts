@@ -52,6 +52,13 @@ export interface ObjectInfo {
 
 const sha256 = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
 
+/** The SHA-256 (hex) of a local file, read a chunk at a time. */
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
 /** Bodies past this many bytes are hashed on the thread pool (WebCrypto), so a large upload does not stall the event loop (a server answering requests). */
 const HASH_OFF_THREAD_BYTES = 256 * 1024;
 
@@ -108,17 +115,16 @@ export class ObjectStore {
   /**
    * {@link putBuffer} for an object too large to hold in memory: the same object, content type
    * and SHA-256, read from a local file. Past the SDK's part size it goes up as a multipart upload,
-   * which S3 likewise makes visible only once complete.
+   * which S3 likewise makes visible only once complete. `sha256` is the file's SHA-256 (hex) where
+   * its writer took it on the way, saving a read of the whole file to hash it.
    */
-  async putFile(ref: ObjectRef, path: string, contentType = 'application/octet-stream'): Promise<void> {
+  async putFile(ref: ObjectRef, path: string, contentType = 'application/octet-stream', sha256?: string): Promise<void> {
     // For an empty file the SDK would open a read stream and never read or close it.
     if ((await stat(path)).size === 0) {
       await this.putBuffer(ref, Buffer.alloc(0), contentType);
       return;
     }
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-    await this.#client.fPutObject(ref.bucket, ref.key, path, { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': hash.digest('hex') });
+    await this.#client.fPutObject(ref.bucket, ref.key, path, { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': sha256 ?? (await fileSha256(path)) });
   }
 
   /** The object's bytes, checked against the SHA-256 they were written with (objects written without one are taken as they are). Throws when missing ({@link isMissingObject}). */

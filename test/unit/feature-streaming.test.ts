@@ -4,6 +4,7 @@
  * array-based split and fit as they were before streaming are kept below as the reference, since
  * splitIndices and fitTransform now run on the streaming code themselves.
  */
+import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -285,11 +286,15 @@ describe('split files', () => {
     expect(Buffer.from(dense.buffer).equals(Buffer.from(features.buffer))).toBe(true);
     expect((await readFile(join(dir, 'm.labels.f32'))).equals(Buffer.from(labels.buffer))).toBe(true);
     expect(writer.rows).toBe(many.length);
+    // The digests taken on the way are those of the files' bytes, stored with them as their checksums.
+    const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    expect(writer.sha256).toEqual({ features: sha256(stored), labels: sha256(await readFile(join(dir, 'm.labels.f32'))) });
   });
 
   it('a split matrix writer of no rows writes empty files, as toMatrix of none', async () => {
     const writer = await SplitMatrixWriter.create({ kind: 'category-slots', numeric: 2, blocks: [3] }, join(dir, 'e.features.f32'), join(dir, 'e.labels.f32'));
     await writer.finish();
+    expect(writer.sha256.features).toBe(createHash('sha256').digest('hex'));
     expect(await readFile(join(dir, 'e.features.f32'))).toHaveLength(0);
     expect(await readFile(join(dir, 'e.labels.f32'))).toHaveLength(0);
   });
