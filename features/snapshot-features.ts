@@ -17,7 +17,7 @@ import { FEATURE_TRANSFORM_VERSION } from './feature-transform.js';
 import { categorySlots, encodedWidth } from './row-encoding.js';
 import { SplitFiles, TEST_ROWS_PARQUET } from './split-files.js';
 import type { SplitName } from './split.js';
-import { SPLIT_CODES, SPLIT_NAMES } from './split.js';
+import { SPLIT_CODES, SPLIT_NAMES, splitNameOf } from './split.js';
 import { FeatureFitError } from './transform.js';
 import { isoTextMsSql, timePartSql } from '../tabular/time-sql.js';
 import { exactQuantiles, fractionalCountSql } from '../tabular/exact-quantiles.js';
@@ -46,18 +46,17 @@ export async function featureOnEngine(engine: Engine, snapshot: string, columns:
   if (!plan) return undefined;
   await engine.run(`set TimeZone = 'UTC'`);
   const from = `read_parquet(${sqlString(snapshot)}, file_row_number = true)`;
-  if (await hasFaults(engine, from, plan)) return undefined;
+  const scanned = await firstScan(engine, from, plan);
+  if (scanned.faults > 0) return undefined;
 
   // Labelled rows, each with its time (ties in time go by input order), read from the snapshot by
   // every query that needs them: the scan costs less than holding the rows in a table.
   // The snapshot's own columns ride along under names of their own, for the test rows.
   const raw = columns.map(({ name }, k) => `${sqlIdentifier(name)} as ctrain_column_${k}`).join(', ');
   await engine.run(`create or replace temp view labelled_rows as select file_row_number, ${plan.label} as label, ${plan.time} as split_time, ${plan.inputs}, ${raw} from ${from} where ${plan.label} is not null`);
-  const [labelled] = await engine.rows<{ n: bigint }>('select count(*) as n from labelled_rows');
-  const rowCount = Number(labelled?.n ?? 0);
   // With no labelled row there is nothing to fit; the row-by-row path says so in its own words.
-  if (rowCount === 0) return undefined;
-  await engine.run(`create or replace temp view labelled as select *, ${await splitCode(engine, spec.split, rowCount)} as split_code from labelled_rows`);
+  if (scanned.labelled === 0) return undefined;
+  await engine.run(`create or replace temp view labelled as select *, ${await splitCode(engine, spec.split, scanned)} as split_code from labelled_rows`);
   const transform = await fit(engine, plan, spec);
   const rows = await writeMatrices(engine, plan, transform, dir, onSplitWritten);
   await writeTestRows(engine, columns, dir);
@@ -69,13 +68,13 @@ export async function featureOnEngine(engine: Engine, snapshot: string, columns:
  * last test. Only the last training row and the last validation row are looked up by rank; every
  * row then compares its own (time, row) with them.
  */
-async function splitCode(engine: Engine, split: PipelineSpec['split'], rowCount: number): Promise<string> {
+async function splitCode(engine: Engine, split: PipelineSpec['split'], scanned: FirstScan): Promise<string> {
   const { test, validation } = split;
   // Ranks from 1, rounded as the row-by-row path rounds them.
   const [ranks] = await engine.rows<{ train: number; validation: number }>(
-    `select (n - round(n * ${test}) - round(n * ${validation}))::double as train, (n - round(n * ${test}))::double as validation from (select ${rowCount}::double as n)`,
+    `select (n - round(n * ${test}) - round(n * ${validation}))::double as train, (n - round(n * ${test}))::double as validation from (select ${scanned.labelled}::double as n)`,
   );
-  const atRank = await rowsAtRanks(engine, [ranks!.train, ranks!.validation]);
+  const atRank = await rowsAtRanks(engine, [ranks!.train, ranks!.validation], scanned);
   // A split with no rows has no last row: nothing falls at or before it.
   const atOrBefore = (cutoff: RankedRow | undefined): string =>
     cutoff ? `(split_time < ${sqlDouble(cutoff.split_time)} or (split_time = ${sqlDouble(cutoff.split_time)} and file_row_number <= ${cutoff.file_row_number}))` : 'false';
@@ -93,26 +92,26 @@ const TIME_BINS = 4096;
 /**
  * The labelled rows at these 1-based ranks in (time, row) order; undefined for a rank below 1.
  * Sorting every row took longer than the rest of the split: the times are counted into bins of
- * equal width, and only the rows of the bin that holds a rank are sorted (all of them only when
+ * equal width, and only the rows of the bins that hold the ranks are sorted (all of them only when
  * every time is the same).
  */
-async function rowsAtRanks(engine: Engine, ranks: readonly number[]): Promise<(RankedRow | undefined)[]> {
-  const [span] = await engine.rows<{ low: number; high: number }>('select min(split_time) as low, max(split_time) as high from labelled_rows');
-  const { low, high } = span!;
+async function rowsAtRanks(engine: Engine, ranks: readonly number[], { low, high }: FirstScan): Promise<(RankedRow | undefined)[]> {
   const bin = high > low ? `least(floor((split_time - ${sqlDouble(low)}) / ${sqlDouble(high - low)} * ${TIME_BINS}), ${TIME_BINS - 1})::integer` : '0';
   const counted = await engine.rows<{ bin: number; n: bigint }>(`select ${bin} as bin, count(*) as n from labelled_rows group by all order by bin`);
-  return Promise.all(
-    ranks.map(async (rank) => {
-      if (!(rank >= 1)) return undefined;
-      let before = 0;
-      const holding = counted.find((entry) => (before += Number(entry.n)) >= rank)!;
-      const offset = rank - (before - Number(holding.n)) - 1;
-      const [row] = await engine.rows<{ split_time: number; file_row_number: bigint }>(
-        `select split_time, file_row_number from labelled_rows where ${bin} = ${holding.bin} order by split_time, file_row_number limit 1 offset ${offset}`,
-      );
-      return row;
-    }),
+  // Each rank as its bin and its 1-based place there.
+  const wanted = ranks.map((rank) => {
+    if (!(rank >= 1)) return undefined;
+    let before = 0;
+    const holding = counted.find((entry) => (before += Number(entry.n)) >= rank)!;
+    return { bin: holding.bin, place: rank - (before - Number(holding.n)) };
+  });
+  const places = wanted.filter((entry) => entry !== undefined);
+  if (places.length === 0) return wanted.map(() => undefined);
+  const found = await engine.rows<{ bin: number; place: bigint; split_time: number; file_row_number: bigint }>(
+    `select bin, place, split_time, file_row_number from (select ${bin} as bin, split_time, file_row_number, row_number() over (partition by bin order by split_time, file_row_number) as place from labelled_rows where ${bin} in (${[...new Set(places.map((entry) => entry.bin))].join(', ')})) ` +
+      `where ${places.map((entry) => `(bin = ${entry.bin} and place = ${entry.place})`).join(' or ')}`,
   );
+  return wanted.map((entry) => entry && found.find((row) => row.bin === entry.bin && Number(row.place) === entry.place));
 }
 
 interface Plan {
@@ -214,10 +213,21 @@ function labelSql(label: LabelSpec, typeOf: Map<string, string>): string | undef
   return positive(`${number} ${comparison}`, number);
 }
 
-async function hasFaults(engine: Engine, from: string, plan: Plan): Promise<boolean> {
-  if (plan.faults.length === 0) return false;
-  const [counted] = await engine.rows<{ faults: bigint }>(`select count(*) as faults from (select *, ${plan.inputs} from ${from}) where ${plan.faults.map((fault) => `(${fault})`).join(' or ')}`);
-  return Number(counted?.faults ?? 0) > 0;
+/** What one scan of the snapshot finds: rows the engine path must leave (faults), labelled rows, and the span of their times. */
+interface FirstScan {
+  faults: number;
+  labelled: number;
+  low: number;
+  high: number;
+}
+
+async function firstScan(engine: Engine, from: string, plan: Plan): Promise<FirstScan> {
+  const faults = plan.faults.length === 0 ? 'false' : plan.faults.map((fault) => `(${fault})`).join(' or ');
+  const labelled = `${plan.label} is not null`;
+  const [found] = await engine.rows<{ faults: bigint; labelled: bigint; low: number | null; high: number | null }>(
+    `select count(*) filter (where ${faults}) as faults, count(*) filter (where ${labelled}) as labelled, min(${plan.time}) filter (where ${labelled}) as low, max(${plan.time}) filter (where ${labelled}) as high from (select *, ${plan.inputs} from ${from})`,
+  );
+  return { faults: Number(found?.faults ?? 0), labelled: Number(found?.labelled ?? 0), low: found?.low ?? 0, high: found?.high ?? 0 };
 }
 
 /** Means, deviations and imputed values of the numeric features and the vocabularies, over the training split. */
@@ -230,8 +240,8 @@ async function fit(engine: Engine, plan: Plan, spec: PipelineSpec): Promise<Feat
     `stddev_pop(${value}) as std${i}`,
     ...(byMedian ? [`min(${value}) as min${i}`, `max(${value}) as max${i}`, `${fractionalCountSql(value)} as fractional${i}`] : []),
   ]);
-  const [fitted = {}] = await engine.rows<Record<string, unknown>>(`select count(*) as fitted_rows${moments.map((moment) => `, ${moment}`).join('')} ${training}`);
-  const fittedRows = Number(fitted.fitted_rows);
+  const { whole: fitted, ranked } = await momentsAndCounts(engine, training, moments, plan.categorical, spec.features.maxVocabulary);
+  const fittedRows = Number(fitted.fitted_rows ?? 0);
   if (fittedRows === 0) throw new FeatureFitError('the training split is empty: there is nothing to fit the feature transform on');
   plan.numeric.forEach(({ feature }, i) => {
     if (Number(fitted[`n${i}`]) === 0) throw new FeatureFitError(`numeric feature "${feature.name}" has no values in the training split`);
@@ -246,13 +256,31 @@ async function fit(engine: Engine, plan: Plan, spec: PipelineSpec): Promise<Feat
     // A constant column carries no signal; std 1 maps it to 0 instead of dividing by zero.
     return { ...feature, impute: byMedian ? medians[i]!.quantiles[0]! : mean, mean, std: std > 1e-12 ? std : 1 };
   });
-  const categorical: CategoricalFeature[] = [];
-  for (const { column, text } of plan.categorical) {
-    // Most frequent first; equal counts by value, so the order never varies.
-    const ranked = await engine.rows<{ value: string }>(`select ${text} as value, count(*) as n ${training} and value is not null group by value order by n desc, value limit ${spec.features.maxVocabulary}`);
-    categorical.push({ column, encoding: 'one-hot', vocabulary: ranked.map((entry) => entry.value) });
-  }
+  const categorical: CategoricalFeature[] = plan.categorical.map(({ column }, j) => ({ column, encoding: 'one-hot', vocabulary: ranked[j]! }));
   return { version: FEATURE_TRANSFORM_VERSION, fittedRows, numeric, categorical, label: spec.label };
+}
+
+/**
+ * In one scan of the training rows (`training`, a FROM clause): the `moments` over all of them, and
+ * each categorical column's `maxVocabulary` most frequent values, most frequent first, equal counts
+ * by value so the order never varies. A grouping set per column: one scan instead of one per column.
+ */
+async function momentsAndCounts(engine: Engine, training: string, moments: readonly string[], categorical: Plan['categorical'], maxVocabulary: number): Promise<{ whole: Record<string, unknown>; ranked: string[][] }> {
+  const fields = ['count(*) as fitted_rows', ...moments].join(', ');
+  if (categorical.length === 0) {
+    const [whole = {}] = await engine.rows<Record<string, unknown>>(`select ${fields} ${training}`);
+    return { whole, ranked: [] };
+  }
+  const names = categorical.map((_, j) => `ctrain_category_${j}`);
+  // grouping() sets a bit (the first column's highest) for each column a set leaves out: all of them for the whole split.
+  const all = 2 ** names.length - 1;
+  const grouped = `select grouping(${names.join(', ')}) as ctrain_set, coalesce(${names.join(', ')}) as ctrain_value, ${fields} from (select *, ${categorical.map(({ text }, j) => `${text} as ${names[j]}`).join(', ')} ${training}) group by grouping sets ((), ${names.map((name) => `(${name})`).join(', ')})`;
+  const rows = await engine.rows<Record<string, unknown>>(
+    `select * from (${grouped}) where ctrain_set = ${all} or ctrain_value is not null ` +
+      `qualify ctrain_set = ${all} or row_number() over (partition by ctrain_set order by fitted_rows desc, ctrain_value) <= ${maxVocabulary} order by ctrain_set, fitted_rows desc, ctrain_value`,
+  );
+  const ranked = names.map((_, j) => rows.filter((row) => Number(row.ctrain_set) === all - 2 ** (names.length - 1 - j)).map((row) => String(row.ctrain_value)));
+  return { whole: rows.find((row) => Number(row.ctrain_set) === all) ?? {}, ranked };
 }
 
 /**
@@ -276,24 +304,57 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
   await engine.run(`set streaming_buffer_size = '16MB'`);
   const files = await SplitFiles.create(dir, encoding);
   try {
-    // Split by split, each row's encoded values as one FLOAT[width]: a chunk's arrays lie end to end,
-    // the split's rows as its matrix holds them, so they are written as they come. The engine keeps
-    // the snapshot's row order (preserve_insertion_order), so no sort is needed.
-    for (const split of SPLIT_NAMES) {
-      const result = await engine.stream(`select label::float as label, [${[...numeric, ...slots].join(', ')}]::float[${width}] as features from labelled where split_code = ${SPLIT_CODES[split]}`);
-      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-        // Read once: each read of rowCount is a call into the bindings.
-        const rowCount = chunk.rowCount;
-        await files.addBlock(split, arrayFloats(chunk.getColumnVector(1), rowCount, width), columnFloats(chunk.getColumnVector(0), rowCount));
+    // Each row's encoded values as one FLOAT[width]: a chunk's arrays lie end to end, rows as a
+    // matrix holds them. One scan for every split: a chunk whose rows share a split (time-ordered
+    // data) is written as it stands, others are sorted out by split here. The engine keeps the
+    // snapshot's row order (preserve_insertion_order), so no sort is needed.
+    const result = await engine.stream(`select split_code::utinyint as split, label::float as label, [${[...numeric, ...slots].join(', ')}]::float[${width}] as features from labelled`);
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      // Read once: each read of rowCount is a call into the bindings.
+      const rowCount = chunk.rowCount;
+      const splitOf = columnCodes(chunk.getColumnVector(0), rowCount);
+      const labels = columnFloats(chunk.getColumnVector(1), rowCount);
+      const features = arrayFloats(chunk.getColumnVector(2), rowCount, width);
+      for (const [code, rows] of rowsBySplit(splitOf)) {
+        const split = splitNameOf(code);
+        if (rows.length === rowCount) await files.addBlock(split, features, labels);
+        else await files.addBlock(split, gatherRows(features, width, rows), gatherRows(labels, 1, rows));
       }
-      const digests = await files.finishSplit(split);
-      onSplitWritten?.(split, digests);
     }
+    for (const split of SPLIT_NAMES) onSplitWritten?.(split, await files.finishSplit(split));
     await files.finish();
     return files.rows();
   } finally {
     await files.close();
   }
+}
+
+/** A chunk's rows by split code, in row order within each. */
+function rowsBySplit(codes: ArrayLike<number>): Map<number, number[]> {
+  const bySplit = new Map<number, number[]>();
+  for (let row = 0; row < codes.length; row++) {
+    const code = codes[row]!;
+    const rows = bySplit.get(code);
+    if (rows) rows.push(row);
+    else bySplit.set(code, [row]);
+  }
+  return bySplit;
+}
+
+/** The given rows (each `width` values) of a row-major matrix, in their order. */
+function gatherRows(values: Float32Array, width: number, rows: readonly number[]): Float32Array {
+  const gathered = new Float32Array(rows.length * width);
+  rows.forEach((row, k) => {
+    for (let i = 0; i < width; i++) gathered[k * width + i] = values[row * width + i]!;
+  });
+  return gathered;
+}
+
+/** A chunk's column of small integer codes, never null: its Uint8Array when the bindings hold one, each item through getItem otherwise. */
+function columnCodes(vector: DuckDBVector, rows: number): ArrayLike<number> {
+  const items = (vector as unknown as { items?: unknown }).items;
+  if (items instanceof Uint8Array && items.length === rows) return items;
+  return Array.from({ length: rows }, (_, row) => vector.getItem(row) as number);
 }
 
 /**

@@ -135,10 +135,15 @@ describe('the feature step on the engine', () => {
     expect(await testRowsOf(run)).toEqual(rowByRow.splits.test);
   });
 
-  it('splits as the row-by-row path does over several row groups, with ties in time at the cut-offs, rows kept in input order', async () => {
+  it.each([
+    ['in any order (chunks mixing splits)', false],
+    ['in time order (chunks of one split each)', true],
+  ])('splits as the row-by-row path does over several row groups, with ties in time at the cut-offs, rows kept in input order: rows %s', async (_, sorted) => {
     // 130k rows (two of the snapshot’s row groups), the time in 40 values: the cut-offs fall among equal times.
     const coarse = flightsCsv(130_000).replace(/^(\d{4}-\d{2}-)(\d{2})T\d{2}:\d{2}:\d{2}(Z?)/gm, (_, month: string, day: string) => `${month}${String((Number(day) % 20) + 1).padStart(2, '0')}T0${Number(day) % 2}:00:00Z`);
-    const { engine, run, rowByRow } = await bothWays(coarse, flightSpec({ timeParts: { column: 'date', parts: ['hour'] } }));
+    const [header, ...lines] = coarse.trimEnd().split('\n');
+    const csv = sorted ? `${[header, ...lines.sort((a, b) => (a.slice(0, 20) < b.slice(0, 20) ? -1 : a.slice(0, 20) > b.slice(0, 20) ? 1 : 0))].join('\n')}\n` : coarse;
+    const { engine, run, rowByRow } = await bothWays(csv, flightSpec({ timeParts: { column: 'date', parts: ['hour'] } }));
 
     const width = featureWidth(rowByRow.transform);
     for (const split of SPLIT_NAMES) {
@@ -148,6 +153,11 @@ describe('the feature step on the engine', () => {
       expect(await denseFeatures(run, split, engine!.transform, engine!.rows[split])).toEqual(expected.features);
     }
     expect(await testRowsOf(run)).toEqual(rowByRow.splits.test);
+  });
+
+  it('refuses a numeric feature with no value in the training split, as the row-by-row fit does', async () => {
+    const typed = 'select date::timestamp as date, null::bigint as distance, origin, destination, delay::bigint as delay from source';
+    await expect(onEngine(flightsCsv(300), flightSpec(), typed)).rejects.toThrow('numeric feature "distance" has no values in the training split');
   });
 
   it('imputes medians and reads a regression label like the row-by-row path', async () => {
