@@ -44,13 +44,14 @@ export async function numericSummary(engine: Engine, table: string, column: stri
   const sampled = samplePositions(present, sampleSize, seed);
   const quantiles = Array.from({ length: Math.max(bins - 1, 0) }, (_, i) => quantilePositions(present, (i + 1) / bins));
   const wanted = present === 0 ? [] : [...new Set([...sampled, ...quantiles.flatMap(({ lower, upper }) => [lower, upper])])];
-  const at = await orderStatistics(engine, table, column, wanted, fewDistinct);
+  const { at, counted } = await orderStatistics(engine, table, column, wanted, fewDistinct);
   let next = 0;
   const edges = present === 0 ? [] : binEdges(bins, () => {
     const { lower, upper, t } = quantiles[next++]!;
     return lerpQuantile(at.get(lower)!, at.get(upper)!, t);
   });
-  const counts = await binCountsOf(engine, table, column, edges, rows, present);
+  // Values already counted one by one are binned from their counts, with no scan of the rows.
+  const counts = counted ? binCountsOfValues(counted, edges, rows, present) : await binCountsOf(engine, table, column, edges, rows, present);
   return {
     edges,
     shares: counts.slice(0, -1).map((c) => (rows === 0 ? 0 : c / rows)),
@@ -78,21 +79,24 @@ async function countsOf(engine: Engine, table: string, column?: string): Promise
 
 const FEW_DISTINCT = 100_000;
 
-/** The column's non-missing values at the given 0-based positions of its ascending order. */
-async function orderStatistics(engine: Engine, table: string, column: string, positions: readonly number[], fewDistinct = FEW_DISTINCT): Promise<Map<number, number>> {
-  if (positions.length === 0) return new Map();
+/** Each distinct value and how many rows hold it, ascending. */
+type ValueCounts = readonly { value: number; count: bigint }[];
+
+/** The column's non-missing values at the given 0-based positions of its ascending order, and its value counts when it has few distinct values. */
+async function orderStatistics(engine: Engine, table: string, column: string, positions: readonly number[], fewDistinct = FEW_DISTINCT): Promise<{ at: Map<number, number>; counted?: ValueCounts }> {
+  if (positions.length === 0) return { at: new Map() };
   const value = sqlIdentifier(column);
   const [estimate] = await engine.rows<{ distinct: bigint }>(`select approx_count_distinct(${value}) as distinct from ${sqlIdentifier(table)}`);
   // Integers, codes and rounded amounts have few distinct values: counting each, in order, places every position without sorting the rows.
   if (Number(estimate?.distinct ?? 0) <= fewDistinct) {
     const counted = await engine.rows<{ value: number; count: bigint }>(`select ${value} as value, count(*) as count from ${sqlIdentifier(table)} where ${value} is not null group by all order by value`);
-    if (counted.length <= fewDistinct) return placeInCounts(counted, positions);
+    if (counted.length <= fewDistinct) return { at: placeInCounts(counted, positions), counted };
   }
   const ranked = `select ${value} as value, row_number() over (order by ${value}) - 1 as position from ${sqlIdentifier(table)} where ${value} is not null`;
   // Joined with a table of the positions: faster than testing each ranked row against a list.
   await engine.run(`create or replace temp table drift_positions as select unnest([${positions.join(', ')}]::bigint[]) as position`);
   const found = await engine.rows<{ position: bigint; value: number }>(`select position, value from (${ranked}) join drift_positions using (position)`);
-  return new Map(found.map((entry) => [Number(entry.position), entry.value]));
+  return { at: new Map(found.map((entry) => [Number(entry.position), entry.value])) };
 }
 
 /** The value at each position of the ascending order that `counted` (each value and its count, ascending) describes. */
@@ -116,6 +120,20 @@ async function binCountsOf(engine: Engine, table: string, column: string, edges:
   filters.push(`count(*) filter (where ${value} > ${bounds.at(-1)}) as b${edges.length}`);
   const [counted] = await engine.rows<Record<string, bigint>>(`select ${filters.join(', ')} from ${sqlIdentifier(table)}`);
   return [...edges.map((_, k) => Number(counted?.[`b${k}`] ?? 0)), Number(counted?.[`b${edges.length}`] ?? 0), rows - present];
+}
+
+/** binCountsOf from value counts: the same bounds, the same comparisons, each value once. */
+function binCountsOfValues(counted: ValueCounts, edges: readonly number[], rows: number, present: number): number[] {
+  if (edges.length === 0) return [present, rows - present];
+  // The bounds as the SQL holds them: sqlDouble writes each as text that reads back the same double.
+  const bounds = edges.map((edge) => edge + tieTolerance(edge));
+  const counts = new Array<number>(edges.length + 2).fill(0);
+  for (const { value, count } of counted) {
+    const bin = bounds.findIndex((bound) => value <= bound);
+    counts[bin === -1 ? edges.length : bin]! += Number(count);
+  }
+  counts[edges.length + 1] = rows - present;
+  return counts;
 }
 
 async function liveNumeric(engine: Engine, table: string, column: string, edges: readonly number[], rows: number): Promise<LiveNumeric> {
