@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IngestManifest } from '../contracts/pipeline-run.js';
 import type { DvcVersion } from '../infra/dvc.js';
 import { DvcError, dvcFileText, parseDvcFile } from '../infra/dvc.js';
 import type { ObjectStore } from '../storage/gateway.js';
 import { datasetKeys } from '../storage/layout.js';
+import { keepDatasetVersion, takeKeptDatasetVersion } from './dataset-cache.js';
 
 /**
  * Dataset versions in DVC's own layout, written and read without a DVC process (each costs a
@@ -28,11 +29,13 @@ export async function storeDatasetVersion(storage: ObjectStore, pipeline: string
   // The remote is addressed by md5: bytes another pipeline already stored are not sent again, as `dvc push` skips them.
   if ((await storage.stat(remoteObject))?.size !== version.size) await storage.putFile(remoteObject, path);
   await storage.putBuffer(datasetKeys.dvcFile(pipeline, version.md5), Buffer.from(dvcFileText(version)), 'text/yaml');
+  await keepDatasetVersion(path, version.md5);
 }
 
 /**
  * A dataset version as a local file under `dir`, read as `dvc pull` reads it: the output its
- * `.dvc` file records, fetched from the remote and checked against the md5 and size recorded.
+ * `.dvc` file records, from this machine's cache or else fetched from the remote, and checked
+ * against the md5 and size recorded.
  */
 export async function pullDatasetVersion(storage: ObjectStore, ingest: Pick<IngestManifest, 'dvcFile'>, dir: string): Promise<string> {
   const version = parseDvcFile((await storage.getBuffer(ingest.dvcFile)).toString('utf8'), ingest.dvcFile.key);
@@ -41,10 +44,17 @@ export async function pullDatasetVersion(storage: ObjectStore, ingest: Pick<Inge
   const folder = join(dir, 'dataset');
   await mkdir(folder, { recursive: true });
   const path = join(folder, version.path);
+  // The copy this machine keeps, if it is still the version (a damaged one is dropped for the remote's).
+  if (await takeKeptDatasetVersion(version.md5, version.size, path)) {
+    const kept = await dvcVersionOf(path, version.path);
+    if (kept.md5 === version.md5 && kept.size === version.size) return path;
+    await rm(path, { force: true });
+  }
   await storage.download(datasetKeys.dvcRemoteObject(version.md5), path);
   const pulled = await dvcVersionOf(path, version.path);
   if (pulled.md5 !== version.md5 || pulled.size !== version.size) {
     throw new DvcError(`dataset version ${version.md5} is corrupt in the remote: its ${pulled.size} bytes have md5 ${pulled.md5}, where ${ingest.dvcFile.key} records ${version.size} bytes with md5 ${version.md5}`);
   }
+  await keepDatasetVersion(path, version.md5);
   return path;
 }

@@ -12,6 +12,7 @@ import { NotUtf8Error } from '../tabular/utf8.js';
 import { SNAPSHOT_ENGINE, writeSnapshot } from '../tabular/snapshot.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { dvcVersionOf, storeDatasetVersion } from './dataset.js';
+import { keepDatasetVersion } from './dataset-cache.js';
 import { localSourceFiles } from './source.js';
 import { sourcePolicyFromEnv } from './source-policy.js';
 import { mergeSourceFiles } from '../tabular/merge-sources.js';
@@ -63,7 +64,10 @@ export function createIngestActivities({ storage, pseudonymKey, sources = source
           ...(window ? { window } : {}),
         });
         // DVC 3 addresses a file by the md5 of its bytes: bytes already versioned for this pipeline are that version again.
-        if (await isVersioned(storage, spec.name, md5, bytes)) return manifest(md5, true);
+        if (await isVersioned(storage, spec.name, md5, bytes)) {
+          await keepDatasetVersion(snapshot, md5);
+          return manifest(md5, true);
+        }
         await storeDatasetVersion(storage, spec.name, snapshot, version);
         return manifest(md5, false);
       } finally {

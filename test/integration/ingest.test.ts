@@ -13,6 +13,7 @@ import type { IngestManifest } from '../../contracts/pipeline-run.js';
 import type { PipelineSpec } from '../../contracts/pipeline-spec.js';
 import { BUCKETS } from '../../contracts/stack.js';
 import { pullDatasetVersion } from '../../activities/dataset.js';
+import { keptDatasetPath } from '../../activities/dataset-cache.js';
 import { datasetRemote, Dvc, DvcError } from '../../infra/dvc.js';
 import { loadPipeline } from '../../pipelines/index.js';
 import { pseudonymize } from '../../privacy/pseudonym.js';
@@ -108,7 +109,12 @@ async function expectNothingLeft(spec: PipelineSpec): Promise<void> {
   await expectNothingLeftLocally(spec);
 }
 
+// A cache folder of this file's own: versions other processes keep would evict this file's.
+beforeAll(async () => {
+  process.env.CTRAIN_DATASET_CACHE = await scratchDir();
+});
 afterAll(async () => {
+  delete process.env.CTRAIN_DATASET_CACHE;
   await Promise.all(scratchDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
@@ -267,6 +273,14 @@ describe('ingest against real MinIO and DVC', () => {
     expect(pulled).toBe(join(fresh, 'dataset', out?.path ?? ''));
     expect(createHash('md5').update(await readFile(pulled)).digest('hex')).toBe(manifest.datasetVersion);
     expect(await snapshotRows(await readFile(pulled))).toEqual(table.rows);
+
+    // The copy this machine keeps is read only while it is still the version: damaged, the remote's is read.
+    const kept = keptDatasetPath(manifest.datasetVersion);
+    expect(createHash('md5').update(await readFile(kept)).digest('hex')).toBe(manifest.datasetVersion);
+    const bytes = await readFile(pulled);
+    await rm(kept);
+    await writeFile(kept, Buffer.alloc(bytes.length, 1), { mode: 0o600 });
+    expect(await readFile(await pullDatasetVersion(storage, manifest, await scratchDir()))).toEqual(bytes);
 
     // A version `dvc add --to-remote` pushed, its .dvc file kept where ingest keeps them.
     const pushing = await scratchDir();
