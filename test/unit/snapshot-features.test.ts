@@ -155,6 +155,16 @@ describe('the feature step on the engine', () => {
     expect(await testRowsOf(run)).toEqual(rowByRow.splits.test);
   });
 
+  it('splits times whose span is too wide for a double as the row-by-row path does', async () => {
+    const typed = `select (case when delay::bigint % 3 = 0 then 1e308 when delay::bigint % 3 = 1 then -1e308 else 0 end) as date, distance::bigint as distance, origin, destination, delay::bigint as delay from source`;
+    const { engine, run, rowByRow } = await bothWays(flightsCsv(600), flightSpec({ timeParts: undefined }), typed);
+    expect(engine).toBeDefined();
+    for (const split of SPLIT_NAMES) {
+      expect(engine!.rows[split]).toBe(rowByRow.splits[split].length);
+      expect(await float32s(join(run, splitFileNames(split).labels))).toEqual(toMatrix(engine!.transform, rowByRow.splits[split], featureWidth(rowByRow.transform)).labels);
+    }
+  });
+
   it('refuses a numeric feature with no value in the training split, as the row-by-row fit does', async () => {
     const typed = 'select date::timestamp as date, null::bigint as distance, origin, destination, delay::bigint as delay from source';
     await expect(onEngine(flightsCsv(300), flightSpec(), typed)).rejects.toThrow('numeric feature "distance" has no values in the training split');
