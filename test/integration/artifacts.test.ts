@@ -1,3 +1,7 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../contracts/stack.js';
 import { rawMinio } from '../support/raw-minio.js';
@@ -17,6 +21,27 @@ describe('artifacts in the real MinIO carry the SHA-256 of their bytes', () => {
     expect(await storage.getJson(json)).toEqual({ metric: 'auc', value: 0.7 });
     expect([...(await storage.getBuffer(binary))]).toEqual([0, 1, 2, 255]);
     expect((await storage.stat(binary))?.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('stores files whole or in parts past the part size, with their checksum taken or given, and an empty one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ctrain-artifacts-'));
+    try {
+      const sizes = { empty: 0, small: 3_000, parts: 64 * 1024 * 1024 + 5 };
+      for (const [name, size] of Object.entries(sizes)) {
+        const path = join(dir, name);
+        const bytes = randomBytes(size);
+        await writeFile(path, bytes);
+        const sha256 = createHash('sha256').update(bytes).digest('hex');
+        for (const given of [undefined, sha256]) {
+          const ref = { bucket: BUCKETS.artifacts, key: `tests/${uniqueId(`file-${name}`)}.bin` };
+          await storage.putFile(ref, path, undefined, given);
+          expect((await storage.stat(ref))?.sha256).toBe(sha256);
+          expect((await storage.getBuffer(ref)).equals(bytes)).toBe(true);
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses bytes that no longer match their checksum, naming the object', async () => {
