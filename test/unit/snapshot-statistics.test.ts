@@ -88,4 +88,19 @@ describe('statistics of a snapshot by the engine', () => {
 
     expect(engine.columns[0]).toMatchObject({ kind: 'numeric', count: 30_001, min: 0, max: 30_000, quantiles: { p01: 300, p50: 15_000, p99: 29_700 }, histogram: { source: 'exact' } });
   });
+
+  it('read integer columns of a Parquet source as the row accumulator does: narrow, wide, huge, with nulls', async () => {
+    const source = join(dir, `${files++}-integers.parquet`);
+    const snapshot = join(dir, `${files++}-snapshot.parquet`);
+    const engine = await withEngine(async (opened) => {
+      await opened.run(
+        `copy (select (i % 97)::tinyint as small, case when i % 7 = 0 then null else (i * 7919) % 100003 end::integer as wide, (i * 1000000007)::bigint as big, (i - 900)::hugeint as huge, (i % 3)::ubigint as unsigned from range(2000) t(i)) to '${source}' (format parquet)`,
+      );
+      await writeSnapshot(opened, { path: source, format: 'parquet' }, snapshot, dir);
+      return snapshotStatistics(opened, snapshot);
+    });
+    const rows = await computeStatistics(readRows(snapshot, 'parquet'));
+    expect(engine.columns.map((column) => column.kind)).toEqual(['numeric', 'numeric', 'numeric', 'numeric', 'numeric']);
+    expect(rounded(engine)).toEqual(rounded(rows));
+  });
 });
