@@ -69,12 +69,10 @@ export async function featureOnEngine(engine: Engine, snapshot: string, columns:
  * row then compares its own (time, row) with them.
  */
 async function splitCode(engine: Engine, split: PipelineSpec['split'], scanned: FirstScan): Promise<string> {
-  const { test, validation } = split;
-  // Ranks from 1, rounded as the row-by-row path rounds them.
-  const [ranks] = await engine.rows<{ train: number; validation: number }>(
-    `select (n - round(n * ${test}) - round(n * ${validation}))::double as train, (n - round(n * ${test}))::double as validation from (select ${scanned.labelled}::double as n)`,
-  );
-  const atRank = await rowsAtRanks(engine, [ranks!.train, ranks!.validation], scanned);
+  // The last rank (from 1) of each of the first two splits, counted as the row-by-row path counts them.
+  const n = scanned.labelled;
+  const [testCount, validationCount] = [Math.round(n * split.test), Math.round(n * split.validation)];
+  const atRank = await rowsAtRanks(engine, [n - testCount - validationCount, n - testCount], scanned);
   // A split with no rows has no last row: nothing falls at or before it.
   const atOrBefore = (cutoff: RankedRow | undefined): string =>
     cutoff ? `(split_time < ${sqlDouble(cutoff.split_time)} or (split_time = ${sqlDouble(cutoff.split_time)} and file_row_number <= ${cutoff.file_row_number}))` : 'false';
