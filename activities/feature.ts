@@ -52,7 +52,7 @@ export function createFeatureActivities({ storage }: ActivityDependencies) {
       const outputs = await withScratch('feature', async (dir) => {
         const snapshot = await pullDatasetVersion(storage, ingest, dir);
         const uploads: Promise<unknown>[] = [];
-        // Each file goes up as soon as it is complete: a split's matrices while the engine writes the next.
+        // Each file goes up as soon as it is complete: the matrices while the engine writes the test rows.
         const store = (name: string, contentType?: string, sha256?: string): void => {
           const upload = storage.putFile(output(name), join(dir, name), contentType, sha256);
           // Awaited below; until then a failure must not count as unhandled.
