@@ -120,6 +120,7 @@ export class LinesFile {
 /** One split's transformed rows as two files: row-major float32 features, encoded, and float32 labels (NaN for a row without one), as toMatrix orders them. */
 export class SplitMatrixWriter {
   private count = 0;
+  private finished = false;
   private readonly encoded: Float32Array;
 
   private constructor(
@@ -139,8 +140,6 @@ export class SplitMatrixWriter {
       throw error;
     }
   }
-
-  private finished = false;
 
   /** Rows added so far. */
   get rows(): number {

@@ -102,9 +102,9 @@ export class ObjectStore {
     return this.#client.bucketExists(bucket);
   }
 
-  /** One PUT (S3 makes it visible whole or not at all), with the bytes' SHA-256 beside them. */
-  async putBuffer(ref: ObjectRef, body: Buffer, contentType = 'application/octet-stream'): Promise<{ etag: string }> {
-    const { etag } = await this.#client.putObject(ref.bucket, ref.key, body, body.length, { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': await sha256Of(body) });
+  /** One PUT (S3 makes it visible whole or not at all), with the bytes' SHA-256 beside them (`sha256`, hex, when the caller has it already). */
+  async putBuffer(ref: ObjectRef, body: Buffer, contentType = 'application/octet-stream', sha256?: string): Promise<{ etag: string }> {
+    const { etag } = await this.#client.putObject(ref.bucket, ref.key, body, body.length, { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': sha256 ?? (await sha256Of(body)) });
     return { etag };
   }
 
@@ -119,20 +119,14 @@ export class ObjectStore {
    * its writer took it on the way, saving a read of the whole file to hash it.
    */
   async putFile(ref: ObjectRef, path: string, contentType = 'application/octet-stream', sha256?: string): Promise<void> {
-    // For an empty file the SDK would open a read stream and never read or close it.
-    const { size } = await stat(path);
-    if (size === 0) {
-      await this.putBuffer(ref, Buffer.alloc(0), contentType);
+    // Up to its part size the SDK holds the whole file anyway: read once, hashed from memory, and not
+    // gathered from a stream's pieces (a sixth less CPU for 34 MB). An empty file goes this way too: given
+    // its path, the SDK would open a read stream and never read or close it.
+    if ((await stat(path)).size <= this.#client.partSize) {
+      await this.putBuffer(ref, await readFile(path), contentType, sha256);
       return;
     }
-    const metadata = { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': sha256 ?? (await fileSha256(path)) };
-    // Up to its part size the SDK holds the whole file anyway: read at once, it is not gathered from a stream's pieces (a sixth less CPU for 34 MB).
-    if (size <= this.#client.partSize) {
-      const body = await readFile(path);
-      await this.#client.putObject(ref.bucket, ref.key, body, body.length, metadata);
-      return;
-    }
-    await this.#client.fPutObject(ref.bucket, ref.key, path, metadata);
+    await this.#client.fPutObject(ref.bucket, ref.key, path, { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': sha256 ?? (await fileSha256(path)) });
   }
 
   /** The object's bytes, checked against the SHA-256 they were written with (objects written without one are taken as they are). Throws when missing ({@link isMissingObject}). */

@@ -57,7 +57,7 @@ export async function snapshotStatistics(engine: Engine, path: string, options: 
     const sql = sqlIdentifier(name);
     const shape = shapeOf(type);
     // Integers are never NaN or infinite: read as they are, not cast for every aggregate (a 3M-row summary in half the time).
-    return { name, type, shape, sql, value: shape !== 'numeric' ? sql : INTEGER_TYPE.test(type) ? sql : `(case when isfinite(${sql}::double) then ${sql}::double end)` };
+    return { name, type, shape, sql, value: shape === 'numeric' && !INTEGER_TYPE.test(type) ? `(case when isfinite(${sql}::double) then ${sql}::double end)` : sql };
   });
   const summaries = await summarise(engine, from, columns);
   const rowCount = Number(summaries.rows);
