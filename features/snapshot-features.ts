@@ -310,8 +310,8 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
       // Read once: each read of rowCount is a call into the bindings.
       const rowCount = chunk.rowCount;
-      const splitOf = columnCodes(chunk.getColumnVector(0), rowCount);
-      const labels = columnFloats(chunk.getColumnVector(1), rowCount);
+      const splitOf = columnItems(chunk.getColumnVector(0), rowCount, Uint8Array);
+      const labels = columnItems(chunk.getColumnVector(1), rowCount, Float32Array);
       const features = arrayFloats(chunk.getColumnVector(2), rowCount, width);
       for (const [code, rows] of rowsBySplit(splitOf)) {
         const split = splitNameOf(code);
@@ -348,28 +348,23 @@ function gatherRows(values: Float32Array, width: number, rows: readonly number[]
   return gathered;
 }
 
-/** A chunk's column of small integer codes, never null: its Uint8Array when the bindings hold one, each item through getItem otherwise. */
-function columnCodes(vector: DuckDBVector, rows: number): ArrayLike<number> {
-  const items = (vector as unknown as { items?: unknown }).items;
-  if (items instanceof Uint8Array && items.length === rows) return items;
-  return Array.from({ length: rows }, (_, row) => vector.getItem(row) as number);
-}
-
 /**
- * A chunk's column of FLOATs that are never null (the query coalesces every one). The vector holds
- * them in a Float32Array the bindings do not expose by type: read it when it is there, each item
- * through getItem otherwise.
+ * A chunk's column of numbers that are never null (the query coalesces every one), as a typed array
+ * of `Kind`. The vector holds them in one that the bindings do not expose by type: read it when it
+ * is there, each item through getItem otherwise.
  */
-function columnFloats(vector: DuckDBVector, rows: number): Float32Array {
+function columnItems<T extends Float32Array | Uint8Array>(vector: DuckDBVector, rows: number, Kind: new (length: number) => T): T {
   const items = (vector as unknown as { items?: unknown }).items;
-  if (items instanceof Float32Array && items.length === rows) return items;
-  return Float32Array.from({ length: rows }, (_, row) => vector.getItem(row) as number);
+  if (items instanceof Kind && items.length === rows) return items;
+  const read = new Kind(rows);
+  for (let row = 0; row < rows; row++) read[row] = vector.getItem(row) as number;
+  return read;
 }
 
 /** A chunk's column of FLOAT[width] arrays, never null, as one row-major Float32Array (their child vector's items, when there). */
 function arrayFloats(vector: DuckDBVector, rows: number, width: number): Float32Array {
   const child = (vector as unknown as { childData?: DuckDBVector }).childData;
-  if (child) return columnFloats(child, rows * width);
+  if (child) return columnItems(child, rows * width, Float32Array);
   const values = new Float32Array(rows * width);
   for (let row = 0; row < rows; row++) values.set((vector.getItem(row) as DuckDBArrayValue).items as number[], row * width);
   return values;
