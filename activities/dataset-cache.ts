@@ -27,9 +27,7 @@ export async function keepDatasetVersion(path: string, md5: string): Promise<voi
     await linkOrCopy(path, keptDatasetPath(md5)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EEXIST') throw error;
     });
-    // Its time says how recently it was used, which eviction goes by.
-    const now = new Date();
-    await utimes(keptDatasetPath(md5), now, now);
+    await markUsed(md5);
     await evictOldest();
   } catch {
     // A cache that cannot be written is no cache: the steps download the version instead.
@@ -43,8 +41,7 @@ export async function takeKeptDatasetVersion(md5: string, size: number, target: 
     const kept = keptDatasetPath(md5);
     if ((await stat(kept)).size !== size) return false;
     await linkOrCopy(kept, target);
-    const now = new Date();
-    await utimes(kept, now, now);
+    await markUsed(md5);
     return true;
   } catch {
     return false;
@@ -66,11 +63,27 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
   });
 }
 
-async function evictOldest(): Promise<void> {
+/** The kept versions, most recently used first. */
+async function keptVersions(): Promise<{ name: string; size: number; used: number }[]> {
   const kept = await Promise.all(
     (await readdir(cacheFolder())).filter((name) => MD5.test(name)).map(async (name) => ({ name, ...(await stat(keptDatasetPath(name)).then((file) => ({ size: file.size, used: file.mtimeMs }))) })),
   );
-  kept.sort((a, b) => b.used - a.used);
+  return kept.sort((a, b) => b.used - a.used);
+}
+
+/**
+ * A version's time says how recently it was used, which eviction goes by: later than every other
+ * version's, even when several are used within the clock's millisecond (times read back as
+ * doubles, hence rounded).
+ */
+async function markUsed(md5: string): Promise<void> {
+  const newestOther = (await keptVersions()).find((file) => file.name !== md5)?.used ?? 0;
+  const used = new Date(Math.max(Date.now(), Math.round(newestOther) + 1));
+  await utimes(keptDatasetPath(md5), used, used);
+}
+
+async function evictOldest(): Promise<void> {
+  const kept = await keptVersions();
   let bytes = 0;
   for (const [i, file] of kept.entries()) {
     bytes += file.size;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { keepDatasetVersion, keptDatasetPath, takeKeptDatasetVersion } from '../../activities/dataset-cache.js';
 
 let dir: string;
@@ -45,10 +45,16 @@ describe("this machine's dataset versions", () => {
 
   it('keeps the newest four versions and lets older ones go, and is no cache in a folder others can read', async () => {
     const versions = [];
-    for (let i = 0; i < 6; i++) {
-      const next = await version();
-      await keepDatasetVersion(next.path, next.md5);
-      versions.push(next);
+    // All six within one millisecond of the clock, as on a fast machine: the order of use still decides.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    try {
+      for (let i = 0; i < 6; i++) {
+        const next = await version();
+        await keepDatasetVersion(next.path, next.md5);
+        versions.push(next);
+      }
+    } finally {
+      vi.useRealTimers();
     }
     const kept = await Promise.all(versions.map((v) => stat(keptDatasetPath(v.md5)).then(() => true, () => false)));
     expect(kept).toEqual([false, false, true, true, true, true]);
