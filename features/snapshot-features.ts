@@ -6,7 +6,7 @@
  * or exotic column types) is left to the row-by-row path, whose errors name the row and value.
  */
 import { join } from 'node:path';
-import type { DuckDBArrayValue, DuckDBVector } from '@duckdb/node-api';
+import type { DuckDBVector } from '@duckdb/node-api';
 import type { LabelSpec, PipelineSpec } from '../contracts/pipeline-spec.js';
 import type { Engine } from '../tabular/engine.js';
 import { sqlDouble, sqlIdentifier, sqlString } from '../tabular/engine.js';
@@ -302,17 +302,23 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
   await engine.run(`set streaming_buffer_size = '16MB'`);
   const files = await SplitFiles.create(dir, encoding);
   try {
-    // Each row's encoded values as one FLOAT[width]: a chunk's arrays lie end to end, rows as a
-    // matrix holds them. One scan for every split: a chunk whose rows share a split (time-ordered
-    // data) is written as it stands, others are sorted out by split here. The engine keeps the
-    // snapshot's row order (preserve_insertion_order), so no sort is needed.
-    const result = await engine.stream(`select split_code::utinyint as split, label::float as label, [${[...numeric, ...slots].join(', ')}]::float[${width}] as features from labelled`);
+    // Each encoded value as a FLOAT column of its own, interleaved into rows here: building a
+    // FLOAT[width] array per row cost the engine more than the whole interleave (at 3M rows, 190
+    // ms of its time against 100 for the columns). One scan for every split: a chunk whose rows
+    // share a split (time-ordered data) is written as it stands, others are sorted out by split
+    // here. The engine keeps the snapshot's row order (preserve_insertion_order), so no sort is needed.
+    const values = [...numeric, ...slots].map((value, i) => `${value} as ctrain_value_${i}`);
+    const result = await engine.stream(`select split_code::utinyint as split, label::float as label${values.map((value) => `, ${value}`).join('')} from labelled`);
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
       // Read once: each read of rowCount is a call into the bindings.
       const rowCount = chunk.rowCount;
       const splitOf = columnItems(chunk.getColumnVector(0), rowCount, Uint8Array);
       const labels = columnItems(chunk.getColumnVector(1), rowCount, Float32Array);
-      const features = arrayFloats(chunk.getColumnVector(2), rowCount, width);
+      const features = new Float32Array(rowCount * width);
+      for (let i = 0; i < width; i++) {
+        const column = columnItems(chunk.getColumnVector(2 + i), rowCount, Float32Array);
+        for (let row = 0, at = i; row < rowCount; row++, at += width) features[at] = column[row]!;
+      }
       for (const [code, rows] of rowsBySplit(splitOf)) {
         const split = splitNameOf(code);
         if (rows.length === rowCount) await files.addBlock(split, features, labels);
@@ -359,15 +365,6 @@ function columnItems<T extends Float32Array | Uint8Array>(vector: DuckDBVector, 
   const read = new Kind(rows);
   for (let row = 0; row < rows; row++) read[row] = vector.getItem(row) as number;
   return read;
-}
-
-/** A chunk's column of FLOAT[width] arrays, never null, as one row-major Float32Array (their child vector's items, when there). */
-function arrayFloats(vector: DuckDBVector, rows: number, width: number): Float32Array {
-  const child = (vector as unknown as { childData?: DuckDBVector }).childData;
-  if (child) return columnItems(child, rows * width, Float32Array);
-  const values = new Float32Array(rows * width);
-  for (let row = 0; row < rows; row++) values.set((vector.getItem(row) as DuckDBArrayValue).items as number[], row * width);
-  return values;
 }
 
 /**
