@@ -7,7 +7,7 @@ import { createHash, webcrypto } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { cachedAsyncBuffer } from 'hyparquet';
 import type { AsyncBuffer } from 'hyparquet';
 import { Client } from 'minio';
@@ -102,10 +102,20 @@ export class ObjectStore {
     return this.#client.bucketExists(bucket);
   }
 
-  /** One PUT (S3 makes it visible whole or not at all), with the bytes' SHA-256 beside them (`sha256`, hex, when the caller has it already). */
+  /**
+   * One PUT (S3 makes it visible whole or not at all), with the bytes' SHA-256 beside them
+   * (`sha256`, hex, when the caller has it already). Over plain HTTP the request is signed with
+   * that SHA-256, so the server refuses bytes that do not match it. The SDK's putObject would hash
+   * the body twice more (SHA-256 and MD5): a tenth of the feature step's CPU at 3M rows.
+   */
   async putBuffer(ref: ObjectRef, body: Buffer, contentType = 'application/octet-stream', sha256?: string): Promise<{ etag: string }> {
-    const { etag } = await this.#client.putObject(ref.bucket, ref.key, body, body.length, { 'Content-Type': contentType, 'X-Amz-Meta-Sha256': sha256 ?? (await sha256Of(body)) });
-    return { etag };
+    const digest = sha256 ?? (await sha256Of(body));
+    const headers = { 'Content-Type': contentType, 'Content-Length': body.length, 'X-Amz-Meta-Sha256': digest };
+    // Over TLS the SDK signs no payload hash (TLS guards the bytes), and takes none.
+    const response = await this.#client.makeRequestStreamAsync({ method: 'PUT', bucketName: ref.bucket, objectName: ref.key, headers }, body, this.#client.enableSHA256 ? digest : '', [200], '');
+    response.resume();
+    await finished(response);
+    return { etag: (response.headers.etag ?? '').replaceAll('"', '') };
   }
 
   async putJson(ref: ObjectRef, value: unknown): Promise<void> {

@@ -57,6 +57,17 @@ describe('artifacts in the real MinIO carry the SHA-256 of their bytes', () => {
     await expect(storage.getBuffer(ref)).rejects.toThrow(`s3://${ref.bucket}/${ref.key} is corrupt: its 19 bytes do not match the SHA-256 written with them`);
   });
 
+  it('never stores bytes that do not match the SHA-256 given with them: the server checks the signed hash, and the object stays as it was', async () => {
+    const ref = { bucket: BUCKETS.artifacts, key: `tests/${uniqueId('artifact')}.bin` };
+    await storage.putBuffer(ref, Buffer.from('the model as trained'));
+    const before = await storage.stat(ref);
+    const other = Buffer.from('bytes torn on the way');
+    const claimed = createHash('sha256').update('the bytes meant to be sent').digest('hex');
+    await expect(storage.putBuffer(ref, other, undefined, claimed)).rejects.toMatchObject({ code: 'XAmzContentSHA256Mismatch' });
+    expect((await storage.stat(ref))?.etag).toBe(before?.etag);
+    expect((await storage.getBuffer(ref)).toString()).toBe('the model as trained');
+  });
+
   it('reads objects written without a checksum as they are, and a missing JSON object as undefined', async () => {
     const ref = { bucket: BUCKETS.artifacts, key: `tests/${uniqueId('artifact')}.json` };
     await rawMinio(stack.minio).putObject(ref.bucket, ref.key, Buffer.from('{"old":true}'));
