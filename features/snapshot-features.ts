@@ -25,6 +25,9 @@ import { exactQuantiles, fractionalCountSql } from '../tabular/exact-quantiles.j
 const TEMPORAL_TYPE = /^(DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS)$/;
 const PLAIN_TYPE = new RegExp(`^(VARCHAR|BOOLEAN|DOUBLE|FLOAT|BIGINT|INTEGER|SMALLINT|TINYINT)$|${TEMPORAL_TYPE.source}`);
 const INTEGER_TYPE = /^(BIGINT|INTEGER|SMALLINT|TINYINT)$/;
+const DAY_MS = 86_400_000;
+/** The span of JavaScript's dates, well inside the engine's timestamps. */
+const MAX_TIME_MS = 8.64e15;
 
 /** Hears of a split whose matrix files are complete, with each file's SHA-256 by its name. */
 export type SplitWritten = (split: SplitName, sha256: Record<string, string>) => void;
@@ -56,27 +59,32 @@ export async function featureOnEngine(engine: Engine, snapshot: string, columns:
   await engine.run(`create or replace temp view labelled_rows as select file_row_number, ${plan.label} as label, ${plan.time} as split_time, ${plan.inputs}, ${raw} from ${from} where ${plan.label} is not null`);
   // With no labelled row there is nothing to fit; the row-by-row path says so in its own words.
   if (scanned.labelled === 0) return undefined;
-  await engine.run(`create or replace temp view labelled as select *, ${await splitCode(engine, spec.split, scanned)} as split_code from labelled_rows`);
+  const split = await splitCode(engine, spec.split, scanned, plan.timeWithin);
+  await engine.run(`create or replace temp view labelled as select *, ${split.code} as split_code from labelled_rows`);
   const transform = await fit(engine, plan, spec);
   const rows = await writeMatrices(engine, plan, transform, dir, onSplitWritten);
-  await writeTestRows(engine, columns, dir);
+  await writeTestRows(engine, columns, dir, split.testFrom === undefined ? 'true' : plan.timeWithin(split.testFrom, Infinity));
   return { transform, rows, testRowsFile: TEST_ROWS_PARQUET };
 }
 
 /**
  * SQL for a labelled row's split code: the first rows in time order train, the next validate, the
  * last test. Only the last training row and the last validation row are looked up by rank; every
- * row then compares its own (time, row) with them.
+ * row then compares its own (time, row) with them. `testFrom` is the earliest time a test row
+ * can have, when any row is outside the test split.
  */
-async function splitCode(engine: Engine, split: PipelineSpec['split'], scanned: FirstScan): Promise<string> {
+async function splitCode(engine: Engine, split: PipelineSpec['split'], scanned: FirstScan, timeWithin: Plan['timeWithin']): Promise<{ code: string; testFrom?: number }> {
   // The last rank (from 1) of each of the first two splits, counted as the row-by-row path counts them.
   const n = scanned.labelled;
   const [testCount, validationCount] = [Math.round(n * split.test), Math.round(n * split.validation)];
-  const atRank = await rowsAtRanks(engine, [n - testCount - validationCount, n - testCount], scanned);
+  const atRank = await rowsAtRanks(engine, [n - testCount - validationCount, n - testCount], scanned, timeWithin);
   // A split with no rows has no last row: nothing falls at or before it.
   const atOrBefore = (cutoff: RankedRow | undefined): string =>
     cutoff ? `(split_time < ${sqlDouble(cutoff.split_time)} or (split_time = ${sqlDouble(cutoff.split_time)} and file_row_number <= ${cutoff.file_row_number}))` : 'false';
-  return `(case when ${atOrBefore(atRank[0])} then ${SPLIT_CODES.train} when ${atOrBefore(atRank[1])} then ${SPLIT_CODES.validation} else ${SPLIT_CODES.test} end)`;
+  return {
+    code: `(case when ${atOrBefore(atRank[0])} then ${SPLIT_CODES.train} when ${atOrBefore(atRank[1])} then ${SPLIT_CODES.validation} else ${SPLIT_CODES.test} end)`,
+    testFrom: (atRank[1] ?? atRank[0])?.split_time,
+  };
 }
 
 interface RankedRow {
@@ -93,7 +101,7 @@ const TIME_BINS = 4096;
  * equal width, and only the rows of the bins that hold the ranks are sorted (all of them only when
  * every time is the same).
  */
-async function rowsAtRanks(engine: Engine, ranks: readonly number[], { low, high }: FirstScan): Promise<(RankedRow | undefined)[]> {
+async function rowsAtRanks(engine: Engine, ranks: readonly number[], { low, high }: FirstScan, timeWithin: Plan['timeWithin']): Promise<(RankedRow | undefined)[]> {
   const bin = high > low ? `least(floor((split_time - ${sqlDouble(low)}) / ${sqlDouble(high - low)} * ${TIME_BINS}), ${TIME_BINS - 1})::integer` : '0';
   const counted = await engine.rows<{ bin: number; n: bigint }>(`select ${bin} as bin, count(*) as n from labelled_rows group by all order by bin`);
   // Each rank as its bin and its 1-based place there.
@@ -105,8 +113,11 @@ async function rowsAtRanks(engine: Engine, ranks: readonly number[], { low, high
   });
   const places = wanted.filter((entry) => entry !== undefined);
   if (places.length === 0) return wanted.map(() => undefined);
+  const bins = [...new Set(places.map((entry) => entry.bin))];
+  const binWidth = (high - low) / TIME_BINS;
+  const within = timeWithin(low + Math.min(...bins) * binWidth, low + (Math.max(...bins) + 1) * binWidth);
   const found = await engine.rows<{ bin: number; place: bigint; split_time: number; file_row_number: bigint }>(
-    `select bin, place, split_time, file_row_number from (select ${bin} as bin, split_time, file_row_number, row_number() over (partition by bin order by split_time, file_row_number) as place from labelled_rows where ${bin} in (${[...new Set(places.map((entry) => entry.bin))].join(', ')})) ` +
+    `select bin, place, split_time, file_row_number from (select ${bin} as bin, split_time, file_row_number, row_number() over (partition by bin order by split_time, file_row_number) as place from labelled_rows where ${within} and ${bin} in (${bins.join(', ')})) ` +
       `where ${places.map((entry) => `(bin = ${entry.bin} and place = ${entry.place})`).join(' or ')}`,
   );
   return wanted.map((entry) => entry && found.find((row) => row.bin === entry.bin && Number(row.place) === entry.place));
@@ -123,6 +134,12 @@ interface Plan {
   categorical: { column: string; text: string }[];
   /** Checks whose count must be 0 for the engine path. */
   faults: string[];
+  /**
+   * SQL true for at least the labelled rows whose time lies in [from, to] (epoch ms), on the split
+   * column as stored where its type allows: the engine then skips the row groups whose statistics
+   * lie outside, most of a time-ordered snapshot. Never the whole test; a filter on the time comes with it.
+   */
+  timeWithin: (from: number, to: number) => string;
 }
 
 /** What the engine computes, or undefined when a column's type or the split asks for the row-by-row path. */
@@ -154,6 +171,14 @@ function planFor(columns: readonly SnapshotColumnType[], spec: PipelineSpec): Pl
 
   const splitTime = timeOf(spec.split.column, sqlIdentifier(spec.split.column));
   if (splitTime === undefined) return undefined;
+  const splitName = spec.split.column;
+  const splitType = typeOf.get(splitName)!;
+  const splitColumn = `ctrain_column_${columns.findIndex((column) => column.name === splitName)}`;
+  // A day either side: whatever the stored type rounds a time to (a date, whole seconds), the bound
+  // still holds. Past the range of times a bound is no bound.
+  const bound = (comparison: string, ms: number): string =>
+    Math.abs(ms) < MAX_TIME_MS ? `${splitColumn} ${comparison} cast(make_timestamp(${Math.round(ms) * 1000}::bigint) as ${splitType})` : 'true';
+  const timeWithin = (from: number, to: number): string => (TEMPORAL_TYPE.test(splitType) ? `${bound('>=', from - DAY_MS)} and ${bound('<=', to + DAY_MS)}` : 'true');
   const label = labelSql(spec.label, typeOf);
   if (label === undefined) return undefined;
   faults.push(`${label} is not null and ${splitTime} is null`);
@@ -181,6 +206,7 @@ function planFor(columns: readonly SnapshotColumnType[], spec: PipelineSpec): Pl
     numeric: numericPlan,
     categorical: categoricalPlan,
     faults,
+    timeWithin,
   };
 }
 
@@ -371,7 +397,7 @@ function columnItems<T extends Float32Array | Uint8Array>(vector: DuckDBVector, 
  * The test split's rows, in input order, as a Parquet file of the snapshot's own columns and types:
  * read back by the row reader, they are the rows it reads from the snapshot.
  */
-async function writeTestRows(engine: Engine, columns: readonly SnapshotColumnType[], dir: string): Promise<void> {
+async function writeTestRows(engine: Engine, columns: readonly SnapshotColumnType[], dir: string, inTestTimes: string): Promise<void> {
   const selected = columns.map(({ name }, k) => `ctrain_column_${k} as ${sqlIdentifier(name)}`).join(', ');
-  await engine.run(`copy (select ${selected} from labelled where split_code = ${SPLIT_CODES.test}) to ${sqlString(join(dir, TEST_ROWS_PARQUET))} (format parquet, compression zstd)`);
+  await engine.run(`copy (select ${selected} from labelled where ${inTestTimes} and split_code = ${SPLIT_CODES.test}) to ${sqlString(join(dir, TEST_ROWS_PARQUET))} (format parquet, compression zstd)`);
 }
