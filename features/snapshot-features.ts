@@ -19,7 +19,7 @@ import { SplitFiles, TEST_ROWS_PARQUET } from './split-files.js';
 import type { SplitName } from './split.js';
 import { SPLIT_CODES, SPLIT_NAMES, splitNameOf } from './split.js';
 import { FeatureFitError } from './transform.js';
-import { isoTextMsSql, timePartSql } from '../tabular/time-sql.js';
+import { isoTextMsSql, storedTimePartSql, timePartSql } from '../tabular/time-sql.js';
 import { exactQuantiles, fractionalCountSql } from '../tabular/exact-quantiles.js';
 
 const TEMPORAL_TYPE = /^(DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS)$/;
@@ -196,7 +196,11 @@ function planFor(columns: readonly SnapshotColumnType[], spec: PipelineSpec): Pl
   if (timeParts) {
     const ms = timeOf(timeParts.column, input(timeParts.column));
     if (ms === undefined) return undefined;
-    for (const name of timeParts.parts) numericPlan.push({ feature: { name: `${timeParts.column}.${name}`, column: timeParts.column, timePart: name }, value: timePartSql(ms, name) });
+    const stored = TEMPORAL_TYPE.test(typeOf.get(timeParts.column)!);
+    for (const name of timeParts.parts) {
+      const value = stored ? storedTimePartSql(input(timeParts.column), ms, name) : timePartSql(ms, name);
+      numericPlan.push({ feature: { name: `${timeParts.column}.${name}`, column: timeParts.column, timePart: name }, value });
+    }
   }
   const categoricalPlan = categorical.map((column) => ({ column, text: categoryText(input(column), typeOf.get(column)!) }));
   return {

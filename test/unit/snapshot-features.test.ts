@@ -160,6 +160,20 @@ describe('the feature step on the engine', () => {
     expect(await testRowsOf(run)).toEqual(rowByRow.splits.test);
   });
 
+  it('reads calendar parts of stored times as the row-by-row path does, before 1970 and after, a fraction of a millisecond before the hour', async () => {
+    const spec = flightSpec({ timeParts: { column: 'date', parts: ['hour', 'dayOfWeek', 'dayOfMonth', 'month'] } });
+    // September 1969 to February 1970, each time half a millisecond before a whole hour.
+    const typed = `select date::timestamptz::timestamp - interval 54 years - interval 4 months - interval 500 microseconds as date, distance, origin, destination, delay from source`;
+    const { engine, run, rowByRow } = await bothWays(flightsCsv(2500), spec, typed);
+
+    expect(engine).toBeDefined();
+    const width = featureWidth(rowByRow.transform);
+    for (const split of SPLIT_NAMES) {
+      const expected = toMatrix(engine!.transform, rowByRow.splits[split], width);
+      expect(await denseFeatures(run, split, engine!.transform, engine!.rows[split])).toEqual(expected.features);
+    }
+  });
+
   it('splits times whose span is too wide for a double as the row-by-row path does', async () => {
     const typed = `select (case when delay::bigint % 3 = 0 then 1e308 when delay::bigint % 3 = 1 then -1e308 else 0 end) as date, distance::bigint as distance, origin, destination, delay::bigint as delay from source`;
     const { engine, run, rowByRow } = await bothWays(flightsCsv(600), flightSpec({ timeParts: undefined }), typed);
