@@ -78,9 +78,17 @@ export class ModelState {
     return Date.parse(requests[0]!.requestedAt!) + policy.debounceMs;
   }
 
+  /**
+   * Whether a person's request that joins a run queued by automatic ones alone goes first: a run
+   * takes its first request's overrides and cache, so a person's would otherwise be dropped
+   * unseen. The model workflow asks Temporal (patched), so older histories replay as they ran.
+   */
+  personFirst: () => boolean = () => true;
+
   private enqueue(request: RetrainRequest, newRunId: () => string): string {
-    if (this.pending) this.pending.requests.push(request);
-    else this.pending = { runId: newRunId(), status: 'queued', requests: [request] };
+    if (!this.pending) this.pending = { runId: newRunId(), status: 'queued', requests: [request] };
+    else if (!isAutomatic(request) && this.pending.requests.every(isAutomatic) && this.personFirst()) this.pending.requests.unshift(request);
+    else this.pending.requests.push(request);
     return this.pending.runId;
   }
 

@@ -47,6 +47,8 @@ const RUNS_PER_HISTORY = 20;
 const MIN_TIMER_MS = 100;
 /** Patch id: a run's child workflow starts while its start is being written to MinIO. */
 const START_WHILE_PUBLISHING = 'start-run-while-publishing';
+/** Patch id: a person's request joining a run queued by automatic ones alone goes first, so its settings rule the run. */
+const PERSON_REQUEST_FIRST = 'person-request-first';
 /** Continue as new past this many history events even without runs (a flood of signals). */
 const MAX_HISTORY_EVENTS = 5_000;
 const DEFAULT_POLICY: RetrainPolicy = { debounceMs: parseDuration('10 seconds'), cooldownMs: parseDuration('30 minutes') };
@@ -67,6 +69,7 @@ export async function modelWorkflow(received: ModelWorkflowInput): Promise<void>
   const input = inputWithModelName(received);
   checkedModelName(input.modelName);
   const state = new ModelState(input.modelName, input.registry, input.pending);
+  state.personFirst = () => patched(PERSON_REQUEST_FIRST);
   const now = (): string => new Date().toISOString();
   const by = (who: string | undefined): string => who ?? 'operator';
   const newRunId = (): string => `${input.modelName}.train.${now().replace(/[-:.]/g, '')}`;

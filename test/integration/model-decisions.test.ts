@@ -297,7 +297,8 @@ describe('the model workflow’s retraining decisions', () => {
     layersModel.release();
     const registry = await layersModel.until(lastRunDone(2));
     expect(registry.runs.map((run) => run.runId)).toEqual([first.runId, follow.runId]);
-    expect(registry.runs[1]?.requests.map((r) => r.reason)).toEqual(['psi 0.3', 'psi 0.5', 'second']);
+    // The person's request goes first, although it came last: a run takes its first request's settings.
+    expect(registry.runs[1]?.requests.map((r) => r.reason)).toEqual(['second', 'psi 0.3', 'psi 0.5']);
     expect(registry.runs.map((run) => run.version)).toEqual([1, 2]);
   });
 

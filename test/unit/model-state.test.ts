@@ -107,6 +107,29 @@ describe('a retrain signal', () => {
     expect(state.current?.runId).toBe('r1');
   });
 
+  it("from a person that joins a run queued by automatic ones goes first, so its overrides and cache rule the run", () => {
+    const state = new ModelState('m');
+    state.signal(request('drift', 0), ids(), policy);
+    const person = { ...request('cli', 1_000), overrides: { training: { seed: 100 } }, cache: { enabled: false } };
+    const decision = state.request(person, ids());
+    expect(decision).toEqual({ runId: 'r1', folded: true });
+    expect(state.pending?.requests).toEqual([person, request('drift', 0)]);
+    // A person's request starts the run at once: no debounce is left to wait out.
+    expect(state.startsAt(policy)).toBe(0);
+    // A second person's joins behind the first; later automatic ones too.
+    state.request(request('cli', 2_000), ids());
+    state.signal(request('alert', 3_000), ids(), policy);
+    expect(state.pending?.requests.map((r) => r.requestedAt)).toEqual([at(1_000), at(0), at(2_000), at(3_000)]);
+  });
+
+  it('from a person joins behind automatic ones where the workflow replays a history from before that rule', () => {
+    const state = new ModelState('m');
+    state.personFirst = () => false;
+    state.signal(request('drift', 0), ids(), policy);
+    state.request(request('cli', 1_000), ids());
+    expect(state.pending?.requests.map((r) => r.source)).toEqual(['drift', 'cli']);
+  });
+
   it('during a run is folded even inside the cooldown after the one before', () => {
     const state = afterRun(1_000);
     state.request(request('cli', 2_000), ids());
