@@ -10,7 +10,7 @@ import type { DuckDBVector } from '@duckdb/node-api';
 import type { LabelSpec, PipelineSpec } from '../contracts/pipeline-spec.js';
 import type { Engine } from '../tabular/engine.js';
 import { sqlDouble, sqlIdentifier, sqlString } from '../tabular/engine.js';
-import { NUMERIC_TYPE } from '../tabular/snapshot-statistics.js';
+import { INTEGER_TYPE, NUMERIC_TYPE } from '../tabular/snapshot-statistics.js';
 import type { SnapshotColumnType } from '../tabular/snapshot-statistics.js';
 import type { CategoricalFeature, FeatureTransform, NumericFeature } from './feature-transform.js';
 import { FEATURE_TRANSFORM_VERSION } from './feature-transform.js';
@@ -24,7 +24,6 @@ import { exactQuantiles, fractionalCountSql } from '../tabular/exact-quantiles.j
 
 const TEMPORAL_TYPE = /^(DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS)$/;
 const PLAIN_TYPE = new RegExp(`^(VARCHAR|BOOLEAN|DOUBLE|FLOAT|BIGINT|INTEGER|SMALLINT|TINYINT)$|${TEMPORAL_TYPE.source}`);
-const INTEGER_TYPE = /^(BIGINT|INTEGER|SMALLINT|TINYINT)$/;
 const DAY_MS = 86_400_000;
 /** The span of JavaScript's dates, well inside the engine's timestamps. */
 const MAX_TIME_MS = 8.64e15;
@@ -137,7 +136,8 @@ interface Plan {
   /**
    * SQL true for at least the labelled rows whose time lies in [from, to] (epoch ms), on the split
    * column as stored where its type allows: the engine then skips the row groups whose statistics
-   * lie outside, most of a time-ordered snapshot. Never the whole test; a filter on the time comes with it.
+   * lie outside, most of a time-ordered snapshot. A superset only: the exact test on split_time
+   * always goes with it.
    */
   timeWithin: (from: number, to: number) => string;
 }

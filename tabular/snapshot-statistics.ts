@@ -20,8 +20,9 @@ import type { ColumnStatistics, DatasetStatistics } from './statistics-types.js'
 /** How a snapshot column's engine type is summarised. */
 type Shape = 'numeric' | 'boolean' | 'text' | 'temporal' | 'other';
 
+/** Engine types of whole numbers, never NaN or infinite. */
+export const INTEGER_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
 /** Engine types read as numbers. */
-const INTEGER_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
 export const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL\(.*\))$/;
 const TEMPORAL_TYPE = /^(DATE|TIMESTAMP.*)$/;
 
