@@ -1,10 +1,12 @@
 /**
- * A Prometheus histogram fed a request's values all at once (its rows' scores). prom-client's
- * Histogram checks and hashes the labels on every observe(): at 100 scores a request that cost
- * more than scoring them. This one finds the series once per call and counts in a typed array;
- * it registers in a prom-client registry and is exposed exactly as prom-client's own histograms.
+ * A Prometheus histogram for the request path, fed one value or a request's values all at once
+ * (its rows' scores). prom-client's Histogram checks and hashes the labels on every observe(): at
+ * 100 scores a request that cost more than scoring them. This one finds the series once per call
+ * (http/series-counter.ts) and counts in a typed array; it registers in a prom-client registry and
+ * is exposed exactly as prom-client's own histograms.
  */
 import type { Metric, MetricValueWithName, Registry } from 'prom-client';
+import { seriesKey } from './series-counter.js';
 
 interface Series {
   labels: Record<string, string>;
@@ -39,19 +41,31 @@ export class BulkHistogram<Label extends string> {
 
   /** Counts every finite value of `values` in the series of `labels`; a value that is no number (NaN) fits no bucket and is left out. */
   observeMany(labels: Record<Label, string>, values: ArrayLike<number>): void {
-    const key = this.config.labelNames.map((name) => labels[name]).join('\u0000');
+    const series = this.seriesOf(labels);
+    for (let i = 0; i < values.length; i++) this.count(series, values[i]!);
+  }
+
+  /** Counts `value` in the series of `labels`, unless it is no finite number. */
+  observe(labels: Record<Label, string>, value: number): void {
+    this.count(this.seriesOf(labels), value);
+  }
+
+  private seriesOf(labels: Record<Label, string>): Series {
+    const key = seriesKey(this.config.labelNames, labels);
     let series = this.series.get(key);
-    if (!series) this.series.set(key, (series = { labels: { ...labels }, counts: new Float64Array(this.config.buckets.length + 1), sum: 0, count: 0 }));
+    // Only the label names declared: what the caller's object holds besides is not exposed.
+    if (!series) this.series.set(key, (series = { labels: Object.fromEntries(this.config.labelNames.map((name) => [name, labels[name]])), counts: new Float64Array(this.config.buckets.length + 1), sum: 0, count: 0 }));
+    return series;
+  }
+
+  private count(series: Series, value: number): void {
+    if (!Number.isFinite(value)) return;
     const { buckets } = this.config;
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i]!;
-      if (!Number.isFinite(value)) continue;
-      let bucket = 0;
-      while (bucket < buckets.length && value > buckets[bucket]!) bucket++;
-      series.counts[bucket]!++;
-      series.sum += value;
-      series.count++;
-    }
+    let bucket = 0;
+    while (bucket < buckets.length && value > buckets[bucket]!) bucket++;
+    series.counts[bucket]!++;
+    series.sum += value;
+    series.count++;
   }
 
   reset(): void {

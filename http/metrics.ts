@@ -1,7 +1,8 @@
 /** Request counts and latencies for every route of a Fastify server, by route template (never the raw URL). */
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { BulkHistogram } from './bulk-histogram.js';
+import { SeriesCounter } from './series-counter.js';
 
 /** The `route` label of a request no route matched (404s, and bodies refused before routing). */
 export const UNMATCHED_ROUTE = '(unmatched)';
@@ -11,13 +12,14 @@ export const UNMATCHED_ROUTE = '(unmatched)';
  * `<prefix>_http_request_duration_seconds{method,route}` in `registry`, counted when each response is sent.
  */
 export function installHttpMetrics(app: FastifyInstance, registry: Registry, prefix: string): void {
-  const requests = new Counter({
+  // Counted on every request: series found by one lookup, not prom-client's hashing of the labels.
+  const requests = new SeriesCounter({
     name: `${prefix}_http_requests_total`,
     help: 'HTTP requests by method, route template and status code',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [registry],
   });
-  const latency = new Histogram({
+  const latency = new BulkHistogram({
     name: `${prefix}_http_request_duration_seconds`,
     help: 'HTTP request latency by method and route template, receipt to response sent, in seconds',
     labelNames: ['method', 'route'] as const,

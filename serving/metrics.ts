@@ -1,6 +1,7 @@
 /** Prometheus metrics of one server instance, in its own registry (never prom-client's global one). */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { BulkHistogram } from '../http/bulk-histogram.js';
+import { SeriesCounter } from '../http/series-counter.js';
 import type { PredictionLogStats } from './prediction-log.js';
 import type { ReloadEvent } from './registry-watch.js';
 import { SERVED_ALIASES } from './registry-watch.js';
@@ -13,29 +14,30 @@ export const UNROUTED = { version: '', alias: '' } as const;
 export function createServingMetrics(logStats: () => PredictionLogStats) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ctrain_serving_' });
+  // What every request updates is a SeriesCounter or a BulkHistogram: one label lookup each, not prom-client's hashing.
   const metrics = {
     registry,
-    requests: new Counter({
+    requests: new SeriesCounter({
       name: 'ctrain_serving_requests_total',
       help: 'Predict requests by model, answering version and alias, and HTTP status',
       labelNames: ['model', 'version', 'alias', 'status'] as const,
       registers: [registry],
     }),
-    latency: new Histogram({
+    latency: new BulkHistogram({
       name: 'ctrain_serving_request_duration_seconds',
       help: 'Predict request latency, receipt to response sent, in seconds',
       labelNames: ['model', 'version', 'alias'] as const,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    predictions: new Counter({
+    predictions: new SeriesCounter({
       name: 'ctrain_serving_predictions_total',
       help: 'Rows scored, by model, version and alias',
       labelNames: ['model', 'version', 'alias'] as const,
       registers: [registry],
     }),
     // Buckets suit binary models' probabilities; a regression model's spread is read from the prediction log.
-    // Fed a request's scores at once: one label lookup per request, not per row.
+    // Fed a request's scores at once.
     scores: new BulkHistogram({
       name: 'ctrain_serving_prediction_score',
       help: 'Scores returned, by model and version',
@@ -44,7 +46,7 @@ export function createServingMetrics(logStats: () => PredictionLogStats) {
       registers: [registry],
     }),
     // How well micro-batching works: 1 everywhere means requests are scored one by one.
-    batchRows: new Histogram({
+    batchRows: new BulkHistogram({
       name: 'ctrain_serving_batch_rows',
       help: 'Rows per call of the network (one micro-batch of concurrent requests), by model',
       labelNames: ['model'] as const,

@@ -145,8 +145,10 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   const routed = new WeakMap<FastifyRequest, { version: string; alias: string }>();
   const countRequest = (request: FastifyRequest<Params>, reply: FastifyReply, done: () => void): void => {
     const modelName = models.get(request.params.model) ? request.params.model : '(unknown)';
-    const labels = { model: modelName, ...(routed.get(request) ?? UNROUTED) };
-    metrics.requests.inc({ ...labels, status: String(reply.statusCode) });
+    const { version, alias } = routed.get(request) ?? UNROUTED;
+    // One object for both: the latency histogram reads the labels it declares and leaves the status.
+    const labels = { model: modelName, version, alias, status: String(reply.statusCode) };
+    metrics.requests.inc(labels);
     metrics.latency.observe(labels, reply.elapsedTime / 1000);
     done();
   };

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
-import { Histogram } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createAlertMetrics } from '../../alerts/metrics.js';
@@ -29,7 +28,7 @@ function exportedNames(): Set<string> {
   installHttpMetrics(Fastify(), alerts.registry, 'ctrain_alerts');
   const names = new Set<string>(Object.values(WORKER_METRICS).flatMap((name) => (name === WORKER_METRICS.stepDuration ? histogramSeries(name) : [name])));
   for (const registry of [serving.registry, alerts.registry]) {
-    for (const metric of registry.getMetricsAsArray()) for (const name of metric instanceof Histogram ? histogramSeries(metric.name) : [metric.name]) names.add(name);
+    for (const metric of registry.getMetricsAsArray()) for (const name of String(metric.type) === 'histogram' ? histogramSeries(metric.name) : [metric.name]) names.add(name);
   }
   return names;
 }

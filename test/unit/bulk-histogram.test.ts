@@ -22,6 +22,18 @@ describe('BulkHistogram', () => {
     expect(await ours.metrics()).toBe(await theirs.metrics());
   });
 
+  it('counts single values as prom-client does, whatever else the labels object holds', async () => {
+    const ours = new Registry();
+    const theirs = new Registry();
+    const bulk = new BulkHistogram({ name: 'latency', help: 'Latency', labelNames: ['route'], buckets, registers: [ours] });
+    const reference = new Histogram({ name: 'latency', help: 'Latency', labelNames: ['route'], buckets, registers: [theirs] });
+    for (const [route, value] of [['/a', 0.2], ['/b', 0.7], ['/a', 0.1], ['/a', 2]] as const) {
+      bulk.observe({ route, status: '200' } as Record<'route', string>, value);
+      reference.observe({ route }, value);
+    }
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+  });
+
   it('leaves out values that are no number, which fit no bucket, and starts over on reset', async () => {
     const registry = new Registry();
     const bulk = new BulkHistogram({ name: 'score', help: 'Scores', labelNames: ['model'], buckets, registers: [registry] });
