@@ -55,15 +55,28 @@ export async function featureOnEngine(engine: Engine, snapshot: string, columns:
   // every query that needs them: the scan costs less than holding the rows in a table.
   // The snapshot's own columns ride along under names of their own, for the test rows.
   const raw = columns.map(({ name }, k) => `${sqlIdentifier(name)} as ctrain_column_${k}`).join(', ');
-  await engine.run(`create or replace temp view labelled_rows as select file_row_number, ${plan.label} as label, ${plan.time} as split_time, ${plan.inputs}, ${raw} from ${from} where ${plan.label} is not null`);
+  // Views of the database, not of this connection: the test rows are written on another (see below).
+  await engine.run(`create or replace view labelled_rows as select file_row_number, ${plan.label} as label, ${plan.time} as split_time, ${plan.inputs}, ${raw} from ${from} where ${plan.label} is not null`);
   // With no labelled row there is nothing to fit; the row-by-row path says so in its own words.
   if (scanned.labelled === 0) return undefined;
   const split = await splitCode(engine, spec.split, scanned, plan.timeWithin);
-  await engine.run(`create or replace temp view labelled as select *, ${split.code} as split_code from labelled_rows`);
-  const transform = await fit(engine, plan, spec);
-  const rows = await writeMatrices(engine, plan, transform, dir, onSplitWritten);
-  await writeTestRows(engine, columns, dir, split.testFrom === undefined ? 'true' : plan.timeWithin(split.testFrom, Infinity));
-  return { transform, rows, testRowsFile: TEST_ROWS_PARQUET };
+  await engine.run(`create or replace view labelled as select *, ${split.code} as split_code from labelled_rows`);
+  // The test rows need the split only: they are written on a connection of their own while the
+  // fit and the matrices go on, taking the engine's threads when JavaScript reads the matrices' chunks.
+  const beside = await engine.beside();
+  await beside.run(`set TimeZone = 'UTC'`);
+  const testRows = writeTestRows(beside, columns, dir, split.testFrom === undefined ? 'true' : plan.timeWithin(split.testFrom, Infinity));
+  // Handled here at once, awaited below: its failure is reported however the rest ends.
+  testRows.catch(() => undefined);
+  try {
+    const transform = await fit(engine, plan, spec);
+    const rows = await writeMatrices(engine, plan, transform, dir, onSplitWritten);
+    await testRows;
+    return { transform, rows, testRowsFile: TEST_ROWS_PARQUET };
+  } finally {
+    // Never left running into the engine's close.
+    await testRows.catch(() => undefined);
+  }
 }
 
 /**

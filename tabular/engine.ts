@@ -23,9 +23,14 @@ export interface EngineOptions {
 export const STEP_ENGINE = { memoryLimit: '512MB' } as const;
 
 export class Engine {
+  private readonly besides: Engine[] = [];
+  private closed = false;
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    /** False for a connection made by {@link beside}: closing it leaves the database to its owner. */
+    private readonly ownsInstance = true,
   ) {}
 
   static async open(options: EngineOptions = {}): Promise<Engine> {
@@ -58,8 +63,24 @@ export class Engine {
     return this.connection.stream(sql);
   }
 
+  /**
+   * Another connection to the same database, whose statements run while this one's do, on the
+   * same threads: for work that would otherwise wait on a query that leaves the threads idle part
+   * of the time (one whose chunks JavaScript reads). It sees the database's tables and views, not
+   * this connection's temporary ones nor its settings. Closed with this engine, at the latest.
+   */
+  async beside(): Promise<Engine> {
+    const other = new Engine(this.instance, await this.instance.connect(), false);
+    this.besides.push(other);
+    return other;
+  }
+
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.connection.closeSync();
+    if (!this.ownsInstance) return;
+    for (const other of this.besides) other.close();
     this.instance.closeSync();
   }
 }

@@ -50,6 +50,25 @@ describe('the columnar engine', () => {
     expect(ids).toEqual(Array.from({ length: 50_000 }, (_, i) => i));
   });
 
+  it('runs a second connection beside the first: the database\'s views shared, temporary ones and settings not, closed with its owner', async () => {
+    let beside: Engine | undefined;
+    await withEngine(async (engine) => {
+      await engine.run(`create view shared as select range as n from range(1000000)`);
+      await engine.run(`create temp view own as select 1 as n`);
+      await engine.run(`set TimeZone = 'UTC'`);
+      beside = await engine.beside();
+      await beside.run(`set TimeZone = 'Asia/Tokyo'`);
+      // Both at once: each connection's query finishes with its own answer.
+      const [mine, theirs] = await Promise.all([engine.rows<{ total: bigint }>(`select sum(n) as total from shared`), beside.rows<{ total: bigint }>(`select sum(n * 2) as total from shared`)]);
+      expect(mine[0]!.total).toBe(499_999_500_000n);
+      expect(theirs[0]!.total).toBe(999_999_000_000n);
+      await expect(beside.rows(`select * from own`)).rejects.toThrow(/own/);
+      const zones = await Promise.all([engine, beside].map(async (connection) => (await connection.rows<{ zone: string }>(`select current_setting('TimeZone') as zone`))[0]!.zone));
+      expect(zones).toEqual(['UTC', 'Asia/Tokyo']);
+    });
+    await expect(beside!.rows('select 1')).rejects.toThrow();
+  });
+
   it('closes its engine when the body fails', async () => {
     await expect(withEngine((engine) => engine.run('select * from no_such_table'))).rejects.toThrow(/no_such_table/);
   });
