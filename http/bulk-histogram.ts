@@ -6,7 +6,7 @@
  * is exposed exactly as prom-client's own histograms.
  */
 import type { Metric, MetricValueWithName, Registry } from 'prom-client';
-import { seriesKey } from './series-counter.js';
+import { declaredLabels, seriesKey } from './series-counter.js';
 
 interface Series {
   labels: Record<string, string>;
@@ -53,8 +53,7 @@ export class BulkHistogram<Label extends string> {
   private seriesOf(labels: Record<Label, string>): Series {
     const key = seriesKey(this.config.labelNames, labels);
     let series = this.series.get(key);
-    // Only the label names declared: what the caller's object holds besides is not exposed.
-    if (!series) this.series.set(key, (series = { labels: Object.fromEntries(this.config.labelNames.map((name) => [name, labels[name]])), counts: new Float64Array(this.config.buckets.length + 1), sum: 0, count: 0 }));
+    if (!series) this.series.set(key, (series = { labels: declaredLabels(this.config.labelNames, labels), counts: new Float64Array(this.config.buckets.length + 1), sum: 0, count: 0 }));
     return series;
   }
 

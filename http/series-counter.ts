@@ -20,6 +20,11 @@ export function seriesKey<Label extends string>(labelNames: readonly Label[], la
   return key;
 }
 
+/** A new series' labels: only the names declared, so what the caller's object holds besides is not exposed. */
+export function declaredLabels<Label extends string>(labelNames: readonly Label[], labels: Record<Label, string>): Record<string, string> {
+  return Object.fromEntries(labelNames.map((name) => [name, labels[name]]));
+}
+
 export class SeriesCounter<Label extends string> {
   readonly name: string;
   readonly help: string;
@@ -40,8 +45,7 @@ export class SeriesCounter<Label extends string> {
     const key = seriesKey(this.config.labelNames, labels);
     const series = this.series.get(key);
     if (series) series.value += value;
-    // Only the label names declared: what the caller's object holds besides is not exposed.
-    else this.series.set(key, { labels: Object.fromEntries(this.config.labelNames.map((name) => [name, labels[name]])), value });
+    else this.series.set(key, { labels: declaredLabels(this.config.labelNames, labels), value });
   }
 
   reset(): void {

@@ -20,10 +20,11 @@ import type { ColumnStatistics, DatasetStatistics } from './statistics-types.js'
 /** How a snapshot column's engine type is summarised. */
 type Shape = 'numeric' | 'boolean' | 'text' | 'temporal' | 'other';
 
+const INTEGER_NAMES = 'TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT';
 /** Engine types of whole numbers, never NaN or infinite. */
-export const INTEGER_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
+export const INTEGER_TYPE = new RegExp(`^(${INTEGER_NAMES})$`);
 /** Engine types read as numbers. */
-export const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL\(.*\))$/;
+export const NUMERIC_TYPE = new RegExp(`^(${INTEGER_NAMES}|FLOAT|DOUBLE|DECIMAL\\(.*\\))$`);
 const TEMPORAL_TYPE = /^(DATE|TIMESTAMP.*)$/;
 
 interface SnapshotColumn {
