@@ -12,7 +12,7 @@ import { SPLIT_CODES, SPLIT_NAMES, SplitError, SplitRecorder, splitNameOf } from
 import type { TransformedRow } from '../features/transform.js';
 import { applyTransform, FeatureFitError, TransformFitter } from '../features/transform.js';
 import { cacheKey } from '../infra/artifacts.js';
-import type { EngineFeatures, SplitWritten } from '../features/snapshot-features.js';
+import type { EngineFeatures, FilesWritten } from '../features/snapshot-features.js';
 import { featureOnEngine } from '../features/snapshot-features.js';
 import { STEP_ENGINE, withEngine } from '../tabular/engine.js';
 import { snapshotColumns } from '../tabular/snapshot-statistics.js';
@@ -52,21 +52,24 @@ export function createFeatureActivities({ storage }: ActivityDependencies) {
       const outputs = await withScratch('feature', async (dir) => {
         const snapshot = await pullDatasetVersion(storage, ingest, dir);
         const uploads: Promise<unknown>[] = [];
-        // Each file goes up as soon as it is complete: the matrices while the engine writes the test rows.
-        const store = (name: string, contentType?: string, sha256?: string): void => {
-          const upload = storage.putFile(output(name), join(dir, name), contentType, sha256);
+        const stored = new Set<string>();
+        // Each file goes up as soon as it is complete, once: on the engine, while the rest is still written.
+        const store = (name: string, sha256?: string): void => {
+          if (stored.has(name)) return;
+          stored.add(name);
+          const upload = storage.putFile(output(name), join(dir, name), contentTypeOf(name), sha256);
           // Awaited below; until then a failure must not count as unhandled.
           upload.catch(() => undefined);
           uploads.push(upload);
         };
-        const storeSplit: SplitWritten = (_, sha256) => Object.entries(sha256).forEach(([name, digest]) => store(name, undefined, digest));
+        const storeFiles: FilesWritten = (sha256) => Object.entries(sha256).forEach(([name, digest]) => store(name, digest));
         try {
-          const engine = await withDataErrors(() => onEngine(snapshot, spec, dir, storeSplit));
+          const engine = await withDataErrors(() => onEngine(snapshot, spec, dir, storeFiles));
           const { transform, rows, testRowsFile } = engine ?? (await rowByRow(snapshot, spec, ingest, dir));
-          if (!engine) SPLIT_NAMES.forEach((split) => Object.values(splitFileNames(split)).forEach((name) => store(name)));
+          for (const split of SPLIT_NAMES) Object.values(splitFileNames(split)).forEach((name) => store(name));
           const transformRef = output('transform.json');
           uploads.push(storage.putJson(transformRef, transform));
-          store(testRowsFile, testRowsFile.endsWith('.parquet') ? 'application/vnd.apache.parquet' : 'application/x-ndjson');
+          store(testRowsFile);
           await Promise.all(uploads);
           const splits = {} as FeatureManifest['splits'];
           for (const name of SPLIT_NAMES) {
@@ -91,11 +94,18 @@ export function createFeatureActivities({ storage }: ActivityDependencies) {
   };
 }
 
+/** What a stored output is, by its name's ending. */
+function contentTypeOf(name: string): string | undefined {
+  if (name.endsWith('.parquet')) return 'application/vnd.apache.parquet';
+  if (name.endsWith('.jsonl')) return 'application/x-ndjson';
+  return undefined;
+}
+
 /** The step on the columnar engine, for Parquet snapshots of clean data of plain types; undefined otherwise. */
-async function onEngine(snapshot: string, spec: PipelineSpec, dir: string, onSplitWritten: SplitWritten): Promise<EngineFeatures | undefined> {
+async function onEngine(snapshot: string, spec: PipelineSpec, dir: string, onFilesWritten: FilesWritten): Promise<EngineFeatures | undefined> {
   // Versions ingested before snapshots were Parquet are JSON Lines: the file's extension says which.
   if (detectFormat(snapshot) !== 'parquet') return undefined;
-  return withEngine(async (engine) => featureOnEngine(engine, snapshot, await snapshotColumns(engine, snapshot), spec, dir, onSplitWritten), { ...STEP_ENGINE, spillDirectory: dir });
+  return withEngine(async (engine) => featureOnEngine(engine, snapshot, await snapshotColumns(engine, snapshot), spec, dir, onFilesWritten), { ...STEP_ENGINE, spillDirectory: dir });
 }
 
 /** The step row by row, in three passes (split, fit, transform): for what the engine leaves, and the errors that name a row and value. */

@@ -28,8 +28,8 @@ const DAY_MS = 86_400_000;
 /** The span of JavaScript's dates, well inside the engine's timestamps. */
 const MAX_TIME_MS = 8.64e15;
 
-/** Hears of a split whose matrix files are complete, with each file's SHA-256 by its name. */
-export type SplitWritten = (split: SplitName, sha256: Record<string, string>) => void;
+/** Hears of files in the folder that are complete, by name, each with its SHA-256 where it was taken on the way. */
+export type FilesWritten = (sha256: Record<string, string | undefined>) => void;
 
 export interface EngineFeatures {
   transform: FeatureTransform;
@@ -40,10 +40,11 @@ export interface EngineFeatures {
 
 /**
  * Runs the feature step on the engine into `dir`, or answers undefined when the data is for the
- * row-by-row path (always before any file is written). `onSplitWritten` hears of each split whose
- * matrices are complete, so they can be stored while the engine goes on.
+ * row-by-row path (always before any file is written). `onFilesWritten` hears of each file as soon
+ * as it is complete (the test rows, then each split's matrices once they hold all its rows), so
+ * they can be stored while the engine goes on.
  */
-export async function featureOnEngine(engine: Engine, snapshot: string, columns: readonly SnapshotColumnType[], spec: PipelineSpec, dir: string, onSplitWritten?: SplitWritten): Promise<EngineFeatures | undefined> {
+export async function featureOnEngine(engine: Engine, snapshot: string, columns: readonly SnapshotColumnType[], spec: PipelineSpec, dir: string, onFilesWritten?: FilesWritten): Promise<EngineFeatures | undefined> {
   const plan = planFor(columns, spec);
   if (!plan) return undefined;
   await engine.run(`set TimeZone = 'UTC'`);
@@ -65,12 +66,12 @@ export async function featureOnEngine(engine: Engine, snapshot: string, columns:
   // fit and the matrices go on, taking the engine's threads when JavaScript reads the matrices' chunks.
   const beside = await engine.beside();
   await beside.run(`set TimeZone = 'UTC'`);
-  const testRows = writeTestRows(beside, columns, dir, split.testFrom === undefined ? 'true' : plan.timeWithin(split.testFrom, Infinity));
+  const testRows = writeTestRows(beside, columns, dir, split.testFrom === undefined ? 'true' : plan.timeWithin(split.testFrom, Infinity)).then(() => onFilesWritten?.({ [TEST_ROWS_PARQUET]: undefined }));
   // Handled here at once, awaited below: its failure is reported however the rest ends.
   testRows.catch(() => undefined);
   try {
     const transform = await fit(engine, plan, spec);
-    const rows = await writeMatrices(engine, plan, transform, dir, onSplitWritten);
+    const rows = await writeMatrices(engine, plan, transform, dir, split.rows, onFilesWritten);
     await testRows;
     return { transform, rows, testRowsFile: TEST_ROWS_PARQUET };
   } finally {
@@ -85,18 +86,28 @@ export async function featureOnEngine(engine: Engine, snapshot: string, columns:
  * row then compares its own (time, row) with them. `testFrom` is the earliest time a test row
  * can have, when any row is outside the test split.
  */
-async function splitCode(engine: Engine, split: PipelineSpec['split'], scanned: FirstScan, timeWithin: Plan['timeWithin']): Promise<{ code: string; testFrom?: number }> {
+async function splitCode(engine: Engine, split: PipelineSpec['split'], scanned: FirstScan, timeWithin: Plan['timeWithin']): Promise<{ code: string; rows: Record<SplitName, number>; testFrom?: number }> {
   // The last rank (from 1) of each of the first two splits, counted as the row-by-row path counts them.
   const n = scanned.labelled;
   const [testCount, validationCount] = [Math.round(n * split.test), Math.round(n * split.validation)];
-  const atRank = await rowsAtRanks(engine, [n - testCount - validationCount, n - testCount], scanned, timeWithin);
+  const lastRanks = [n - testCount - validationCount, n - testCount];
+  const atRank = await rowsAtRanks(engine, lastRanks, scanned, timeWithin);
   // A split with no rows has no last row: nothing falls at or before it.
   const atOrBefore = (cutoff: RankedRow | undefined): string =>
     cutoff ? `(split_time < ${sqlDouble(cutoff.split_time)} or (split_time = ${sqlDouble(cutoff.split_time)} and file_row_number <= ${cutoff.file_row_number}))` : 'false';
   return {
     code: `(case when ${atOrBefore(atRank[0])} then ${SPLIT_CODES.train} when ${atOrBefore(atRank[1])} then ${SPLIT_CODES.validation} else ${SPLIT_CODES.test} end)`,
+    // Each (time, row) is one rank: a split holds exactly the rows up to its last rank.
+    rows: splitRows(n, lastRanks),
     testFrom: (atRank[1] ?? atRank[0])?.split_time,
   };
+}
+
+/** The rows of each split, given the labelled rows and the last rank of the first two splits (below 1 when a split is empty). */
+function splitRows(labelled: number, [lastTrain, lastValidation]: readonly number[]): Record<SplitName, number> {
+  const train = Math.max(lastTrain!, 0);
+  const validation = Math.max(lastValidation!, train) - train;
+  return { train, validation, test: labelled - train - validation };
 }
 
 interface RankedRow {
@@ -329,7 +340,7 @@ async function momentsAndCounts(engine: Engine, training: string, moments: reado
  * rows encoded as category slots: the engine computes the standardised numbers and each
  * category's slot, and they are interleaved into rows here, a chunk of rows at a time.
  */
-async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTransform, dir: string, onSplitWritten?: SplitWritten): Promise<Record<SplitName, number>> {
+async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTransform, dir: string, expected: Record<SplitName, number>, onFilesWritten?: FilesWritten): Promise<Record<SplitName, number>> {
   const numeric = plan.numeric.map(({ value }, i) => {
     const { impute, mean, std } = transform.numeric[i]!;
     return `((coalesce(${value}, ${sqlDouble(impute)}) - ${sqlDouble(mean)}) / ${sqlDouble(std)})::float`;
@@ -344,7 +355,15 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
   // Past its default of about 1 MB of rows ahead, the engine's threads waited on this one: the train split at 3M rows streamed in 350 ms, against 200 with 16 MB.
   await engine.run(`set streaming_buffer_size = '16MB'`);
   const files = await SplitFiles.create(dir, encoding);
+  // A split with all its rows is finished and reported at once: time-ordered data fills the
+  // training split first, which is then stored while the rest is written.
+  const finished = new Set<SplitName>();
+  const finish = async (split: SplitName): Promise<void> => {
+    finished.add(split);
+    onFilesWritten?.(await files.finishSplit(split));
+  };
   try {
+    for (const split of SPLIT_NAMES) if (expected[split] === 0) await finish(split);
     // Each encoded value as a FLOAT column of its own, interleaved into rows here: building a
     // FLOAT[width] array per row cost the engine more than the whole interleave (at 3M rows, 190
     // ms of its time against 100 for the columns). One scan for every split: a chunk whose rows
@@ -364,13 +383,17 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
       }
       for (const [code, rows] of rowsBySplit(splitOf)) {
         const split = splitNameOf(code);
+        if (finished.has(split)) throw new Error(`the feature step's ${split} split got more than the ${expected[split]} rows its ranks give`);
         if (rows.length === rowCount) await files.addBlock(split, features, labels);
         else await files.addBlock(split, gatherRows(features, width, rows), gatherRows(labels, 1, rows));
+        if (files.rows()[split] === expected[split]) await finish(split);
       }
     }
-    for (const split of SPLIT_NAMES) onSplitWritten?.(split, await files.finishSplit(split));
+    const written = files.rows();
+    const short = SPLIT_NAMES.filter((split) => written[split] !== expected[split]);
+    if (short.length > 0) throw new Error(`the feature step wrote ${JSON.stringify(written)} rows by split, where the ranks give ${JSON.stringify(expected)}`);
     await files.finish();
-    return files.rows();
+    return written;
   } finally {
     await files.close();
   }

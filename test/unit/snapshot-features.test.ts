@@ -1,4 +1,6 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +10,7 @@ import { loadPipeline } from '../../pipelines/index.js';
 import { featureWidth } from '../../features/feature-transform.js';
 import { labelOf } from '../../features/label.js';
 import { featureOnEngine } from '../../features/snapshot-features.js';
+import type { FilesWritten } from '../../features/snapshot-features.js';
 import { splitFileNames, TEST_ROWS_PARQUET } from '../../features/split-files.js';
 import { readParquetBytes } from '../../tabular/read-parquet.js';
 import { SPLIT_NAMES, splitRows } from '../../features/split.js';
@@ -54,7 +57,7 @@ const flightSpec = (overrides: Partial<PipelineSpec['features']> = {}): Pipeline
 };
 
 /** The feature step on the engine over the CSV's snapshot: its answer and the folder of its files. */
-async function onEngine(csv: string, spec: PipelineSpec, typed?: string) {
+async function onEngine(csv: string, spec: PipelineSpec, typed?: string, onFilesWritten?: FilesWritten) {
   const run = join(dir, String(runs++));
   await rm(run, { recursive: true, force: true });
   await mkdir(run, { recursive: true });
@@ -70,7 +73,7 @@ async function onEngine(csv: string, spec: PipelineSpec, typed?: string) {
     } else {
       await writeSnapshot(opened, { path: source, format: 'csv' }, snapshot, run);
     }
-    return featureOnEngine(opened, snapshot, await snapshotColumns(opened, snapshot), spec, run);
+    return featureOnEngine(opened, snapshot, await snapshotColumns(opened, snapshot), spec, run, onFilesWritten);
   });
   return { engine, run, snapshot };
 }
@@ -117,6 +120,33 @@ describe('the feature step on the engine', () => {
       expect(await float32s(join(run, splitFileNames(split).labels))).toEqual(expected.labels);
     }
     expect(await testRowsOf(run)).toEqual(rowByRow.splits.test);
+  });
+
+  it('reports each file once, as soon as it is complete: time-ordered rows finish the training split while the test split is still unwritten', async () => {
+    // In time order, so each split's rows come together: train first, over several of the engine's chunks.
+    const [header, ...lines] = flightsCsv(12_000).trimEnd().split('\n');
+    const ordered = [header, ...lines.sort((a, b) => Date.parse(`${a.slice(0, 19)}Z`) - Date.parse(`${b.slice(0, 19)}Z`))].join('\n');
+    const reports: { name: string; sha256?: string; bytes: Buffer; testFeaturesBytes: number }[] = [];
+    let run = '';
+    const heard: FilesWritten = (files) => {
+      // What the file holds when it is reported, read at once (synchronously, before the engine goes on).
+      for (const [name, sha256] of Object.entries(files)) reports.push({ name, sha256, bytes: readFileSync(join(run, name)), testFeaturesBytes: statSync(join(run, splitFileNames('test').features), { throwIfNoEntry: false })?.size ?? 0 });
+    };
+    run = join(dir, String(runs));
+    const { engine } = await onEngine(`${ordered}\n`, flightSpec(), undefined, heard);
+
+    const names = [...SPLIT_NAMES.flatMap((split) => Object.values(splitFileNames(split))), TEST_ROWS_PARQUET];
+    expect(reports.map((report) => report.name).sort()).toEqual([...names].sort());
+    for (const report of reports) {
+      // Complete when reported: the bytes then are the bytes at the end, and the digest is theirs.
+      expect(report.bytes).toEqual(await readFile(join(run, report.name)));
+      if (report.name !== TEST_ROWS_PARQUET) expect(report.sha256).toBe(createHash('sha256').update(report.bytes).digest('hex'));
+    }
+    const train = reports.find((report) => report.name === splitFileNames('train').features)!;
+    expect(train.bytes.length).toBeGreaterThan(0);
+    expect(train.testFeaturesBytes).toBe(0);
+    expect((await stat(join(run, splitFileNames('test').features))).size).toBeGreaterThan(0);
+    expect(engine!.rows.train + engine!.rows.validation + engine!.rows.test).toBe(lines.filter((line) => !line.endsWith(',')).length);
   });
 
   it('reads Parquet timestamps and integers as the row-by-row path does', async () => {
