@@ -6,6 +6,7 @@
  * or exotic column types) is left to the row-by-row path, whose errors name the row and value.
  */
 import { join } from 'node:path';
+import { listValue } from '@duckdb/node-api';
 import type { DuckDBVector } from '@duckdb/node-api';
 import type { LabelSpec, PipelineSpec } from '../contracts/pipeline-spec.js';
 import type { Engine } from '../tabular/engine.js';
@@ -345,11 +346,16 @@ async function writeMatrices(engine: Engine, plan: Plan, transform: FeatureTrans
     const { impute, mean, std } = transform.numeric[i]!;
     return `((coalesce(${value}, ${sqlDouble(impute)}) - ${sqlDouble(mean)}) / ${sqlDouble(std)})::float`;
   });
-  const slots = plan.categorical.map(({ text }, i) => {
+  // A category's slot is its place in the vocabulary, looked up through an enum type made of the
+  // vocabulary: a hash lookup, where searching a list cost time in proportion to its length (ten
+  // times as long per row for 1,000 values as for 100). Out of the vocabulary (or missing): the last slot.
+  const slots: string[] = [];
+  for (const [i, { text }] of plan.categorical.entries()) {
     const vocabulary = transform.categorical[i]!.vocabulary;
-    const position = vocabulary.length === 0 ? 'null' : `list_position([${vocabulary.map(sqlString).join(', ')}]::varchar[], ${text})`;
-    return `coalesce(${position} - 1, ${vocabulary.length})::float`;
-  });
+    if (vocabulary.length > 0) await engine.run(`create type ctrain_vocabulary_${i} as enum (select unnest($1::varchar[]))`, [listValue(vocabulary)]);
+    const slot = vocabulary.length === 0 ? 'null' : `enum_code(try_cast(${text} as ctrain_vocabulary_${i}))`;
+    slots.push(`coalesce(${slot}, ${vocabulary.length})::float`);
+  }
   const encoding = categorySlots(transform);
   const width = encodedWidth(encoding);
   // Past its default of about 1 MB of rows ahead, the engine's threads waited on this one: the train split at 3M rows streamed in 350 ms, against 200 with 16 MB.

@@ -16,8 +16,8 @@ import { readParquetBytes } from '../../tabular/read-parquet.js';
 import { SPLIT_NAMES, splitRows } from '../../features/split.js';
 import type { SplitName } from '../../features/split.js';
 import type { FeatureTransform } from '../../features/feature-transform.js';
-import { categorySlots, expandRows } from '../../features/row-encoding.js';
-import { fitTransform } from '../../features/transform.js';
+import { categorySlots, encodedWidth, encodeRow, expandRows } from '../../features/row-encoding.js';
+import { applyTransform, fitTransform } from '../../features/transform.js';
 import { withEngine } from '../../tabular/engine.js';
 import { readRows } from '../../tabular/read.js';
 import type { TableRow } from '../../tabular/row.js';
@@ -122,6 +122,32 @@ describe('the feature step on the engine', () => {
     expect(await testRowsOf(run)).toEqual(rowByRow.splits.test);
   });
 
+  it('gives each category of a vocabulary of thousands its own slot, as the row-by-row path does: text that differs only in case, accents or quotes, categories out of the vocabulary', async () => {
+    // 3,000 routes, the lower numbers more frequent (so the vocabulary is ranked by count, ties by
+    // value), each in spellings that differ in ways a lookup must not confuse; the rarest are left out.
+    const spellings = (route: number): string[] => [`r${route}`, `R${route}`, `r${route}é`, `r${route}e\u0301`, `r'${route}`];
+    const lines = ['date,distance,origin,destination,delay'];
+    for (let i = 0; i < 24_000; i++) {
+      const route = Math.floor(3000 * ((i * 7919) % 24_000) ** 2 / 24_000 ** 2);
+      const date = new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString();
+      lines.push([date, String(100 + (i % 700)), spellings(route)[i % 5], `D${i % 1300}`, String((i * 53) % 120 - 30)].join(','));
+    }
+    const spec = flightSpec({ timeParts: undefined, maxVocabulary: 2500 });
+    const { engine, run, rowByRow } = await bothWays(`${lines.join('\n')}\n`, spec);
+
+    expect(engine).toBeDefined();
+    expect(engine!.transform.categorical).toEqual(rowByRow.transform.categorical);
+    const vocabularies = engine!.transform.categorical.map(({ vocabulary }) => vocabulary.length);
+    expect(vocabularies).toEqual([2500, 1300]);
+    // Compared as stored (a slot per category), not expanded: 3,800 floats a row would make the comparison the test's whole time.
+    const encoding = categorySlots(engine!.transform);
+    for (const split of SPLIT_NAMES) {
+      const expected = new Float32Array(rowByRow.splits[split].length * encodedWidth(encoding));
+      rowByRow.splits[split].forEach((row, i) => encodeRow(encoding, applyTransform(engine!.transform, row).features, expected, i * encodedWidth(encoding)));
+      expect(await float32s(join(run, splitFileNames(split).features))).toEqual(expected);
+    }
+  });
+
   it('reports each file once, as soon as it is complete: time-ordered rows finish the training split while the test split is still unwritten', async () => {
     // In time order, so each split's rows come together: train first, over several of the engine's chunks.
     const [header, ...lines] = flightsCsv(12_000).trimEnd().split('\n');
@@ -197,10 +223,12 @@ describe('the feature step on the engine', () => {
     const { engine, run, rowByRow } = await bothWays(flightsCsv(2500), spec, typed);
 
     expect(engine).toBeDefined();
-    const width = featureWidth(rowByRow.transform);
+    // Compared as stored (a slot per category), not expanded: 3,800 floats a row would make the comparison the test's whole time.
+    const encoding = categorySlots(engine!.transform);
     for (const split of SPLIT_NAMES) {
-      const expected = toMatrix(engine!.transform, rowByRow.splits[split], width);
-      expect(await denseFeatures(run, split, engine!.transform, engine!.rows[split])).toEqual(expected.features);
+      const expected = new Float32Array(rowByRow.splits[split].length * encodedWidth(encoding));
+      rowByRow.splits[split].forEach((row, i) => encodeRow(encoding, applyTransform(engine!.transform, row).features, expected, i * encodedWidth(encoding)));
+      expect(await float32s(join(run, splitFileNames(split).features))).toEqual(expected);
     }
   });
 
