@@ -325,15 +325,17 @@ async function momentsAndCounts(engine: Engine, training: string, moments: reado
     return { whole, ranked: [] };
   }
   const names = categorical.map((_, j) => `ctrain_category_${j}`);
-  // grouping() sets a bit (the first column's highest) for each column a set leaves out: all of them for the whole split.
-  const all = 2 ** names.length - 1;
-  const grouped = `select grouping(${names.join(', ')}) as ctrain_set, coalesce(${names.join(', ')}) as ctrain_value, ${fields} from (select *, ${categorical.map(({ text }, j) => `${text} as ${names[j]}`).join(', ')} ${training}) group by grouping sets ((), ${names.map((name) => `(${name})`).join(', ')})`;
+  // Each set named by the column it groups (-1: the whole split), asked of grouping() one column at a
+  // time: a bit mask of them all takes 63 columns at most (and JavaScript numbers hold 53 bits).
+  const WHOLE = -1;
+  const set = `(case ${names.map((name, j) => `when grouping(${name}) = 0 then ${j}`).join(' ')} else ${WHOLE} end)`;
+  const grouped = `select ${set} as ctrain_set, coalesce(${names.join(', ')}) as ctrain_value, ${fields} from (select *, ${categorical.map(({ text }, j) => `${text} as ${names[j]}`).join(', ')} ${training}) group by grouping sets ((), ${names.map((name) => `(${name})`).join(', ')})`;
   const rows = await engine.rows<Record<string, unknown>>(
-    `select * from (${grouped}) where ctrain_set = ${all} or ctrain_value is not null ` +
-      `qualify ctrain_set = ${all} or row_number() over (partition by ctrain_set order by fitted_rows desc, ctrain_value) <= ${maxVocabulary} order by ctrain_set, fitted_rows desc, ctrain_value`,
+    `select * from (${grouped}) where ctrain_set = ${WHOLE} or ctrain_value is not null ` +
+      `qualify ctrain_set = ${WHOLE} or row_number() over (partition by ctrain_set order by fitted_rows desc, ctrain_value) <= ${maxVocabulary} order by ctrain_set, fitted_rows desc, ctrain_value`,
   );
-  const ranked = names.map((_, j) => rows.filter((row) => Number(row.ctrain_set) === all - 2 ** (names.length - 1 - j)).map((row) => String(row.ctrain_value)));
-  return { whole: rows.find((row) => Number(row.ctrain_set) === all) ?? {}, ranked };
+  const ranked = names.map((_, j) => rows.filter((row) => Number(row.ctrain_set) === j).map((row) => String(row.ctrain_value)));
+  return { whole: rows.find((row) => Number(row.ctrain_set) === WHOLE) ?? {}, ranked };
 }
 
 /**

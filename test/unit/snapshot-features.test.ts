@@ -99,6 +99,17 @@ const testRowsOf = async (run: string): Promise<TableRow[]> => readParquetBytes(
 /** A split's stored features, expanded to dense rows as the trainer's loader expands them. */
 const denseFeatures = async (run: string, split: SplitName, transform: FeatureTransform, rows: number): Promise<Float32Array> => expandRows(categorySlots(transform), await float32s(join(run, splitFileNames(split).features)), rows);
 
+/**
+ * The row-by-row path's rows as the feature step stores them (a slot per category): wide transforms
+ * are compared so, since comparing thousands of dense floats a row would take the test's whole time.
+ */
+function storedRows(transform: FeatureTransform, rows: readonly TableRow[]): Float32Array {
+  const encoding = categorySlots(transform);
+  const stored = new Float32Array(rows.length * encodedWidth(encoding));
+  rows.forEach((row, i) => encodeRow(encoding, applyTransform(transform, row).features, stored, i * encodedWidth(encoding)));
+  return stored;
+}
+
 describe('the feature step on the engine', () => {
   it('splits, fits and transforms as the row-by-row path does: same transform, same matrices, same test rows', async () => {
     const spec = flightSpec();
@@ -139,13 +150,7 @@ describe('the feature step on the engine', () => {
     expect(engine!.transform.categorical).toEqual(rowByRow.transform.categorical);
     const vocabularies = engine!.transform.categorical.map(({ vocabulary }) => vocabulary.length);
     expect(vocabularies).toEqual([2500, 1300]);
-    // Compared as stored (a slot per category), not expanded: 3,800 floats a row would make the comparison the test's whole time.
-    const encoding = categorySlots(engine!.transform);
-    for (const split of SPLIT_NAMES) {
-      const expected = new Float32Array(rowByRow.splits[split].length * encodedWidth(encoding));
-      rowByRow.splits[split].forEach((row, i) => encodeRow(encoding, applyTransform(engine!.transform, row).features, expected, i * encodedWidth(encoding)));
-      expect(await float32s(join(run, splitFileNames(split).features))).toEqual(expected);
-    }
+    for (const split of SPLIT_NAMES) expect(await float32s(join(run, splitFileNames(split).features))).toEqual(storedRows(engine!.transform, rowByRow.splits[split]));
   });
 
   it('reports each file once, as soon as it is complete: time-ordered rows finish the training split while the test split is still unwritten', async () => {
@@ -223,13 +228,7 @@ describe('the feature step on the engine', () => {
     const { engine, run, rowByRow } = await bothWays(flightsCsv(2500), spec, typed);
 
     expect(engine).toBeDefined();
-    // Compared as stored (a slot per category), not expanded: 3,800 floats a row would make the comparison the test's whole time.
-    const encoding = categorySlots(engine!.transform);
-    for (const split of SPLIT_NAMES) {
-      const expected = new Float32Array(rowByRow.splits[split].length * encodedWidth(encoding));
-      rowByRow.splits[split].forEach((row, i) => encodeRow(encoding, applyTransform(engine!.transform, row).features, expected, i * encodedWidth(encoding)));
-      expect(await float32s(join(run, splitFileNames(split).features))).toEqual(expected);
-    }
+    for (const split of SPLIT_NAMES) expect(await float32s(join(run, splitFileNames(split).features))).toEqual(storedRows(engine!.transform, rowByRow.splits[split]));
   });
 
   it('splits times whose span is too wide for a double as the row-by-row path does', async () => {
@@ -240,6 +239,20 @@ describe('the feature step on the engine', () => {
       expect(engine!.rows[split]).toBe(rowByRow.splits[split].length);
       expect(await float32s(join(run, splitFileNames(split).labels))).toEqual(toMatrix(engine!.transform, rowByRow.splits[split], featureWidth(rowByRow.transform)).labels);
     }
+  });
+
+  it('fits a vocabulary for each of 70 categorical features, as the row-by-row path does', async () => {
+    // Past 63 columns one GROUPING() bit mask cannot tell the columns apart (past 53 not even as a JavaScript number).
+    const names = Array.from({ length: 70 }, (_, j) => `c${j}`);
+    const lines = [['date', 'delay', ...names].join(',')];
+    for (let i = 0; i < 2000; i++) lines.push([new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString(), String((i * 53) % 120 - 30), ...names.map((_, j) => (i * (j + 3)) % (j + 2) === 0 ? '' : `v${(i * (j + 7)) % (j + 2)}`)].join(','));
+    const spec = flightSpec({ numeric: [], categorical: names, timeParts: undefined, maxVocabulary: 50 });
+    const { engine, run, rowByRow } = await bothWays(`${lines.join('\n')}\n`, spec);
+
+    expect(engine).toBeDefined();
+    expect(engine!.transform.categorical).toEqual(rowByRow.transform.categorical);
+    expect(engine!.transform.categorical.at(-1)!.vocabulary.length).toBe(50);
+    for (const split of SPLIT_NAMES) expect(await float32s(join(run, splitFileNames(split).features))).toEqual(storedRows(engine!.transform, rowByRow.splits[split]));
   });
 
   it('refuses a numeric feature with no value in the training split, as the row-by-row fit does', async () => {
