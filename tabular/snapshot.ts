@@ -27,8 +27,31 @@ import type { TabularFormat } from './read.js';
 import { nonFinite } from './row.js';
 import { describeEncoding, fileTextEncoding, writeAsUtf8 } from './text-encoding.js';
 
-/** Rows per Parquet row group: fixed, so the bytes depend on the rows alone. */
+/** Rows per Parquet row group, unless the rows are wide (snapshotRowGroup): fixed, so the bytes depend on the rows alone. */
 export const SNAPSHOT_ROW_GROUP = 122_880;
+
+/**
+ * What a row group's rows may take in the engine, by their types: the writer buffers a whole row
+ * group, and one of 122,880 rows of 80 columns ran the snapshot engine out of memory (past about
+ * 50 MB, it spilled for seconds first).
+ */
+const ROW_GROUP_BYTES = 40 * 1024 * 1024;
+/** The engine's vector of rows: a row group holds whole ones. */
+const VECTOR_ROWS = 2048;
+
+/** Bytes a value of this type takes in the engine, roughly: text and blobs as short strings, nested values as a few fields. */
+const valueBytes = (type: string): number => (/^(VARCHAR|BLOB|BIT)$/.test(type) ? 32 : /[[\]]|^(STRUCT|MAP|UNION)/.test(type) ? 64 : 8);
+
+/**
+ * Rows per row group for rows of these column types: {@link SNAPSHOT_ROW_GROUP}, or fewer for rows
+ * too wide for that many to fit {@link ROW_GROUP_BYTES}. It depends on the types alone, so the
+ * same input still gives the same bytes.
+ */
+export function snapshotRowGroup(types: readonly string[]): number {
+  const rowBytes = types.reduce((sum, type) => sum + valueBytes(type), 0);
+  const fitting = Math.floor(ROW_GROUP_BYTES / Math.max(rowBytes, 1) / VECTOR_ROWS) * VECTOR_ROWS;
+  return Math.min(SNAPSHOT_ROW_GROUP, Math.max(VECTOR_ROWS, fitting));
+}
 
 /**
  * What the engine may use while it writes a snapshot, whatever the source's size (past the limit
@@ -36,6 +59,22 @@ export const SNAPSHOT_ROW_GROUP = 122_880;
  * limit does not count; with two, ingesting a 32 MiB CSV grew the process by 115 to 150 MiB, with one by 64 to 98 MiB.
  */
 export const SNAPSHOT_ENGINE = { memoryLimit: '96MB', threads: 1 } as const;
+
+/**
+ * The writer also holds buffers for each column, whatever the row group: a MiB per column on top
+ * of {@link SNAPSHOT_ENGINE}'s limit (80 columns in row groups of 24,576 rows ran out of 96 MB, not of 160 MB).
+ */
+const snapshotMemoryBytes = (columns: number): number => (Number.parseInt(SNAPSHOT_ENGINE.memoryLimit, 10) + columns) * 1e6;
+
+const SIZE_UNITS: Record<string, number> = { bytes: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 };
+
+/** Raises the engine's memory limit to `bytes`, never lowers it (an engine given more keeps it). */
+async function raiseMemoryLimit(engine: Engine, bytes: number): Promise<void> {
+  const [setting] = await engine.rows<{ limit: string }>(`select current_setting('memory_limit') as limit`);
+  const match = /^([\d.]+)\s*(\w+)$/.exec(setting?.limit ?? '');
+  const current = match ? Number(match[1]) * (SIZE_UNITS[match[2]!] ?? Number.NaN) : Number.NaN;
+  if (!(current >= bytes)) await engine.run(`set memory_limit = '${Math.ceil(bytes / 1e6)}MB'`);
+}
 
 export interface SnapshotSource {
   path: string;
@@ -67,16 +106,25 @@ export async function writeSnapshot(engine: Engine, source: SnapshotSource, targ
 
 async function writeUtf8Snapshot(engine: Engine, source: SnapshotSource, target: string, scratch: string): Promise<{ rows: number }> {
   const fast = source.format === 'csv' ? await csvSelect(engine, source) : source.format === 'parquet' ? await parquetSelect(engine, source) : undefined;
-  // A Parquet source is read a row group at a time, with none of CSV's per-thread buffers: every
-  // core may read and compress (the bytes are the same, rows kept in order); 3M rows took 360 ms against 460 on one.
-  if (source.format === 'parquet' && fast) await engine.run(`set threads = ${availableParallelism()}`);
   const select = fast ?? (await viaRowReader(source, join(scratch, 'rows.jsonl')));
-  return copyToSnapshot(engine, select, target);
+  const types = await columnTypes(engine, select);
+  const rowGroup = snapshotRowGroup(types);
+  await raiseMemoryLimit(engine, snapshotMemoryBytes(types.length));
+  // A Parquet source is read a row group at a time, with none of CSV's per-thread buffers: every
+  // core may read and compress narrow rows (the bytes are the same, rows kept in order); 3M rows took
+  // 360 ms against 460 on one. Wide rows, buffered by each thread, ran the engine out of memory.
+  if (source.format === 'parquet' && fast && rowGroup === SNAPSHOT_ROW_GROUP) await engine.run(`set threads = ${availableParallelism()}`);
+  return copyToSnapshot(engine, select, target, rowGroup);
+}
+
+/** The types of a SELECT's columns: the engine describes it without reading it. */
+async function columnTypes(engine: Engine, select: string): Promise<string[]> {
+  return (await engine.rows<{ column_type: string }>(`select column_type from (describe ${select})`)).map(({ column_type }) => column_type);
 }
 
 /** Writes a SELECT's rows, in order, as a snapshot's Parquet (zstd, fixed row groups: the same rows give the same bytes); answers the rows written. */
-export async function copyToSnapshot(engine: Engine, select: string, target: string): Promise<{ rows: number }> {
-  await engine.run(`copy (${select}) to ${sqlString(target)} (format parquet, compression zstd, row_group_size ${SNAPSHOT_ROW_GROUP})`);
+export async function copyToSnapshot(engine: Engine, select: string, target: string, rowGroup?: number): Promise<{ rows: number }> {
+  await engine.run(`copy (${select}) to ${sqlString(target)} (format parquet, compression zstd, row_group_size ${rowGroup ?? snapshotRowGroup(await columnTypes(engine, select))})`);
   const [counted] = await engine.rows<{ rows: bigint }>(`select count(*) as rows from read_parquet(${sqlString(target)})`);
   return { rows: Number(counted?.rows ?? 0) };
 }

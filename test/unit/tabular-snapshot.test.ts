@@ -10,7 +10,7 @@ import { readRows } from '../../tabular/read.js';
 import type { TabularFormat } from '../../tabular/read.js';
 import type { TableRow } from '../../tabular/row.js';
 import type { SnapshotSource } from '../../tabular/snapshot.js';
-import { writeSnapshot } from '../../tabular/snapshot.js';
+import { SNAPSHOT_ENGINE, SNAPSHOT_ROW_GROUP, snapshotRowGroup, writeSnapshot } from '../../tabular/snapshot.js';
 import { nestedFeatures, snapshotColumns } from '../../tabular/snapshot-statistics.js';
 
 let dir: string;
@@ -161,6 +161,32 @@ describe('a Parquet snapshot of a source', () => {
     await withEngine((engine) => engine.run(`copy (select i as id, 'n' || (i % 5) as name, i * 0.5 as half, i % 2 = 0 as even from range(1000) t(i)) to '${source}' (format parquet)`));
     const written = await snapshot({ path: source, format: 'parquet', limit: 10 });
     expect(written.rows).toEqual(await collect(source, 'parquet', 10));
+  });
+
+  it('writes a source 82 columns wide within the snapshot engine\'s memory, in row groups that fit it, the same bytes each time', async () => {
+    const source = join(dir, `${files++}-wide.parquet`);
+    const numbers = Array.from({ length: 40 }, (_, j) => `(hash(i + ${j}) % ${1000 + j})::double / 7 as n${j}`);
+    const texts = Array.from({ length: 40 }, (_, j) => `'v' || (hash(i * ${j + 3}) % ${5 * (j + 1) ** 2})::varchar as c${j}`);
+    await withEngine((engine) => engine.run(`copy (select i as id, timestamp '2024-01-01' + to_seconds(i) as at, ${[...numbers, ...texts].join(', ')} from range(130000) t(i)) to '${source}' (format parquet)`));
+    // As ingest runs it: the snapshot engine's memory, spilling to scratch. With 122,880-row groups it ran out of memory.
+    const write = async () => {
+      const target = join(dir, `${files++}-wide-snapshot.parquet`);
+      const { rows: count } = await withEngine((engine) => writeSnapshot(engine, { path: source, format: 'parquet' }, target, dir), { ...SNAPSHOT_ENGINE, spillDirectory: dir });
+      return withEngine(async (engine) => ({
+        count,
+        md5: createHash('md5').update(await readFile(target)).digest('hex'),
+        groups: (await engine.rows<{ n: bigint }>(`select row_group_num_rows as n from parquet_metadata('${target}') group by row_group_id, n order by row_group_id`)).map(({ n }) => Number(n)),
+        // Every row as the source has it, in the source's order.
+        differing: Number((await engine.rows<{ n: bigint }>(`select count(*) as n from (select * from read_parquet('${target}', file_row_number = true) except all select *, id as file_row_number from read_parquet('${source}'))`))[0]!.n),
+      }));
+    };
+    const first = await write();
+    expect(first.count).toBe(130_000);
+    expect(first.differing).toBe(0);
+    expect(first.groups[0]).toBe(snapshotRowGroup(['BIGINT', 'TIMESTAMP', ...numbers.map(() => 'DOUBLE'), ...texts.map(() => 'VARCHAR')]));
+    expect(first.groups[0]).toBeLessThan(SNAPSHOT_ROW_GROUP);
+    expect(first.groups.reduce((sum, n) => sum + n, 0)).toBe(130_000);
+    expect((await write()).md5).toBe(first.md5);
   });
 
   it('takes the first rows of a Parquet source across its row groups, in order, the same bytes each time, even with a column named file_row_number', async () => {
