@@ -19,6 +19,7 @@ import type { FeatureTransform } from '../../features/feature-transform.js';
 import { categorySlots, encodedWidth, encodeRow, expandRows } from '../../features/row-encoding.js';
 import { applyTransform, fitTransform } from '../../features/transform.js';
 import { withEngine } from '../../tabular/engine.js';
+import type { EngineOptions } from '../../tabular/engine.js';
 import { readRows } from '../../tabular/read.js';
 import type { TableRow } from '../../tabular/row.js';
 import { snapshotColumns } from '../../tabular/snapshot-statistics.js';
@@ -57,7 +58,7 @@ const flightSpec = (overrides: Partial<PipelineSpec['features']> = {}): Pipeline
 };
 
 /** The feature step on the engine over the CSV's snapshot: its answer and the folder of its files. */
-async function onEngine(csv: string, spec: PipelineSpec, typed?: string, onFilesWritten?: FilesWritten) {
+async function onEngine(csv: string, spec: PipelineSpec, typed?: string, onFilesWritten?: FilesWritten, options?: EngineOptions) {
   const run = join(dir, String(runs++));
   await rm(run, { recursive: true, force: true });
   await mkdir(run, { recursive: true });
@@ -74,7 +75,7 @@ async function onEngine(csv: string, spec: PipelineSpec, typed?: string, onFiles
       await writeSnapshot(opened, { path: source, format: 'csv' }, snapshot, run);
     }
     return featureOnEngine(opened, snapshot, await snapshotColumns(opened, snapshot), spec, run, onFilesWritten);
-  });
+  }, options);
   return { engine, run, snapshot };
 }
 
@@ -253,6 +254,23 @@ describe('the feature step on the engine', () => {
     expect(engine!.transform.categorical).toEqual(rowByRow.transform.categorical);
     expect(engine!.transform.categorical.at(-1)!.vocabulary.length).toBe(50);
     for (const split of SPLIT_NAMES) expect(await float32s(join(run, splitFileNames(split).features))).toEqual(storedRows(engine!.transform, rowByRow.splits[split]));
+  });
+
+  it('fits 20 numeric and 20 categorical features of 3,000 values each within a small engine\'s memory', async () => {
+    // The moments of every numeric feature, kept for each category of each categorical one, ran this engine out of memory.
+    const numeric = Array.from({ length: 20 }, (_, j) => `n${j}`);
+    const categorical = Array.from({ length: 20 }, (_, j) => `c${j}`);
+    const lines = [['date', 'delay', ...numeric, ...categorical].join(',')];
+    for (let i = 0; i < 60_000; i++) {
+      const date = new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString();
+      lines.push([date, String((i * 53) % 120 - 30), ...numeric.map((_, j) => String((i * (j + 11)) % 997)), ...categorical.map((_, j) => `v${(i * 7919 + j * 104_729) % 3000}`)].join(','));
+    }
+    const spec = flightSpec({ numeric, categorical, timeParts: undefined, maxVocabulary: 3000 });
+    const { engine } = await onEngine(`${lines.join('\n')}\n`, spec, undefined, undefined, { memoryLimit: '24MB', threads: 2 });
+
+    expect(engine).toBeDefined();
+    expect(engine!.transform.numeric.map((feature) => feature.name)).toEqual(numeric);
+    expect(engine!.transform.categorical.map(({ vocabulary }) => vocabulary.length)).toEqual(categorical.map(() => 3000));
   });
 
   it('refuses a numeric feature with no value in the training split, as the row-by-row fit does', async () => {
