@@ -4,7 +4,7 @@
  * category counts), and the live side of a check, over the reference's buckets.
  */
 import type { Engine } from '../tabular/engine.js';
-import { sqlDouble, sqlIdentifier } from '../tabular/engine.js';
+import { sqlCountWhere, sqlDouble, sqlIdentifier } from '../tabular/engine.js';
 import type { DriftFeatureColumn } from './engine-values.js';
 import { binEdges, DEFAULT_MAX_CATEGORIES, lerpQuantile, quantilePositions } from './psi.js';
 import { tieTolerance } from '../statistics/ties.js';
@@ -116,8 +116,8 @@ async function binCountsOf(engine: Engine, table: string, column: string, edges:
   if (edges.length === 0) return [present, rows - present];
   const value = sqlIdentifier(column);
   const bounds = edges.map((edge) => sqlDouble(edge + tieTolerance(edge)));
-  const filters = bounds.map((bound, k) => `count(*) filter (where ${value} <= ${bound}${k > 0 ? ` and ${value} > ${bounds[k - 1]}` : ''}) as b${k}`);
-  filters.push(`count(*) filter (where ${value} > ${bounds.at(-1)}) as b${edges.length}`);
+  const filters = bounds.map((bound, k) => `${sqlCountWhere(`${value} <= ${bound}${k > 0 ? ` and ${value} > ${bounds[k - 1]}` : ''}`)} as b${k}`);
+  filters.push(`${sqlCountWhere(`${value} > ${bounds.at(-1)}`)} as b${edges.length}`);
   const [counted] = await engine.rows<Record<string, bigint>>(`select ${filters.join(', ')} from ${sqlIdentifier(table)}`);
   return [...edges.map((_, k) => Number(counted?.[`b${k}`] ?? 0)), Number(counted?.[`b${edges.length}`] ?? 0), rows - present];
 }

@@ -5,7 +5,7 @@
  * typed table columns (the test rows' Parquet) and the JSON inputs of the prediction log.
  */
 import type { Engine } from '../tabular/engine.js';
-import { sqlIdentifier } from '../tabular/engine.js';
+import { sqlCountWhere, sqlIdentifier } from '../tabular/engine.js';
 import { FeatureValueError, TIME_VALUE } from '../features/values.js';
 import { isoTextMsSql, timePartSql } from '../tabular/time-sql.js';
 import type { TimePart } from '../contracts/pipeline-spec.js';
@@ -98,7 +98,7 @@ export async function materializeValues(engine: Engine, table: string, features:
   const columns = [...keep, ...reads.map((read, i) => `${read.value} as v${i}`)];
   const flag = wrong.length > 0 ? `, (${wrong.join(' or ')}) as wrong` : ', false as wrong';
   await engine.run(`create or replace temp table ${sqlIdentifier(table)} as select ${columns.join(', ')}${flag} from ${from}`);
-  const [{ wrong_rows = 0n } = {}] = await engine.rows<{ wrong_rows: bigint }>(`select count(*) filter (where wrong) as wrong_rows from ${sqlIdentifier(table)}`);
+  const [{ wrong_rows = 0n } = {}] = await engine.rows<{ wrong_rows: bigint }>(`select ${sqlCountWhere('wrong')} as wrong_rows from ${sqlIdentifier(table)}`);
   if (Number(wrong_rows) === 0) return;
   // Rare: a second look at the source says which column, and what it held.
   for (const [i, read] of reads.entries()) {

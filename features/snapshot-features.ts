@@ -10,7 +10,7 @@ import { listValue } from '@duckdb/node-api';
 import type { DuckDBVector } from '@duckdb/node-api';
 import type { LabelSpec, PipelineSpec } from '../contracts/pipeline-spec.js';
 import type { Engine } from '../tabular/engine.js';
-import { sqlDouble, sqlIdentifier, sqlString } from '../tabular/engine.js';
+import { sqlCountWhere, sqlDouble, sqlIdentifier, sqlString } from '../tabular/engine.js';
 import { INTEGER_TYPE, NUMERIC_TYPE } from '../tabular/snapshot-statistics.js';
 import type { SnapshotColumnType } from '../tabular/snapshot-statistics.js';
 import type { CategoricalFeature, FeatureTransform, NumericFeature } from './feature-transform.js';
@@ -278,7 +278,7 @@ async function firstScan(engine: Engine, from: string, plan: Plan): Promise<Firs
   const faults = plan.faults.length === 0 ? 'false' : plan.faults.map((fault) => `(${fault})`).join(' or ');
   const labelled = `${plan.label} is not null`;
   const [found] = await engine.rows<{ faults: bigint; labelled: bigint; low: number | null; high: number | null }>(
-    `select count(*) filter (where ${faults}) as faults, count(*) filter (where ${labelled}) as labelled, min(${plan.time}) filter (where ${labelled}) as low, max(${plan.time}) filter (where ${labelled}) as high from (select *, ${plan.inputs} from ${from})`,
+    `select ${sqlCountWhere(faults)} as faults, ${sqlCountWhere(labelled)} as labelled, min(case when ${labelled} then ${plan.time} end) as low, max(case when ${labelled} then ${plan.time} end) as high from (select *, ${plan.inputs} from ${from})`,
   );
   return { faults: Number(found?.faults ?? 0), labelled: Number(found?.labelled ?? 0), low: found?.low ?? 0, high: found?.high ?? 0 };
 }

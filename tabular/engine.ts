@@ -95,6 +95,13 @@ export async function withEngine<T>(body: (engine: Engine) => Promise<T>, option
   }
 }
 
+/**
+ * An aggregate counting the rows where `condition` holds. The engine's FILTER clause cost about 40 ms
+ * per million rows for each aggregate it guarded (40 of them made a summary of 1M rows three times
+ * as slow); a CASE inside count() costs a quarter of that.
+ */
+export const sqlCountWhere = (condition: string): string => `count(case when ${condition} then 1 end)`;
+
 /** A SQL string literal holding `text` exactly. */
 export const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 

@@ -7,6 +7,7 @@
  * Every way gives quantile_cont's answer: linear between the closest ranks.
  */
 import type { Engine } from './engine.js';
+import { sqlCountWhere } from './engine.js';
 
 /** Whole numbers whose span is at most this many are counted by value: at most this many groups per column. */
 const COUNTED_SPAN = 65_536;
@@ -37,7 +38,7 @@ export interface ColumnQuantiles {
 }
 
 /** An aggregate counting the values of `value` (a DOUBLE) with a fractional part: whole-number columns take the faster ways. */
-export const fractionalCountSql = (value: string): string => `count(*) filter (where ${value} <> trunc(${value}))`;
+export const fractionalCountSql = (value: string): string => sqlCountWhere(`${value} <> trunc(${value})`);
 
 /** The `probabilities` quantiles of each column over the rows of `from`, in the columns' order; empty columns get none. */
 export async function exactQuantiles(engine: Engine, from: string, columns: readonly QuantileColumn[], probabilities: readonly number[]): Promise<ColumnQuantiles[]> {

@@ -7,7 +7,7 @@
  * group-by per text column for its top values.
  */
 import type { Engine } from './engine.js';
-import { sqlDouble, sqlIdentifier, sqlString } from './engine.js';
+import { sqlCountWhere, sqlDouble, sqlIdentifier, sqlString } from './engine.js';
 import type { Quantiles } from './numeric-summary.js';
 import { isoTextInstantSql } from './time-sql.js';
 import { binIndex, QUANTILES } from './numeric-summary.js';
@@ -110,7 +110,7 @@ async function summarise(engine: Engine, from: string, columns: SnapshotColumn[]
         // Quantiles come after, the fastest exact way for what this scan finds (exact-quantiles.ts).
         return [count, `min(${value}) as min${i}`, `max(${value}) as max${i}`, `avg(${value}) as mean${i}`, `stddev_pop(${value}) as std${i}`, `${INTEGER_TYPE.test(column.type) ? '0' : fractionalCountSql(value)} as fractional${i}`];
       case 'boolean':
-        return [count, `count(*) filter (where ${sql}) as trues${i}`];
+        return [count, `${sqlCountWhere(sql)} as trues${i}`];
       case 'text': {
         // A text column is dates when every value is an ISO 8601 date-time the engine can read; its range is by instant, shown as written.
         const instant = isoTextInstantSql(sql);
@@ -153,11 +153,14 @@ async function fillHistograms(engine: Engine, from: string, columns: SnapshotCol
     const below = edges.map((edge, k) => `when ${column.value} < ${sqlDouble(edge)} then ${k}`).join(' ');
     return `(case when ${column.value} is null then null ${below} else ${edges.length} end) as bin${j}`;
   });
-  const counted = numeric.flatMap(({ edges }, j) => Array.from({ length: edges.length + 1 }, (_, k) => `count(*) filter (where bin${j} = ${k}) as h${j}_${k}`));
-  const [counts] = await engine.rows(`select ${counted.join(', ')} from (select ${binOf.join(', ')} from ${from})`);
+  // histogram() counts a column's bins in one aggregate: a filtered count per bin (40 columns of 8
+  // bins over 1M rows) took six times as long.
+  const [counts] = await engine.rows<Record<string, { key: number; value: bigint }[] | null>>(`select ${numeric.map((_, j) => `histogram(bin${j}) as h${j}`).join(', ')} from (select ${binOf.join(', ')} from ${from})`);
   numeric.forEach(({ result, edges }, j) => {
     if (result.kind !== 'numeric') return;
-    result.histogram = { edges: [...edges], counts: Array.from({ length: edges.length + 1 }, (_, k) => Number(counts![`h${j}_${k}`])), source: 'exact' };
+    const binCounts = new Array<number>(edges.length + 1).fill(0);
+    for (const { key, value } of counts?.[`h${j}`] ?? []) binCounts[key] = Number(value);
+    result.histogram = { edges: [...edges], counts: binCounts, source: 'exact' };
   });
 }
 

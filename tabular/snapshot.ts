@@ -18,7 +18,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pseudonymizeRow, pseudonymSql } from '../privacy/pseudonym.js';
 import type { Engine } from './engine.js';
-import { sqlIdentifier, sqlString } from './engine.js';
+import { sqlCountWhere, sqlIdentifier, sqlString } from './engine.js';
 import { TabularReadError } from './errors.js';
 import { DECIMAL_PATTERN, readCsvHeader } from './read-csv.js';
 import type { CsvDelimiter } from '../contracts/pipeline-spec-sections.js';
@@ -156,7 +156,7 @@ async function csvSelect(engine: Engine, source: SnapshotSource): Promise<string
   try {
     const counts = columns.flatMap((name, i) => {
       const column = sqlIdentifier(name);
-      return [`count(${column}) as p${i}`, `count(*) filter (where ${isDecimal(column)}) as d${i}`, `count(*) filter (where ${isBooleanText(column)}) as b${i}`, `count(*) filter (where ${isDecimal(column)} and isinf(try_cast(${column} as double))) as i${i}`];
+      return [`count(${column}) as p${i}`, `${sqlCountWhere(isDecimal(column))} as d${i}`, `${sqlCountWhere(isBooleanText(column))} as b${i}`, `${sqlCountWhere(`${isDecimal(column)} and isinf(try_cast(${column} as double))`)} as i${i}`];
     });
     [tallies = {}] = await engine.rows<Record<string, bigint>>(`select ${counts.join(', ')} from (select * from ${read}${limitClause(source.limit)})`);
   } catch (error) {
