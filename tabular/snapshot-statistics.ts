@@ -130,10 +130,12 @@ async function summarise(engine: Engine, from: string, columns: SnapshotColumn[]
 async function frequencies(engine: Engine, from: string, column: SnapshotColumn, count: number, topValues: number) {
   if (count === 0) return { distinct: 0, distinctExact: true, top: [], otherCount: 0 };
   const text = column.shape === 'text' ? column.sql : `cast(${column.value} as varchar)`;
-  const counted = `select ${text} as value, count(*) as count from ${from} where ${text} is not null group by all`;
-  const [distinct] = await engine.rows<{ distinct: bigint }>(`select count(*) as distinct from (${counted})`);
-  const top = (await engine.rows<{ value: string; count: bigint }>(`${counted} order by count desc, value limit ${topValues}`)).map((entry) => ({ value: entry.value, count: Number(entry.count) }));
-  return { distinct: Number(distinct?.distinct ?? 0), distinctExact: true, top, otherCount: count - top.reduce((sum, entry) => sum + entry.count, 0) };
+  // One grouping for both: the distinct count is the number of groups, counted before the limit.
+  const counted = await engine.rows<{ value: string; count: bigint; distinct: bigint }>(
+    `select ${text} as value, count(*) as count, count(*) over () as distinct from ${from} where ${text} is not null group by all order by count desc, value limit ${topValues}`,
+  );
+  const top = counted.map((entry) => ({ value: entry.value, count: Number(entry.count) }));
+  return { distinct: Number(counted[0]?.distinct ?? 0), distinctExact: true, top, otherCount: count - top.reduce((sum, entry) => sum + entry.count, 0) };
 }
 
 /** One scan: every numeric column's values counted into its bins (below the first edge, between edges, at or above the last). */

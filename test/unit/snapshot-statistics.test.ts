@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 /** The source as a snapshot, and its statistics twice: by the engine, and by the row accumulator over the snapshot's rows. */
-async function bothWays(name: string, content: string, format: TabularFormat, options: Pick<StatisticsOptions, 'reference'> = {}): Promise<{ engine: DatasetStatistics; rows: DatasetStatistics }> {
+async function bothWays(name: string, content: string, format: TabularFormat, options: Pick<StatisticsOptions, 'reference' | 'topValues'> = {}): Promise<{ engine: DatasetStatistics; rows: DatasetStatistics }> {
   const source = join(dir, `${files++}-${name}`);
   await writeFile(source, content);
   const snapshot = join(dir, `${files++}-snapshot.parquet`);
@@ -55,6 +55,14 @@ describe('statistics of a snapshot by the engine', () => {
     expect(engine.columns.map((column) => column.kind)).toEqual(['numeric', 'boolean', 'categorical', 'datetime', 'categorical', 'numeric', 'numeric', 'numeric']);
     // Interpolated quantiles and summed moments may differ in the last bits between the two.
     expect(rounded(engine)).toEqual(rounded(rows));
+  });
+
+  it('count every distinct category, past the most frequent ones kept, as the row accumulator does', async () => {
+    const { engine, rows } = await bothWays('top.csv', mixedCsv(400), 'csv', { topValues: 2 });
+    const city = engine.columns.find((column) => column.name === 'city')!;
+    expect(city).toMatchObject({ kind: 'categorical', distinct: 3, distinctExact: true });
+    expect(city.kind === 'categorical' && city.top.length).toBe(2);
+    expect(city).toEqual(rows.columns.find((column) => column.name === 'city'));
   });
 
   it('count every value into a reference’s bins, as drift compares them', async () => {
