@@ -6,6 +6,7 @@
  * read from the counts; other whole numbers are sorted as BIGINT; anything else as DOUBLE.
  * Every way gives quantile_cont's answer: linear between the closest ranks.
  */
+import { availableParallelism } from 'node:os';
 import type { Engine } from './engine.js';
 import { sqlCountWhere } from './engine.js';
 
@@ -40,8 +41,13 @@ export interface ColumnQuantiles {
 /** An aggregate counting the values of `value` (a DOUBLE) with a fractional part: whole-number columns take the faster ways. */
 export const fractionalCountSql = (value: string): string => sqlCountWhere(`${value} <> trunc(${value})`);
 
-/** The `probabilities` quantiles of each column over the rows of `from`, in the columns' order; empty columns get none. */
-export async function exactQuantiles(engine: Engine, from: string, columns: readonly QuantileColumn[], probabilities: readonly number[]): Promise<ColumnQuantiles[]> {
+/**
+ * The `probabilities` quantiles of each column over the rows of `from`, in the columns' order; empty
+ * columns get none. With `fromSeenByAll`, `from` names only what every connection to the database
+ * sees (files, its tables and views, none of this connection's temporary ones), and columns that
+ * are sorted are shared among connections.
+ */
+export async function exactQuantiles(engine: Engine, from: string, columns: readonly QuantileColumn[], probabilities: readonly number[], fromSeenByAll = false): Promise<ColumnQuantiles[]> {
   const results: ColumnQuantiles[] = columns.map(() => ({ quantiles: [] }));
   const whole = (column: QuantileColumn): boolean => column.count > 0 && column.fractional === 0 && Math.abs(column.min) <= EXACT_INTEGER && Math.abs(column.max) <= EXACT_INTEGER;
   const counted = columns.flatMap((column, i) => (whole(column) && column.max - column.min <= COUNTED_SPAN ? [i] : []));
@@ -60,9 +66,19 @@ export async function exactQuantiles(engine: Engine, from: string, columns: read
   }
   if (sorted.length > 0) {
     const list = `[${probabilities.join(', ')}]`;
-    const fields = sorted.map((i) => `quantile_cont(${whole(columns[i]!) ? `(${columns[i]!.value})::bigint` : columns[i]!.value}, ${list}) as q${i}`);
-    const [row = {}] = await engine.rows<Record<string, number[]>>(`select ${fields.join(', ')} from ${from}`);
-    for (const i of sorted) results[i]!.quantiles = (row[`q${i}`] ?? []).map(Number);
+    // A query's quantiles are sorted out on one thread once it has read the rows: the columns are
+    // shared among a connection per core, whose queries run at once (40 columns of 1M doubles took
+    // 4.7-4.9 s in one query, 2.7-3.7 s in two).
+    const connections = fromSeenByAll ? Math.min(availableParallelism(), sorted.length) : 1;
+    const shares = Array.from({ length: connections }, (_, k) => sorted.filter((_, n) => n % connections === k));
+    await Promise.all(
+      shares.map(async (share, k) => {
+        const connection = k === 0 ? engine : await engine.beside();
+        const fields = share.map((i) => `quantile_cont(${whole(columns[i]!) ? `(${columns[i]!.value})::bigint` : columns[i]!.value}, ${list}) as q${i}`);
+        const [row = {}] = await connection.rows<Record<string, number[]>>(`select ${fields.join(', ')} from ${from}`);
+        for (const i of share) results[i]!.quantiles = (row[`q${i}`] ?? []).map(Number);
+      }),
+    );
   }
   return results;
 }

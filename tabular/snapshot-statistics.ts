@@ -71,6 +71,7 @@ export async function snapshotStatistics(engine: Engine, path: string, options: 
     from,
     numeric.map((i) => ({ value: columns[i]!.value, count: Number(read('count', i)), min: Number(read('min', i)), max: Number(read('max', i)), fractional: Number(read('fractional', i)) })),
     Object.values(QUANTILES),
+    true,
   );
   numeric.forEach((i, k) => distributions.set(i, found[k]!));
   const results: ColumnStatistics[] = [];

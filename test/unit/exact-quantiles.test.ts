@@ -11,19 +11,22 @@ beforeAll(async () => {
 afterAll(() => engine.close());
 
 /** Each column's quantiles by exactQuantiles, beside the engine's quantile_cont over the same DOUBLEs. */
-async function compare(table: string, columns: string[]) {
-  await engine.run(`create or replace temp table t as ${table}`);
+async function compare(table: string, columns: string[], fromSeenByAll = false) {
+  // A table every connection sees when the columns may be shared among connections, a temporary one (this connection's) otherwise.
+  const t = fromSeenByAll ? 'shared_by_all' : 't';
+  await engine.run(`create or replace ${fromSeenByAll ? '' : 'temp '}table ${t} as ${table}`);
   const value = (name: string) => `(case when isfinite(${name}::double) then ${name}::double end)`;
   const [summary = {}] = await engine.rows<Record<string, number | bigint>>(
-    `select ${columns.map((name, i) => `count(${value(name)}) as count${i}, min(${value(name)}) as min${i}, max(${value(name)}) as max${i}, ${fractionalCountSql(value(name))} as fractional${i}`).join(', ')} from t`,
+    `select ${columns.map((name, i) => `count(${value(name)}) as count${i}, min(${value(name)}) as min${i}, max(${value(name)}) as max${i}, ${fractionalCountSql(value(name))} as fractional${i}`).join(', ')} from ${t}`,
   );
   const found = await exactQuantiles(
     engine,
-    't',
+    t,
     columns.map((name, i) => ({ value: value(name), count: Number(summary[`count${i}`]), min: Number(summary[`min${i}`]), max: Number(summary[`max${i}`]), fractional: Number(summary[`fractional${i}`]) })),
     PROBABILITIES,
+    fromSeenByAll,
   );
-  const [expected = {}] = await engine.rows<Record<string, number[] | null>>(`select ${columns.map((name, i) => `quantile_cont(${value(name)}, [${PROBABILITIES.join(', ')}]) as q${i}`).join(', ')} from t`);
+  const [expected = {}] = await engine.rows<Record<string, number[] | null>>(`select ${columns.map((name, i) => `quantile_cont(${value(name)}, [${PROBABILITIES.join(', ')}]) as q${i}`).join(', ')} from ${t}`);
   return { found, expected: columns.map((_, i) => expected[`q${i}`] ?? []) };
 }
 
@@ -40,6 +43,14 @@ describe('exact quantiles on the engine', () => {
     expect(found.map((column) => column.valueCounts !== undefined)).toEqual([true, false, false, false, true, true]);
     expect(found[0]!.valueCounts!.counts.reduce((a, b) => a + b, 0)).toBe(20011);
     expect(found[5]!.valueCounts).toEqual({ values: [42], counts: [20011] });
+  });
+
+  it('give quantile_cont\'s answers with the sorted columns shared among connections', async () => {
+    const names = Array.from({ length: 5 }, (_, j) => `f${j}`);
+    const { found, expected } = await compare(`select ${names.map((name, j) => `(i * ${j + 3}.37) % ${j + 11} as ${name}`).join(', ')}, i % 9 as counted from range(30011) r(i)`, [...names, 'counted'], true);
+    expect(found.map((column) => column.quantiles)).toEqual(expected.map((list) => list.map(Number)));
+    expect(found.map((column) => column.valueCounts !== undefined)).toEqual([...names.map(() => false), true]);
+    await engine.run('drop table shared_by_all');
   });
 
   it('give none for a column with no values, and one value for a single row', async () => {
