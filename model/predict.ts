@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 /** Rows scored per forward pass; bounds the memory one call holds at once. */
 export const DEFAULT_PREDICT_BATCH = 4096;
 
-type Forward = (input: tf.Tensor2D) => tf.Tensor;
+/** A network's forward pass over `rows` rows of `width` features, row after row; run inside tf.tidy. */
+type Forward = (features: Float32Array, rows: number, width: number) => tf.Tensor;
 
 // The fused forward pass per loaded model, built once; it dies with the model.
 const forwards = new WeakMap<tf.LayersModel, Forward>();
@@ -21,7 +22,7 @@ export function predict(layersModel: tf.LayersModel, features: Float32Array, row
   for (let start = 0; start < rows; start += batchSize) {
     const count = Math.min(batchSize, rows - start);
     const batch = features.subarray(start * width, (start + count) * width);
-    const output = tf.tidy(() => forward(tf.tensor2d(batch, [count, width])));
+    const output = tf.tidy(() => forward(batch, count, width));
     try {
       scores.set(output.dataSync(), start);
     } finally {
@@ -57,8 +58,16 @@ function forwardOf(layersModel: tf.LayersModel): Forward {
     }
     dense.push({ kernel: weights[0] as tf.Tensor2D, bias: weights[1] as tf.Tensor1D, activation: activation as 'linear' | 'relu' | 'sigmoid' });
   }
-  const fused: Forward = (input) => dense.reduce<tf.Tensor2D>((hidden, { kernel, bias, activation }) => tf.fused.matMul({ a: hidden, b: kernel, bias, activation }) as tf.Tensor2D, input);
-  const layered: Forward = (input) => layersModel.predict(input) as tf.Tensor;
+  // The fused kernel itself, as tf.fused.matMul calls it (batched: [1, rows, width]), without the
+  // op's gradient wrapper and its reshapes of the input and output at every layer: the same
+  // numbers, in about half the time of a one-row call here.
+  const engine = tf.engine();
+  const fused: Forward = (features, rows, width) =>
+    dense.reduce<tf.Tensor>(
+      (hidden, { kernel, bias, activation }) => engine.runKernel<tf.Tensor>(tf._FusedMatMul, { a: hidden, b: tf.reshape(kernel, [1, ...kernel.shape]), bias }, { transposeA: false, transposeB: false, activation }),
+      tf.tensor3d(features, [1, rows, width]),
+    );
+  const layered: Forward = (features, rows, width) => layersModel.predict(tf.tensor2d(features, [rows, width])) as tf.Tensor;
   forward = fusable && dense.length > 0 ? fused : layered;
   forwards.set(layersModel, forward);
   return forward;
