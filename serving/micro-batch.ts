@@ -21,6 +21,9 @@ export const DEFAULT_MICRO_BATCH: MicroBatchSettings = { waitMs: 0, maxRows: 512
 /** Scores `rows` rows of `width` features laid out row after row; synchronous, as predict is. */
 export type ScoreMatrix = (features: Float32Array, rows: number) => Float32Array;
 
+/** The most feature values (4 MiB) kept between batches for putting them together. */
+const REUSED_VALUES = 1024 * 1024;
+
 interface Waiting {
   features: Float32Array;
   rows: number;
@@ -35,6 +38,12 @@ export class MicroBatcher {
   private pending: { timer: NodeJS.Timeout } | { immediate: NodeJS.Immediate } | undefined;
   /** Batches scored and rows in them, since start: for metrics and tests. */
   readonly counts = { batches: 0, rows: 0 };
+  /**
+   * Where the rows of a batch of several requests are put together, reused from batch to batch
+   * (scoring is synchronous and keeps no hold on it) rather than allocated and zeroed for each.
+   * It grows to the largest batch seen, up to REUSED_VALUES; a larger batch gets an array of its own.
+   */
+  private together = new Float32Array(0);
 
   constructor(
     private readonly score: ScoreMatrix,
@@ -68,7 +77,7 @@ export class MicroBatcher {
     this.queuedRows = 0;
     let scores: Float32Array;
     try {
-      scores = this.score(batch.length === 1 ? batch[0]!.features : concatenate(batch, rows * this.width), rows);
+      scores = this.score(batch.length === 1 ? batch[0]!.features : this.concatenate(batch, rows * this.width), rows);
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
       return;
@@ -82,14 +91,16 @@ export class MicroBatcher {
       start += waiting.rows;
     }
   }
-}
 
-function concatenate(batch: readonly Waiting[], length: number): Float32Array {
-  const features = new Float32Array(length);
-  let at = 0;
-  for (const { features: part } of batch) {
-    features.set(part, at);
-    at += part.length;
+  /** The batch's features, row after row: in `together` when they fit. */
+  private concatenate(batch: readonly Waiting[], length: number): Float32Array {
+    if (length > this.together.length && length <= REUSED_VALUES) this.together = new Float32Array(length);
+    const features = length <= this.together.length ? this.together.subarray(0, length) : new Float32Array(length);
+    let at = 0;
+    for (const { features: part } of batch) {
+      features.set(part, at);
+      at += part.length;
+    }
+    return features;
   }
-  return features;
 }

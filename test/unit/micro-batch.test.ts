@@ -33,6 +33,25 @@ describe('MicroBatcher', () => {
     expect(calls).toEqual([4, 1]);
   });
 
+  it('gives each batch only its own rows, whether a smaller batch follows a larger one or one larger than any before', async () => {
+    const seen: number[][] = [];
+    const { score } = summingScorer();
+    const batcher = new MicroBatcher((features, rows) => (seen.push([...features]), score(features, rows)), WIDTH, { waitMs: 0, maxRows: 1_000_000 });
+    const many = (count: number, value: number): Promise<Float32Array>[] => Array.from({ length: count }, (_, i) => batcher.scoreRows(rowsOf([value, i, 0]), 1));
+    const first = await Promise.all(many(3, 100));
+    const second = await Promise.all(many(2, 200));
+    expect(first.map((scores) => scores[0])).toEqual([100, 101, 102]);
+    expect(second.map((scores) => scores[0])).toEqual([200, 201]);
+    expect(seen).toEqual([
+      [100, 0, 0, 100, 1, 0, 100, 2, 0],
+      [200, 0, 0, 200, 1, 0],
+    ]);
+    // Past the most values kept between batches (4 MiB): an array of its own, the same answers.
+    const wide = await Promise.all([batcher.scoreRows(new Float32Array(300_000 * WIDTH).fill(1), 300_000), batcher.scoreRows(new Float32Array(100_000 * WIDTH).fill(2), 100_000)]);
+    expect([wide[0].length, wide[0][0], wide[1].length, wide[1][99_999]]).toEqual([300_000, 3, 100_000, 6]);
+    expect([...(await Promise.all(many(2, 300))).map((scores) => scores[0])]).toEqual([300, 301]);
+  });
+
   it('scores a batch at once when it reaches maxRows, and waits up to waitMs for more otherwise', async () => {
     const { calls, score } = summingScorer();
     const batcher = new MicroBatcher(score, WIDTH, { waitMs: 50, maxRows: 3 });
