@@ -93,6 +93,13 @@ export interface ModelServer {
 
 type Params = { Params: { model: string } };
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The version and alias that answer a predict request, once its handler has chosen them; null on every other request. */
+    predictRoute: { version: string; alias: string } | null;
+  }
+}
+
 /** Builds the server and loads every model once; a model that fails to load is retried by polling and reported by /readyz. */
 export async function createModelServer(options: ModelServerOptions): Promise<ModelServer> {
   const maxRows = options.maxRowsPerRequest ?? 10_000;
@@ -141,11 +148,12 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     onDiscoveryError: (error) => app.log.warn(`listing model registries failed: ${error.message}`),
   });
 
-  // Set by the predict handler once a version is chosen; read when the response is sent.
-  const routed = new WeakMap<FastifyRequest, { version: string; alias: string }>();
+  // Set by the predict handler once a version is chosen; read when the response is sent. A
+  // property every request has from the start, as fastify advises, not a side table.
+  app.decorateRequest('predictRoute', null);
   const countRequest = (request: FastifyRequest<Params>, reply: FastifyReply, done: () => void): void => {
     const modelName = models.get(request.params.model) ? request.params.model : '(unknown)';
-    const { version, alias } = routed.get(request) ?? UNROUTED;
+    const { version, alias } = request.predictRoute ?? UNROUTED;
     // One object for both: the latency histogram reads the labels it declares and leaves the status.
     const labels = { model: modelName, version, alias, status: String(reply.statusCode) };
     metrics.requests.inc(labels);
@@ -165,7 +173,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     const alias = chooseAlias({ requestId: request.id, percent: state.canary?.canaryPercent ?? 0, hasCanary: state.canary !== undefined, seed: options.canarySeed });
     const loaded = (alias === 'canary' ? state.canary : undefined) ?? production;
     const version = String(loaded.version);
-    routed.set(request, { version, alias });
+    request.predictRoute = { version, alias };
     const explain = explainCount(request.query);
     if (typeof explain === 'string') return reply.code(400).send({ error: 'invalid_request', message: explain });
     // The model learned personal columns as their pseudonyms (ingest hashed them): score and log those, never the values.
