@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import type { FeatureManifest } from '../contracts/pipeline-run.js';
 import { uriOf } from '../contracts/pipeline-run.js';
 import { expandRows, RowEncodingError } from '../features/row-encoding.js';
@@ -16,6 +17,24 @@ export async function loadSplit(storage: ObjectStore, feature: FeatureManifest, 
     rows: split.rows,
     width: feature.width,
   };
+}
+
+/**
+ * Why these splits cannot be loaded as dense rows on this machine, or undefined when they can:
+ * each category is a slot of its own there, so many categorical features with large vocabularies
+ * make rows tens of thousands of floats wide. Past this machine's whole memory no retry can help,
+ * so the step says so, with what would shrink them, instead of failing to allocate again and again.
+ */
+export function denseSplitsProblem(feature: FeatureManifest, names: readonly ('train' | 'validation' | 'test')[], memoryBytes = totalmem()): string | undefined {
+  const rows = names.reduce((sum, name) => sum + feature.splits[name].rows, 0);
+  const bytes = rows * feature.width * Float32Array.BYTES_PER_ELEMENT;
+  if (bytes <= memoryBytes) return undefined;
+  const size = (value: number): string => (value >= 2 ** 30 ? `${(value / 2 ** 30).toFixed(1)} GiB` : `${(value / 2 ** 20).toFixed(1)} MiB`);
+  const categorical = feature.rowEncoding?.blocks.length ?? 0;
+  return (
+    `the ${names.join(' and ')} rows as the network reads them (${rows} rows of ${feature.width} float32 features, every category a feature of its own) take ${size(bytes)}, more than this machine's ${size(memoryBytes)} of memory. ` +
+    `${categorical > 0 ? `Fewer categorical features (${categorical} now) or a lower feature.maxVocabulary, or fewer rows,` : 'Fewer features or fewer rows'} would make them fit`
+  );
 }
 
 /** One split's labels alone (float32), without reading its features. */

@@ -9,7 +9,7 @@ import type { Checkpoint, TrainSpec } from '../model/index.js';
 import { trainingCurve } from '../model/curves.js';
 import { deserializeCheckpoint, InvalidTrainingDataError, InvalidTrainSpecError, serializeCheckpoint, trainInThread } from '../model/index.js';
 import type { ActivityDependencies } from './dependencies.js';
-import { loadSplit } from './matrices.js';
+import { denseSplitsProblem, loadSplit } from './matrices.js';
 import { completeStep, reuseCached } from './step-cache.js';
 import { stepKeys } from '../storage/layout.js';
 
@@ -57,6 +57,8 @@ export function createTrainActivities({ storage }: ActivityDependencies) {
       // Per workflow run: a retry resumes, a new run with caching off starts afresh.
       const checkpointRef = stepKeys.checkpoint(key, context.info.workflowExecution?.workflowId ?? 'standalone');
       const resumeFrom = await loadCheckpoint(storage, checkpointRef);
+      const tooLarge = denseSplitsProblem(feature, feature.splits.validation.rows > 0 ? ['train', 'validation'] : ['train']);
+      if (tooLarge !== undefined) throw ApplicationFailure.nonRetryable(`training cannot start: ${tooLarge}`, FAILURE_TYPES.PipelineSpecError);
       const data = { train: await loadSplit(storage, feature, 'train'), validation: feature.splits.validation.rows > 0 ? await loadSplit(storage, feature, 'validation') : undefined };
 
       // What the Web UI shows under the pending train activity's heartbeat details, and `ctrain watch` reads.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadSplit } from '../../activities/matrices.js';
+import { denseSplitsProblem, loadSplit } from '../../activities/matrices.js';
 import type { FeatureManifest, ObjectRef } from '../../contracts/pipeline-run.js';
 import type { FeatureTransform } from '../../features/feature-transform.js';
 import { FEATURE_TRANSFORM_VERSION, featureWidth } from '../../features/feature-transform.js';
@@ -71,6 +71,23 @@ describe('loading a split the feature step stored', () => {
     const fromEncoded = await loadSplit(storageOf({ 'train.features.f32': encoded, 'train.labels.f32': labels }), manifestOf(encoding), 'train');
     const fromDense = await loadSplit(storageOf({ 'train.features.f32': dense, 'train.labels.f32': labels }), manifestOf(undefined), 'train');
     for (const split of [fromEncoded, fromDense]) expect(split).toEqual({ features: dense, labels, rows: 2, width });
+  });
+
+  it('says when the dense rows of the splits to train on would not fit in the machine, with what would shrink them', () => {
+    const wide = (rows: number, width: number, blocks: number[]): FeatureManifest => {
+      const manifest = manifestOf({ kind: 'category-slots', numeric: width - blocks.reduce((sum, block) => sum + block, 0), blocks });
+      const split = (n: number) => ({ ...manifest.splits.train, rows: n });
+      return { ...manifest, width, splits: { train: split(rows), validation: split(rows / 4), test: split(rows / 4) } };
+    };
+    // 40 categorical features of up to 778 slots over 700,000 rows: 87 GB of float32, on a 24 GiB machine.
+    const many = wide(700_000, 31_155, Array.from({ length: 40 }, () => 778));
+    expect(denseSplitsProblem(many, ['train', 'validation'], 24 * 2 ** 30)).toBe(
+      "the train and validation rows as the network reads them (875000 rows of 31155 float32 features, every category a feature of its own) take 101.6 GiB, more than this machine's 24.0 GiB of memory. Fewer categorical features (40 now) or a lower feature.maxVocabulary, or fewer rows, would make them fit",
+    );
+    expect(denseSplitsProblem(many, ['train'], 128 * 2 ** 30)).toBeUndefined();
+    expect(denseSplitsProblem(manifestOf(categorySlots(transform)), ['train', 'validation'])).toBeUndefined();
+    // Dense rows as stored before rows were encoded: no categories to name.
+    expect(denseSplitsProblem({ ...manifestOf(undefined), width: 2 ** 20 }, ['train'], 4 * 2 ** 20)).toMatch(/\(2 rows of 1048576 float32 features, .*\) take 8\.0 MiB, more than this machine's 4\.0 MiB of memory\. Fewer features or fewer rows would make them fit$/);
   });
 
   it('names the object whose rows do not expand', async () => {
