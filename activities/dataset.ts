@@ -26,11 +26,15 @@ export async function dvcVersionOf(path: string, name: string): Promise<DvcVersi
   return { md5: md5.digest('hex'), size: (await stat(path)).size, path: name };
 }
 
-/** Stores the file at `path` as `version` of `pipeline`: its bytes first, then the `.dvc` file that makes it a version. */
-export async function storeDatasetVersion(storage: ObjectStore, pipeline: string, path: string, version: DvcVersion): Promise<void> {
+/**
+ * Stores the file at `path` as `version` of `pipeline`: its bytes first, then the `.dvc` file that
+ * makes it a version. `bytesStored`: whether the remote holds these bytes, when the caller has
+ * just asked; without it, the remote is asked here.
+ */
+export async function storeDatasetVersion(storage: ObjectStore, pipeline: string, path: string, version: DvcVersion, { bytesStored }: { bytesStored?: boolean } = {}): Promise<void> {
   const remoteObject = datasetKeys.dvcRemoteObject(version.md5);
   // The remote is addressed by md5: bytes another pipeline already stored are not sent again, as `dvc push` skips them.
-  if ((await storage.stat(remoteObject))?.size !== version.size) await storage.putFile(remoteObject, path);
+  if (!(bytesStored ?? (await storage.stat(remoteObject))?.size === version.size)) await storage.putFile(remoteObject, path);
   await storage.putBuffer(datasetKeys.dvcFile(pipeline, version.md5), Buffer.from(dvcFileText(version)), 'text/yaml');
   await keepDatasetVersion(path, version.md5);
 }

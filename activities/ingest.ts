@@ -64,11 +64,12 @@ export function createIngestActivities({ storage, pseudonymKey, sources = source
           ...(window ? { window } : {}),
         });
         // DVC 3 addresses a file by the md5 of its bytes: bytes already versioned for this pipeline are that version again.
-        if (await isVersioned(storage, spec.name, md5, bytes)) {
+        const stored = await storedVersion(storage, spec.name, md5, bytes);
+        if (stored.bytes && stored.dvcFile) {
           await keepDatasetVersion(snapshot, md5);
           return manifest(md5, true);
         }
-        await storeDatasetVersion(storage, spec.name, snapshot, version);
+        await storeDatasetVersion(storage, spec.name, snapshot, version, { bytesStored: stored.bytes });
         return manifest(md5, false);
       } finally {
         await rm(workspace, { recursive: true, force: true });
@@ -77,9 +78,10 @@ export function createIngestActivities({ storage, pseudonymKey, sources = source
   };
 }
 
-/** Whether the remote holds exactly these bytes (same md5 and size) and their `.dvc` file is kept for this pipeline. */
-async function isVersioned(storage: ObjectStore, pipeline: string, md5: string, bytes: number): Promise<boolean> {
-  return (await storage.stat(datasetKeys.dvcRemoteObject(md5)))?.size === bytes && (await storage.stat(datasetKeys.dvcFile(pipeline, md5))) !== undefined;
+/** Whether the remote holds exactly these bytes (same md5 and size), and whether their `.dvc` file is kept for this pipeline: both asked at once. */
+async function storedVersion(storage: ObjectStore, pipeline: string, md5: string, bytes: number): Promise<{ bytes: boolean; dvcFile: boolean }> {
+  const [remote, dvcFile] = await Promise.all([storage.stat(datasetKeys.dvcRemoteObject(md5)), storage.stat(datasetKeys.dvcFile(pipeline, md5))]);
+  return { bytes: remote?.size === bytes, dvcFile: dvcFile !== undefined };
 }
 
 /** Why a source gave no rows, in words a person can act on. */
