@@ -7,7 +7,7 @@ import type { DvcVersion } from '../infra/dvc.js';
 import { DvcError, dvcFileText, parseDvcFile } from '../infra/dvc.js';
 import type { ObjectStore } from '../storage/gateway.js';
 import { datasetKeys } from '../storage/layout.js';
-import { keepDatasetVersion, takeKeptDatasetVersion } from './dataset-cache.js';
+import { datasetVersionChecked, keepDatasetVersion, takeKeptDatasetVersion } from './dataset-cache.js';
 
 /**
  * Dataset versions in DVC's own layout, written and read without a DVC process (each costs a
@@ -52,9 +52,14 @@ export async function pullDatasetVersion(storage: ObjectStore, ingest: Pick<Inge
   await mkdir(folder, { recursive: true });
   const path = join(folder, version.path);
   // The copy this machine keeps, if it is still the version (a damaged one is dropped for the remote's).
-  if (await takeKeptDatasetVersion(version.md5, version.size, path)) {
+  const taken = await takeKeptDatasetVersion(version.md5, version.size, path);
+  if (taken === 'verified') return path;
+  if (taken === 'unverified') {
     const kept = await dvcVersionOf(path, version.path);
-    if (kept.md5 === version.md5 && kept.size === version.size) return path;
+    if (kept.md5 === version.md5 && kept.size === version.size) {
+      await datasetVersionChecked(version.md5, path);
+      return path;
+    }
     await rm(path, { force: true });
   }
   await storage.download(datasetKeys.dvcRemoteObject(version.md5), path);

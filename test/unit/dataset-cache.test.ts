@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { keepDatasetVersion, keptDatasetPath, takeKeptDatasetVersion } from '../../activities/dataset-cache.js';
+import { datasetVersionChecked, keepDatasetVersion, keptDatasetPath, takeKeptDatasetVersion } from '../../activities/dataset-cache.js';
 
 let dir: string;
 let cache: string;
@@ -28,12 +28,40 @@ async function version(): Promise<{ path: string; md5: string; bytes: Buffer }> 
 }
 
 describe("this machine's dataset versions", () => {
+  it('says a kept version needs no new hash only while its file is the one kept, unchanged since', async () => {
+    const kept = await version();
+    await keepDatasetVersion(kept.path, kept.md5);
+    expect(await takeKeptDatasetVersion(kept.md5, kept.bytes.length, join(dir, randomUUID()))).toBe('verified');
+    // Used again and again (its time moved each time), it is still the same bytes.
+    expect(await takeKeptDatasetVersion(kept.md5, kept.bytes.length, join(dir, randomUUID()))).toBe('verified');
+    // Written over in place, same size: it must be checked again, until a reader has.
+    await writeFile(keptDatasetPath(kept.md5), Buffer.alloc(kept.bytes.length, 7));
+    const taken = join(dir, randomUUID());
+    expect(await takeKeptDatasetVersion(kept.md5, kept.bytes.length, taken)).toBe('unverified');
+    expect(await takeKeptDatasetVersion(kept.md5, kept.bytes.length, join(dir, randomUUID()))).toBe('unverified');
+    await datasetVersionChecked(kept.md5, taken);
+    expect(await takeKeptDatasetVersion(kept.md5, kept.bytes.length, join(dir, randomUUID()))).toBe('verified');
+    // Replaced by another file: checked again.
+    await rm(keptDatasetPath(kept.md5));
+    await writeFile(keptDatasetPath(kept.md5), kept.bytes, { mode: 0o600 });
+    expect(await takeKeptDatasetVersion(kept.md5, kept.bytes.length, join(dir, randomUUID()))).toBe('unverified');
+    // Kept again from a file whose bytes a caller knows, where the folder had a damaged one: that file replaces it.
+    await writeFile(keptDatasetPath(kept.md5), Buffer.alloc(kept.bytes.length, 9));
+    const again = join(dir, randomUUID());
+    await writeFile(again, kept.bytes);
+    await keepDatasetVersion(again, kept.md5);
+    const mended = join(dir, randomUUID());
+    expect(await takeKeptDatasetVersion(kept.md5, kept.bytes.length, mended)).toBe('verified');
+    expect(await readFile(mended)).toEqual(kept.bytes);
+    expect((await readdir(cache)).filter((name) => name.startsWith(kept.md5))).toEqual([kept.md5]);
+  });
+
   it('gives back a kept version by its md5 and size, and nothing for another size or an unknown md5', async () => {
     const kept = await version();
     await keepDatasetVersion(kept.path, kept.md5);
     await rm(kept.path);
     const target = join(dir, 'taken');
-    expect(await takeKeptDatasetVersion(kept.md5, kept.bytes.length, target)).toBe(true);
+    expect(await takeKeptDatasetVersion(kept.md5, kept.bytes.length, target)).toBe('verified');
     expect(await readFile(target)).toEqual(kept.bytes);
     expect(await takeKeptDatasetVersion(kept.md5, kept.bytes.length + 1, join(dir, 'wrong-size'))).toBe(false);
     expect(await takeKeptDatasetVersion(createHash('md5').update(randomUUID()).digest('hex'), 3, join(dir, 'unknown'))).toBe(false);
